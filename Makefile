@@ -1,0 +1,99 @@
+# Developer tooling. `make help` lists the targets.
+#   make test   lint, migrations check and pytest against project-local PostgreSQL/Redis
+#   make run    web + Celery worker + beat on http://127.0.0.1:$(PORT) with demo data
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+VENV := .venv
+PORT ?= 8000
+PYTEST_ARGS ?=
+export PORT PYTEST_ARGS
+
+.PHONY: help setup venv install node test-deps test run services-up services-down \
+        services-status clean
+
+help:
+	@echo "make run             set up, migrate, load demo data, run web + worker + beat (PORT=$(PORT))"
+	@echo "make test            set up, then ruff, makemigrations --check, pytest (PYTEST_ARGS=...)"
+	@echo "make setup           create $(VENV) (Python >= 3.12) and install requirements.lock"
+	@echo "make services-up     start/reuse project-local PostgreSQL + Redis, write .run/env"
+	@echo "make services-down   stop the servers that services-up started"
+	@echo "make services-status show what answers"
+	@echo "make clean           stop project-local servers, remove .run and $(VENV)"
+
+# ------------------------------------------------------------------ setup
+
+# (Re)create the venv only when it is missing or not a working Python >= 3.12.
+venv:
+	@if ! $(VENV)/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  py="$$(bash scripts/find-python.sh)"; \
+	  echo "==> creating $(VENV) with $$py"; \
+	  "$$py" -m venv --clear $(VENV); \
+	fi
+
+# pip install only when requirements.lock is newer than the stamp.
+install: venv
+	@if [ ! -f requirements.lock ]; then \
+	  echo "make: requirements.lock (pinned Python dependencies) is missing" >&2; exit 1; \
+	fi
+	@if [ ! $(VENV)/.installed -nt requirements.lock ]; then \
+	  echo "==> installing requirements.lock into $(VENV)"; \
+	  $(VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar off \
+	    -r requirements.lock; \
+	  touch $(VENV)/.installed; \
+	fi
+
+setup: install
+
+# Chromium and npm for the browser tests, PostgreSQL and Redis: installed with apt-get
+# when missing and we are root, otherwise the install commands are printed.
+test-deps:
+	@extra=(); \
+	if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1; then extra+=(chromium fonts-liberation); fi; \
+	if ! command -v npm >/dev/null 2>&1; then extra+=(nodejs npm); fi; \
+	bash scripts/services.sh install $${extra[@]+"$${extra[@]}"}
+
+# npm ci only when package-lock.json is newer than node_modules' own copy of it.
+node: test-deps
+	@if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then \
+	  echo "==> npm ci"; \
+	  npm ci --no-audit --no-fund; \
+	fi
+	@test -f node_modules/axe-core/axe.min.js || { echo "make: node_modules/axe-core/axe.min.js missing" >&2; exit 1; }
+
+# ------------------------------------------------------------------ main targets
+
+test: test-deps install node
+	@bash scripts/test.sh
+
+# Ctrl-C stops web/worker/beat (scripts/run.sh) and then the servers this target started.
+run: install
+	@mkdir -p .run; \
+	state="$$PWD/.run/started.run.$$$$"; \
+	trap 'status=$$?; trap - EXIT INT TERM; bash scripts/services.sh down --state "$$state" || true; rm -f "$$state"; exit $$status' EXIT; \
+	trap 'exit 130' INT; \
+	trap 'exit 143' TERM; \
+	bash scripts/services.sh up --state "$$state"; \
+	. .run/env; \
+	export DEBUG=true PORT="$(PORT)"; \
+	echo "==> migrate"; \
+	$(VENV)/bin/python manage.py migrate --noinput; \
+	echo "==> demo data"; \
+	$(VENV)/bin/python manage.py demo_data; \
+	bash scripts/run.sh
+
+services-up:
+	@bash scripts/services.sh up
+
+services-down:
+	@bash scripts/services.sh down
+
+services-status:
+	@bash scripts/services.sh status
+
+clean:
+	@if [ -d .run ]; then bash scripts/services.sh down --all; fi
+	@if [ -L .run/pg ]; then rm -rf "$$(readlink .run/pg)"; fi
+	rm -rf .run $(VENV)

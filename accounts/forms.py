@@ -1,0 +1,105 @@
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+
+from accounts.models import Role, Team, User
+
+_TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
+class StaffInvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254)
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[
+            (Role.COACH, "Coach"),
+            (Role.SUPERVISOR, "Supervisor"),
+            (Role.ADMIN, "Admin"),
+        ],
+    )
+    team = forms.ModelChoiceField(
+        label="Team",
+        queryset=Team.objects.none(),
+        required=False,
+        help_text="Required for coaches and supervisors.",
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+    def clean(self):
+        data = super().clean()
+        role, team = data.get("role"), data.get("team")
+        if role in (Role.COACH, Role.SUPERVISOR) and team is None:
+            self.add_error("team", "Choose the team this person joins.")
+        if role == Role.ADMIN and team is not None:
+            self.add_error("team", "Admins do not belong to a team; leave this empty.")
+        return data
+
+
+class ClientInvitationForm(forms.Form):
+    email = forms.EmailField(label="Client's email address", max_length=254)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label="Team name", max_length=100)
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Enter a name for the team.")
+        return name
+
+
+class InvitationAcceptForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=100,
+        help_text="How you would like to be called in the app.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    time_zone = forms.ChoiceField(
+        label="Your time zone",
+        choices=[(zone, zone.replace("_", " ")) for zone in _TIME_ZONES],
+        initial=settings.TIME_ZONE,
+        help_text="Appointment times are shown in this time zone.",
+    )
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 12 characters. Avoid common passwords and your name.",
+    )
+    password2 = forms.CharField(
+        label="Type the password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+        self.fields["time_zone"].widget.attrs["data-detect-timezone"] = "true"
+
+    def clean_display_name(self):
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError("Enter your name.")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        password1, password2 = data.get("password1"), data.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords are different.")
+        elif password1:
+            # Validate against the person being created, so similarity checks work.
+            candidate = User(email=self.email, display_name=data.get("display_name", ""))
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data

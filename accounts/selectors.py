@@ -1,0 +1,80 @@
+"""Reads, always scoped to the person asking."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from accounts.models import CaseloadAssignment, Invitation, Role, Team, User
+
+_ACTIVE = Q(ended_at__isnull=True)
+
+
+def clients_of(coach: User) -> QuerySet[User]:
+    """The clients a coach works with now."""
+    return User.objects.filter(
+        role=Role.CLIENT,
+        coach_assignments__coach=coach,
+        coach_assignments__ended_at__isnull=True,
+    ).order_by("display_name")
+
+
+def caseload_of(coach: User) -> QuerySet[CaseloadAssignment]:
+    return (
+        CaseloadAssignment.objects.filter(_ACTIVE, coach=coach)
+        .select_related("client")
+        .order_by("client__display_name")
+    )
+
+
+def coaches_supervised_by(supervisor: User) -> QuerySet[User]:
+    """The coaches of a supervisor's team, with their active caseload size."""
+    if supervisor.role != Role.SUPERVISOR or supervisor.team_id is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(role=Role.COACH, team_id=supervisor.team_id)
+        .annotate(
+            active_clients=Count(
+                "caseload_assignments",
+                filter=Q(caseload_assignments__ended_at__isnull=True),
+            )
+        )
+        .order_by("display_name")
+    )
+
+
+def invitations_visible_to(user: User) -> QuerySet[Invitation]:
+    if user.role == Role.ADMIN:
+        queryset = Invitation.objects.all()
+    elif user.role == Role.COACH:
+        queryset = Invitation.objects.filter(invited_by=user)
+    else:
+        return Invitation.objects.none()
+    return queryset.select_related("team", "invited_by").order_by("-created_at")
+
+
+def teams_visible_to(user: User) -> QuerySet[Team]:
+    if user.role == Role.ADMIN:
+        queryset = Team.objects.all()
+    elif user.role == Role.SUPERVISOR and user.team_id:
+        queryset = Team.objects.filter(pk=user.team_id)
+    else:
+        return Team.objects.none()
+    members = User.objects.filter(role__in=[Role.COACH, Role.SUPERVISOR]).order_by(
+        "role", "display_name"
+    )
+    return queryset.prefetch_related(Prefetch("members", queryset=members)).order_by("name")
+
+
+def active_coach_of(client: User) -> User | None:
+    assignment = (
+        CaseloadAssignment.objects.filter(_ACTIVE, client=client).select_related("coach").first()
+    )
+    return assignment.coach if assignment else None
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    from accounts.tokens import token_digest
+
+    return (
+        Invitation.objects.select_related("team", "coach", "invited_by")
+        .filter(token_digest=token_digest(token))
+        .first()
+    )

@@ -1,0 +1,163 @@
+from allauth.account.internal.flows.login import perform_login, record_authentication
+from allauth.account.models import Login
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors, services
+from accounts.forms import (
+    ClientInvitationForm,
+    InvitationAcceptForm,
+    StaffInvitationForm,
+    TeamForm,
+)
+from accounts.models import Role
+from accounts.policy import role_required
+
+_SENT = "Invitation sent to {email}. The link works once and expires in 7 days."
+_NOT_SENT = (
+    "The email could not be sent just now, so nothing was saved. "
+    "Please try again in a few minutes."
+)
+
+
+def _caseload_page(request, form=None, status=200):
+    coach = request.user
+    context = {
+        "assignments": selectors.caseload_of(coach),
+        "invitations": selectors.invitations_visible_to(coach)[:20],
+        "form": form or ClientInvitationForm(),
+    }
+    return render(request, "accounts/caseload.html", context, status=status)
+
+
+def _manage_page(request, invite_form=None, team_form=None, status=200):
+    teams = selectors.teams_visible_to(request.user)
+    context = {
+        "teams": teams,
+        "invitations": selectors.invitations_visible_to(request.user)[:50],
+        "invite_form": invite_form or StaffInvitationForm(teams=teams),
+        "team_form": team_form or TeamForm(),
+    }
+    return render(request, "accounts/manage.html", context, status=status)
+
+
+@require_GET
+@role_required(Role.COACH)
+def caseload(request):
+    return _caseload_page(request)
+
+
+@require_GET
+@role_required(Role.SUPERVISOR)
+def team(request):
+    context = {
+        "team": request.user.team,
+        "coaches": selectors.coaches_supervised_by(request.user),
+    }
+    return render(request, "accounts/team.html", context)
+
+
+@require_GET
+@role_required(Role.ADMIN)
+def manage(request):
+    return _manage_page(request)
+
+
+@require_POST
+@role_required(Role.ADMIN, Role.COACH)
+def invitation_create(request):
+    actor = request.user
+    if actor.role == Role.COACH:
+        form = ClientInvitationForm(request.POST)
+        page = _caseload_page
+        home = "accounts:caseload"
+    else:
+        form = StaffInvitationForm(request.POST, teams=selectors.teams_visible_to(actor))
+        page = _manage_page
+        home = "accounts:manage"
+    if not form.is_valid():
+        return page(request, form, status=400)
+    data = form.cleaned_data
+    try:
+        services.invitation_create(
+            actor=actor,
+            email=data["email"],
+            role=data.get("role", Role.CLIENT),
+            team=data.get("team"),
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return page(request, form, status=400)
+    except services.EmailNotSent:
+        form.add_error(None, _NOT_SENT)
+        return page(request, form, status=503)
+    messages.success(request, _SENT.format(email=data["email"]))
+    return redirect(home)
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def team_create(request):
+    form = TeamForm(request.POST)
+    if form.is_valid():
+        try:
+            team = services.team_create(actor=request.user, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Team “{team.name}” created.")
+            return redirect("accounts:manage")
+    return _manage_page(request, team_form=form, status=400)
+
+
+_UNUSABLE = {
+    "unknown": (404, "This invitation link is not valid. Check that you copied all of it, "
+                "or ask the person who invited you for a new one."),
+    "revoked": (410, "This invitation link has been replaced by a newer one. "
+                "Use the link in the most recent email you received."),
+    "expired": (410, "This invitation link has expired. "
+                "Ask the person who invited you to send a new one."),
+    "used": (410, "This invitation link has already been used. "
+             "If you set up your account, sign in instead."),
+}
+
+
+def _unusable(request, reason):
+    status, message = _UNUSABLE[reason]
+    return render(
+        request, "accounts/invitation_unusable.html", {"message": message}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    if request.user.is_authenticated:
+        return render(request, "accounts/invitation_signed_in.html", status=409)
+    try:
+        invitation = services.invitation_check(token)
+    except services.InvitationUnusable as error:
+        return _unusable(request, error.reason)
+
+    form = InvitationAcceptForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                display_name=form.cleaned_data["display_name"],
+                password=form.cleaned_data["password1"],
+                time_zone=form.cleaned_data["time_zone"],
+            )
+        except services.InvitationUnusable as error:
+            return _unusable(request, error.reason)
+        # Choosing the password just now counts as signing in with it.
+        record_authentication(request, user, method="password", email=user.email)
+        return perform_login(request, Login(user=user, email_verification="none"))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"form": form, "invitation": invitation},
+        status=status,
+    )

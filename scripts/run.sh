@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Run the web server, a Celery worker and Celery beat in the foreground.
+# Ctrl-C (or any one of them exiting) stops all three.
+#
+# Expects the environment to be ready (make run does that): .venv installed, DATABASE_URL
+# and REDIS_URL exported (see scripts/services.sh), migrations applied. PORT defaults to 8000.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PORT="${PORT:-8000}"
+export PORT PYTHONUNBUFFERED=1
+mkdir -p .run
+
+# The three are stopped by PID with SIGTERM: runserver's autoreloader then kills its child,
+# and Celery's worker/beat do a warm shutdown of their pools.
+pids=()
+names=()
+stopping=0
+
+stop_all() {
+    local status="$1" i pid alive
+    [ "$stopping" = 1 ] && return
+    stopping=1
+    trap - INT TERM EXIT
+    echo >&2
+    echo "run: stopping web, worker and beat..." >&2
+    for pid in "${pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    # Give them up to 15 s for a warm shutdown, then kill what is left.
+    for i in $(seq 1 150); do
+        alive=0
+        for pid in "${pids[@]}"; do
+            kill -0 "$pid" 2>/dev/null && alive=1
+        done
+        [ "$alive" = 0 ] && break
+        sleep 0.1
+    done
+    for pid in "${pids[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "run: pid $pid did not stop within 15 s; killing it" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    done
+    wait 2>/dev/null || true
+    exit "$status"
+}
+trap 'stop_all 130' INT
+trap 'stop_all 143' TERM
+trap 'stop_all $?' EXIT
+
+start() {
+    local name="$1"; shift
+    "$@" </dev/null &
+    pids+=("$!")
+    names+=("$name")
+    echo "run: started $name (pid $!): $*" >&2
+}
+
+start web .venv/bin/python manage.py runserver "127.0.0.1:$PORT"
+start worker .venv/bin/celery -A coaching worker --loglevel=INFO --concurrency=2
+start beat .venv/bin/celery -A coaching beat --loglevel=INFO --schedule .run/celerybeat-schedule
+
+banner() {
+    echo
+    echo "=================================================================="
+    echo "  App: http://127.0.0.1:$PORT"
+    echo "  $1"
+    echo "=================================================================="
+    echo
+}
+
+banner "starting...  (Ctrl-C stops web, worker and beat)"
+
+# Announce again once the web server accepts connections (bounded: 60 s), unless a
+# process died meanwhile.
+for _ in $(seq 1 300); do
+    for pid in "${pids[@]}"; do
+        kill -0 "$pid" 2>/dev/null || break 2
+    done
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+        banner "ready.  (Ctrl-C stops web, worker and beat)"
+        break
+    fi
+    sleep 0.2
+done
+
+# Exit as soon as any of the three exits.
+set +e
+if [ "${BASH_VERSINFO[0]}" -gt 4 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 3 ]; }; then
+    wait -n
+    status=$?
+else
+    # bash < 4.3 (macOS /bin/bash) has no `wait -n`: poll.
+    while :; do
+        for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || break 2; done
+        sleep 1
+    done
+    wait "$pid"
+    status=$?
+fi
+set -e
+for i in "${!pids[@]}"; do
+    if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+        echo "run: ${names[$i]} exited (status $status); stopping the others" >&2
+    fi
+done
+[ "$status" -eq 0 ] && status=1
+stop_all "$status"

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The test steps of `make test` (setup has been done by make): start/reuse PostgreSQL and
+# Redis, run ruff, the migrations check and pytest, then stop the servers this run started,
+# also on failure or Ctrl-C. Exits with the status of the first failing step.
+# Extra pytest arguments: PYTEST_ARGS="-k foo -x" (or arguments to this script).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 1
+mkdir -p .run
+STATE="$ROOT/.run/started.test.$$"
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    bash scripts/services.sh down --state "$STATE" || true
+    rm -f "$STATE"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+step() {
+    echo
+    echo "==> $*"
+    "$@"
+    local status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "==> FAILED (exit $status): $*" >&2
+        exit "$status"
+    fi
+}
+
+step bash scripts/services.sh up --state "$STATE"
+# shellcheck source=/dev/null
+. .run/env
+
+export SECRET_KEY=insecure-test-only-key
+export ALLOWED_HOSTS=localhost,127.0.0.1,testserver
+export DJANGO_ALLOW_ASYNC_UNSAFE=1
+# Settings require these when DEBUG is off; test-only values unless the caller sets them.
+export SITE_URL="${SITE_URL:-http://testserver}"
+# urlsafe base64 of the 32 bytes "test-only-insecure-key-32-bytes!" (a valid Fernet key)
+export FIELD_ENCRYPTION_KEYS="${FIELD_ENCRYPTION_KEYS:-dGVzdC1vbmx5LWluc2VjdXJlLWtleS0zMi1ieXRlcyE=}"
+# Where the browser tests find Debian's Chromium and axe-core (informational for the tests).
+CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium || command -v chromium-browser || true)}"
+export CHROMIUM_PATH
+export AXE_CORE_PATH="$ROOT/node_modules/axe-core/axe.min.js"
+
+step .venv/bin/ruff check .
+step .venv/bin/python manage.py makemigrations --check --dry-run
+# shellcheck disable=SC2086  # PYTEST_ARGS is word-split on purpose
+step .venv/bin/pytest ${PYTEST_ARGS:-} "$@"
