@@ -7,7 +7,7 @@ The request id and IP come from the request being served (set by
 import contextvars
 from dataclasses import dataclass
 
-from accounts.models import AuditEvent, Role
+from accounts.models import AuditEvent, Role, User
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def audit_record(
     outcome: str = AuditEvent.Outcome.OK,
 ) -> AuditEvent:
     context = current_request.get()
-    if client is None and obj is not None and getattr(obj, "role", None) == Role.CLIENT:
+    if client is None and isinstance(obj, User) and obj.role == Role.CLIENT:
         client = obj
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,

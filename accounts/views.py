@@ -151,8 +151,11 @@ def invitation_accept(request, token):
             )
         except services.InvitationUnusable as error:
             return _unusable(request, error.reason)
-        # Choosing the password just now counts as signing in with it.
-        record_authentication(request, user, method="password", email=user.email)
+        # Choosing the password just now counts as signing in with it, and as
+        # the recent re-authentication allauth asks for before MFA set-up.
+        record_authentication(
+            request, user, method="password", email=user.email, reauthenticated=True
+        )
         return perform_login(request, Login(user=user, email_verification="none"))
     status = 400 if request.method == "POST" else 200
     return render(

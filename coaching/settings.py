@@ -200,13 +200,19 @@ USERSESSIONS_TRACK_ACTIVITY = True
 # Who is invited how long.
 INVITATION_VALID_DAYS = 7
 
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-EMAIL_HOST = env_str("EMAIL_HOST", default="127.0.0.1")
-EMAIL_PORT = env_int("EMAIL_PORT", default=1025 if DEBUG else 25, minimum=1)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
-EMAIL_TIMEOUT = 10
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env_str("EMAIL_HOST", default="127.0.0.1"),
+            "port": env_int("EMAIL_PORT", default=1025 if DEBUG else 25, minimum=1),
+            "username": env_str("EMAIL_HOST_USER", default=""),
+            "password": env_str("EMAIL_HOST_PASSWORD", default=""),
+            "use_tls": env_bool("EMAIL_USE_TLS", default=False),
+            "timeout": 10,
+        },
+    }
+}
 # A neutral sender: nothing in a mailbox should reveal what the app is for.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Appointments <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -237,7 +243,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` puts files for production; in development WhiteNoise
+# serves straight from the app and static/ folders.
+STATIC_ROOT = env_str("STATIC_ROOT", default=None)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

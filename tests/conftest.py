@@ -1,0 +1,125 @@
+"""The test cast and the real services the tests talk to.
+
+Mail goes over real SMTP to an aiosmtpd server on loopback; the database is
+the real PostgreSQL (pytest-django's test database); Redis is the project's.
+"""
+
+import email
+import email.policy
+import socket
+import threading
+
+import pytest
+from aiosmtpd.controller import Controller
+from allauth.account.models import EmailAddress
+
+from accounts.models import CaseloadAssignment, Role, Team, User
+from tests.helpers import enable_totp
+
+PASSWORD = "a-long-test-password-42"
+
+
+class _Mailbox:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    handler = _Mailbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def mailbox(settings, smtp_server):
+    """Every test sends mail over real SMTP; this is what arrived."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": smtp_server.hostname, "port": smtp_server.port, "timeout": 5},
+        }
+    }
+    settings.SITE_URL = "http://testserver"
+    smtp_server.handler.messages.clear()
+    return smtp_server.handler.messages
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters must not leak from one test into the next.
+    from django.core.cache import caches
+
+    caches["default"].reset_failover()
+    caches["default"].clear()
+    yield
+
+
+def make_user(email, role, *, name=None, team=None, verified=True, totp=True) -> User:
+    user = User.objects.create_user(
+        email, PASSWORD, display_name=name or email.split("@")[0].title(), role=role, team=team
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=verified, primary=True)
+    if totp and role != Role.CLIENT:
+        enable_totp(user)
+    return user
+
+
+@pytest.fixture
+def team(db):
+    return Team.objects.create(name="North")
+
+
+@pytest.fixture
+def other_team(db):
+    return Team.objects.create(name="South")
+
+
+@pytest.fixture
+def supervisor(team):
+    return make_user("sam@example.org", Role.SUPERVISOR, name="Sam Supervisor", team=team)
+
+
+@pytest.fixture
+def coach(team):
+    return make_user("casey@example.org", Role.COACH, name="Casey Rivera", team=team)
+
+
+@pytest.fixture
+def client_user(coach):
+    """The coach's client (named so as not to shadow Django's test `client`)."""
+    person = make_user("robin@example.org", Role.CLIENT, name="Robin Park")
+    CaseloadAssignment.objects.create(coach=coach, client=person)
+    return person
+
+
+@pytest.fixture
+def other_coach(other_team):
+    return make_user("jordan@example.org", Role.COACH, name="Jordan Lee", team=other_team)
+
+
+@pytest.fixture
+def other_client(other_coach):
+    person = make_user("riley@example.org", Role.CLIENT, name="Riley Chen")
+    CaseloadAssignment.objects.create(coach=other_coach, client=person)
+    return person
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("alex@example.org", Role.ADMIN, name="Alex Admin")

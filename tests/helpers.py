@@ -1,0 +1,58 @@
+"""Small helpers shared by the tests (fixtures live in conftest.py)."""
+
+import base64
+import hashlib
+import hmac
+import re
+import struct
+import time
+from email.message import EmailMessage
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    """RFC 6238 TOTP, written independently of allauth's implementation."""
+    counter = int((time.time() if at is None else at) // 30)
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def enable_totp(user, secret: str = "JBSWY3DPEHPK3PXP") -> Authenticator:
+    return TOTP.activate(user, secret).instance
+
+
+def sign_in(client, user, *, mfa: bool = True) -> None:
+    """Log the test client in as `user`; `mfa` says whether this login passed
+    a second factor (what allauth records in the session)."""
+    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    session = client.session
+    records = [{"method": "password", "at": time.time(), "email": user.email}]
+    if mfa:
+        records.append({"method": "mfa", "at": time.time(), "type": "totp", "id": 0})
+    session["account_authentication_methods"] = records
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
+def text_body(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    return part.get_content() if part else ""
+
+
+def first_link(message: EmailMessage, pattern: str = r"https?://\S+") -> str:
+    match = re.search(pattern, text_body(message))
+    assert match, f"no link in email: {text_body(message)!r}"
+    return match.group(0)
+
+
+def count_queries(callable_, *args, **kwargs) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as context:
+        result = callable_(*args, **kwargs)
+    return len(context.captured_queries), result
