@@ -24,7 +24,10 @@ def totp_code(secret: str, at: float | None = None) -> str:
     return f"{value % 1_000_000:06d}"
 
 
-def enable_totp(user, secret: str = "JBSWY3DPEHPK3PXP") -> Authenticator:
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 - the test cast's known TOTP secret
+
+
+def enable_totp(user, secret: str = TOTP_SECRET) -> Authenticator:
     return TOTP.activate(user, secret).instance
 
 

@@ -69,11 +69,10 @@ class PageWatch:
             self.problems.append(f"request to another origin: {request.method} {url}")
 
     def _on_console(self, message):
-        if message.type == "error":
-            location = message.location or {}
-            self.problems.append(
-                f"console error: {message.text} (at {location.get('url', '?')})"
-            )
+        if message.type != "error":
+            return
+        url = (message.location or {}).get("url", "?")
+        self.problems.append(f"console error: {message.text} (at {url})")
 
     def _on_page_error(self, error):
         self.problems.append(f"uncaught exception: {error}")

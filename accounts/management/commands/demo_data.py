@@ -33,10 +33,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            raise CommandError("demo_data refuses to run when DEBUG is off: it sets known passwords.")
+            raise CommandError(
+                "demo_data refuses to run when DEBUG is off: it sets known passwords."
+            )
         with transaction.atomic():
             lines = [self._person(*person) for person in PEOPLE]
-        self.stdout.write("Demo logins (password for everyone: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for everyone: {DEMO_PASSWORD}):")
         for line in lines:
             self.stdout.write("  " + line)
 
