@@ -6,8 +6,14 @@ the real PostgreSQL (pytest-django's test database); Redis is the project's.
 
 import email
 import email.policy
+import os
 import socket
+import subprocess
+import sys
 import threading
+import time
+import uuid
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -60,13 +66,27 @@ def mailbox(settings, smtp_server):
     return smtp_server.handler.messages
 
 
+def _db_fixture_of(request) -> str | None:
+    """Which database fixture this test uses, if any."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        return "transactional_db"
+    if marker or "db" in request.fixturenames:
+        return "db"
+    return None
+
+
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(request):
     # Rate-limit counters must not leak from one test into the next.
     from django.core.cache import caches
 
     caches["default"].reset_failover()
     caches["default"].clear()
+    db_fixture = _db_fixture_of(request)
+    if db_fixture:
+        request.getfixturevalue(db_fixture)
+        caches["database"].clear()
     yield
 
 
@@ -123,3 +143,61 @@ def other_client(other_coach):
 @pytest.fixture
 def admin_user(db):
     return make_user("alex@example.org", Role.ADMIN, name="Alex Admin")
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real `celery worker` process on the test database, consuming a queue
+    of its own (so no other worker on this machine takes the test's tasks).
+    Yields the queue name."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "coaching",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield queue
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+def wait_until(condition, timeout=30.0, interval=0.1):
+    """Poll `condition` until it is true; the tests never sleep a fixed time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()

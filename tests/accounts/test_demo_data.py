@@ -1,0 +1,37 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import CaseloadAssignment, Role, User
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("demo_data")
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_prints_logins_that_work_and_can_run_twice(settings, client, capsys):
+    from tests.helpers import totp_code
+
+    settings.DEBUG = True
+    call_command("demo_data")
+    call_command("demo_data")
+    output = capsys.readouterr().out
+    assert User.objects.filter(role=Role.CLIENT).count() == 5
+    assert CaseloadAssignment.objects.filter(ended_at__isnull=True).count() == 5
+
+    line = next(line for line in output.splitlines() if "Coach" in line)
+    _role, email, password, *rest = line.split()
+    secret = rest[-1]
+    client.post("/accounts/login/", {"login": email, "password": password})
+    client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+    assert client.get("/caseload/").status_code == 200
+
+    client.post("/accounts/logout/")
+    client_line = next(line for line in output.splitlines() if line.strip().startswith("Client"))
+    _role, email, password = client_line.split()
+    client.post("/accounts/login/", {"login": email, "password": password})
+    assert client.get("/my/sessions/").status_code == 200
