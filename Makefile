@@ -81,7 +81,7 @@ run: install
 	echo "==> migrate"; \
 	$(VENV)/bin/python manage.py migrate --noinput; \
 	echo "==> demo data"; \
-	$(VENV)/bin/python manage.py demo_data; \
+	$(VENV)/bin/python manage.py demo_data | tee .run/demo-logins.txt; \
 	bash scripts/run.sh
 
 services-up:

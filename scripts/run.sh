@@ -61,12 +61,20 @@ start() {
 start web .venv/bin/python manage.py runserver "127.0.0.1:$PORT"
 start worker .venv/bin/celery -A coaching worker --loglevel=INFO --concurrency=2
 start beat .venv/bin/celery -A coaching beat --loglevel=INFO --schedule .run/celerybeat-schedule
+# Without a mail server of your own, emails (invitations, password resets) are
+# printed here by a local SMTP sink, so their links can be followed.
+if [ -z "${EMAIL_HOST:-}" ]; then
+    start mail .venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025 -c aiosmtpd.handlers.Debugging
+fi
 
 banner() {
     echo
     echo "=================================================================="
     echo "  App: http://127.0.0.1:$PORT"
     echo "  $1"
+    if [ -f .run/demo-logins.txt ]; then
+        sed 's/^/  /' .run/demo-logins.txt
+    fi
     echo "=================================================================="
     echo
 }
