@@ -160,3 +160,28 @@ def team_create(*, actor: User, name: str) -> Team:
     team = Team.objects.create(name=name)
     audit_record(actor=actor, action="team.create", obj=team)
     return team
+
+
+# The encrypted fields inside allauth's MFA authenticator data.
+_MFA_ENCRYPTED_KEYS = ("secret", "seed")
+
+
+@transaction.atomic
+def mfa_secrets_reencrypt() -> int:
+    """Re-encrypt every MFA secret with the first key of FIELD_ENCRYPTION_KEYS.
+    Returns how many authenticators were rewritten."""
+    from allauth.mfa.models import Authenticator
+
+    from accounts import crypto
+
+    count = 0
+    for authenticator in Authenticator.objects.select_for_update().order_by("pk"):
+        data = dict(authenticator.data)
+        keys = [key for key in _MFA_ENCRYPTED_KEYS if key in data]
+        if not keys:
+            continue
+        for key in keys:
+            data[key] = crypto.reencrypt(data[key])
+        Authenticator.objects.filter(pk=authenticator.pk).update(data=data)
+        count += 1
+    return count

@@ -32,6 +32,14 @@ def _link(message):
     return first_link(message).replace("http://testserver", "")
 
 
+def _client_invitation_link(client, coach, mailbox, email="kim@example.org"):
+    """The coach invites `email`; returns the link from the email, signed out."""
+    sign_in(client, coach)
+    assert _invite(client, {"email": email}).status_code == 302
+    client.logout()
+    return _link(mailbox[-1])
+
+
 @pytest.mark.django_db
 def test_an_admin_invites_a_coach_who_joins_their_team(client, admin_user, team, mailbox):
     sign_in(client, admin_user)
@@ -56,10 +64,7 @@ def test_an_admin_invites_a_coach_who_joins_their_team(client, admin_user, team,
 
 @pytest.mark.django_db
 def test_a_coach_invites_a_client_who_is_assigned_to_them(client, coach, mailbox):
-    sign_in(client, coach)
-    assert _invite(client, {"email": "kim@example.org"}).status_code == 302
-    client.logout()
-    _accept(client, _link(mailbox[0]))
+    _accept(client, _client_invitation_link(client, coach, mailbox))
     kim = User.objects.get(email="kim@example.org")
     assert kim.role == Role.CLIENT
     assert CaseloadAssignment.objects.get(client=kim, ended_at__isnull=True).coach == coach
@@ -135,10 +140,7 @@ def test_the_database_holds_no_working_link(client, coach, mailbox):
 
 @pytest.mark.django_db
 def test_an_invitation_link_works_only_once(client, coach, mailbox):
-    sign_in(client, coach)
-    _invite(client, {"email": "kim@example.org"})
-    client.logout()
-    link = _link(mailbox[0])
+    link = _client_invitation_link(client, coach, mailbox)
     _accept(client, link)
     client.logout()
 
@@ -151,10 +153,7 @@ def test_an_invitation_link_works_only_once(client, coach, mailbox):
 
 @pytest.mark.django_db
 def test_an_invitation_link_expires_after_seven_days(client, coach, mailbox):
-    sign_in(client, coach)
-    _invite(client, {"email": "kim@example.org"})
-    client.logout()
-    link = _link(mailbox[0])
+    link = _client_invitation_link(client, coach, mailbox)
     with time_machine.travel(timezone.now() + timedelta(days=7, seconds=1)):
         page = client.get(link)
         response = _accept(client, link)
@@ -196,10 +195,8 @@ def test_a_newer_invitation_replaces_the_older_link(client, coach, mailbox):
     ],
 )
 def test_weak_passwords_are_refused(client, coach, mailbox, password, message):
-    sign_in(client, coach)
-    _invite(client, {"email": "kim@example.org"})
-    client.logout()
-    response = _accept(client, _link(mailbox[0]), password1=password, password2=password)
+    link = _client_invitation_link(client, coach, mailbox)
+    response = _accept(client, link, password1=password, password2=password)
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not User.objects.filter(email="kim@example.org").exists()
@@ -207,20 +204,15 @@ def test_weak_passwords_are_refused(client, coach, mailbox, password, message):
 
 @pytest.mark.django_db
 def test_mismatched_passwords_are_refused(client, coach, mailbox):
-    sign_in(client, coach)
-    _invite(client, {"email": "kim@example.org"})
-    client.logout()
-    response = _accept(client, _link(mailbox[0]), password2="something-else-entirely")
+    link = _client_invitation_link(client, coach, mailbox)
+    response = _accept(client, link, password2="something-else-entirely")
     assert "The two passwords are different." in response.content.decode()
     assert not User.objects.filter(email="kim@example.org").exists()
 
 
 @pytest.mark.django_db
 def test_new_passwords_are_hashed_with_argon2(client, coach, mailbox):
-    sign_in(client, coach)
-    _invite(client, {"email": "kim@example.org"})
-    client.logout()
-    _accept(client, _link(mailbox[0]))
+    _accept(client, _client_invitation_link(client, coach, mailbox))
     assert User.objects.get(email="kim@example.org").password.startswith("argon2")
 
 
