@@ -33,6 +33,20 @@ def _expect_heading(page: Page, name: str) -> None:
     expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
 
 
+def _set_up_account(page: Page, link: str, *, name: str, password: str, zone: str, click):
+    """Open an invitation link and fill in the set-up form; `click` is
+    `"click"` on a laptop and `"tap"` on a phone."""
+    page.goto(link)
+    _expect_heading(page, "Set up your account")
+    assert_accessible(page)
+    page.get_by_label("Your name").fill(name)
+    # The page preselects the browser's time zone.
+    expect(page.get_by_label("Your time zone")).to_have_value(zone)
+    page.get_by_label("Choose a password").fill(password)
+    page.get_by_label("Type the password again").fill(password)
+    getattr(page.get_by_role("button", name="Create my account"), click)()
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_admin_invites_coach_who_invites_client_who_signs_in_on_a_phone(
@@ -87,15 +101,15 @@ def test_admin_invites_coach_who_invites_client_who_signs_in_on_a_phone(
     # --- The coach, in their own browser, sets up the account.
     coach = open_page(timezone_id="Europe/London")
     coach.goto(coach_link)
-    _expect_heading(coach, "Set up your account")
     expect(coach.get_by_text(f"You were invited as {COACH_EMAIL}")).to_be_visible()
-    assert_accessible(coach)
-    coach.get_by_label("Your name").fill("Morgan Lee")
-    # The page preselects the browser's time zone.
-    expect(coach.get_by_label("Your time zone")).to_have_value("Europe/London")
-    coach.get_by_label("Choose a password").fill(COACH_PASSWORD)
-    coach.get_by_label("Type the password again").fill(COACH_PASSWORD)
-    coach.get_by_role("button", name="Create my account").click()
+    _set_up_account(
+        coach,
+        coach_link,
+        name="Morgan Lee",
+        password=COACH_PASSWORD,
+        zone="Europe/London",
+        click="click",
+    )
 
     # Staff must set up two-factor authentication before anything else.
     expect(coach).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
@@ -127,14 +141,14 @@ def test_admin_invites_coach_who_invites_client_who_signs_in_on_a_phone(
 
     # --- The client, on a phone, sets a password and sees who they work with.
     client = open_page(**PHONE, timezone_id="America/Chicago")
-    client.goto(client_link)
-    _expect_heading(client, "Set up your account")
-    assert_accessible(client)
-    client.get_by_label("Your name").fill("Jamie Fox")
-    expect(client.get_by_label("Your time zone")).to_have_value("America/Chicago")
-    client.get_by_label("Choose a password").fill(CLIENT_PASSWORD)
-    client.get_by_label("Type the password again").fill(CLIENT_PASSWORD)
-    client.get_by_role("button", name="Create my account").tap()
+    _set_up_account(
+        client,
+        client_link,
+        name="Jamie Fox",
+        password=CLIENT_PASSWORD,
+        zone="America/Chicago",
+        click="tap",
+    )
     expect(client).to_have_url(re.compile(r"/my/sessions/$"))
     _expect_heading(client, "My sessions")
     expect(client.get_by_text("You are working with Morgan.")).to_be_visible()
