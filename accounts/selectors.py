@@ -78,3 +78,26 @@ def invitation_by_token(token: str) -> Invitation | None:
         .filter(token_digest=token_digest(token))
         .first()
     )
+
+
+def clients_visible_to(user: User) -> QuerySet[User]:
+    """The one rule for whose records a person may see.
+
+    A coach: the clients assigned to them now (a former coach sees nothing once
+    a client moves on). A supervisor: the clients of their team's coaches. A
+    client: themselves.
+    """
+    if not user.is_active:
+        return User.objects.none()
+    if user.role == Role.COACH:
+        return clients_of(user)
+    if user.role == Role.SUPERVISOR and user.team_id:
+        return User.objects.filter(
+            role=Role.CLIENT,
+            coach_assignments__ended_at__isnull=True,
+            coach_assignments__coach__team_id=user.team_id,
+            coach_assignments__coach__role=Role.COACH,
+        )
+    if user.role == Role.CLIENT:
+        return User.objects.filter(pk=user.pk)
+    return User.objects.none()
