@@ -1,15 +1,92 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role
 from accounts.policy import role_required
-from accounts.selectors import active_coach_of
+from accounts.selectors import active_coach_of, clients_of
+from sessions_log import selectors, services
+from sessions_log.forms import SessionForm
+from sessions_log.models import Session
 
 
 @require_GET
 @role_required(Role.CLIENT)
 def my_sessions(request):
-    # Sessions arrive with the scheduling feature; until then the page shows
-    # who the client's coach is and an honest empty state.
-    context = {"coach": active_coach_of(request.user)}
+    now = timezone.now()
+    sessions = selectors.sessions_visible_to(request.user).exclude(
+        status=Session.Status.CANCELLED, starts_at__lt=now
+    )
+    context = {
+        "coach": active_coach_of(request.user),
+        "upcoming": sessions.filter(starts_at__gte=now).order_by("starts_at"),
+        "past": sessions.filter(starts_at__lt=now).order_by("-starts_at")[:50],
+    }
     return render(request, "sessions_log/my_sessions.html", context)
+
+
+@require_GET
+@role_required(Role.COACH)
+def agenda(request):
+    """Today and the rest of this week, in the coach's own time zone."""
+    today = timezone.localdate()
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    week_end = timezone.make_aware(
+        datetime.combine(today + timedelta(days=7 - today.weekday()), time.min)
+    )
+    tomorrow = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
+    sessions = list(selectors.agenda_of(request.user, start=start, end=max(week_end, tomorrow)))
+    context = {
+        "today": [s for s in sessions if s.starts_at < tomorrow],
+        "this_week": [s for s in sessions if s.starts_at >= tomorrow],
+    }
+    return render(request, "sessions_log/agenda.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def session_new(request):
+    coach = request.user
+    form = SessionForm(request.POST or None, clients=clients_of(coach), time_zone=coach.time_zone)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.session_schedule(
+                actor=coach,
+                client=data["client"],
+                starts_at=data["starts_at"],
+                duration=data["length"],
+                modality=data["modality"],
+                location=data["location"],
+                video_url=data["video_url"],
+                agenda=data["agenda"],
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, "Session scheduled.")
+            return redirect("sessions_log:agenda")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "sessions_log/session_form.html", {"form": form}, status=status)
+
+
+# Service errors are keyed by the service's argument names; show them on the
+# form field a person filled in.
+_FIELD_FOR = {
+    "starts_at": "time",
+    "duration": "duration",
+    "video_url": "video_url",
+    "client": "client",
+}
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(_FIELD_FOR.get(field), errors)
+    else:
+        form.add_error(None, error)

@@ -1,0 +1,180 @@
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions_log.forms import local_to_utc
+from sessions_log.models import Session
+from tests.helpers import count_queries, sign_in
+
+PAGES = {"sessions_log:agenda": "coach", "sessions_log:session_new": "coach"}
+
+
+def _form(client_user, day, start="10:00", **overrides):
+    return {
+        "client": client_user.pk,
+        "date": day.isoformat(),
+        "time": start,
+        "duration": 60,
+        "modality": "phone",
+        "location": "",
+        "video_url": "",
+        "agenda": "",
+        **overrides,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_the_ladder(client, page, coach, client_user, supervisor):
+    assert client.get(reverse(page))["Location"].startswith("/accounts/login/")
+    for user in (client_user, supervisor):
+        sign_in(client, user)
+        assert client.get(reverse(page)).status_code == 403
+    sign_in(client, coach)
+    assert client.get(reverse(page)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_coach_schedules_in_their_own_time_zone(client, coach, client_user):
+    coach.time_zone = "America/New_York"
+    coach.save()
+    sign_in(client, coach)
+    day = timezone.now().date() + timedelta(days=3)
+    response = client.post(reverse("sessions_log:session_new"), _form(client_user, day))
+    assert response.status_code == 302
+    session = Session.objects.get()
+    expected = datetime.combine(day, time(10)).replace(tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    assert session.starts_at == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"duration": 0}, "at least 5 minutes"),
+        ({"duration": 1440}, "at most 8 hours"),
+        ({"modality": "video", "video_url": "http://meet.example.org/x"}, "https://"),
+        ({"date": "2020-01-01"}, "future"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_writes_nothing(
+    client, coach, client_user, overrides, message
+):
+    sign_in(client, coach)
+    day = timezone.now().date() + timedelta(days=3)
+    response = client.post(
+        reverse("sessions_log:session_new"), _form(client_user, day, **overrides)
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Session.objects.exists()
+
+
+@pytest.mark.django_db
+def test_another_coachs_client_id_posted_by_hand_is_refused(client, coach, other_client):
+    sign_in(client, coach)
+    day = timezone.now().date() + timedelta(days=3)
+    response = client.post(reverse("sessions_log:session_new"), _form(other_client, day))
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not Session.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_overlap_is_refused_on_the_form(client, coach, client_user):
+    sign_in(client, coach)
+    day = timezone.now().date() + timedelta(days=3)
+    client.post(reverse("sessions_log:session_new"), _form(client_user, day))
+    response = client.post(
+        reverse("sessions_log:session_new"), _form(client_user, day, start="10:30")
+    )
+    assert response.status_code == 400
+    assert "already have a session" in response.content.decode()
+    assert Session.objects.count() == 1
+
+
+def test_a_time_skipped_by_the_clock_change_is_refused():
+    from django import forms
+
+    with pytest.raises(forms.ValidationError, match="clocks change"):
+        local_to_utc(date(2026, 3, 29), time(2, 30), "Europe/Berlin")
+
+
+@pytest.mark.django_db
+def test_after_a_dst_change_a_9am_session_shows_at_9am_to_client_and_coach(
+    client, coach, client_user
+):
+    # Europe/Berlin leaves summer time on Sun 25 Oct 2026; New York on Sun 1 Nov.
+    coach.time_zone = "Europe/Berlin"
+    coach.save()
+    client_user.time_zone = "America/New_York"
+    client_user.save()
+    starts = datetime(2026, 10, 26, 9, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    with time_machine.travel(datetime(2026, 10, 20, 12, tzinfo=UTC)):
+        from sessions_log import services
+
+        services.session_schedule(
+            actor=coach,
+            client=client_user,
+            starts_at=starts,
+            duration=timedelta(hours=1),
+            modality="phone",
+        )
+    with time_machine.travel(datetime(2026, 10, 26, 6, tzinfo=UTC)):
+        sign_in(client, coach)
+        assert "Mon 26 Oct, 09:00" in client.get(reverse("sessions_log:agenda")).content.decode()
+        sign_in(client, client_user)
+        # 08:00 UTC is 04:00 in New York, still on summer time (UTC-4) that day.
+        page = client.get(reverse("sessions_log:my_sessions")).content.decode()
+        assert "Mon 26 Oct, 04:00" in page
+
+
+@pytest.mark.django_db
+def test_the_client_sees_their_sessions_but_not_the_private_agenda(client, coach, client_user):
+    from sessions_log import services
+
+    services.session_schedule(
+        actor=coach,
+        client=client_user,
+        starts_at=timezone.now() + timedelta(days=1),
+        duration=timedelta(hours=1),
+        modality="video",
+        video_url="https://meet.example.org/r",
+        agenda="PRIVATE-AGENDA-CANARY",
+    )
+    sign_in(client, client_user)
+    page = client.get(reverse("sessions_log:my_sessions")).content.decode()
+    assert "https://meet.example.org/r" in page and "With Casey" in page
+    assert "PRIVATE-AGENDA-CANARY" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["sessions_log:agenda", "sessions_log:my_sessions"])
+def test_session_lists_use_a_fixed_number_of_queries(client, coach, client_user, page):
+    from sessions_log import services
+
+    user = coach if page == "sessions_log:agenda" else client_user
+    sign_in(client, user)
+    base = timezone.now() + timedelta(minutes=10)
+
+    def add(count, offset):
+        for number in range(count):
+            services.session_schedule(
+                actor=coach,
+                client=client_user,
+                starts_at=base + timedelta(minutes=10 * (offset + number)),
+                duration=timedelta(minutes=5),
+                modality="phone",
+            )
+
+    add(1, 0)
+    client.get(reverse(page))
+    small, _ = count_queries(client.get, reverse(page))
+    add(49, 1)
+    large, response = count_queries(client.get, reverse(page))
+    assert response.content.decode().count("<time ") >= 2
+    assert small == large
