@@ -200,6 +200,8 @@ USERSESSIONS_TRACK_ACTIVITY = True
 
 # Who is invited how long.
 INVITATION_VALID_DAYS = 7
+# A session's note is due this long after the session ends.
+NOTE_DUE_HOURS = env_int("NOTE_DUE_HOURS", default=72, minimum=1)
 
 MAILERS = {
     "default": {

@@ -1,12 +1,22 @@
 """Reads of sessions, always scoped to the person asking."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import (
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 
 from accounts.models import User
 from accounts.selectors import clients_visible_to
-from sessions_log.models import Session
+from sessions_log.models import Note, NoteReview, Session
 
 
 def sessions_visible_to(user: User) -> QuerySet[Session]:
@@ -21,4 +31,49 @@ def agenda_of(coach: User, *, start: datetime, end: datetime) -> QuerySet[Sessio
         sessions_visible_to(coach)
         .filter(coach=coach, starts_at__gte=start, starts_at__lt=end)
         .order_by("starts_at")
+    )
+
+
+def notes_visible_to(user: User) -> QuerySet[Note]:
+    return Note.objects.filter(session__in=sessions_visible_to(user)).select_related(
+        "session", "session__client", "session__coach", "author"
+    )
+
+
+def notes_to_finish(coach: User) -> QuerySet[Session]:
+    """The coach's closed sessions whose note is missing or still a draft,
+    oldest first, with `note_due_at` and `has_draft` annotated."""
+    return (
+        sessions_visible_to(coach)
+        .filter(
+            coach=coach,
+            status__in=[Session.Status.COMPLETED, Session.Status.NO_SHOW],
+        )
+        .filter(Q(note__isnull=True) | Q(note__signed_at__isnull=True))
+        .annotate(
+            note_due_at=ExpressionWrapper(
+                F("ends_at") + timedelta(hours=settings.NOTE_DUE_HOURS),
+                output_field=DateTimeField(),
+            ),
+            has_draft=Exists(Note.objects.filter(session=OuterRef("pk"))),
+        )
+        .order_by("ends_at")
+    )
+
+
+def review_queue(supervisor: User) -> QuerySet[Note]:
+    """Signed notes of the supervisor's team waiting for co-sign, oldest first.
+
+    A returned note comes back once its coach has added an addendum."""
+    return (
+        notes_visible_to(supervisor)
+        .filter(signed_at__isnull=False)
+        .annotate(
+            cosigned=Exists(NoteReview.objects.filter(note=OuterRef("pk"), decision="cosigned")),
+            last_returned_at=Max("reviews__at", filter=Q(reviews__decision="returned")),
+            last_addendum_at=Max("addenda__signed_at"),
+        )
+        .filter(cosigned=False)
+        .filter(Q(last_returned_at__isnull=True) | Q(last_addendum_at__gt=F("last_returned_at")))
+        .order_by("signed_at")
     )

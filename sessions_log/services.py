@@ -3,13 +3,13 @@
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import Role, User
 from accounts.selectors import clients_of
-from sessions_log.models import MAX_DURATION, MIN_DURATION, Session
+from sessions_log.models import MAX_DURATION, MIN_DURATION, Addendum, Note, NoteReview, Session
 
 _OVERLAP = "You already have a session at that time. Choose another time."
 
@@ -166,3 +166,129 @@ def session_close(*, actor: User, session: Session, status: str) -> Session:
     session.save()
     audit_record(actor=actor, action=f"session.{status}", obj=session, client=session.client)
     return session
+
+
+_NOTE_FIELDS = ("services", "goals", "narrative", "client_words", "next_steps")
+_SIGNED = "This note is signed and can no longer be edited. Add an addendum instead."
+
+
+def _require_current_coach(actor: User, session: Session) -> None:
+    if (
+        actor.role != Role.COACH
+        or session.coach_id != actor.pk
+        or not clients_of(actor).filter(pk=session.client_id).exists()
+    ):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def note_open(*, actor: User, session: Session) -> Note:
+    """The note of a closed session, created as an empty draft the first time."""
+    _require_current_coach(actor, session)
+    if session.status not in (Session.Status.COMPLETED, Session.Status.NO_SHOW):
+        raise ValidationError("Notes are written for completed sessions and no-shows.")
+    note, created = Note.objects.get_or_create(session=session, defaults={"author": actor})
+    if created:
+        audit_record(actor=actor, action="note.create", obj=note, client=session.client)
+    return note
+
+
+@transaction.atomic
+def note_save_draft(*, actor: User, note: Note, **fields) -> Note:
+    _require_current_coach(actor, note.session)
+    note = Note.objects.select_for_update().get(pk=note.pk)
+    if note.is_signed:
+        raise ValidationError(_SIGNED)
+    for name in _NOTE_FIELDS:
+        if name in fields:
+            setattr(note, name, fields[name])
+    note.save()
+    audit_record(actor=actor, action="note.save_draft", obj=note, client=note.session.client)
+    return note
+
+
+@transaction.atomic
+def note_sign(*, actor: User, note: Note) -> Note:
+    _require_current_coach(actor, note.session)
+    note = Note.objects.select_for_update().get(pk=note.pk)
+    if note.is_signed:
+        raise ValidationError("This note is already signed.")
+    if not note.narrative.strip():
+        raise ValidationError({"narrative": "Write what happened before signing."})
+    # Nothing got updated when another request signed it first.
+    signed = Note.objects.filter(pk=note.pk, signed_at__isnull=True).update(
+        signed_at=timezone.now()
+    )
+    if signed != 1:
+        raise ValidationError("This note is already signed.")
+    note.refresh_from_db()
+    audit_record(actor=actor, action="note.sign", obj=note, client=note.session.client)
+    return note
+
+
+@transaction.atomic
+def addendum_add(*, actor: User, note: Note, text: str) -> Addendum:
+    _require_current_coach(actor, note.session)
+    if not note.is_signed:
+        raise ValidationError("Edit the draft directly; addenda are for signed notes.")
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Write the addendum before signing it."})
+    addendum = Addendum.objects.create(note=note, author=actor, text=text)
+    audit_record(actor=actor, action="note.addendum", obj=addendum, client=note.session.client)
+    return addendum
+
+
+@transaction.atomic
+def note_review(*, actor: User, note: Note, decision: str, comment: str = "") -> NoteReview:
+    from sessions_log.selectors import review_queue
+
+    if actor.role != Role.SUPERVISOR:
+        raise PermissionDenied
+    if not review_queue(actor).filter(pk=note.pk).exists():
+        raise ValidationError("This note is not waiting for your review.")
+    comment = comment.strip()
+    if decision == NoteReview.Decision.RETURNED and not comment:
+        raise ValidationError({"comment": "Say what the coach should add or correct."})
+    if decision not in NoteReview.Decision.values:
+        raise ValidationError("Choose co-sign or return.")
+    try:
+        with transaction.atomic():
+            review = NoteReview.objects.create(
+                note=note, reviewer=actor, decision=decision, comment=comment
+            )
+    except IntegrityError:
+        raise ValidationError("This note is already co-signed.") from None
+    audit_record(actor=actor, action=f"note.{decision}", obj=note, client=note.session.client)
+    return review
+
+
+def note_read(*, actor: User, note: Note) -> Note:
+    """Reading a note is audited, like writing one."""
+    audit_record(actor=actor, action="note.read", obj=note, client=note.session.client)
+    return note
+
+
+@transaction.atomic
+def note_secrets_reencrypt() -> tuple[int, int]:
+    """Rewrite note and addendum ciphertext with the newest key.
+
+    Signed rows are locked by a trigger; this transaction tells it that only
+    ciphertext changes (the trigger checks that every other column is equal).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL coaching.rotating_keys = 'on'")
+    notes = 0
+    for note in Note.objects.select_for_update().order_by("pk"):
+        # .update() re-encrypts on the way in and leaves updated_at alone.
+        Note.objects.filter(pk=note.pk).update(
+            narrative=note.narrative, client_words=note.client_words
+        )
+        notes += 1
+    addenda = 0
+    for addendum in Addendum.objects.select_for_update().order_by("pk"):
+        Addendum.objects.filter(pk=addendum.pk).update(text=addendum.text)
+        addenda += 1
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL coaching.rotating_keys = 'off'")
+    return notes, addenda

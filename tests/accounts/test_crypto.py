@@ -33,7 +33,7 @@ def test_rotating_keys_reencrypts_secrets_with_the_new_key(coach, settings, caps
     new_key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
     call_command("rotate_keys")
-    assert "Re-encrypted 1 MFA authenticator" in capsys.readouterr().out
+    assert "Re-encrypted 1 MFA authenticator(s)" in capsys.readouterr().out
 
     # The old key alone can no longer read it; the new key alone can.
     settings.FIELD_ENCRYPTION_KEYS = [old_key]
