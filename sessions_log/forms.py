@@ -20,7 +20,36 @@ def local_to_utc(day, time, zone_name: str) -> datetime:
     return instant
 
 
-class SessionForm(forms.Form):
+def _duration_field():
+    return forms.IntegerField(
+        label="Length in minutes",
+        min_value=5,
+        max_value=480,
+        initial=60,
+        error_messages={
+            "min_value": "A session lasts at least 5 minutes.",
+            "max_value": "A session lasts at most 8 hours (480 minutes).",
+        },
+    )
+
+
+class _StartAndLength:
+    """Turns the date and time fields, read in the person's own time zone,
+    into `starts_at` (UTC), and the minutes into `length`."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date") and data.get("time"):
+            try:
+                data["starts_at"] = local_to_utc(data["date"], data["time"], self.time_zone)
+            except forms.ValidationError as error:
+                self.add_error("time", error)
+        if data.get("duration"):
+            data["length"] = timedelta(minutes=data["duration"])
+        return data
+
+
+class SessionForm(_StartAndLength, forms.Form):
     client = forms.ModelChoiceField(label="Client", queryset=None, empty_label="Choose a client")
     date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
@@ -56,13 +85,75 @@ class SessionForm(forms.Form):
         self.fields["client"].queryset = clients
         self.time_zone = time_zone
 
-    def clean(self):
-        data = super().clean()
-        if data.get("date") and data.get("time"):
-            try:
-                data["starts_at"] = local_to_utc(data["date"], data["time"], self.time_zone)
-            except forms.ValidationError as error:
-                self.add_error("time", error)
-        if data.get("duration"):
-            data["length"] = timedelta(minutes=data["duration"])
-        return data
+
+class RescheduleForm(_StartAndLength, forms.Form):
+    date = forms.DateField(label="New date", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label="New start time", widget=forms.TimeInput(attrs={"type": "time"}))
+    duration = _duration_field()
+
+    def __init__(self, *args, time_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone = time_zone
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="Why is it cancelled?", max_length=300)
+
+
+class NoteForm(forms.Form):
+    services = forms.MultipleChoiceField(
+        label="Services provided", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    goals = forms.CharField(
+        label="Goals worked on (in the client's words)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    narrative = forms.CharField(
+        label="What happened",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    client_words = forms.CharField(
+        label="The client's own words or takeaway",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    next_steps = forms.CharField(
+        label="Next steps",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The client sees these, so they know what was agreed.",
+    )
+
+    def __init__(self, *args, service_names: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["services"].choices = [(name, name) for name in service_names]
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(
+        label="Addendum",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Signed when you add it; it cannot be changed afterwards.",
+    )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[("cosigned", "Co-sign"), ("returned", "Return to the coach")],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label="Comment for the coach",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when you return a note.",
+    )

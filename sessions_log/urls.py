@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_log import views
+from sessions_log import views, views_notes
 
 app_name = "sessions_log"
 
@@ -8,4 +8,17 @@ urlpatterns = [
     path("my/sessions/", views.my_sessions, name="my_sessions"),
     path("sessions/", views.agenda, name="agenda"),
     path("sessions/new/", views.session_new, name="session_new"),
+    path("sessions/<int:pk>/", views_notes.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/close/", views_notes.session_close, name="session_close"),
+    path("sessions/<int:pk>/cancel/", views_notes.session_cancel, name="session_cancel"),
+    path(
+        "sessions/<int:pk>/reschedule/", views_notes.session_reschedule, name="session_reschedule"
+    ),
+    path("sessions/<int:pk>/note/", views_notes.note_open, name="note_open"),
+    path("clients/<int:pk>/", views_notes.client_timeline, name="client_timeline"),
+    path("notes/<int:pk>/draft/", views_notes.note_draft, name="note_draft"),
+    path("notes/<int:pk>/sign/", views_notes.note_sign, name="note_sign"),
+    path("notes/<int:pk>/addenda/", views_notes.addendum_add, name="addendum_add"),
+    path("notes/<int:pk>/review/", views_notes.note_review, name="note_review"),
+    path("review/", views_notes.review_queue, name="review_queue"),
 ]

@@ -18,8 +18,17 @@ from sessions_log.models import Session
 @role_required(Role.CLIENT)
 def my_sessions(request):
     now = timezone.now()
-    sessions = selectors.sessions_visible_to(request.user).exclude(
-        status=Session.Status.CANCELLED, starts_at__lt=now
+    # Clients see the next steps of their notes, never the rest of them.
+    sessions = (
+        selectors.sessions_visible_to(request.user)
+        .exclude(status=Session.Status.CANCELLED, starts_at__lt=now)
+        .select_related("note")
+        .only(
+            *(f"{f.name}" for f in Session._meta.concrete_fields),
+            "coach__display_name",
+            "note__next_steps",
+            "note__signed_at",
+        )
     )
     context = {
         "coach": active_coach_of(request.user),
@@ -43,6 +52,8 @@ def agenda(request):
     context = {
         "today": [s for s in sessions if s.starts_at < tomorrow],
         "this_week": [s for s in sessions if s.starts_at >= tomorrow],
+        "notes_to_finish": selectors.notes_to_finish(request.user),
+        "now": timezone.now(),
     }
     return render(request, "sessions_log/agenda.html", context)
 
@@ -87,6 +98,7 @@ _FIELD_FOR = {
 def _add_service_errors(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
-            form.add_error(_FIELD_FOR.get(field), errors)
+            target = _FIELD_FOR.get(field)
+            form.add_error(target if target in form.fields else None, errors)
     else:
         form.add_error(None, error)

@@ -109,4 +109,4 @@ def test_pages_are_phone_friendly_and_labelled(client, coach):
     assert 'href="#main"' in html and '<main id="main"' in html
     assert '<label for="id_email">' in html
     # Nothing is loaded from another origin.
-    assert "src=\"http" not in html and "href=\"http" not in html
+    assert 'src="http' not in html and 'href="http' not in html

@@ -1,0 +1,237 @@
+"""Session detail, session actions, notes and the supervisor's review queue."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Role
+from accounts.policy import role_required
+from accounts.selectors import clients_visible_to
+from sessions_log import selectors, services
+from sessions_log.forms import AddendumForm, CancelForm, NoteForm, RescheduleForm, ReviewForm
+from sessions_log.models import Note, ServiceType, Session
+from sessions_log.views import _add_service_errors
+
+STAFF = (Role.COACH, Role.SUPERVISOR)
+
+
+def _service_names() -> list[str]:
+    return list(ServiceType.objects.filter(active=True).values_list("name", flat=True))
+
+
+def _note_form(note, data=None):
+    initial = None
+    if note is not None:
+        initial = {name: getattr(note, name) for name in NoteForm.base_fields}
+    return NoteForm(data, initial=initial, service_names=_service_names())
+
+
+def _detail(request, session, *, status=200, **forms):
+    user = request.user
+    note = Note.objects.filter(session=session).first()
+    if note is not None:
+        services.note_read(actor=user, note=note)
+    in_queue = (
+        note is not None
+        and user.role == Role.SUPERVISOR
+        and selectors.review_queue(user).filter(pk=note.pk).exists()
+    )
+    is_coach = user.pk == session.coach_id
+    context = {
+        "session": session,
+        "note": note,
+        "addenda": list(note.addenda.all()) if note else [],
+        "reviews": list(note.reviews.select_related("reviewer")) if note else [],
+        "is_coach": is_coach,
+        "can_close": is_coach
+        and session.status == "scheduled"
+        and session.starts_at <= timezone.now(),
+        "can_change": is_coach and session.status == "scheduled",
+        "in_queue": in_queue,
+        "note_form": forms.get("note_form") or (_note_form(note) if is_coach else None),
+        "addendum_form": forms.get("addendum_form") or AddendumForm(),
+        "review_form": forms.get("review_form") or ReviewForm(),
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+        "reschedule_form": forms.get("reschedule_form") or RescheduleForm(time_zone=user.time_zone),
+    }
+    return render(request, "sessions_log/session_detail.html", context, status=status)
+
+
+def _session(request, pk) -> Session:
+    return get_object_or_404(selectors.sessions_visible_to(request.user), pk=pk)
+
+
+@require_GET
+@role_required(*STAFF)
+def session_detail(request, pk):
+    return _detail(request, _session(request, pk))
+
+
+@require_GET
+@role_required(*STAFF)
+def client_timeline(request, pk):
+    client = get_object_or_404(clients_visible_to(request.user), pk=pk)
+    sessions = (
+        selectors.sessions_visible_to(request.user)
+        .filter(client=client)
+        .select_related("note")
+        .defer("note__narrative", "note__client_words")
+        .order_by("-starts_at")
+    )
+    return render(
+        request, "sessions_log/client_timeline.html", {"client": client, "sessions": sessions}
+    )
+
+
+@require_POST
+@role_required(Role.COACH)
+def session_close(request, pk):
+    session = _session(request, pk)
+    try:
+        services.session_close(
+            actor=request.user, session=session, status=request.POST.get("status", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("sessions_log:session_detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.COACH)
+def session_cancel(request, pk):
+    session = _session(request, pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.session_cancel(
+                actor=request.user, session=session, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, "Session cancelled.")
+            return redirect("sessions_log:session_detail", pk=pk)
+    return _detail(request, session, status=400, cancel_form=form)
+
+
+@require_POST
+@role_required(Role.COACH)
+def session_reschedule(request, pk):
+    session = _session(request, pk)
+    form = RescheduleForm(request.POST, time_zone=request.user.time_zone)
+    if form.is_valid():
+        try:
+            services.session_reschedule(
+                actor=request.user,
+                session=session,
+                starts_at=form.cleaned_data["starts_at"],
+                duration=form.cleaned_data["length"],
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, "Session moved.")
+            return redirect("sessions_log:session_detail", pk=pk)
+    return _detail(request, session, status=400, reschedule_form=form)
+
+
+@require_POST
+@role_required(Role.COACH)
+def note_open(request, pk):
+    session = _session(request, pk)
+    try:
+        services.note_open(actor=request.user, session=session)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("sessions_log:session_detail", pk=pk)
+
+
+def _note(request, pk):
+    return get_object_or_404(selectors.notes_visible_to(request.user), pk=pk)
+
+
+@require_POST
+@role_required(Role.COACH)
+def note_draft(request, pk):
+    """Saves the draft: htmx autosaves while typing; without JS, the button."""
+    note = _note(request, pk)
+    form = _note_form(note, request.POST)
+    saved = False
+    if form.is_valid():
+        try:
+            services.note_save_draft(actor=request.user, note=note, **form.cleaned_data)
+            saved = True
+        except ValidationError as error:
+            form.add_error(None, error)
+            # A signed note shows no form, so say it where every page shows news.
+            messages.error(request, " ".join(error.messages))
+    if request.headers.get("HX-Request"):
+        status_html = render_to_string(
+            "sessions_log/includes/autosave_status.html",
+            {"saved": saved, "at": timezone.now(), "form": form},
+        )
+        return HttpResponse(status_html, status=200 if saved else 400)
+    if saved:
+        messages.success(request, "Draft saved.")
+        return redirect("sessions_log:session_detail", pk=note.session_id)
+    return _detail(request, note.session, status=400, note_form=form)
+
+
+@require_POST
+@role_required(Role.COACH)
+def note_sign(request, pk):
+    note = _note(request, pk)
+    form = _note_form(note, request.POST)
+    if form.is_valid():
+        try:
+            services.note_save_draft(actor=request.user, note=note, **form.cleaned_data)
+            services.note_sign(actor=request.user, note=note)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, "Note signed. It can no longer be edited.")
+            return redirect("sessions_log:session_detail", pk=note.session_id)
+    return _detail(request, note.session, status=400, note_form=form)
+
+
+@require_POST
+@role_required(Role.COACH)
+def addendum_add(request, pk):
+    note = _note(request, pk)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            services.addendum_add(actor=request.user, note=note, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, "Addendum signed and added.")
+            return redirect("sessions_log:session_detail", pk=note.session_id)
+    return _detail(request, note.session, status=400, addendum_form=form)
+
+
+@require_GET
+@role_required(Role.SUPERVISOR)
+def review_queue(request):
+    notes = selectors.review_queue(request.user)
+    return render(request, "sessions_log/review_queue.html", {"notes": notes})
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def note_review(request, pk):
+    note = _note(request, pk)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_review(actor=request.user, note=note, **form.cleaned_data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, "Review recorded.")
+            return redirect("sessions_log:review_queue")
+    return _detail(request, note.session, status=400, review_form=form)

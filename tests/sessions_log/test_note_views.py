@@ -1,0 +1,188 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from sessions_log import services
+from sessions_log.models import Note, NoteReview, ServiceType, Session
+from tests.helpers import count_queries, sign_in
+
+NOTE = {
+    "services": ["Peer support"],
+    "goals": "Keep my job",
+    "narrative": "We talked through the week.",
+    "client_words": "I feel steadier",
+    "next_steps": "Call the housing office on Monday",
+}
+
+
+@pytest.fixture
+def past_session(coach, client_user):
+    ServiceType.objects.create(name="Peer support")
+    return services.contact_log(
+        actor=coach,
+        client=client_user,
+        started_at=timezone.now() - timedelta(hours=3),
+        duration=timedelta(minutes=45),
+        modality="in_person",
+    )
+
+
+@pytest.fixture
+def signed_note(coach, past_session):
+    note = services.note_open(actor=coach, session=past_session)
+    services.note_save_draft(actor=coach, note=note, **NOTE)
+    return services.note_sign(actor=coach, note=note)
+
+
+def _urls(session, note):
+    return {
+        "get": [
+            reverse("sessions_log:session_detail", args=[session.pk]),
+            reverse("sessions_log:client_timeline", args=[session.client_id]),
+        ],
+        "post": [
+            reverse("sessions_log:note_draft", args=[note.pk]),
+            reverse("sessions_log:addendum_add", args=[note.pk]),
+            reverse("sessions_log:session_cancel", args=[session.pk]),
+        ],
+    }
+
+
+@pytest.mark.django_db
+def test_the_ladder_for_session_and_note_pages(
+    client, coach, client_user, other_coach, supervisor, signed_note
+):
+    urls = _urls(signed_note.session, signed_note)
+    for url in urls["get"] + urls["post"]:
+        method = client.get if url in urls["get"] else client.post
+        assert method(url).status_code == 302, url  # anonymous: to login
+    sign_in(client, client_user)
+    for url in urls["get"]:
+        assert client.get(url).status_code == 403, url  # wrong role
+    sign_in(client, other_coach)
+    for url in urls["get"]:
+        assert client.get(url).status_code == 404, url  # outsider: as if absent
+    for url in urls["post"]:
+        assert client.post(url, {"text": "x", "reason": "x"}).status_code == 404, url
+    for user in (coach, supervisor):
+        sign_in(client, user)
+        for url in urls["get"]:
+            assert client.get(url).status_code == 200, (user, url)
+
+
+@pytest.mark.django_db
+def test_a_coach_writes_autosaves_and_signs_a_note(client, coach, past_session):
+    sign_in(client, coach)
+    client.post(reverse("sessions_log:note_open", args=[past_session.pk]))
+    note = Note.objects.get(session=past_session)
+    response = client.post(
+        reverse("sessions_log:note_draft", args=[note.pk]), NOTE, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and "Draft saved at" in response.content.decode()
+    assert Note.objects.get(pk=note.pk).narrative == NOTE["narrative"]
+    response = client.post(reverse("sessions_log:note_sign", args=[note.pk]), NOTE)
+    assert response.status_code == 302
+    assert Note.objects.get(pk=note.pk).is_signed
+    # Reading it is audited.
+    page = client.get(reverse("sessions_log:session_detail", args=[past_session.pk]))
+    assert "We talked through the week." in page.content.decode()
+    assert AuditEvent.objects.filter(action="note.read", actor=coach).exists()
+
+
+@pytest.mark.django_db
+def test_signing_an_empty_note_gets_a_clear_message(client, coach, past_session):
+    sign_in(client, coach)
+    client.post(reverse("sessions_log:note_open", args=[past_session.pk]))
+    note = Note.objects.get(session=past_session)
+    response = client.post(reverse("sessions_log:note_sign", args=[note.pk]), {"narrative": ""})
+    assert response.status_code == 400
+    assert "Write what happened before signing." in response.content.decode()
+    assert not Note.objects.get(pk=note.pk).is_signed
+
+
+@pytest.mark.django_db
+def test_editing_a_signed_note_is_refused(client, coach, signed_note):
+    sign_in(client, coach)
+    response = client.post(
+        reverse("sessions_log:note_draft", args=[signed_note.pk]), {**NOTE, "narrative": "new"}
+    )
+    assert response.status_code == 400
+    assert "can no longer be edited" in response.content.decode()
+    assert Note.objects.get(pk=signed_note.pk).narrative == NOTE["narrative"]
+
+
+@pytest.mark.django_db
+def test_the_supervisor_cosigns_from_the_queue(client, supervisor, signed_note):
+    sign_in(client, supervisor)
+    queue = client.get(reverse("sessions_log:review_queue")).content.decode()
+    assert "Robin Park" in queue
+    response = client.post(
+        reverse("sessions_log:note_review", args=[signed_note.pk]), {"decision": "cosigned"}
+    )
+    assert response.status_code == 302
+    assert NoteReview.objects.get(note=signed_note).decision == "cosigned"
+    assert (
+        "No notes are waiting" in client.get(reverse("sessions_log:review_queue")).content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_the_client_sees_next_steps_and_nothing_else_of_the_note(client, client_user, signed_note):
+    sign_in(client, client_user)
+    page = client.get(reverse("sessions_log:my_sessions")).content.decode()
+    assert NOTE["next_steps"] in page
+    for private in (NOTE["narrative"], NOTE["client_words"], NOTE["goals"]):
+        assert private not in page
+    assert (
+        client.get(
+            reverse("sessions_log:session_detail", args=[signed_note.session_id])
+        ).status_code
+        == 403
+    )
+
+
+@pytest.mark.django_db
+def test_cancelling_from_the_page(client, coach, client_user):
+    session = services.session_schedule(
+        actor=coach,
+        client=client_user,
+        starts_at=timezone.now() + timedelta(days=2),
+        duration=timedelta(hours=1),
+        modality="phone",
+    )
+    sign_in(client, coach)
+    url = reverse("sessions_log:session_cancel", args=[session.pk])
+    assert client.post(url, {"reason": ""}).status_code == 400
+    assert Session.objects.get(pk=session.pk).status == "scheduled"
+    assert client.post(url, {"reason": "Client is travelling"}).status_code == 302
+    assert Session.objects.get(pk=session.pk).status == "cancelled"
+
+
+@pytest.mark.django_db
+def test_the_review_queue_uses_a_fixed_number_of_queries(client, coach, client_user, supervisor):
+    ServiceType.objects.create(name="Peer support")
+
+    def add(count, offset):
+        for number in range(count):
+            session = services.contact_log(
+                actor=coach,
+                client=client_user,
+                started_at=timezone.now() - timedelta(hours=2 + offset + number),
+                duration=timedelta(minutes=30),
+                modality="phone",
+            )
+            note = services.note_open(actor=coach, session=session)
+            services.note_save_draft(actor=coach, note=note, narrative="text")
+            services.note_sign(actor=coach, note=note)
+
+    sign_in(client, supervisor)
+    add(1, 0)
+    client.get(reverse("sessions_log:review_queue"))
+    small, _ = count_queries(client.get, reverse("sessions_log:review_queue"))
+    add(49, 1)
+    large, response = count_queries(client.get, reverse("sessions_log:review_queue"))
+    assert response.content.decode().count("Open the note") == 50
+    assert small == large
