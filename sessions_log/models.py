@@ -186,3 +186,15 @@ class NoteReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} note {self.note_id}"
+
+
+class CalendarFeed(models.Model):
+    """A person's private iCal feed link. Only a digest of the token is kept;
+    a new link replaces (revokes) the old one."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user_id}"

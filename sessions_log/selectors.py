@@ -13,10 +13,11 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.selectors import clients_visible_to
-from sessions_log.models import Note, NoteReview, Session
+from sessions_log.models import CalendarFeed, Note, NoteReview, Session
 
 
 def sessions_visible_to(user: User) -> QuerySet[Session]:
@@ -77,3 +78,22 @@ def review_queue(supervisor: User) -> QuerySet[Note]:
         .filter(Q(last_returned_at__isnull=True) | Q(last_addendum_at__gt=F("last_returned_at")))
         .order_by("signed_at")
     )
+
+
+def calendar_sessions_of(user: User) -> QuerySet[Session]:
+    """What a person's calendar feed lists: their own sessions (as coach or
+    client) from 30 days ago on."""
+    since = timezone.now() - timedelta(days=30)
+    own = Q(coach=user) if user.role == Role.COACH else Q(client=user)
+    return sessions_visible_to(user).filter(own, starts_at__gte=since).order_by("starts_at")
+
+
+def feed_owner(token: str) -> User | None:
+    from accounts.tokens import token_digest
+
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_digest=token_digest(token), user__is_active=True)
+        .first()
+    )
+    return feed.user if feed else None

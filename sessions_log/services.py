@@ -9,9 +9,22 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import Role, User
 from accounts.selectors import clients_of
-from sessions_log.models import MAX_DURATION, MIN_DURATION, Addendum, Note, NoteReview, Session
+from sessions_log.models import (
+    MAX_DURATION,
+    MIN_DURATION,
+    Addendum,
+    CalendarFeed,
+    Note,
+    NoteReview,
+    Session,
+)
 
 _OVERLAP = "You already have a session at that time. Choose another time."
+
+
+def _to_minute(moment: datetime) -> datetime:
+    """Sessions start on a whole minute, as people and calendars think of them."""
+    return moment.replace(second=0, microsecond=0)
 
 
 def _check_details(*, starts_at, duration, modality, video_url) -> None:
@@ -56,6 +69,7 @@ def session_schedule(
     agenda: str = "",
 ) -> Session:
     _require_own_client(actor, client)
+    starts_at = _to_minute(starts_at)
     if starts_at <= timezone.now():
         raise ValidationError(
             {
@@ -121,6 +135,7 @@ def session_reschedule(
     *, actor: User, session: Session, starts_at: datetime, duration: timedelta
 ) -> Session:
     session = _lock_own_scheduled(actor, session)
+    starts_at = _to_minute(starts_at)
     if starts_at <= timezone.now():
         raise ValidationError({"starts_at": "Choose a time in the future."})
     _check_details(
@@ -292,3 +307,23 @@ def note_secrets_reencrypt() -> tuple[int, int]:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL coaching.rotating_keys = 'off'")
     return notes, addenda
+
+
+@transaction.atomic
+def calendar_feed_renew(*, actor: User) -> str:
+    """A new private feed link for the actor; any earlier link stops working.
+    Returns the token (shown once; only its digest is stored)."""
+    from accounts.tokens import new_token, token_digest
+
+    token = new_token()
+    CalendarFeed.objects.update_or_create(
+        user=actor, defaults={"token_digest": token_digest(token), "created_at": timezone.now()}
+    )
+    audit_record(actor=actor, action="calendar_feed.renew", obj=actor)
+    return token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, actor: User) -> None:
+    CalendarFeed.objects.filter(user=actor).delete()
+    audit_record(actor=actor, action="calendar_feed.revoke", obj=actor)

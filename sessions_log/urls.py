@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_log import views, views_notes
+from sessions_log import views, views_calendar, views_notes
 
 app_name = "sessions_log"
 
@@ -21,4 +21,7 @@ urlpatterns = [
     path("notes/<int:pk>/addenda/", views_notes.addendum_add, name="addendum_add"),
     path("notes/<int:pk>/review/", views_notes.note_review, name="note_review"),
     path("review/", views_notes.review_queue, name="review_queue"),
+    path("sessions/<int:pk>/calendar.ics", views_calendar.session_ics, name="session_ics"),
+    path("calendar/", views_calendar.feed_settings, name="feed_settings"),
+    path("calendar/<str:token>.ics", views_calendar.feed, name="feed"),
 ]

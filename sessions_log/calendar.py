@@ -1,0 +1,79 @@
+"""iCalendar (RFC 5545) for sessions, safe to show on any screen.
+
+Entries carry no client names (initials at most), no notes, no agenda and no
+clinical words. The UID is the session's and SEQUENCE rises with each change,
+so calendars update or cancel the event instead of adding another.
+"""
+
+from datetime import UTC, datetime
+
+from accounts.models import Role, User
+from sessions_log.models import Session
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _fold(line: str) -> str:
+    # Lines longer than 75 octets are folded with CRLF + space (RFC 5545 3.1).
+    encoded = line.encode()
+    if len(encoded) <= 75:
+        return line
+    parts, current = [], b""
+    for char in line:
+        piece = char.encode()
+        if len(current) + len(piece) > (75 if not parts else 74):
+            parts.append(current.decode())
+            current = b""
+        current += piece
+    parts.append(current.decode())
+    return "\r\n ".join(parts)
+
+
+def initials(name: str) -> str:
+    return "".join(f"{word[0].upper()}." for word in name.split() if word[:1].isalpha())
+
+
+def summary_for(session: Session, viewer: User) -> str:
+    if viewer.role == Role.CLIENT:
+        return f"Appointment with {session.coach.get_short_name()}"
+    return f"Appointment ({initials(session.client.display_name) or 'client'})"
+
+
+def event_lines(session: Session, viewer: User) -> list[str]:
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{session.uid}@appointments",
+        f"SEQUENCE:{session.sequence}",
+        f"DTSTAMP:{_stamp(session.updated_at)}",
+        f"DTSTART:{_stamp(session.starts_at)}",
+        f"DTEND:{_stamp(session.ends_at)}",
+        f"SUMMARY:{_escape(summary_for(session, viewer))}",
+    ]
+    where = session.location or session.get_modality_display()
+    lines.append(f"LOCATION:{_escape(where)}")
+    if session.video_url:
+        lines.append(f"URL:{session.video_url}")
+    cancelled = session.status == Session.Status.CANCELLED
+    lines.append("STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED")
+    lines.append("END:VEVENT")
+    return lines
+
+
+def calendar(sessions, viewer: User, *, cancel: bool = False) -> str:
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//appointments//EN",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{'CANCEL' if cancel else 'PUBLISH'}",
+    ]
+    for session in sessions:
+        lines.extend(event_lines(session, viewer))
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
