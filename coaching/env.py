@@ -43,8 +43,7 @@ def env_bool(name: str, default: bool) -> bool:
     if value.lower() in _FALSE:
         return False
     raise ImproperlyConfigured(
-        f"Environment variable {name} must be true or false (1/0, yes/no, on/off), "
-        f"not {value!r}."
+        f"Environment variable {name} must be true or false (1/0, yes/no, on/off), not {value!r}."
     )
 
 

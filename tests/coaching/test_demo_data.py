@@ -34,4 +34,7 @@ def test_it_prints_logins_that_work_and_can_run_twice(settings, client, capsys):
     client_line = next(line for line in output.splitlines() if line.strip().startswith("Client"))
     _role, email, password = client_line.split()
     client.post("/accounts/login/", {"login": email, "password": password})
-    assert client.get("/my/sessions/").status_code == 200
+    page = client.get("/my/sessions/")
+    assert page.status_code == 200
+    if email == "robin@demo.test":
+        assert "Go to the job fair on Thursday" in page.content.decode()

@@ -1,7 +1,9 @@
-"""Demo people with known passwords and TOTP secrets, for trying the app.
+"""Demo people with known passwords and TOTP secrets, and a few sessions.
 
 Idempotent: running it again keeps the same people, passwords and secrets.
 """
+
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -9,10 +11,15 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role, Team, User
+from sessions_log import services as sessions
+from sessions_log.models import ServiceType, Session
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only, refused without DEBUG
+
+SERVICES = ["Peer support", "Goal planning", "Resource navigation", "Check-in call"]
 
 # (role, email, display name, team, TOTP secret for staff, coach email for clients)
 PEOPLE = [
@@ -38,6 +45,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             lines = [self._person(*person) for person in PEOPLE]
+            self._sessions()
         self.stdout.write(f"Demo logins (password for everyone: {DEMO_PASSWORD}):")
         for line in lines:
             self.stdout.write("  " + line)
@@ -67,3 +75,48 @@ class Command(BaseCommand):
         if totp_secret:
             line += f"  TOTP secret {totp_secret}"
         return line
+
+    def _sessions(self):
+        """A few sessions for Casey's first client, once: one coming up, one
+        with a signed note (its next steps show to the client), and one whose
+        note is still to write."""
+        for name in SERVICES:
+            ServiceType.objects.get_or_create(name=name)
+        coach = User.objects.get(email="casey@demo.test")
+        client = User.objects.get(email="robin@demo.test")
+        if Session.objects.filter(client=client).exists():
+            return
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        sessions.session_schedule(
+            actor=coach,
+            client=client,
+            starts_at=now + timedelta(days=1, hours=2),
+            duration=timedelta(hours=1),
+            modality=Session.Modality.IN_PERSON,
+            location="Community centre, room 4",
+        )
+        past = sessions.contact_log(
+            actor=coach,
+            client=client,
+            started_at=now - timedelta(days=2),
+            duration=timedelta(minutes=45),
+            modality=Session.Modality.PHONE,
+        )
+        note = sessions.note_open(actor=coach, session=past)
+        sessions.note_save_draft(
+            actor=coach,
+            note=note,
+            services=["Peer support"],
+            goals="Find steady work",
+            narrative="Talked through the week and the job fair.",
+            client_words="I want to try the job fair.",
+            next_steps="Go to the job fair on Thursday; call me after.",
+        )
+        sessions.note_sign(actor=coach, note=note)
+        sessions.contact_log(
+            actor=coach,
+            client=client,
+            started_at=now - timedelta(hours=5),
+            duration=timedelta(minutes=20),
+            modality=Session.Modality.PHONE,
+        )
