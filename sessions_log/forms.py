@@ -157,3 +157,16 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when you return a note.",
     )
+
+
+class ContactLogForm(_StartAndLength, forms.Form):
+    client = forms.ModelChoiceField(label="Client", queryset=None, empty_label="Choose a client")
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
+    duration = _duration_field()
+    modality = forms.ChoiceField(label="How you met", choices=Session.Modality.choices)
+
+    def __init__(self, *args, clients, time_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients
+        self.time_zone = time_zone

@@ -8,6 +8,7 @@ urlpatterns = [
     path("my/sessions/", views.my_sessions, name="my_sessions"),
     path("sessions/", views.agenda, name="agenda"),
     path("sessions/new/", views.session_new, name="session_new"),
+    path("sessions/log/", views.contact_log, name="contact_log"),
     path("sessions/<int:pk>/", views_notes.session_detail, name="session_detail"),
     path("sessions/<int:pk>/close/", views_notes.session_close, name="session_close"),
     path("sessions/<int:pk>/cancel/", views_notes.session_cancel, name="session_cancel"),

@@ -10,7 +10,7 @@ from accounts.models import Role
 from accounts.policy import role_required
 from accounts.selectors import active_coach_of, clients_of
 from sessions_log import selectors, services
-from sessions_log.forms import SessionForm
+from sessions_log.forms import ContactLogForm, SessionForm
 from sessions_log.models import Session
 
 
@@ -83,6 +83,34 @@ def session_new(request):
             return redirect("sessions_log:agenda")
     status = 400 if request.method == "POST" else 200
     return render(request, "sessions_log/session_form.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def contact_log(request):
+    """Record a contact that already happened and open its note in one step."""
+    coach = request.user
+    form = ContactLogForm(
+        request.POST or None, clients=clients_of(coach), time_zone=coach.time_zone
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.contact_log(
+                actor=coach,
+                client=data["client"],
+                started_at=data["starts_at"],
+                duration=data["length"],
+                modality=data["modality"],
+            )
+            services.note_open(actor=coach, session=session)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, "Contact logged. Write the note below.")
+            return redirect("sessions_log:session_detail", pk=session.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "sessions_log/contact_log.html", {"form": form}, status=status)
 
 
 # Service errors are keyed by the service's argument names; show them on the

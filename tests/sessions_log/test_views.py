@@ -178,3 +178,66 @@ def test_session_lists_use_a_fixed_number_of_queries(client, coach, client_user,
     large, response = count_queries(client.get, reverse(page))
     assert response.content.decode().count("<time ") >= 2
     assert small == large
+
+
+@pytest.mark.django_db
+def test_logging_a_past_contact_opens_its_note(client, coach, client_user):
+    sign_in(client, coach)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    response = client.post(
+        reverse("sessions_log:contact_log"),
+        {
+            "client": client_user.pk,
+            "date": yesterday.isoformat(),
+            "time": "15:00",
+            "duration": 20,
+            "modality": "phone",
+        },
+    )
+    session = Session.objects.get()
+    assert response["Location"] == reverse("sessions_log:session_detail", args=[session.pk])
+    assert session.status == "completed" and hasattr(session, "note")
+
+
+@pytest.mark.django_db
+def test_a_logged_contact_in_the_future_is_refused(client, coach, client_user):
+    sign_in(client, coach)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = client.post(
+        reverse("sessions_log:contact_log"),
+        {
+            "client": client_user.pk,
+            "date": tomorrow.isoformat(),
+            "time": "15:00",
+            "duration": 20,
+            "modality": "phone",
+        },
+    )
+    assert response.status_code == 400
+    assert "must already be over" in response.content.decode()
+    assert not Session.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_client_timeline_uses_a_fixed_number_of_queries(client, coach, client_user):
+    from sessions_log import services
+
+    def add(count, offset):
+        for number in range(count):
+            services.contact_log(
+                actor=coach,
+                client=client_user,
+                started_at=timezone.now() - timedelta(hours=2 + offset + number),
+                duration=timedelta(minutes=30),
+                modality="phone",
+            )
+
+    url = reverse("sessions_log:client_timeline", args=[client_user.pk])
+    sign_in(client, coach)
+    add(1, 0)
+    client.get(url)
+    small, _ = count_queries(client.get, url)
+    add(49, 1)
+    large, response = count_queries(client.get, url)
+    assert response.content.decode().count("Missing") == 50
+    assert small == large
