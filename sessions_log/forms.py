@@ -49,20 +49,21 @@ class _StartAndLength:
         return data
 
 
-class SessionForm(_StartAndLength, forms.Form):
+class _SessionWhen(_StartAndLength, forms.Form):
+    """Which client and when: shared by scheduling and logging a contact."""
+
     client = forms.ModelChoiceField(label="Client", queryset=None, empty_label="Choose a client")
     date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
-    duration = forms.IntegerField(
-        label="Length in minutes",
-        min_value=5,
-        max_value=480,
-        initial=60,
-        error_messages={
-            "min_value": "A session lasts at least 5 minutes.",
-            "max_value": "A session lasts at most 8 hours (480 minutes).",
-        },
-    )
+    duration = _duration_field()
+
+    def __init__(self, *args, clients, time_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients
+        self.time_zone = time_zone
+
+
+class SessionForm(_SessionWhen):
     modality = forms.ChoiceField(label="How you meet", choices=Session.Modality.choices)
     location = forms.CharField(label="Place", max_length=200, required=False)
     video_url = forms.URLField(
@@ -79,11 +80,6 @@ class SessionForm(_StartAndLength, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Only you and your supervisor see this.",
     )
-
-    def __init__(self, *args, clients, time_zone: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients
-        self.time_zone = time_zone
 
 
 class RescheduleForm(_StartAndLength, forms.Form):
@@ -159,14 +155,5 @@ class ReviewForm(forms.Form):
     )
 
 
-class ContactLogForm(_StartAndLength, forms.Form):
-    client = forms.ModelChoiceField(label="Client", queryset=None, empty_label="Choose a client")
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
-    duration = _duration_field()
+class ContactLogForm(_SessionWhen):
     modality = forms.ChoiceField(label="How you met", choices=Session.Modality.choices)
-
-    def __init__(self, *args, clients, time_zone: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients
-        self.time_zone = time_zone

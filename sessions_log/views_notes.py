@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -100,43 +101,53 @@ def session_close(request, pk):
     return redirect("sessions_log:session_detail", pk=pk)
 
 
+def _submit(request, session, form, form_name, action, success, then=None):
+    """The shape of every form on the session page: valid input goes to a
+    service; its refusal shows on the form (400), success on the page."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(then or reverse("sessions_log:session_detail", args=[session.pk]))
+    return _detail(request, session, status=400, **{form_name: form})
+
+
 @require_POST
 @role_required(Role.COACH)
 def session_cancel(request, pk):
     session = _session(request, pk)
-    form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            services.session_cancel(
-                actor=request.user, session=session, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, "Session cancelled.")
-            return redirect("sessions_log:session_detail", pk=pk)
-    return _detail(request, session, status=400, cancel_form=form)
+    return _submit(
+        request,
+        session,
+        CancelForm(request.POST),
+        "cancel_form",
+        lambda data: services.session_cancel(
+            actor=request.user, session=session, reason=data["reason"]
+        ),
+        "Session cancelled.",
+    )
 
 
 @require_POST
 @role_required(Role.COACH)
 def session_reschedule(request, pk):
     session = _session(request, pk)
-    form = RescheduleForm(request.POST, time_zone=request.user.time_zone)
-    if form.is_valid():
-        try:
-            services.session_reschedule(
-                actor=request.user,
-                session=session,
-                starts_at=form.cleaned_data["starts_at"],
-                duration=form.cleaned_data["length"],
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, "Session moved.")
-            return redirect("sessions_log:session_detail", pk=pk)
-    return _detail(request, session, status=400, reschedule_form=form)
+    return _submit(
+        request,
+        session,
+        RescheduleForm(request.POST, time_zone=request.user.time_zone),
+        "reschedule_form",
+        lambda data: services.session_reschedule(
+            actor=request.user,
+            session=session,
+            starts_at=data["starts_at"],
+            duration=data["length"],
+        ),
+        "Session moved.",
+    )
 
 
 @require_POST
@@ -185,33 +196,33 @@ def note_draft(request, pk):
 @role_required(Role.COACH)
 def note_sign(request, pk):
     note = _note(request, pk)
-    form = _note_form(note, request.POST)
-    if form.is_valid():
-        try:
-            services.note_save_draft(actor=request.user, note=note, **form.cleaned_data)
-            services.note_sign(actor=request.user, note=note)
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, "Note signed. It can no longer be edited.")
-            return redirect("sessions_log:session_detail", pk=note.session_id)
-    return _detail(request, note.session, status=400, note_form=form)
+
+    def save_and_sign(data):
+        services.note_save_draft(actor=request.user, note=note, **data)
+        services.note_sign(actor=request.user, note=note)
+
+    return _submit(
+        request,
+        note.session,
+        _note_form(note, request.POST),
+        "note_form",
+        save_and_sign,
+        "Note signed. It can no longer be edited.",
+    )
 
 
 @require_POST
 @role_required(Role.COACH)
 def addendum_add(request, pk):
     note = _note(request, pk)
-    form = AddendumForm(request.POST)
-    if form.is_valid():
-        try:
-            services.addendum_add(actor=request.user, note=note, text=form.cleaned_data["text"])
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, "Addendum signed and added.")
-            return redirect("sessions_log:session_detail", pk=note.session_id)
-    return _detail(request, note.session, status=400, addendum_form=form)
+    return _submit(
+        request,
+        note.session,
+        AddendumForm(request.POST),
+        "addendum_form",
+        lambda data: services.addendum_add(actor=request.user, note=note, text=data["text"]),
+        "Addendum signed and added.",
+    )
 
 
 @require_GET
@@ -225,13 +236,12 @@ def review_queue(request):
 @role_required(Role.SUPERVISOR)
 def note_review(request, pk):
     note = _note(request, pk)
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.note_review(actor=request.user, note=note, **form.cleaned_data)
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            messages.success(request, "Review recorded.")
-            return redirect("sessions_log:review_queue")
-    return _detail(request, note.session, status=400, review_form=form)
+    return _submit(
+        request,
+        note.session,
+        ReviewForm(request.POST),
+        "review_form",
+        lambda data: services.note_review(actor=request.user, note=note, **data),
+        "Review recorded.",
+        then=reverse("sessions_log:review_queue"),
+    )

@@ -241,3 +241,15 @@ def test_the_client_timeline_uses_a_fixed_number_of_queries(client, coach, clien
     large, response = count_queries(client.get, url)
     assert response.content.decode().count("Missing") == 50
     assert small == large
+
+
+@pytest.mark.django_db
+def test_an_admin_edits_the_list_of_services(client, admin_user):
+    from sessions_log.models import ServiceType
+
+    sign_in(client, admin_user)
+    response = client.post(
+        "/admin/sessions_log/servicetype/add/", {"name": "Resource navigation", "active": "on"}
+    )
+    assert response.status_code == 302
+    assert ServiceType.objects.filter(name="Resource navigation", active=True).exists()
