@@ -52,8 +52,6 @@ def agenda(request):
     context = {
         "today": [s for s in sessions if s.starts_at < tomorrow],
         "this_week": [s for s in sessions if s.starts_at >= tomorrow],
-        "notes_to_finish": selectors.notes_to_finish(request.user),
-        "now": timezone.now(),
     }
     return render(request, "sessions_log/agenda.html", context)
 

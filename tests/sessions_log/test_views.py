@@ -253,3 +253,20 @@ def test_an_admin_edits_the_list_of_services(client, admin_user):
     )
     assert response.status_code == 302
     assert ServiceType.objects.filter(name="Resource navigation", active=True).exists()
+
+
+@pytest.mark.django_db
+def test_the_coachs_home_lists_overdue_and_draft_notes(client, coach, client_user, settings):
+    from sessions_log import services
+
+    settings.NOTE_DUE_HOURS = 72
+    services.contact_log(
+        actor=coach,
+        client=client_user,
+        started_at=timezone.now() - timedelta(days=5),
+        duration=timedelta(minutes=30),
+        modality="phone",
+    )
+    sign_in(client, coach)
+    page = client.get(reverse("accounts:caseload")).content.decode()
+    assert "Notes to finish" in page and "overdue" in page
