@@ -41,14 +41,14 @@ def my_sessions(request):
 @require_GET
 @role_required(Role.COACH)
 def agenda(request):
-    """Today and the rest of this week, in the coach's own time zone."""
+    """Today, and the seven days after it, in the coach's own time zone.
+
+    A rolling week, so that on a Sunday tomorrow's sessions still show."""
     today = timezone.localdate()
     start = timezone.make_aware(datetime.combine(today, time.min))
-    week_end = timezone.make_aware(
-        datetime.combine(today + timedelta(days=7 - today.weekday()), time.min)
-    )
     tomorrow = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
-    sessions = list(selectors.agenda_of(request.user, start=start, end=max(week_end, tomorrow)))
+    end = timezone.make_aware(datetime.combine(today + timedelta(days=8), time.min))
+    sessions = list(selectors.agenda_of(request.user, start=start, end=end))
     context = {
         "today": [s for s in sessions if s.starts_at < tomorrow],
         "this_week": [s for s in sessions if s.starts_at >= tomorrow],

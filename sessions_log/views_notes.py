@@ -98,6 +98,8 @@ def session_close(request, pk):
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Session closed: now write the note.")
     return redirect("sessions_log:session_detail", pk=pk)
 
 
@@ -178,14 +180,17 @@ def note_draft(request, pk):
             saved = True
         except ValidationError as error:
             form.add_error(None, error)
-            # A signed note shows no form, so say it where every page shows news.
-            messages.error(request, " ".join(error.messages))
     if request.headers.get("HX-Request"):
+        # Always 200: htmx leaves the page alone on 4xx, and the status line
+        # must say "Not saved" rather than keep an old "Draft saved".
         status_html = render_to_string(
             "sessions_log/includes/autosave_status.html",
             {"saved": saved, "at": timezone.now(), "form": form},
         )
-        return HttpResponse(status_html, status=200 if saved else 400)
+        return HttpResponse(status_html)
+    if not saved and form.non_field_errors():
+        # A signed note shows no form, so say it where every page shows news.
+        messages.error(request, " ".join(form.non_field_errors()))
     if saved:
         messages.success(request, "Draft saved.")
         return redirect("sessions_log:session_detail", pk=note.session_id)

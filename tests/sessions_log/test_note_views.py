@@ -186,3 +186,17 @@ def test_the_review_queue_uses_a_fixed_number_of_queries(client, coach, client_u
     large, response = count_queries(client.get, reverse("sessions_log:review_queue"))
     assert response.content.decode().count("Open the note") == 50
     assert small == large
+
+
+@pytest.mark.django_db
+def test_a_failed_autosave_says_not_saved(client, coach, signed_note):
+    sign_in(client, coach)
+    response = client.post(
+        reverse("sessions_log:note_draft", args=[signed_note.pk]),
+        {**NOTE, "narrative": "typed after signing"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200  # htmx only swaps 2xx answers into the page
+    assert body.startswith("Not saved:") and "can no longer be edited" in body
+    assert Note.objects.get(pk=signed_note.pk).narrative == NOTE["narrative"]
