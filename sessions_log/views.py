@@ -23,12 +23,7 @@ def my_sessions(request):
         selectors.sessions_visible_to(request.user)
         .exclude(status=Session.Status.CANCELLED, starts_at__lt=now)
         .select_related("note")
-        .only(
-            *(f"{f.name}" for f in Session._meta.concrete_fields),
-            "coach__display_name",
-            "note__next_steps",
-            "note__signed_at",
-        )
+        .defer("agenda", "note__narrative", "note__client_words", "note__goals")
     )
     context = {
         "coach": active_coach_of(request.user),
