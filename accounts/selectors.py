@@ -3,6 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import CaseloadAssignment, Invitation, Role, Team, User
+from accounts.tokens import token_digest
 
 _ACTIVE = Q(ended_at__isnull=True)
 
@@ -71,8 +72,6 @@ def active_coach_of(client: User) -> User | None:
 
 
 def invitation_by_token(token: str) -> Invitation | None:
-    from accounts.tokens import token_digest
-
     return (
         Invitation.objects.select_related("team", "coach", "invited_by")
         .filter(token_digest=token_digest(token))

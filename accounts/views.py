@@ -1,5 +1,6 @@
 from allauth.account.internal.flows.login import perform_login, record_authentication
 from allauth.account.models import Login
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -15,10 +16,9 @@ from accounts.forms import (
 from accounts.models import Role
 from accounts.policy import role_required
 
-_SENT = "Invitation sent to {email}. The link works once and expires in 7 days."
+_SENT = "Invitation sent to {email}. The link works once and expires in {days} days."
 _NOT_SENT = (
-    "The email could not be sent just now, so nothing was saved. "
-    "Please try again in a few minutes."
+    "The email could not be sent just now, so nothing was saved. Please try again in a few minutes."
 )
 
 
@@ -28,6 +28,7 @@ def _caseload_page(request, form=None, status=200):
         "assignments": selectors.caseload_of(coach),
         "invitations": selectors.invitations_visible_to(coach)[:20],
         "form": form or ClientInvitationForm(),
+        "valid_days": settings.INVITATION_VALID_DAYS,
     }
     return render(request, "accounts/caseload.html", context, status=status)
 
@@ -93,7 +94,9 @@ def invitation_create(request):
     except services.EmailNotSent:
         form.add_error(None, _NOT_SENT)
         return page(request, form, status=503)
-    messages.success(request, _SENT.format(email=data["email"]))
+    messages.success(
+        request, _SENT.format(email=data["email"], days=settings.INVITATION_VALID_DAYS)
+    )
     return redirect(home)
 
 
@@ -113,22 +116,30 @@ def team_create(request):
 
 
 _UNUSABLE = {
-    "unknown": (404, "This invitation link is not valid. Check that you copied all of it, "
-                "or ask the person who invited you for a new one."),
-    "revoked": (410, "This invitation link has been replaced by a newer one. "
-                "Use the link in the most recent email you received."),
-    "expired": (410, "This invitation link has expired. "
-                "Ask the person who invited you to send a new one."),
-    "used": (410, "This invitation link has already been used. "
-             "If you set up your account, sign in instead."),
+    "unknown": (
+        404,
+        "This invitation link is not valid. Check that you copied all of it, "
+        "or ask the person who invited you for a new one.",
+    ),
+    "revoked": (
+        410,
+        "This invitation link has been replaced by a newer one. "
+        "Use the link in the most recent email you received.",
+    ),
+    "expired": (
+        410,
+        "This invitation link has expired. Ask the person who invited you to send a new one.",
+    ),
+    "used": (
+        410,
+        "This invitation link has already been used. If you set up your account, sign in instead.",
+    ),
 }
 
 
 def _unusable(request, reason):
     status, message = _UNUSABLE[reason]
-    return render(
-        request, "accounts/invitation_unusable.html", {"message": message}, status=status
-    )
+    return render(request, "accounts/invitation_unusable.html", {"message": message}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

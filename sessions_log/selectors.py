@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import clients_visible_to
+from accounts.tokens import token_digest
 from sessions_log.models import CalendarFeed, Note, NoteReview, Session
 
 
@@ -89,8 +90,6 @@ def calendar_sessions_of(user: User) -> QuerySet[Session]:
 
 
 def feed_owner(token: str) -> User | None:
-    from accounts.tokens import token_digest
-
     feed = (
         CalendarFeed.objects.select_related("user")
         .filter(token_digest=token_digest(token), user__is_active=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import Role, User
 from accounts.selectors import clients_of
+from accounts.tokens import new_token, token_digest
 from sessions_log.models import (
     MAX_DURATION,
     MIN_DURATION,
@@ -18,6 +19,7 @@ from sessions_log.models import (
     NoteReview,
     Session,
 )
+from sessions_log.selectors import review_queue
 
 _OVERLAP = "You already have a session at that time. Choose another time."
 
@@ -27,7 +29,7 @@ def _to_minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
-def _check_details(*, starts_at, duration, modality, video_url) -> None:
+def _check_details(*, duration, modality, video_url) -> None:
     errors = {}
     if not MIN_DURATION <= duration <= MAX_DURATION:
         errors["duration"] = "A session lasts between 5 minutes and 8 hours."
@@ -77,7 +79,7 @@ def session_schedule(
                 "contact, use “Log a contact”."
             }
         )
-    _check_details(starts_at=starts_at, duration=duration, modality=modality, video_url=video_url)
+    _check_details(duration=duration, modality=modality, video_url=video_url)
     session = Session(
         coach=actor,
         client=client,
@@ -104,7 +106,7 @@ def contact_log(
         raise ValidationError(
             {"starts_at": "A logged contact must already be over. To plan a session, schedule it."}
         )
-    _check_details(starts_at=started_at, duration=duration, modality=modality, video_url="")
+    _check_details(duration=duration, modality=modality, video_url="")
     session = Session(
         coach=actor,
         client=client,
@@ -139,7 +141,6 @@ def session_reschedule(
     if starts_at <= timezone.now():
         raise ValidationError({"starts_at": "Choose a time in the future."})
     _check_details(
-        starts_at=starts_at,
         duration=duration,
         modality=session.modality,
         video_url=session.video_url,
@@ -256,8 +257,6 @@ def addendum_add(*, actor: User, note: Note, text: str) -> Addendum:
 
 @transaction.atomic
 def note_review(*, actor: User, note: Note, decision: str, comment: str = "") -> NoteReview:
-    from sessions_log.selectors import review_queue
-
     if actor.role != Role.SUPERVISOR:
         raise PermissionDenied
     if not review_queue(actor).filter(pk=note.pk).exists():
@@ -313,8 +312,6 @@ def note_secrets_reencrypt() -> tuple[int, int]:
 def calendar_feed_renew(*, actor: User) -> str:
     """A new private feed link for the actor; any earlier link stops working.
     Returns the token (shown once; only its digest is stored)."""
-    from accounts.tokens import new_token, token_digest
-
     token = new_token()
     CalendarFeed.objects.update_or_create(
         user=actor, defaults={"token_digest": token_digest(token), "created_at": timezone.now()}

@@ -46,7 +46,7 @@ def agenda(request):
     sessions = list(selectors.agenda_of(request.user, start=start, end=end))
     context = {
         "today": [s for s in sessions if s.starts_at < tomorrow],
-        "this_week": [s for s in sessions if s.starts_at >= tomorrow],
+        "next_days": [s for s in sessions if s.starts_at >= tomorrow],
     }
     return render(request, "sessions_log/agenda.html", context)
 
