@@ -10,7 +10,17 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 
-def send(*, template: str, to: str, context: dict, headers: dict | None = None) -> None:
+def send(
+    *,
+    template: str,
+    to: str,
+    context: dict,
+    headers: dict | None = None,
+    attachments: list[tuple[str, str, str]] = (),
+) -> None:
+    """Render and send one email. `attachments` are (filename, content, mimetype).
+
+    SMTP errors propagate: the caller decides whether to retry."""
     context = {"site_url": settings.SITE_URL, **context}
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     message = EmailMultiAlternatives(
@@ -18,6 +28,7 @@ def send(*, template: str, to: str, context: dict, headers: dict | None = None) 
         body=render_to_string(f"emails/{template}.txt", context),
         to=[to],
         headers=headers or {},
+        attachments=list(attachments),
     )
     message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
     message.send()

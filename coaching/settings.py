@@ -3,6 +3,7 @@
 Production behaviour is the default; `DEBUG=true` is for a developer's machine.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -221,6 +222,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Appointments <no-rep
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 CELERY_BROKER_URL = REDIS_URL
+# The queue reminder sweeps and sends go to (tests give each run its own).
+REMINDER_QUEUE = env_str("REMINDER_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -237,7 +240,37 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sessions_clear_expired",
         "schedule": crontab(minute=17, hour=3),
     },
+    "reminders-sweep": {
+        "task": "sessions_log.tasks.reminders_sweep",
+        "schedule": timedelta(seconds=env_int("REMINDER_SWEEP_SECONDS", default=60, minimum=1)),
+        # A sweep that waited longer than its interval is replaced by the next one.
+        "options": {
+            "queue": REMINDER_QUEUE,
+            "expires": env_int("REMINDER_SWEEP_SECONDS", default=60, minimum=1),
+        },
+    },
 }
+
+# Reminder emails (sessions_log: the Reminder outbox). Offsets count back from
+# the session's start; whole days keep the recipient's wall-clock time across
+# a DST change ("24 hours before" a 09:00 session is 09:00 the day before).
+REMINDER_OFFSETS = {
+    "first_reminder": timedelta(hours=24),
+    "second_reminder": timedelta(hours=1),
+}
+# A leased row comes back to the sweep after this long. It is longer than the
+# task's hard time limit, so the task that held the lease is dead by then.
+REMINDER_LEASE = timedelta(seconds=env_int("REMINDER_LEASE_SECONDS", default=120, minimum=1))
+REMINDER_RETRY_BASE = timedelta(
+    seconds=env_int("REMINDER_RETRY_BASE_SECONDS", default=30, minimum=1)
+)
+REMINDER_RETRY_MAX = timedelta(
+    seconds=env_int("REMINDER_RETRY_MAX_SECONDS", default=900, minimum=1)
+)
+REMINDER_SWEEP_BATCH = 500
+# /healthz turns unhealthy when a reminder is later than this.
+REMINDER_LATE_AFTER = timedelta(minutes=5)
+CHECKIN_VALID_DAYS = 7
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -4,10 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.policy import HOME_URL_NAMES
+from sessions_log.selectors import reminder_oldest_due
 
 
 @require_GET
@@ -39,14 +41,26 @@ def _redis_ok() -> bool:
         return False
 
 
+def _reminders_late_by() -> int:
+    """Seconds the oldest due-but-unsent reminder is late, 0 when none is."""
+    oldest = reminder_oldest_due()
+    return int((timezone.now() - oldest).total_seconds()) if oldest else 0
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    """The database is essential (503 without it); Redis only delays background work."""
+    """The database is essential (503 without it). Redis down only delays
+    background work, but reminders more than REMINDER_LATE_AFTER late mean
+    that work is not getting done (503 too, so monitoring says so)."""
     database = _database_ok()
+    late_by = _reminders_late_by() if database else None
+    reminders_ok = late_by is not None and late_by <= settings.REMINDER_LATE_AFTER.total_seconds()
     body = {
-        "status": "ok" if database else "unavailable",
+        "status": "ok" if database and reminders_ok else "unavailable",
         "database": "ok" if database else "unavailable",
         "redis": "ok" if _redis_ok() else "unavailable",
+        "reminders": "ok" if reminders_ok else ("late" if database else "unknown"),
+        "oldest_due_reminder_seconds_late": late_by,
     }
-    return JsonResponse(body, status=200 if database else 503)
+    return JsonResponse(body, status=200 if database and reminders_ok else 503)

@@ -157,3 +157,45 @@ class ReviewForm(forms.Form):
 
 class ContactLogForm(_SessionWhen):
     modality = forms.ChoiceField(label="How you met", choices=Session.Modality.choices)
+
+
+class ReminderPreferenceForm(forms.Form):
+    """Which emails someone wants, and their quiet hours. Built per person:
+    coaches are not asked about check-in requests, which go to clients."""
+
+    quiet_hours = forms.BooleanField(
+        label="Hold emails during quiet hours", required=False, initial=True
+    )
+    quiet_start = forms.TimeField(
+        label="Quiet hours start", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    quiet_end = forms.TimeField(
+        label="Quiet hours end", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = kinds
+        # The kinds come first on the page, in the order given.
+        kind_fields = {
+            kind: forms.BooleanField(label=label, required=False) for kind, label in kinds
+        }
+        self.fields = {**kind_fields, **self.fields}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("quiet_hours"):
+            for name in ("quiet_start", "quiet_end"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, "Give a time, or untick quiet hours.")
+            start, end = data.get("quiet_start"), data.get("quiet_end")
+            if start and end and start == end:
+                self.add_error("quiet_end", "Quiet hours must end at a different time.")
+        else:
+            data["quiet_start"] = data["quiet_end"] = None
+        return data
+
+    def preferences(self) -> dict:
+        data = self.cleaned_data
+        values = {kind: data[kind] for kind, _ in self.kinds}
+        return {**values, "quiet_start": data["quiet_start"], "quiet_end": data["quiet_end"]}

@@ -18,7 +18,14 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.selectors import clients_visible_to
 from accounts.tokens import token_digest
-from sessions_log.models import CalendarFeed, Note, NoteReview, Session
+from sessions_log.models import (
+    CalendarFeed,
+    Note,
+    NoteReview,
+    Reminder,
+    ReminderPreference,
+    Session,
+)
 
 
 def sessions_visible_to(user: User) -> QuerySet[Session]:
@@ -96,3 +103,33 @@ def feed_owner(token: str) -> User | None:
         .first()
     )
     return feed.user if feed else None
+
+
+def reminder_preferences_of(users: list[User]) -> dict[int, ReminderPreference]:
+    """Each person's email choices, by user id; the defaults where they made none."""
+    stored = {pref.user_id: pref for pref in ReminderPreference.objects.filter(user__in=users)}
+    return {user.pk: stored.get(user.pk) or ReminderPreference.defaults_for(user) for user in users}
+
+
+def reminder_problems(user: User) -> QuerySet[Reminder]:
+    """Failed and expired deliveries, newest first: for admins only."""
+    if user.role != Role.ADMIN:
+        return Reminder.objects.none()
+    return (
+        Reminder.objects.filter(status__in=[Reminder.Status.FAILED, Reminder.Status.EXPIRED])
+        .select_related("recipient")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def reminder_oldest_due() -> datetime | None:
+    """The planned time of the oldest reminder that is due and not yet sent."""
+    return (
+        Reminder.objects.filter(
+            status__in=[Reminder.Status.PENDING, Reminder.Status.SENDING],
+            due_at__lte=timezone.now(),
+        )
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )

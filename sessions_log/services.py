@@ -20,6 +20,7 @@ from sessions_log.models import (
     Session,
 )
 from sessions_log.selectors import review_queue
+from sessions_log.services_reminders import reminders_plan
 
 _OVERLAP = "You already have a session at that time. Choose another time."
 
@@ -92,6 +93,7 @@ def session_schedule(
         created_by=actor,
     )
     _save_without_overlap(session)
+    reminders_plan(session=session, change="scheduled")
     audit_record(actor=actor, action="session.schedule", obj=session, client=client)
     return session
 
@@ -124,7 +126,11 @@ def contact_log(
 def _lock_own_scheduled(actor: User, session: Session) -> Session:
     if actor.role != Role.COACH or session.coach_id != actor.pk:
         raise PermissionDenied
-    locked = Session.objects.select_for_update().get(pk=session.pk)
+    locked = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("coach", "client")
+        .get(pk=session.pk)
+    )
     if locked.status != Session.Status.SCHEDULED:
         raise ValidationError(
             f"This session is already {locked.get_status_display().lower()}; it cannot change."
@@ -148,6 +154,7 @@ def session_reschedule(
     session.starts_at, session.ends_at = starts_at, starts_at + duration
     session.sequence += 1
     _save_without_overlap(session)
+    reminders_plan(session=session, change="rescheduled")
     audit_record(actor=actor, action="session.reschedule", obj=session, client=session.client)
     return session
 
@@ -166,6 +173,7 @@ def session_cancel(*, actor: User, session: Session, reason: str) -> Session:
     )
     session.sequence += 1
     session.save()
+    reminders_plan(session=session, change="cancelled")
     audit_record(actor=actor, action="session.cancel", obj=session, client=session.client)
     return session
 
@@ -180,6 +188,8 @@ def session_close(*, actor: User, session: Session, status: str) -> Session:
         raise ValidationError("A session cannot be closed before it starts.")
     session.status = status
     session.save()
+    if status == Session.Status.COMPLETED:
+        reminders_plan(session=session, change="completed")
     audit_record(actor=actor, action=f"session.{status}", obj=session, client=session.client)
     return session
 

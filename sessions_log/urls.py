@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_log import views, views_calendar, views_notes
+from sessions_log import views, views_calendar, views_notes, views_reminders
 
 app_name = "sessions_log"
 
@@ -25,4 +25,11 @@ urlpatterns = [
     path("sessions/<int:pk>/calendar.ics", views_calendar.session_ics, name="session_ics"),
     path("calendar/", views_calendar.feed_settings, name="feed_settings"),
     path("calendar/<str:token>.ics", views_calendar.feed, name="feed"),
+    path("emails/", views_reminders.reminder_settings, name="reminder_settings"),
+    path(
+        "emails/unsubscribe/<str:token>/",
+        views_reminders.reminder_unsubscribe,
+        name="reminder_unsubscribe",
+    ),
+    path("emails/problems/", views_reminders.reminder_problems, name="reminder_problems"),
 ]

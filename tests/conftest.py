@@ -145,52 +145,77 @@ def admin_user(db):
     return make_user("alex@example.org", Role.ADMIN, name="Alex Admin")
 
 
+class CeleryProcesses:
+    """Starts real `celery worker` and `celery beat` processes on the test
+    database and this test's SMTP server, consuming a queue of the test's own
+    (so no other worker on this machine takes the test's tasks)."""
+
+    def __init__(self, log_dir: Path, env: dict):
+        self.queue = env["REMINDER_QUEUE"]
+        self.env = env
+        self.log_dir = log_dir
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, program: str = "worker", **env) -> subprocess.Popen:
+        if program == "worker":
+            args = ["worker", "--pool=solo", "-Q", self.queue, "--without-heartbeat"]
+            args += ["--without-gossip", "--without-mingle"]
+        else:
+            args = ["beat", "-s", str(self.log_dir / f"beat-{len(self.processes)}")]
+        log = open(self.log_dir / f"{program}-{len(self.processes)}.log", "w")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "coaching", *args, "--loglevel=INFO"],
+            cwd=Path(__file__).resolve().parents[1],
+            env={**self.env, **{name: str(value) for name, value in env.items()}},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        return process
+
+    def logs(self) -> str:
+        return "\n".join(path.read_text() for path in sorted(self.log_dir.glob("*.log")))
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 @pytest.fixture
-def celery_worker_process(transactional_db):
-    """A real `celery worker` process on the test database, consuming a queue
-    of its own (so no other worker on this machine takes the test's tasks).
-    Yields the queue name."""
+def celery_processes(transactional_db, smtp_server, settings, tmp_path):
     from django.db import connection
 
     db = connection.settings_dict
     queue = f"test-{uuid.uuid4().hex[:8]}"
+    settings.REMINDER_QUEUE = queue
     env = {
         **os.environ,
         "DATABASE_URL": (
             f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
         ),
+        "EMAIL_HOST": smtp_server.hostname,
+        "EMAIL_PORT": str(smtp_server.port),
+        "REMINDER_QUEUE": queue,
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "coaching",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=Path(__file__).resolve().parents[1],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    processes = CeleryProcesses(tmp_path, env)
     try:
-        yield queue
+        yield processes
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        processes.stop_all()
+
+
+@pytest.fixture
+def celery_worker_process(celery_processes):
+    """One real worker. Yields the queue name it consumes."""
+    celery_processes.start("worker")
+    return celery_processes.queue
 
 
 def wait_until(condition, timeout=30.0, interval=0.1):

@@ -30,8 +30,12 @@ LADDER = {
     "note_sign": ("post", {"coach"}, "note"),
     "addendum_add": ("post", {"coach"}, "note"),
     "note_review": ("post", {"supervisor"}, "note"),
+    "reminder_settings": ("get", {"client", "coach"}, None),
+    "reminder_problems": ("get", {"admin"}, None),
 }
-PUBLIC = {"feed"}  # the private feed: its token is the credential (tested in test_calendar)
+# Their token is the credential: the private feed (tested in test_calendar) and
+# the unsubscribe link (test_reminders).
+PUBLIC = {"feed", "reminder_unsubscribe"}
 
 
 def test_every_sessions_log_url_is_on_the_ladder():
@@ -45,7 +49,7 @@ def test_every_sessions_log_url_is_on_the_ladder():
 
 
 @pytest.fixture
-def world(coach, client_user, supervisor, other_coach, other_client, other_team):
+def world(coach, client_user, supervisor, admin_user, other_coach, other_client, other_team):
     session = services.contact_log(
         actor=coach,
         client=client_user,
@@ -56,7 +60,12 @@ def world(coach, client_user, supervisor, other_coach, other_client, other_team)
     note = services.note_open(actor=coach, session=session)
     return {
         "objects": {"session": session.pk, "note": note.pk, "client": client_user.pk},
-        "people": {"client": client_user, "coach": coach, "supervisor": supervisor},
+        "people": {
+            "client": client_user,
+            "coach": coach,
+            "supervisor": supervisor,
+            "admin": admin_user,
+        },
         "outsiders": {
             "coach": other_coach,
             "supervisor": make_user("pat@example.org", "supervisor", team=other_team),

@@ -1,0 +1,10 @@
+from django.core.management.base import BaseCommand
+
+from sessions_log.services_reminders import reminders_sweep
+
+
+class Command(BaseCommand):
+    help = "Run one reminder sweep now: queue a send task per due reminder (beat does this every minute)."
+
+    def handle(self, *args, **options):
+        self.stdout.write(f"{reminders_sweep()} reminders queued")

@@ -1,0 +1,592 @@
+"""The reminder outbox: which emails a session change plans, when they go,
+and what they say. Delivery here runs in the test process over real SMTP;
+tests/reliability/test_reminder_delivery.py runs it in real worker processes."""
+
+import email
+import email.policy
+import smtplib
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from sessions_log import services
+from sessions_log.models import Reminder, ReminderPreference, Session
+from sessions_log.services_reminders import (
+    reminder_deliver,
+    reminders_sweep,
+    unsubscribe_token,
+)
+from tests.conftest import make_user
+from tests.helpers import count_queries, sign_in, text_body
+
+Kind, Status = Reminder.Kind, Reminder.Status
+
+
+def _schedule(coach, client, starts_at, modality="phone", **details):
+    return services.session_schedule(
+        actor=coach,
+        client=client,
+        starts_at=starts_at,
+        duration=timedelta(hours=1),
+        modality=modality,
+        **details,
+    )
+
+
+def _rows(session, **filters):
+    return {
+        (row.recipient_id, row.kind): row
+        for row in Reminder.objects.filter(session=session, **filters)
+    }
+
+
+def _local(moment, zone):
+    return moment.astimezone(ZoneInfo(zone))
+
+
+def _at(zone, *args):
+    return datetime(*args, tzinfo=ZoneInfo(zone))
+
+
+def _opt_in(user, **kinds):
+    values = {kind: False for kind in Kind.values} | kinds
+    return ReminderPreference.objects.create(user=user, **values)
+
+
+def reminders_sweep_no_queue():
+    # Inside the test's transaction on_commit never fires, so the sweep
+    # leases rows without queueing tasks; the tests deliver by hand.
+    return reminders_sweep()
+
+
+# ------------------------------------------------------------------ planning
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
+def test_scheduling_plans_two_reminders_for_the_client_only(coach, client_user):
+    starts = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    session = _schedule(coach, client_user, starts)
+    rows = _rows(session)
+    assert set(rows) == {
+        (client_user.pk, Kind.FIRST_REMINDER),
+        (client_user.pk, Kind.SECOND_REMINDER),
+    }
+    assert rows[(client_user.pk, Kind.FIRST_REMINDER)].due_at == starts - timedelta(hours=24)
+    assert rows[(client_user.pk, Kind.SECOND_REMINDER)].due_at == starts - timedelta(hours=1)
+    assert all(row.deadline == starts and row.status == Status.PENDING for row in rows.values())
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
+def test_a_coach_who_opts_in_gets_reminders_too(coach, client_user):
+    _opt_in(coach, second_reminder=True)
+    session = _schedule(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    assert (coach.pk, Kind.SECOND_REMINDER) in _rows(session)
+    assert (coach.pk, Kind.FIRST_REMINDER) not in _rows(session)
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
+def test_a_session_too_soon_for_the_first_reminder_gets_only_the_second(coach, client_user):
+    session = _schedule(coach, client_user, datetime(2026, 11, 24, 17, 0, tzinfo=UTC))
+    assert set(_rows(session)) == {(client_user.pk, Kind.SECOND_REMINDER)}
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
+def test_rescheduling_rewrites_the_rows_and_adds_one_notice(coach, client_user):
+    session = _schedule(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    new_start = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    for hour in (11, 12, 13, 14, 10):
+        session = services.session_reschedule(
+            actor=coach,
+            session=session,
+            starts_at=new_start.replace(hour=hour),
+            duration=timedelta(hours=1),
+        )
+    rows = _rows(session)
+    assert Reminder.objects.filter(session=session).count() == 3
+    assert rows[(client_user.pk, Kind.FIRST_REMINDER)].due_at == new_start - timedelta(hours=24)
+    assert rows[(client_user.pk, Kind.SECOND_REMINDER)].due_at == new_start - timedelta(hours=1)
+    notice = rows[(client_user.pk, Kind.RESCHEDULED)]
+    assert notice.due_at == timezone.now() and notice.deadline == new_start
+    assert {row.sequence for row in rows.values()} == {5}
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
+def test_cancelling_cancels_the_reminders_and_plans_the_cancel_notice(coach, client_user):
+    session = _schedule(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    session = services.session_cancel(actor=coach, session=session, reason="Coach is ill")
+    rows = _rows(session)
+    assert rows[(client_user.pk, Kind.FIRST_REMINDER)].status == Status.CANCELLED
+    assert rows[(client_user.pk, Kind.SECOND_REMINDER)].status == Status.CANCELLED
+    assert rows[(client_user.pk, Kind.CANCELLED)].status == Status.PENDING
+
+
+@pytest.mark.django_db
+def test_completing_a_session_requests_a_check_in_and_a_no_show_does_not(coach, client_user):
+    starts = timezone.now() + timedelta(hours=2)
+    done = _schedule(coach, client_user, starts)
+    missed = _schedule(coach, client_user, starts + timedelta(hours=3))
+    with time_machine.travel(starts + timedelta(hours=5), tick=False):
+        services.session_close(actor=coach, session=done, status="completed")
+        services.session_close(actor=coach, session=missed, status="no_show")
+        request = Reminder.objects.get(session=done, kind=Kind.CHECKIN_REQUEST)
+        assert request.recipient == client_user
+        assert request.deadline == timezone.now() + timedelta(days=7)
+    assert not Reminder.objects.filter(session=missed, kind=Kind.CHECKIN_REQUEST).exists()
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
+def test_a_kind_turned_off_is_not_planned(coach, client_user):
+    _opt_in(client_user, first_reminder=True)
+    session = _schedule(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    assert set(_rows(session)) == {(client_user.pk, Kind.FIRST_REMINDER)}
+
+
+# --------------------------------------------------------- time zones, DST
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("zone", "session_local", "reminder_local"),
+    [
+        # Clocks go forward overnight; the session is the morning after.
+        ("Europe/London", (2026, 3, 29, 9, 0), (2026, 3, 28, 9, 0)),
+        ("America/New_York", (2026, 3, 8, 9, 0), (2026, 3, 7, 9, 0)),
+        # Clocks go back overnight.
+        ("Europe/London", (2026, 10, 25, 9, 0), (2026, 10, 24, 9, 0)),
+        ("America/New_York", (2026, 11, 1, 9, 0), (2026, 10, 31, 9, 0)),
+    ],
+)
+def test_the_day_before_reminder_keeps_the_wall_clock_across_dst(
+    coach, client_user, zone, session_local, reminder_local
+):
+    client_user.time_zone = zone
+    client_user.save()
+    starts = _at(zone, *session_local)
+    with time_machine.travel(starts - timedelta(days=10), tick=False):
+        session = _schedule(coach, client_user, starts)
+    first = _rows(session)[(client_user.pk, Kind.FIRST_REMINDER)]
+    assert _local(first.due_at, zone).replace(tzinfo=None) == datetime(*reminder_local)
+    # It is not simply 24 hours: the day had 23 or 25.
+    assert starts - first.due_at != timedelta(hours=24)
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
+def test_a_reminder_in_quiet_hours_goes_out_before_they_begin(coach, client_user):
+    client_user.time_zone = "America/Chicago"
+    client_user.save()
+    # 08:30 Chicago: the hour-before reminder (07:30) is in quiet hours (21:00-08:00).
+    starts = _at("America/Chicago", 2026, 11, 27, 8, 30)
+    session = _schedule(coach, client_user, starts)
+    second = _rows(session)[(client_user.pk, Kind.SECOND_REMINDER)]
+    assert _local(second.due_at, "America/Chicago").replace(tzinfo=None) == datetime(
+        2026, 11, 26, 20, 59
+    )
+
+
+@pytest.mark.django_db
+def test_when_quiet_hours_have_begun_a_reminder_waits_until_they_end(coach, client_user):
+    zone = "America/Chicago"
+    client_user.time_zone = zone
+    client_user.save()
+    starts = _at(zone, 2026, 11, 27, 9, 30)  # the hour-before reminder falls at 08:30
+    ReminderPreference.objects.create(
+        user=client_user, quiet_start=time(22, 0), quiet_end=time(9, 0)
+    )
+    with time_machine.travel(_at(zone, 2026, 11, 26, 23, 0), tick=False):
+        session = _schedule(coach, client_user, starts)
+    second = _rows(session)[(client_user.pk, Kind.SECOND_REMINDER)]
+    assert _local(second.due_at, zone).replace(tzinfo=None) == datetime(2026, 11, 27, 9, 0)
+
+
+@pytest.mark.django_db
+def test_a_cancel_notice_goes_at_once_when_quiet_hours_outlast_the_session(coach, client_user):
+    zone = "America/Chicago"
+    client_user.time_zone = zone
+    client_user.save()
+    starts = _at(zone, 2026, 11, 27, 7, 0)
+    with time_machine.travel(_at(zone, 2026, 11, 20, 12, 0), tick=False):
+        session = _schedule(coach, client_user, starts)
+    with time_machine.travel(_at(zone, 2026, 11, 26, 23, 0), tick=False):
+        services.session_cancel(actor=coach, session=session, reason="Ill")
+        notice = _rows(session)[(client_user.pk, Kind.CANCELLED)]
+        assert notice.due_at == timezone.now()
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
+def test_turning_quiet_hours_off_moves_a_planned_reminder_back(client, coach, client_user):
+    client_user.time_zone = "America/Chicago"
+    client_user.save()
+    starts = _at("America/Chicago", 2026, 11, 27, 8, 30)
+    session = _schedule(coach, client_user, starts)
+    sign_in(client, client_user)
+    response = client.post(
+        reverse("sessions_log:reminder_settings"),
+        {kind: "on" for kind in Kind.values},  # quiet_hours unticked
+    )
+    assert response.status_code == 302
+    second = _rows(session)[(client_user.pk, Kind.SECOND_REMINDER)]
+    assert second.due_at == starts - timedelta(hours=1)
+
+
+# ------------------------------------------------------------- the sweep
+
+
+@pytest.mark.django_db
+def test_the_sweep_leases_due_rows_and_expires_late_ones(coach, client_user):
+    starts = timezone.now() + timedelta(days=2)
+    session = _schedule(coach, client_user, starts)
+    first = Reminder.objects.get(session=session, kind=Kind.FIRST_REMINDER)
+    with time_machine.travel(first.due_at + timedelta(seconds=5), tick=False):
+        assert reminders_sweep_no_queue() == 1
+        first.refresh_from_db()
+        assert first.lease_token is not None and first.next_attempt_at > timezone.now()
+        assert reminders_sweep_no_queue() == 0  # leased: not queued twice
+    second = Reminder.objects.get(session=session, kind=Kind.SECOND_REMINDER)
+    with time_machine.travel(starts + timedelta(minutes=1), tick=False):
+        reminders_sweep_no_queue()
+    second.refresh_from_db()
+    assert second.status == Status.EXPIRED  # never sent after the session started
+
+
+# -------------------------------------------------------------- delivery
+
+
+def _make_due(reminder):
+    Reminder.objects.filter(pk=reminder.pk).update(
+        due_at=timezone.now() - timedelta(seconds=1),
+        next_attempt_at=timezone.now() - timedelta(seconds=1),
+    )
+
+
+def _sweep_and_send(reminder) -> str:
+    _make_due(reminder)
+    reminders_sweep_no_queue()
+    reminder.refresh_from_db()
+    return reminder_deliver(reminder_id=reminder.pk, lease_token=str(reminder.lease_token))
+
+
+@pytest.fixture
+def planned(coach, client_user):
+    starts = (timezone.now() + timedelta(days=3)).replace(hour=15, minute=0, second=0)
+    session = _schedule(
+        coach, client_user, starts, modality="video", video_url="https://video.example/abc"
+    )
+    return session
+
+
+@pytest.mark.django_db
+def test_a_claimed_reminder_is_sent_once(mailbox, planned, client_user):
+    reminder = Reminder.objects.get(session=planned, kind=Kind.FIRST_REMINDER)
+    _make_due(reminder)
+    reminders_sweep_no_queue()
+    token = str(Reminder.objects.get(pk=reminder.pk).lease_token)
+    assert reminder_deliver(reminder_id=reminder.pk, lease_token=token) == Status.SENT
+    # The same task delivered again (Redis redelivery) has lost its claim.
+    assert reminder_deliver(reminder_id=reminder.pk, lease_token=token) == "lost"
+    assert len(mailbox) == 1 and mailbox[0]["To"] == client_user.email
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (Status.SENT, 1)
+
+
+@pytest.mark.django_db
+def test_a_reminder_for_a_session_cancelled_after_its_lease_is_not_sent(
+    mailbox, planned, coach
+):
+    reminder = Reminder.objects.get(session=planned, kind=Kind.FIRST_REMINDER)
+    _make_due(reminder)
+    reminders_sweep_no_queue()
+    token = str(Reminder.objects.get(pk=reminder.pk).lease_token)
+    services.session_cancel(actor=coach, session=planned, reason="Moved away")
+    assert reminder_deliver(reminder_id=reminder.pk, lease_token=token) == "lost"
+    assert mailbox == []
+
+
+@pytest.mark.django_db
+def test_a_kind_turned_off_after_planning_is_skipped(mailbox, planned, client_user):
+    reminder = Reminder.objects.get(session=planned, kind=Kind.FIRST_REMINDER)
+    _make_due(reminder)
+    reminders_sweep_no_queue()
+    _opt_in(client_user)  # everything off, written behind the planner's back
+    reminder.refresh_from_db()
+    assert reminder_deliver(reminder_id=reminder.pk, lease_token=str(reminder.lease_token)) == (
+        Status.SKIPPED
+    )
+    assert mailbox == []
+
+
+@pytest.mark.django_db
+def test_an_smtp_outage_is_retried_later_with_the_error_kept(settings, mailbox, planned):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},  # nothing listens
+        }
+    }
+    reminder = Reminder.objects.get(session=planned, kind=Kind.FIRST_REMINDER)
+    before = timezone.now()
+    assert _sweep_and_send(reminder) == Status.PENDING
+    reminder.refresh_from_db()
+    assert "ConnectionRefusedError" in reminder.last_error
+    base = settings.REMINDER_RETRY_BASE
+    assert before + base / 2 <= reminder.next_attempt_at <= timezone.now() + base
+    assert reminder.lease_token is None and reminder.attempts == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_recipient_fails_without_retrying(mailbox, planned, smtp_server, monkeypatch):
+    async def refuse(server, session, envelope, address, rcpt_options):
+        return "550 No such user here"
+
+    monkeypatch.setattr(smtp_server.handler, "handle_RCPT", refuse, raising=False)
+    reminder = Reminder.objects.get(session=planned, kind=Kind.FIRST_REMINDER)
+    assert _sweep_and_send(reminder) == Status.FAILED
+    reminder.refresh_from_db()
+    assert "550" in reminder.last_error
+
+
+def test_backoff_doubles_up_to_the_cap_with_jitter(settings):
+    from sessions_log.services_reminders import _backoff
+
+    settings.REMINDER_RETRY_BASE = timedelta(seconds=30)
+    settings.REMINDER_RETRY_MAX = timedelta(seconds=900)
+    for attempts, ceiling in [(1, 30), (2, 60), (3, 120), (6, 900), (20, 900)]:
+        waits = {_backoff(attempts).total_seconds() for _ in range(20)}
+        assert all(ceiling / 2 <= wait <= ceiling for wait in waits)
+        assert len(waits) > 1  # jittered, not all at once
+
+
+# --------------------------------------------------------------- content
+
+FORBIDDEN = ["recovery", "substance", "sober", "addiction", "Rivera", "Park"]
+
+
+def _parts(message):
+    return {part.get_content_type(): part for part in message.walk()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", [Kind.FIRST_REMINDER, Kind.RESCHEDULED, Kind.CANCELLED])
+def test_emails_say_only_when_how_and_who_and_parse_cleanly(
+    mailbox, coach, client_user, kind
+):
+    client_user.time_zone = "America/Los_Angeles"
+    client_user.save()
+    starts = datetime(2026, 12, 8, 23, 0, tzinfo=UTC)  # 3:00 PM in Los Angeles
+    with time_machine.travel(datetime(2026, 12, 1, 12, 0, tzinfo=UTC), tick=False):
+        session = _schedule(
+            coach, client_user, starts, agenda="Talk about relapse and sobriety goals"
+        )
+        services.contact_log(
+            actor=coach,
+            client=client_user,
+            started_at=timezone.now() - timedelta(hours=2),
+            duration=timedelta(minutes=30),
+            modality="phone",
+        )
+        note = services.note_open(actor=coach, session=Session.objects.get(status="completed"))
+        services.note_save_draft(
+            actor=coach, note=note, narrative="Discussed cravings NOTE-CANARY-7", goals=""
+        )
+        if kind == Kind.RESCHEDULED:
+            session = services.session_reschedule(
+                actor=coach, session=session, starts_at=starts, duration=timedelta(hours=1)
+            )
+        if kind == Kind.CANCELLED:
+            session = services.session_cancel(actor=coach, session=session, reason="Illness")
+        reminder = Reminder.objects.get(session=session, kind=kind)
+        _sweep_and_send(reminder)
+
+    assert len(mailbox) == 1
+    raw = mailbox[0].as_bytes()
+    message = email.message_from_bytes(raw, policy=email.policy.strict)
+    subject = message["Subject"]
+    assert subject.endswith(": Tue 8 Dec, 3:00 PM")
+    text = _parts(message)["text/plain"].get_content()
+    html = _parts(message)["text/html"].get_content()
+    assert "Casey" in text and "Casey" in html
+    for body in (subject, text, html):
+        for word in [*FORBIDDEN, "relapse", "sobriety", "NOTE-CANARY-7", "cravings", "Illness"]:
+            assert word.lower() not in body.lower(), (word, body)
+    assert "Tuesday 8 December 2026, 3:00 PM" in text and "America/Los_Angeles" in text
+    assert "phone" in text
+
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Unsubscribe"].startswith("<http://testserver/emails/unsubscribe/")
+
+    attachment = _parts(message)["text/calendar"]
+    assert attachment.get_filename() == "appointment.ics"
+    calendar = icalendar.Calendar.from_ical(attachment.get_content())
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == f"{session.uid}@appointments"
+    assert int(event["SEQUENCE"]) == session.sequence
+    assert event.decoded("DTSTART") == starts
+    expected_method = "CANCEL" if kind == Kind.CANCELLED else "PUBLISH"
+    assert str(calendar["METHOD"]) == expected_method
+    assert "Park" not in attachment.get_content() and "Rivera" not in attachment.get_content()
+
+
+@pytest.mark.django_db
+def test_the_coachs_copy_names_the_client_by_initials_only(mailbox, coach, client_user):
+    _opt_in(coach, first_reminder=True)
+    session = _schedule(coach, client_user, timezone.now() + timedelta(days=3))
+    reminder = Reminder.objects.get(session=session, recipient=coach)
+    _sweep_and_send(reminder)
+    body = text_body(mailbox[0])
+    assert "R.P." in body and "Robin" not in body and "Park" not in body
+
+
+# ------------------------------------------------------------ unsubscribe
+
+
+@pytest.mark.django_db
+def test_one_click_unsubscribe_turns_that_kind_off_and_says_so(client, client_user):
+    url = reverse(
+        "sessions_log:reminder_unsubscribe",
+        args=[unsubscribe_token(client_user, Kind.SECOND_REMINDER)],
+    )
+    assert client.get(url).status_code == 200  # a link scanner's GET changes nothing
+    assert not ReminderPreference.objects.filter(user=client_user).exists()
+
+    response = client.post(url, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert "no longer get emails for “a reminder 1 hour before”" in response.content.decode()
+    pref = ReminderPreference.objects.get(user=client_user)
+    assert pref.second_reminder is False and pref.first_reminder is True
+    assert AuditEvent.objects.filter(action="reminders.unsubscribe", actor=client_user).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("token", ["nonsense", "abc:def:ghi"])
+def test_a_forged_unsubscribe_link_changes_nothing(client, client_user, token):
+    response = client.post(reverse("sessions_log:reminder_unsubscribe", args=[token]))
+    assert response.status_code == 400
+    assert "not valid" in response.content.decode()
+    assert not ReminderPreference.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_unsubscribe_link_for_an_unknown_kind_is_refused(client, client_user):
+    token = unsubscribe_token(client_user, "quiet_start")
+    response = client.post(reverse("sessions_log:reminder_unsubscribe", args=[token]))
+    assert response.status_code == 400
+    assert not ReminderPreference.objects.exists()
+
+
+# ---------------------------------------------------------------- pages
+
+
+@pytest.mark.django_db
+def test_a_client_chooses_their_emails_and_quiet_hours(client, client_user):
+    sign_in(client, client_user)
+    page = client.get(reverse("sessions_log:reminder_settings")).content.decode()
+    assert "A reminder 24 hours before" in page and "A short check-in" in page
+    response = client.post(
+        reverse("sessions_log:reminder_settings"),
+        {
+            "first_reminder": "on",
+            "cancelled": "on",
+            "quiet_hours": "on",
+            "quiet_start": "22:30",
+            "quiet_end": "07:00",
+        },
+        follow=True,
+    )
+    assert "Your email choices are saved." in response.content.decode()
+    pref = ReminderPreference.objects.get(user=client_user)
+    assert (pref.first_reminder, pref.second_reminder, pref.cancelled) == (True, False, True)
+    assert (pref.quiet_start, pref.quiet_end) == (time(22, 30), time(7, 0))
+
+
+@pytest.mark.django_db
+def test_a_coach_is_not_offered_check_in_requests(client, coach):
+    sign_in(client, coach)
+    page = client.get(reverse("sessions_log:reminder_settings")).content.decode()
+    assert "A reminder 24 hours before" in page and "check-in" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"quiet_hours": "on", "quiet_start": "22:00"}, "Give a time, or untick quiet hours."),
+        ({"quiet_hours": "on", "quiet_start": "22:00", "quiet_end": "22:00"}, "different time"),
+        ({"quiet_hours": "on", "quiet_start": "25:00", "quiet_end": "07:00"}, "Enter a valid"),
+    ],
+)
+def test_bad_quiet_hours_are_explained_and_nothing_is_saved(client, client_user, data, message):
+    sign_in(client, client_user)
+    response = client.post(reverse("sessions_log:reminder_settings"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not ReminderPreference.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admins_see_failed_and_expired_deliveries_with_the_error(
+    client, admin_user, coach, client_user
+):
+    session = _schedule(coach, client_user, timezone.now() + timedelta(days=3))
+    rows = list(Reminder.objects.filter(session=session))
+    Reminder.objects.filter(pk=rows[0].pk).update(
+        status=Status.FAILED, last_error="SMTPRecipientsRefused: 550 No such user"
+    )
+    Reminder.objects.filter(pk=rows[1].pk).update(status=Status.EXPIRED)
+    sign_in(client, admin_user)
+    url = reverse("sessions_log:reminder_problems")
+    page = client.get(url).content.decode()
+    assert "550 No such user" in page and "Not sent before the appointment started." in page
+    assert client_user.email in page
+
+    # The page's query count does not grow with the number of rows.
+    few, _ = count_queries(client.get, url)
+    for index in range(30):
+        other = make_user(f"c{index}@example.org", "client")
+        Reminder.objects.create(
+            session=session,
+            recipient=other,
+            kind=Kind.FIRST_REMINDER,
+            status=Status.FAILED,
+            due_at=timezone.now(),
+            next_attempt_at=timezone.now(),
+            deadline=session.starts_at,
+        )
+    many, _ = count_queries(client.get, url)
+    assert few == many
+
+
+@pytest.mark.django_db
+def test_healthz_turns_unhealthy_when_a_reminder_is_more_than_five_minutes_late(
+    client, coach, client_user
+):
+    session = _schedule(coach, client_user, timezone.now() + timedelta(days=3))
+    reminder = Reminder.objects.filter(session=session).first()
+    Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now() - timedelta(minutes=4))
+    assert client.get("/healthz").status_code == 200
+    Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now() - timedelta(minutes=6))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["reminders"] == "late" and body["oldest_due_reminder_seconds_late"] >= 360
+
+
+def test_smtp_errors_the_sender_treats_as_permanent():
+    from sessions_log.services_reminders import _permanent
+
+    assert _permanent(smtplib.SMTPRecipientsRefused({"a@b": (550, b"no")}))
+    assert not _permanent(smtplib.SMTPRecipientsRefused({"a@b": (451, b"later")}))
+    assert not _permanent(smtplib.SMTPServerDisconnected("gone"))
+    assert not _permanent(ConnectionRefusedError())
