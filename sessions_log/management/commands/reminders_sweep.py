@@ -4,7 +4,7 @@ from sessions_log.services_reminders import reminders_sweep
 
 
 class Command(BaseCommand):
-    help = "Run one reminder sweep now: queue a send task per due reminder (beat does this every minute)."
+    help = "Queue a send task per due reminder now (beat runs this sweep every minute)."
 
     def handle(self, *args, **options):
         self.stdout.write(f"{reminders_sweep()} reminders queued")
