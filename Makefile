@@ -12,11 +12,12 @@ PYTEST_ARGS ?=
 export PORT PYTEST_ARGS
 
 .PHONY: help setup venv install node test-deps test run services-up services-down \
-        services-status clean
+        services-status clean bench-reminders
 
 help:
 	@echo "make run             set up, migrate, load demo data, run web + worker + beat (PORT=$(PORT))"
 	@echo "make test            set up, then ruff, makemigrations --check, pytest (PYTEST_ARGS=...)"
+	@echo "make bench-reminders 10,000 reminders by 2 workers vs plain smtplib; sweep query on 1M rows"
 	@echo "make setup           create $(VENV) (Python >= 3.12) and install requirements.lock"
 	@echo "make services-up     start/reuse project-local PostgreSQL + Redis, write .run/env"
 	@echo "make services-down   stop the servers that services-up started"
@@ -83,6 +84,9 @@ run: install
 	echo "==> demo data"; \
 	$(VENV)/bin/python manage.py demo_data | tee .run/demo-logins.txt; \
 	bash scripts/run.sh
+
+bench-reminders: install
+	@bash scripts/bench.sh reminders
 
 services-up:
 	@bash scripts/services.sh up

@@ -10,17 +10,15 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 
-def send(
+def build(
     *,
     template: str,
     to: str,
     context: dict,
     headers: dict | None = None,
     attachments: list[tuple[str, str, str]] = (),
-) -> None:
-    """Render and send one email. `attachments` are (filename, content, mimetype).
-
-    SMTP errors propagate: the caller decides whether to retry."""
+) -> EmailMultiAlternatives:
+    """Render one email. `attachments` are (filename, content, mimetype)."""
     context = {"site_url": settings.SITE_URL, **context}
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     message = EmailMultiAlternatives(
@@ -31,4 +29,10 @@ def send(
         attachments=list(attachments),
     )
     message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    message.send()
+    return message
+
+
+def send(**kwargs) -> None:
+    """Render and send one email (see `build`). SMTP errors propagate: the
+    caller decides whether to retry."""
+    build(**kwargs).send()

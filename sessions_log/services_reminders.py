@@ -305,6 +305,17 @@ def _enqueue(pks: list[int], token: uuid.UUID) -> None:
         reminder_send.apply_async((pk, str(token)), queue=settings.REMINDER_QUEUE)
 
 
+def sweep_batch(now: datetime):
+    """The rows one sweep transaction takes: due, oldest first, skipping rows
+    another sweep holds. Served by the partial index reminder_sweep_idx."""
+    return (
+        Reminder.objects.select_for_update(skip_locked=True)
+        .filter(status__in=_OPEN, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", "deadline")[: settings.REMINDER_SWEEP_BATCH]
+    )
+
+
 def reminders_sweep() -> int:
     """Lease the due rows and queue a send task for each. Returns how many.
 
@@ -315,12 +326,7 @@ def reminders_sweep() -> int:
     while True:
         with transaction.atomic():
             now = timezone.now()
-            rows = list(
-                Reminder.objects.select_for_update(skip_locked=True)
-                .filter(status__in=_OPEN, next_attempt_at__lte=now)
-                .order_by("next_attempt_at")
-                .values_list("pk", "deadline")[: settings.REMINDER_SWEEP_BATCH]
-            )
+            rows = list(sweep_batch(now))
             late = [pk for pk, deadline in rows if deadline <= now]
             live = [pk for pk, deadline in rows if deadline > now]
             if late:
@@ -352,9 +358,11 @@ def _reason_not_to_send(reminder: Reminder, now: datetime) -> str | None:
     if now >= reminder.deadline:
         return Status.EXPIRED
     recipient = reminder.recipient
-    if not recipient.is_active or not reminder_preferences_of([recipient])[recipient.pk].wants(
-        reminder.kind
-    ):
+    try:
+        pref = recipient.reminder_preference  # loaded with the row
+    except ReminderPreference.DoesNotExist:
+        pref = ReminderPreference.defaults_for(recipient)
+    if not recipient.is_active or not pref.wants(reminder.kind):
         return Status.SKIPPED
     return None
 
@@ -393,7 +401,7 @@ def reminder_deliver(*, reminder_id: int, lease_token: str) -> str:
         # Nothing got updated: the row was sent, re-leased or rewritten since.
         return "lost"
     reminder = Reminder.objects.select_related(
-        "session__coach", "session__client", "recipient"
+        "session__coach", "session__client", "recipient__reminder_preference"
     ).get(pk=reminder_id)
     # Every later write is conditional on still holding the claim: a session
     # change in the meantime rewrote the row and owns it now.

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.browser import PHONE, expect_heading
 from tests.e2e.conftest import assert_accessible
 from tests.helpers import first_link, text_body, totp_code
 
@@ -14,12 +15,6 @@ COACH_EMAIL = "morgan@example.org"
 COACH_PASSWORD = "violet-harbour-lantern-93"
 CLIENT_EMAIL = "jamie@example.org"
 CLIENT_PASSWORD = "quiet-meadow-compass-58"
-PHONE = {
-    "viewport": {"width": 375, "height": 812},
-    "device_scale_factor": 3,
-    "is_mobile": True,
-    "has_touch": True,
-}
 
 
 def _invitation_link(mailbox, to: str, live_server) -> str:
@@ -29,15 +24,11 @@ def _invitation_link(mailbox, to: str, live_server) -> str:
     return first_link(messages[0], re.escape(live_server.url) + r"/invite/\S+/")
 
 
-def _expect_heading(page: Page, name: str) -> None:
-    expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
-
-
 def _set_up_account(page: Page, link: str, *, name: str, password: str, zone: str, click):
     """Open an invitation link and fill in the set-up form; `click` is
     `"click"` on a laptop and `"tap"` on a phone."""
     page.goto(link)
-    _expect_heading(page, "Set up your account")
+    expect_heading(page, "Set up your account")
     assert_accessible(page)
     page.get_by_label("Your name").fill(name)
     # The page preselects the browser's time zone.
@@ -61,7 +52,7 @@ def test_admin_invites_coach_who_invites_client_who_signs_in_on_a_phone(
     # --- The admin signs in with password and authenticator code.
     admin = open_page()
     admin.goto("/accounts/login/")
-    _expect_heading(admin, "Sign in")
+    expect_heading(admin, "Sign in")
     assert_accessible(admin)
     # Keyboard users can jump over the header straight to the content.
     admin.keyboard.press("Tab")
@@ -75,14 +66,14 @@ def test_admin_invites_coach_who_invites_client_who_signs_in_on_a_phone(
     admin.get_by_label("Password").fill(PASSWORD)
     admin.get_by_role("button", name="Sign in").click()
     expect(admin).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    _expect_heading(admin, "Two-Factor Authentication")
+    expect_heading(admin, "Two-Factor Authentication")
     assert_accessible(admin)
     admin.get_by_label("Code").fill(totp_code(ADMIN_TOTP_SECRET))
     admin.get_by_role("button", name="Sign In").click()
 
     # --- The admin invites a coach to team North.
     expect(admin).to_have_url(re.compile(r"/manage/$"))
-    _expect_heading(admin, "Invitations and teams")
+    expect_heading(admin, "Invitations and teams")
     expect(admin.get_by_role("cell", name="North", exact=True)).to_be_visible()
     assert_accessible(admin)
     invite = admin.get_by_role("region", name="Invite a staff member")
@@ -113,14 +104,14 @@ def test_admin_invites_coach_who_invites_client_who_signs_in_on_a_phone(
 
     # Staff must set up two-factor authentication before anything else.
     expect(coach).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
-    _expect_heading(coach, "Activate Authenticator App")
+    expect_heading(coach, "Activate Authenticator App")
     expect(coach.get_by_role("status")).to_contain_text("Set up two-factor authentication")
     assert_accessible(coach)
     secret = coach.get_by_label("Authenticator secret").input_value()
     assert re.fullmatch(r"[A-Z2-7]{16,}=*", secret), secret
     coach.get_by_label("Authenticator code").fill(totp_code(secret))
     coach.get_by_role("button", name="Activate").click()
-    _expect_heading(coach, "Recovery Codes")
+    expect_heading(coach, "Recovery Codes")
     expect(coach.get_by_role("status")).to_contain_text("Authenticator app activated.")
     expect(coach.get_by_label("Unused codes")).not_to_be_empty()
     assert_accessible(coach)
@@ -128,7 +119,7 @@ def test_admin_invites_coach_who_invites_client_who_signs_in_on_a_phone(
     # --- The coach invites a client from their caseload.
     coach.goto("/")
     expect(coach).to_have_url(re.compile(r"/caseload/$"))
-    _expect_heading(coach, "My caseload")
+    expect_heading(coach, "My caseload")
     expect(coach.get_by_text("No clients yet.")).to_be_visible()
     assert_accessible(coach)
     coach.get_by_label("Client's email address").fill(CLIENT_EMAIL)
@@ -150,20 +141,20 @@ def test_admin_invites_coach_who_invites_client_who_signs_in_on_a_phone(
         click="tap",
     )
     expect(client).to_have_url(re.compile(r"/my/sessions/$"))
-    _expect_heading(client, "My sessions")
+    expect_heading(client, "My sessions")
     expect(client.get_by_text("You are working with Morgan.")).to_be_visible()
     assert_accessible(client)
 
     # --- The client signs out, then back in with email and password.
     client.get_by_role("button", name="Sign out").tap()
     expect(client).to_have_url(re.compile(r"/accounts/login/$"))
-    _expect_heading(client, "Sign in")
+    expect_heading(client, "Sign in")
     expect(client.get_by_role("status")).to_contain_text("You have signed out.")
     assert_accessible(client)
     client.get_by_label("Email").fill(CLIENT_EMAIL)
     client.get_by_label("Password").fill(CLIENT_PASSWORD)
     client.get_by_role("button", name="Sign in").tap()
     expect(client).to_have_url(re.compile(r"/my/sessions/$"))
-    _expect_heading(client, "My sessions")
+    expect_heading(client, "My sessions")
     expect(client.get_by_text("You are working with Morgan.")).to_be_visible()
     assert_accessible(client)

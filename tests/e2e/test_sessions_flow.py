@@ -9,24 +9,19 @@ from datetime import timedelta
 import pytest
 from allauth.mfa.models import Authenticator
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts.models import User
 from sessions_log import services
 from sessions_log.models import Note, NoteReview, ServiceType, Session
-from tests.conftest import PASSWORD, wait_until
+from tests.conftest import wait_until
+from tests.e2e.browser import PHONE, expect_heading, expect_message, sign_in
 from tests.e2e.conftest import assert_accessible
-from tests.helpers import TOTP_SECRET, enable_totp, totp_code
+from tests.helpers import TOTP_SECRET, enable_totp
 
 # The supervisor gets a secret of their own: a code cannot be used twice, and
 # the cast's coach and supervisor otherwise share one secret.
 SUPERVISOR_TOTP_SECRET = "KRSXG5CTMVRXEZLU"
-PHONE = {
-    "viewport": {"width": 375, "height": 812},
-    "device_scale_factor": 3,
-    "is_mobile": True,
-    "has_touch": True,
-}
 # What the coach writes. Only NEXT_STEPS may ever reach the client.
 GOALS = "“Get through the weekend without a drink.”"
 NARRATIVE = "NARRATIVE-CANARY: we talked through the hard evenings and the cravings."
@@ -34,30 +29,6 @@ CLIENT_WORDS = "CLIENT-WORDS-CANARY: “I can call someone instead of going out.
 NEXT_STEPS = "Call the Tuesday group leader; write down three safe places to go."
 ADDENDUM = "ADDENDUM-CANARY: Robin also asked about the food bank on Main Street."
 PRIVATE_AGENDA = "AGENDA-CANARY: ask about housing."
-
-
-def _expect_heading(page: Page, name: str) -> None:
-    expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
-
-
-def _expect_message(page: Page, text: str) -> None:
-    expect(page.locator(".messages[role=status]")).to_contain_text(text)
-
-
-def _sign_in(page: Page, user: User, *, totp_secret: str | None = None, click="click") -> None:
-    page.goto("/accounts/login/")
-    _expect_heading(page, "Sign in")
-    assert_accessible(page)
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    getattr(page.get_by_role("button", name="Sign in"), click)()
-    if totp_secret is not None:
-        expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-        _expect_heading(page, "Two-Factor Authentication")
-        assert_accessible(page)
-        page.get_by_label("Code").fill(totp_code(totp_secret))
-        page.get_by_role("button", name="Sign In").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/"))
 
 
 def _started_session(coach: User, client: User) -> Session:
@@ -99,14 +70,14 @@ def test_coach_schedules_completes_and_signs_a_note_supervisor_cosigns_client_se
 
     # --- The coach signs in and schedules a session for tomorrow at 10:30.
     page = open_page()
-    _sign_in(page, coach, totp_secret=TOTP_SECRET)
+    sign_in(page, coach, totp_secret=TOTP_SECRET)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Agenda").click()
     expect(page).to_have_url(re.compile(r"/sessions/$"))
-    _expect_heading(page, "Agenda")
+    expect_heading(page, "Agenda")
     assert_accessible(page)
     page.get_by_role("link", name="Schedule a session").click()
     expect(page).to_have_url(re.compile(r"/sessions/new/$"))
-    _expect_heading(page, "Schedule a session")
+    expect_heading(page, "Schedule a session")
     expect(page.get_by_text(f"Times are in your time zone ({zone}).")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Client").select_option(label="Robin Park")
@@ -119,7 +90,7 @@ def test_coach_schedules_completes_and_signs_a_note_supervisor_cosigns_client_se
     page.get_by_role("button", name="Schedule").click()
 
     expect(page).to_have_url(re.compile(r"/sessions/$"))
-    _expect_message(page, "Session scheduled.")
+    expect_message(page, "Session scheduled.")
     week = page.get_by_role("region", name="Next 7 days")
     row = week.get_by_role("row", name=re.compile(r"Robin Park"))
     expect(row).to_have_count(1)
@@ -135,14 +106,14 @@ def test_coach_schedules_completes_and_signs_a_note_supervisor_cosigns_client_se
     # Its detail page, from the agenda row, has no "How did it go?" yet.
     row.get_by_role("link", name=when).click()
     expect(page).to_have_url(re.compile(rf"/sessions/{scheduled.pk}/$"))
-    _expect_heading(page, "Session with Robin Park")
+    expect_heading(page, "Session with Robin Park")
     expect(page.get_by_text(PRIVATE_AGENDA)).to_be_visible()
     expect(page.get_by_role("button", name="Mark completed")).to_have_count(0)
     assert_accessible(page)
 
     # --- The session that started 50 minutes ago: the coach marks it completed.
     page.goto(f"/sessions/{started.pk}/")
-    _expect_heading(page, "Session with Robin Park")
+    expect_heading(page, "Session with Robin Park")
     close = page.get_by_role("region", name="How did it go?")
     expect(close.get_by_role("button", name="Mark as no-show")).to_be_visible()
     assert_accessible(page)
@@ -191,7 +162,7 @@ def test_coach_schedules_completes_and_signs_a_note_supervisor_cosigns_client_se
 
     # --- The coach signs the note; it becomes read-only.
     page.get_by_role("button", name="Sign note").click()
-    _expect_message(page, "Note signed. It can no longer be edited.")
+    expect_message(page, "Note signed. It can no longer be edited.")
     note_region = page.get_by_role("region", name="Note")
     expect(note_region.get_by_role("button", name="Sign note")).to_have_count(0)
     expect(note_region.get_by_role("textbox", name="What happened")).to_have_count(0)
@@ -205,7 +176,7 @@ def test_coach_schedules_completes_and_signs_a_note_supervisor_cosigns_client_se
     # --- A correction goes in as a signed addendum.
     page.get_by_label("Addendum").fill(ADDENDUM)
     page.get_by_role("button", name="Sign and add addendum").click()
-    _expect_message(page, "Addendum signed and added.")
+    expect_message(page, "Addendum signed and added.")
     addenda = page.get_by_role("list").filter(has_text=ADDENDUM)
     expect(page.get_by_role("heading", level=3, name="Addenda")).to_be_visible()
     expect(addenda.get_by_role("listitem")).to_have_count(1)
@@ -214,19 +185,19 @@ def test_coach_schedules_completes_and_signs_a_note_supervisor_cosigns_client_se
 
     # --- The supervisor, in their own browser, co-signs the note.
     review = open_page()
-    _sign_in(review, supervisor, totp_secret=SUPERVISOR_TOTP_SECRET)
+    sign_in(review, supervisor, totp_secret=SUPERVISOR_TOTP_SECRET)
     review.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Notes to review"
     ).click()
     expect(review).to_have_url(re.compile(r"/review/$"))
-    _expect_heading(review, "Notes to review")
+    expect_heading(review, "Notes to review")
     queue_row = review.get_by_role("row", name=re.compile(r"Robin Park"))
     expect(queue_row).to_have_count(1)
     expect(queue_row).to_contain_text(coach.display_name)
     assert_accessible(review)
     queue_row.get_by_role("link", name="Open the note").click()
     expect(review).to_have_url(re.compile(rf"/sessions/{started.pk}/$"))
-    _expect_heading(review, "Session with Robin Park")
+    expect_heading(review, "Session with Robin Park")
     expect(review.get_by_text(NARRATIVE)).to_be_visible()
     expect(review.get_by_text(ADDENDUM)).to_be_visible()
     # The coach's tools are not the supervisor's.
@@ -236,7 +207,7 @@ def test_coach_schedules_completes_and_signs_a_note_supervisor_cosigns_client_se
     review.get_by_label("Comment for the coach").fill("Clear and in Robin's words. Thanks.")
     review.get_by_role("button", name="Record review").click()
     expect(review).to_have_url(re.compile(r"/review/$"))
-    _expect_message(review, "Review recorded.")
+    expect_message(review, "Review recorded.")
     expect(review.get_by_text("No notes are waiting for review.")).to_be_visible()
     assert_accessible(review)
     assert NoteReview.objects.filter(
@@ -251,9 +222,9 @@ def test_coach_schedules_completes_and_signs_a_note_supervisor_cosigns_client_se
 
     # --- The client, on a phone, sees the next steps and the coming session.
     phone = open_page(**PHONE)
-    _sign_in(phone, client_user, click="tap")
+    sign_in(phone, client_user, click="tap")
     expect(phone).to_have_url(re.compile(r"/my/sessions/$"))
-    _expect_heading(phone, "My sessions")
+    expect_heading(phone, "My sessions")
     past = phone.get_by_role("region", name="Past")
     past_card = past.get_by_role("listitem").filter(has_text="Next steps we agreed:")
     expect(past_card).to_have_count(1)

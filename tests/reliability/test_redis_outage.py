@@ -1,53 +1,14 @@
 """With Redis stopped, people can still sign in (rate limits still apply),
 open pages and send forms; only background work waits for Redis."""
 
-import shutil
-import subprocess
-
 import pytest
-import redis
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import caches
 from django.urls import reverse
 
 from accounts.models import Invitation
-from tests.conftest import PASSWORD, _free_port, wait_until
+from tests.conftest import PASSWORD
 from tests.helpers import sign_in
-
-
-@pytest.fixture
-def own_redis(settings):
-    """A redis-server of this test's own, which the test may stop."""
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is not installed (make test installs it)"
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    probe = redis.Redis.from_url(url, socket_connect_timeout=0.2)
-
-    def answers():
-        try:
-            return probe.ping()
-        except redis.exceptions.ConnectionError:
-            return False
-
-    assert wait_until(answers, timeout=10)
-    settings.REDIS_URL = url
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {**settings.CACHES["default"], "LOCATION": url},
-    }
-
-    def stop():
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=10)
-
-    yield probe, stop
-    stop()
 
 
 def _login(client, email, password=PASSWORD):

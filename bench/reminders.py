@@ -1,0 +1,259 @@
+"""`make bench-reminders`: reminder delivery throughput and the sweep's query.
+
+1. 10,000 due reminders, delivered by two `celery worker` processes (solo
+   pool) to a local SMTP sink, beside a plain smtplib loop sending as many
+   messages of the same size into the same sink: emails per second and the
+   ratio.
+2. The sweep's query over 1,000,000 pending rows: its plan (it must use the
+   partial index) and its time.
+
+Runs against the database in DATABASE_URL, which scripts/bench.sh creates
+for the run and drops afterwards.
+"""
+
+import email.policy
+import logging
+import os
+import smtplib
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coaching.settings")
+django.setup()
+
+from aiosmtpd.controller import Controller  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts import emails  # noqa: E402
+from accounts.models import Role, User  # noqa: E402
+from sessions_log.models import Reminder, Session  # noqa: E402
+from sessions_log.services_reminders import (  # noqa: E402
+    reminder_email,
+    reminders_sweep,
+    sweep_batch,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
+DUE = 10_000
+PENDING = 1_000_000
+COACHES = 50
+
+
+class CountingSink:
+    """An SMTP server that accepts and counts; it keeps nothing."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        with self.lock:
+            self.count += 1
+        return "250 OK"
+
+
+def _people(clients: int) -> tuple[list[int], list[int]]:
+    def user(email, role):
+        person = User(email=email, display_name=email.split("@")[0].title(), role=role)
+        person.set_unusable_password()
+        return person
+
+    coaches = User.objects.bulk_create(
+        user(f"coach{n}@bench.example", Role.COACH) for n in range(COACHES)
+    )
+    people = User.objects.bulk_create(
+        user(f"client{n}@bench.example", Role.CLIENT) for n in range(clients)
+    )
+    return [c.pk for c in coaches], [p.pk for p in people]
+
+
+def _sessions(count: int, coaches: list[int], clients: list[int], after_days: int = 2) -> None:
+    """`count` scheduled sessions from `after_days` ahead, an hour apart per coach."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO sessions_log_session
+                (uid, sequence, coach_id, client_id, starts_at, ends_at, modality, location,
+                 video_url, agenda, status, cancel_reason, created_by_id, created_at, updated_at)
+            SELECT gen_random_uuid(), 0, (%(coaches)s)[1 + i %% %(n_coaches)s],
+                   (%(clients)s)[1 + i %% %(n_clients)s],
+                   now() + %(after)s * interval '1 day' + (i / %(n_coaches)s) * interval '1 hour',
+                   now() + %(after)s * interval '1 day' + (i / %(n_coaches)s) * interval '1 hour'
+                       + interval '50 minutes',
+                   'phone', '', '', '', 'scheduled', '',
+                   (%(coaches)s)[1 + i %% %(n_coaches)s], now(), now()
+            FROM generate_series(0, %(last)s) AS i
+            """,
+            {
+                "coaches": coaches,
+                "clients": clients,
+                "n_coaches": len(coaches),
+                "n_clients": len(clients),
+                "last": count - 1,
+                "after": after_days,
+            },
+        )
+
+
+def _reminders(kinds: list[str], due_now: bool) -> None:
+    """One row per session and kind, for the client: due now, or at some
+    time in the day before the session."""
+    when = "now() - interval '1 second'" if due_now else "s.starts_at - random() * interval '1 day'"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO sessions_log_reminder
+                (session_id, recipient_id, kind, sequence, status, due_at, deadline,
+                 next_attempt_at, attempts, last_error, updated_at)
+            SELECT s.id, s.client_id, k.kind, 0, 'pending', t.at, s.starts_at, t.at, 0, '', now()
+            FROM sessions_log_session s
+            CROSS JOIN unnest(%s::text[]) AS k(kind)
+            CROSS JOIN LATERAL (SELECT {when} AS at) t
+            """,  # noqa: S608 - `when` is one of two constants above
+            [kinds],
+        )
+
+
+def _start_workers(sink_port: int, queue: str, count: int = 2) -> list[subprocess.Popen]:
+    env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(sink_port)}
+    env["REMINDER_QUEUE"] = queue
+    workers = []
+    for n in range(count):
+        log = open(ROOT / ".run" / f"bench-worker-{n}.log", "w")  # noqa: SIM115
+        workers.append(
+            subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+                [sys.executable, "-m", "celery", "-A", "coaching", "worker", "--pool=solo"]
+                + ["-Q", queue, "-n", f"bench{n}@%h", "--without-heartbeat"]
+                + ["--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    return workers
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def _plain_smtplib(port: int, message: bytes, count: int) -> float:
+    """The baseline: a loop that connects, sends and quits for each message,
+    as Django's SMTP backend does for each send()."""
+    start = time.perf_counter()
+    for _ in range(count):
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.sendmail("no-reply@localhost", ["client@bench.example"], message)
+    return time.perf_counter() - start
+
+
+def bench_delivery() -> None:
+    coaches, clients = _people(clients=500)
+    _sessions(DUE // 2, coaches, clients)
+    _reminders([Reminder.Kind.FIRST_REMINDER, Reminder.Kind.SECOND_REMINDER], due_now=True)
+    assert Reminder.objects.count() == DUE
+
+    sink = CountingSink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    settings.REMINDER_QUEUE = queue
+    workers = _start_workers(port, queue)
+    try:
+        sample = Reminder.objects.select_related("session__coach", "session__client", "recipient")
+        rendered = emails.build(**reminder_email(sample.first()))
+        message = rendered.message(policy=email.policy.SMTP).as_bytes()
+        plain_seconds = _plain_smtplib(port, message, DUE)
+        sink.count = 0
+
+        start = time.perf_counter()
+        queued = reminders_sweep()
+        swept = time.perf_counter() - start
+        if not _wait(lambda: sink.count >= DUE, timeout=1800):
+            sys.exit(f"only {sink.count} of {DUE} emails arrived; see .run/bench-worker-*.log")
+        elapsed = time.perf_counter() - start
+        _wait(lambda: not Reminder.objects.exclude(status="sent").exists(), timeout=60)
+        unsent = Reminder.objects.exclude(status="sent").count()
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=60)
+        controller.stop()
+
+    ours = DUE / elapsed
+    plain = DUE / plain_seconds
+    print(f"Reminder delivery: {DUE:,} due reminders, 2 worker processes, local SMTP sink")
+    print(f"  sweep queued {queued:,} send tasks in {swept:.2f} s")
+    print(f"  outbox + Celery: {elapsed:.1f} s, {ours:,.0f} emails/s ({unsent} rows not sent)")
+    print(f"  plain smtplib loop (1 process, same sink, same size): {plain:,.0f} emails/s")
+    print(f"  ratio outbox/plain: {ours / plain:.2f}")
+    print(f"  extra emails at the sink: {sink.count - DUE}")
+
+
+def bench_sweep_query() -> None:
+    Reminder.objects.all().delete()
+    coaches = list(User.objects.filter(role=Role.COACH).values_list("pk", flat=True))
+    clients = list(User.objects.filter(role=Role.CLIENT).values_list("pk", flat=True))
+    have = Session.objects.count()
+    _sessions(PENDING // 5 - have, coaches, clients, after_days=400)
+    start = time.perf_counter()
+    _reminders(list(Reminder.Kind.values), due_now=False)
+    # A few hundred rows come due, as on a normal minute.
+    due = timezone.now() - timedelta(seconds=1)
+    Reminder.objects.filter(pk__in=Reminder.objects.order_by("?").values("pk")[:300]).update(
+        next_attempt_at=due
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE sessions_log_reminder")
+    print(f"\nSweep query: {Reminder.objects.count():,} pending rows", end="")
+    print(f" (inserted in {time.perf_counter() - start:.1f} s)")
+
+    timings = []
+    plan = []
+    for _ in range(7):
+        with transaction.atomic(), connection.cursor() as cursor:
+            sql, params = sweep_batch(timezone.now()).query.sql_with_params()
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            plan = [row[0] for row in cursor.fetchall()]
+            transaction.set_rollback(True)
+        timings.append(float(plan[-1].split(":")[1].split()[0]))
+    print("  plan:")
+    for line in plan:
+        print(f"    {line}")
+    uses_index = any("reminder_sweep_idx" in line for line in plan)
+    median = statistics.median(timings)
+    print(f"  uses reminder_sweep_idx: {'yes' if uses_index else 'NO'}")
+    print(f"  execution time, median of 7: {median:.2f} ms (target under 20 ms)")
+    if not uses_index or median >= 20:
+        sys.exit("the sweep query misses its target")
+
+
+if __name__ == "__main__":
+    bench_delivery()
+    bench_sweep_query()
