@@ -19,17 +19,20 @@ from tests.helpers import TOTP_SECRET, first_link
 Kind, Status = Reminder.Kind, Reminder.Status
 
 
+def _in_three_days(coach, client):
+    return services.session_schedule(
+        actor=coach,
+        client=client,
+        starts_at=timezone.now() + timedelta(days=3),
+        duration=timedelta(hours=1),
+        modality="phone",
+    )
+
+
 def test_a_client_stops_one_kind_of_email_from_its_link_and_sets_quiet_hours(
     open_page, live_server, celery_worker_process, mailbox, coach, client_user
 ):
-    session = services.session_schedule(
-        actor=coach,
-        client=client_user,
-        starts_at=timezone.now() + timedelta(days=3),
-        duration=timedelta(hours=1),
-        modality="video",
-        video_url="https://video.example/room",
-    )
+    session = _in_three_days(coach, client_user)
     first = Reminder.objects.get(session=session, kind=Kind.FIRST_REMINDER)
     Reminder.objects.filter(pk=first.pk).update(
         due_at=timezone.now(), next_attempt_at=timezone.now()
@@ -66,13 +69,7 @@ def test_a_client_stops_one_kind_of_email_from_its_link_and_sets_quiet_hours(
 
 
 def test_an_admin_reads_failed_deliveries(open_page, admin_user, coach, client_user):
-    session = services.session_schedule(
-        actor=coach,
-        client=client_user,
-        starts_at=timezone.now() + timedelta(days=3),
-        duration=timedelta(hours=1),
-        modality="phone",
-    )
+    session = _in_three_days(coach, client_user)
     Reminder.objects.filter(session=session, kind=Kind.FIRST_REMINDER).update(
         status=Status.FAILED, attempts=1, last_error="SMTPRecipientsRefused: 550 mailbox unknown"
     )

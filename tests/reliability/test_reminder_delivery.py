@@ -57,6 +57,15 @@ def _schedule(coach, client, days=3, hour=15):
     )
 
 
+def _move(coach, session, hour):
+    return services.session_reschedule(
+        actor=coach,
+        session=session,
+        starts_at=session.starts_at.replace(hour=hour),
+        duration=timedelta(hours=1),
+    )
+
+
 def _make_due(**filters):
     """The clock reaches the planned time of these pending rows."""
     moment = timezone.now() - timedelta(seconds=1)
@@ -278,12 +287,7 @@ def test_quick_reschedules_send_only_the_last_times_reminders_and_a_cancel_sends
 ):
     session = _schedule(coach, client_user)
     for hour in (10, 11, 12, 13, 14):
-        session = services.session_reschedule(
-            actor=coach,
-            session=session,
-            starts_at=session.starts_at.replace(hour=hour),
-            duration=timedelta(hours=1),
-        )
+        session = _move(coach, session, hour)
     assert _sweep_until(_all_sent(kind=Kind.RESCHEDULED))
     _make_due()
     assert _sweep_until(_all_sent())
@@ -300,12 +304,7 @@ def test_each_reschedule_sent_before_the_next_gets_its_own_notice_then_cancel_on
 ):
     session = _schedule(coach, client_user)
     for hour in (10, 16):
-        session = services.session_reschedule(
-            actor=coach,
-            session=session,
-            starts_at=session.starts_at.replace(hour=hour),
-            duration=timedelta(hours=1),
-        )
+        session = _move(coach, session, hour)
         assert _sweep_until(_all_sent(kind=Kind.RESCHEDULED))
     moved = [m for m in mailbox if m["Subject"].startswith("Appointment moved: ")]
     assert [int(_event(m)["SEQUENCE"]) for m in moved] == [1, 2]
