@@ -240,6 +240,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sessions_clear_expired",
         "schedule": crontab(minute=17, hour=3),
     },
+    "checkin-requests-expire": {
+        "task": "coaching.tasks.checkin_requests_expire",
+        "schedule": crontab(minute="*/15"),
+    },
     "reminders-sweep": {
         "task": "sessions_log.tasks.reminders_sweep",
         "schedule": timedelta(seconds=env_int("REMINDER_SWEEP_SECONDS", default=60, minimum=1)),
@@ -271,6 +275,16 @@ REMINDER_SWEEP_BATCH = 500
 # /healthz turns unhealthy when a reminder is later than this.
 REMINDER_LATE_AFTER = timedelta(minutes=5)
 CHECKIN_VALID_DAYS = 7
+
+# Trust check-ins (coaching/scoring.py). A client may also check in between
+# sessions, at most once in this many days.
+CHECKIN_BETWEEN_SESSIONS_DAYS = 7
+TRUST_FLAG_SCORE_BELOW = 70
+TRUST_FLAG_ITEM_AT_MOST = 5
+TRUST_FLAG_DROP = 10
+TRUST_FLAG_BASELINE_CHECKINS = 3
+TRUST_FLAG_UNANSWERED = 3
+TRUST_SPARKLINE_POINTS = 8
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -15,4 +15,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("sessions_log.urls")),
+    path("", include("coaching.trust_urls")),
 ]

@@ -10,6 +10,7 @@ from accounts.audit import audit_record
 from accounts.models import Role, User
 from accounts.selectors import clients_of
 from accounts.tokens import new_token, token_digest
+from coaching.services import checkin_request_open
 from sessions_log.models import (
     MAX_DURATION,
     MIN_DURATION,
@@ -188,7 +189,7 @@ def session_close(*, actor: User, session: Session, status: str) -> Session:
         raise ValidationError("A session cannot be closed before it starts.")
     session.status = status
     session.save()
-    if status == Session.Status.COMPLETED:
+    if status == Session.Status.COMPLETED and checkin_request_open(session=session):
         reminders_plan(session=session, change="completed")
     audit_record(actor=actor, action=f"session.{status}", obj=session, client=session.client)
     return session

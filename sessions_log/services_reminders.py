@@ -32,6 +32,8 @@ from django.utils import dateformat, timezone
 from accounts import emails
 from accounts.audit import audit_record
 from accounts.models import Role, User
+from coaching.models import CheckInRequest
+from coaching.services import checkin_link_issue
 from sessions_log.calendar import calendar, initials
 from sessions_log.models import Reminder, ReminderPreference, Session
 from sessions_log.selectors import reminder_preferences_of
@@ -344,6 +346,12 @@ def reminders_sweep() -> int:
             return queued
 
 
+def _checkin_still_open(session: Session) -> bool:
+    return CheckInRequest.objects.filter(
+        session=session, checkin__isnull=True, expires_at__gt=timezone.now()
+    ).exists()
+
+
 def _reason_not_to_send(reminder: Reminder, now: datetime) -> str | None:
     """The status a claimed row ends in without an email, or None to send."""
     session = reminder.session
@@ -353,8 +361,10 @@ def _reason_not_to_send(reminder: Reminder, now: datetime) -> str | None:
         return Status.CANCELLED
     if reminder.kind == Kind.CANCELLED and session.status != Session.Status.CANCELLED:
         return Status.CANCELLED
-    if reminder.kind == Kind.CHECKIN_REQUEST and session.status != Session.Status.COMPLETED:
-        return Status.CANCELLED
+    if reminder.kind == Kind.CHECKIN_REQUEST and (
+        session.status != Session.Status.COMPLETED or not _checkin_still_open(session)
+    ):
+        return Status.CANCELLED  # answered from the app before the email went
     if now >= reminder.deadline:
         return Status.EXPIRED
     recipient = reminder.recipient
@@ -450,7 +460,9 @@ def reminder_email(reminder: Reminder) -> dict:
         with_whom = initials(session.client.display_name) or "your client"
         link = reverse("sessions_log:session_detail", args=[session.pk])
     if reminder.kind == Kind.CHECKIN_REQUEST:
-        link = reverse("home")
+        # A single-use link to the form; None when it was answered meanwhile.
+        token = checkin_link_issue(session=session)
+        link = reverse("trust:checkin_by_link", args=[token]) if token else reverse("home")
     unsubscribe = settings.SITE_URL + reverse(
         "sessions_log:reminder_unsubscribe", args=[unsubscribe_token(recipient, reminder.kind)]
     )

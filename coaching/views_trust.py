@@ -1,0 +1,164 @@
+"""Trust check-ins (clients), flags (coaches and supervisors), and private
+requests to talk with a supervisor (supervisors only)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Role
+from accounts.policy import role_required
+from coaching import selectors, services
+from coaching.forms import CheckInForm, FlagResolveForm
+from coaching.models import CheckInRequest
+
+
+def _checkin_form_page(request, *, client, checkin_request, template_context):
+    """Show the form; on a valid post record the check-in. Returns the
+    response, or None when the check-in was recorded."""
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.checkin_submit(
+                client=client,
+                answers=form.answers(),
+                comment=data["comment"],
+                talk_to_supervisor=data["talk_to_supervisor"],
+                message=data["message"],
+                request=checkin_request,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            return None
+    status = 400 if form.errors else 200
+    context = {"form": form, **template_context}
+    return render(request, "coaching/checkin_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLIENT)
+def checkin_new(request):
+    """A signed-in client checks in: about a session (?session=<id>) they were
+    asked about, or between sessions."""
+    checkin_request = None
+    if "session" in request.GET:
+        try:
+            session_id = int(request.GET["session"])
+        except ValueError:
+            raise Http404 from None
+        checkin_request = get_object_or_404(
+            CheckInRequest.objects.select_related("session__coach").filter(client=request.user),
+            session_id=session_id,
+        )
+        if not checkin_request.is_open:
+            return render(request, "coaching/checkin_closed.html", status=410)
+    else:
+        allowed_at = selectors.next_checkin_allowed_at(request.user)
+        if allowed_at is not None:
+            return render(
+                request, "coaching/checkin_closed.html", {"allowed_at": allowed_at}, status=409
+            )
+    response = _checkin_form_page(
+        request,
+        client=request.user,
+        checkin_request=checkin_request,
+        template_context={"checkin_request": checkin_request, "signed_in": True},
+    )
+    if response is not None:
+        return response
+    messages.success(request, "Thank you. Your check-in is saved.")
+    return redirect("trust:my_checkins")
+
+
+@require_http_methods(["GET", "POST"])
+def checkin_by_link(request, token):
+    """The emailed link: the token alone opens this one form, once. It shows
+    nothing else about the person and signs nobody in."""
+    checkin_request = selectors.checkin_request_by_token(token)
+    if checkin_request is None or not checkin_request.is_open:
+        return render(request, "coaching/checkin_closed.html", {"by_link": True}, status=410)
+    response = _checkin_form_page(
+        request,
+        client=checkin_request.client,
+        checkin_request=checkin_request,
+        template_context={"by_link": True},
+    )
+    if response is not None:
+        return response
+    return render(request, "coaching/checkin_thanks.html")
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def my_checkins(request):
+    checkins = list(selectors.checkins_visible_to(request.user).order_by("created_at", "pk"))
+    context = {
+        "checkins": checkins,
+        "open_requests": selectors.open_checkin_requests_of(request.user),
+        "allowed_at": selectors.next_checkin_allowed_at(request.user),
+    }
+    return render(request, "coaching/my_checkins.html", context)
+
+
+def _back(request, flag):
+    return redirect("sessions_log:client_timeline", pk=flag.client_id)
+
+
+@require_POST
+@role_required(Role.COACH, Role.SUPERVISOR)
+def flag_acknowledge(request, pk):
+    flag = get_object_or_404(selectors.flags_visible_to(request.user), pk=pk)
+    try:
+        services.flag_acknowledge(actor=request.user, flag=flag)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Flag acknowledged.")
+    return _back(request, flag)
+
+
+@require_POST
+@role_required(Role.COACH, Role.SUPERVISOR)
+def flag_resolve(request, pk):
+    flag = get_object_or_404(selectors.flags_visible_to(request.user), pk=pk)
+    form = FlagResolveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["note"])
+        services.flag_resolve(actor=request.user, flag=flag, note=form.cleaned_data["note"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Flag resolved.")
+    return _back(request, flag)
+
+
+@require_GET
+@role_required(Role.SUPERVISOR)
+def supervision(request):
+    """A supervisor's trust work: unresolved flags and private requests."""
+    context = {
+        "flags": selectors.flags_visible_to(request.user).exclude(status="resolved"),
+        "requests": selectors.supervisor_requests_visible_to(request.user)[:100],
+    }
+    return render(request, "coaching/supervision.html", context)
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def supervisor_request_handle(request, pk):
+    private = get_object_or_404(selectors.supervisor_requests_visible_to(request.user), pk=pk)
+    try:
+        services.supervisor_request_handle(actor=request.user, request=private)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Marked as taken: you will contact them.")
+    return redirect("trust:supervision")
