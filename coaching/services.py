@@ -28,12 +28,14 @@ def checkin_request_open(*, session: Session) -> CheckInRequest | None:
     ).first()
     if assignment is None:
         return None  # the relationship has ended: nobody to tell how it feels
+    now = timezone.now()
     request, _ = CheckInRequest.objects.get_or_create(
         session=session,
         defaults={
             "assignment": assignment,
             "client_id": session.client_id,
-            "expires_at": timezone.now() + timedelta(days=settings.CHECKIN_VALID_DAYS),
+            "created_at": now,
+            "expires_at": now + timedelta(days=settings.CHECKIN_VALID_DAYS),
         },
     )
     return request

@@ -56,7 +56,7 @@ def trust_chart(checkins, caption: str):
         "height": _H,
         "polyline": " ".join(f"{x:.1f},{y:.1f}" for x, y in points),
         "dots": format_html_join(
-            "", '<circle cx="{:.1f}" cy="{:.1f}" r="4"/>', ((x, y) for x, y in points)
+            "", '<circle cx="{}" cy="{}" r="4"/>', ((f"{x:.1f}", f"{y:.1f}") for x, y in points)
         ),
         "threshold": settings.TRUST_FLAG_SCORE_BELOW,
         "threshold_y": threshold_y,
