@@ -44,6 +44,13 @@ def _fast(settings):
     settings.REMINDER_LEASE = timedelta(seconds=FAST["REMINDER_LEASE_SECONDS"])
 
 
+@pytest.fixture(autouse=True)
+def _any_hour(client_user):
+    """Notices go at once whatever the hour these tests run at (quiet hours
+    are tested in tests/sessions_log/test_reminders.py)."""
+    ReminderPreference.objects.create(user=client_user, quiet_start=None, quiet_end=None)
+
+
 def _schedule(coach, client, days=3, hour=15):
     starts = (timezone.now() + timedelta(days=days)).replace(
         hour=hour, minute=0, second=0, microsecond=0
