@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role, Team, User
+from coaching.models import ITEM_NAMES, CheckIn
+from coaching.services import checkin_submit
 from sessions_log import services as sessions
 from sessions_log.models import ServiceType, Session
 
@@ -46,6 +48,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             lines = [self._person(*person) for person in PEOPLE]
             self._sessions()
+            self._checkins()
         self.stdout.write(f"Demo logins (password for everyone: {DEMO_PASSWORD}):")
         for line in lines:
             self.stdout.write("  " + line)
@@ -120,3 +123,22 @@ class Command(BaseCommand):
             duration=timedelta(minutes=20),
             modality=Session.Modality.PHONE,
         )
+
+    def _checkins(self):
+        """Robin's check-ins over the past weeks, the last one a drop below
+        their usual that flags for Casey and Sam."""
+        client = User.objects.get(email="robin@demo.test")
+        if CheckIn.objects.filter(client=client).exists():
+            return
+        history = [(4, 9), (3, 9), (2, 10), (0, 7)]  # (weeks ago, answer to every item)
+        for weeks, value in history:
+            checkin = checkin_submit(
+                client=client,
+                answers={name: value for name in ITEM_NAMES},
+                comment="Good to have someone who gets it." if weeks == 2 else "",
+            )
+            # Back-date it, as if it had been sent then (this also reopens the
+            # weekly allowance for the next one).
+            CheckIn.objects.filter(pk=checkin.pk).update(
+                created_at=timezone.now() - timedelta(weeks=weeks, hours=1)
+            )
