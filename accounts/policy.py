@@ -22,7 +22,7 @@ INVITABLE_ROLES = {
 HOME_URL_NAMES = {
     Role.CLIENT: "sessions_log:my_sessions",
     Role.COACH: "accounts:caseload",
-    Role.SUPERVISOR: "accounts:team",
+    Role.SUPERVISOR: "review:team_dashboard",
     Role.ADMIN: "accounts:manage",
 }
 

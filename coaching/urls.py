@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("sessions_log.urls")),
     path("", include("coaching.trust_urls")),
+    path("", include("coaching.review_urls")),
 ]

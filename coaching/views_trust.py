@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
@@ -12,6 +13,7 @@ from accounts.policy import role_required
 from coaching import selectors, services
 from coaching.forms import CheckInForm, FlagResolveForm
 from coaching.models import CheckInRequest
+from coaching.selectors_review import open_flags_and_requests
 
 
 def _checkin_form_page(request, *, client, checkin_request, template_context):
@@ -108,6 +110,10 @@ def my_checkins(request):
 
 
 def _back(request, flag):
+    """Back to the page the form was on (the flags inbox or the timeline)."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
     return redirect("sessions_log:client_timeline", pk=flag.client_id)
 
 
@@ -143,10 +149,16 @@ def flag_resolve(request, pk):
 @require_GET
 @role_required(Role.SUPERVISOR)
 def supervision(request):
-    """A supervisor's trust work: unresolved flags and private requests."""
+    """The flags inbox: the team's unresolved flags, oldest first, and
+    private requests to talk with a supervisor. ?coach=<id> narrows both."""
+    flags, requests = open_flags_and_requests(request.user)
+    coach = request.GET.get("coach", "")
+    if coach.isdigit():
+        flags, requests = flags.filter(coach_id=coach), requests.filter(coach_id=coach)
     context = {
-        "flags": selectors.flags_visible_to(request.user).exclude(status="resolved"),
-        "requests": selectors.supervisor_requests_visible_to(request.user)[:100],
+        "flags": flags[:200],
+        "requests": requests[:100],
+        "resolve_form": FlagResolveForm(),
     }
     return render(request, "coaching/supervision.html", context)
 

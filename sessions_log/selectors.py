@@ -71,12 +71,15 @@ def notes_to_finish(coach: User) -> QuerySet[Session]:
 
 
 def review_queue(supervisor: User) -> QuerySet[Note]:
-    """Signed notes of the supervisor's team waiting for co-sign, oldest first.
+    """Signed notes of the supervisor's team waiting for co-sign, oldest first."""
+    return awaiting_cosign(notes_visible_to(supervisor)).order_by("signed_at")
 
-    A returned note comes back once its coach has added an addendum."""
+
+def awaiting_cosign(notes: QuerySet[Note]) -> QuerySet[Note]:
+    """The signed notes among `notes` that wait for a co-sign. A returned
+    note comes back once its coach has added an addendum."""
     return (
-        notes_visible_to(supervisor)
-        .filter(signed_at__isnull=False)
+        notes.filter(signed_at__isnull=False)
         .annotate(
             cosigned=Exists(NoteReview.objects.filter(note=OuterRef("pk"), decision="cosigned")),
             last_returned_at=Max("reviews__at", filter=Q(reviews__decision="returned")),
@@ -84,7 +87,6 @@ def review_queue(supervisor: User) -> QuerySet[Note]:
         )
         .filter(cosigned=False)
         .filter(Q(last_returned_at__isnull=True) | Q(last_addendum_at__gt=F("last_returned_at")))
-        .order_by("signed_at")
     )
 
 

@@ -163,6 +163,11 @@ def session_reschedule(
 @transaction.atomic
 def session_cancel(*, actor: User, session: Session, reason: str) -> Session:
     session = _lock_own_scheduled(actor, session)
+    return _cancel(actor, session, reason)
+
+
+def _cancel(actor: User, session: Session, reason: str) -> Session:
+    """Cancel a locked, scheduled session and notify (the caller checked who may)."""
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationError({"reason": "Say briefly why the session is cancelled."})
@@ -177,6 +182,47 @@ def session_cancel(*, actor: User, session: Session, reason: str) -> Session:
     reminders_plan(session=session, change="cancelled")
     audit_record(actor=actor, action="session.cancel", obj=session, client=session.client)
     return session
+
+
+def sessions_hand_over(
+    *, actor: User, client: User, from_coach: User, to_coach: User, cancel: bool, reason: str
+) -> int:
+    """The client's upcoming sessions with `from_coach`, when the client moves
+    to `to_coach`: moved to the new coach (same time; the client is told
+    what changed) or cancelled with notice. Runs inside the reassignment's
+    transaction; returns how many sessions it touched."""
+    upcoming = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("coach", "client")
+        .filter(
+            client=client,
+            coach=from_coach,
+            status=Session.Status.SCHEDULED,
+            starts_at__gt=timezone.now(),
+        )
+        .order_by("starts_at")
+    )
+    count = 0
+    for session in upcoming:
+        if cancel:
+            _cancel(actor, session, reason)
+        else:
+            session.coach = to_coach
+            session.sequence += 1
+            try:
+                _save_without_overlap(session)
+            except ValidationError:
+                when = timezone.localtime(session.starts_at).strftime("%-d %b %Y, %H:%M")
+                raise ValidationError(
+                    {
+                        "future": f"{to_coach.display_name} already has a session on {when}. "
+                        "Choose to cancel the upcoming sessions, or another coach."
+                    }
+                ) from None
+            reminders_plan(session=session, change="rescheduled")
+            audit_record(actor=actor, action="session.hand_over", obj=session, client=client)
+        count += 1
+    return count
 
 
 @transaction.atomic

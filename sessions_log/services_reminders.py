@@ -153,6 +153,11 @@ def reminders_plan(*, session: Session, change: str, only: User | None = None) -
     people = [only] if only else [session.client, session.coach]
     if change == "cancelled":
         session.reminders.filter(status__in=_OPEN).update(status=Status.CANCELLED, lease_token=None)
+    elif only is None:
+        # Someone who left the session (a coach handing over) gets nothing more.
+        session.reminders.filter(status__in=_OPEN).exclude(recipient__in=people).update(
+            status=Status.CANCELLED, lease_token=None
+        )
     prefs = reminder_preferences_of(people)
     existing = {
         (row.recipient_id, row.kind): row
@@ -231,7 +236,7 @@ def kind_choices(role: str) -> list[tuple[str, str]]:
     choices = [
         (Kind.FIRST_REMINDER, f"A reminder {_offset_words(Kind.FIRST_REMINDER)} before"),
         (Kind.SECOND_REMINDER, f"A reminder {_offset_words(Kind.SECOND_REMINDER)} before"),
-        (Kind.RESCHEDULED, "When an appointment moves"),
+        (Kind.RESCHEDULED, "When an appointment changes"),
         (Kind.CANCELLED, "When an appointment is cancelled"),
     ]
     if role == Role.CLIENT:

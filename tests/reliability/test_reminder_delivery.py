@@ -301,7 +301,7 @@ def test_quick_reschedules_send_only_the_last_times_reminders_and_a_cancel_sends
 
     starts = session.starts_at  # the client's time zone is UTC
     final = f"{starts:%a} {starts.day} {starts:%b}, 2:00 PM"
-    assert _subject_times(mailbox, "Appointment moved: ") == [final]
+    assert _subject_times(mailbox, "Appointment changed: ") == [final]
     assert _subject_times(mailbox, "Appointment reminder: ") == [final, final]
     assert {int(_event(m)["SEQUENCE"]) for m in mailbox} == {5}
 
@@ -313,7 +313,7 @@ def test_each_reschedule_sent_before_the_next_gets_its_own_notice_then_cancel_on
     for hour in (10, 16):
         session = _move(coach, session, hour)
         assert _sweep_until(_all_sent(kind=Kind.RESCHEDULED))
-    moved = [m for m in mailbox if m["Subject"].startswith("Appointment moved: ")]
+    moved = [m for m in mailbox if m["Subject"].startswith("Appointment changed: ")]
     assert [int(_event(m)["SEQUENCE"]) for m in moved] == [1, 2]
     assert [m["Subject"].split(", ")[-1] for m in moved] == ["10:00 AM", "4:00 PM"]
 

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from coaching import views_review
+
+app_name = "review"
+
+urlpatterns = [
+    path("team/", views_review.team_dashboard, name="team_dashboard"),
+    path("team/coaches/<int:pk>/", views_review.coach_detail, name="coach_detail"),
+    path("team/clients/<int:pk>/", views_review.client_history, name="client_history"),
+    path("team/clients/<int:pk>/reassign/", views_review.client_reassign, name="client_reassign"),
+    path("team/report/", views_review.report, name="report"),
+]

@@ -1,0 +1,147 @@
+"""Caseload review for supervisors (their own team) and admins (every team):
+the team dashboard, a coach's caseload, a client's whole history,
+reassignment and the CSV report."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Role
+from accounts.policy import role_required
+from coaching import selectors, selectors_review, services_review
+from coaching.forms import ReassignForm, ReportForm
+
+REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
+# The dashboard's columns, in order: (sort key, heading).
+COLUMNS = [
+    ("coach", "Coach"),
+    ("active_clients", "Active clients"),
+    ("completed_30", "Completed, 30 days"),
+    ("no_shows_30", "No-shows, 30 days"),
+    ("quiet_clients", "No contact 14+ days"),
+    ("notes_overdue", "Notes overdue"),
+    ("notes_waiting", "Waiting for co-sign"),
+    ("trust_mean", "Trust, 30 days"),
+    ("open_flags", "Open flags"),
+    ("open_requests", "Private requests"),
+]
+
+
+def _sort_value(row, key):
+    if key == "coach":
+        return row["coach"].display_name.lower()
+    value = row[key]
+    return (value is None, value if value is not None else 0)
+
+
+@require_GET
+@role_required(*REVIEWERS)
+def team_dashboard(request):
+    rows = selectors_review.team_dashboard(request.user, timezone.now())
+    sort = request.GET.get("sort", "coach")
+    key = sort.removeprefix("-")
+    status = 200
+    if key not in dict(COLUMNS):
+        messages.error(
+            request, f"The table cannot be sorted by “{sort[:40]}”; it is sorted by coach."
+        )
+        sort, key, status = "coach", "coach", 400
+    rows.sort(key=lambda row: _sort_value(row, key), reverse=sort.startswith("-"))
+    context = {
+        "rows": rows,
+        "columns": COLUMNS,
+        "sort": sort,
+        "sees_requests": request.user.role == Role.SUPERVISOR,
+    }
+    return render(request, "coaching/review/dashboard.html", context, status=status)
+
+
+@require_GET
+@role_required(*REVIEWERS)
+def coach_detail(request, pk):
+    coach = get_object_or_404(selectors_review.coaches_reviewable_by(request.user), pk=pk)
+    now = timezone.now()
+    assignments = list(selectors_review.coach_caseload(request.user, coach, now))
+    context = {
+        "coach": coach,
+        "assignments": assignments,
+        "summaries": selectors.trust_summaries(
+            request.user, [assignment.client_id for assignment in assignments]
+        ),
+        "quiet": set(
+            selectors_review.quiet_assignments(now)
+            .filter(coach=coach)
+            .values_list("client_id", flat=True)
+        ),
+        "overdue": selectors_review.overdue_note_sessions(now)
+        .filter(coach=coach)
+        .select_related("client")
+        .order_by("ends_at"),
+    }
+    return render(request, "coaching/review/coach.html", context)
+
+
+@require_GET
+@role_required(*REVIEWERS)
+def client_history(request, pk):
+    client = get_object_or_404(selectors_review.clients_reviewable_by(request.user), pk=pk)
+    context = {
+        "client": client,
+        "events": selectors_review.client_history(request.user, client),
+        "can_reassign": request.user.role == Role.SUPERVISOR,
+    }
+    return render(request, "coaching/review/client.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.SUPERVISOR)
+def client_reassign(request, pk):
+    client = get_object_or_404(selectors_review.clients_reviewable_by(request.user), pk=pk)
+    coaches = selectors_review.coaches_reviewable_by(request.user).filter(is_active=True)
+    form = ReassignForm(request.POST or None, coaches=coaches.order_by("display_name"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services_review.client_reassign(
+                actor=request.user,
+                client=client,
+                new_coach=data["new_coach"],
+                reason=data["reason"],
+                cancel_upcoming=data["future"] == "cancel",
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request, f"{client.display_name} now works with {data['new_coach'].display_name}."
+            )
+            return redirect("review:client_history", pk=client.pk)
+    status = 400 if form.errors else 200
+    context = {"client": client, "form": form}
+    return render(request, "coaching/review/reassign.html", context, status=status)
+
+
+@require_GET
+@role_required(*REVIEWERS)
+def report(request):
+    """The report form; with a valid range, the CSV itself."""
+    if "start" not in request.GET:
+        return render(request, "coaching/review/report.html", {"form": ReportForm()})
+    form = ReportForm(request.GET)
+    if not form.is_valid():
+        return render(request, "coaching/review/report.html", {"form": form}, status=400)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    rows = services_review.report_export(actor=request.user, start=start, end=end)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="caseload-{start}-{end}.csv"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    for row in rows:
+        writer.writerow([selectors_review.csv_safe(value) for value in row])
+    return response
