@@ -69,6 +69,7 @@ class CheckIn(models.Model):
         indexes = [
             models.Index(fields=["assignment", "created_at"]),
             models.Index(fields=["client", "created_at"]),
+            models.Index(fields=["coach", "created_at"]),  # the team dashboard's trust column
         ]
 
     def __str__(self) -> str:
@@ -179,6 +180,11 @@ class TrustFlag(models.Model):
                 condition=~Q(status="resolved"),
                 name="trust_flag_unresolved_idx",
             ),
+            models.Index(
+                fields=["coach", "raised_at"],
+                condition=~Q(status="resolved"),
+                name="trust_flag_open_by_coach_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -205,7 +211,10 @@ class SupervisorRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["team", "handled_at"])]
+        indexes = [
+            models.Index(fields=["team", "handled_at"]),
+            models.Index(fields=["coach", "handled_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Request to talk with a supervisor ({self.pk})"
