@@ -80,8 +80,8 @@ def test_a_client_checks_in_from_the_email_and_coach_and_supervisor_see_what_the
 
     review = open_page()
     sign_in(review, supervisor, totp_secret=SUPERVISOR_TOTP_SECRET)
-    review.get_by_role("link", name="Trust and requests").click()
-    expect_heading(review, "Trust and requests")
+    review.get_by_role("navigation", name="Main").get_by_role("link", name="Flags inbox").click()
+    expect_heading(review, "Flags inbox")
     expect(review.get_by_text(CANARY)).to_be_visible()
-    expect(review.get_by_role("cell", name=re.compile("Score 60"))).to_be_visible()
+    expect(review.get_by_text(re.compile("Low score, Score 60"))).to_be_visible()
     assert_accessible(review)
