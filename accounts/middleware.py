@@ -1,13 +1,17 @@
+import time
 import uuid
 import zoneinfo
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from accounts.audit import RequestContext, current_request
+from accounts.audit import RequestContext, audit_record, current_request
 from accounts.policy import mfa_completed_this_login, mfa_enabled
 
 
@@ -82,3 +86,51 @@ class StaffMFARequiredMiddleware:
                 url = reverse("mfa_reauthenticate") + "?" + urlencode({"next": request.path})
                 return HttpResponseRedirect(url)
         return self.get_response(request)
+
+
+class SessionLimitsMiddleware:
+    """Sign people out after idle time (15 minutes for staff, 30 for clients)
+    and at the latest 12 hours after they signed in, ending the session on
+    the server: someone else may pick up a shared or lost phone."""
+
+    # Write the last-seen time at most this often (each write is a query).
+    TOUCH_EVERY = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            now = time.time()
+            session = request.session
+            started = session.setdefault("limits_started_at", now)
+            last_seen = session.get("limits_last_seen", now)
+            idle = (
+                settings.SESSION_IDLE_STAFF if user.is_staff_role else settings.SESSION_IDLE_CLIENT
+            )
+            if now - last_seen > idle or now - started > settings.SESSION_ABSOLUTE_LIFETIME:
+                audit_record(actor=user, action="auth.session_expired", obj=user)
+                logout(request)
+                messages.info(
+                    request,
+                    "You were signed out to keep your information safe. Please sign in again.",
+                )
+                return redirect_to_login(request.get_full_path())
+            if now - last_seen >= self.TOUCH_EVERY or "limits_last_seen" not in session:
+                session["limits_last_seen"] = now
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages for a signed-in person are never kept by browsers or proxies."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store"
+        return response

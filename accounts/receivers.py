@@ -3,7 +3,9 @@
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.signals import password_changed, password_reset
 from allauth.mfa.signals import authenticator_added, authenticator_used
+from allauth.usersessions.models import UserSession
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from accounts.audit import audit_record
@@ -52,3 +54,16 @@ def _mfa_added(sender, request, user, authenticator, **kwargs):
     # second factor; without this record the MFA policy would ask again at once.
     if request is not None and authenticator.type == "totp":
         record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+
+
+@receiver(post_save, sender=User)
+def _deactivated(sender, instance, **kwargs):
+    """A deactivated account is signed out everywhere, on the server."""
+    if instance.is_active:
+        return
+    ended = 0
+    for user_session in UserSession.objects.filter(user=instance):
+        user_session.end()
+        ended += 1
+    if ended:
+        audit_record(actor=None, action="auth.sessions_ended", obj=instance)

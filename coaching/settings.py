@@ -8,6 +8,7 @@ from pathlib import Path
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from coaching.env import (
     env_bool,
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,7 +83,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
+    "accounts.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "coaching.urls"
@@ -97,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -138,15 +143,46 @@ CACHES = {
 # Sessions live in PostgreSQL so that logging in never depends on Redis.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 12 * 60 * 60
+# Enforced by accounts.middleware.SessionLimitsMiddleware (seconds).
+SESSION_ABSOLUTE_LIFETIME = SESSION_COOKIE_AGE
+SESSION_IDLE_STAFF = 15 * 60
+SESSION_IDLE_CLIENT = 30 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = env_bool("SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token; no script reads the cookie
+# __Host- cookies are Secure, for this host only, with Path=/ (no Domain).
+SESSION_COOKIE_NAME = "__Host-session" if SECURE_COOKIES else "session"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE_COOKIES else "csrftoken"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# HTTPS: HSTS for a year wherever cookies are Secure. Redirecting http to
+# https is the app's job unless the proxy in front does it.
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if SECURE_COOKIES else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_COOKIES
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+if env_bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = [
+    # Joining the browsers' HSTS preload list is the operator's decision per domain.
+    "security.W021",
+]
+# Content-Security-Policy, enforced: our own files only, inline code only
+# with the per-response nonce. Images may be data: URLs (the TOTP QR code).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -198,6 +234,8 @@ MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", default="Appointments")
 USERSESSIONS_TRACK_ACTIVITY = True
+# Changing email, password or MFA asks for the password again.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 
 # Who is invited how long.
 INVITATION_VALID_DAYS = 7
