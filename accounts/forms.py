@@ -103,3 +103,32 @@ class InvitationAcceptForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.CharField(label="Done by (email)", required=False, max_length=254)
+    client = forms.CharField(label="About client (email)", required=False, max_length=254)
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To (inclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "The end date must not be before the start date.")
+        return data
+
+    def apply(self, events):
+        data = self.cleaned_data
+        if data.get("person"):
+            events = events.filter(actor__email__iexact=data["person"].strip())
+        if data.get("client"):
+            events = events.filter(client__email__iexact=data["client"].strip())
+        if data.get("start"):
+            events = events.filter(at__date__gte=data["start"])
+        if data.get("end"):
+            events = events.filter(at__date__lte=data["end"])
+        return events

@@ -2,7 +2,15 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from accounts.models import CaseloadAssignment, Invitation, Role, Team, User
+from accounts.models import (
+    STAFF_ROLES,
+    AuditEvent,
+    CaseloadAssignment,
+    Invitation,
+    Role,
+    Team,
+    User,
+)
 from accounts.tokens import token_digest
 
 _ACTIVE = Q(ended_at__isnull=True)
@@ -100,3 +108,28 @@ def clients_visible_to(user: User) -> QuerySet[User]:
     if user.role == Role.CLIENT:
         return User.objects.filter(pk=user.pk)
     return User.objects.none()
+
+
+def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
+    """Admins: every event. Supervisors: events about their team's clients
+    or done by their team's members. Nobody else."""
+    if not user.is_active:
+        return AuditEvent.objects.none()
+    if user.role == Role.ADMIN:
+        events = AuditEvent.objects.all()
+    elif user.role == Role.SUPERVISOR and user.team_id:
+        events = AuditEvent.objects.filter(
+            Q(client__in=clients_visible_to(user)) | Q(actor__team_id=user.team_id)
+        )
+    else:
+        return AuditEvent.objects.none()
+    return events.select_related("actor", "client").order_by("-at", "-pk")
+
+
+def record_views_of(client: User) -> QuerySet[AuditEvent]:
+    """What staff did with a client's record: for the client to see."""
+    return (
+        AuditEvent.objects.filter(client=client, actor__role__in=STAFF_ROLES)
+        .select_related("actor")
+        .order_by("-at", "-pk")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_audit
 
 app_name = "accounts"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("invitations/new/", views.invitation_create, name="invitation_create"),
     path("teams/new/", views.team_create, name="team_create"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("audit/", views_audit.audit_log, name="audit_log"),
+    path("my/record/", views_audit.record_views, name="record_views"),
 ]

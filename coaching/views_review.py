@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.audit import audit_record
 from accounts.models import Role
 from accounts.policy import role_required
 from coaching import selectors, selectors_review, services_review
@@ -90,6 +91,7 @@ def coach_detail(request, pk):
 @role_required(*REVIEWERS)
 def client_history(request, pk):
     client = get_object_or_404(selectors_review.clients_reviewable_by(request.user), pk=pk)
+    audit_record(actor=request.user, action="client.view", obj=client, client=client)
     context = {
         "client": client,
         "events": selectors_review.client_history(request.user, client),

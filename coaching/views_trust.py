@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.audit import audit_record_many
 from accounts.models import Role
 from accounts.policy import role_required
 from coaching import selectors, services
@@ -155,9 +156,16 @@ def supervision(request):
     coach = request.GET.get("coach", "")
     if coach.isdigit():
         flags, requests = flags.filter(coach_id=coach), requests.filter(coach_id=coach)
+    requests = list(requests[:100])
+    # Reading a private request is audited per client, like reading a record.
+    audit_record_many(
+        actor=request.user,
+        action="supervisor_requests.view",
+        objects=[(private, private.client) for private in requests],
+    )
     context = {
         "flags": flags[:200],
-        "requests": requests[:100],
+        "requests": requests,
         "resolve_form": FlagResolveForm(),
     }
     return render(request, "coaching/supervision.html", context)

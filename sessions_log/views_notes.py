@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.audit import audit_record
 from accounts.models import Role
 from accounts.policy import role_required
 from accounts.selectors import clients_visible_to
@@ -76,6 +77,7 @@ def session_detail(request, pk):
 @role_required(*STAFF)
 def client_timeline(request, pk):
     client = get_object_or_404(clients_visible_to(request.user), pk=pk)
+    audit_record(actor=request.user, action="client.view", obj=client, client=client)
     sessions = (
         selectors.sessions_visible_to(request.user)
         .filter(client=client)
