@@ -1,13 +1,13 @@
-"""Caseload review: the ladder, the dashboard's figures and sorting, query
-counts at 1 and 50 coaches and clients, the history, reassignment and the
-CSV report."""
+"""Caseload review: the dashboard's figures and sorting, query counts at 1
+and 50 coaches and clients, the history, reassignment and the CSV report.
+(Who may open which page: tests/security/test_matrix.py.)"""
 
 import csv
 import io
 from datetime import timedelta
 
 import pytest
-from django.urls import get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, CaseloadAssignment, Role
@@ -18,44 +18,6 @@ from sessions_log.models import Reminder, Session
 from tests.coaching.test_checkins import CANARY, GOOD, LOW, _completed, _requested, _submit
 from tests.conftest import make_user
 from tests.helpers import count_queries, sign_in
-
-# name -> (method, roles allowed, object: None, "coach", "client")
-LADDER = {
-    "team_dashboard": ("get", {"supervisor", "admin"}, None),
-    "coach_detail": ("get", {"supervisor", "admin"}, "coach"),
-    "client_history": ("get", {"supervisor", "admin"}, "client"),
-    "client_reassign": ("get", {"supervisor"}, "client"),
-    "report": ("get", {"supervisor", "admin"}, None),
-}
-
-
-def test_every_review_url_is_on_the_ladder():
-    names = {
-        pattern.name
-        for pattern in get_resolver().url_patterns
-        if getattr(pattern, "namespace", None) == "review"
-        for pattern in pattern.url_patterns
-    }
-    assert names == set(LADDER)
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(LADDER))
-def test_the_ladder(client, name, coach, client_user, supervisor, admin_user, other_team):
-    method, allowed, kind = LADDER[name]
-    args = {"coach": [coach.pk], "client": [client_user.pk], None: []}[kind]
-    url = reverse(f"review:{name}", args=args)
-    assert client.get(url).status_code == 302
-    people = {"client": client_user, "coach": coach, "supervisor": supervisor, "admin": admin_user}
-    for role, person in people.items():
-        sign_in(client, person)
-        expected = 200 if role in allowed else 403
-        assert client.get(url).status_code == expected, (name, role)
-    if kind:
-        stranger = make_user("pat@example.org", Role.SUPERVISOR, team=other_team)
-        sign_in(client, stranger)
-        assert client.get(url).status_code == 404
-
 
 # ------------------------------------------------------------- dashboard
 

@@ -1,0 +1,206 @@
+"""The authorization matrix, generated from the URL resolver.
+
+Every URL pattern x {anonymous, client, another client, coach, another coach,
+supervisor, another team's supervisor, admin} x {their side's object, the
+other side's object} has an expected answer. A URL pattern missing from the
+tables below fails `test_every_url_has_an_entry`, so a new page cannot ship
+unguarded.
+
+Two sides: North (client Robin, coach Casey, supervisor Sam) and South
+(client Riley, coach Jordan, supervisor Pat). An object belongs to one side;
+admins belong to neither and see every team's review pages.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+
+from accounts.models import Role
+from coaching import services as trust_services
+from coaching.models import SupervisorRequest, TrustFlag
+from sessions_log import services as session_services
+from tests.conftest import make_user
+from tests.helpers import sign_in
+
+SUCCESS = {200, 302, 400, 409, 410}  # a page, or a form's answer to an empty post
+LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}
+
+# name -> (method, roles allowed, the object in the URL: None or a kind)
+MATRIX = {
+    "home": ("get", {"client", "coach", "supervisor", "admin"}, None),
+    "accounts:caseload": ("get", {"coach"}, None),
+    "accounts:team": ("get", {"supervisor"}, None),
+    "accounts:manage": ("get", {"admin"}, None),
+    "accounts:invitation_create": ("post", {"admin", "coach"}, None),
+    "accounts:team_create": ("post", {"admin"}, None),
+    "accounts:audit_log": ("get", {"admin", "supervisor"}, None),
+    "accounts:record_views": ("get", {"client"}, None),
+    "sessions_log:my_sessions": ("get", {"client"}, None),
+    "sessions_log:agenda": ("get", {"coach"}, None),
+    "sessions_log:session_new": ("get", {"coach"}, None),
+    "sessions_log:contact_log": ("get", {"coach"}, None),
+    "sessions_log:review_queue": ("get", {"supervisor"}, None),
+    "sessions_log:feed_settings": ("get", {"client", "coach"}, None),
+    "sessions_log:reminder_settings": ("get", {"client", "coach"}, None),
+    "sessions_log:reminder_problems": ("get", {"admin"}, None),
+    "sessions_log:session_detail": ("get", {"coach", "supervisor"}, "session"),
+    "sessions_log:session_ics": ("get", {"client", "coach"}, "session"),
+    "sessions_log:client_timeline": ("get", {"coach", "supervisor"}, "client"),
+    "sessions_log:session_close": ("post", {"coach"}, "session"),
+    "sessions_log:session_cancel": ("post", {"coach"}, "session"),
+    "sessions_log:session_reschedule": ("post", {"coach"}, "session"),
+    "sessions_log:note_open": ("post", {"coach"}, "session"),
+    "sessions_log:note_draft": ("post", {"coach"}, "note"),
+    "sessions_log:note_sign": ("post", {"coach"}, "note"),
+    "sessions_log:addendum_add": ("post", {"coach"}, "note"),
+    "sessions_log:note_review": ("post", {"supervisor"}, "note"),
+    "trust:my_checkins": ("get", {"client"}, None),
+    "trust:checkin_new": ("get", {"client"}, None),
+    "trust:flag_acknowledge": ("post", {"coach", "supervisor"}, "flag"),
+    "trust:flag_resolve": ("post", {"coach", "supervisor"}, "flag"),
+    "trust:supervision": ("get", {"supervisor"}, None),
+    "trust:supervisor_request_handle": ("post", {"supervisor"}, "request"),
+    "review:team_dashboard": ("get", {"supervisor", "admin"}, None),
+    "review:coach_detail": ("get", {"supervisor", "admin"}, "coach"),
+    "review:client_history": ("get", {"supervisor", "admin"}, "client"),
+    "review:client_reassign": ("get", {"supervisor"}, "client"),
+    "review:report": ("get", {"supervisor", "admin"}, None),
+}
+# The token in the URL is the credential; a wrong token is refused plainly.
+BY_TOKEN = {
+    "accounts:invitation_accept": {400, 404, 410},
+    "sessions_log:feed": {404},
+    "sessions_log:reminder_unsubscribe": {200},  # GET only asks to confirm
+    "trust:checkin_by_link": {410},
+}
+PUBLIC = {"healthz"}
+# allauth's own account pages (login, password, MFA, sessions) and Django's
+# admin site guard themselves; they hold no client data. Checked below for
+# "no server error" and, for the admin site, admin-only.
+DELEGATED_PREFIXES = ("account_", "mfa_", "usersessions_", "admin:")
+
+
+def _names():
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, inner)
+            elif pattern.name:  # unnamed patterns are allauth's and the admin's internals
+                yield namespace + pattern.name
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_url_has_an_entry():
+    names = _names()
+    covered = set(MATRIX) | set(BY_TOKEN) | PUBLIC
+    unguarded = {name for name in names - covered if not name.startswith(DELEGATED_PREFIXES)}
+    assert not unguarded, f"URL patterns without an authorization entry: {sorted(unguarded)}"
+    assert covered <= names, f"entries for URLs that no longer exist: {sorted(covered - names)}"
+
+
+def _side(coach, client, supervisor):
+    """One side's objects: a closed session with a signed note, its client,
+    its coach, a trust flag and a private request."""
+    session = session_services.contact_log(
+        actor=coach,
+        client=client,
+        started_at=timezone.now() - timedelta(hours=3),
+        duration=timedelta(minutes=30),
+        modality="phone",
+    )
+    note = session_services.note_open(actor=coach, session=session)
+    session_services.note_save_draft(actor=coach, note=note, narrative="Talked")
+    session_services.note_sign(actor=coach, note=note)
+    trust_services.checkin_submit(client=client, answers=LOW, talk_to_supervisor=True)
+    return {
+        "session": session.pk,
+        "note": note.pk,
+        "client": client.pk,
+        "coach": coach.pk,
+        "flag": TrustFlag.objects.filter(client=client).first().pk,
+        "request": SupervisorRequest.objects.get(client=client).pk,
+    }
+
+
+@pytest.fixture
+def world(client_user, coach, supervisor, other_client, other_coach, other_team, admin_user):
+    other_supervisor = make_user("pat@example.org", Role.SUPERVISOR, team=other_team)
+    return {
+        "objects": {
+            "north": _side(coach, client_user, supervisor),
+            "south": _side(other_coach, other_client, other_supervisor),
+        },
+        # persona -> (user, side)
+        "personas": {
+            "client": (client_user, "north"),
+            "another client": (other_client, "south"),
+            "coach": (coach, "north"),
+            "another coach": (other_coach, "south"),
+            "supervisor": (supervisor, "north"),
+            "another team's supervisor": (other_supervisor, "south"),
+            "admin": (admin_user, None),
+        },
+    }
+
+
+def _request(client, name, method, args):
+    return getattr(client, method)(reverse(name, args=args))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_the_matrix(client, world, name):
+    method, allowed, kind = MATRIX[name]
+    sides = ["north", "south"] if kind else [None]
+    for object_side in sides:
+        args = [world["objects"][object_side][kind]] if kind else []
+        client.logout()
+        response = _request(client, name, method, args)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], (
+            name,
+            "anonymous",
+        )
+        for persona, (user, side) in world["personas"].items():
+            sign_in(client, user)
+            status = _request(client, name, method, args).status_code
+            if user.role not in allowed:
+                expected = {403}
+            elif kind is None or side == object_side or (side is None and user.role == "admin"):
+                expected = SUCCESS
+            else:
+                expected = {404}
+            assert status in expected, (name, persona, f"{object_side} object", status)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(BY_TOKEN))
+def test_a_wrong_token_is_refused(client, name):
+    assert client.get(reverse(name, args=["not-a-real-token"])).status_code in BY_TOKEN[name]
+
+
+@pytest.mark.django_db
+def test_allauth_pages_answer_without_server_errors(client, client_user):
+    names = sorted(
+        name
+        for name in _names()
+        if name.startswith(("account_", "mfa_", "usersessions_"))
+        and name not in ("account_confirm_email", "account_reset_password_from_key")
+    )
+    for signed_in in (False, True):
+        if signed_in:
+            sign_in(client, client_user)
+        for name in names:
+            assert client.get(reverse(name)).status_code < 500, (name, signed_in)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["client_user", "coach", "supervisor"])
+def test_the_admin_site_is_for_admins_only(client, request, who, admin_user):
+    sign_in(client, request.getfixturevalue(who))
+    assert client.get(reverse("admin:index")).status_code == 302
+    sign_in(client, admin_user)
+    assert client.get(reverse("admin:index")).status_code == 200
