@@ -1,0 +1,61 @@
+"""Two sides for the security tests: North (client Robin, coach Casey,
+supervisor Sam) and South (client Riley, coach Jordan, supervisor Pat), each
+with a closed session, a signed note, a trust flag and a private request."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role
+from coaching import services as trust_services
+from coaching.models import SupervisorRequest, TrustFlag
+from sessions_log import services as session_services
+from tests.conftest import make_user
+
+LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}
+
+
+def _side(coach, client, supervisor):
+    """One side's objects: a closed session with a signed note, its client,
+    its coach, a trust flag and a private request."""
+    session = session_services.contact_log(
+        actor=coach,
+        client=client,
+        started_at=timezone.now() - timedelta(hours=3),
+        duration=timedelta(minutes=30),
+        modality="phone",
+    )
+    note = session_services.note_open(actor=coach, session=session)
+    session_services.note_save_draft(actor=coach, note=note, narrative="Talked")
+    session_services.note_sign(actor=coach, note=note)
+    trust_services.checkin_submit(client=client, answers=LOW, talk_to_supervisor=True)
+    return {
+        "session": session.pk,
+        "note": note.pk,
+        "client": client.pk,
+        "coach": coach.pk,
+        "flag": TrustFlag.objects.filter(client=client).first().pk,
+        "request": SupervisorRequest.objects.get(client=client).pk,
+    }
+
+
+@pytest.fixture
+def world(client_user, coach, supervisor, other_client, other_coach, other_team, admin_user):
+    other_supervisor = make_user("pat@example.org", Role.SUPERVISOR, team=other_team)
+    return {
+        "objects": {
+            "north": _side(coach, client_user, supervisor),
+            "south": _side(other_coach, other_client, other_supervisor),
+        },
+        # persona -> (user, side)
+        "personas": {
+            "client": (client_user, "north"),
+            "another client": (other_client, "south"),
+            "coach": (coach, "north"),
+            "another coach": (other_coach, "south"),
+            "supervisor": (supervisor, "north"),
+            "another team's supervisor": (other_supervisor, "south"),
+            "admin": (admin_user, None),
+        },
+    }
