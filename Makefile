@@ -12,12 +12,13 @@ PYTEST_ARGS ?=
 export PORT PYTEST_ARGS
 
 .PHONY: help setup venv install node test-deps test run services-up services-down \
-        services-status clean bench-reminders
+        services-status clean bench-reminders scan scan-deps
 
 help:
 	@echo "make run             set up, migrate, load demo data, run web + worker + beat (PORT=$(PORT))"
 	@echo "make test            set up, then ruff, makemigrations --check, pytest (PYTEST_ARGS=...)"
 	@echo "make bench-reminders 10,000 reminders by 2 workers vs plain smtplib; sweep query on 1M rows"
+	@echo "make scan            wapiti + sqlmap against the app with demo data (SCAN_SECONDS=180 ATTACK_SECONDS=30)"
 	@echo "make setup           create $(VENV) (Python >= 3.12) and install requirements.lock"
 	@echo "make services-up     start/reuse project-local PostgreSQL + Redis, write .run/env"
 	@echo "make services-down   stop the servers that services-up started"
@@ -87,6 +88,16 @@ run: install
 
 bench-reminders: install
 	@bash scripts/bench.sh reminders
+
+scan-deps:
+	@extra=(); \
+	command -v wapiti >/dev/null 2>&1 || extra+=(wapiti); \
+	command -v sqlmap >/dev/null 2>&1 || extra+=(sqlmap); \
+	command -v curl >/dev/null 2>&1 || extra+=(curl); \
+	bash scripts/services.sh install $${extra[@]+"$${extra[@]}"}
+
+scan: install scan-deps
+	@bash scripts/scan.sh
 
 services-up:
 	@bash scripts/services.sh up

@@ -110,6 +110,16 @@ def my_checkins(request):
     return render(request, "coaching/my_checkins.html", context)
 
 
+def _act(request, action, success: str) -> None:
+    """Run a one-button action; say what happened, or why it could not."""
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+
+
 def _back(request, flag):
     """Back to the page the form was on (the flags inbox or the timeline)."""
     target = request.POST.get("next", "")
@@ -125,12 +135,11 @@ def _back(request, flag):
 @role_required(Role.COACH, Role.SUPERVISOR)
 def flag_acknowledge(request, pk):
     flag = get_object_or_404(selectors.flags_visible_to(request.user), pk=pk)
-    try:
-        services.flag_acknowledge(actor=request.user, flag=flag)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Flag acknowledged.")
+    _act(
+        request,
+        lambda: services.flag_acknowledge(actor=request.user, flag=flag),
+        "Flag acknowledged.",
+    )
     return _back(request, flag)
 
 
@@ -139,14 +148,13 @@ def flag_acknowledge(request, pk):
 def flag_resolve(request, pk):
     flag = get_object_or_404(selectors.flags_visible_to(request.user), pk=pk)
     form = FlagResolveForm(request.POST)
-    try:
+
+    def resolve():
         if not form.is_valid():
             raise ValidationError(form.errors["note"])
         services.flag_resolve(actor=request.user, flag=flag, note=form.cleaned_data["note"])
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Flag resolved.")
+
+    _act(request, resolve, "Flag resolved.")
     return _back(request, flag)
 
 
@@ -178,10 +186,9 @@ def supervision(request):
 @role_required(Role.SUPERVISOR)
 def supervisor_request_handle(request, pk):
     private = get_object_or_404(selectors.supervisor_requests_visible_to(request.user), pk=pk)
-    try:
-        services.supervisor_request_handle(actor=request.user, request=private)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Marked as taken: you will contact them.")
+    _act(
+        request,
+        lambda: services.supervisor_request_handle(actor=request.user, request=private),
+        "Marked as taken: you will contact them.",
+    )
     return redirect("trust:supervision")

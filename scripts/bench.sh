@@ -9,18 +9,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 mkdir -p .run
 STATE="$ROOT/.run/started.bench.$$"
-BENCH_DB="coaching_bench_$$"
+# shellcheck source=scripts/lib-throwaway-db.sh
+. scripts/lib-throwaway-db.sh
 
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    if [ -n "${ADMIN_URL:-}" ]; then
-        .venv/bin/python - "$ADMIN_URL" "$BENCH_DB" <<'PY' || true
-import sys, psycopg
-with psycopg.connect(sys.argv[1], autocommit=True) as conn:
-    conn.execute(f'DROP DATABASE IF EXISTS "{sys.argv[2]}" WITH (FORCE)')
-PY
-    fi
+    throwaway_db_drop
     bash scripts/services.sh down --state "$STATE" || true
     rm -f "$STATE"
     exit "$status"
@@ -32,13 +27,7 @@ trap 'exit 143' TERM
 bash scripts/services.sh up --state "$STATE"
 # shellcheck source=/dev/null
 . .run/env
-ADMIN_URL="$DATABASE_URL"
-.venv/bin/python - "$ADMIN_URL" "$BENCH_DB" <<'PY'
-import sys, psycopg
-with psycopg.connect(sys.argv[1], autocommit=True) as conn:
-    conn.execute(f'CREATE DATABASE "{sys.argv[2]}"')
-PY
-export DATABASE_URL="${ADMIN_URL%/*}/$BENCH_DB"
+throwaway_db_create "coaching_bench_$$"
 export SECRET_KEY=insecure-bench-only-key
 export SITE_URL=http://bench.invalid
 export ALLOWED_HOSTS=localhost

@@ -6,12 +6,16 @@ import hmac
 import re
 import struct
 import time
+from datetime import timedelta
 from email.message import EmailMessage
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from sessions_log import services as session_services
 
 
 def totp_code(secret: str, at: float | None = None) -> str:
@@ -59,3 +63,19 @@ def count_queries(callable_, *args, **kwargs) -> tuple[int, object]:
     with CaptureQueriesContext(connection) as context:
         result = callable_(*args, **kwargs)
     return len(context.captured_queries), result
+
+
+def signed_contact(coach, client, *, narrative="Talked", hours_ago=3):
+    """A phone contact that happened `hours_ago` hours ago, its note signed.
+    Returns (session, note)."""
+    session = session_services.contact_log(
+        actor=coach,
+        client=client,
+        started_at=timezone.now() - timedelta(hours=hours_ago),
+        duration=timedelta(minutes=30),
+        modality="phone",
+    )
+    note = session_services.note_open(actor=coach, session=session)
+    session_services.note_save_draft(actor=coach, note=note, narrative=narrative)
+    session_services.note_sign(actor=coach, note=note)
+    return session, note

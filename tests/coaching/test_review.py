@@ -17,7 +17,7 @@ from sessions_log import services as session_services
 from sessions_log.models import Reminder, Session
 from tests.coaching.test_checkins import CANARY, GOOD, LOW, _completed, _requested, _submit
 from tests.conftest import make_user
-from tests.helpers import count_queries, sign_in
+from tests.helpers import count_queries, sign_in, signed_contact
 
 # ------------------------------------------------------------- dashboard
 
@@ -40,16 +40,7 @@ def busy_coach(coach, client_user, supervisor):
         starts_at=now - timedelta(days=10, hours=1),
         ends_at=now - timedelta(days=10),
     )
-    signed = session_services.contact_log(
-        actor=coach,
-        client=client_user,
-        started_at=now - timedelta(hours=3),
-        duration=timedelta(minutes=30),
-        modality="phone",
-    )
-    note = session_services.note_open(actor=coach, session=signed)
-    session_services.note_save_draft(actor=coach, note=note, narrative="Talked")
-    session_services.note_sign(actor=coach, note=note)
+    signed_contact(coach, client_user)
     _submit(client_user, answers=LOW, talk_to_supervisor=True, message=CANARY)
     return {"quiet": quiet}
 

@@ -13,12 +13,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from coaching.models import TrustFlag
-from sessions_log import services as session_services
 from sessions_log.models import NoteReview
 from tests.coaching.test_checkins import LOW, _submit
 from tests.e2e.browser import expect_heading, expect_message, sign_in
 from tests.e2e.conftest import assert_accessible
-from tests.helpers import enable_totp
+from tests.helpers import enable_totp, signed_contact
 
 SUPERVISOR_TOTP_SECRET = "KRSXG5CTMVRXEZLU"
 
@@ -28,16 +27,7 @@ def test_a_supervisor_goes_from_the_dashboard_to_a_flag_a_note_and_the_report(
 ):
     Authenticator.objects.filter(user=supervisor).delete()
     enable_totp(supervisor, SUPERVISOR_TOTP_SECRET)
-    contact = session_services.contact_log(
-        actor=coach,
-        client=client_user,
-        started_at=timezone.now() - timedelta(hours=3),
-        duration=timedelta(minutes=30),
-        modality="phone",
-    )
-    note = session_services.note_open(actor=coach, session=contact)
-    session_services.note_save_draft(actor=coach, note=note, narrative="We planned the week.")
-    session_services.note_sign(actor=coach, note=note)
+    _contact, note = signed_contact(coach, client_user, narrative="We planned the week.")
     _submit(client_user, answers=LOW)
 
     page = open_page()

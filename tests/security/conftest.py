@@ -2,16 +2,13 @@
 supervisor Sam) and South (client Riley, coach Jordan, supervisor Pat), each
 with a closed session, a signed note, a trust flag and a private request."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from accounts.models import Role
 from coaching import services as trust_services
 from coaching.models import SupervisorRequest, TrustFlag
-from sessions_log import services as session_services
 from tests.conftest import make_user
+from tests.helpers import signed_contact
 
 LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}
 
@@ -19,16 +16,7 @@ LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}
 def _side(coach, client, supervisor):
     """One side's objects: a closed session with a signed note, its client,
     its coach, a trust flag and a private request."""
-    session = session_services.contact_log(
-        actor=coach,
-        client=client,
-        started_at=timezone.now() - timedelta(hours=3),
-        duration=timedelta(minutes=30),
-        modality="phone",
-    )
-    note = session_services.note_open(actor=coach, session=session)
-    session_services.note_save_draft(actor=coach, note=note, narrative="Talked")
-    session_services.note_sign(actor=coach, note=note)
+    session, note = signed_contact(coach, client)
     trust_services.checkin_submit(client=client, answers=LOW, talk_to_supervisor=True)
     return {
         "session": session.pk,
