@@ -1,13 +1,29 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.core.exceptions import ValidationError
 
 from accounts import crypto
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, User
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         # People join only through an invitation (accounts.views.invitation_accept).
         return False
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """Too many failed logins lock the account for a while; that is an
+        authentication event too, so it is audited."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            email = credentials.get("email") or credentials.get("username") or ""
+            user = User.objects.filter(email__iexact=email).first() if email else None
+            audit_record(
+                actor=user, action="auth.lockout", obj=user, outcome=AuditEvent.Outcome.DENIED
+            )
+            raise
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -45,6 +45,8 @@ def test_it_blocks_logins_after_repeated_failures(client, client_user):
     response = _login(client, client_user.email)  # even the right password now waits
     assert SESSION_KEY not in client.session
     assert "Too many failed login attempts" in response.content.decode()
+    lockout = AuditEvent.objects.get(action="auth.lockout")
+    assert (lockout.actor, lockout.outcome) == (client_user, "denied")
 
 
 @pytest.mark.django_db
