@@ -12,11 +12,12 @@ PYTEST_ARGS ?=
 export PORT PYTEST_ARGS
 
 .PHONY: help setup venv install node test-deps test run services-up services-down \
-        services-status clean bench-reminders scan scan-deps
+        services-status clean bench bench-deps bench-reminders scan scan-deps
 
 help:
 	@echo "make run             set up, migrate, load demo data, run web + worker + beat (PORT=$(PORT))"
 	@echo "make test            set up, then ruff, makemigrations --check, pytest (PYTEST_ARGS=...)"
+	@echo "make bench           the everyday pages on a large organisation vs a baseline (BENCH_*=sizes)"
 	@echo "make bench-reminders 10,000 reminders by 2 workers vs plain smtplib; sweep query on 1M rows"
 	@echo "make scan            wapiti + sqlmap against the app with demo data (SCAN_SECONDS=180 ATTACK_SECONDS=30)"
 	@echo "make setup           create $(VENV) (Python >= 3.12) and install requirements.lock"
@@ -88,6 +89,12 @@ run: install
 
 bench-reminders: install
 	@bash scripts/bench.sh reminders
+
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || bash scripts/services.sh install wrk
+
+bench: install bench-deps
+	@bash scripts/bench.sh pages
 
 scan-deps:
 	@extra=(); \

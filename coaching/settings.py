@@ -313,6 +313,8 @@ REMINDER_SWEEP_BATCH = 500
 # /healthz turns unhealthy when a reminder is later than this.
 REMINDER_LATE_AFTER = timedelta(minutes=5)
 CHECKIN_VALID_DAYS = 7
+# `make bench` routes its baseline page (coaching.views.bench_baseline).
+BENCH_BASELINE = env_bool("BENCH_BASELINE", default=False)
 
 # Trust check-ins (coaching/scoring.py). A client may also check in between
 # sessions, at most once in this many days.

@@ -1,4 +1,5 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -18,3 +19,9 @@ urlpatterns = [
     path("", include("coaching.trust_urls")),
     path("", include("coaching.review_urls")),
 ]
+
+if settings.BENCH_BASELINE:
+    # `make bench` only: the page the others are measured against.
+    urlpatterns.append(
+        path("bench/baseline/<int:pk>/", views.bench_baseline, name="bench_baseline")
+    )

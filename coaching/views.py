@@ -3,11 +3,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.models import Team
 from accounts.policy import HOME_URL_NAMES
 from sessions_log.selectors import reminder_oldest_due
 
@@ -64,3 +65,12 @@ def healthz(request):
         "oldest_due_reminder_seconds_late": late_by,
     }
     return JsonResponse(body, status=200 if database and reminders_ok else 503)
+
+
+@require_GET
+@login_required
+def bench_baseline(request, pk):
+    """The benchmark's ceiling: one row by primary key, a small template,
+    the full middleware stack. Routed only when BENCH_BASELINE is on."""
+    team = get_object_or_404(Team, pk=pk)
+    return render(request, "bench_baseline.html", {"team": team})

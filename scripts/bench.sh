@@ -30,7 +30,7 @@ bash scripts/services.sh up --state "$STATE"
 throwaway_db_create "coaching_bench_$$"
 export SECRET_KEY=insecure-bench-only-key
 export SITE_URL=http://bench.invalid
-export ALLOWED_HOSTS=localhost
+export ALLOWED_HOSTS=localhost,127.0.0.1,testserver
 # urlsafe base64 of the 32 bytes "test-only-insecure-key-32-bytes!" (a valid Fernet key)
 export FIELD_ENCRYPTION_KEYS=dGVzdC1vbmx5LWluc2VjdXJlLWtleS0zMi1ieXRlcyE=
 .venv/bin/python manage.py migrate --noinput -v0

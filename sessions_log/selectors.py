@@ -72,7 +72,12 @@ def notes_to_finish(coach: User) -> QuerySet[Session]:
 
 def review_queue(supervisor: User) -> QuerySet[Note]:
     """Signed notes of the supervisor's team waiting for co-sign, oldest first."""
-    return awaiting_cosign(notes_visible_to(supervisor)).order_by("signed_at")
+    # The queue lists notes, it does not show them: no decrypting here.
+    return (
+        awaiting_cosign(notes_visible_to(supervisor))
+        .defer("narrative", "client_words")
+        .order_by("signed_at")
+    )
 
 
 def awaiting_cosign(notes: QuerySet[Note]) -> QuerySet[Note]:
