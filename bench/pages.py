@@ -28,11 +28,11 @@ django.setup()
 from allauth.mfa.totp.internal.auth import TOTP  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts import crypto  # noqa: E402
 from accounts.models import Role, Team, User  # noqa: E402
+from bench.signin import session_key, signed_in_client  # noqa: E402
 from coaching.models import CheckInRequest  # noqa: E402
 from sessions_log.models import Note, Session  # noqa: E402
 
@@ -210,19 +210,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _signed_in(user: User) -> str:
-    client = Client()
-    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
-    session = client.session
-    records = [{"method": "password", "at": time.time(), "email": user.email}]
-    if user.is_staff_role:
-        records.append({"method": "mfa", "at": time.time(), "type": "totp", "id": 0})
-    session["account_authentication_methods"] = records
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-    return session.session_key
-
-
 LUA = r"""
 local cookies, bodies, path, method = {}, {}, "%(path)s", "%(method)s"
 %(setup)s
@@ -276,16 +263,7 @@ def _wrk(base: str, path: str, cookies: list[str], *, method="GET", bodies=None,
 
 
 def _queries(path: str, user: User, *, method="get", data=None, htmx=False) -> int:
-    client = Client()
-    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
-    session = client.session
-    if user.is_staff_role:
-        session["account_authentication_methods"] = [
-            {"method": "password", "at": time.time()},
-            {"method": "mfa", "at": time.time(), "type": "totp", "id": 0},
-        ]
-        session["account_authentication_methods_user"] = str(user.pk)
-        session.save()
+    client = signed_in_client(user)
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     client.get(path)  # warm: records the user session (a GET, so nothing is posted twice)
     with CaptureQueriesContext(connection) as queries:
@@ -312,11 +290,11 @@ def run() -> None:
     def cookie(key):
         return f"{settings.SESSION_COOKIE_NAME}={key}; {csrf_name}={csrf}"
 
-    coach_cookie = cookie(_signed_in(coach))
+    coach_cookie = cookie(session_key(coach))
     keys = {
         "coach": [coach_cookie],
-        "supervisor": [cookie(_signed_in(supervisor))],
-        "client": [cookie(_signed_in(client))],
+        "supervisor": [cookie(session_key(supervisor))],
+        "client": [cookie(session_key(client))],
     }
     answers = "heard=8&safe=9&focus=7&trust=8&helping=9"
     pages = [
@@ -368,7 +346,7 @@ def run() -> None:
         baseline.update(page="baseline (one row, small template)", queries=None)
         for label, path, who, options in pages:
             if who == "posters":
-                cookies = [cookie(_signed_in(person)) for person in posters]
+                cookies = [cookie(session_key(person)) for person in posters]
                 bodies = [options["body"]] * len(cookies)
             else:
                 cookies = keys[who]
@@ -425,17 +403,7 @@ def _profile_slowest(gets, pages, people) -> None:
 
     slowest = min(gets, key=lambda row: row["rps"])
     label, path, who, _ = next(page for page in pages if page[0] == slowest["page"])
-    user = people[who]
-    client = Client()
-    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
-    session = client.session
-    if user.is_staff_role:
-        session["account_authentication_methods"] = [
-            {"method": "password", "at": time.time()},
-            {"method": "mfa", "at": time.time(), "type": "totp", "id": 0},
-        ]
-        session["account_authentication_methods_user"] = str(user.pk)
-        session.save()
+    client = signed_in_client(people[who])
     client.get(path)
     profiler = Profiler(interval=0.0005)
     with profiler:

@@ -7,7 +7,6 @@ Usage: python scripts/scan_sessions.py HOST OUT_DIR email [email ...]
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import django
@@ -17,28 +16,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coaching.settings")
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.test import Client  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-
-
-def session_cookie(user: User) -> str:
-    client = Client()
-    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
-    session = client.session
-    records = [{"method": "password", "at": time.time(), "email": user.email}]
-    if user.is_staff_role:
-        records.append({"method": "mfa", "at": time.time(), "type": "totp", "id": 0})
-    session["account_authentication_methods"] = records
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-    return session.session_key
+from bench.signin import session_key  # noqa: E402
 
 
 def main() -> None:
     host, out_dir, *emails = sys.argv[1:]
     for email in emails:
-        key = session_cookie(User.objects.get(email=email))
+        key = session_key(User.objects.get(email=email))
         name = settings.SESSION_COOKIE_NAME
         cookie = {"value": key, "version": 0, "expires": None, "secure": False, "port": None}
         jar = {host: {"/": {name: cookie}}}
