@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from allauth.account.models import EmailAddress
 
 from accounts.models import CaseloadAssignment, Role, Team, User
-from tests.helpers import enable_totp
+from tests.helpers import enable_totp, test_database_url
 
 PASSWORD = "a-long-test-password-42"
 
@@ -190,16 +190,11 @@ class CeleryProcesses:
 
 @pytest.fixture
 def celery_processes(transactional_db, smtp_server, settings, tmp_path):
-    from django.db import connection
-
-    db = connection.settings_dict
     queue = f"test-{uuid.uuid4().hex[:8]}"
     settings.REMINDER_QUEUE = queue
     env = {
         **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        ),
+        "DATABASE_URL": test_database_url(),
         "EMAIL_HOST": smtp_server.hostname,
         "EMAIL_PORT": str(smtp_server.port),
         "REMINDER_QUEUE": queue,

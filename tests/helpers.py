@@ -79,3 +79,9 @@ def signed_contact(coach, client, *, narrative="Talked", hours_ago=3):
     session_services.note_save_draft(actor=coach, note=note, narrative=narrative)
     session_services.note_sign(actor=coach, note=note)
     return session, note
+
+
+def test_database_url() -> str:
+    """The test database as a DATABASE_URL, for processes the tests start."""
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"

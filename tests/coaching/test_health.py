@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import test_database_url
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Ask /healthz from a separate process whose settings come from `env`.
@@ -56,8 +58,9 @@ def test_it_answers_503_when_the_database_does_not_answer():
     assert health["body"]["database"] == "unavailable"
 
 
+@pytest.mark.django_db
 def test_it_stays_up_when_redis_does_not_answer():
-    health = _health(REDIS_URL="redis://127.0.0.1:9/0")
+    health = _health(REDIS_URL="redis://127.0.0.1:9/0", DATABASE_URL=test_database_url())
     assert health["status"] == 200
     assert health["body"]["status"] == "ok"
     assert health["body"]["redis"] == "unavailable"
