@@ -174,3 +174,15 @@ def test_fuzzed_tokens_in_public_links_never_break(client, token):
         url = reverse(name, args=[token])
         assert client.get(url).status_code < 500, (name, token)
         assert client.post(url, {"heard": token}).status_code < 500, (name, token)
+
+
+@pytest.mark.django_db
+def test_ids_too_large_for_the_database_are_a_plain_404(client, world):
+    huge = "9" * 25
+    user, _side = world["personas"]["coach"]
+    sign_in(client, user)
+    assert client.get(f"/sessions/{huge}/").status_code == 404
+    assert client.get(f"/clients/{huge}/").status_code == 404
+    client_user, _side = world["personas"]["client"]
+    sign_in(client, client_user)
+    assert client.get(f"/checkins/new/?session={huge}").status_code == 404
