@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from allauth.account.models import EmailAddress
 
 from accounts.models import CaseloadAssignment, Role, Team, User
-from tests.helpers import enable_totp, test_database_url
+from tests.helpers import enable_totp, subprocess_database_url
 
 PASSWORD = "a-long-test-password-42"
 
@@ -194,7 +194,7 @@ def celery_processes(transactional_db, smtp_server, settings, tmp_path):
     settings.REMINDER_QUEUE = queue
     env = {
         **os.environ,
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": subprocess_database_url(),
         "EMAIL_HOST": smtp_server.hostname,
         "EMAIL_PORT": str(smtp_server.port),
         "REMINDER_QUEUE": queue,

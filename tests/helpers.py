@@ -81,7 +81,7 @@ def signed_contact(coach, client, *, narrative="Talked", hours_ago=3):
     return session, note
 
 
-def test_database_url() -> str:
+def subprocess_database_url() -> str:
     """The test database as a DATABASE_URL, for processes the tests start."""
     db = connection.settings_dict
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"

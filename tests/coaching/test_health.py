@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import test_database_url
+from tests.helpers import subprocess_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,7 +60,7 @@ def test_it_answers_503_when_the_database_does_not_answer():
 
 @pytest.mark.django_db
 def test_it_stays_up_when_redis_does_not_answer():
-    health = _health(REDIS_URL="redis://127.0.0.1:9/0", DATABASE_URL=test_database_url())
+    health = _health(REDIS_URL="redis://127.0.0.1:9/0", DATABASE_URL=subprocess_database_url())
     assert health["status"] == 200
     assert health["body"]["status"] == "ok"
     assert health["body"]["redis"] == "unavailable"
