@@ -9,7 +9,8 @@ supervisors only: no selector a coach's page uses ever touches them.
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -60,15 +61,23 @@ def trust_summaries(viewer: User, client_ids: list[int]) -> dict[int, dict]:
     number of unresolved flags. Two queries, whatever the number of clients."""
     recent = {pk: [] for pk in client_ids}
     points = settings.TRUST_SPARKLINE_POINTS
+    # Only the newest few per client leave the database, however long the history.
     rows = (
         checkins_visible_to(viewer)
         .filter(client_id__in=client_ids)
+        .annotate(
+            newest=Window(
+                RowNumber(),
+                partition_by=F("client_id"),
+                order_by=[F("created_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(newest__lte=points)
         .order_by("client_id", "-created_at", "-pk")
         .values_list("client_id", "score", "created_at")
     )
     for client_id, score, created_at in rows:
-        if len(recent[client_id]) < points:
-            recent[client_id].append((created_at, score))
+        recent[client_id].append((created_at, score))
     flags = dict(
         flags_visible_to(viewer)
         .filter(client_id__in=client_ids)

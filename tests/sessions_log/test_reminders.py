@@ -55,11 +55,8 @@ def _opt_in(user, **kinds):
     return ReminderPreference.objects.create(user=user, **values)
 
 
-def reminders_sweep_no_queue():
-    # Inside the test's transaction on_commit never fires, so the sweep
-    # leases rows without queueing tasks; the tests deliver by hand.
-    return reminders_sweep()
-
+# Inside a test's transaction on_commit never fires, so `reminders_sweep()`
+# here leases rows without queueing tasks; these tests deliver by hand.
 
 # ------------------------------------------------------------------ planning
 
@@ -245,13 +242,13 @@ def test_the_sweep_leases_due_rows_and_expires_late_ones(coach, client_user):
     session = _schedule(coach, client_user, starts)
     first = Reminder.objects.get(session=session, kind=Kind.FIRST_REMINDER)
     with time_machine.travel(first.due_at + timedelta(seconds=5), tick=False):
-        assert reminders_sweep_no_queue() == 1
+        assert reminders_sweep() == 1
         first.refresh_from_db()
         assert first.lease_token is not None and first.next_attempt_at > timezone.now()
-        assert reminders_sweep_no_queue() == 0  # leased: not queued twice
+        assert reminders_sweep() == 0  # leased: not queued twice
     second = Reminder.objects.get(session=session, kind=Kind.SECOND_REMINDER)
     with time_machine.travel(starts + timedelta(minutes=1), tick=False):
-        reminders_sweep_no_queue()
+        reminders_sweep()
     second.refresh_from_db()
     assert second.status == Status.EXPIRED  # never sent after the session started
 
@@ -268,7 +265,7 @@ def _make_due(reminder):
 
 def _sweep_and_send(reminder) -> str:
     _make_due(reminder)
-    reminders_sweep_no_queue()
+    reminders_sweep()
     reminder.refresh_from_db()
     return reminder_deliver(reminder_id=reminder.pk, lease_token=str(reminder.lease_token))
 
@@ -286,7 +283,7 @@ def planned(coach, client_user):
 def test_a_claimed_reminder_is_sent_once(mailbox, planned, client_user):
     reminder = Reminder.objects.get(session=planned, kind=Kind.FIRST_REMINDER)
     _make_due(reminder)
-    reminders_sweep_no_queue()
+    reminders_sweep()
     token = str(Reminder.objects.get(pk=reminder.pk).lease_token)
     assert reminder_deliver(reminder_id=reminder.pk, lease_token=token) == Status.SENT
     # The same task delivered again (Redis redelivery) has lost its claim.
@@ -300,7 +297,7 @@ def test_a_claimed_reminder_is_sent_once(mailbox, planned, client_user):
 def test_a_reminder_for_a_session_cancelled_after_its_lease_is_not_sent(mailbox, planned, coach):
     reminder = Reminder.objects.get(session=planned, kind=Kind.FIRST_REMINDER)
     _make_due(reminder)
-    reminders_sweep_no_queue()
+    reminders_sweep()
     token = str(Reminder.objects.get(pk=reminder.pk).lease_token)
     services.session_cancel(actor=coach, session=planned, reason="Moved away")
     assert reminder_deliver(reminder_id=reminder.pk, lease_token=token) == "lost"
@@ -311,7 +308,7 @@ def test_a_reminder_for_a_session_cancelled_after_its_lease_is_not_sent(mailbox,
 def test_a_kind_turned_off_after_planning_is_skipped(mailbox, planned, client_user):
     reminder = Reminder.objects.get(session=planned, kind=Kind.FIRST_REMINDER)
     _make_due(reminder)
-    reminders_sweep_no_queue()
+    reminders_sweep()
     _opt_in(client_user)  # everything off, written behind the planner's back
     reminder.refresh_from_db()
     assert reminder_deliver(reminder_id=reminder.pk, lease_token=str(reminder.lease_token)) == (
