@@ -35,6 +35,7 @@ from accounts.models import Role, Team, User  # noqa: E402
 from bench.signin import session_key, signed_in_client  # noqa: E402
 from coaching.models import CheckInRequest  # noqa: E402
 from sessions_log.models import Note, Session  # noqa: E402
+from sessions_log.services import note_states_recompute  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {
@@ -170,6 +171,7 @@ def build() -> dict:
            JOIN accounts_user sup ON sup.team_id = coach.team_id AND sup.role = 'supervisor'
            WHERE n.signed_at < now() - interval '30 days'"""
     )
+    note_states_recompute()
     total = SIZES["checkins"]
     _sql(
         """INSERT INTO coaching_checkin (assignment_id, client_id, coach_id, session_id, heard,

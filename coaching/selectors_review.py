@@ -6,15 +6,14 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import CaseloadAssignment, Role, User
 from accounts.selectors import clients_visible_to
 from coaching.models import CheckIn, TrustFlag
 from coaching.selectors import flags_visible_to, supervisor_requests_visible_to
-from sessions_log.models import Addendum, Note, NoteReview, Session
-from sessions_log.selectors import awaiting_cosign
+from sessions_log.models import MAX_DURATION, Addendum, Note, NoteReview, Session
 
 DAYS_30 = timedelta(days=30)
 QUIET_AFTER = timedelta(days=14)
@@ -53,35 +52,40 @@ def _per_coach(queryset, field: str = "coach_id") -> dict[int, int]:
     )
 
 
-def _last_contact():
-    """The end of the latest completed session of an assignment's client
-    with its coach."""
-    return Subquery(
-        Session.objects.filter(
-            client=OuterRef("client"), coach=OuterRef("coach"), status=Session.Status.COMPLETED
-        )
-        .order_by()
-        .values("client")
-        .annotate(last=Max("ends_at"))
-        .values("last")
-    )
+def _by_coach(queryset, **conditions: Q) -> dict[int, dict[str, int]]:
+    """Several counts per coach from one grouped query: {coach_id: {name: n}}."""
+    counts = {name: Count("pk", filter=condition) for name, condition in conditions.items()}
+    return {
+        row.pop("coach_id"): row
+        for row in queryset.order_by().values("coach_id").annotate(**counts)
+    }
 
 
 def quiet_assignments(now: datetime):
     """Active relationships older than 14 days without a completed session
     in the last 14 days: clients who have gone quiet."""
-    return (
-        CaseloadAssignment.objects.filter(ended_at__isnull=True, started_at__lt=now - QUIET_AFTER)
-        .annotate(last_contact=_last_contact())
-        .filter(Q(last_contact__isnull=True) | Q(last_contact__lt=now - QUIET_AFTER))
+    since = now - QUIET_AFTER
+    recent_contact = Session.objects.filter(
+        client=OuterRef("client"),
+        coach=OuterRef("coach"),
+        status=Session.Status.COMPLETED,
+        ends_at__gte=since,
+        # Implied by ends_at (sessions last at most MAX_DURATION); it lets
+        # PostgreSQL read only the last two weeks of the (client, starts_at) index.
+        starts_at__gte=since - MAX_DURATION,
+    )
+    return CaseloadAssignment.objects.filter(ended_at__isnull=True, started_at__lt=since).exclude(
+        Exists(recent_contact)
     )
 
 
-def overdue_note_sessions(now: datetime):
+def _overdue_note(now: datetime) -> Q:
     due = now - timedelta(hours=settings.NOTE_DUE_HOURS)
-    return Session.objects.filter(
-        status__in=[Session.Status.COMPLETED, Session.Status.NO_SHOW], ends_at__lt=due
-    ).filter(Q(note__isnull=True) | Q(note__signed_at__isnull=True))
+    return Q(note_state=Session.NoteState.TO_WRITE, ends_at__lt=due)
+
+
+def overdue_note_sessions(now: datetime):
+    return Session.objects.filter(_overdue_note(now))
 
 
 def team_dashboard(user: User, now: datetime) -> list[dict]:
@@ -90,15 +94,18 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
     ids = [coach.pk for coach in coaches]
     since = now - DAYS_30
     active = _per_coach(CaseloadAssignment.objects.filter(coach__in=ids, ended_at__isnull=True))
-    recent = Session.objects.filter(coach__in=ids, starts_at__gte=since, starts_at__lte=now)
-    completed = _per_coach(recent.filter(status=Session.Status.COMPLETED))
-    no_shows = _per_coach(recent.filter(status=Session.Status.NO_SHOW))
+    recent = _by_coach(
+        Session.objects.filter(coach__in=ids, starts_at__gte=since, starts_at__lte=now),
+        completed=Q(status=Session.Status.COMPLETED),
+        no_shows=Q(status=Session.Status.NO_SHOW),
+    )
     quiet = Counter(quiet_assignments(now).filter(coach__in=ids).values_list("coach_id", flat=True))
-    overdue = _per_coach(overdue_note_sessions(now).filter(coach__in=ids))
-    waiting = Counter(
-        awaiting_cosign(Note.objects.filter(session__coach__in=ids)).values_list(
-            "session__coach_id", flat=True
-        )
+    overdue, waiting = _overdue_note(now), Q(note_state=Session.NoteState.AWAITING_COSIGN)
+    # Each side of the OR matches one partial index on note_state.
+    paperwork = _by_coach(
+        Session.objects.filter(coach__in=ids).filter(overdue | waiting),
+        overdue=overdue,
+        waiting=waiting,
     )
     trust = {
         row["coach_id"]: row
@@ -125,11 +132,11 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
             {
                 "coach": coach,
                 "active_clients": active.get(coach.pk, 0),
-                "completed_30": completed.get(coach.pk, 0),
-                "no_shows_30": no_shows.get(coach.pk, 0),
+                "completed_30": recent.get(coach.pk, {}).get("completed", 0),
+                "no_shows_30": recent.get(coach.pk, {}).get("no_shows", 0),
                 "quiet_clients": quiet.get(coach.pk, 0),
-                "notes_overdue": overdue.get(coach.pk, 0),
-                "notes_waiting": waiting.get(coach.pk, 0),
+                "notes_overdue": paperwork.get(coach.pk, {}).get("overdue", 0),
+                "notes_waiting": paperwork.get(coach.pk, {}).get("waiting", 0),
                 "trust_mean": round(mean) if mean is not None else None,
                 "trust_direction": _direction(mean, before),
                 "open_flags": flags.get(coach.pk, 0),
@@ -154,9 +161,13 @@ def coach_caseload(user: User, coach: User, now: datetime) -> QuerySet[CaseloadA
     last and next session and its sessions in the last 30 days."""
     sessions = Session.objects.filter(client=OuterRef("client"), coach=OuterRef("coach"))
 
-    def one(queryset, aggregate):
+    def first(queryset, order):
+        # An index walk from one end of (client, starts_at), not an aggregate.
+        return Subquery(queryset.order_by(order).values("starts_at")[:1])
+
+    def count(queryset):
         return Subquery(
-            queryset.order_by().values("client").annotate(value=aggregate).values("value")
+            queryset.order_by().values("client").annotate(value=Count("pk")).values("value")
         )
 
     return (
@@ -165,20 +176,19 @@ def coach_caseload(user: User, coach: User, now: datetime) -> QuerySet[CaseloadA
         )
         .select_related("client")
         .annotate(
-            last_session=one(
+            last_session=first(
                 sessions.filter(starts_at__lte=now).exclude(status=Session.Status.CANCELLED),
-                Max("starts_at"),
+                "-starts_at",
             ),
-            next_session=one(
+            next_session=first(
                 sessions.filter(starts_at__gt=now, status=Session.Status.SCHEDULED),
-                Min("starts_at"),
+                "starts_at",
             ),
             sessions_30=Coalesce(
-                one(
+                count(
                     sessions.filter(starts_at__gte=now - DAYS_30, starts_at__lte=now).exclude(
                         status=Session.Status.CANCELLED
-                    ),
-                    Count("pk"),
+                    )
                 ),
                 0,
             ),

@@ -18,6 +18,7 @@ from coaching import selectors, selectors_review, services_review
 from coaching.forms import ReassignForm, ReportForm
 
 REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
+OVERDUE_SHOWN = 10
 # The dashboard's columns, in order: (sort key, heading).
 COLUMNS = [
     ("coach", "Coach"),
@@ -68,6 +69,7 @@ def coach_detail(request, pk):
     coach = get_object_or_404(selectors_review.coaches_reviewable_by(request.user), pk=pk)
     now = timezone.now()
     assignments = list(selectors_review.coach_caseload(request.user, coach, now))
+    overdue = selectors_review.overdue_note_sessions(now).filter(coach=coach)
     context = {
         "coach": coach,
         "assignments": assignments,
@@ -79,10 +81,9 @@ def coach_detail(request, pk):
             .filter(coach=coach)
             .values_list("client_id", flat=True)
         ),
-        "overdue": selectors_review.overdue_note_sessions(now)
-        .filter(coach=coach)
-        .select_related("client")
-        .order_by("ends_at"),
+        # The oldest few by name; the dashboard and the count say how many.
+        "overdue": overdue.select_related("client").order_by("ends_at")[:OVERDUE_SHOWN],
+        "overdue_count": overdue.count(),
     }
     return render(request, "coaching/review/coach.html", context)
 

@@ -37,6 +37,20 @@ class Session(models.Model):
         NO_SHOW = "no_show", "No-show"
         CANCELLED = "cancelled", "Cancelled"
 
+    class NoteState(models.TextChoices):
+        """Where the session's paperwork stands. Kept here, on the mutable
+        row, because a signed note is locked and its reviews append-only;
+        the services that close sessions, sign, review and add addenda write
+        it in their own transaction. It lets the busiest questions ("notes
+        to finish", "waiting for co-sign") be an index range scan instead
+        of aggregates over every note a team ever wrote."""
+
+        NONE = "none", "No note due"
+        TO_WRITE = "to_write", "Note missing or in draft"
+        AWAITING_COSIGN = "awaiting_cosign", "Waiting for co-sign"
+        RETURNED = "returned", "Returned to the coach"
+        COSIGNED = "cosigned", "Co-signed"
+
     # Stable across reschedules so calendars update the event in place.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0)
@@ -58,6 +72,9 @@ class Session(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    note_state = models.CharField(max_length=20, choices=NoteState.choices, default=NoteState.NONE)
+    # When note_state last changed: the review queue's "waiting since".
+    note_state_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -90,6 +107,16 @@ class Session(models.Model):
         indexes = [
             models.Index(fields=["coach", "starts_at"]),
             models.Index(fields=["client", "starts_at"]),
+            models.Index(
+                fields=["coach", "ends_at"],
+                condition=Q(note_state="to_write"),
+                name="session_note_to_write_idx",
+            ),
+            models.Index(
+                fields=["client", "note_state_at"],
+                condition=Q(note_state="awaiting_cosign"),
+                name="session_note_awaiting_idx",
+            ),
         ]
 
     def __str__(self) -> str:

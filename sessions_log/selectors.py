@@ -8,7 +8,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -21,7 +20,6 @@ from accounts.tokens import token_digest
 from sessions_log.models import (
     CalendarFeed,
     Note,
-    NoteReview,
     Reminder,
     ReminderPreference,
     Session,
@@ -44,7 +42,9 @@ def agenda_of(coach: User, *, start: datetime, end: datetime) -> QuerySet[Sessio
 
 
 def notes_visible_to(user: User) -> QuerySet[Note]:
-    return Note.objects.filter(session__in=sessions_visible_to(user)).select_related(
+    # The same rule as sessions_visible_to, as a join: "session in (every
+    # session of the team's clients)" made PostgreSQL build that whole list.
+    return Note.objects.filter(session__client__in=clients_visible_to(user)).select_related(
         "session", "session__client", "session__coach", "author"
     )
 
@@ -54,11 +54,7 @@ def notes_to_finish(coach: User) -> QuerySet[Session]:
     oldest first, with `note_due_at` and `has_draft` annotated."""
     return (
         sessions_visible_to(coach)
-        .filter(
-            coach=coach,
-            status__in=[Session.Status.COMPLETED, Session.Status.NO_SHOW],
-        )
-        .filter(Q(note__isnull=True) | Q(note__signed_at__isnull=True))
+        .filter(coach=coach, note_state=Session.NoteState.TO_WRITE)
         .annotate(
             note_due_at=ExpressionWrapper(
                 F("ends_at") + timedelta(hours=settings.NOTE_DUE_HOURS),
@@ -71,27 +67,15 @@ def notes_to_finish(coach: User) -> QuerySet[Session]:
 
 
 def review_queue(supervisor: User) -> QuerySet[Note]:
-    """Signed notes of the supervisor's team waiting for co-sign, oldest first."""
+    """Signed notes of the supervisor's team waiting for co-sign, longest
+    waiting first. A returned note comes back once its coach has added an
+    addendum (services keep Session.note_state)."""
     # The queue lists notes, it does not show them: no decrypting here.
     return (
-        awaiting_cosign(notes_visible_to(supervisor))
+        notes_visible_to(supervisor)
+        .filter(session__note_state=Session.NoteState.AWAITING_COSIGN)
         .defer("narrative", "client_words")
-        .order_by("signed_at")
-    )
-
-
-def awaiting_cosign(notes: QuerySet[Note]) -> QuerySet[Note]:
-    """The signed notes among `notes` that wait for a co-sign. A returned
-    note comes back once its coach has added an addendum."""
-    return (
-        notes.filter(signed_at__isnull=False)
-        .annotate(
-            cosigned=Exists(NoteReview.objects.filter(note=OuterRef("pk"), decision="cosigned")),
-            last_returned_at=Max("reviews__at", filter=Q(reviews__decision="returned")),
-            last_addendum_at=Max("addenda__signed_at"),
-        )
-        .filter(cosigned=False)
-        .filter(Q(last_returned_at__isnull=True) | Q(last_addendum_at__gt=F("last_returned_at")))
+        .order_by("session__note_state_at", "pk")
     )
 
 

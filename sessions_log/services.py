@@ -117,6 +117,8 @@ def contact_log(
         ends_at=started_at + duration,
         modality=modality,
         status=Session.Status.COMPLETED,
+        note_state=Session.NoteState.TO_WRITE,
+        note_state_at=timezone.now(),
         created_by=actor,
     )
     _save_without_overlap(session)
@@ -234,6 +236,7 @@ def session_close(*, actor: User, session: Session, status: str) -> Session:
     if session.starts_at > timezone.now():
         raise ValidationError("A session cannot be closed before it starts.")
     session.status = status
+    session.note_state, session.note_state_at = Session.NoteState.TO_WRITE, timezone.now()
     session.save()
     if status == Session.Status.COMPLETED and checkin_request_open(session=session):
         reminders_plan(session=session, change="completed")
@@ -295,6 +298,7 @@ def note_sign(*, actor: User, note: Note) -> Note:
     if signed != 1:
         raise ValidationError("This note is already signed.")
     note.refresh_from_db()
+    _note_state_set(note.session_id, Session.NoteState.AWAITING_COSIGN, at=note.signed_at)
     audit_record(actor=actor, action="note.sign", obj=note, client=note.session.client)
     return note
 
@@ -308,6 +312,13 @@ def addendum_add(*, actor: User, note: Note, text: str) -> Addendum:
     if not text:
         raise ValidationError({"text": "Write the addendum before signing it."})
     addendum = Addendum.objects.create(note=note, author=actor, text=text)
+    # A returned note goes back to the supervisor once the coach has added to it.
+    _note_state_set(
+        note.session_id,
+        Session.NoteState.AWAITING_COSIGN,
+        at=addendum.signed_at,
+        only_from=Session.NoteState.RETURNED,
+    )
     audit_record(actor=actor, action="note.addendum", obj=addendum, client=note.session.client)
     return addendum
 
@@ -316,6 +327,8 @@ def addendum_add(*, actor: User, note: Note, text: str) -> Addendum:
 def note_review(*, actor: User, note: Note, decision: str, comment: str = "") -> NoteReview:
     if actor.role != Role.SUPERVISOR:
         raise PermissionDenied
+    # One review of a note at a time: the state below is decided by who came first.
+    Session.objects.select_for_update().filter(pk=note.session_id).first()
     if not review_queue(actor).filter(pk=note.pk).exists():
         raise ValidationError("This note is not waiting for your review.")
     comment = comment.strip()
@@ -330,8 +343,67 @@ def note_review(*, actor: User, note: Note, decision: str, comment: str = "") ->
             )
     except IntegrityError:
         raise ValidationError("This note is already co-signed.") from None
+    _note_state_set(
+        note.session_id,
+        Session.NoteState.COSIGNED
+        if decision == NoteReview.Decision.COSIGNED
+        else Session.NoteState.RETURNED,
+        at=review.at,
+    )
     audit_record(actor=actor, action=f"note.{decision}", obj=note, client=note.session.client)
     return review
+
+
+def _note_state_set(session_id: int, state: str, *, at: datetime, only_from: str = "") -> None:
+    sessions = Session.objects.filter(pk=session_id)
+    if only_from:
+        sessions = sessions.filter(note_state=only_from)
+    sessions.update(note_state=state, note_state_at=at)
+
+
+# What Session.note_state should be, from the notes, reviews and addenda
+# themselves: the migration that added the column fills it with this, and
+# `note_states_recompute` can repair it. Closed sessions only; the rest stay
+# "none".
+NOTE_STATES_SQL = """
+WITH facts AS (
+    SELECT s.id, s.ends_at, n.signed_at,
+           (SELECT max(r.at) FROM sessions_log_notereview r
+             WHERE r.note_id = n.id AND r.decision = 'cosigned') AS cosigned_at,
+           (SELECT max(r.at) FROM sessions_log_notereview r
+             WHERE r.note_id = n.id AND r.decision = 'returned') AS returned_at,
+           (SELECT max(a.signed_at) FROM sessions_log_addendum a
+             WHERE a.note_id = n.id) AS addendum_at
+    FROM sessions_log_session s
+    LEFT JOIN sessions_log_note n ON n.session_id = s.id
+    WHERE s.status IN ('completed', 'no_show')
+), states AS (
+    SELECT id,
+        CASE WHEN signed_at IS NULL THEN 'to_write'
+             WHEN cosigned_at IS NOT NULL THEN 'cosigned'
+             WHEN returned_at IS NOT NULL
+                  AND (addendum_at IS NULL OR addendum_at <= returned_at) THEN 'returned'
+             ELSE 'awaiting_cosign' END AS state,
+        CASE WHEN signed_at IS NULL THEN ends_at
+             WHEN cosigned_at IS NOT NULL THEN cosigned_at
+             WHEN returned_at IS NOT NULL
+                  AND (addendum_at IS NULL OR addendum_at <= returned_at) THEN returned_at
+             ELSE greatest(signed_at, addendum_at) END AS state_at
+    FROM facts
+)
+UPDATE sessions_log_session s SET note_state = states.state, note_state_at = states.state_at
+FROM states WHERE s.id = states.id
+  AND (s.note_state, s.note_state_at) IS DISTINCT FROM (states.state, states.state_at)
+"""
+
+
+@transaction.atomic
+def note_states_recompute() -> int:
+    """Rewrite every closed session's note_state from the records; returns
+    how many rows were wrong."""
+    with connection.cursor() as cursor:
+        cursor.execute(NOTE_STATES_SQL)
+        return cursor.rowcount
 
 
 def note_read(*, actor: User, note: Note) -> Note:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("notes/<int:pk>/addenda/", views_notes.addendum_add, name="addendum_add"),
     path("notes/<int:pk>/review/", views_notes.note_review, name="note_review"),
     path("review/", views_notes.review_queue, name="review_queue"),
+    path("notes/to-finish/", views_notes.notes_to_finish, name="notes_to_finish"),
     path("sessions/<int:pk>/calendar.ics", views_calendar.session_ics, name="session_ics"),
     path("calendar/", views_calendar.feed_settings, name="feed_settings"),
     path("calendar/<str:token>.ics", views_calendar.feed, name="feed"),

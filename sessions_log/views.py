@@ -2,6 +2,7 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -25,10 +26,12 @@ def my_sessions(request):
         .select_related("note")
         .defer("agenda", "note__narrative", "note__client_words", "note__goals")
     )
+    # A phone screen of past sessions at a time, newest first.
+    past = Paginator(sessions.filter(starts_at__lt=now).order_by("-starts_at", "-pk"), 10)
     context = {
         "coach": active_coach_of(request.user),
         "upcoming": sessions.filter(starts_at__gte=now).order_by("starts_at"),
-        "past": sessions.filter(starts_at__lt=now).order_by("-starts_at")[:50],
+        "page": past.get_page(request.GET.get("page")),
     }
     return render(request, "sessions_log/my_sessions.html", context)
 

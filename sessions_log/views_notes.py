@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -19,6 +20,8 @@ from sessions_log.models import Note, ServiceType, Session
 from sessions_log.views import _add_service_errors
 
 STAFF = (Role.COACH, Role.SUPERVISOR)
+# Long lists come a page at a time, so a page costs the same after years of sessions.
+PER_PAGE = 25
 
 
 def _service_names() -> list[str]:
@@ -83,11 +86,10 @@ def client_timeline(request, pk):
         .filter(client=client)
         .select_related("note")
         .defer("note__narrative", "note__client_words")
-        .order_by("-starts_at")
+        .order_by("-starts_at", "-pk")
     )
-    return render(
-        request, "sessions_log/client_timeline.html", {"client": client, "sessions": sessions}
-    )
+    page = Paginator(sessions, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "sessions_log/client_timeline.html", {"client": client, "page": page})
 
 
 @require_POST
@@ -233,10 +235,22 @@ def addendum_add(request, pk):
 
 
 @require_GET
+@role_required(Role.COACH)
+def notes_to_finish(request):
+    page = Paginator(selectors.notes_to_finish(request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {"page": page, "now": timezone.now()}
+    return render(request, "sessions_log/notes_to_finish.html", context)
+
+
+@require_GET
 @role_required(Role.SUPERVISOR)
 def review_queue(request):
-    notes = selectors.review_queue(request.user)
-    return render(request, "sessions_log/review_queue.html", {"notes": notes})
+    page = Paginator(selectors.review_queue(request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "sessions_log/review_queue.html", {"page": page})
 
 
 @require_POST

@@ -33,6 +33,7 @@ MATRIX = {
     "sessions_log:session_new": ("get", {"coach"}, None),
     "sessions_log:contact_log": ("get", {"coach"}, None),
     "sessions_log:review_queue": ("get", {"supervisor"}, None),
+    "sessions_log:notes_to_finish": ("get", {"coach"}, None),
     "sessions_log:feed_settings": ("get", {"client", "coach"}, None),
     "sessions_log:reminder_settings": ("get", {"client", "coach"}, None),
     "sessions_log:reminder_problems": ("get", {"admin"}, None),

@@ -184,8 +184,12 @@ def test_the_review_queue_uses_a_fixed_number_of_queries(client, coach, client_u
     small, _ = count_queries(client.get, reverse("sessions_log:review_queue"))
     add(49, 1)
     large, response = count_queries(client.get, reverse("sessions_log:review_queue"))
-    assert response.content.decode().count("Open the note") == 50
+    page = response.content.decode()
+    assert "50 notes waiting" in page
+    assert page.count("Open the note") == 25
     assert small == large
+    second = client.get(reverse("sessions_log:review_queue"), {"page": 2}).content.decode()
+    assert second.count("Open the note") == 25
 
 
 @pytest.mark.django_db

@@ -239,8 +239,11 @@ def test_the_client_timeline_uses_a_fixed_number_of_queries(client, coach, clien
     small, _ = count_queries(client.get, url)
     add(49, 1)
     large, response = count_queries(client.get, url)
-    assert response.content.decode().count("Missing") == 50
+    page = response.content.decode()
+    assert page.count("Missing") == 25  # the newest 25; the rest a page away
+    assert "Page 1 of 2" in page
     assert small == large
+    assert client.get(url, {"page": 2}).content.decode().count("Missing") == 25
 
 
 @pytest.mark.django_db
