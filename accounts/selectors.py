@@ -1,6 +1,6 @@
 """Reads, always scoped to the person asking."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import (
     STAFF_ROLES,
@@ -108,6 +108,27 @@ def clients_visible_to(user: User) -> QuerySet[User]:
     if user.role == Role.CLIENT:
         return User.objects.filter(pk=user.pk)
     return User.objects.none()
+
+
+def client_scope(user: User, field: str = "client"):
+    """clients_visible_to(user) as a condition on another model's client
+    foreign key (`field`), for the selectors of sessions and notes.
+
+    The same rule, in the form PostgreSQL plans best: for a coach, a per-row
+    check of the active relationship (an index walk can then stop at a
+    page's worth); for a supervisor's whole team, the list of clients. A
+    test holds it equal to clients_visible_to for every role."""
+    if not user.is_active:
+        return Q(pk__in=[])
+    if user.role == Role.CLIENT:
+        return Q(**{field: user.pk})
+    if user.role == Role.COACH:
+        return Exists(
+            CaseloadAssignment.objects.filter(
+                _ACTIVE, coach=user, client=OuterRef(field), client__role=Role.CLIENT
+            )
+        )
+    return Q(**{f"{field}__in": clients_visible_to(user)})
 
 
 def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:

@@ -3,6 +3,7 @@ from allauth.account.models import Login
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,6 +17,8 @@ from accounts.forms import (
 from accounts.models import Role
 from accounts.policy import role_required
 
+# A page of clients at a time: a big caseload stays quick to open and to scan.
+CLIENTS_PER_PAGE = 25
 _SENT = "Invitation sent to {email}. The link works once and expires in {days} days."
 _NOT_SENT = (
     "The email could not be sent just now, so nothing was saved. Please try again in a few minutes."
@@ -25,7 +28,9 @@ _NOT_SENT = (
 def _caseload_page(request, form=None, status=200):
     coach = request.user
     context = {
-        "assignments": selectors.caseload_of(coach),
+        "page": Paginator(selectors.caseload_of(coach), CLIENTS_PER_PAGE).get_page(
+            request.GET.get("page")
+        ),
         "invitations": selectors.invitations_visible_to(coach)[:20],
         "form": form or ClientInvitationForm(),
         "valid_days": settings.INVITATION_VALID_DAYS,

@@ -277,7 +277,10 @@ def _queries(path: str, user: User, *, method="get", data=None, htmx=False) -> i
 
 
 def run() -> None:
-    people = build()
+    measure(build())
+
+
+def measure(people: dict) -> None:
     coach, supervisor, client = people["coach"], people["supervisor"], people["client"]
     draft = (
         Note.objects.filter(author=coach, signed_at__isnull=True).select_related("session").first()

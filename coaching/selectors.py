@@ -9,26 +9,29 @@ supervisors only: no selector a coach's page uses ever touches them.
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import CaseloadAssignment, Role, User
 from accounts.selectors import clients_visible_to
 from accounts.tokens import token_digest
 from coaching.models import CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
 
 
-def _relationships_of(user: User) -> Q:
-    """The relationships (assignments) whose trust data `user` may see."""
-    active = Q(assignment__ended_at__isnull=True)
+def _relationships_of(user: User, assignment: str = "assignment__") -> Q:
+    """The relationships (assignments) whose trust data `user` may see, as a
+    condition on a model whose assignment is reached through `assignment`
+    ("" for CaseloadAssignment itself)."""
+    active = Q(**{f"{assignment}ended_at__isnull": True})
     if user.role == Role.COACH:
-        return active & Q(assignment__coach=user)
+        return active & Q(**{f"{assignment}coach": user})
     if user.role == Role.SUPERVISOR and user.team_id:
         return (
             active
-            & Q(assignment__coach__team_id=user.team_id)
-            & Q(client__in=clients_visible_to(user))
+            & Q(**{f"{assignment}coach__team_id": user.team_id})
+            & Q(**{f"{assignment}client__in": clients_visible_to(user)})
         )
     return Q(pk__in=[])
 
@@ -57,44 +60,44 @@ def supervisor_requests_visible_to(user: User) -> QuerySet[SupervisorRequest]:
 
 
 def trust_summaries(viewer: User, client_ids: list[int]) -> dict[int, dict]:
-    """Per client: the latest scores (oldest first, for a sparkline) and the
-    number of unresolved flags. Two queries, whatever the number of clients."""
-    recent = {pk: [] for pk in client_ids}
-    points = settings.TRUST_SPARKLINE_POINTS
-    # Only the newest few per client leave the database, however long the history.
-    rows = (
-        checkins_visible_to(viewer)
-        .filter(client_id__in=client_ids)
-        .annotate(
-            newest=Window(
-                RowNumber(),
-                partition_by=F("client_id"),
-                order_by=[F("created_at").desc(), F("pk").desc()],
-            )
+    """Per client: the latest scores (oldest first, for a sparkline), when
+    the latest was given, and the number of unresolved flags. One query,
+    whatever the number of clients."""
+    if not viewer.is_active:
+        relationships = CaseloadAssignment.objects.none()
+    else:
+        relationships = CaseloadAssignment.objects.filter(
+            _relationships_of(viewer, assignment=""), client_id__in=client_ids
         )
-        .filter(newest__lte=points)
-        .order_by("client_id", "-created_at", "-pk")
-        .values_list("client_id", "score", "created_at")
-    )
-    for client_id, score, created_at in rows:
-        recent[client_id].append((created_at, score))
-    flags = dict(
-        flags_visible_to(viewer)
-        .filter(client_id__in=client_ids)
-        .exclude(status=TrustFlag.Status.RESOLVED)
-        .values_list("client_id")
-        .annotate(count=Count("pk"))
-        .values_list("client_id", "count")
-    )
-    return {
+    # Per relationship, an index walk that stops after a few rows, however
+    # long the history.
+    newest = CheckIn.objects.filter(assignment=OuterRef("pk")).order_by("-created_at", "-pk")
+    rows = relationships.annotate(
+        newest_scores=ArraySubquery(newest.values("score")[: settings.TRUST_SPARKLINE_POINTS]),
+        latest_at=Subquery(newest.values("created_at")[:1]),
+        open_flags=Coalesce(
+            Subquery(
+                TrustFlag.objects.filter(assignment=OuterRef("pk"))
+                .exclude(status=TrustFlag.Status.RESOLVED)
+                .order_by()
+                .values("assignment")
+                .annotate(count=Count("pk"))
+                .values("count")
+            ),
+            0,
+        ),
+    ).values_list("client_id", "newest_scores", "latest_at", "open_flags")
+    found = {
         pk: {
-            "scores": [score for _, score in reversed(recent[pk])],
-            "latest": recent[pk][0][1] if recent[pk] else None,
-            "latest_at": recent[pk][0][0] if recent[pk] else None,
-            "open_flags": flags.get(pk, 0),
+            "scores": list(reversed(scores)),
+            "latest": scores[0] if scores else None,
+            "latest_at": latest_at,
+            "open_flags": open_flags,
         }
-        for pk in client_ids
+        for pk, scores, latest_at, open_flags in rows
     }
+    nothing = {"scores": [], "latest": None, "latest_at": None, "open_flags": 0}
+    return {pk: found.get(pk, nothing) for pk in client_ids}
 
 
 def open_checkin_requests_of(client: User) -> QuerySet[CheckInRequest]:

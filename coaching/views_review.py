@@ -6,6 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.audit import audit_record
 from accounts.models import Role
 from accounts.policy import role_required
+from accounts.views import CLIENTS_PER_PAGE
 from coaching import selectors, selectors_review, services_review
 from coaching.forms import ReassignForm, ReportForm
 
@@ -68,17 +70,21 @@ def team_dashboard(request):
 def coach_detail(request, pk):
     coach = get_object_or_404(selectors_review.coaches_reviewable_by(request.user), pk=pk)
     now = timezone.now()
-    assignments = list(selectors_review.coach_caseload(request.user, coach, now))
+    page = Paginator(
+        selectors_review.coach_caseload(request.user, coach, now), CLIENTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    assignments = list(page.object_list)
     overdue = selectors_review.overdue_note_sessions(now).filter(coach=coach)
     context = {
         "coach": coach,
+        "page": page,
         "assignments": assignments,
         "summaries": selectors.trust_summaries(
             request.user, [assignment.client_id for assignment in assignments]
         ),
         "quiet": set(
             selectors_review.quiet_assignments(now)
-            .filter(coach=coach)
+            .filter(coach=coach, client__in=[assignment.client_id for assignment in assignments])
             .values_list("client_id", flat=True)
         ),
         # The oldest few by name; the dashboard and the count say how many.

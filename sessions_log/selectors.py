@@ -15,7 +15,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.selectors import clients_visible_to
+from accounts.selectors import client_scope
 from accounts.tokens import token_digest
 from sessions_log.models import (
     CalendarFeed,
@@ -27,9 +27,7 @@ from sessions_log.models import (
 
 
 def sessions_visible_to(user: User) -> QuerySet[Session]:
-    return Session.objects.filter(client__in=clients_visible_to(user)).select_related(
-        "coach", "client"
-    )
+    return Session.objects.filter(client_scope(user)).select_related("coach", "client")
 
 
 def agenda_of(coach: User, *, start: datetime, end: datetime) -> QuerySet[Session]:
@@ -44,7 +42,7 @@ def agenda_of(coach: User, *, start: datetime, end: datetime) -> QuerySet[Sessio
 def notes_visible_to(user: User) -> QuerySet[Note]:
     # The same rule as sessions_visible_to, as a join: "session in (every
     # session of the team's clients)" made PostgreSQL build that whole list.
-    return Note.objects.filter(session__client__in=clients_visible_to(user)).select_related(
+    return Note.objects.filter(client_scope(user, "session__client")).select_related(
         "session", "session__client", "session__coach", "author"
     )
 

@@ -80,10 +80,13 @@ def summary_of(summaries: dict, client_id: int) -> dict:
 
 @register.inclusion_tag("coaching/includes/trust_panel.html")
 def trust_panel(client, viewer):
-    """A client's trust trend, comments and flags, for their coach and supervisor."""
-    checkins = list(
-        selectors.checkins_visible_to(viewer).filter(client=client).order_by("created_at", "pk")
+    """A client's recent trust trend, comments and flags, for their coach and
+    supervisor. The newest few check-ins: the page costs the same after years;
+    the supervisor's client history lists every one."""
+    newest = (
+        selectors.checkins_visible_to(viewer).filter(client=client).order_by("-created_at", "-pk")
     )
+    checkins = list(reversed(newest[: settings.TRUST_PANEL_CHECKINS]))
     flags = list(selectors.flags_visible_to(viewer).filter(client=client)[:20])
     return {
         "checkins": checkins,
