@@ -16,7 +16,8 @@ from tests.helpers import signed_contact
 def test_client_scope_is_the_one_visibility_rule_for_every_person(world, coach):
     # A client the coach used to work with, who has records of their own.
     former = make_user("former@example.org", Role.CLIENT)
-    signed_contact(coach, former)
+    CaseloadAssignment.objects.create(coach=coach, client=former)
+    signed_contact(coach, former, hours_ago=30)
     CaseloadAssignment.objects.filter(client=former).update(ended_at=timezone.now())
     inactive_coach = make_user("gone@example.org", Role.COACH, team=coach.team)
     inactive_coach.is_active = False
