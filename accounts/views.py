@@ -3,7 +3,6 @@ from allauth.account.models import Login
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,6 +14,7 @@ from accounts.forms import (
     TeamForm,
 )
 from accounts.models import Role
+from accounts.paging import page_of
 from accounts.policy import role_required
 
 # A page of clients at a time: a big caseload stays quick to open and to scan.
@@ -28,9 +28,7 @@ _NOT_SENT = (
 def _caseload_page(request, form=None, status=200):
     coach = request.user
     context = {
-        "page": Paginator(selectors.caseload_of(coach), CLIENTS_PER_PAGE).get_page(
-            request.GET.get("page")
-        ),
+        "page": page_of(selectors.caseload_of(coach), request.GET.get("page"), CLIENTS_PER_PAGE),
         "invitations": selectors.invitations_visible_to(coach)[:20],
         "form": form or ClientInvitationForm(),
         "valid_days": settings.INVITATION_VALID_DAYS,

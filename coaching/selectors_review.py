@@ -52,8 +52,9 @@ def _per_coach(queryset, field: str = "coach_id") -> dict[int, int]:
     )
 
 
-def _by_coach(queryset, **conditions: Q) -> dict[int, dict[str, int]]:
-    """Several counts per coach from one grouped query: {coach_id: {name: n}}."""
+def _by_coach(queryset, **conditions) -> dict[int, dict[str, int]]:
+    """Several counts per coach from one grouped query: {coach_id: {name: n}}.
+    A condition of None counts every row."""
     counts = {name: Count("pk", filter=condition) for name, condition in conditions.items()}
     return {
         row.pop("coach_id"): row
@@ -61,9 +62,9 @@ def _by_coach(queryset, **conditions: Q) -> dict[int, dict[str, int]]:
     }
 
 
-def quiet_assignments(now: datetime):
-    """Active relationships older than 14 days without a completed session
-    in the last 14 days: clients who have gone quiet."""
+def _quiet(now: datetime) -> Q:
+    """An active relationship older than 14 days without a completed session
+    in the last 14 days: the client has gone quiet."""
     since = now - QUIET_AFTER
     recent_contact = Session.objects.filter(
         client=OuterRef("client"),
@@ -74,9 +75,11 @@ def quiet_assignments(now: datetime):
         # PostgreSQL read only the last two weeks of the (client, starts_at) index.
         starts_at__gte=since - MAX_DURATION,
     )
-    return CaseloadAssignment.objects.filter(ended_at__isnull=True, started_at__lt=since).exclude(
-        Exists(recent_contact)
-    )
+    return Q(ended_at__isnull=True, started_at__lt=since) & ~Q(Exists(recent_contact))
+
+
+def quiet_assignments(now: datetime):
+    return CaseloadAssignment.objects.filter(_quiet(now))
 
 
 def _overdue_note(now: datetime) -> Q:
@@ -93,17 +96,19 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
     coaches = list(coaches_reviewable_by(user).order_by("display_name"))
     ids = [coach.pk for coach in coaches]
     since = now - DAYS_30
-    active = _per_coach(CaseloadAssignment.objects.filter(coach__in=ids, ended_at__isnull=True))
-    recent = _by_coach(
-        Session.objects.filter(coach__in=ids, starts_at__gte=since, starts_at__lte=now),
-        completed=Q(status=Session.Status.COMPLETED),
-        no_shows=Q(status=Session.Status.NO_SHOW),
+    caseloads = _by_coach(
+        CaseloadAssignment.objects.filter(coach__in=ids, ended_at__isnull=True),
+        active=None,
+        quiet=_quiet(now),
     )
-    quiet = Counter(quiet_assignments(now).filter(coach__in=ids).values_list("coach_id", flat=True))
+    recent = Q(starts_at__gte=since, starts_at__lte=now)
     overdue, waiting = _overdue_note(now), Q(note_state=Session.NoteState.AWAITING_COSIGN)
-    # Each side of the OR matches one partial index on note_state.
-    paperwork = _by_coach(
-        Session.objects.filter(coach__in=ids).filter(overdue | waiting),
+    # Each side of the OR matches an index: (coach, starts_at) and the
+    # partial ones on note_state.
+    sessions = _by_coach(
+        Session.objects.filter(coach__in=ids).filter(recent | overdue | waiting),
+        completed=recent & Q(status=Session.Status.COMPLETED),
+        no_shows=recent & Q(status=Session.Status.NO_SHOW),
         overdue=overdue,
         waiting=waiting,
     )
@@ -128,15 +133,16 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
     for coach in coaches:
         scores = trust.get(coach.pk, {})
         mean, before = scores.get("recent"), scores.get("before")
+        caseload, counts = caseloads.get(coach.pk, {}), sessions.get(coach.pk, {})
         rows.append(
             {
                 "coach": coach,
-                "active_clients": active.get(coach.pk, 0),
-                "completed_30": recent.get(coach.pk, {}).get("completed", 0),
-                "no_shows_30": recent.get(coach.pk, {}).get("no_shows", 0),
-                "quiet_clients": quiet.get(coach.pk, 0),
-                "notes_overdue": paperwork.get(coach.pk, {}).get("overdue", 0),
-                "notes_waiting": paperwork.get(coach.pk, {}).get("waiting", 0),
+                "active_clients": caseload.get("active", 0),
+                "completed_30": counts.get("completed", 0),
+                "no_shows_30": counts.get("no_shows", 0),
+                "quiet_clients": caseload.get("quiet", 0),
+                "notes_overdue": counts.get("overdue", 0),
+                "notes_waiting": counts.get("waiting", 0),
                 "trust_mean": round(mean) if mean is not None else None,
                 "trust_direction": _direction(mean, before),
                 "open_flags": flags.get(coach.pk, 0),

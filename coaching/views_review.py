@@ -6,7 +6,6 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.audit import audit_record
 from accounts.models import Role
+from accounts.paging import page_of
 from accounts.policy import role_required
 from accounts.views import CLIENTS_PER_PAGE
 from coaching import selectors, selectors_review, services_review
@@ -70,9 +70,11 @@ def team_dashboard(request):
 def coach_detail(request, pk):
     coach = get_object_or_404(selectors_review.coaches_reviewable_by(request.user), pk=pk)
     now = timezone.now()
-    page = Paginator(
-        selectors_review.coach_caseload(request.user, coach, now), CLIENTS_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    page = page_of(
+        selectors_review.coach_caseload(request.user, coach, now),
+        request.GET.get("page"),
+        CLIENTS_PER_PAGE,
+    )
     assignments = list(page.object_list)
     overdue = selectors_review.overdue_note_sessions(now).filter(coach=coach)
     context = {

@@ -112,10 +112,17 @@ class Session(models.Model):
                 condition=Q(note_state="to_write"),
                 name="session_note_to_write_idx",
             ),
+            # The review queue (by client, for the team's clients) and the
+            # dashboard's count per coach.
             models.Index(
                 fields=["client", "note_state_at"],
                 condition=Q(note_state="awaiting_cosign"),
                 name="session_note_awaiting_idx",
+            ),
+            models.Index(
+                fields=["coach"],
+                condition=Q(note_state="awaiting_cosign"),
+                name="session_awaiting_by_coach_idx",
             ),
         ]
 

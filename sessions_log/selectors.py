@@ -64,16 +64,18 @@ def notes_to_finish(coach: User) -> QuerySet[Session]:
     )
 
 
-def review_queue(supervisor: User) -> QuerySet[Note]:
-    """Signed notes of the supervisor's team waiting for co-sign, longest
-    waiting first. A returned note comes back once its coach has added an
-    addendum (services keep Session.note_state)."""
-    # The queue lists notes, it does not show them: no decrypting here.
+def review_queue(supervisor: User) -> QuerySet[Session]:
+    """The sessions of the supervisor's team whose signed note waits for a
+    co-sign, longest waiting first. A returned note comes back once its
+    coach has added an addendum (services keep Session.note_state)."""
+    # The queue lists sessions; the note itself is read (and audited) on the
+    # session's page, so the queue never loads note text.
+    if supervisor.role != Role.SUPERVISOR:
+        return Session.objects.none()
     return (
-        notes_visible_to(supervisor)
-        .filter(session__note_state=Session.NoteState.AWAITING_COSIGN)
-        .defer("narrative", "client_words")
-        .order_by("session__note_state_at", "pk")
+        sessions_visible_to(supervisor)
+        .filter(note_state=Session.NoteState.AWAITING_COSIGN)
+        .order_by("note_state_at", "pk")
     )
 
 

@@ -118,7 +118,7 @@ def contact_log(
         modality=modality,
         status=Session.Status.COMPLETED,
         note_state=Session.NoteState.TO_WRITE,
-        note_state_at=timezone.now(),
+        note_state_at=started_at + duration,
         created_by=actor,
     )
     _save_without_overlap(session)
@@ -236,7 +236,7 @@ def session_close(*, actor: User, session: Session, status: str) -> Session:
     if session.starts_at > timezone.now():
         raise ValidationError("A session cannot be closed before it starts.")
     session.status = status
-    session.note_state, session.note_state_at = Session.NoteState.TO_WRITE, timezone.now()
+    session.note_state, session.note_state_at = Session.NoteState.TO_WRITE, session.ends_at
     session.save()
     if status == Session.Status.COMPLETED and checkin_request_open(session=session):
         reminders_plan(session=session, change="completed")
@@ -329,7 +329,7 @@ def note_review(*, actor: User, note: Note, decision: str, comment: str = "") ->
         raise PermissionDenied
     # One review of a note at a time: the state below is decided by who came first.
     Session.objects.select_for_update().filter(pk=note.session_id).first()
-    if not review_queue(actor).filter(pk=note.pk).exists():
+    if not review_queue(actor).filter(pk=note.session_id).exists():
         raise ValidationError("This note is not waiting for your review.")
     comment = comment.strip()
     if decision == NoteReview.Decision.RETURNED and not comment:

@@ -2,12 +2,12 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role
+from accounts.paging import page_of
 from accounts.policy import role_required
 from accounts.selectors import active_coach_of, clients_of
 from sessions_log import selectors, services
@@ -27,11 +27,11 @@ def my_sessions(request):
         .defer("agenda", "note__narrative", "note__client_words", "note__goals")
     )
     # A phone screen of past sessions at a time, newest first.
-    past = Paginator(sessions.filter(starts_at__lt=now).order_by("-starts_at", "-pk"), 10)
+    past = sessions.filter(starts_at__lt=now).order_by("-starts_at", "-pk")
     context = {
         "coach": active_coach_of(request.user),
         "upcoming": sessions.filter(starts_at__gte=now).order_by("starts_at"),
-        "page": past.get_page(request.GET.get("page")),
+        "page": page_of(past, request.GET.get("page"), 10),
     }
     return render(request, "sessions_log/my_sessions.html", context)
 

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import audit_record
 from accounts.models import Role
+from accounts.paging import page_of
 from accounts.policy import role_required
 from accounts.selectors import clients_visible_to
 from sessions_log import selectors, services
@@ -43,7 +43,7 @@ def _detail(request, session, *, status=200, **forms):
     in_queue = (
         note is not None
         and user.role == Role.SUPERVISOR
-        and selectors.review_queue(user).filter(pk=note.pk).exists()
+        and selectors.review_queue(user).filter(pk=session.pk).exists()
     )
     is_coach = user.pk == session.coach_id
     context = {
@@ -88,7 +88,7 @@ def client_timeline(request, pk):
         .defer("note__narrative", "note__client_words")
         .order_by("-starts_at", "-pk")
     )
-    page = Paginator(sessions, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(sessions, request.GET.get("page"), PER_PAGE)
     return render(request, "sessions_log/client_timeline.html", {"client": client, "page": page})
 
 
@@ -237,9 +237,7 @@ def addendum_add(request, pk):
 @require_GET
 @role_required(Role.COACH)
 def notes_to_finish(request):
-    page = Paginator(selectors.notes_to_finish(request.user), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(selectors.notes_to_finish(request.user), request.GET.get("page"), PER_PAGE)
     context = {"page": page, "now": timezone.now()}
     return render(request, "sessions_log/notes_to_finish.html", context)
 
@@ -247,9 +245,7 @@ def notes_to_finish(request):
 @require_GET
 @role_required(Role.SUPERVISOR)
 def review_queue(request):
-    page = Paginator(selectors.review_queue(request.user), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(selectors.review_queue(request.user), request.GET.get("page"), PER_PAGE)
     return render(request, "sessions_log/review_queue.html", {"page": page})
 
 

@@ -153,13 +153,13 @@ def test_supervisor_cosigns_or_returns_and_a_returned_note_comes_back(
     coach, client_user, supervisor
 ):
     note = _signed_note(coach, client_user)
-    assert list(review_queue(supervisor)) == [note]
+    assert list(review_queue(supervisor)) == [note.session]
     with pytest.raises(ValidationError, match="Say what the coach"):
         services.note_review(actor=supervisor, note=note, decision="returned", comment=" ")
     services.note_review(actor=supervisor, note=note, decision="returned", comment="Add goals")
     assert list(review_queue(supervisor)) == []
     services.addendum_add(actor=coach, note=note, text="Goals: find work")
-    assert list(review_queue(supervisor)) == [note]
+    assert list(review_queue(supervisor)) == [note.session]
     services.note_review(actor=supervisor, note=note, decision="cosigned")
     assert list(review_queue(supervisor)) == []
     with pytest.raises(ValidationError, match="not waiting"):
@@ -173,7 +173,7 @@ def test_the_queue_is_oldest_first_and_only_the_supervisors_team(
     first = _signed_note(coach, client_user, hours_ago=5)
     _signed_note(other_coach, other_client)
     second = _signed_note(coach, client_user, hours_ago=3)
-    assert list(review_queue(supervisor)) == [first, second]
+    assert list(review_queue(supervisor)) == [first.session, second.session]
 
 
 @pytest.mark.django_db
@@ -197,3 +197,40 @@ def test_rotating_keys_reencrypts_signed_notes(coach, client_user, settings):
     fresh = Note.objects.get(pk=note.pk)
     assert fresh.narrative.endswith(CANARY) and fresh.signed_at == note.signed_at
     assert fresh.addenda.get().text == "More words"
+
+
+@pytest.mark.django_db
+def test_the_note_state_the_services_keep_is_what_the_records_say(coach, client_user, supervisor):
+    """Session.note_state is written by the services; NOTE_STATES_SQL (the
+    migration's backfill and the repair) derives it from the notes, reviews
+    and addenda. Both must agree in every state."""
+    to_write = _closed_session(coach, client_user, hours_ago=30)
+    draft = _closed_session(coach, client_user, hours_ago=26)
+    services.note_open(actor=coach, session=draft)
+    awaiting = _signed_note(coach, client_user, hours_ago=22)
+    returned = _signed_note(coach, client_user, hours_ago=18)
+    services.note_review(actor=supervisor, note=returned, decision="returned", comment="More")
+    back = _signed_note(coach, client_user, hours_ago=14)
+    services.note_review(actor=supervisor, note=back, decision="returned", comment="More")
+    services.addendum_add(actor=coach, note=back, text="Added the goals")
+    cosigned = _signed_note(coach, client_user, hours_ago=10)
+    services.note_review(actor=supervisor, note=cosigned, decision="cosigned")
+    expected = {
+        to_write.pk: "to_write",
+        draft.pk: "to_write",
+        awaiting.session_id: "awaiting_cosign",
+        returned.session_id: "returned",
+        back.session_id: "awaiting_cosign",
+        cosigned.session_id: "cosigned",
+    }
+
+    def states():
+        return dict(Session.objects.values_list("pk", "note_state"))
+
+    kept = dict(Session.objects.values_list("pk", "note_state_at"))
+    assert states() == expected
+    assert services.note_states_recompute() == 0  # nothing to repair
+    Session.objects.update(note_state="none", note_state_at=None)
+    assert services.note_states_recompute() == len(expected)
+    assert states() == expected
+    assert dict(Session.objects.values_list("pk", "note_state_at")) == kept

@@ -241,7 +241,7 @@ def test_the_client_timeline_uses_a_fixed_number_of_queries(client, coach, clien
     large, response = count_queries(client.get, url)
     page = response.content.decode()
     assert page.count("Missing") == 25  # the newest 25; the rest a page away
-    assert "Page 1 of 2" in page
+    assert "Page 1" in page
     assert small == large
     assert client.get(url, {"page": 2}).content.decode().count("Missing") == 25
 
