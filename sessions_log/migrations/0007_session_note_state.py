@@ -35,6 +35,15 @@ class Migration(migrations.Migration):
         ),
         # Existing sessions get their state from their notes, reviews and addenda.
         migrations.RunSQL(NOTE_STATES_SQL, migrations.RunSQL.noop),
+        # A client's sessions are (nearly) all with one coach. Without this the
+        # planner multiplies the two selectivities, expects one row for
+        # "this client with this coach" and reads all of a coach's sessions
+        # instead of walking the client's.
+        migrations.RunSQL(
+            "CREATE STATISTICS session_client_coach_stats (dependencies, ndistinct)"
+            " ON client_id, coach_id FROM sessions_log_session",
+            "DROP STATISTICS IF EXISTS session_client_coach_stats",
+        ),
         migrations.AddIndex(
             model_name="session",
             index=models.Index(
