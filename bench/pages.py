@@ -49,6 +49,8 @@ SIZES = {
 }
 DURATION = os.environ.get("BENCH_SECONDS", "10")
 CONNECTIONS = 16
+# As docs/scaling.md advises for a web node: twice the cores.
+WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 2)))
 CHUNKS = 10
 
 
@@ -267,7 +269,7 @@ def _wrk(base: str, path: str, cookies: list[str], *, method="GET", bodies=None,
 def _queries(path: str, user: User, *, method="get", data=None, htmx=False) -> int:
     client = signed_in_client(user)
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-    client.get(path)  # warm: records the user session (a GET, so nothing is posted twice)
+    client.get("/")  # warm: records the user session (a GET, so nothing is posted twice)
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(path, data or {}, **headers)
     expected = (302,) if method == "post" and not htmx else (200,)
@@ -332,7 +334,7 @@ def measure(people: dict) -> None:
     env = {**os.environ, "BENCH_BASELINE": "true", "ALLOWED_HOSTS": "127.0.0.1,testserver"}
     server = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
         [sys.executable, "-m", "gunicorn", "coaching.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "4", "--no-control-socket", "--access-logfile", "/dev/null"],
+        + ["--workers", str(WORKERS), "--no-control-socket", "--access-logfile", "/dev/null"],
         cwd=ROOT,
         env=env,
     )
@@ -345,7 +347,10 @@ def measure(people: dict) -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        print(f"\nLoad: wrk, {CONNECTIONS} connections, {DURATION} s per page, gunicorn 4 workers")
+        print(
+            f"\nLoad: wrk, {CONNECTIONS} connections, {DURATION} s per page, "
+            f"gunicorn {WORKERS} workers"
+        )
         _wrk(base, f"/bench/baseline/{team.pk}/", keys["coach"])  # warm-up: workers, connections
         baseline = _wrk(base, f"/bench/baseline/{team.pk}/", keys["coach"])
         baseline.update(page="baseline (one row, small template)", queries=None)
@@ -415,8 +420,10 @@ def _profile_slowest(gets, pages, people) -> None:
         for _ in range(30):
             client.get(path)
     print(f"\nProfile of the slowest GET page, {label} ({path}), 30 requests in-process:")
-    renderer = ConsoleRenderer(unicode=False, color=False, flat=True, show_all=True)
-    print("\n".join(profiler.output(renderer).splitlines()[:45]))
+    # The call tree through our own code; Django's and the drivers' frames
+    # are folded into the line that called them.
+    renderer = ConsoleRenderer(unicode=False, color=False, show_all=False, short_mode=True)
+    print("\n".join(profiler.output(renderer).splitlines()[:70]))
 
 
 if __name__ == "__main__":

@@ -60,6 +60,10 @@ def notes_to_finish(coach: User) -> QuerySet[Session]:
             ),
             has_draft=Exists(Note.objects.filter(session=OuterRef("pk"))),
         )
+        # A list of links: what it shows, not whole rows of people.
+        .select_related(None)
+        .select_related("client")
+        .only("starts_at", "ends_at", "client__display_name")
         .order_by("ends_at")
     )
 
@@ -75,6 +79,7 @@ def review_queue(supervisor: User) -> QuerySet[Session]:
     return (
         sessions_visible_to(supervisor)
         .filter(note_state=Session.NoteState.AWAITING_COSIGN)
+        .only("starts_at", "note_state_at", "coach__display_name", "client__display_name")
         .order_by("note_state_at", "pk")
     )
 

@@ -84,8 +84,9 @@ def client_timeline(request, pk):
     sessions = (
         selectors.sessions_visible_to(request.user)
         .filter(client=client)
-        .select_related("note")
-        .defer("note__narrative", "note__client_words")
+        .select_related(None)
+        .select_related("coach", "note")
+        .only("starts_at", "ends_at", "status", "coach__display_name", "note__signed_at")
         .order_by("-starts_at", "-pk")
     )
     page = page_of(sessions, request.GET.get("page"), PER_PAGE)
