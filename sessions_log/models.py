@@ -72,7 +72,13 @@ class Session(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    note_state = models.CharField(max_length=20, choices=NoteState.choices, default=NoteState.NONE)
+    # A database default as well: bulk loads (the benchmark) insert without it.
+    note_state = models.CharField(
+        max_length=20,
+        choices=NoteState.choices,
+        default=NoteState.NONE,
+        db_default=NoteState.NONE,
+    )
     # When note_state last changed: the review queue's "waiting since".
     note_state_at = models.DateTimeField(null=True, blank=True)
 

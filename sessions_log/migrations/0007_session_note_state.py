@@ -24,6 +24,7 @@ class Migration(migrations.Migration):
                     ("returned", "Returned to the coach"),
                     ("cosigned", "Co-signed"),
                 ],
+                db_default="none",
                 default="none",
                 max_length=20,
             ),

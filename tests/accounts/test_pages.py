@@ -113,3 +113,23 @@ def test_pages_are_phone_friendly_and_labelled(client, coach):
     assert '<label for="id_email">' in html
     # Nothing is loaded from another origin.
     assert 'src="http' not in html and 'href="http' not in html
+
+
+@pytest.mark.django_db
+def test_a_big_caseload_comes_a_page_at_a_time_and_every_client_is_on_one(
+    client, coach, client_user
+):
+    _grow(coach, 30)
+    sign_in(client, coach)
+    url = reverse("accounts:caseload")
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+    assert "Page 1" in first and "?page=2" in first
+    clients = CaseloadAssignment.objects.filter(coach=coach).values_list("client_id", flat=True)
+    on_page = {
+        name: {pk for pk in clients if reverse("sessions_log:client_timeline", args=[pk]) in html}
+        for name, html in (("first", first), ("second", second))
+    }
+    assert len(on_page["first"]) == 25
+    assert on_page["first"] | on_page["second"] == set(clients)
+    assert not on_page["first"] & on_page["second"]

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -204,3 +205,52 @@ def test_a_failed_autosave_says_not_saved(client, coach, signed_note):
     assert response.status_code == 200  # htmx only swaps 2xx answers into the page
     assert body.startswith("Not saved:") and "can no longer be edited" in body
     assert Note.objects.get(pk=signed_note.pk).narrative == NOTE["narrative"]
+
+
+def _unwritten(coach, client_user, count):
+    """`count` past contacts without notes, oldest first, a day apart."""
+    return [
+        services.contact_log(
+            actor=coach,
+            client=client_user,
+            started_at=timezone.now() - timedelta(days=count - number, hours=1),
+            duration=timedelta(minutes=30),
+            modality="phone",
+        )
+        for number in range(count)
+    ]
+
+
+@pytest.mark.django_db
+def test_the_coach_home_lists_the_oldest_notes_to_finish_and_links_to_all(
+    client, coach, client_user
+):
+    sessions = _unwritten(coach, client_user, 12)
+    sign_in(client, coach)
+    home = client.get(reverse("accounts:caseload")).content.decode()
+    shown = [s for s in sessions if reverse("sessions_log:session_detail", args=[s.pk]) in home]
+    assert shown == sessions[:10]  # the ten oldest
+    assert reverse("sessions_log:notes_to_finish") in home
+    everything = client.get(reverse("sessions_log:notes_to_finish")).content.decode()
+    for session in sessions:
+        assert reverse("sessions_log:session_detail", args=[session.pk]) in everything
+    due = timedelta(hours=settings.NOTE_DUE_HOURS)
+    overdue = [s for s in sessions if s.ends_at + due < timezone.now()]
+    assert 0 < len(overdue) < len(sessions)
+    assert everything.count("overdue") == len(overdue)
+
+
+@pytest.mark.django_db
+def test_with_few_notes_to_finish_the_home_has_no_see_all_link(client, coach, client_user):
+    _unwritten(coach, client_user, 3)
+    sign_in(client, coach)
+    home = client.get(reverse("accounts:caseload")).content.decode()
+    assert "Notes to finish" in home
+    assert reverse("sessions_log:notes_to_finish") not in home
+
+
+@pytest.mark.django_db
+def test_the_notes_to_finish_page_says_when_everything_is_signed(client, coach, signed_note):
+    sign_in(client, coach)
+    page = client.get(reverse("sessions_log:notes_to_finish")).content.decode()
+    assert "Every note is signed." in page

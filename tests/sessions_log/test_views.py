@@ -273,3 +273,26 @@ def test_the_coachs_home_lists_overdue_and_draft_notes(client, coach, client_use
     sign_in(client, coach)
     page = client.get(reverse("accounts:caseload")).content.decode()
     assert "Notes to finish" in page and "overdue" in page
+
+
+@pytest.mark.django_db
+def test_the_client_sees_past_sessions_ten_at_a_time_newest_first(client, coach, client_user):
+    from sessions_log import services
+
+    for days_ago in range(1, 13):
+        services.contact_log(
+            actor=coach,
+            client=client_user,
+            started_at=timezone.now() - timedelta(days=days_ago),
+            duration=timedelta(minutes=30),
+            modality="phone",
+        )
+    sign_in(client, client_user)
+    url = reverse("sessions_log:my_sessions")
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+    assert first.count('class="card"') == 10 and second.count('class="card"') == 2
+    assert "?page=2" in first and "?page=1" in second
+    zone = zoneinfo.ZoneInfo(client_user.time_zone)
+    newest = timezone.localtime(timezone.now() - timedelta(days=1), zone)
+    assert newest.strftime("%a %-d %b") in first

@@ -1,0 +1,43 @@
+import pytest
+
+from accounts.models import Role, User
+from accounts.paging import MAX_PAGE, page_of
+
+
+@pytest.fixture
+def people():
+    User.objects.bulk_create(
+        User(email=f"p{number:02d}@example.org", role=Role.CLIENT) for number in range(7)
+    )
+    return User.objects.order_by("email")
+
+
+@pytest.mark.django_db
+def test_pages_follow_each_other_and_know_when_there_is_more(people):
+    first, second, third = (page_of(people, number, 3) for number in (1, 2, 3))
+    emails = [p.email for page in (first, second, third) for p in page.object_list]
+    assert emails == [f"p{number:02d}@example.org" for number in range(7)]
+    assert first.has_next and not first.has_previous()
+    assert second.has_next and second.has_previous() and second.previous_page_number() == 1
+    assert not third.has_next and third.has_other_pages()
+    assert second.next_page_number() == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", [None, "", "two", "-4", "0", "1.5", "9" * 40])
+def test_anything_but_a_page_number_is_the_first_page(people, number):
+    page = page_of(people, number, 3)
+    assert page.number == 1
+    assert [p.email for p in page.object_list][0] == "p00@example.org"
+
+
+@pytest.mark.django_db
+def test_past_the_end_is_the_first_page_and_offsets_stay_sane(people):
+    assert page_of(people, 9, 3).number == 1
+    assert page_of(people, str(MAX_PAGE * 10), 3).number == 1
+
+
+@pytest.mark.django_db
+def test_one_short_page_has_no_pager():
+    page = page_of(User.objects.order_by("pk"), 1, 25)
+    assert page.object_list == [] and not page.has_other_pages()
