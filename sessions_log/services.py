@@ -367,29 +367,31 @@ def _note_state_set(session_id: int, state: str, *, at: datetime, only_from: str
 # "none".
 NOTE_STATES_SQL = """
 WITH facts AS (
-    SELECT s.id, s.ends_at, n.signed_at,
+    SELECT s.id, s.ends_at, n.id AS note_id, n.signed_at,
            (SELECT max(r.at) FROM sessions_log_notereview r
              WHERE r.note_id = n.id AND r.decision = 'cosigned') AS cosigned_at,
            (SELECT max(r.at) FROM sessions_log_notereview r
-             WHERE r.note_id = n.id AND r.decision = 'returned') AS returned_at,
-           (SELECT max(a.signed_at) FROM sessions_log_addendum a
-             WHERE a.note_id = n.id) AS addendum_at
+             WHERE r.note_id = n.id AND r.decision = 'returned') AS returned_at
     FROM sessions_log_session s
     LEFT JOIN sessions_log_note n ON n.session_id = s.id
     WHERE s.status IN ('completed', 'no_show')
+), resubmitted AS (
+    -- A returned note waits again from the first addendum after its last return.
+    SELECT facts.*,
+           (SELECT min(a.signed_at) FROM sessions_log_addendum a
+             WHERE a.note_id = facts.note_id AND a.signed_at > facts.returned_at) AS back_at
+    FROM facts
 ), states AS (
     SELECT id,
         CASE WHEN signed_at IS NULL THEN 'to_write'
              WHEN cosigned_at IS NOT NULL THEN 'cosigned'
-             WHEN returned_at IS NOT NULL
-                  AND (addendum_at IS NULL OR addendum_at <= returned_at) THEN 'returned'
+             WHEN returned_at IS NOT NULL AND back_at IS NULL THEN 'returned'
              ELSE 'awaiting_cosign' END AS state,
         CASE WHEN signed_at IS NULL THEN ends_at
              WHEN cosigned_at IS NOT NULL THEN cosigned_at
-             WHEN returned_at IS NOT NULL
-                  AND (addendum_at IS NULL OR addendum_at <= returned_at) THEN returned_at
-             ELSE greatest(signed_at, addendum_at) END AS state_at
-    FROM facts
+             WHEN returned_at IS NOT NULL THEN coalesce(back_at, returned_at)
+             ELSE signed_at END AS state_at
+    FROM resubmitted
 )
 UPDATE sessions_log_session s SET note_state = states.state, note_state_at = states.state_at
 FROM states WHERE s.id = states.id

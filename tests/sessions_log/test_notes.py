@@ -208,11 +208,13 @@ def test_the_note_state_the_services_keep_is_what_the_records_say(coach, client_
     draft = _closed_session(coach, client_user, hours_ago=26)
     services.note_open(actor=coach, session=draft)
     awaiting = _signed_note(coach, client_user, hours_ago=22)
+    services.addendum_add(actor=coach, note=awaiting, text="One more thing")  # still waiting
     returned = _signed_note(coach, client_user, hours_ago=18)
     services.note_review(actor=supervisor, note=returned, decision="returned", comment="More")
     back = _signed_note(coach, client_user, hours_ago=14)
     services.note_review(actor=supervisor, note=back, decision="returned", comment="More")
     services.addendum_add(actor=coach, note=back, text="Added the goals")
+    services.addendum_add(actor=coach, note=back, text="And the next steps")
     cosigned = _signed_note(coach, client_user, hours_ago=10)
     services.note_review(actor=supervisor, note=cosigned, decision="cosigned")
     expected = {
