@@ -134,20 +134,20 @@ def checkin_submit(
                 "You checked in less than a week ago. You can check in again from "
                 f"{dateformat.format(timezone.localtime(allowed_at), 'l j F')}."
             )
+    # No savepoint: a refused insert ends this whole transaction anyway. The
+    # generated score comes back with the insert (RETURNING).
     try:
-        with transaction.atomic():
-            checkin = CheckIn.objects.create(
-                assignment=assignment,
-                client=client,
-                coach_id=assignment.coach_id,
-                session=session,
-                comment=comment.strip(),
-                created_at=now,
-                **dict(zip(ITEM_NAMES, values, strict=True)),
-            )
+        checkin = CheckIn.objects.create(
+            assignment=assignment,
+            client=client,
+            coach_id=assignment.coach_id,
+            session=session,
+            comment=comment.strip(),
+            created_at=now,
+            **dict(zip(ITEM_NAMES, values, strict=True)),
+        )
     except IntegrityError:
         raise ValidationError(_ANSWERED) from None
-    checkin.refresh_from_db(fields=["score"])
     if request is not None:
         request.checkin = checkin
         request.token_digest = ""  # the link is spent

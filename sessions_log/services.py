@@ -272,13 +272,16 @@ def note_open(*, actor: User, session: Session) -> Note:
 @transaction.atomic
 def note_save_draft(*, actor: User, note: Note, **fields) -> Note:
     _require_current_coach(actor, note.session)
-    note = Note.objects.select_for_update().get(pk=note.pk)
-    if note.is_signed:
+    changes = {name: fields[name] for name in _NOTE_FIELDS if name in fields}
+    # One statement: it changes nothing once the note is signed, even if the
+    # signature landed a moment ago (autosave runs every few seconds).
+    saved = Note.objects.filter(pk=note.pk, signed_at__isnull=True).update(
+        **changes, updated_at=timezone.now()
+    )
+    if not saved:
         raise ValidationError(_SIGNED)
-    for name in _NOTE_FIELDS:
-        if name in fields:
-            setattr(note, name, fields[name])
-    note.save()
+    for name, value in changes.items():
+        setattr(note, name, value)
     audit_record(actor=actor, action="note.save_draft", obj=note, client=note.session.client)
     return note
 

@@ -426,3 +426,13 @@ def test_the_caseload_query_count_does_not_grow_with_clients_or_check_ins(
     many, response = count_queries(client.get, url)
     assert few == many
     assert response.content.decode().count('class="sparkline"') == 7
+
+
+@pytest.mark.django_db
+def test_checking_in_between_sessions_takes_at_most_15_queries(client, client_user):
+    sign_in(client, client_user)
+    client.get(reverse("sessions_log:my_sessions"))  # the login's first request records it
+    queries, response = count_queries(client.post, reverse("trust:checkin_new"), _post())
+    assert response.status_code == 302
+    assert CheckIn.objects.get(client=client_user).score == 88
+    assert queries <= 15

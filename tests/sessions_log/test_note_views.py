@@ -254,3 +254,17 @@ def test_the_notes_to_finish_page_says_when_everything_is_signed(client, coach, 
     sign_in(client, coach)
     page = client.get(reverse("sessions_log:notes_to_finish")).content.decode()
     assert "Every note is signed." in page
+
+
+@pytest.mark.django_db
+def test_an_autosave_takes_at_most_15_queries_and_saves(client, coach, past_session):
+    note = services.note_open(actor=coach, session=past_session)
+    sign_in(client, coach)
+    client.get(reverse("accounts:caseload"))  # the login's first request records it
+    url = reverse("sessions_log:note_draft", args=[note.pk])
+    queries, response = count_queries(
+        client.post, url, {"narrative": "Typed so far", "goals": "Work"}, HTTP_HX_REQUEST="true"
+    )
+    assert "Draft saved" in response.content.decode()
+    assert Note.objects.get(pk=note.pk).narrative == "Typed so far"
+    assert queries <= 15
