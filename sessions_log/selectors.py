@@ -40,8 +40,8 @@ def agenda_of(coach: User, *, start: datetime, end: datetime) -> QuerySet[Sessio
 
 
 def notes_visible_to(user: User) -> QuerySet[Note]:
-    # The same rule as sessions_visible_to, as a join: "session in (every
-    # session of the team's clients)" made PostgreSQL build that whole list.
+    # The same rule as sessions_visible_to, on the session's client: "session
+    # in (every session of the team's clients)" made PostgreSQL list them all.
     return Note.objects.filter(client_scope(user, "session__client")).select_related(
         "session", "session__client", "session__coach", "author"
     )

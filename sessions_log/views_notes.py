@@ -40,10 +40,11 @@ def _detail(request, session, *, status=200, **forms):
     note = Note.objects.filter(session=session).first()
     if note is not None:
         services.note_read(actor=user, note=note)
+    # The session came through the user's own scope: its state says the rest.
     in_queue = (
         note is not None
         and user.role == Role.SUPERVISOR
-        and selectors.review_queue(user).filter(pk=session.pk).exists()
+        and session.note_state == Session.NoteState.AWAITING_COSIGN
     )
     is_coach = user.pk == session.coach_id
     context = {

@@ -120,6 +120,8 @@ def test_the_supervisor_cosigns_from_the_queue(client, supervisor, signed_note):
     sign_in(client, supervisor)
     queue = client.get(reverse("sessions_log:review_queue")).content.decode()
     assert "Robin Park" in queue
+    page = reverse("sessions_log:session_detail", args=[signed_note.session_id])
+    assert "Record review" in client.get(page).content.decode()
     response = client.post(
         reverse("sessions_log:note_review", args=[signed_note.pk]), {"decision": "cosigned"}
     )
@@ -128,6 +130,7 @@ def test_the_supervisor_cosigns_from_the_queue(client, supervisor, signed_note):
     assert (
         "No notes are waiting" in client.get(reverse("sessions_log:review_queue")).content.decode()
     )
+    assert "Record review" not in client.get(page).content.decode()
 
 
 @pytest.mark.django_db
