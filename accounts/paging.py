@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 # Further than anyone pages by hand; keeps OFFSET a sane number.
 MAX_PAGE = 10_000
+# Rows per page of the long lists (sessions, notes, clients), so a page costs
+# the same after years of history or with a big caseload.
+PER_PAGE = 25
 
 
 @dataclass
@@ -31,7 +34,7 @@ class Page:
         return self.number + 1
 
 
-def page_of(queryset, number, per_page: int) -> Page:
+def page_of(queryset, number, per_page: int = PER_PAGE) -> Page:
     """Page `number` (1 for anything that is not a page number) of an
     ordered queryset; past the end, the first page."""
     try:

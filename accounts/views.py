@@ -17,8 +17,6 @@ from accounts.models import Role
 from accounts.paging import page_of
 from accounts.policy import role_required
 
-# A page of clients at a time: a big caseload stays quick to open and to scan.
-CLIENTS_PER_PAGE = 25
 _SENT = "Invitation sent to {email}. The link works once and expires in {days} days."
 _NOT_SENT = (
     "The email could not be sent just now, so nothing was saved. Please try again in a few minutes."
@@ -28,7 +26,7 @@ _NOT_SENT = (
 def _caseload_page(request, form=None, status=200):
     coach = request.user
     context = {
-        "page": page_of(selectors.caseload_of(coach), request.GET.get("page"), CLIENTS_PER_PAGE),
+        "page": page_of(selectors.caseload_of(coach), request.GET.get("page")),
         "invitations": selectors.invitations_visible_to(coach)[:20],
         "form": form or ClientInvitationForm(),
         "valid_days": settings.INVITATION_VALID_DAYS,

@@ -43,13 +43,9 @@ def clients_reviewable_by(user: User) -> QuerySet[User]:
     return User.objects.none()
 
 
-def _per_coach(queryset, field: str = "coach_id") -> dict[int, int]:
-    return dict(
-        queryset.order_by()
-        .values(field)
-        .annotate(n=Count("pk", distinct=True))
-        .values_list(field, "n")
-    )
+def _per_coach(queryset) -> dict[int, int]:
+    """How many rows per coach: {coach_id: n}."""
+    return {coach_id: row["n"] for coach_id, row in _by_coach(queryset, n=None).items()}
 
 
 def _by_coach(queryset, **conditions) -> dict[int, dict[str, int]]:

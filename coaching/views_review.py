@@ -15,7 +15,6 @@ from accounts.audit import audit_record
 from accounts.models import Role
 from accounts.paging import page_of
 from accounts.policy import role_required
-from accounts.views import CLIENTS_PER_PAGE
 from coaching import selectors, selectors_review, services_review
 from coaching.forms import ReassignForm, ReportForm
 
@@ -71,25 +70,21 @@ def coach_detail(request, pk):
     coach = get_object_or_404(selectors_review.coaches_reviewable_by(request.user), pk=pk)
     now = timezone.now()
     page = page_of(
-        selectors_review.coach_caseload(request.user, coach, now),
-        request.GET.get("page"),
-        CLIENTS_PER_PAGE,
+        selectors_review.coach_caseload(request.user, coach, now), request.GET.get("page")
     )
-    assignments = list(page.object_list)
+    client_ids = [assignment.client_id for assignment in page.object_list]
     overdue = selectors_review.overdue_note_sessions(now).filter(coach=coach)
     context = {
         "coach": coach,
         "page": page,
-        "assignments": assignments,
-        "summaries": selectors.trust_summaries(
-            request.user, [assignment.client_id for assignment in assignments]
-        ),
+        "assignments": page.object_list,
+        "summaries": selectors.trust_summaries(request.user, client_ids),
         "quiet": set(
             selectors_review.quiet_assignments(now)
-            .filter(coach=coach, client__in=[assignment.client_id for assignment in assignments])
+            .filter(coach=coach, client__in=client_ids)
             .values_list("client_id", flat=True)
         ),
-        # The oldest few by name; the dashboard and the count say how many.
+        # The oldest few are listed; the count says how many there are.
         "overdue": overdue.select_related("client").order_by("ends_at")[:OVERDUE_SHOWN],
         "overdue_count": overdue.count(),
     }

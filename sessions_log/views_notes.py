@@ -20,8 +20,6 @@ from sessions_log.models import Note, ServiceType, Session
 from sessions_log.views import _add_service_errors
 
 STAFF = (Role.COACH, Role.SUPERVISOR)
-# Long lists come a page at a time, so a page costs the same after years of sessions.
-PER_PAGE = 25
 
 
 def _service_names() -> list[str]:
@@ -90,7 +88,7 @@ def client_timeline(request, pk):
         .only("starts_at", "ends_at", "status", "coach__display_name", "note__signed_at")
         .order_by("-starts_at", "-pk")
     )
-    page = page_of(sessions, request.GET.get("page"), PER_PAGE)
+    page = page_of(sessions, request.GET.get("page"))
     return render(request, "sessions_log/client_timeline.html", {"client": client, "page": page})
 
 
@@ -239,7 +237,7 @@ def addendum_add(request, pk):
 @require_GET
 @role_required(Role.COACH)
 def notes_to_finish(request):
-    page = page_of(selectors.notes_to_finish(request.user), request.GET.get("page"), PER_PAGE)
+    page = page_of(selectors.notes_to_finish(request.user), request.GET.get("page"))
     context = {"page": page, "now": timezone.now()}
     return render(request, "sessions_log/notes_to_finish.html", context)
 
@@ -247,7 +245,7 @@ def notes_to_finish(request):
 @require_GET
 @role_required(Role.SUPERVISOR)
 def review_queue(request):
-    page = page_of(selectors.review_queue(request.user), request.GET.get("page"), PER_PAGE)
+    page = page_of(selectors.review_queue(request.user), request.GET.get("page"))
     return render(request, "sessions_log/review_queue.html", {"page": page})
 
 

@@ -1,6 +1,7 @@
 from django import template
 from django.utils import timezone
 
+from accounts.paging import page_of
 from sessions_log.selectors import notes_to_finish
 
 register = template.Library()
@@ -15,9 +16,5 @@ SHOWN = 10
 def notes_to_finish_for(coach):
     """The coach's overdue and draft notes, for any page of theirs (their home
     lives in accounts, which must not import this app)."""
-    oldest = list(notes_to_finish(coach)[: SHOWN + 1])
-    return {
-        "notes_to_finish": oldest[:SHOWN],
-        "more": len(oldest) > SHOWN,
-        "now": timezone.now(),
-    }
+    oldest = page_of(notes_to_finish(coach), 1, SHOWN)
+    return {"notes_to_finish": oldest.object_list, "more": oldest.has_next, "now": timezone.now()}

@@ -38,6 +38,6 @@ def test_past_the_end_is_the_first_page_and_offsets_stay_sane(people):
 
 
 @pytest.mark.django_db
-def test_one_short_page_has_no_pager():
+def test_an_empty_list_is_one_page_without_a_pager():
     page = page_of(User.objects.order_by("pk"), 1, 25)
     assert page.object_list == [] and not page.has_other_pages()
