@@ -3,6 +3,7 @@ from allauth.account.models import Login
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,6 +15,7 @@ from accounts.forms import (
     TeamForm,
 )
 from accounts.models import Role
+from accounts.pagecache import fresh, later
 from accounts.paging import page_of
 from accounts.policy import role_required
 
@@ -26,7 +28,8 @@ _NOT_SENT = (
 def _caseload_page(request, form=None, status=200):
     coach = request.user
     context = {
-        "page": page_of(selectors.caseload_of(coach), request.GET.get("page")),
+        "fresh": fresh(request, Q(pk=coach.pk)),
+        "page": later(lambda: page_of(selectors.caseload_of(coach), request.GET.get("page"))),
         "invitations": selectors.invitations_visible_to(coach)[:20],
         "form": form or ClientInvitationForm(),
         "valid_days": settings.INVITATION_VALID_DAYS,

@@ -7,10 +7,13 @@ bare-Django baseline, under wrk at 16 connections.
    wrk, then the baseline page (one row by primary key, a small template,
    the same middleware stack, the same signed-in cookie).
 3. Prints and saves (.run/bench-pages.json) requests/s, p50/p95/p99, errors,
-   SQL queries per request and the ratio to the baseline; profiles the
-   slowest GET page with pyinstrument.
+   SQL queries per request and the ratio to the baseline: as deployed, then
+   the GET pages again with PAGE_CACHE=off (every request renders, as after
+   a change to the records shown). Profiles the slowest page afresh with
+   pyinstrument.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -27,6 +30,7 @@ django.setup()
 
 from allauth.mfa.totp.internal.auth import TOTP  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -266,10 +270,16 @@ def _wrk(base: str, path: str, cookies: list[str], *, method="GET", bodies=None,
     return figures
 
 
-def _queries(path: str, user: User, *, method="get", data=None, htmx=False) -> int:
+def _queries(path: str, user: User, *, method="get", data=None, htmx=False, cached=True) -> int:
+    """SQL queries of one request: with the page's content kept from a
+    request before (`cached`), or rendered afresh."""
     client = signed_in_client(user)
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     client.get("/")  # warm: records the user session (a GET, so nothing is posted twice)
+    if method == "get" and cached:
+        client.get(path)
+    if not cached:
+        caches["template_fragments"].clear()
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(path, data or {}, **headers)
     expected = (302,) if method == "post" and not htmx else (200,)
@@ -280,6 +290,31 @@ def _queries(path: str, user: User, *, method="get", data=None, htmx=False) -> i
 
 def run() -> None:
     measure(build())
+
+
+@contextlib.contextmanager
+def _server(**env):
+    """gunicorn with the production settings (and `env`) on a free port."""
+    port = _free_port()
+    env = {**os.environ, "BENCH_BASELINE": "true", "ALLOWED_HOSTS": "127.0.0.1,testserver", **env}
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+        [sys.executable, "-m", "gunicorn", "coaching.wsgi", "--bind", f"127.0.0.1:{port}"]
+        + ["--workers", str(WORKERS), "--no-control-socket", "--access-logfile", "/dev/null"],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def measure(people: dict) -> None:
@@ -297,9 +332,8 @@ def measure(people: dict) -> None:
     def cookie(key):
         return f"{settings.SESSION_COOKIE_NAME}={key}; {csrf_name}={csrf}"
 
-    coach_cookie = cookie(session_key(coach))
     keys = {
-        "coach": [coach_cookie],
+        "coach": [cookie(session_key(coach))],
         "supervisor": [cookie(session_key(supervisor))],
         "client": [cookie(session_key(client))],
     }
@@ -328,86 +362,88 @@ def measure(people: dict) -> None:
             },
         ),
     ]
+    users = {"coach": coach, "supervisor": supervisor, "client": client}
     team = Team.objects.order_by("pk").first()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "BENCH_BASELINE": "true", "ALLOWED_HOSTS": "127.0.0.1,testserver"}
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-        [sys.executable, "-m", "gunicorn", "coaching.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", str(WORKERS), "--no-control-socket", "--access-logfile", "/dev/null"],
-        cwd=ROOT,
-        env=env,
-    )
-    results = []
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        print(
-            f"\nLoad: wrk, {CONNECTIONS} connections, {DURATION} s per page, "
-            f"gunicorn {WORKERS} workers"
+
+    def load(base, label, path, who, options, cached=True):
+        if who == "posters":
+            cookies = [cookie(session_key(person)) for person in posters]
+            bodies = [options["body"]] * len(cookies)
+        else:
+            cookies = keys[who]
+            bodies = [options["body"]] if "body" in options else None
+        figures = _wrk(
+            base,
+            path,
+            cookies,
+            method=options.get("method", "GET"),
+            bodies=bodies,
+            htmx=options.get("htmx", False),
         )
+        if who == "posters":
+            form = dict(pair.split("=") for pair in answers.split("&"))
+            figures["queries"] = _queries(path, measured_poster, method="post", data=form)
+        else:
+            data = None
+            if options.get("method") == "POST":
+                data = {"narrative": "Autosaved text", "goals": "Work"}
+            figures["queries"] = _queries(
+                path,
+                users[who],
+                method=options.get("method", "GET").lower(),
+                data=data,
+                htmx=options.get("htmx", False),
+                cached=cached,
+            )
+        figures["page"] = label
+        return figures
+
+    print(
+        f"\nLoad: wrk, {CONNECTIONS} connections, {DURATION} s per page, gunicorn {WORKERS} workers"
+    )
+    with _server() as base:
         _wrk(base, f"/bench/baseline/{team.pk}/", keys["coach"])  # warm-up: workers, connections
         baseline = _wrk(base, f"/bench/baseline/{team.pk}/", keys["coach"])
         baseline.update(page="baseline (one row, small template)", queries=None)
-        for label, path, who, options in pages:
-            if who == "posters":
-                cookies = [cookie(session_key(person)) for person in posters]
-                bodies = [options["body"]] * len(cookies)
-            else:
-                cookies = keys[who]
-                bodies = [options["body"]] if "body" in options else None
-            figures = _wrk(
-                base,
-                path,
-                cookies,
-                method=options.get("method", "GET"),
-                bodies=bodies,
-                htmx=options.get("htmx", False),
-            )
-            user = {"coach": coach, "supervisor": supervisor, "client": client}.get(who)
-            if who == "posters":
-                form = dict(pair.split("=") for pair in answers.split("&"))
-                figures["queries"] = _queries(path, measured_poster, method="post", data=form)
-            else:
-                data = None
-                if options.get("method") == "POST":
-                    data = {"narrative": "Autosaved text", "goals": "Work"}
-                figures["queries"] = _queries(
-                    path,
-                    user,
-                    method=options.get("method", "GET").lower(),
-                    data=data,
-                    htmx=options.get("htmx", False),
-                )
-            figures["page"] = label
-            results.append(figures)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        results = [load(base, *page) for page in pages]
+    # The same GET pages with nothing kept: what each request costs when the
+    # records shown have just changed.
+    gets = [page for page in pages if "method" not in page[3]]
+    with _server(PAGE_CACHE="off") as base:
+        _wrk(base, f"/bench/baseline/{team.pk}/", keys["coach"])
+        afresh = [load(base, *page, cached=False) for page in gets]
 
+    _print_table(
+        "As deployed (page content kept until the records shown change)", baseline, results
+    )
+    _print_table("Afresh (PAGE_CACHE=off: every request renders)", baseline, afresh)
+    out = ROOT / ".run" / "bench-pages.json"
+    out.write_text(
+        json.dumps(
+            {"sizes": SIZES, "baseline": baseline, "pages": results, "afresh": afresh}, indent=2
+        )
+    )
+    print(f"saved {out}")
+    _profile_slowest(afresh, pages, people)
+
+
+def _print_table(title, baseline, rows) -> None:
     print(
-        f"\n{'page':<36} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"\n{title}\n{'page':<36} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
         f"{'errors':>6} {'queries':>7} {'of base':>7}"
     )
-    for row in [baseline, *results]:
+    for row in [baseline, *rows]:
         ratio = row["rps"] / baseline["rps"]
         row["ratio"] = round(ratio, 3)
         print(
             f"{row['page']:<36} {row['rps']:>7.0f} {row['p50']:>7.1f} {row['p95']:>7.1f} "
             f"{row['p99']:>7.1f} {row['errors']:>6} {row['queries'] or '-':>7} {ratio:>7.0%}"
         )
-    out = ROOT / ".run" / "bench-pages.json"
-    out.write_text(json.dumps({"sizes": SIZES, "baseline": baseline, "pages": results}, indent=2))
-    print(f"saved {out}")
-    _profile_slowest([r for r in results if "POST" not in r["page"]], pages, people)
 
 
 def _profile_slowest(gets, pages, people) -> None:
+    """The slowest page rendered afresh: what limits a request that has to
+    do the work."""
     from pyinstrument import Profiler  # noqa: PLC0415 - only for this step
     from pyinstrument.renderers import ConsoleRenderer  # noqa: PLC0415
 
@@ -415,16 +451,28 @@ def _profile_slowest(gets, pages, people) -> None:
     label, path, who, _ = next(page for page in pages if page[0] == slowest["page"])
     client = signed_in_client(people[who])
     client.get(path)
+    afresh = _Afresh(client)
     profiler = Profiler(interval=0.0005)
     with profiler:
         for _ in range(30):
-            client.get(path)
-    print(f"\nProfile of the slowest GET page, {label} ({path}), 30 requests in-process:")
+            afresh.get(path)
+    print(f"\nProfile of the slowest GET page afresh, {label} ({path}), 30 requests in-process:")
     # The call tree through our own code; Django's and the drivers' frames
     # are folded into the line that called them.
     renderer = ConsoleRenderer(unicode=False, color=False, show_all=False, short_mode=True)
     print("\n".join(profiler.output(renderer).splitlines()[:70]))
-    _where_time_goes(client, path)
+    _where_time_goes(afresh, path)
+
+
+class _Afresh:
+    """A test client whose every GET renders the page's content anew."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, path):
+        caches["template_fragments"].clear()
+        return self.client.get(path)
 
 
 # (label, file the function is in, function): cumulative time of each.

@@ -15,38 +15,22 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role, User
-from accounts.selectors import clients_visible_to
+from accounts.selectors import relationship_scope
 from accounts.tokens import token_digest
 from coaching.models import CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
-
-
-def _relationships_of(user: User, assignment: str = "assignment__") -> Q:
-    """The relationships (assignments) whose trust data `user` may see, as a
-    condition on a model whose assignment is reached through `assignment`
-    ("" for CaseloadAssignment itself)."""
-    active = Q(**{f"{assignment}ended_at__isnull": True})
-    if user.role == Role.COACH:
-        return active & Q(**{f"{assignment}coach": user})
-    if user.role == Role.SUPERVISOR and user.team_id:
-        return (
-            active
-            & Q(**{f"{assignment}coach__team_id": user.team_id})
-            & Q(**{f"{assignment}client__in": clients_visible_to(user)})
-        )
-    return Q(pk__in=[])
 
 
 def checkins_visible_to(user: User) -> QuerySet[CheckIn]:
     if not user.is_active:
         return CheckIn.objects.none()
-    scope = Q(client=user) if user.role == Role.CLIENT else _relationships_of(user)
+    scope = Q(client=user) if user.role == Role.CLIENT else relationship_scope(user, "assignment__")
     return CheckIn.objects.filter(scope).select_related("coach", "session")
 
 
 def flags_visible_to(user: User) -> QuerySet[TrustFlag]:
     if not user.is_active or user.role not in (Role.COACH, Role.SUPERVISOR):
         return TrustFlag.objects.none()
-    return TrustFlag.objects.filter(_relationships_of(user)).select_related(
+    return TrustFlag.objects.filter(relationship_scope(user, "assignment__")).select_related(
         "client", "coach", "acknowledged_by", "resolved_by"
     )
 
@@ -67,7 +51,7 @@ def trust_summaries(viewer: User, client_ids: list[int]) -> dict[int, dict]:
         relationships = CaseloadAssignment.objects.none()
     else:
         relationships = CaseloadAssignment.objects.filter(
-            _relationships_of(viewer, assignment=""), client_id__in=client_ids
+            relationship_scope(viewer), client_id__in=client_ids
         )
     # Per relationship, an index walk that stops after a few rows, however
     # long the history.

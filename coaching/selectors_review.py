@@ -10,7 +10,7 @@ from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import Coalesce
 
 from accounts.models import CaseloadAssignment, Role, User
-from accounts.selectors import clients_visible_to
+from accounts.selectors import clients_visible_to, relationship_scope
 from coaching.models import CheckIn, TrustFlag
 from coaching.selectors import flags_visible_to, supervisor_requests_visible_to
 from sessions_log.models import MAX_DURATION, Addendum, Note, NoteReview, Session
@@ -41,6 +41,15 @@ def clients_reviewable_by(user: User) -> QuerySet[User]:
     if user.role == Role.SUPERVISOR:
         return clients_visible_to(user)
     return User.objects.none()
+
+
+def _relationships_reviewable_by(user: User) -> Q:
+    """The active relationships whose client clients_reviewable_by(user) holds."""
+    if user.is_active and user.role == Role.ADMIN:
+        return Q(ended_at__isnull=True, client__role=Role.CLIENT)
+    if user.role == Role.SUPERVISOR:
+        return relationship_scope(user)
+    return Q(pk__in=[])
 
 
 def _per_coach(queryset) -> dict[int, int]:
@@ -173,9 +182,7 @@ def coach_caseload(user: User, coach: User, now: datetime) -> QuerySet[CaseloadA
         )
 
     return (
-        CaseloadAssignment.objects.filter(
-            coach=coach, ended_at__isnull=True, client__in=clients_reviewable_by(user)
-        )
+        CaseloadAssignment.objects.filter(_relationships_reviewable_by(user), coach=coach)
         .select_related("client")
         .annotate(
             last_session=first(

@@ -140,6 +140,24 @@ CACHES = {
     },
 }
 
+# Pages whose figures are costly keep their rendered content for a short
+# while, in each process's own memory (never in Redis: it is about people's
+# recovery), keyed by the viewer's session and the newest change to the
+# records shown, so that any write shows on the next request
+# (accounts.pagecache). PAGE_CACHE=off renders every request afresh.
+PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
+PAGE_CACHE_SECONDS = 120
+CACHES["template_fragments"] = {
+    "BACKEND": (
+        "django.core.cache.backends.locmem.LocMemCache"
+        if PAGE_CACHE
+        else "django.core.cache.backends.dummy.DummyCache"
+    ),
+    "LOCATION": "pages",
+    "TIMEOUT": PAGE_CACHE_SECONDS,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+
 # Sessions live in PostgreSQL so that logging in never depends on Redis.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 12 * 60 * 60
@@ -278,6 +296,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sessions_clear_expired",
         "schedule": crontab(minute=17, hour=3),
     },
+    "record-changes-prune": {
+        "task": "accounts.tasks.record_changes_prune",
+        "schedule": crontab(minute=41),
+    },
     "checkin-requests-expire": {
         "task": "coaching.tasks.checkin_requests_expire",
         "schedule": crontab(minute="*/15"),
@@ -329,7 +351,10 @@ TRUST_PANEL_CHECKINS = 12
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# The app is in English only. Without translation machinery every value a
+# template prints skips a per-thread language lookup (a tenth of the render
+# time of a long table). Turn it on with the first translation.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -6,6 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.audit import audit_record
 from accounts.models import Role
+from accounts.pagecache import fresh, later
 from accounts.paging import page_of
 from accounts.policy import role_required
 from coaching import selectors, selectors_review, services_review
@@ -45,7 +47,6 @@ def _sort_value(row, key):
 @require_GET
 @role_required(*REVIEWERS)
 def team_dashboard(request):
-    rows = selectors_review.team_dashboard(request.user, timezone.now())
     sort = request.GET.get("sort", "coach")
     key = sort.removeprefix("-")
     status = 200
@@ -54,9 +55,16 @@ def team_dashboard(request):
             request, f"The table cannot be sorted by “{sort[:40]}”; it is sorted by coach."
         )
         sort, key, status = "coach", "coach", 400
-    rows.sort(key=lambda row: _sort_value(row, key), reverse=sort.startswith("-"))
+
+    def rows():
+        rows = selectors_review.team_dashboard(request.user, timezone.now())
+        rows.sort(key=lambda row: _sort_value(row, key), reverse=sort.startswith("-"))
+        return rows
+
+    coaches = selectors_review.coaches_reviewable_by(request.user)
     context = {
-        "rows": rows,
+        "fresh": fresh(request, Q(pk__in=coaches.values("pk"))),
+        "rows": later(rows),
         "columns": COLUMNS,
         "sort": sort,
         "sees_requests": request.user.role == Role.SUPERVISOR,
@@ -69,24 +77,37 @@ def team_dashboard(request):
 def coach_detail(request, pk):
     coach = get_object_or_404(selectors_review.coaches_reviewable_by(request.user), pk=pk)
     now = timezone.now()
-    page = page_of(
-        selectors_review.coach_caseload(request.user, coach, now), request.GET.get("page")
+    page = later(
+        lambda: page_of(
+            selectors_review.coach_caseload(request.user, coach, now), request.GET.get("page")
+        )
     )
-    client_ids = [assignment.client_id for assignment in page.object_list]
+
+    def client_ids():
+        return [assignment.client_id for assignment in page.object_list]
+
     overdue = selectors_review.overdue_note_sessions(now).filter(coach=coach)
+    oldest = overdue.select_related("client").order_by("ends_at")[:OVERDUE_SHOWN]
     context = {
         "coach": coach,
+        "fresh": fresh(request, Q(pk=coach.pk)),
         "page": page,
-        "assignments": page.object_list,
-        "summaries": selectors.trust_summaries(request.user, client_ids),
-        "quiet": set(
-            selectors_review.quiet_assignments(now)
-            .filter(coach=coach, client__in=client_ids)
-            .values_list("client_id", flat=True)
+        "assignments": later(lambda: page.object_list),
+        "summaries": later(lambda: selectors.trust_summaries(request.user, client_ids())),
+        "quiet": later(
+            lambda: set(
+                selectors_review.quiet_assignments(now)
+                .filter(coach=coach, client__in=client_ids())
+                .values_list("client_id", flat=True)
+            )
         ),
         # The oldest few are listed; the count says how many there are.
-        "overdue": overdue.select_related("client").order_by("ends_at")[:OVERDUE_SHOWN],
-        "overdue_count": overdue.count(),
+        "overdue": later(
+            lambda: {
+                "oldest": list(oldest),
+                "count": overdue.count(),
+            }
+        ),
     }
     return render(request, "coaching/review/coach.html", context)
 

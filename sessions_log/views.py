@@ -2,11 +2,13 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role
+from accounts.pagecache import fresh, later
 from accounts.paging import page_of
 from accounts.policy import role_required
 from accounts.selectors import active_coach_of, clients_of
@@ -29,9 +31,10 @@ def my_sessions(request):
     # A phone screen of past sessions at a time, newest first.
     past = sessions.filter(starts_at__lt=now).order_by("-starts_at", "-pk")
     context = {
-        "coach": active_coach_of(request.user),
+        "fresh": fresh(request, Q(pk=request.user.pk)),
+        "coach": later(lambda: active_coach_of(request.user)),
         "upcoming": sessions.filter(starts_at__gte=now).order_by("starts_at"),
-        "page": page_of(past, request.GET.get("page"), 10),
+        "page": later(lambda: page_of(past, request.GET.get("page"), 10)),
     }
     return render(request, "sessions_log/my_sessions.html", context)
 

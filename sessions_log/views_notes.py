@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import audit_record
 from accounts.models import Role
+from accounts.pagecache import fresh, later
 from accounts.paging import page_of
 from accounts.policy import role_required
 from accounts.selectors import clients_visible_to
@@ -88,8 +90,12 @@ def client_timeline(request, pk):
         .only("starts_at", "ends_at", "status", "coach__display_name", "note__signed_at")
         .order_by("-starts_at", "-pk")
     )
-    page = page_of(sessions, request.GET.get("page"))
-    return render(request, "sessions_log/client_timeline.html", {"client": client, "page": page})
+    context = {
+        "client": client,
+        "fresh": fresh(request, Q(pk=client.pk)),
+        "page": later(lambda: page_of(sessions, request.GET.get("page"))),
+    }
+    return render(request, "sessions_log/client_timeline.html", context)
 
 
 @require_POST
@@ -245,8 +251,16 @@ def notes_to_finish(request):
 @require_GET
 @role_required(Role.SUPERVISOR)
 def review_queue(request):
-    page = page_of(selectors.review_queue(request.user), request.GET.get("page"))
-    return render(request, "sessions_log/review_queue.html", {"page": page})
+    # Keyed by the team's coaches, whose sessions these are: a few rows to
+    # read, where the team's clients would be hundreds. (A session whose coach
+    # has left the team is seen through the minute in the key.)
+    coaches = Q(team_id=request.user.team_id, role=Role.COACH)
+    queue = selectors.review_queue(request.user)
+    context = {
+        "fresh": fresh(request, coaches),
+        "page": later(lambda: page_of(queue, request.GET.get("page"))),
+    }
+    return render(request, "sessions_log/review_queue.html", context)
 
 
 @require_POST

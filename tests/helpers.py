@@ -11,6 +11,7 @@ from email.message import EmailMessage
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -63,6 +64,13 @@ def count_queries(callable_, *args, **kwargs) -> tuple[int, object]:
     with CaptureQueriesContext(connection) as context:
         result = callable_(*args, **kwargs)
     return len(context.captured_queries), result
+
+
+def count_page_queries(client, url) -> tuple[int, object]:
+    """The queries of a GET of a page rendered afresh: its kept content
+    (accounts.pagecache) dropped first."""
+    caches["template_fragments"].clear()
+    return count_queries(client.get, url)
 
 
 def signed_contact(coach, client, *, narrative="Talked", hours_ago=3):

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import CaseloadAssignment, Invitation, Role, User
-from tests.helpers import count_queries, sign_in
+from tests.helpers import count_page_queries, sign_in
 
 # page -> the one role allowed on it
 PAGES = {
@@ -95,10 +95,10 @@ def test_pages_use_the_same_number_of_queries_with_1_or_50_rows(
     user = cast[PAGES[page]]
     sign_in(client, user)
     client.get(reverse(page))  # the first request of a login records the session
-    small, response = count_queries(client.get, reverse(page))
+    small, response = count_page_queries(client, reverse(page))
     assert response.status_code == 200
     _grow(coach, 50)
-    large, response = count_queries(client.get, reverse(page))
+    large, response = count_page_queries(client, reverse(page))
     assert response.status_code == 200
     assert small == large
     assert large <= 15

@@ -20,7 +20,7 @@ from sessions_log import services as session_services
 from sessions_log.models import Reminder, Session
 from sessions_log.services_reminders import reminder_deliver, reminders_sweep
 from tests.conftest import make_user
-from tests.helpers import count_queries, first_link, sign_in
+from tests.helpers import count_page_queries, count_queries, first_link, sign_in
 
 GOOD = {"heard": 9, "safe": 9, "focus": 8, "trust": 9, "helping": 9}  # score 88
 LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}  # score 60, an answer of 5
@@ -416,14 +416,14 @@ def test_the_caseload_query_count_does_not_grow_with_clients_or_check_ins(
     url = reverse("accounts:caseload")
     _submit(client_user)
     client.get(url)  # the first request of a login records its user session
-    few, _ = count_queries(client.get, url)
+    few, _ = count_page_queries(client, url)
     for index in range(6):
         person = make_user(f"p{index}@example.org", "client")
         CaseloadAssignment.objects.create(coach=coach, client=person)
         for weeks in (3, 2, 1):
             with time_machine.travel(timezone.now() - timedelta(weeks=weeks)):
                 _submit(person, answers=LOW)
-    many, response = count_queries(client.get, url)
+    many, response = count_page_queries(client, url)
     assert few == many
     assert response.content.decode().count('class="sparkline"') == 7
 

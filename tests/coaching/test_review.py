@@ -17,7 +17,7 @@ from sessions_log import services as session_services
 from sessions_log.models import Reminder, Session
 from tests.coaching.test_checkins import CANARY, GOOD, LOW, _completed, _requested, _submit
 from tests.conftest import make_user
-from tests.helpers import count_queries, sign_in, signed_contact
+from tests.helpers import count_page_queries, sign_in, signed_contact
 
 # ------------------------------------------------------------- dashboard
 
@@ -138,12 +138,12 @@ def test_review_pages_use_the_same_number_of_queries_for_1_and_50_coaches(
         reverse("review:report") + f"?start={today - timedelta(days=30)}&end={today}",
     ]
     client.get(urls[0])  # the first request of a login records its user session
-    few = [count_queries(client.get, url)[0] for url in urls]
+    few = [count_page_queries(client, url)[0] for url in urls]
     _grow(team, 49)
     for index in range(49):  # and 49 more clients for Casey, with history
         person = make_user(f"more{index}@example.org", Role.CLIENT)
         CaseloadAssignment.objects.create(coach=coach, client=person)
-    many = [count_queries(client.get, url)[0] for url in urls]
+    many = [count_page_queries(client, url)[0] for url in urls]
     assert few == many
     dashboard = client.get(urls[0])
     assert len(dashboard.context["rows"]) == 50

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from sessions_log.forms import local_to_utc
 from sessions_log.models import Session
-from tests.helpers import count_queries, sign_in
+from tests.helpers import count_page_queries, sign_in
 
 PAGES = {"sessions_log:agenda": "coach", "sessions_log:session_new": "coach"}
 
@@ -173,9 +173,9 @@ def test_session_lists_use_a_fixed_number_of_queries(client, coach, client_user,
 
     add(1, 0)
     client.get(reverse(page))
-    small, _ = count_queries(client.get, reverse(page))
+    small, _ = count_page_queries(client, reverse(page))
     add(49, 1)
-    large, response = count_queries(client.get, reverse(page))
+    large, response = count_page_queries(client, reverse(page))
     assert response.content.decode().count("<time ") >= 2
     assert small == large
 
@@ -236,9 +236,9 @@ def test_the_client_timeline_uses_a_fixed_number_of_queries(client, coach, clien
     sign_in(client, coach)
     add(1, 0)
     client.get(url)
-    small, _ = count_queries(client.get, url)
+    small, _ = count_page_queries(client, url)
     add(49, 1)
-    large, response = count_queries(client.get, url)
+    large, response = count_page_queries(client, url)
     page = response.content.decode()
     assert page.count("Missing") == 25  # the newest 25; the rest a page away
     assert "Page 1" in page
