@@ -1,4 +1,4 @@
-"""Rendered page content kept for a short while, never stale.
+"""Rendered page content kept until the records it shows change.
 
 A page whose figures are costly wraps its content in `{% cache fresh.seconds
 "content" fresh.key %}` and hands the template its data as `later(...)`
@@ -12,6 +12,9 @@ values, which run only when the content is rendered. The key holds:
   shows (accounts.RecordChange, written by triggers in the writer's own
   transaction), so any write is seen on the next request;
 - the path and query string.
+
+What a page's people do not cover (say, the new name of a coach a client
+worked with years ago) shows within the minute.
 
 The content lives in each process's memory (settings: the
 "template_fragments" cache), not in a shared store.
@@ -40,6 +43,7 @@ def fresh(request, people: Q) -> Fresh:
     count, newest = records_stamp(people | Q(pk=request.user.pk))
     minute = timezone.now().replace(second=0, microsecond=0)
     parts = (
+        request.method,
         request.session.session_key or "",
         timezone.get_current_timezone_name(),
         minute.isoformat(),
@@ -47,7 +51,9 @@ def fresh(request, people: Q) -> Fresh:
         newest,
         request.get_full_path(),
     )
-    return Fresh(key="|".join(str(part) for part in parts), seconds=settings.PAGE_CACHE_SECONDS)
+    # A page answering a POST (a form with its errors) is never kept.
+    seconds = settings.PAGE_CACHE_SECONDS if request.method == "GET" else 0
+    return Fresh(key="|".join(str(part) for part in parts), seconds=seconds)
 
 
 def later(compute: Callable[[], Any]) -> Any:

@@ -2,8 +2,8 @@
 to a table of records about people, whom the rows are about.
 
 Each app's migration attaches them to its own tables (`attach`). A row is
-about its `coach_id` and `client_id`, or, without those columns, its
-session's coach and client. Statement-level triggers: a bulk write of a
+about its `coach_id` and `client_id` (or, without those columns, its
+session's coach and client) and, for an invitation, whoever sent it. Statement-level triggers: a bulk write of a
 million rows notes each person once."""
 
 FUNCTION = """
@@ -17,7 +17,8 @@ BEGIN
             ON NOT changed.j ? 'coach_id' AND s.id = (changed.j ->> 'session_id')::bigint
         CROSS JOIN LATERAL (VALUES
             (coalesce((changed.j ->> 'coach_id')::bigint, s.coach_id)),
-            (coalesce((changed.j ->> 'client_id')::bigint, s.client_id))
+            (coalesce((changed.j ->> 'client_id')::bigint, s.client_id)),
+            ((changed.j ->> 'invited_by_id')::bigint)
         ) AS people (person)
         WHERE person IS NOT NULL;
     END IF;
@@ -29,7 +30,8 @@ BEGIN
             ON NOT changed.j ? 'coach_id' AND s.id = (changed.j ->> 'session_id')::bigint
         CROSS JOIN LATERAL (VALUES
             (coalesce((changed.j ->> 'coach_id')::bigint, s.coach_id)),
-            (coalesce((changed.j ->> 'client_id')::bigint, s.client_id))
+            (coalesce((changed.j ->> 'client_id')::bigint, s.client_id)),
+            ((changed.j ->> 'invited_by_id')::bigint)
         ) AS people (person)
         WHERE person IS NOT NULL;
     END IF;

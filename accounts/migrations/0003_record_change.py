@@ -32,4 +32,8 @@ class Migration(migrations.Migration):
             record_changes.attach("accounts_caseloadassignment"),
             record_changes.detach("accounts_caseloadassignment"),
         ),
+        migrations.RunSQL(
+            record_changes.attach("accounts_invitation"),
+            record_changes.detach("accounts_invitation"),
+        ),
     ]

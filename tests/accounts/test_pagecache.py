@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.models import CaseloadAssignment, RecordChange, Role, Team, User
 from accounts.selectors import records_stamp
 from accounts.tasks import record_changes_prune
@@ -110,6 +111,25 @@ def test_each_kind_of_write_shows_on_the_next_request(supervisor, coach, client_
         )
     assert "Noor Newcomer" in shown("coach home")
     assert "Noor Newcomer" in shown("coach detail")
+
+    # An invitation sent.
+    account_services.invitation_create(actor=coach, email="kai@example.org", role=Role.CLIENT)
+    assert "kai@example.org" in shown("coach home")
+
+
+@pytest.mark.django_db
+def test_a_form_answered_with_errors_is_never_kept(client, coach):
+    sign_in(client, coach)
+    client.get(reverse("accounts:caseload"))
+    path = reverse("accounts:invitation_create")
+    first = client.post(path, {"email": "not an email"})
+    assert first.status_code == 400
+    assert "Enter a valid email address." in first.content.decode()
+    second = client.post(path, {"email": ""})
+    assert "This field is required." in second.content.decode()
+    assert "Enter a valid email address." not in second.content.decode()
+    page = client.get(reverse("accounts:caseload")).content.decode()
+    assert "This field is required." not in page
 
 
 @pytest.mark.django_db
