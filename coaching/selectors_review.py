@@ -6,7 +6,18 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 
 from accounts.models import CaseloadAssignment, Role, User
@@ -81,10 +92,6 @@ def _quiet(now: datetime) -> Q:
         starts_at__gte=since - MAX_DURATION,
     )
     return Q(ended_at__isnull=True, started_at__lt=since) & ~Q(Exists(recent_contact))
-
-
-def quiet_assignments(now: datetime):
-    return CaseloadAssignment.objects.filter(_quiet(now))
 
 
 def _overdue_note(now: datetime) -> Q:
@@ -169,7 +176,8 @@ def _direction(recent, before) -> str:
 
 def coach_caseload(user: User, coach: User, now: datetime) -> QuerySet[CaseloadAssignment]:
     """The coach's active relationships the user may review, each with its
-    last and next session and its sessions in the last 30 days."""
+    last and next session, its sessions in the last 30 days and whether the
+    client has gone quiet."""
     sessions = Session.objects.filter(client=OuterRef("client"), coach=OuterRef("coach"))
 
     def first(queryset, order):
@@ -201,6 +209,7 @@ def coach_caseload(user: User, coach: User, now: datetime) -> QuerySet[CaseloadA
                 ),
                 0,
             ),
+            quiet=ExpressionWrapper(_quiet(now), output_field=BooleanField()),
         )
         .order_by("client__display_name")
     )

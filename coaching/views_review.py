@@ -83,9 +83,6 @@ def coach_detail(request, pk):
         )
     )
 
-    def client_ids():
-        return [assignment.client_id for assignment in page.object_list]
-
     overdue = selectors_review.overdue_note_sessions(now).filter(coach=coach)
     oldest = overdue.select_related("client").order_by("ends_at")[:OVERDUE_SHOWN]
     context = {
@@ -93,12 +90,9 @@ def coach_detail(request, pk):
         "fresh": fresh(request, Q(pk=coach.pk)),
         "page": page,
         "assignments": later(lambda: page.object_list),
-        "summaries": later(lambda: selectors.trust_summaries(request.user, client_ids())),
-        "quiet": later(
-            lambda: set(
-                selectors_review.quiet_assignments(now)
-                .filter(coach=coach, client__in=client_ids())
-                .values_list("client_id", flat=True)
+        "summaries": later(
+            lambda: selectors.trust_summaries(
+                request.user, [assignment.client_id for assignment in page.object_list]
             )
         ),
         # The oldest few are listed; the count says how many there are.

@@ -63,6 +63,18 @@ def test_the_dashboard_counts_what_a_supervisor_needs_to_see(client, busy_coach,
 
 
 @pytest.mark.django_db
+def test_coach_detail_marks_the_quiet_client_and_lists_overdue_notes(
+    client, busy_coach, coach, supervisor
+):
+    sign_in(client, supervisor)
+    page = client.get(reverse("review:coach_detail", args=[coach.pk])).content.decode()
+    rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row for row in page.split("<tr>")[2:]}
+    assert "No contact 14+ days" in rows["Quinn Quiet"]
+    assert "No contact 14+ days" not in rows["Robin Park"]
+    assert "2 notes overdue:" in page
+
+
+@pytest.mark.django_db
 def test_an_admin_sees_every_team_but_no_private_requests(
     client, busy_coach, admin_user, other_coach
 ):
