@@ -21,7 +21,15 @@ from sessions_log import services as session_services
 
 def totp_code(secret: str, at: float | None = None) -> str:
     """RFC 6238 TOTP, written independently of allauth's implementation."""
-    counter = int((time.time() if at is None else at) // 30)
+    if at is None:
+        # The server takes no code from a step that has passed (no
+        # tolerance), so a code read in the last seconds of its 30-second
+        # step may be refused on arrival: start a fresh step instead.
+        left = 30 - time.time() % 30
+        if left < 5:
+            time.sleep(left + 0.05)
+        at = time.time()
+    counter = int(at // 30)
     key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
     digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
