@@ -89,7 +89,6 @@ def coach_detail(request, pk):
         "coach": coach,
         "fresh": fresh(request, Q(pk=coach.pk)),
         "page": page,
-        "assignments": later(lambda: page.object_list),
         "summaries": later(
             lambda: selectors.trust_summaries(
                 request.user, [assignment.client_id for assignment in page.object_list]

@@ -81,16 +81,21 @@ def count_page_queries(client, url) -> tuple[int, object]:
     return count_queries(client.get, url)
 
 
-def signed_contact(coach, client, *, narrative="Talked", hours_ago=3):
-    """A phone contact that happened `hours_ago` hours ago, its note signed.
-    Returns (session, note)."""
-    session = session_services.contact_log(
+def past_contact(coach, client, ago: timedelta):
+    """A 30-minute phone contact, logged by its coach, that began `ago` ago."""
+    return session_services.contact_log(
         actor=coach,
         client=client,
-        started_at=timezone.now() - timedelta(hours=hours_ago),
+        started_at=timezone.now() - ago,
         duration=timedelta(minutes=30),
         modality="phone",
     )
+
+
+def signed_contact(coach, client, *, narrative="Talked", hours_ago=3):
+    """A phone contact that happened `hours_ago` hours ago, its note signed.
+    Returns (session, note)."""
+    session = past_contact(coach, client, timedelta(hours=hours_ago))
     note = session_services.note_open(actor=coach, session=session)
     session_services.note_save_draft(actor=coach, note=note, narrative=narrative)
     session_services.note_sign(actor=coach, note=note)

@@ -22,7 +22,7 @@ from coaching.models import CheckIn, CheckInRequest, SupervisorRequest, TrustFla
 from sessions_log import services as session_services
 from sessions_log.models import Note, Session
 from tests.conftest import make_user, wait_until
-from tests.helpers import count_queries, sign_in, signed_contact
+from tests.helpers import count_queries, past_contact, sign_in, signed_contact
 
 LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}
 
@@ -204,13 +204,7 @@ def _stamp(person) -> tuple:
 @pytest.mark.django_db
 def test_every_table_of_records_notes_whom_a_write_is_about(coach, client_user):
     session, _ = signed_contact(coach, client_user)
-    contact = session_services.contact_log(
-        actor=coach,
-        client=client_user,
-        started_at=timezone.now() - timedelta(days=1),
-        duration=timedelta(minutes=30),
-        modality="phone",
-    )
+    contact = past_contact(coach, client_user, timedelta(days=1))
     draft = session_services.note_open(actor=coach, session=contact)
     assert trust_services.checkin_request_open(session=contact)
     trust_services.checkin_submit(client=client_user, answers=LOW, talk_to_supervisor=True)

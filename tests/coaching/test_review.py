@@ -17,7 +17,7 @@ from sessions_log import services as session_services
 from sessions_log.models import Reminder, Session
 from tests.coaching.test_checkins import CANARY, GOOD, LOW, _completed, _requested, _submit
 from tests.conftest import make_user
-from tests.helpers import count_page_queries, sign_in, signed_contact
+from tests.helpers import count_page_queries, past_contact, sign_in, signed_contact
 
 # ------------------------------------------------------------- dashboard
 
@@ -124,13 +124,7 @@ def _grow(team, count):
         coach = make_user(f"coach{index}@example.org", Role.COACH, team=team, totp=False)
         person = make_user(f"client{index}@example.org", Role.CLIENT)
         CaseloadAssignment.objects.create(coach=coach, client=person)
-        session_services.contact_log(
-            actor=coach,
-            client=person,
-            started_at=timezone.now() - timedelta(days=2),
-            duration=timedelta(minutes=30),
-            modality="phone",
-        )
+        past_contact(coach, person, timedelta(days=2))
         _submit(person, answers=LOW, talk_to_supervisor=True)
 
 

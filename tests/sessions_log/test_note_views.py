@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from sessions_log import services
 from sessions_log.models import Note, NoteReview, ServiceType, Session
-from tests.helpers import count_page_queries, count_queries, sign_in
+from tests.helpers import count_page_queries, count_queries, past_contact, sign_in, signed_contact
 
 NOTE = {
     "services": ["Peer support"],
@@ -171,16 +171,7 @@ def test_the_review_queue_uses_a_fixed_number_of_queries(client, coach, client_u
 
     def add(count, offset):
         for number in range(count):
-            session = services.contact_log(
-                actor=coach,
-                client=client_user,
-                started_at=timezone.now() - timedelta(hours=2 + offset + number),
-                duration=timedelta(minutes=30),
-                modality="phone",
-            )
-            note = services.note_open(actor=coach, session=session)
-            services.note_save_draft(actor=coach, note=note, narrative="text")
-            services.note_sign(actor=coach, note=note)
+            signed_contact(coach, client_user, narrative="text", hours_ago=2 + offset + number)
 
     sign_in(client, supervisor)
     add(1, 0)
@@ -213,13 +204,7 @@ def test_a_failed_autosave_says_not_saved(client, coach, signed_note):
 def _unwritten(coach, client_user, count):
     """`count` past contacts without notes, oldest first, a day apart."""
     return [
-        services.contact_log(
-            actor=coach,
-            client=client_user,
-            started_at=timezone.now() - timedelta(days=count - number, hours=1),
-            duration=timedelta(minutes=30),
-            modality="phone",
-        )
+        past_contact(coach, client_user, timedelta(days=count - number, hours=1))
         for number in range(count)
     ]
 

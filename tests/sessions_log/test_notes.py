@@ -11,32 +11,21 @@ from accounts.models import AuditEvent, CaseloadAssignment
 from sessions_log import services
 from sessions_log.models import Note, Session
 from sessions_log.selectors import notes_to_finish, notes_visible_to, review_queue
+from tests.helpers import past_contact
 
 CANARY = "CANARY-7f3e-narrative-secret"
 
 
 def _closed_session(coach, client_user, status="completed", hours_ago=2):
     return (
-        services.contact_log(
-            actor=coach,
-            client=client_user,
-            started_at=timezone.now() - timedelta(hours=hours_ago),
-            duration=timedelta(minutes=30),
-            modality="phone",
-        )
+        past_contact(coach, client_user, timedelta(hours=hours_ago))
         if status == "completed"
         else _no_show(coach, client_user, hours_ago)
     )
 
 
 def _no_show(coach, client_user, hours_ago):
-    session = services.contact_log(
-        actor=coach,
-        client=client_user,
-        started_at=timezone.now() - timedelta(hours=hours_ago),
-        duration=timedelta(minutes=30),
-        modality="phone",
-    )
+    session = past_contact(coach, client_user, timedelta(hours=hours_ago))
     Session.objects.filter(pk=session.pk).update(status="no_show")
     session.refresh_from_db()
     return session

@@ -23,7 +23,7 @@ from sessions_log.services_reminders import (
     unsubscribe_token,
 )
 from tests.conftest import make_user
-from tests.helpers import count_queries, sign_in, text_body
+from tests.helpers import count_queries, past_contact, sign_in, text_body
 
 Kind, Status = Reminder.Kind, Reminder.Status
 
@@ -377,13 +377,7 @@ def test_emails_say_only_when_how_and_who_and_parse_cleanly(mailbox, coach, clie
         session = _schedule(
             coach, client_user, starts, agenda="Talk about relapse and sobriety goals"
         )
-        services.contact_log(
-            actor=coach,
-            client=client_user,
-            started_at=timezone.now() - timedelta(hours=2),
-            duration=timedelta(minutes=30),
-            modality="phone",
-        )
+        past_contact(coach, client_user, timedelta(hours=2))
         note = services.note_open(actor=coach, session=Session.objects.get(status="completed"))
         services.note_save_draft(
             actor=coach, note=note, narrative="Discussed cravings NOTE-CANARY-7", goals=""

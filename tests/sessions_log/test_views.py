@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from sessions_log.forms import local_to_utc
 from sessions_log.models import Session
-from tests.helpers import count_page_queries, sign_in
+from tests.helpers import count_page_queries, past_contact, sign_in
 
 PAGES = {"sessions_log:agenda": "coach", "sessions_log:session_new": "coach"}
 
@@ -220,17 +220,9 @@ def test_a_logged_contact_in_the_future_is_refused(client, coach, client_user):
 
 @pytest.mark.django_db
 def test_the_client_timeline_uses_a_fixed_number_of_queries(client, coach, client_user):
-    from sessions_log import services
-
     def add(count, offset):
         for number in range(count):
-            services.contact_log(
-                actor=coach,
-                client=client_user,
-                started_at=timezone.now() - timedelta(hours=2 + offset + number),
-                duration=timedelta(minutes=30),
-                modality="phone",
-            )
+            past_contact(coach, client_user, timedelta(hours=2 + offset + number))
 
     url = reverse("sessions_log:client_timeline", args=[client_user.pk])
     sign_in(client, coach)
@@ -260,16 +252,8 @@ def test_an_admin_edits_the_list_of_services(client, admin_user):
 
 @pytest.mark.django_db
 def test_the_coachs_home_lists_overdue_and_draft_notes(client, coach, client_user, settings):
-    from sessions_log import services
-
     settings.NOTE_DUE_HOURS = 72
-    services.contact_log(
-        actor=coach,
-        client=client_user,
-        started_at=timezone.now() - timedelta(days=5),
-        duration=timedelta(minutes=30),
-        modality="phone",
-    )
+    past_contact(coach, client_user, timedelta(days=5))
     sign_in(client, coach)
     page = client.get(reverse("accounts:caseload")).content.decode()
     assert "Notes to finish" in page and "overdue" in page
@@ -277,16 +261,8 @@ def test_the_coachs_home_lists_overdue_and_draft_notes(client, coach, client_use
 
 @pytest.mark.django_db
 def test_the_client_sees_past_sessions_ten_at_a_time_newest_first(client, coach, client_user):
-    from sessions_log import services
-
     for days_ago in range(1, 13):
-        services.contact_log(
-            actor=coach,
-            client=client_user,
-            started_at=timezone.now() - timedelta(days=days_ago),
-            duration=timedelta(minutes=30),
-            modality="phone",
-        )
+        past_contact(coach, client_user, timedelta(days=days_ago))
     sign_in(client, client_user)
     url = reverse("sessions_log:my_sessions")
     first = client.get(url).content.decode()
