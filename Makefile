@@ -71,21 +71,9 @@ node: test-deps
 test: test-deps install node
 	@bash scripts/test.sh
 
-# Ctrl-C stops web/worker/beat (scripts/run.sh) and then the servers this target started.
+# Ctrl-C stops web/worker/beat and then the servers this target started (scripts/run.sh).
 run: install
-	@mkdir -p .run; \
-	state="$$PWD/.run/started.run.$$$$"; \
-	trap 'status=$$?; trap - EXIT INT TERM; bash scripts/services.sh down --state "$$state" || true; rm -f "$$state"; exit $$status' EXIT; \
-	trap 'exit 130' INT; \
-	trap 'exit 143' TERM; \
-	bash scripts/services.sh up --state "$$state"; \
-	. .run/env; \
-	export DEBUG=true PORT="$(PORT)"; \
-	echo "==> migrate"; \
-	$(VENV)/bin/python manage.py migrate --noinput; \
-	echo "==> demo data"; \
-	$(VENV)/bin/python manage.py demo_data | tee .run/demo-logins.txt; \
-	bash scripts/run.sh
+	@bash scripts/run.sh
 
 bench-reminders: install
 	@bash scripts/bench.sh reminders

@@ -3,6 +3,7 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 
 from accounts.models import Role, Team, User
 
@@ -132,3 +133,16 @@ class AuditFilterForm(forms.Form):
         if data.get("end"):
             events = events.filter(at__date__lte=data["end"])
         return events
+
+
+def add_service_errors(form, error: ValidationError, field_for: dict | None = None) -> None:
+    """Show a service's refusal on the form: an error about an argument goes
+    on the field a person filled in for it, the rest above the form. Fields
+    are named as the service's arguments, or `field_for` maps the arguments
+    that have a field (the others go above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        field = name if field_for is None else field_for.get(name)
+        form.add_error(field if field in form.fields else None, errors)

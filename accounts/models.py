@@ -6,7 +6,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower, Now
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -269,25 +269,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
-
-
-class RecordChange(models.Model):
-    """A write to the records about someone: their sessions, notes,
-    check-ins, flags, relationships or account. PostgreSQL triggers record
-    it (accounts.record_changes), whatever wrote it, in the writer's own
-    transaction.
-
-    Pages that keep their rendered content for a minute key it by the newest
-    change of the people they show (accounts.pagecache), so a write is seen
-    on the next request. Only the newest row per person matters; a daily
-    task prunes the rest."""
-
-    # No foreign key: a change may outlive the person (and must not lock them).
-    person_id = models.BigIntegerField()
-    at = models.DateTimeField(db_default=Now())
-
-    class Meta:
-        indexes = [models.Index(fields=["person_id", "-id"], name="record_change_newest")]
-
-    def __str__(self) -> str:
-        return f"person {self.person_id} at {self.at:%Y-%m-%d %H:%M:%S}"

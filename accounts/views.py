@@ -1,22 +1,24 @@
+"""Pages of people and access: teams, invitations (sending and accepting),
+the audit trail and, for each client, who viewed their record."""
+
 from allauth.account.internal.flows.login import perform_login, record_authentication
 from allauth.account.models import Login
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.forms import (
+    AuditFilterForm,
     ClientInvitationForm,
     InvitationAcceptForm,
     StaffInvitationForm,
     TeamForm,
 )
 from accounts.models import Role
-from accounts.pagecache import fresh, later
-from accounts.paging import page_of
 from accounts.policy import role_required
 
 _SENT = "Invitation sent to {email}. The link works once and expires in {days} days."
@@ -25,16 +27,15 @@ _NOT_SENT = (
 )
 
 
-def _caseload_page(request, form=None, status=200):
-    coach = request.user
+def _invite_client_page(request, form, status):
+    """A coach's invitation that could not be sent, with its message (the
+    form also sits on the coach's home, which belongs to the layer above)."""
     context = {
-        "fresh": fresh(request, Q(pk=coach.pk)),
-        "page": later(lambda: page_of(selectors.caseload_of(coach), request.GET.get("page"))),
-        "invitations": selectors.invitations_visible_to(coach)[:20],
-        "form": form or ClientInvitationForm(),
+        "form": form,
+        "invitations": selectors.invitations_visible_to(request.user)[:20],
         "valid_days": settings.INVITATION_VALID_DAYS,
     }
-    return render(request, "accounts/caseload.html", context, status=status)
+    return render(request, "accounts/invite_client.html", context, status=status)
 
 
 def _manage_page(request, invite_form=None, team_form=None, status=200):
@@ -46,12 +47,6 @@ def _manage_page(request, invite_form=None, team_form=None, status=200):
         "team_form": team_form or TeamForm(),
     }
     return render(request, "accounts/manage.html", context, status=status)
-
-
-@require_GET
-@role_required(Role.COACH)
-def caseload(request):
-    return _caseload_page(request)
 
 
 @require_GET
@@ -76,8 +71,8 @@ def invitation_create(request):
     actor = request.user
     if actor.role == Role.COACH:
         form = ClientInvitationForm(request.POST)
-        page = _caseload_page
-        home = "accounts:caseload"
+        page = _invite_client_page
+        home = settings.HOME_URL_NAMES[Role.COACH]
     else:
         form = StaffInvitationForm(request.POST, teams=selectors.teams_visible_to(actor))
         page = _manage_page
@@ -179,3 +174,32 @@ def invitation_accept(request, token):
         {"form": form, "invitation": invitation},
         status=status,
     )
+
+
+# The audit trail: for admins (everything) and supervisors (their team),
+# and, for each client, who has looked at or changed their record.
+
+
+@require_GET
+@role_required(Role.ADMIN, Role.SUPERVISOR)
+def audit_log(request):
+    form = AuditFilterForm(request.GET or None)
+    events = selectors.audit_events_visible_to(request.user)
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            events = form.apply(events)
+        else:
+            events, status = events.none(), 400
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "accounts/audit_log.html", context, status=status)
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def record_views(request):
+    page = Paginator(selectors.record_views_of(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/record_views.html", {"page": page})

@@ -38,11 +38,7 @@ from django.utils import timezone  # noqa: E402
 from accounts import emails  # noqa: E402
 from accounts.models import Role, User  # noqa: E402
 from sessions_log.models import Reminder, Session  # noqa: E402
-from sessions_log.services_reminders import (  # noqa: E402
-    reminder_email,
-    reminders_sweep,
-    sweep_batch,
-)
+from sessions_log.services.outbox import reminder_email, reminders_sweep, sweep_batch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command

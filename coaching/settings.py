@@ -140,24 +140,6 @@ CACHES = {
     },
 }
 
-# Pages whose figures are costly keep their rendered content for a short
-# while, in each process's own memory (never in Redis: it is about people's
-# recovery), keyed by the viewer's session and the newest change to the
-# records shown, so that any write shows on the next request
-# (accounts.pagecache). PAGE_CACHE=off renders every request afresh.
-PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
-PAGE_CACHE_SECONDS = 120
-CACHES["template_fragments"] = {
-    "BACKEND": (
-        "django.core.cache.backends.locmem.LocMemCache"
-        if PAGE_CACHE
-        else "django.core.cache.backends.dummy.DummyCache"
-    ),
-    "LOCATION": "pages",
-    "TIMEOUT": PAGE_CACHE_SECONDS,
-    "OPTIONS": {"MAX_ENTRIES": 2000},
-}
-
 # Sessions live in PostgreSQL so that logging in never depends on Redis.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 12 * 60 * 60
@@ -225,6 +207,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
+# Each role's home page, by URL name. Settings, so that the lower layers can
+# send someone home without importing the layer whose pages those are.
+HOME_URL_NAMES = {
+    "client": "coaching:client_home",
+    "coach": "coaching:coach_home",
+    "supervisor": "coaching:team_dashboard",
+    "admin": "accounts:manage",
+}
 LOGOUT_REDIRECT_URL = "account_login"
 
 # allauth: email login, closed signup (invitations only), mandatory verification.
@@ -296,10 +286,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sessions_clear_expired",
         "schedule": crontab(minute=17, hour=3),
     },
-    "record-changes-prune": {
-        "task": "accounts.tasks.record_changes_prune",
-        "schedule": crontab(minute=41),
-    },
     "checkin-requests-expire": {
         "task": "coaching.tasks.checkin_requests_expire",
         "schedule": crontab(minute="*/15"),
@@ -335,8 +321,6 @@ REMINDER_SWEEP_BATCH = 500
 # /healthz turns unhealthy when a reminder is later than this.
 REMINDER_LATE_AFTER = timedelta(minutes=5)
 CHECKIN_VALID_DAYS = 7
-# `make bench` routes its baseline page (coaching.views.bench_baseline).
-BENCH_BASELINE = env_bool("BENCH_BASELINE", default=False)
 
 # Trust check-ins (coaching/scoring.py). A client may also check in between
 # sessions, at most once in this many days.

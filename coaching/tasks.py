@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from coaching import services
+from coaching.services import trust as services
 
 
 @shared_task

@@ -1,27 +1,47 @@
+"""The project's URLs: allauth, the admin, and one namespace per app
+(accounts:, sessions_log:, coaching:)."""
+
 from allauth.account.decorators import secure_admin_login
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from coaching import views
+from coaching.views import caseloads, health, homes, trust
 
 # The admin signs in through allauth, so its rate limits and MFA apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Administration"
 
+coaching_urlpatterns = [
+    # Homes: the pages that show several apps' data.
+    path("caseload/", homes.coach_home, name="coach_home"),
+    path("my/sessions/", homes.client_home, name="client_home"),
+    path("clients/<int:pk>/", homes.client_timeline, name="client_timeline"),
+    # Trust: check-ins, flags, private requests.
+    path("checkins/", trust.my_checkins, name="my_checkins"),
+    path("checkins/new/", trust.checkin_new, name="checkin_new"),
+    path("checkins/link/<str:token>/", trust.checkin_by_link, name="checkin_by_link"),
+    path("flags/<int:pk>/acknowledge/", trust.flag_acknowledge, name="flag_acknowledge"),
+    path("flags/<int:pk>/resolve/", trust.flag_resolve, name="flag_resolve"),
+    path("supervision/", trust.supervision, name="supervision"),
+    path(
+        "supervision/requests/<int:pk>/taken/",
+        trust.supervisor_request_handle,
+        name="supervisor_request_handle",
+    ),
+    # Caseload review for supervisors and admins.
+    path("caseloads/", caseloads.team_dashboard, name="team_dashboard"),
+    path("caseloads/coaches/<int:pk>/", caseloads.coach_detail, name="coach_detail"),
+    path("caseloads/clients/<int:pk>/", caseloads.client_history, name="client_history"),
+    path("caseloads/clients/<int:pk>/reassign/", caseloads.client_reassign, name="client_reassign"),
+    path("caseloads/report/", caseloads.report, name="report"),
+]
+
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", health.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("sessions_log.urls")),
-    path("", include("coaching.trust_urls")),
-    path("", include("coaching.review_urls")),
+    path("", include((coaching_urlpatterns, "coaching"))),
 ]
-
-if settings.BENCH_BASELINE:
-    # `make bench` only: the page the others are measured against.
-    urlpatterns.append(
-        path("bench/baseline/<int:pk>/", views.bench_baseline, name="bench_baseline")
-    )

@@ -7,26 +7,13 @@ set -euo pipefail
 NAME="${1:?usage: scripts/bench.sh <name>}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-mkdir -p .run
-STATE="$ROOT/.run/started.bench.$$"
+# shellcheck source=scripts/lib-services.sh
+. scripts/lib-services.sh
 # shellcheck source=scripts/lib-throwaway-db.sh
 . scripts/lib-throwaway-db.sh
 
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    throwaway_db_drop
-    bash scripts/services.sh down --state "$STATE" || true
-    rm -f "$STATE"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-bash scripts/services.sh up --state "$STATE"
-# shellcheck source=/dev/null
-. .run/env
+services_for_this_run bench
+cleanup_add throwaway_db_drop
 throwaway_db_create "coaching_bench_$$"
 export SECRET_KEY=insecure-bench-only-key
 export SITE_URL=http://bench.invalid

@@ -1,5 +1,7 @@
+# shellcheck shell=bash
 # Sourced by scripts/bench.sh and scripts/scan.sh: a database of the run's
-# own on the project-local PostgreSQL, created now and dropped on exit.
+# own on the project-local PostgreSQL, created now and dropped on exit (the
+# caller registers throwaway_db_drop with cleanup_add, scripts/lib-services.sh).
 # Needs DATABASE_URL (from .run/env); sets THROWAWAY_ADMIN_URL and exports a
 # DATABASE_URL that points at the new database.
 

@@ -1,28 +1,37 @@
 #!/usr/bin/env bash
-# Run the web server, a Celery worker and Celery beat in the foreground.
-# Ctrl-C (or any one of them exiting) stops all three.
+# `make run`: start (or reuse) PostgreSQL and Redis, apply migrations, load the demo data
+# (its logins go to .run/demo-logins.txt), then run the web server on
+# http://127.0.0.1:$PORT (default 8000), a Celery worker and Celery beat in the foreground
+# (plus a local SMTP sink unless EMAIL_HOST is set). Ctrl-C (or any one of them exiting)
+# stops them all, then the PostgreSQL/Redis that this run started.
 #
-# Expects the environment to be ready (make run does that): .venv installed, DATABASE_URL
-# and REDIS_URL exported (see scripts/services.sh), migrations applied. PORT defaults to 8000.
+# Expects .venv to be installed (make run does that). The database and Redis come from
+# scripts/services.sh: $DATABASE_URL / $REDIS_URL when set and answering, else project-local.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-PORT="${PORT:-8000}"
-export PORT PYTHONUNBUFFERED=1
-mkdir -p .run
+# shellcheck source=scripts/lib-services.sh
+. scripts/lib-services.sh
 
-# The three are stopped by PID with SIGTERM: runserver's autoreloader then kills its child,
-# and Celery's worker/beat do a warm shutdown of their pools.
+services_for_this_run run
+PORT="${PORT:-8000}"
+export DEBUG=true PORT PYTHONUNBUFFERED=1
+echo "==> migrate"
+.venv/bin/python manage.py migrate --noinput
+echo "==> demo data"
+.venv/bin/python manage.py demo_data | tee .run/demo-logins.txt
+
+# On exit (cleanup_add, scripts/lib-services.sh), before the PostgreSQL/Redis this run
+# started go down, the processes are stopped by PID with SIGTERM: runserver's autoreloader
+# then kills its child, and Celery's worker/beat do a warm shutdown of their pools.
 pids=()
 names=()
-stopping=0
 
+# shellcheck disable=SC2317  # reached only through cleanup_add
 stop_all() {
-    local status="$1" i pid alive
-    [ "$stopping" = 1 ] && return
-    stopping=1
-    trap - INT TERM EXIT
+    local i pid alive
+    [ "${#pids[@]}" -gt 0 ] || return 0
     echo >&2
     echo "run: stopping web, worker and beat..." >&2
     for pid in "${pids[@]}"; do
@@ -44,11 +53,8 @@ stop_all() {
         fi
     done
     wait 2>/dev/null || true
-    exit "$status"
 }
-trap 'stop_all 130' INT
-trap 'stop_all 143' TERM
-trap 'stop_all $?' EXIT
+cleanup_add stop_all
 
 start() {
     local name="$1"; shift
@@ -115,4 +121,4 @@ for i in "${!pids[@]}"; do
     fi
 done
 [ "$status" -eq 0 ] && status=1
-stop_all "$status"
+exit "$status"

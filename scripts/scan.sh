@@ -8,34 +8,28 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 OUT="$ROOT/.run/scan"
 rm -rf "$OUT" && mkdir -p "$OUT"
-STATE="$ROOT/.run/started.scan.$$"
 # Crawl time, and time per attack module (wapiti runs about ten), per person.
 SCAN_SECONDS="${SCAN_SECONDS:-180}"
 ATTACK_SECONDS="${ATTACK_SECONDS:-30}"
+# shellcheck source=scripts/lib-services.sh
+. scripts/lib-services.sh
 # shellcheck source=scripts/lib-throwaway-db.sh
 . scripts/lib-throwaway-db.sh
 SERVER_PID=""
 
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
+stop_server() {
     if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-    throwaway_db_drop
-    bash scripts/services.sh down --state "$STATE" || true
-    rm -f "$STATE"
-    exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
-bash scripts/services.sh up --state "$STATE"
-# shellcheck source=/dev/null
-. .run/env
+services_for_this_run scan
+cleanup_add throwaway_db_drop
+# Added after the drop, so it runs before it: the server lets go of the database first.
+cleanup_add stop_server
 throwaway_db_create "coaching_scan_$$"
 PORT="$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 BASE="http://127.0.0.1:$PORT"
-export SECRET_KEY="scan-only-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(40))')"
+SECRET_KEY="scan-only-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(40))')"
+export SECRET_KEY
 export SITE_URL="$BASE" ALLOWED_HOSTS=127.0.0.1
 # The scanners speak plain http on loopback, so cookies cannot be Secure here;
 # everything else is the production configuration (DEBUG off).

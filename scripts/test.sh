@@ -1,25 +1,14 @@
 #!/usr/bin/env bash
 # The test steps of `make test` (setup has been done by make): start/reuse PostgreSQL and
-# Redis, run ruff, the migrations check and pytest, then stop the servers this run started,
-# also on failure or Ctrl-C. Exits with the status of the first failing step.
+# Redis, run ruff, the import layers check, the migrations check and pytest, then stop the
+# servers this run started, also on failure or Ctrl-C. Exits with the status of the first failing step.
 # Extra pytest arguments: PYTEST_ARGS="-k foo -x" (or arguments to this script).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
-mkdir -p .run
-STATE="$ROOT/.run/started.test.$$"
-
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    bash scripts/services.sh down --state "$STATE" || true
-    rm -f "$STATE"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=scripts/lib-services.sh
+. scripts/lib-services.sh
 
 step() {
     echo
@@ -32,9 +21,7 @@ step() {
     fi
 }
 
-step bash scripts/services.sh up --state "$STATE"
-# shellcheck source=/dev/null
-. .run/env
+step services_for_this_run test
 
 export SECRET_KEY=insecure-test-only-key
 export ALLOWED_HOSTS=localhost,127.0.0.1,testserver
@@ -49,6 +36,8 @@ export CHROMIUM_PATH
 export AXE_CORE_PATH="$ROOT/node_modules/axe-core/axe.min.js"
 
 step .venv/bin/ruff check .
+# Imports flow one way, accounts <- sessions_log <- coaching (pyproject.toml).
+step .venv/bin/lint-imports --no-cache
 step .venv/bin/python manage.py makemigrations --check --dry-run
 # shellcheck disable=SC2086  # PYTEST_ARGS is word-split on purpose
 step .venv/bin/pytest ${PYTEST_ARGS:-} "$@"

@@ -15,7 +15,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.selectors import client_scope
+from accounts.paging import page_of
+from accounts.policy import client_scope
 from accounts.tokens import token_digest
 from sessions_log.models import (
     CalendarFeed,
@@ -66,6 +67,17 @@ def notes_to_finish(coach: User) -> QuerySet[Session]:
         .only("starts_at", "ends_at", "client__display_name")
         .order_by("ends_at")
     )
+
+
+# The oldest few notes to finish on a coach's pages; the rest are a link
+# away, so those pages cost the same however far behind a coach is.
+NOTES_TO_FINISH_SHOWN = 10
+
+
+def notes_to_finish_summary(coach: User) -> dict:
+    """The oldest notes to finish, whether there are more, and now (for "overdue")."""
+    oldest = page_of(notes_to_finish(coach), 1, NOTES_TO_FINISH_SHOWN)
+    return {"notes_to_finish": oldest.object_list, "more": oldest.has_next, "now": timezone.now()}
 
 
 def review_queue(supervisor: User) -> QuerySet[Session]:

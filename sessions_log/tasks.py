@@ -2,16 +2,16 @@
 
 from celery import shared_task
 
-from sessions_log import services_reminders
+from sessions_log.services import outbox
 
 
 @shared_task
 def reminders_sweep() -> int:
     """Beat runs this every minute: queue a send task per due reminder."""
-    return services_reminders.reminders_sweep()
+    return outbox.reminders_sweep()
 
 
 @shared_task
 def reminder_send(reminder_id: int, lease_token: str) -> str:
     """Send one reminder if this task still holds its lease."""
-    return services_reminders.reminder_deliver(reminder_id=reminder_id, lease_token=lease_token)
+    return outbox.reminder_deliver(reminder_id=reminder_id, lease_token=lease_token)

@@ -83,7 +83,6 @@ def _fresh_cache(request):
 
     caches["default"].reset_failover()
     caches["default"].clear()
-    caches["template_fragments"].clear()  # pages' content (accounts.pagecache)
     db_fixture = _db_fixture_of(request)
     if db_fixture:
         request.getfixturevalue(db_fixture)

@@ -11,12 +11,12 @@ from email.message import EmailMessage
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from sessions_log import services as session_services
+from sessions_log.services.notes import note_open, note_save_draft, note_sign
+from sessions_log.services.sessions import contact_log
 
 
 def totp_code(secret: str, at: float | None = None) -> str:
@@ -74,16 +74,9 @@ def count_queries(callable_, *args, **kwargs) -> tuple[int, object]:
     return len(context.captured_queries), result
 
 
-def count_page_queries(client, url) -> tuple[int, object]:
-    """The queries of a GET of a page rendered afresh: its kept content
-    (accounts.pagecache) dropped first."""
-    caches["template_fragments"].clear()
-    return count_queries(client.get, url)
-
-
 def past_contact(coach, client, ago: timedelta):
     """A 30-minute phone contact, logged by its coach, that began `ago` ago."""
-    return session_services.contact_log(
+    return contact_log(
         actor=coach,
         client=client,
         started_at=timezone.now() - ago,
@@ -96,9 +89,9 @@ def signed_contact(coach, client, *, narrative="Talked", hours_ago=3):
     """A phone contact that happened `hours_ago` hours ago, its note signed.
     Returns (session, note)."""
     session = past_contact(coach, client, timedelta(hours=hours_ago))
-    note = session_services.note_open(actor=coach, session=session)
-    session_services.note_save_draft(actor=coach, note=note, narrative=narrative)
-    session_services.note_sign(actor=coach, note=note)
+    note = note_open(actor=coach, session=session)
+    note_save_draft(actor=coach, note=note, narrative=narrative)
+    note_sign(actor=coach, note=note)
     return session, note
 
 

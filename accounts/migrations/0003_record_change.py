@@ -1,9 +1,11 @@
 import django.db.models.functions.datetime
 from django.db import migrations, models
 
-from accounts import record_changes
 
-
+# The triggers that filled this table (for a per-session page cache) were
+# removed with the cache: 0004 drops them, the functions and the table from
+# databases that ran an earlier version of this migration. A fresh database
+# never creates them. The model state stays so that 0004 can delete it.
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0002_audit_append_only")]
 
@@ -26,14 +28,5 @@ class Migration(migrations.Migration):
             options={
                 "indexes": [models.Index(fields=["person_id", "-id"], name="record_change_newest")],
             },
-        ),
-        migrations.RunSQL(record_changes.FUNCTION, record_changes.DROP_FUNCTION),
-        migrations.RunSQL(
-            record_changes.attach("accounts_caseloadassignment"),
-            record_changes.detach("accounts_caseloadassignment"),
-        ),
-        migrations.RunSQL(
-            record_changes.attach("accounts_invitation"),
-            record_changes.detach("accounts_invitation"),
         ),
     ]

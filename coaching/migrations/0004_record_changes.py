@@ -1,13 +1,9 @@
 from django.db import migrations
 
-from accounts import record_changes
-
-TABLES = (
-    "coaching_checkin",
-    "coaching_checkinrequest",
-    "coaching_trustflag",
-    "coaching_supervisorrequest",
-)
+# This migration attached the per-session page cache's triggers to this app's
+# tables. The cache is gone: accounts 0004 drops the triggers (with their
+# function) from databases that ran an earlier version of this migration,
+# and a fresh database never creates them.
 
 
 class Migration(migrations.Migration):
@@ -16,7 +12,4 @@ class Migration(migrations.Migration):
         ("coaching", "0003_review_indexes"),
     ]
 
-    operations = [
-        migrations.RunSQL(record_changes.attach(table), record_changes.detach(table))
-        for table in TABLES
-    ]
+    operations = []

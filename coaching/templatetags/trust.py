@@ -1,13 +1,10 @@
 """Trust scores on pages: charts drawn as inline SVG on the server (no
-third-party request), each with a table of the same numbers."""
+third-party request), each with a table of the same numbers. Drawing only:
+the views hand the scores over, no tag here reads the database."""
 
 from django import template
 from django.conf import settings
 from django.utils.html import format_html, format_html_join
-
-from coaching import selectors
-from coaching.forms import FlagResolveForm
-from coaching.models import TrustFlag
 
 register = template.Library()
 
@@ -65,38 +62,3 @@ def trust_chart(checkins, caption: str):
         "right_x": _W - _PAD,
         "pad": _PAD,
     }
-
-
-@register.simple_tag
-def trust_summaries_for(viewer, assignments):
-    """Latest score, sparkline scores and open flag count per client."""
-    return selectors.trust_summaries(viewer, [assignment.client_id for assignment in assignments])
-
-
-@register.filter
-def summary_of(summaries: dict, client_id: int) -> dict:
-    return summaries.get(client_id, {})
-
-
-@register.inclusion_tag("coaching/includes/trust_panel.html")
-def trust_panel(client, viewer):
-    """A client's recent trust trend, comments and flags, for their coach and
-    supervisor. The newest few check-ins: the page costs the same after years;
-    the supervisor's client history lists every one."""
-    newest = (
-        selectors.checkins_visible_to(viewer).filter(client=client).order_by("-created_at", "-pk")
-    )
-    checkins = list(reversed(newest[: settings.TRUST_PANEL_CHECKINS]))
-    flags = list(selectors.flags_visible_to(viewer).filter(client=client)[:20])
-    return {
-        "checkins": checkins,
-        "comments": [checkin for checkin in reversed(checkins) if checkin.comment],
-        "flags": flags,
-        "resolve_form": FlagResolveForm(),
-        "Status": TrustFlag.Status,
-    }
-
-
-@register.inclusion_tag("coaching/includes/checkin_prompts.html")
-def checkin_prompts(client):
-    return {"requests": list(selectors.open_checkin_requests_of(client)[:3])}

@@ -3,7 +3,41 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from sessions_log.services import NOTE_STATES_SQL
+# Frozen: what Session.note_state should be, from the notes, reviews and
+# addenda, as the services defined it when this migration was written
+# (sessions_log.services.notes.note_states_recompute holds the live version).
+BACKFILL_SQL = """
+WITH facts AS (
+    SELECT s.id, s.ends_at, n.id AS note_id, n.signed_at,
+           (SELECT max(r.at) FROM sessions_log_notereview r
+             WHERE r.note_id = n.id AND r.decision = 'cosigned') AS cosigned_at,
+           (SELECT max(r.at) FROM sessions_log_notereview r
+             WHERE r.note_id = n.id AND r.decision = 'returned') AS returned_at
+    FROM sessions_log_session s
+    LEFT JOIN sessions_log_note n ON n.session_id = s.id
+    WHERE s.status IN ('completed', 'no_show')
+), resubmitted AS (
+    -- A returned note waits again from the first addendum after its last return.
+    SELECT facts.*,
+           (SELECT min(a.signed_at) FROM sessions_log_addendum a
+             WHERE a.note_id = facts.note_id AND a.signed_at > facts.returned_at) AS back_at
+    FROM facts
+), states AS (
+    SELECT id,
+        CASE WHEN signed_at IS NULL THEN 'to_write'
+             WHEN cosigned_at IS NOT NULL THEN 'cosigned'
+             WHEN returned_at IS NOT NULL AND back_at IS NULL THEN 'returned'
+             ELSE 'awaiting_cosign' END AS state,
+        CASE WHEN signed_at IS NULL THEN ends_at
+             WHEN cosigned_at IS NOT NULL THEN cosigned_at
+             WHEN returned_at IS NOT NULL THEN coalesce(back_at, returned_at)
+             ELSE signed_at END AS state_at
+    FROM resubmitted
+)
+UPDATE sessions_log_session s SET note_state = states.state, note_state_at = states.state_at
+FROM states WHERE s.id = states.id
+  AND (s.note_state, s.note_state_at) IS DISTINCT FROM (states.state, states.state_at)
+"""
 
 
 class Migration(migrations.Migration):
@@ -35,7 +69,7 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, null=True),
         ),
         # Existing sessions get their state from their notes, reviews and addenda.
-        migrations.RunSQL(NOTE_STATES_SQL, migrations.RunSQL.noop),
+        migrations.RunSQL(BACKFILL_SQL, migrations.RunSQL.noop),
         # A client's sessions are (nearly) all with one coach. Without this the
         # planner multiplies the two selectivities, expects one row for
         # "this client with this coach" and reads all of a coach's sessions

@@ -1,10 +1,9 @@
 from django.db import migrations
 
-from accounts import record_changes
-
-# Autosaves update notes all the time and change nothing a list shows; signing
-# a note moves its session's note_state, which the session's triggers see.
-NOTE_EVENTS = ("insert", "delete")
+# This migration attached the per-session page cache's triggers to this app's
+# tables. The cache is gone: accounts 0004 drops the triggers (with their
+# function) from databases that ran an earlier version of this migration,
+# and a fresh database never creates them.
 
 
 class Migration(migrations.Migration):
@@ -13,13 +12,4 @@ class Migration(migrations.Migration):
         ("sessions_log", "0007_session_note_state"),
     ]
 
-    operations = [
-        migrations.RunSQL(
-            record_changes.attach("sessions_log_session"),
-            record_changes.detach("sessions_log_session"),
-        ),
-        migrations.RunSQL(
-            record_changes.attach("sessions_log_note", NOTE_EVENTS),
-            record_changes.detach("sessions_log_note", NOTE_EVENTS),
-        ),
-    ]
+    operations = []

@@ -68,7 +68,7 @@ def test_a_coach_invites_a_client_who_is_assigned_to_them(client, coach, mailbox
     kim = User.objects.get(email="kim@example.org")
     assert kim.role == Role.CLIENT
     assert CaseloadAssignment.objects.get(client=kim, ended_at__isnull=True).coach == coach
-    page = client.get(reverse("sessions_log:my_sessions"))
+    page = client.get(reverse("coaching:client_home"))
     assert "You are working with <strong>Casey</strong>" in page.content.decode()
 
 

@@ -21,7 +21,7 @@ def test_it_signs_a_client_in_with_email_and_password(client, client_user):
     response = _login(client, "ROBIN@example.org")
     assert response.status_code == 302
     assert client.session[SESSION_KEY] == str(client_user.pk)
-    assert client.get("/", follow=True).redirect_chain[-1][0] == reverse("sessions_log:my_sessions")
+    assert client.get("/", follow=True).redirect_chain[-1][0] == reverse("coaching:client_home")
     assert AuditEvent.objects.filter(actor=client_user, action="auth.login").exists()
 
 
@@ -58,7 +58,7 @@ def test_it_signs_out_and_ends_the_session_on_the_server(client, client_user):
     from django.contrib.sessions.models import Session
 
     assert not Session.objects.filter(session_key=session_key).exists()
-    assert client.get(reverse("sessions_log:my_sessions")).status_code == 302
+    assert client.get(reverse("coaching:client_home")).status_code == 302
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ from tests.helpers import sign_in, totp_code
 
 SECRET = "JBSWY3DPEHPK3PXP"  # what tests.helpers.enable_totp sets
 STAFF_HOMES = {
-    Role.COACH: "accounts:caseload",
+    Role.COACH: "coaching:coach_home",
     Role.SUPERVISOR: "accounts:team",
     Role.ADMIN: "accounts:manage",
 }
@@ -44,7 +44,7 @@ def test_staff_with_mfa_must_have_used_it_in_this_login(client, role, team):
 @pytest.mark.django_db
 def test_clients_do_not_need_mfa(client, client_user):
     sign_in(client, client_user, mfa=False)
-    assert client.get(reverse("sessions_log:my_sessions")).status_code == 200
+    assert client.get(reverse("coaching:client_home")).status_code == 200
 
 
 @pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_login_asks_staff_for_a_code_and_accepts_the_right_one(client, coach):
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code(SECRET)})
     assert response.status_code == 302
     assert client.session[SESSION_KEY] == str(coach.pk)
-    assert client.get(reverse("accounts:caseload")).status_code == 200
+    assert client.get(reverse("coaching:coach_home")).status_code == 200
 
 
 @pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_setting_up_totp_lets_staff_in_and_stores_the_secret_encrypted(client, t
     secret = page.context["form"].secret
     response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
     assert response.status_code == 302
-    assert client.get(reverse("accounts:caseload")).status_code == 200
+    assert client.get(reverse("coaching:coach_home")).status_code == 200
 
     stored = Authenticator.objects.get(user=coach, type=Authenticator.Type.TOTP).data["secret"]
     assert secret not in stored

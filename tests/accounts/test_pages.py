@@ -2,14 +2,14 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import CaseloadAssignment, Invitation, Role, User
-from tests.helpers import count_page_queries, sign_in
+from tests.helpers import count_queries, sign_in
 
 # page -> the one role allowed on it
 PAGES = {
-    "accounts:caseload": Role.COACH,
+    "coaching:coach_home": Role.COACH,
     "accounts:team": Role.SUPERVISOR,
     "accounts:manage": Role.ADMIN,
-    "sessions_log:my_sessions": Role.CLIENT,
+    "coaching:client_home": Role.CLIENT,
 }
 
 
@@ -46,7 +46,7 @@ def test_home_sends_each_role_to_its_own_page(client, cast, role):
     sign_in(client, cast[role])
     homes = {
         **{allowed: page for page, allowed in PAGES.items()},
-        Role.SUPERVISOR: "review:team_dashboard",
+        Role.SUPERVISOR: "coaching:team_dashboard",
     }
     assert client.get(reverse("home"))["Location"] == reverse(homes[role])
 
@@ -54,7 +54,7 @@ def test_home_sends_each_role_to_its_own_page(client, cast, role):
 @pytest.mark.django_db
 def test_the_coach_sees_only_their_own_clients(client, coach, client_user, other_client):
     sign_in(client, coach)
-    page = client.get(reverse("accounts:caseload")).content.decode()
+    page = client.get(reverse("coaching:coach_home")).content.decode()
     assert client_user.display_name in page
     assert other_client.display_name not in page
 
@@ -88,17 +88,17 @@ def _grow(coach, size):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("page", ["accounts:caseload", "accounts:team", "accounts:manage"])
+@pytest.mark.parametrize("page", ["coaching:coach_home", "accounts:team", "accounts:manage"])
 def test_pages_use_the_same_number_of_queries_with_1_or_50_rows(
     client, cast, coach, supervisor, page
 ):
     user = cast[PAGES[page]]
     sign_in(client, user)
     client.get(reverse(page))  # the first request of a login records the session
-    small, response = count_page_queries(client, reverse(page))
+    small, response = count_queries(client.get, reverse(page))
     assert response.status_code == 200
     _grow(coach, 50)
-    large, response = count_page_queries(client, reverse(page))
+    large, response = count_queries(client.get, reverse(page))
     assert response.status_code == 200
     assert small == large
     assert large <= 15
@@ -107,7 +107,7 @@ def test_pages_use_the_same_number_of_queries_with_1_or_50_rows(
 @pytest.mark.django_db
 def test_pages_are_phone_friendly_and_labelled(client, coach):
     sign_in(client, coach)
-    html = client.get(reverse("accounts:caseload")).content.decode()
+    html = client.get(reverse("coaching:coach_home")).content.decode()
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert 'href="#main"' in html and '<main id="main"' in html
     assert '<label for="id_email">' in html
@@ -121,13 +121,13 @@ def test_a_big_caseload_comes_a_page_at_a_time_and_every_client_is_on_one(
 ):
     _grow(coach, 30)
     sign_in(client, coach)
-    url = reverse("accounts:caseload")
+    url = reverse("coaching:coach_home")
     first = client.get(url).content.decode()
     second = client.get(url, {"page": 2}).content.decode()
     assert "Page 1" in first and "?page=2" in first
     clients = CaseloadAssignment.objects.filter(coach=coach).values_list("client_id", flat=True)
     on_page = {
-        name: {pk for pk in clients if reverse("sessions_log:client_timeline", args=[pk]) in html}
+        name: {pk for pk in clients if reverse("coaching:client_timeline", args=[pk]) in html}
         for name, html in (("first", first), ("second", second))
     }
     assert len(on_page["first"]) == 25

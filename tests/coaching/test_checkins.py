@@ -14,13 +14,13 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, CaseloadAssignment
-from coaching import services
 from coaching.models import CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
-from sessions_log import services as session_services
+from coaching.services.trust import checkin_link_issue, checkin_requests_expire, checkin_submit
 from sessions_log.models import Reminder, Session
-from sessions_log.services_reminders import reminder_deliver, reminders_sweep
+from sessions_log.services.outbox import reminder_deliver, reminders_sweep
+from sessions_log.services.sessions import session_close, session_schedule
 from tests.conftest import make_user
-from tests.helpers import count_page_queries, count_queries, first_link, sign_in
+from tests.helpers import count_queries, first_link, sign_in
 
 GOOD = {"heard": 9, "safe": 9, "focus": 8, "trust": 9, "helping": 9}  # score 88
 LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}  # score 60, an answer of 5
@@ -31,7 +31,7 @@ _slot = itertools.count(1)
 def _completed(coach, client) -> Session:
     """A session that happened: scheduled, its time came, closed as completed."""
     day = next(_slot)
-    session = session_services.session_schedule(
+    session = session_schedule(
         actor=coach,
         client=client,
         starts_at=timezone.now() + timedelta(days=day),
@@ -43,7 +43,7 @@ def _completed(coach, client) -> Session:
         ends_at=F("ends_at") - timedelta(days=2 * day, hours=1),
     )
     session.refresh_from_db()
-    return session_services.session_close(actor=coach, session=session, status="completed")
+    return session_close(actor=coach, session=session, status="completed")
 
 
 def _requested(coach, client) -> CheckInRequest:
@@ -55,7 +55,7 @@ def _post(answers=GOOD, **extra):
 
 
 def _submit(client, request=None, answers=GOOD, **extra):
-    return services.checkin_submit(client=client, answers=answers, request=request, **extra)
+    return checkin_submit(client=client, answers=answers, request=request, **extra)
 
 
 # ----------------------------------------------------------- answering
@@ -68,7 +68,7 @@ def test_completing_a_session_asks_the_client_for_a_check_in(client, coach, clie
     assert request.expires_at - request.created_at == timedelta(days=7)
     assert Reminder.objects.filter(session=request.session, kind="checkin_request").exists()
     sign_in(client, client_user)
-    home = client.get(reverse("sessions_log:my_sessions")).content.decode()
+    home = client.get(reverse("coaching:client_home")).content.decode()
     assert f"?session={request.session_id}" in home
 
 
@@ -76,7 +76,7 @@ def test_completing_a_session_asks_the_client_for_a_check_in(client, coach, clie
 def test_a_client_answers_and_their_coach_sees_the_score(client, coach, client_user):
     request = _requested(coach, client_user)
     sign_in(client, client_user)
-    url = reverse("trust:checkin_new") + f"?session={request.session_id}"
+    url = reverse("coaching:checkin_new") + f"?session={request.session_id}"
     assert client.get(url).status_code == 200
     response = client.post(url, _post(comment="Felt good today"))
     assert response.status_code == 302
@@ -85,9 +85,9 @@ def test_a_client_answers_and_their_coach_sees_the_score(client, coach, client_u
     assert AuditEvent.objects.filter(action="checkin.submit", actor=client_user).exists()
 
     sign_in(client, coach)
-    caseload = client.get(reverse("accounts:caseload")).content.decode()
+    caseload = client.get(reverse("coaching:coach_home")).content.decode()
     assert re.search(r"<td>88 <span", caseload)
-    timeline = client.get(reverse("sessions_log:client_timeline", args=[client_user.pk]))
+    timeline = client.get(reverse("coaching:client_timeline", args=[client_user.pk]))
     assert "Felt good today" in timeline.content.decode()
 
 
@@ -112,7 +112,7 @@ def test_the_emailed_link_opens_only_the_form_once_and_signs_nobody_in(
         assert private not in page
     assert client.post(path, _post()).status_code == 200
     assert CheckIn.objects.filter(client=client_user).count() == 1
-    assert client.get(reverse("trust:my_checkins")).status_code == 302  # not signed in
+    assert client.get(reverse("coaching:my_checkins")).status_code == 302  # not signed in
 
     again = client.post(path, _post())
     assert again.status_code == 410 and "already been used" in again.content.decode()
@@ -122,9 +122,9 @@ def test_the_emailed_link_opens_only_the_form_once_and_signs_nobody_in(
 @pytest.mark.django_db
 def test_an_expired_link_is_refused_and_writes_nothing(client, coach, client_user):
     request = _requested(coach, client_user)
-    token = services.checkin_link_issue(session=request.session)
+    token = checkin_link_issue(session=request.session)
     with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
-        response = client.post(reverse("trust:checkin_by_link", args=[token]), _post())
+        response = client.post(reverse("coaching:checkin_by_link", args=[token]), _post())
     assert response.status_code == 410
     assert not CheckIn.objects.exists()
 
@@ -141,7 +141,7 @@ def test_an_expired_link_is_refused_and_writes_nothing(client, coach, client_use
 )
 def test_bad_answers_are_named_and_nothing_is_written(client, client_user, coach, data):
     sign_in(client, client_user)
-    response = client.post(reverse("trust:checkin_new"), data)
+    response = client.post(reverse("coaching:checkin_new"), data)
     assert response.status_code == 400
     assert "Choose a number from 0 to 10." in response.content.decode()
     assert not CheckIn.objects.exists()
@@ -154,7 +154,7 @@ def test_a_second_check_in_for_the_same_session_is_refused(client, coach, client
     with pytest.raises(ValidationError, match="already been answered"):
         _submit(client_user, request)
     sign_in(client, client_user)
-    url = reverse("trust:checkin_new") + f"?session={request.session_id}"
+    url = reverse("coaching:checkin_new") + f"?session={request.session_id}"
     assert client.post(url, _post()).status_code == 410
     assert CheckIn.objects.count() == 1
 
@@ -165,22 +165,22 @@ def test_a_check_in_for_someone_elses_session_posted_by_hand_is_a_404(
 ):
     theirs = _requested(other_coach, other_client)
     sign_in(client, client_user)
-    url = reverse("trust:checkin_new") + f"?session={theirs.session_id}"
+    url = reverse("coaching:checkin_new") + f"?session={theirs.session_id}"
     assert client.post(url, _post()).status_code == 404
-    assert client.get(reverse("trust:checkin_new") + "?session=abc").status_code == 404
+    assert client.get(reverse("coaching:checkin_new") + "?session=abc").status_code == 404
     assert not CheckIn.objects.exists()
 
 
 @pytest.mark.django_db
 def test_between_sessions_a_client_checks_in_at_most_once_a_week(client, coach, client_user):
     sign_in(client, client_user)
-    assert client.post(reverse("trust:checkin_new"), _post()).status_code == 302
-    refused = client.post(reverse("trust:checkin_new"), _post())
+    assert client.post(reverse("coaching:checkin_new"), _post()).status_code == 302
+    refused = client.post(reverse("coaching:checkin_new"), _post())
     assert refused.status_code == 409 and "less than a week ago" in refused.content.decode()
     assert CheckIn.objects.count() == 1
     with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
         sign_in(client, client_user)
-        assert client.post(reverse("trust:checkin_new"), _post()).status_code == 302
+        assert client.post(reverse("coaching:checkin_new"), _post()).status_code == 302
     assert CheckIn.objects.count() == 2
 
 
@@ -210,10 +210,10 @@ def test_a_low_check_in_raises_flags_the_coach_and_supervisor_see(
     assert flags["low_score"].detail == "Score 60"
     for viewer in (coach, supervisor):
         sign_in(client, viewer)
-        page = client.get(reverse("sessions_log:client_timeline", args=[client_user.pk]))
+        page = client.get(reverse("coaching:client_timeline", args=[client_user.pk]))
         assert "Low score: Score 60" in page.content.decode()
     sign_in(client, supervisor)
-    assert "Score 60" in client.get(reverse("trust:supervision")).content.decode()
+    assert "Score 60" in client.get(reverse("coaching:supervision")).content.decode()
 
 
 @pytest.mark.django_db
@@ -243,7 +243,7 @@ def test_a_new_coach_starts_a_new_relationship_and_baseline(coach, client_user, 
     CaseloadAssignment.objects.create(coach=other_coach, client=client_user)
     _submit(client_user, answers=GOOD)
     assert not TrustFlag.objects.exists()  # no baseline yet with the new coach
-    from coaching.selectors import checkins_visible_to
+    from coaching.selectors.trust import checkins_visible_to
 
     assert list(checkins_visible_to(other_coach).values_list("score", flat=True)) == [88]
     assert not checkins_visible_to(coach).exists()
@@ -254,11 +254,11 @@ def test_three_requests_left_unanswered_raise_a_flag(coach, client_user):
     requests = [_requested(coach, client_user) for _ in range(3)]
     _submit(client_user, requests[0])
     with time_machine.travel(timezone.now() + timedelta(days=8)):
-        assert services.checkin_requests_expire() == 2
+        assert checkin_requests_expire() == 2
         assert not TrustFlag.objects.exists()  # one of the three was answered
         more = _requested(coach, client_user)
     with time_machine.travel(timezone.now() + timedelta(days=16)):
-        assert services.checkin_requests_expire() == 1
+        assert checkin_requests_expire() == 1
     assert more.pk and TrustFlag.objects.get().rule == "unanswered"
 
 
@@ -269,16 +269,18 @@ def test_a_flag_is_acknowledged_then_resolved_with_a_note_each_step_audited(
     _submit(client_user, answers=LOW)
     flag = TrustFlag.objects.get(rule="low_score")
     sign_in(client, coach)
-    client.post(reverse("trust:flag_acknowledge", args=[flag.pk]))
+    client.post(reverse("coaching:flag_acknowledge", args=[flag.pk]))
     flag.refresh_from_db()
     assert (flag.status, flag.acknowledged_by) == ("acknowledged", coach)
 
-    empty = client.post(reverse("trust:flag_resolve", args=[flag.pk]), {"note": "  "}, follow=True)
+    empty = client.post(
+        reverse("coaching:flag_resolve", args=[flag.pk]), {"note": "  "}, follow=True
+    )
     assert "Say what was done about it." in empty.content.decode()
     flag.refresh_from_db()
     assert flag.status == "acknowledged"
 
-    client.post(reverse("trust:flag_resolve", args=[flag.pk]), {"note": "We talked it through"})
+    client.post(reverse("coaching:flag_resolve", args=[flag.pk]), {"note": "We talked it through"})
     flag.refresh_from_db()
     assert (flag.status, flag.resolution_note) == ("resolved", "We talked it through")
     actions = set(
@@ -292,9 +294,10 @@ def test_another_teams_staff_get_a_404_for_a_flag(client, coach, client_user, ot
     _submit(client_user, answers=LOW)
     flag = TrustFlag.objects.first()
     sign_in(client, other_coach)
-    assert client.post(reverse("trust:flag_acknowledge", args=[flag.pk])).status_code == 404
+    assert client.post(reverse("coaching:flag_acknowledge", args=[flag.pk])).status_code == 404
     assert (
-        client.post(reverse("trust:flag_resolve", args=[flag.pk]), {"note": "x"}).status_code == 404
+        client.post(reverse("coaching:flag_resolve", args=[flag.pk]), {"note": "x"}).status_code
+        == 404
     )
     flag.refresh_from_db()
     assert flag.status == "open"
@@ -347,7 +350,7 @@ def test_a_private_request_reaches_the_supervisor_and_leaves_no_trace_for_the_co
         }
     )
     before = _pages_a_coach_can_reach(client, ids)
-    assert ("sessions_log:client_timeline", (client_user.pk,)) in before
+    assert ("coaching:client_timeline", (client_user.pk,)) in before
 
     # The same check-in, now with a private request to talk with a supervisor.
     private = SupervisorRequest.objects.create(
@@ -360,11 +363,11 @@ def test_a_private_request_reaches_the_supervisor_and_leaves_no_trace_for_the_co
         assert page == before[key], f"{key} changes when a private request exists"
 
     sign_in(client, supervisor)
-    supervision = client.get(reverse("trust:supervision")).content.decode()
+    supervision = client.get(reverse("coaching:supervision")).content.decode()
     assert CANARY in supervision
     sign_in(client, other_coach)
     assert (
-        client.post(reverse("trust:supervisor_request_handle", args=[private.pk])).status_code
+        client.post(reverse("coaching:supervisor_request_handle", args=[private.pk])).status_code
         == 403
     )
 
@@ -378,7 +381,7 @@ def test_the_request_goes_only_to_the_coachs_own_team(client, coach, client_user
     _submit(client_user, talk_to_supervisor=True, message=CANARY)
     elsewhere = make_user("pat@example.org", "supervisor", team=other_team)
     sign_in(client, elsewhere)
-    assert CANARY not in client.get(reverse("trust:supervision")).content.decode()
+    assert CANARY not in client.get(reverse("coaching:supervision")).content.decode()
 
 
 @pytest.mark.django_db
@@ -386,10 +389,12 @@ def test_a_supervisor_takes_a_request_once(client, coach, supervisor, client_use
     _submit(client_user, talk_to_supervisor=True, message=CANARY)
     private = SupervisorRequest.objects.get()
     sign_in(client, supervisor)
-    client.post(reverse("trust:supervisor_request_handle", args=[private.pk]))
+    client.post(reverse("coaching:supervisor_request_handle", args=[private.pk]))
     private.refresh_from_db()
     assert private.handled_by == supervisor
-    again = client.post(reverse("trust:supervisor_request_handle", args=[private.pk]), follow=True)
+    again = client.post(
+        reverse("coaching:supervisor_request_handle", args=[private.pk]), follow=True
+    )
     assert "already taken" in again.content.decode()
 
 
@@ -402,7 +407,7 @@ def test_the_client_sees_their_history_as_a_chart_and_a_table(client, coach, cli
         with time_machine.travel(timezone.now() - timedelta(weeks=weeks)):
             _submit(client_user, answers=answers)
     sign_in(client, client_user)
-    page = client.get(reverse("trust:my_checkins")).content.decode()
+    page = client.get(reverse("coaching:my_checkins")).content.decode()
     assert '<svg viewBox="0 0 600 180" role="img"' in page
     assert "Your check-in scores, oldest first: 88, 60" in page
     assert re.search(r"<td>88</td>.*<td>60</td>", page, re.S)
@@ -413,17 +418,17 @@ def test_the_caseload_query_count_does_not_grow_with_clients_or_check_ins(
     client, coach, client_user
 ):
     sign_in(client, coach)
-    url = reverse("accounts:caseload")
+    url = reverse("coaching:coach_home")
     _submit(client_user)
     client.get(url)  # the first request of a login records its user session
-    few, _ = count_page_queries(client, url)
+    few, _ = count_queries(client.get, url)
     for index in range(6):
         person = make_user(f"p{index}@example.org", "client")
         CaseloadAssignment.objects.create(coach=coach, client=person)
         for weeks in (3, 2, 1):
             with time_machine.travel(timezone.now() - timedelta(weeks=weeks)):
                 _submit(person, answers=LOW)
-    many, response = count_page_queries(client, url)
+    many, response = count_queries(client.get, url)
     assert few == many
     assert response.content.decode().count('class="sparkline"') == 7
 
@@ -431,8 +436,8 @@ def test_the_caseload_query_count_does_not_grow_with_clients_or_check_ins(
 @pytest.mark.django_db
 def test_checking_in_between_sessions_takes_at_most_15_queries(client, client_user):
     sign_in(client, client_user)
-    client.get(reverse("sessions_log:my_sessions"))  # the login's first request records it
-    queries, response = count_queries(client.post, reverse("trust:checkin_new"), _post())
+    client.get(reverse("coaching:client_home"))  # the login's first request records it
+    queries, response = count_queries(client.post, reverse("coaching:checkin_new"), _post())
     assert response.status_code == 302
     assert CheckIn.objects.get(client=client_user).score == 88
     assert queries <= 15

@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, CaseloadAssignment, Role
-from coaching import services
 from coaching.models import CheckIn, TrustFlag
-from sessions_log import services as session_services
+from coaching.services.trust import flag_resolve
 from sessions_log.models import Reminder, Session
+from sessions_log.services.sessions import session_schedule
 from tests.coaching.test_checkins import CANARY, GOOD, LOW, _completed, _requested, _submit
 from tests.conftest import make_user
-from tests.helpers import count_page_queries, past_contact, sign_in, signed_contact
+from tests.helpers import count_queries, past_contact, sign_in, signed_contact
 
 # ------------------------------------------------------------- dashboard
 
@@ -48,7 +48,7 @@ def busy_coach(coach, client_user, supervisor):
 @pytest.mark.django_db
 def test_the_dashboard_counts_what_a_supervisor_needs_to_see(client, busy_coach, coach, supervisor):
     sign_in(client, supervisor)
-    response = client.get(reverse("review:team_dashboard"))
+    response = client.get(reverse("coaching:team_dashboard"))
     (row,) = [row for row in response.context["rows"] if row["coach"] == coach]
     assert row["active_clients"] == 2
     assert (row["completed_30"], row["no_shows_30"]) == (2, 1)
@@ -58,7 +58,7 @@ def test_the_dashboard_counts_what_a_supervisor_needs_to_see(client, busy_coach,
     assert row["trust_mean"] == 60
     assert (row["open_flags"], row["open_requests"]) == (2, 1)
     page = response.content.decode()
-    assert reverse("review:coach_detail", args=[coach.pk]) + "#overdue" in page
+    assert reverse("coaching:coach_detail", args=[coach.pk]) + "#overdue" in page
     assert CANARY not in page
 
 
@@ -67,7 +67,7 @@ def test_coach_detail_marks_the_quiet_client_and_lists_overdue_notes(
     client, busy_coach, coach, supervisor
 ):
     sign_in(client, supervisor)
-    page = client.get(reverse("review:coach_detail", args=[coach.pk])).content.decode()
+    page = client.get(reverse("coaching:coach_detail", args=[coach.pk])).content.decode()
     rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row for row in page.split("<tr>")[2:]}
     assert "No contact 14+ days" in rows["Quinn Quiet"]
     assert "No contact 14+ days" not in rows["Robin Park"]
@@ -79,7 +79,7 @@ def test_an_admin_sees_every_team_but_no_private_requests(
     client, busy_coach, admin_user, other_coach
 ):
     sign_in(client, admin_user)
-    response = client.get(reverse("review:team_dashboard"))
+    response = client.get(reverse("coaching:team_dashboard"))
     coaches = {row["coach"].display_name: row for row in response.context["rows"]}
     assert {"Casey Rivera", "Jordan Lee"} <= set(coaches)
     assert coaches["Casey Rivera"]["open_requests"] is None
@@ -104,7 +104,7 @@ def test_the_dashboard_sorts_by_a_column(
     make_user("abe@example.org", Role.COACH, name="Abe Able", team=team)
     _submit(client_user, answers=LOW)
     sign_in(client, supervisor)
-    response = client.get(reverse("review:team_dashboard"), {"sort": column})
+    response = client.get(reverse("coaching:team_dashboard"), {"sort": column})
     assert response.status_code == 200
     assert response.context["rows"][0]["coach"].display_name == first
 
@@ -112,7 +112,7 @@ def test_the_dashboard_sorts_by_a_column(
 @pytest.mark.django_db
 def test_sorting_by_an_unknown_column_says_so(client, supervisor, coach):
     sign_in(client, supervisor)
-    response = client.get(reverse("review:team_dashboard"), {"sort": "salary"})
+    response = client.get(reverse("coaching:team_dashboard"), {"sort": "salary"})
     assert response.status_code == 400
     assert "cannot be sorted by “salary”" in response.content.decode()
 
@@ -137,19 +137,19 @@ def test_review_pages_use_the_same_number_of_queries_for_1_and_50_coaches(
     sign_in(client, supervisor)
     today = timezone.localdate()
     urls = [
-        reverse("review:team_dashboard"),
-        reverse("review:coach_detail", args=[coach.pk]),
-        reverse("review:client_history", args=[client_user.pk]),
-        reverse("trust:supervision"),
-        reverse("review:report") + f"?start={today - timedelta(days=30)}&end={today}",
+        reverse("coaching:team_dashboard"),
+        reverse("coaching:coach_detail", args=[coach.pk]),
+        reverse("coaching:client_history", args=[client_user.pk]),
+        reverse("coaching:supervision"),
+        reverse("coaching:report") + f"?start={today - timedelta(days=30)}&end={today}",
     ]
     client.get(urls[0])  # the first request of a login records its user session
-    few = [count_page_queries(client, url)[0] for url in urls]
+    few = [count_queries(client.get, url)[0] for url in urls]
     _grow(team, 49)
     for index in range(49):  # and 49 more clients for Casey, with history
         person = make_user(f"more{index}@example.org", Role.CLIENT)
         CaseloadAssignment.objects.create(coach=coach, client=person)
-    many = [count_page_queries(client, url)[0] for url in urls]
+    many = [count_queries(client.get, url)[0] for url in urls]
     assert few == many
     dashboard = client.get(urls[0])
     assert len(dashboard.context["rows"]) == 50
@@ -163,7 +163,7 @@ def test_the_history_shows_everything_and_private_things_to_supervisors_only(
     client, busy_coach, supervisor, admin_user, coach, client_user
 ):
     _submit(client_user, _requested(coach, client_user), answers=GOOD, comment="COMMENT-7")
-    url = reverse("review:client_history", args=[client_user.pk])
+    url = reverse("coaching:client_history", args=[client_user.pk])
     sign_in(client, supervisor)
     page = client.get(url).content.decode()
     for text in (
@@ -186,7 +186,7 @@ def test_the_history_shows_everything_and_private_things_to_supervisors_only(
 
 @pytest.fixture
 def upcoming(coach, client_user):
-    return session_services.session_schedule(
+    return session_schedule(
         actor=coach,
         client=client_user,
         starts_at=timezone.now() + timedelta(days=3),
@@ -197,7 +197,7 @@ def upcoming(coach, client_user):
 
 def _reassign(client, client_user, new_coach, future="move", reason="Better fit"):
     return client.post(
-        reverse("review:client_reassign", args=[client_user.pk]),
+        reverse("coaching:client_reassign", args=[client_user.pk]),
         {"new_coach": new_coach.pk, "reason": reason, "future": future},
     )
 
@@ -227,7 +227,7 @@ def test_reassigning_moves_upcoming_sessions_and_their_reminders(
     assert Reminder.objects.get(session=upcoming, recipient=coach).status == "cancelled"
     notice = Reminder.objects.get(session=upcoming, recipient=client_user, kind="rescheduled")
     assert notice.status == "pending" and notice.sequence == 1
-    from coaching.selectors import checkins_visible_to
+    from coaching.selectors.trust import checkins_visible_to
 
     assert not checkins_visible_to(morgan).exists()  # trust starts afresh
     assert CheckIn.objects.count() == 1
@@ -255,7 +255,7 @@ def test_a_bad_reassignment_is_explained_and_changes_nothing(
         new = make_user("morgan@example.org", Role.COACH, team=team)
         busy_with = make_user("kim@example.org", Role.CLIENT)
         CaseloadAssignment.objects.create(coach=new, client=busy_with)
-        session_services.session_schedule(
+        session_schedule(
             actor=new,
             client=busy_with,
             starts_at=upcoming.starts_at,
@@ -290,7 +290,7 @@ def test_the_report_is_a_csv_with_formulas_escaped_and_each_export_audited(
     sign_in(client, supervisor)
     today = timezone.localdate()
     response = client.get(
-        reverse("review:report"), {"start": today - timedelta(days=30), "end": today}
+        reverse("coaching:report"), {"start": today - timedelta(days=30), "end": today}
     )
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
@@ -315,7 +315,7 @@ def test_the_report_is_a_csv_with_formulas_escaped_and_each_export_audited(
 )
 def test_a_bad_report_range_is_explained_and_not_exported(client, supervisor, start, end, message):
     sign_in(client, supervisor)
-    response = client.get(reverse("review:report"), {"start": start, "end": end})
+    response = client.get(reverse("coaching:report"), {"start": start, "end": end})
     assert response.status_code == 400 and message in response.content.decode()
     assert not AuditEvent.objects.filter(action="report.export").exists()
 
@@ -324,10 +324,10 @@ def test_a_bad_report_range_is_explained_and_not_exported(client, supervisor, st
 def test_resolving_a_flag_twice_is_refused(client, supervisor, coach, client_user):
     _submit(client_user, answers=LOW)
     flag = TrustFlag.objects.first()
-    services.flag_resolve(actor=supervisor, flag=flag, note="Talked with both")
+    flag_resolve(actor=supervisor, flag=flag, note="Talked with both")
     sign_in(client, supervisor)
     response = client.post(
-        reverse("trust:flag_resolve", args=[flag.pk]), {"note": "Again"}, follow=True
+        reverse("coaching:flag_resolve", args=[flag.pk]), {"note": "Again"}, follow=True
     )
     assert "already resolved" in response.content.decode()
     flag.refresh_from_db()

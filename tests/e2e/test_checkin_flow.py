@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from coaching.models import CheckIn, CheckInRequest
 from sessions_log.models import Reminder
-from sessions_log.services_reminders import reminders_sweep
+from sessions_log.services.outbox import reminders_sweep
 from tests.coaching.test_checkins import _completed
 from tests.conftest import wait_until
 from tests.e2e.browser import PHONE, expect_heading, sign_in

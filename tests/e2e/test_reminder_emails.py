@@ -8,9 +8,9 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from sessions_log import services
 from sessions_log.models import Reminder, ReminderPreference
-from sessions_log.services_reminders import reminders_sweep
+from sessions_log.services.outbox import reminders_sweep
+from sessions_log.services.sessions import session_schedule
 from tests.conftest import wait_until
 from tests.e2e.browser import PHONE, expect_heading, expect_message, sign_in
 from tests.e2e.conftest import assert_accessible
@@ -20,7 +20,7 @@ Kind, Status = Reminder.Kind, Reminder.Status
 
 
 def _in_three_days(coach, client):
-    return services.session_schedule(
+    return session_schedule(
         actor=coach,
         client=client,
         starts_at=timezone.now() + timedelta(days=3),

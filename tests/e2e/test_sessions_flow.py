@@ -12,8 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from sessions_log import services
 from sessions_log.models import Note, NoteReview, ServiceType, Session
+from sessions_log.services.sessions import session_schedule
 from tests.conftest import wait_until
 from tests.e2e.browser import PHONE, expect_heading, expect_message, sign_in
 from tests.e2e.conftest import assert_accessible
@@ -36,7 +36,7 @@ def _started_session(coach: User, client: User) -> Session:
 
     Scheduling refuses the past, so it is scheduled for later and then moved
     back in the database, as if the time had come."""
-    session = services.session_schedule(
+    session = session_schedule(
         actor=coach,
         client=client,
         starts_at=timezone.now() + timedelta(days=3),

@@ -23,9 +23,9 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 from django.utils import timezone
 
-from sessions_log import services
 from sessions_log.models import Reminder, ReminderPreference, Session
-from sessions_log.services_reminders import reminders_sweep
+from sessions_log.services.outbox import reminders_sweep
+from sessions_log.services.sessions import session_cancel, session_reschedule, session_schedule
 from tests.conftest import _free_port, _Mailbox, wait_until
 
 Kind, Status = Reminder.Kind, Reminder.Status
@@ -55,7 +55,7 @@ def _schedule(coach, client, days=3, hour=15):
     starts = (timezone.now() + timedelta(days=days)).replace(
         hour=hour, minute=0, second=0, microsecond=0
     )
-    return services.session_schedule(
+    return session_schedule(
         actor=coach,
         client=client,
         starts_at=starts,
@@ -65,7 +65,7 @@ def _schedule(coach, client, days=3, hour=15):
 
 
 def _move(coach, session, hour):
-    return services.session_reschedule(
+    return session_reschedule(
         actor=coach,
         session=session,
         starts_at=session.starts_at.replace(hour=hour),
@@ -317,7 +317,7 @@ def test_each_reschedule_sent_before_the_next_gets_its_own_notice_then_cancel_on
     assert [int(_event(m)["SEQUENCE"]) for m in moved] == [1, 2]
     assert [m["Subject"].split(", ")[-1] for m in moved] == ["10:00 AM", "4:00 PM"]
 
-    services.session_cancel(actor=coach, session=session, reason="Coach unwell")
+    session_cancel(actor=coach, session=session, reason="Coach unwell")
     _make_due()  # the reminders' time comes: they must not go
     assert _sweep_until(_all_sent())
     assert [m["Subject"].split(":")[0] for m in mailbox[len(moved) :]] == ["Appointment cancelled"]

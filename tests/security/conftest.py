@@ -5,8 +5,8 @@ with a closed session, a signed note, a trust flag and a private request."""
 import pytest
 
 from accounts.models import Role
-from coaching import services as trust_services
 from coaching.models import SupervisorRequest, TrustFlag
+from coaching.services.trust import checkin_submit
 from tests.conftest import make_user
 from tests.helpers import signed_contact
 
@@ -17,7 +17,7 @@ def _side(coach, client, supervisor):
     """One side's objects: a closed session with a signed note, its client,
     its coach, a trust flag and a private request."""
     session, note = signed_contact(coach, client)
-    trust_services.checkin_submit(client=client, answers=LOW, talk_to_supervisor=True)
+    checkin_submit(client=client, answers=LOW, talk_to_supervisor=True)
     return {
         "session": session.pk,
         "note": note.pk,

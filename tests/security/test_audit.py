@@ -16,8 +16,8 @@ from tests.helpers import count_queries, sign_in
 @pytest.mark.django_db
 def test_opening_a_clients_record_is_audited(client, coach, supervisor, client_user):
     for viewer, url in (
-        (coach, reverse("sessions_log:client_timeline", args=[client_user.pk])),
-        (supervisor, reverse("review:client_history", args=[client_user.pk])),
+        (coach, reverse("coaching:client_timeline", args=[client_user.pk])),
+        (supervisor, reverse("coaching:client_history", args=[client_user.pk])),
     ):
         sign_in(client, viewer)
         assert client.get(url).status_code == 200
@@ -30,9 +30,9 @@ def test_a_client_sees_which_staff_looked_at_their_record(
     client, coach, supervisor, client_user, other_client, other_coach
 ):
     sign_in(client, coach)
-    client.get(reverse("sessions_log:client_timeline", args=[client_user.pk]))
+    client.get(reverse("coaching:client_timeline", args=[client_user.pk]))
     sign_in(client, other_coach)
-    client.get(reverse("sessions_log:client_timeline", args=[other_client.pk]))
+    client.get(reverse("coaching:client_timeline", args=[other_client.pk]))
     sign_in(client, client_user)
     page = client.get(reverse("accounts:record_views")).content.decode()
     assert "Casey Rivera" in page and "(coach)" in page and "Looked at your record" in page

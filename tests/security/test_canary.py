@@ -16,11 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from coaching import services as trust_services
 from coaching.models import CheckInRequest
-from sessions_log import services as session_services
+from coaching.services.trust import checkin_submit
 from sessions_log.models import Note, Reminder
-from sessions_log.services_reminders import reminder_deliver, reminders_sweep
+from sessions_log.services.notes import note_open, note_save_draft, note_sign
+from sessions_log.services.outbox import reminder_deliver, reminders_sweep
+from sessions_log.services.sessions import session_schedule
 from tests.coaching.test_checkins import LOW, _completed
 from tests.helpers import sign_in
 from tests.security.test_matrix import MATRIX
@@ -35,10 +36,10 @@ def _contains_canary(text: str) -> list[str]:
 @pytest.fixture
 def planted(coach, client_user, supervisor):
     session = _completed(coach, client_user)
-    note = session_services.note_open(actor=coach, session=session)
-    session_services.note_save_draft(actor=coach, note=note, narrative=CANARIES[0])
-    session_services.note_sign(actor=coach, note=note)
-    trust_services.checkin_submit(
+    note = note_open(actor=coach, session=session)
+    note_save_draft(actor=coach, note=note, narrative=CANARIES[0])
+    note_sign(actor=coach, note=note)
+    checkin_submit(
         client=client_user,
         answers=LOW,
         comment=CANARIES[1],
@@ -47,7 +48,7 @@ def planted(coach, client_user, supervisor):
         request=CheckInRequest.objects.get(session=session),
     )
     # An upcoming session, so that reminder emails go out too.
-    session_services.session_schedule(
+    session_schedule(
         actor=coach,
         client=client_user,
         starts_at=timezone.now() + timedelta(days=3),

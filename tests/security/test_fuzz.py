@@ -70,18 +70,18 @@ ENDPOINTS = {
         "post",
         ["first_reminder", "second_reminder", "quiet_hours", "quiet_start", "quiet_end"],
     ),
-    "trust:checkin_new": (
+    "coaching:checkin_new": (
         "client",
         None,
         "post",
         ["heard", "safe", "focus", "trust", "helping", "comment", "talk_to_supervisor", "message"],
     ),
-    "trust:flag_acknowledge": ("coach", "flag", "post", []),
-    "trust:flag_resolve": ("supervisor", "flag", "post", ["note", "next"]),
-    "trust:supervisor_request_handle": ("supervisor", "request", "post", []),
-    "review:client_reassign": ("supervisor", "client", "post", ["new_coach", "reason", "future"]),
-    "review:report": ("supervisor", None, "get", ["start", "end"]),
-    "review:team_dashboard": ("supervisor", None, "get", ["sort"]),
+    "coaching:flag_acknowledge": ("coach", "flag", "post", []),
+    "coaching:flag_resolve": ("supervisor", "flag", "post", ["note", "next"]),
+    "coaching:supervisor_request_handle": ("supervisor", "request", "post", []),
+    "coaching:client_reassign": ("supervisor", "client", "post", ["new_coach", "reason", "future"]),
+    "coaching:report": ("supervisor", None, "get", ["start", "end"]),
+    "coaching:team_dashboard": ("supervisor", None, "get", ["sort"]),
     "accounts:audit_log": ("admin", None, "get", ["person", "client", "start", "end"]),
 }
 
@@ -169,7 +169,7 @@ def test_fuzzed_tokens_in_public_links_never_break(client, token):
         "accounts:invitation_accept",
         "sessions_log:feed",
         "sessions_log:reminder_unsubscribe",
-        "trust:checkin_by_link",
+        "coaching:checkin_by_link",
     ):
         url = reverse(name, args=[token])
         assert client.get(url).status_code < 500, (name, token)

@@ -49,7 +49,7 @@ def test_security_headers_are_set(client):
 @pytest.mark.django_db
 def test_pages_for_a_signed_in_person_are_not_stored(client, client_user):
     sign_in(client, client_user)
-    response = client.get(reverse("sessions_log:my_sessions"))
+    response = client.get(reverse("coaching:client_home"))
     assert response["Cache-Control"] == "no-store"
 
 
@@ -116,7 +116,7 @@ def test_idle_sessions_end(client, request, who, idle_minutes, signed_out):
 @pytest.mark.django_db
 def test_a_session_ends_12_hours_after_login_however_active(client, client_user):
     sign_in(client, client_user)
-    page = reverse("sessions_log:my_sessions")
+    page = reverse("coaching:client_home")
     start = timezone.now()
     for minutes in range(0, 12 * 60, 25):
         with time_machine.travel(start + timedelta(minutes=minutes)):

@@ -21,14 +21,14 @@ SUCCESS = {200, 302, 400, 409, 410}  # a page, or a form's answer to an empty po
 # name -> (method, roles allowed, the object in the URL: None or a kind)
 MATRIX = {
     "home": ("get", {"client", "coach", "supervisor", "admin"}, None),
-    "accounts:caseload": ("get", {"coach"}, None),
+    "coaching:coach_home": ("get", {"coach"}, None),
     "accounts:team": ("get", {"supervisor"}, None),
     "accounts:manage": ("get", {"admin"}, None),
     "accounts:invitation_create": ("post", {"admin", "coach"}, None),
     "accounts:team_create": ("post", {"admin"}, None),
     "accounts:audit_log": ("get", {"admin", "supervisor"}, None),
     "accounts:record_views": ("get", {"client"}, None),
-    "sessions_log:my_sessions": ("get", {"client"}, None),
+    "coaching:client_home": ("get", {"client"}, None),
     "sessions_log:agenda": ("get", {"coach"}, None),
     "sessions_log:session_new": ("get", {"coach"}, None),
     "sessions_log:contact_log": ("get", {"coach"}, None),
@@ -39,7 +39,7 @@ MATRIX = {
     "sessions_log:reminder_problems": ("get", {"admin"}, None),
     "sessions_log:session_detail": ("get", {"coach", "supervisor"}, "session"),
     "sessions_log:session_ics": ("get", {"client", "coach"}, "session"),
-    "sessions_log:client_timeline": ("get", {"coach", "supervisor"}, "client"),
+    "coaching:client_timeline": ("get", {"coach", "supervisor"}, "client"),
     "sessions_log:session_close": ("post", {"coach"}, "session"),
     "sessions_log:session_cancel": ("post", {"coach"}, "session"),
     "sessions_log:session_reschedule": ("post", {"coach"}, "session"),
@@ -48,24 +48,24 @@ MATRIX = {
     "sessions_log:note_sign": ("post", {"coach"}, "note"),
     "sessions_log:addendum_add": ("post", {"coach"}, "note"),
     "sessions_log:note_review": ("post", {"supervisor"}, "note"),
-    "trust:my_checkins": ("get", {"client"}, None),
-    "trust:checkin_new": ("get", {"client"}, None),
-    "trust:flag_acknowledge": ("post", {"coach", "supervisor"}, "flag"),
-    "trust:flag_resolve": ("post", {"coach", "supervisor"}, "flag"),
-    "trust:supervision": ("get", {"supervisor"}, None),
-    "trust:supervisor_request_handle": ("post", {"supervisor"}, "request"),
-    "review:team_dashboard": ("get", {"supervisor", "admin"}, None),
-    "review:coach_detail": ("get", {"supervisor", "admin"}, "coach"),
-    "review:client_history": ("get", {"supervisor", "admin"}, "client"),
-    "review:client_reassign": ("get", {"supervisor"}, "client"),
-    "review:report": ("get", {"supervisor", "admin"}, None),
+    "coaching:my_checkins": ("get", {"client"}, None),
+    "coaching:checkin_new": ("get", {"client"}, None),
+    "coaching:flag_acknowledge": ("post", {"coach", "supervisor"}, "flag"),
+    "coaching:flag_resolve": ("post", {"coach", "supervisor"}, "flag"),
+    "coaching:supervision": ("get", {"supervisor"}, None),
+    "coaching:supervisor_request_handle": ("post", {"supervisor"}, "request"),
+    "coaching:team_dashboard": ("get", {"supervisor", "admin"}, None),
+    "coaching:coach_detail": ("get", {"supervisor", "admin"}, "coach"),
+    "coaching:client_history": ("get", {"supervisor", "admin"}, "client"),
+    "coaching:client_reassign": ("get", {"supervisor"}, "client"),
+    "coaching:report": ("get", {"supervisor", "admin"}, None),
 }
 # The token in the URL is the credential; a wrong token is refused plainly.
 BY_TOKEN = {
     "accounts:invitation_accept": {400, 404, 410},
     "sessions_log:feed": {404},
     "sessions_log:reminder_unsubscribe": {200},  # GET only asks to confirm
-    "trust:checkin_by_link": {410},
+    "coaching:checkin_by_link": {410},
 }
 PUBLIC = {"healthz"}
 # allauth's own account pages (login, password, MFA, sessions) and Django's

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions_log import services
 from sessions_log.models import CalendarFeed
+from sessions_log.services.sessions import session_cancel, session_reschedule, session_schedule
 from tests.helpers import sign_in
 
 # Words that must never reach a calendar someone else might glance at.
@@ -15,7 +15,7 @@ FORBIDDEN = ["recovery", "substance", "sober", "addiction", "coaching", "Robin",
 
 @pytest.fixture
 def session(coach, client_user):
-    return services.session_schedule(
+    return session_schedule(
         actor=coach,
         client=client_user,
         starts_at=timezone.now() + timedelta(days=2),
@@ -51,7 +51,7 @@ def test_changes_keep_the_uid_and_raise_the_sequence(client, coach, session):
     sign_in(client, coach)
     url = reverse("sessions_log:session_ics", args=[session.pk])
     before = _event(client.get(url).content)
-    services.session_reschedule(
+    session_reschedule(
         actor=coach,
         session=session,
         starts_at=session.starts_at + timedelta(hours=2),
@@ -60,7 +60,7 @@ def test_changes_keep_the_uid_and_raise_the_sequence(client, coach, session):
     after = _event(client.get(url).content)
     assert after["UID"] == before["UID"]
     assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
-    services.session_cancel(actor=coach, session=session, reason="Moved online")
+    session_cancel(actor=coach, session=session, reason="Moved online")
     cancelled = _event(client.get(url).content)
     assert (cancelled["UID"], str(cancelled["STATUS"])) == (before["UID"], "CANCELLED")
 

@@ -6,9 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from sessions_log import services
 from sessions_log.models import Note, NoteReview, ServiceType, Session
-from tests.helpers import count_page_queries, count_queries, past_contact, sign_in, signed_contact
+from sessions_log.services.notes import note_open, note_save_draft, note_sign
+from sessions_log.services.sessions import contact_log, session_schedule
+from tests.helpers import count_queries, past_contact, sign_in, signed_contact
 
 NOTE = {
     "services": ["Peer support"],
@@ -22,7 +23,7 @@ NOTE = {
 @pytest.fixture
 def past_session(coach, client_user):
     ServiceType.objects.create(name="Peer support")
-    return services.contact_log(
+    return contact_log(
         actor=coach,
         client=client_user,
         started_at=timezone.now() - timedelta(hours=3),
@@ -33,16 +34,16 @@ def past_session(coach, client_user):
 
 @pytest.fixture
 def signed_note(coach, past_session):
-    note = services.note_open(actor=coach, session=past_session)
-    services.note_save_draft(actor=coach, note=note, **NOTE)
-    return services.note_sign(actor=coach, note=note)
+    note = note_open(actor=coach, session=past_session)
+    note_save_draft(actor=coach, note=note, **NOTE)
+    return note_sign(actor=coach, note=note)
 
 
 def _urls(session, note):
     return {
         "get": [
             reverse("sessions_log:session_detail", args=[session.pk]),
-            reverse("sessions_log:client_timeline", args=[session.client_id]),
+            reverse("coaching:client_timeline", args=[session.client_id]),
         ],
         "post": [
             reverse("sessions_log:note_draft", args=[note.pk]),
@@ -136,7 +137,7 @@ def test_the_supervisor_cosigns_from_the_queue(client, supervisor, signed_note):
 @pytest.mark.django_db
 def test_the_client_sees_next_steps_and_nothing_else_of_the_note(client, client_user, signed_note):
     sign_in(client, client_user)
-    page = client.get(reverse("sessions_log:my_sessions")).content.decode()
+    page = client.get(reverse("coaching:client_home")).content.decode()
     assert NOTE["next_steps"] in page
     for private in (NOTE["narrative"], NOTE["client_words"], NOTE["goals"]):
         assert private not in page
@@ -150,7 +151,7 @@ def test_the_client_sees_next_steps_and_nothing_else_of_the_note(client, client_
 
 @pytest.mark.django_db
 def test_cancelling_from_the_page(client, coach, client_user):
-    session = services.session_schedule(
+    session = session_schedule(
         actor=coach,
         client=client_user,
         starts_at=timezone.now() + timedelta(days=2),
@@ -176,9 +177,9 @@ def test_the_review_queue_uses_a_fixed_number_of_queries(client, coach, client_u
     sign_in(client, supervisor)
     add(1, 0)
     client.get(reverse("sessions_log:review_queue"))
-    small, _ = count_page_queries(client, reverse("sessions_log:review_queue"))
+    small, _ = count_queries(client.get, reverse("sessions_log:review_queue"))
     add(49, 1)
-    large, response = count_page_queries(client, reverse("sessions_log:review_queue"))
+    large, response = count_queries(client.get, reverse("sessions_log:review_queue"))
     page = response.content.decode()
     assert "Page 1" in page
     assert page.count("Open the note") == 25
@@ -215,7 +216,7 @@ def test_the_coach_home_lists_the_oldest_notes_to_finish_and_links_to_all(
 ):
     sessions = _unwritten(coach, client_user, 12)
     sign_in(client, coach)
-    home = client.get(reverse("accounts:caseload")).content.decode()
+    home = client.get(reverse("coaching:coach_home")).content.decode()
     shown = [s for s in sessions if reverse("sessions_log:session_detail", args=[s.pk]) in home]
     assert shown == sessions[:10]  # the ten oldest
     assert reverse("sessions_log:notes_to_finish") in home
@@ -232,7 +233,7 @@ def test_the_coach_home_lists_the_oldest_notes_to_finish_and_links_to_all(
 def test_with_few_notes_to_finish_the_home_has_no_see_all_link(client, coach, client_user):
     _unwritten(coach, client_user, 3)
     sign_in(client, coach)
-    home = client.get(reverse("accounts:caseload")).content.decode()
+    home = client.get(reverse("coaching:coach_home")).content.decode()
     assert "Notes to finish" in home
     assert reverse("sessions_log:notes_to_finish") not in home
 
@@ -246,9 +247,9 @@ def test_the_notes_to_finish_page_says_when_everything_is_signed(client, coach, 
 
 @pytest.mark.django_db
 def test_an_autosave_takes_at_most_15_queries_and_saves(client, coach, past_session):
-    note = services.note_open(actor=coach, session=past_session)
+    note = note_open(actor=coach, session=past_session)
     sign_in(client, coach)
-    client.get(reverse("accounts:caseload"))  # the login's first request records it
+    client.get(reverse("coaching:coach_home"))  # the login's first request records it
     url = reverse("sessions_log:note_draft", args=[note.pk])
     queries, response = count_queries(
         client.post, url, {"narrative": "Typed so far", "goals": "Work"}, HTTP_HX_REQUEST="true"

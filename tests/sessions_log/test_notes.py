@@ -8,9 +8,17 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent, CaseloadAssignment
-from sessions_log import services
 from sessions_log.models import Note, Session
 from sessions_log.selectors import notes_to_finish, notes_visible_to, review_queue
+from sessions_log.services.notes import (
+    addendum_add,
+    note_open,
+    note_review,
+    note_save_draft,
+    note_sign,
+    note_states_recompute,
+)
+from sessions_log.services.sessions import session_schedule
 from tests.helpers import past_contact
 
 CANARY = "CANARY-7f3e-narrative-secret"
@@ -33,10 +41,10 @@ def _no_show(coach, client_user, hours_ago):
 
 def _signed_note(coach, client_user, hours_ago=2, **fields):
     session = _closed_session(coach, client_user, hours_ago=hours_ago)
-    note = services.note_open(actor=coach, session=session)
+    note = note_open(actor=coach, session=session)
     fields.setdefault("narrative", f"We talked. {CANARY}")
-    services.note_save_draft(actor=coach, note=note, **fields)
-    return services.note_sign(actor=coach, note=note)
+    note_save_draft(actor=coach, note=note, **fields)
+    return note_sign(actor=coach, note=note)
 
 
 def _raw(sql, params=()):
@@ -86,22 +94,22 @@ def test_raw_sql_cannot_change_or_delete_a_signed_note(coach, client_user):
 def test_editing_a_signed_note_is_refused_clearly(coach, client_user):
     note = _signed_note(coach, client_user)
     with pytest.raises(ValidationError, match="Add an addendum instead"):
-        services.note_save_draft(actor=coach, note=note, narrative="rewritten")
+        note_save_draft(actor=coach, note=note, narrative="rewritten")
 
 
 @pytest.mark.django_db
 def test_a_note_needs_a_narrative_before_signing(coach, client_user):
-    note = services.note_open(actor=coach, session=_closed_session(coach, client_user))
+    note = note_open(actor=coach, session=_closed_session(coach, client_user))
     with pytest.raises(ValidationError, match="Write what happened"):
-        services.note_sign(actor=coach, note=note)
+        note_sign(actor=coach, note=note)
     assert not Note.objects.get(pk=note.pk).is_signed
 
 
 @pytest.mark.django_db
 def test_addenda_are_append_only_and_shown_in_order(coach, client_user):
     note = _signed_note(coach, client_user)
-    first = services.addendum_add(actor=coach, note=note, text="First correction")
-    services.addendum_add(actor=coach, note=note, text="Second correction")
+    first = addendum_add(actor=coach, note=note, text="First correction")
+    addendum_add(actor=coach, note=note, text="Second correction")
     assert [a.text for a in note.addenda.all()] == ["First correction", "Second correction"]
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         _raw("DELETE FROM sessions_log_addendum WHERE id = %s", [first.pk])
@@ -109,7 +117,7 @@ def test_addenda_are_append_only_and_shown_in_order(coach, client_user):
 
 @pytest.mark.django_db
 def test_notes_are_for_closed_sessions_by_their_current_coach(coach, other_coach, client_user):
-    scheduled = services.session_schedule(
+    scheduled = session_schedule(
         actor=coach,
         client=client_user,
         starts_at=timezone.now() + timedelta(days=1),
@@ -117,10 +125,10 @@ def test_notes_are_for_closed_sessions_by_their_current_coach(coach, other_coach
         modality="phone",
     )
     with pytest.raises(ValidationError, match="completed sessions"):
-        services.note_open(actor=coach, session=scheduled)
+        note_open(actor=coach, session=scheduled)
     closed = _closed_session(coach, client_user)
     with pytest.raises(PermissionDenied):
-        services.note_open(actor=other_coach, session=closed)
+        note_open(actor=other_coach, session=closed)
 
 
 @pytest.mark.django_db
@@ -128,7 +136,7 @@ def test_overdue_and_draft_notes_are_listed_for_the_coach(coach, client_user, se
     settings.NOTE_DUE_HOURS = 72
     old = _closed_session(coach, client_user, hours_ago=100)
     recent = _closed_session(coach, client_user, hours_ago=3)
-    services.note_open(actor=coach, session=recent)
+    note_open(actor=coach, session=recent)
     done = _signed_note(coach, client_user, hours_ago=5)
     rows = {s.pk: s for s in notes_to_finish(coach)}
     assert set(rows) == {old.pk, recent.pk}
@@ -144,15 +152,15 @@ def test_supervisor_cosigns_or_returns_and_a_returned_note_comes_back(
     note = _signed_note(coach, client_user)
     assert list(review_queue(supervisor)) == [note.session]
     with pytest.raises(ValidationError, match="Say what the coach"):
-        services.note_review(actor=supervisor, note=note, decision="returned", comment=" ")
-    services.note_review(actor=supervisor, note=note, decision="returned", comment="Add goals")
+        note_review(actor=supervisor, note=note, decision="returned", comment=" ")
+    note_review(actor=supervisor, note=note, decision="returned", comment="Add goals")
     assert list(review_queue(supervisor)) == []
-    services.addendum_add(actor=coach, note=note, text="Goals: find work")
+    addendum_add(actor=coach, note=note, text="Goals: find work")
     assert list(review_queue(supervisor)) == [note.session]
-    services.note_review(actor=supervisor, note=note, decision="cosigned")
+    note_review(actor=supervisor, note=note, decision="cosigned")
     assert list(review_queue(supervisor)) == []
     with pytest.raises(ValidationError, match="not waiting"):
-        services.note_review(actor=supervisor, note=note, decision="cosigned")
+        note_review(actor=supervisor, note=note, decision="cosigned")
 
 
 @pytest.mark.django_db
@@ -177,7 +185,7 @@ def test_after_reassignment_the_former_coach_sees_no_notes(coach, other_coach, c
 @pytest.mark.django_db
 def test_rotating_keys_reencrypts_signed_notes(coach, client_user, settings):
     note = _signed_note(coach, client_user)
-    services.addendum_add(actor=coach, note=note, text="More words")
+    addendum_add(actor=coach, note=note, text="More words")
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
     new_key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
@@ -195,17 +203,17 @@ def test_the_note_state_the_services_keep_is_what_the_records_say(coach, client_
     and addenda. Both must agree in every state."""
     to_write = _closed_session(coach, client_user, hours_ago=30)
     draft = _closed_session(coach, client_user, hours_ago=26)
-    services.note_open(actor=coach, session=draft)
+    note_open(actor=coach, session=draft)
     awaiting = _signed_note(coach, client_user, hours_ago=22)
-    services.addendum_add(actor=coach, note=awaiting, text="One more thing")  # still waiting
+    addendum_add(actor=coach, note=awaiting, text="One more thing")  # still waiting
     returned = _signed_note(coach, client_user, hours_ago=18)
-    services.note_review(actor=supervisor, note=returned, decision="returned", comment="More")
+    note_review(actor=supervisor, note=returned, decision="returned", comment="More")
     back = _signed_note(coach, client_user, hours_ago=14)
-    services.note_review(actor=supervisor, note=back, decision="returned", comment="More")
-    services.addendum_add(actor=coach, note=back, text="Added the goals")
-    services.addendum_add(actor=coach, note=back, text="And the next steps")
+    note_review(actor=supervisor, note=back, decision="returned", comment="More")
+    addendum_add(actor=coach, note=back, text="Added the goals")
+    addendum_add(actor=coach, note=back, text="And the next steps")
     cosigned = _signed_note(coach, client_user, hours_ago=10)
-    services.note_review(actor=supervisor, note=cosigned, decision="cosigned")
+    note_review(actor=supervisor, note=cosigned, decision="cosigned")
     expected = {
         to_write.pk: "to_write",
         draft.pk: "to_write",
@@ -220,8 +228,8 @@ def test_the_note_state_the_services_keep_is_what_the_records_say(coach, client_
 
     kept = dict(Session.objects.values_list("pk", "note_state_at"))
     assert states() == expected
-    assert services.note_states_recompute() == 0  # nothing to repair
+    assert note_states_recompute() == 0  # nothing to repair
     Session.objects.update(note_state="none", note_state_at=None)
-    assert services.note_states_recompute() == len(expected)
+    assert note_states_recompute() == len(expected)
     assert states() == expected
     assert dict(Session.objects.values_list("pk", "note_state_at")) == kept

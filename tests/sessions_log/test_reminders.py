@@ -15,12 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from sessions_log import services
 from sessions_log.models import Reminder, ReminderPreference, Session
-from sessions_log.services_reminders import (
-    reminder_deliver,
-    reminders_sweep,
-    unsubscribe_token,
+from sessions_log.services.notes import note_open, note_save_draft
+from sessions_log.services.outbox import reminder_deliver, reminders_sweep
+from sessions_log.services.reminders import unsubscribe_token
+from sessions_log.services.sessions import (
+    session_cancel,
+    session_close,
+    session_reschedule,
+    session_schedule,
 )
 from tests.conftest import make_user
 from tests.helpers import count_queries, past_contact, sign_in, text_body
@@ -29,7 +32,7 @@ Kind, Status = Reminder.Kind, Reminder.Status
 
 
 def _schedule(coach, client, starts_at, modality="phone", **details):
-    return services.session_schedule(
+    return session_schedule(
         actor=coach,
         client=client,
         starts_at=starts_at,
@@ -98,7 +101,7 @@ def test_rescheduling_rewrites_the_rows_and_adds_one_notice(coach, client_user):
     session = _schedule(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
     new_start = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
     for hour in (11, 12, 13, 14, 10):
-        session = services.session_reschedule(
+        session = session_reschedule(
             actor=coach,
             session=session,
             starts_at=new_start.replace(hour=hour),
@@ -117,7 +120,7 @@ def test_rescheduling_rewrites_the_rows_and_adds_one_notice(coach, client_user):
 @time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
 def test_cancelling_cancels_the_reminders_and_plans_the_cancel_notice(coach, client_user):
     session = _schedule(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
-    session = services.session_cancel(actor=coach, session=session, reason="Coach is ill")
+    session = session_cancel(actor=coach, session=session, reason="Coach is ill")
     rows = _rows(session)
     assert rows[(client_user.pk, Kind.FIRST_REMINDER)].status == Status.CANCELLED
     assert rows[(client_user.pk, Kind.SECOND_REMINDER)].status == Status.CANCELLED
@@ -130,8 +133,8 @@ def test_completing_a_session_requests_a_check_in_and_a_no_show_does_not(coach, 
     done = _schedule(coach, client_user, starts)
     missed = _schedule(coach, client_user, starts + timedelta(hours=3))
     with time_machine.travel(starts + timedelta(hours=5), tick=False):
-        services.session_close(actor=coach, session=done, status="completed")
-        services.session_close(actor=coach, session=missed, status="no_show")
+        session_close(actor=coach, session=done, status="completed")
+        session_close(actor=coach, session=missed, status="no_show")
         request = Reminder.objects.get(session=done, kind=Kind.CHECKIN_REQUEST)
         assert request.recipient == client_user
         assert request.deadline == timezone.now() + timedelta(days=7)
@@ -211,7 +214,7 @@ def test_a_cancel_notice_goes_at_once_when_quiet_hours_outlast_the_session(coach
     with time_machine.travel(_at(zone, 2026, 11, 20, 12, 0), tick=False):
         session = _schedule(coach, client_user, starts)
     with time_machine.travel(_at(zone, 2026, 11, 26, 23, 0), tick=False):
-        services.session_cancel(actor=coach, session=session, reason="Ill")
+        session_cancel(actor=coach, session=session, reason="Ill")
         notice = _rows(session)[(client_user.pk, Kind.CANCELLED)]
         assert notice.due_at == timezone.now()
 
@@ -299,7 +302,7 @@ def test_a_reminder_for_a_session_cancelled_after_its_lease_is_not_sent(mailbox,
     _make_due(reminder)
     reminders_sweep()
     token = str(Reminder.objects.get(pk=reminder.pk).lease_token)
-    services.session_cancel(actor=coach, session=planned, reason="Moved away")
+    session_cancel(actor=coach, session=planned, reason="Moved away")
     assert reminder_deliver(reminder_id=reminder.pk, lease_token=token) == "lost"
     assert mailbox == []
 
@@ -348,7 +351,7 @@ def test_a_refused_recipient_fails_without_retrying(mailbox, planned, smtp_serve
 
 
 def test_backoff_doubles_up_to_the_cap_with_jitter(settings):
-    from sessions_log.services_reminders import _backoff
+    from sessions_log.services.outbox import _backoff
 
     settings.REMINDER_RETRY_BASE = timedelta(seconds=30)
     settings.REMINDER_RETRY_MAX = timedelta(seconds=900)
@@ -378,16 +381,16 @@ def test_emails_say_only_when_how_and_who_and_parse_cleanly(mailbox, coach, clie
             coach, client_user, starts, agenda="Talk about relapse and sobriety goals"
         )
         past_contact(coach, client_user, timedelta(hours=2))
-        note = services.note_open(actor=coach, session=Session.objects.get(status="completed"))
-        services.note_save_draft(
+        note = note_open(actor=coach, session=Session.objects.get(status="completed"))
+        note_save_draft(
             actor=coach, note=note, narrative="Discussed cravings NOTE-CANARY-7", goals=""
         )
         if kind == Kind.RESCHEDULED:
-            session = services.session_reschedule(
+            session = session_reschedule(
                 actor=coach, session=session, starts_at=starts, duration=timedelta(hours=1)
             )
         if kind == Kind.CANCELLED:
-            session = services.session_cancel(actor=coach, session=session, reason="Illness")
+            session = session_cancel(actor=coach, session=session, reason="Illness")
         reminder = Reminder.objects.get(session=session, kind=kind)
         _sweep_and_send(reminder)
 
@@ -565,7 +568,7 @@ def test_healthz_turns_unhealthy_when_a_reminder_is_more_than_five_minutes_late(
 
 
 def test_smtp_errors_the_sender_treats_as_permanent():
-    from sessions_log.services_reminders import _permanent
+    from sessions_log.services.outbox import _permanent
 
     assert _permanent(smtplib.SMTPRecipientsRefused({"a@b": (550, b"no")}))
     assert not _permanent(smtplib.SMTPRecipientsRefused({"a@b": (451, b"later")}))

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from sessions_log.forms import local_to_utc
 from sessions_log.models import Session
-from tests.helpers import count_page_queries, past_contact, sign_in
+from sessions_log.services.sessions import session_schedule
+from tests.helpers import count_queries, past_contact, sign_in
 
 PAGES = {"sessions_log:agenda": "coach", "sessions_log:session_new": "coach"}
 
@@ -115,9 +116,7 @@ def test_after_a_dst_change_a_9am_session_shows_at_9am_to_client_and_coach(
     client_user.save()
     starts = datetime(2026, 10, 26, 9, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
     with time_machine.travel(datetime(2026, 10, 20, 12, tzinfo=UTC)):
-        from sessions_log import services
-
-        services.session_schedule(
+        session_schedule(
             actor=coach,
             client=client_user,
             starts_at=starts,
@@ -129,15 +128,14 @@ def test_after_a_dst_change_a_9am_session_shows_at_9am_to_client_and_coach(
         assert "Mon 26 Oct, 09:00" in client.get(reverse("sessions_log:agenda")).content.decode()
         sign_in(client, client_user)
         # 08:00 UTC is 04:00 in New York, still on summer time (UTC-4) that day.
-        page = client.get(reverse("sessions_log:my_sessions")).content.decode()
+        page = client.get(reverse("coaching:client_home")).content.decode()
         assert "Mon 26 Oct, 04:00" in page
 
 
 @pytest.mark.django_db
 def test_the_client_sees_their_sessions_but_not_the_private_agenda(client, coach, client_user):
-    from sessions_log import services
 
-    services.session_schedule(
+    session_schedule(
         actor=coach,
         client=client_user,
         starts_at=timezone.now() + timedelta(days=1),
@@ -147,15 +145,14 @@ def test_the_client_sees_their_sessions_but_not_the_private_agenda(client, coach
         agenda="PRIVATE-AGENDA-CANARY",
     )
     sign_in(client, client_user)
-    page = client.get(reverse("sessions_log:my_sessions")).content.decode()
+    page = client.get(reverse("coaching:client_home")).content.decode()
     assert "https://meet.example.org/r" in page and "With Casey" in page
     assert "PRIVATE-AGENDA-CANARY" not in page
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("page", ["sessions_log:agenda", "sessions_log:my_sessions"])
+@pytest.mark.parametrize("page", ["sessions_log:agenda", "coaching:client_home"])
 def test_session_lists_use_a_fixed_number_of_queries(client, coach, client_user, page):
-    from sessions_log import services
 
     user = coach if page == "sessions_log:agenda" else client_user
     sign_in(client, user)
@@ -163,7 +160,7 @@ def test_session_lists_use_a_fixed_number_of_queries(client, coach, client_user,
 
     def add(count, offset):
         for number in range(count):
-            services.session_schedule(
+            session_schedule(
                 actor=coach,
                 client=client_user,
                 starts_at=base + timedelta(minutes=10 * (offset + number)),
@@ -173,9 +170,9 @@ def test_session_lists_use_a_fixed_number_of_queries(client, coach, client_user,
 
     add(1, 0)
     client.get(reverse(page))
-    small, _ = count_page_queries(client, reverse(page))
+    small, _ = count_queries(client.get, reverse(page))
     add(49, 1)
-    large, response = count_page_queries(client, reverse(page))
+    large, response = count_queries(client.get, reverse(page))
     assert response.content.decode().count("<time ") >= 2
     assert small == large
 
@@ -224,13 +221,13 @@ def test_the_client_timeline_uses_a_fixed_number_of_queries(client, coach, clien
         for number in range(count):
             past_contact(coach, client_user, timedelta(hours=2 + offset + number))
 
-    url = reverse("sessions_log:client_timeline", args=[client_user.pk])
+    url = reverse("coaching:client_timeline", args=[client_user.pk])
     sign_in(client, coach)
     add(1, 0)
     client.get(url)
-    small, _ = count_page_queries(client, url)
+    small, _ = count_queries(client.get, url)
     add(49, 1)
-    large, response = count_page_queries(client, url)
+    large, response = count_queries(client.get, url)
     page = response.content.decode()
     assert page.count("Missing") == 25  # the newest 25; the rest a page away
     assert "Page 1" in page
@@ -255,7 +252,7 @@ def test_the_coachs_home_lists_overdue_and_draft_notes(client, coach, client_use
     settings.NOTE_DUE_HOURS = 72
     past_contact(coach, client_user, timedelta(days=5))
     sign_in(client, coach)
-    page = client.get(reverse("accounts:caseload")).content.decode()
+    page = client.get(reverse("coaching:coach_home")).content.decode()
     assert "Notes to finish" in page and "overdue" in page
 
 
@@ -264,7 +261,7 @@ def test_the_client_sees_past_sessions_ten_at_a_time_newest_first(client, coach,
     for days_ago in range(1, 13):
         past_contact(coach, client_user, timedelta(days=days_ago))
     sign_in(client, client_user)
-    url = reverse("sessions_log:my_sessions")
+    url = reverse("coaching:client_home")
     first = client.get(url).content.decode()
     second = client.get(url, {"page": 2}).content.decode()
     assert first.count('class="card"') == 10 and second.count('class="card"') == 2

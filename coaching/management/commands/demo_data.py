@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role, Team, User
 from coaching.models import ITEM_NAMES, CheckIn
-from coaching.services import checkin_submit
-from sessions_log import services as sessions
+from coaching.services.trust import checkin_submit
 from sessions_log.models import ServiceType, Session
+from sessions_log.services.notes import note_open, note_save_draft, note_sign
+from sessions_log.services.sessions import contact_log, session_schedule
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only, refused without DEBUG
 
@@ -90,7 +91,7 @@ class Command(BaseCommand):
         if Session.objects.filter(client=client).exists():
             return
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
-        sessions.session_schedule(
+        session_schedule(
             actor=coach,
             client=client,
             starts_at=now + timedelta(days=1, hours=2),
@@ -98,15 +99,15 @@ class Command(BaseCommand):
             modality=Session.Modality.IN_PERSON,
             location="Community centre, room 4",
         )
-        past = sessions.contact_log(
+        past = contact_log(
             actor=coach,
             client=client,
             started_at=now - timedelta(days=2),
             duration=timedelta(minutes=45),
             modality=Session.Modality.PHONE,
         )
-        note = sessions.note_open(actor=coach, session=past)
-        sessions.note_save_draft(
+        note = note_open(actor=coach, session=past)
+        note_save_draft(
             actor=coach,
             note=note,
             services=["Peer support"],
@@ -115,8 +116,8 @@ class Command(BaseCommand):
             client_words="I want to try the job fair.",
             next_steps="Go to the job fair on Thursday; call me after.",
         )
-        sessions.note_sign(actor=coach, note=note)
-        sessions.contact_log(
+        note_sign(actor=coach, note=note)
+        contact_log(
             actor=coach,
             client=client,
             started_at=now - timedelta(hours=5),

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.services import mfa_secrets_reencrypt
-from sessions_log.services import note_secrets_reencrypt
+from sessions_log.services.notes import note_secrets_reencrypt
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from sessions_log.services_reminders import reminders_sweep
+from sessions_log.services.outbox import reminders_sweep
 
 
 class Command(BaseCommand):

@@ -1,0 +1,28 @@
+"""Where this layer plugs into the one below (sessions_log/hooks.py), which
+must not import it: connected from CoachingConfig.ready."""
+
+from django.dispatch import receiver
+from django.urls import reverse
+
+from coaching.services.trust import (
+    checkin_link_issue,
+    checkin_request_is_open,
+    checkin_request_open,
+)
+from sessions_log import hooks
+from sessions_log.services.reminders import reminders_plan
+
+
+@receiver(hooks.session_completed, dispatch_uid="coaching.ask_for_checkin")
+def ask_for_checkin(sender, *, session, **kwargs) -> None:
+    """A completed session asks its client how it felt, by email too."""
+    if checkin_request_open(session=session):
+        reminders_plan(session=session, change="completed")
+
+
+def _checkin_link(session) -> str | None:
+    token = checkin_link_issue(session=session)
+    return reverse("coaching:checkin_by_link", args=[token]) if token else None
+
+
+hooks.checkin_email_register(still_open=checkin_request_is_open, link=_checkin_link)

@@ -1,0 +1,289 @@
+"""Reads for caseload review: a supervisor's own team, or every team for an
+admin (the CSV report is selectors/report.py). Each page's figures come
+from a fixed number of grouped queries, whatever the size of the team:
+never one query per row."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import CaseloadAssignment, Role, User
+from accounts.policy import (
+    reviewable_clients,
+    reviewable_coach_scope,
+    reviewable_relationship_scope,
+)
+from coaching.models import CheckIn, TrustFlag
+from coaching.selectors.trust import supervisor_requests_visible_to
+from sessions_log.models import MAX_DURATION, Addendum, Note, NoteReview, Session
+
+DAYS_30 = timedelta(days=30)
+QUIET_AFTER = timedelta(days=14)
+
+
+def coaches_reviewable_by(user: User) -> QuerySet[User]:
+    return User.objects.filter(reviewable_coach_scope(user)).select_related("team")
+
+
+def clients_reviewable_by(user: User) -> QuerySet[User]:
+    return reviewable_clients(user)
+
+
+def _per_coach(queryset) -> dict[int, int]:
+    """How many rows per coach: {coach_id: n}."""
+    return {coach_id: row["n"] for coach_id, row in _by_coach(queryset, n=None).items()}
+
+
+def _by_coach(queryset, **conditions) -> dict[int, dict[str, int]]:
+    """Several counts per coach from one grouped query: {coach_id: {name: n}}.
+    A condition of None counts every row."""
+    counts = {name: Count("pk", filter=condition) for name, condition in conditions.items()}
+    return {
+        row.pop("coach_id"): row
+        for row in queryset.order_by().values("coach_id").annotate(**counts)
+    }
+
+
+def _quiet(now: datetime) -> Q:
+    """An active relationship older than 14 days without a completed session
+    in the last 14 days: the client has gone quiet."""
+    since = now - QUIET_AFTER
+    recent_contact = Session.objects.filter(
+        client=OuterRef("client"),
+        coach=OuterRef("coach"),
+        status=Session.Status.COMPLETED,
+        ends_at__gte=since,
+        # Implied by ends_at (sessions last at most MAX_DURATION); it lets
+        # PostgreSQL read only the last two weeks of the (client, starts_at) index.
+        starts_at__gte=since - MAX_DURATION,
+    )
+    return Q(ended_at__isnull=True, started_at__lt=since) & ~Q(Exists(recent_contact))
+
+
+def _overdue_note(now: datetime) -> Q:
+    due = now - timedelta(hours=settings.NOTE_DUE_HOURS)
+    return Q(note_state=Session.NoteState.TO_WRITE, ends_at__lt=due)
+
+
+def overdue_note_sessions(now: datetime):
+    return Session.objects.filter(_overdue_note(now))
+
+
+def team_dashboard(user: User, now: datetime) -> list[dict]:
+    """One row per coach the user may review, with the figures behind each column."""
+    coaches = list(coaches_reviewable_by(user).order_by("display_name"))
+    ids = [coach.pk for coach in coaches]
+    since = now - DAYS_30
+    caseloads = _by_coach(
+        CaseloadAssignment.objects.filter(coach__in=ids, ended_at__isnull=True),
+        active=None,
+        quiet=_quiet(now),
+    )
+    recent = Q(starts_at__gte=since, starts_at__lte=now)
+    overdue, waiting = _overdue_note(now), Q(note_state=Session.NoteState.AWAITING_COSIGN)
+    # Each side of the OR matches an index: (coach, starts_at) and the
+    # partial ones on note_state.
+    sessions = _by_coach(
+        Session.objects.filter(coach__in=ids).filter(recent | overdue | waiting),
+        completed=recent & Q(status=Session.Status.COMPLETED),
+        no_shows=recent & Q(status=Session.Status.NO_SHOW),
+        overdue=overdue,
+        waiting=waiting,
+    )
+    trust = {
+        row["coach_id"]: row
+        for row in CheckIn.objects.filter(coach__in=ids, created_at__gte=now - 2 * DAYS_30)
+        .order_by()
+        .values("coach_id")
+        .annotate(
+            recent=Avg("score", filter=Q(created_at__gte=since)),
+            before=Avg("score", filter=Q(created_at__lt=since)),
+        )
+    }
+    flags = _per_coach(
+        TrustFlag.objects.filter(coach__in=ids).exclude(status=TrustFlag.Status.RESOLVED)
+    )
+    sees_requests = user.role == Role.SUPERVISOR
+    requests = _per_coach(
+        supervisor_requests_visible_to(user).filter(coach__in=ids, handled_at__isnull=True)
+    )
+    rows = []
+    for coach in coaches:
+        scores = trust.get(coach.pk, {})
+        mean, before = scores.get("recent"), scores.get("before")
+        caseload, counts = caseloads.get(coach.pk, {}), sessions.get(coach.pk, {})
+        rows.append(
+            {
+                "coach": coach,
+                "active_clients": caseload.get("active", 0),
+                "completed_30": counts.get("completed", 0),
+                "no_shows_30": counts.get("no_shows", 0),
+                "quiet_clients": caseload.get("quiet", 0),
+                "notes_overdue": counts.get("overdue", 0),
+                "notes_waiting": counts.get("waiting", 0),
+                "trust_mean": round(mean) if mean is not None else None,
+                "trust_direction": _direction(mean, before),
+                "open_flags": flags.get(coach.pk, 0),
+                "open_requests": requests.get(coach.pk, 0) if sees_requests else None,
+            }
+        )
+    return rows
+
+
+def _direction(recent, before) -> str:
+    if recent is None or before is None:
+        return ""
+    if recent - before >= 2:
+        return "up"
+    if before - recent >= 2:
+        return "down"
+    return "steady"
+
+
+def coach_caseload(user: User, coach: User, now: datetime) -> QuerySet[CaseloadAssignment]:
+    """The coach's active relationships the user may review, each with its
+    last and next session, its sessions in the last 30 days and whether the
+    client has gone quiet."""
+    sessions = Session.objects.filter(client=OuterRef("client"), coach=OuterRef("coach"))
+
+    def first(queryset, order):
+        # An index walk from one end of (client, starts_at), not an aggregate.
+        return Subquery(queryset.order_by(order).values("starts_at")[:1])
+
+    def count(queryset):
+        return Subquery(
+            queryset.order_by().values("client").annotate(value=Count("pk")).values("value")
+        )
+
+    return (
+        CaseloadAssignment.objects.filter(reviewable_relationship_scope(user), coach=coach)
+        .select_related("client")
+        .annotate(
+            last_session=first(
+                sessions.filter(starts_at__lte=now).exclude(status=Session.Status.CANCELLED),
+                "-starts_at",
+            ),
+            next_session=first(
+                sessions.filter(starts_at__gt=now, status=Session.Status.SCHEDULED),
+                "starts_at",
+            ),
+            sessions_30=Coalesce(
+                count(
+                    sessions.filter(starts_at__gte=now - DAYS_30, starts_at__lte=now).exclude(
+                        status=Session.Status.CANCELLED
+                    )
+                ),
+                0,
+            ),
+            quiet=ExpressionWrapper(_quiet(now), output_field=BooleanField()),
+        )
+        .order_by("client__display_name")
+    )
+
+
+def client_history(user: User, client: User) -> list[dict]:
+    """Everything that happened in a client's coaching, newest first: the
+    supervisor's timeline. Note text stays on the session page (where reading
+    it is audited); only supervisors see comments, resolution notes and
+    private requests."""
+    supervisor = user.role == Role.SUPERVISOR
+    events = []
+
+    def add(at, kind, text, **extra):
+        events.append({"at": at, "kind": kind, "text": text, **extra})
+
+    for assignment in CaseloadAssignment.objects.filter(client=client).select_related("coach"):
+        add(assignment.started_at, "assignment", f"Started with {assignment.coach.display_name}")
+        if assignment.ended_at:
+            reason = f": {assignment.end_reason}" if assignment.end_reason else ""
+            add(
+                assignment.ended_at,
+                "assignment",
+                f"Ended with {assignment.coach.display_name}{reason}",
+            )
+    for session in Session.objects.filter(client=client).select_related("coach"):
+        add(
+            session.starts_at,
+            "session",
+            f"{session.get_modality_display()} session with {session.coach.display_name}: "
+            f"{session.get_status_display().lower()}",
+            session=session,
+        )
+    notes = Note.objects.filter(session__client=client, signed_at__isnull=False)
+    for note in notes.select_related("author").only("pk", "session_id", "signed_at", "author"):
+        add(
+            note.signed_at,
+            "note",
+            f"Note signed by {note.author.display_name}",
+            session_id=note.session_id,
+        )
+    for review in NoteReview.objects.filter(note__session__client=client).select_related(
+        "reviewer", "note"
+    ):
+        add(
+            review.at,
+            "note",
+            f"Note {review.get_decision_display().lower()} by {review.reviewer.display_name}",
+            session_id=review.note.session_id,
+        )
+    for addendum in (
+        Addendum.objects.filter(note__session__client=client)
+        .select_related("author", "note")
+        .only("pk", "signed_at", "author", "note__session_id")
+    ):
+        add(
+            addendum.signed_at,
+            "note",
+            f"Addendum by {addendum.author.display_name}",
+            session_id=addendum.note.session_id,
+        )
+    for checkin in CheckIn.objects.filter(client=client).select_related("coach"):
+        add(
+            checkin.created_at,
+            "checkin",
+            f"Check-in about {checkin.coach.display_name}: score {checkin.score}",
+            comment=checkin.comment if supervisor else "",
+        )
+    flags = TrustFlag.objects.filter(client=client).select_related("acknowledged_by", "resolved_by")
+    for flag in flags:
+        add(
+            flag.raised_at,
+            "flag",
+            f"Flag raised: {flag.get_rule_display()} ({flag.detail})",
+            flag=flag,
+        )
+        if flag.acknowledged_at:
+            add(
+                flag.acknowledged_at,
+                "flag",
+                f"Flag acknowledged by {flag.acknowledged_by.display_name}",
+            )
+        if flag.resolved_at:
+            add(
+                flag.resolved_at,
+                "flag",
+                f"Flag resolved by {flag.resolved_by.display_name}",
+                comment=flag.resolution_note if supervisor else "",
+            )
+    if supervisor:
+        for private in supervisor_requests_visible_to(user).filter(client=client):
+            add(
+                private.created_at,
+                "private",
+                "Asked privately to talk with a supervisor",
+                comment=private.message,
+            )
+    events.sort(key=lambda event: event["at"], reverse=True)
+    return events

@@ -1,0 +1,124 @@
+"""The caseload report (CSV) for supervisors and admins: per coach and per
+client of the teams they may review."""
+
+from collections import Counter
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, Q
+
+from accounts.models import User
+from coaching.models import CheckIn, TrustFlag
+from coaching.selectors.caseloads import coaches_reviewable_by
+from sessions_log.models import Session
+
+REPORT_HEADER = [
+    "level",
+    "team",
+    "coach",
+    "client",
+    "sessions completed",
+    "no-shows",
+    "cancelled",
+    "scheduled",
+    "notes on time",
+    "notes late",
+    "notes missing",
+    "check-ins",
+    "mean trust score",
+    "lowest trust score",
+    "flags raised",
+]
+
+
+def team_report(user: User, start, end) -> list[list]:
+    """Per coach and per client of the teams the user may review, for the
+    days start..end (inclusive): sessions by status, notes on time, trust
+    scores and flags. Five grouped queries whatever the size of the teams."""
+    coaches = {coach.pk: coach for coach in coaches_reviewable_by(user)}
+    ids = list(coaches)
+    window = Q(starts_at__date__gte=start, starts_at__date__lte=end)
+    by_pair: dict[tuple[int, int], Counter] = {}
+
+    def bucket(coach_id, client_id) -> Counter:
+        return by_pair.setdefault((coach_id, client_id), Counter())
+
+    sessions = Session.objects.filter(window, coach__in=ids).order_by()
+    for row in sessions.values("coach_id", "client_id", "status").annotate(n=Count("pk")):
+        bucket(row["coach_id"], row["client_id"])[row["status"]] += row["n"]
+    due = timedelta(hours=settings.NOTE_DUE_HOURS)
+    closed = sessions.filter(status__in=[Session.Status.COMPLETED, Session.Status.NO_SHOW])
+    for row in closed.values("coach_id", "client_id").annotate(
+        on_time=Count("pk", filter=Q(note__signed_at__lte=F("ends_at") + due)),
+        late=Count("pk", filter=Q(note__signed_at__gt=F("ends_at") + due)),
+        missing=Count("pk", filter=Q(note__signed_at__isnull=True)),
+    ):
+        counts = bucket(row["coach_id"], row["client_id"])
+        for name in ("on_time", "late", "missing"):
+            counts[name] += row[name]
+    checkins = CheckIn.objects.filter(
+        coach__in=ids, created_at__date__gte=start, created_at__date__lte=end
+    ).order_by()
+    scores: dict[tuple[int, int], list] = {}
+    for coach_id, client_id, score in checkins.values_list("coach_id", "client_id", "score"):
+        bucket(coach_id, client_id)
+        scores.setdefault((coach_id, client_id), []).append(score)
+    flags = TrustFlag.objects.filter(
+        coach__in=ids, raised_at__date__gte=start, raised_at__date__lte=end
+    ).order_by()
+    for row in flags.values("coach_id", "client_id").annotate(n=Count("pk")):
+        bucket(row["coach_id"], row["client_id"])["flags"] += row["n"]
+    clients = dict(
+        User.objects.filter(pk__in={client for _, client in by_pair}).values_list(
+            "pk", "display_name"
+        )
+    )
+
+    def figures(counts: Counter, pair_scores: list) -> list:
+        mean = round(sum(pair_scores) / len(pair_scores)) if pair_scores else ""
+        return [
+            counts["completed"],
+            counts["no_show"],
+            counts["cancelled"],
+            counts["scheduled"],
+            counts["on_time"],
+            counts["late"],
+            counts["missing"],
+            len(pair_scores),
+            mean,
+            min(pair_scores) if pair_scores else "",
+            counts["flags"],
+        ]
+
+    rows = [REPORT_HEADER]
+    for coach in sorted(coaches.values(), key=lambda coach: coach.display_name):
+        pairs = sorted(
+            (pair for pair in by_pair if pair[0] == coach.pk), key=lambda pair: clients[pair[1]]
+        )
+        total, all_scores = Counter(), []
+        for pair in pairs:
+            total.update(by_pair[pair])
+            all_scores += scores.get(pair, [])
+        team = coach.team.name if coach.team else ""
+        rows.append(["coach", team, coach.display_name, "", *figures(total, all_scores)])
+        for pair in pairs:
+            rows.append(
+                [
+                    "client",
+                    team,
+                    coach.display_name,
+                    clients[pair[1]],
+                    *figures(by_pair[pair], scores.get(pair, [])),
+                ]
+            )
+    return rows
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -1,0 +1,263 @@
+"""Writes about trust: check-in requests and answers, flags, private requests
+to talk with a supervisor. Each runs in a transaction and is audited."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import dateformat, timezone
+
+from accounts.audit import audit_record
+from accounts.models import CaseloadAssignment, Role, User
+from accounts.tokens import new_token, token_digest
+from coaching import scoring
+from coaching.models import ITEM_NAMES, CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
+from coaching.selectors.trust import flags_visible_to, next_checkin_allowed_at
+from sessions_log.models import Session
+
+_ANSWERED = "This check-in has already been answered. Thank you."
+_EXPIRED = "This check-in has closed: they stay open for a week after the session."
+
+
+def checkin_request_open(*, session: Session) -> CheckInRequest | None:
+    """Ask the client of a completed session for a check-in. Called inside
+    the transaction that completes it (coaching/receivers.py); the email goes
+    through the reminder outbox."""
+    assignment = CaseloadAssignment.objects.filter(
+        client_id=session.client_id, coach_id=session.coach_id, ended_at__isnull=True
+    ).first()
+    if assignment is None:
+        return None  # the relationship has ended: nobody to tell how it feels
+    now = timezone.now()
+    request, _ = CheckInRequest.objects.get_or_create(
+        session=session,
+        defaults={
+            "assignment": assignment,
+            "client_id": session.client_id,
+            "created_at": now,
+            "expires_at": now + timedelta(days=settings.CHECKIN_VALID_DAYS),
+        },
+    )
+    return request
+
+
+def checkin_request_is_open(session: Session) -> bool:
+    """Whether the session's check-in request can still be answered (the
+    outbox asks before it sends the email)."""
+    return CheckInRequest.objects.filter(
+        session=session, checkin__isnull=True, expires_at__gt=timezone.now()
+    ).exists()
+
+
+def checkin_link_issue(*, session: Session) -> str | None:
+    """A fresh single-use link token for the session's open check-in request,
+    or None when there is nothing to answer. Only its digest is kept, so an
+    email sent again carries a new link and the older one stops working."""
+    token = new_token()
+    updated = CheckInRequest.objects.filter(
+        session=session, checkin__isnull=True, expires_at__gt=timezone.now()
+    ).update(token_digest=token_digest(token))
+    return token if updated else None
+
+
+def _check_answers(answers: dict) -> list[int]:
+    values = []
+    for name in ITEM_NAMES:
+        value = answers.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10:
+            raise ValidationError({name: "Choose a number from 0 to 10."})
+        values.append(value)
+    return values
+
+
+def _flags_raise(checkin: CheckIn, answers: list[int]) -> list[TrustFlag]:
+    previous = list(
+        CheckIn.objects.filter(assignment=checkin.assignment, created_at__lt=checkin.created_at)
+        .order_by("created_at", "pk")
+        .values_list("score", flat=True)
+    )
+    return [
+        flag
+        for rule, detail in scoring.rules_broken(answers, previous)
+        if (flag := _flag_raise(checkin.assignment, rule, detail, checkin)) is not None
+    ]
+
+
+def _flag_raise(assignment, rule, detail, checkin=None) -> TrustFlag | None:
+    try:
+        with transaction.atomic():
+            flag = TrustFlag.objects.create(
+                assignment=assignment,
+                client_id=assignment.client_id,
+                coach_id=assignment.coach_id,
+                rule=rule,
+                detail=detail,
+                checkin=checkin,
+            )
+    except IntegrityError:
+        return None  # one unresolved flag per rule: the trend shows the rest
+    audit_record(actor=None, action="trust_flag.raise", obj=flag, client=flag.client)
+    return flag
+
+
+@transaction.atomic
+def checkin_submit(
+    *,
+    client: User,
+    answers: dict,
+    comment: str = "",
+    talk_to_supervisor: bool = False,
+    message: str = "",
+    request: CheckInRequest | None = None,
+) -> CheckIn:
+    """Record a check-in: for a requested one (`request`) or between sessions.
+
+    The private request to talk with a supervisor is stored apart from the
+    check-in, for the supervisors of the coach's team only."""
+    values = _check_answers(answers)
+    if client.role != Role.CLIENT or not client.is_active:
+        raise PermissionDenied
+    now = timezone.now()
+    session = None
+    if request is not None:
+        request = CheckInRequest.objects.select_for_update().get(pk=request.pk)
+        if request.client_id != client.pk:
+            raise PermissionDenied
+        if request.checkin_id is not None:
+            raise ValidationError(_ANSWERED)
+        if request.expires_at <= now:
+            raise ValidationError(_EXPIRED)
+        assignment, session = request.assignment, request.session
+    else:
+        assignment = (
+            CaseloadAssignment.objects.select_for_update()
+            .filter(client=client, ended_at__isnull=True)
+            .first()
+        )
+        if assignment is None:
+            raise ValidationError("You do not have a coach right now, so there is nothing to rate.")
+        allowed_at = next_checkin_allowed_at(client)
+        if allowed_at is not None:
+            raise ValidationError(
+                "You checked in less than a week ago. You can check in again from "
+                f"{dateformat.format(timezone.localtime(allowed_at), 'l j F')}."
+            )
+    # No savepoint: a refused insert ends this whole transaction anyway. The
+    # generated score comes back with the insert (RETURNING).
+    try:
+        checkin = CheckIn.objects.create(
+            assignment=assignment,
+            client=client,
+            coach_id=assignment.coach_id,
+            session=session,
+            comment=comment.strip(),
+            created_at=now,
+            **dict(zip(ITEM_NAMES, values, strict=True)),
+        )
+    except IntegrityError:
+        raise ValidationError(_ANSWERED) from None
+    if request is not None:
+        request.checkin = checkin
+        request.token_digest = ""  # the link is spent
+        request.save(update_fields=["checkin", "token_digest"])
+    audit_record(actor=client, action="checkin.submit", obj=checkin, client=client)
+    if talk_to_supervisor:
+        coach = assignment.coach
+        if coach.team_id is None:
+            raise ValidationError(
+                {"talk_to_supervisor": "Your coach has no supervisor yet. Please ask the office."}
+            )
+        private = SupervisorRequest.objects.create(
+            client=client,
+            coach=coach,
+            team_id=coach.team_id,
+            checkin=checkin,
+            message=message.strip(),
+        )
+        audit_record(actor=client, action="supervisor_request.create", obj=private, client=client)
+    _flags_raise(checkin, values)
+    return checkin
+
+
+@transaction.atomic
+def checkin_requests_expire() -> int:
+    """Count newly expired, unanswered requests; raise the unanswered flag
+    where the last TRUST_FLAG_UNANSWERED requests all went unanswered.
+    Returns how many requests were counted."""
+    now = timezone.now()
+    expired = list(
+        CheckInRequest.objects.select_for_update(skip_locked=True).filter(
+            checkin__isnull=True, expires_at__lte=now, expiry_counted_at__isnull=True
+        )
+    )
+    CheckInRequest.objects.filter(pk__in=[r.pk for r in expired]).update(expiry_counted_at=now)
+    for assignment_id in {request.assignment_id for request in expired}:
+        # Answered or expired, in the order they were asked.
+        closed = (
+            CheckInRequest.objects.filter(assignment_id=assignment_id)
+            .filter(Q(checkin__isnull=False) | Q(expires_at__lte=now))
+            .order_by("created_at", "pk")
+        )
+        answered = [
+            checkin_id is not None for checkin_id in closed.values_list("checkin", flat=True)
+        ]
+        if scoring.unanswered_streak(answered):
+            assignment = CaseloadAssignment.objects.get(pk=assignment_id)
+            if assignment.ended_at is None:
+                detail = f"The last {settings.TRUST_FLAG_UNANSWERED} check-ins were not answered"
+                _flag_raise(assignment, TrustFlag.Rule.UNANSWERED, detail)
+    return len(expired)
+
+
+def _lock_visible_flag(actor: User, flag: TrustFlag) -> TrustFlag:
+    if not flags_visible_to(actor).filter(pk=flag.pk).exists():
+        raise PermissionDenied
+    return TrustFlag.objects.select_for_update().get(pk=flag.pk)
+
+
+@transaction.atomic
+def flag_acknowledge(*, actor: User, flag: TrustFlag) -> TrustFlag:
+    flag = _lock_visible_flag(actor, flag)
+    if flag.status != TrustFlag.Status.OPEN:
+        raise ValidationError(f"This flag is already {flag.get_status_display().lower()}.")
+    flag.status = TrustFlag.Status.ACKNOWLEDGED
+    flag.acknowledged_by, flag.acknowledged_at = actor, timezone.now()
+    flag.save()
+    audit_record(actor=actor, action="trust_flag.acknowledge", obj=flag, client=flag.client)
+    return flag
+
+
+@transaction.atomic
+def flag_resolve(*, actor: User, flag: TrustFlag, note: str) -> TrustFlag:
+    flag = _lock_visible_flag(actor, flag)
+    if flag.status == TrustFlag.Status.RESOLVED:
+        raise ValidationError("This flag is already resolved.")
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": "Say what was done about it."})
+    if flag.status == TrustFlag.Status.OPEN:
+        flag.acknowledged_by, flag.acknowledged_at = actor, timezone.now()
+    flag.status = TrustFlag.Status.RESOLVED
+    flag.resolved_by, flag.resolved_at, flag.resolution_note = actor, timezone.now(), note
+    flag.save()
+    audit_record(actor=actor, action="trust_flag.resolve", obj=flag, client=flag.client)
+    return flag
+
+
+@transaction.atomic
+def supervisor_request_handle(*, actor: User, request: SupervisorRequest) -> SupervisorRequest:
+    if actor.role != Role.SUPERVISOR or actor.team_id != request.team_id:
+        raise PermissionDenied
+    # Nothing got updated when another supervisor of the team got there first.
+    handled = SupervisorRequest.objects.filter(pk=request.pk, handled_at__isnull=True).update(
+        handled_by=actor, handled_at=timezone.now()
+    )
+    if not handled:
+        raise ValidationError("Another supervisor has already taken this request.")
+    request.refresh_from_db()
+    audit_record(
+        actor=actor, action="supervisor_request.handle", obj=request, client=request.client
+    )
+    return request

@@ -1,0 +1,157 @@
+"""Caseload review for supervisors (their own team) and admins (every team):
+the team dashboard, a coach's caseload, a client's whole history,
+reassignment and the CSV report."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.audit import audit_record
+from accounts.forms import add_service_errors
+from accounts.models import Role
+from accounts.paging import page_of
+from accounts.policy import role_required
+from coaching.forms import ReassignForm, ReportForm
+from coaching.selectors import caseloads as selectors
+from coaching.selectors.report import csv_safe
+from coaching.selectors.trust import trust_summaries
+from coaching.services.caseloads import client_reassign as reassign
+from coaching.services.caseloads import report_export
+
+REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
+OVERDUE_SHOWN = 10
+# The dashboard's columns, in order: (sort key, heading).
+COLUMNS = [
+    ("coach", "Coach"),
+    ("active_clients", "Active clients"),
+    ("completed_30", "Completed, 30 days"),
+    ("no_shows_30", "No-shows, 30 days"),
+    ("quiet_clients", "No contact 14+ days"),
+    ("notes_overdue", "Notes overdue"),
+    ("notes_waiting", "Waiting for co-sign"),
+    ("trust_mean", "Trust, 30 days"),
+    ("open_flags", "Open flags"),
+    ("open_requests", "Private requests"),
+]
+
+
+def _sort_value(row, key):
+    if key == "coach":
+        return row["coach"].display_name.lower()
+    value = row[key]
+    return (value is None, value if value is not None else 0)
+
+
+@require_GET
+@role_required(*REVIEWERS)
+def team_dashboard(request):
+    sort = request.GET.get("sort", "coach")
+    key = sort.removeprefix("-")
+    status = 200
+    if key not in dict(COLUMNS):
+        messages.error(
+            request, f"The table cannot be sorted by “{sort[:40]}”; it is sorted by coach."
+        )
+        sort, key, status = "coach", "coach", 400
+
+    rows = selectors.team_dashboard(request.user, timezone.now())
+    rows.sort(key=lambda row: _sort_value(row, key), reverse=sort.startswith("-"))
+    context = {
+        "rows": rows,
+        "columns": COLUMNS,
+        "sort": sort,
+        "sees_requests": request.user.role == Role.SUPERVISOR,
+    }
+    return render(request, "coaching/caseloads/dashboard.html", context, status=status)
+
+
+@require_GET
+@role_required(*REVIEWERS)
+def coach_detail(request, pk):
+    coach = get_object_or_404(selectors.coaches_reviewable_by(request.user), pk=pk)
+    now = timezone.now()
+    page = page_of(selectors.coach_caseload(request.user, coach, now), request.GET.get("page"))
+    summaries = trust_summaries(
+        request.user, [assignment.client_id for assignment in page.object_list]
+    )
+    overdue = selectors.overdue_note_sessions(now).filter(coach=coach)
+    context = {
+        "coach": coach,
+        "page": page,
+        "rows": [
+            {"assignment": assignment, "trust": summaries[assignment.client_id]}
+            for assignment in page.object_list
+        ],
+        # The oldest few are listed; the count says how many there are.
+        "overdue": {
+            "oldest": list(overdue.select_related("client").order_by("ends_at")[:OVERDUE_SHOWN]),
+            "count": overdue.count(),
+        },
+    }
+    return render(request, "coaching/caseloads/coach.html", context)
+
+
+@require_GET
+@role_required(*REVIEWERS)
+def client_history(request, pk):
+    client = get_object_or_404(selectors.clients_reviewable_by(request.user), pk=pk)
+    audit_record(actor=request.user, action="client.view", obj=client, client=client)
+    context = {
+        "client": client,
+        "events": selectors.client_history(request.user, client),
+        "can_reassign": request.user.role == Role.SUPERVISOR,
+    }
+    return render(request, "coaching/caseloads/client.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.SUPERVISOR)
+def client_reassign(request, pk):
+    client = get_object_or_404(selectors.clients_reviewable_by(request.user), pk=pk)
+    coaches = selectors.coaches_reviewable_by(request.user).filter(is_active=True)
+    form = ReassignForm(request.POST or None, coaches=coaches.order_by("display_name"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            reassign(
+                actor=request.user,
+                client=client,
+                new_coach=data["new_coach"],
+                reason=data["reason"],
+                cancel_upcoming=data["future"] == "cancel",
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, f"{client.display_name} now works with {data['new_coach'].display_name}."
+            )
+            return redirect("coaching:client_history", pk=client.pk)
+    status = 400 if form.errors else 200
+    context = {"client": client, "form": form}
+    return render(request, "coaching/caseloads/reassign.html", context, status=status)
+
+
+@require_GET
+@role_required(*REVIEWERS)
+def report(request):
+    """The report form; with a valid range, the CSV itself."""
+    if "start" not in request.GET:
+        return render(request, "coaching/caseloads/report.html", {"form": ReportForm()})
+    form = ReportForm(request.GET)
+    if not form.is_valid():
+        return render(request, "coaching/caseloads/report.html", {"form": form}, status=400)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    rows = report_export(actor=request.user, start=start, end=end)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="caseload-{start}-{end}.csv"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    for row in rows:
+        writer.writerow([csv_safe(value) for value in row])
+    return response

@@ -1,0 +1,71 @@
+"""Where each person lands, and the health check for load balancers and monitoring."""
+
+import redis
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from sessions_log.selectors import reminder_oldest_due
+
+
+@require_GET
+@login_required
+def home(request):
+    """Each role lands on its own home page."""
+    return redirect(settings.HOME_URL_NAMES[request.user.role])
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DatabaseError:
+        return False
+
+
+def _redis_ok() -> bool:
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
+        )
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except redis.exceptions.RedisError:
+        return False
+
+
+def _reminders_late_by() -> int | None:
+    """Seconds the oldest due-but-unsent reminder is late, 0 when none is,
+    None when it cannot be told (the outbox table is missing: not migrated)."""
+    try:
+        oldest = reminder_oldest_due()
+    except DatabaseError:
+        return None
+    return int((timezone.now() - oldest).total_seconds()) if oldest else 0
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """The database is essential (503 without it). Redis down only delays
+    background work, but reminders more than REMINDER_LATE_AFTER late mean
+    that work is not getting done (503 too, so monitoring says so)."""
+    database = _database_ok()
+    late_by = _reminders_late_by() if database else None
+    reminders_ok = late_by is not None and late_by <= settings.REMINDER_LATE_AFTER.total_seconds()
+    body = {
+        "status": "ok" if database and reminders_ok else "unavailable",
+        "database": "ok" if database else "unavailable",
+        "redis": "ok" if _redis_ok() else "unavailable",
+        "reminders": "ok" if reminders_ok else ("late" if late_by is not None else "unknown"),
+        "oldest_due_reminder_seconds_late": late_by,
+    }
+    return JsonResponse(body, status=200 if database and reminders_ok else 503)

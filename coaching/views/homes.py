@@ -1,0 +1,88 @@
+"""The pages that show several apps' data: the coach's home (caseload, notes
+to finish, trust, invitations), the client's home (sessions and check-ins to
+answer) and a client's page for their coach and supervisor (sessions and
+trust)."""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from accounts.audit import audit_record
+from accounts.forms import ClientInvitationForm
+from accounts.models import Role
+from accounts.paging import page_of
+from accounts.policy import clients_visible_to, role_required
+from accounts.selectors import active_coach_of, caseload_of, invitations_visible_to
+from coaching.forms import FlagResolveForm
+from coaching.selectors.homes import checkin_prompts, trust_panel
+from coaching.selectors.trust import trust_summaries
+from sessions_log.models import Session
+from sessions_log.selectors import notes_to_finish_summary, sessions_visible_to
+
+# Invitations listed on the coach's home.
+INVITATIONS_SHOWN = 20
+
+
+@require_GET
+@role_required(Role.COACH)
+def coach_home(request):
+    coach = request.user
+    page = page_of(caseload_of(coach), request.GET.get("page"))
+    summaries = trust_summaries(coach, [assignment.client_id for assignment in page.object_list])
+    context = {
+        "page": page,
+        "rows": [
+            {"assignment": assignment, "trust": summaries[assignment.client_id]}
+            for assignment in page.object_list
+        ],
+        **notes_to_finish_summary(coach),
+        "invitations": invitations_visible_to(coach)[:INVITATIONS_SHOWN],
+        "form": ClientInvitationForm(),
+        "valid_days": settings.INVITATION_VALID_DAYS,
+    }
+    return render(request, "coaching/homes/coach.html", context)
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def client_home(request):
+    client, now = request.user, timezone.now()
+    # Clients see the next steps of their notes, never the rest of them.
+    sessions = (
+        sessions_visible_to(client)
+        .exclude(status=Session.Status.CANCELLED, starts_at__lt=now)
+        .select_related("note")
+        .defer("agenda", "note__narrative", "note__client_words", "note__goals")
+    )
+    # A phone screen of past sessions at a time, newest first.
+    past = sessions.filter(starts_at__lt=now).order_by("-starts_at", "-pk")
+    context = {
+        "prompts": checkin_prompts(client),
+        "coach": active_coach_of(client),
+        "upcoming": list(sessions.filter(starts_at__gte=now).order_by("starts_at")),
+        "page": page_of(past, request.GET.get("page"), 10),
+    }
+    return render(request, "coaching/homes/client.html", context)
+
+
+@require_GET
+@role_required(Role.COACH, Role.SUPERVISOR)
+def client_timeline(request, pk):
+    client = get_object_or_404(clients_visible_to(request.user), pk=pk)
+    audit_record(actor=request.user, action="client.view", obj=client, client=client)
+    sessions = (
+        sessions_visible_to(request.user)
+        .filter(client=client)
+        .select_related(None)
+        .select_related("coach", "note")
+        .only("starts_at", "ends_at", "status", "coach__display_name", "note__signed_at")
+        .order_by("-starts_at", "-pk")
+    )
+    context = {
+        "client": client,
+        "page": page_of(sessions, request.GET.get("page")),
+        **trust_panel(request.user, client),
+        "resolve_form": FlagResolveForm(),
+    }
+    return render(request, "coaching/homes/client_timeline.html", context)

@@ -1,0 +1,192 @@
+"""Trust check-ins (clients), flags (coaches and supervisors), and private
+requests to talk with a supervisor (supervisors only)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.audit import audit_record_many
+from accounts.forms import add_service_errors
+from accounts.models import Role
+from accounts.policy import role_required
+from coaching.forms import CheckInForm, FlagResolveForm
+from coaching.models import CheckInRequest
+from coaching.selectors import trust as selectors
+from coaching.selectors.homes import checkin_prompts
+from coaching.services import trust as services
+
+
+def _checkin_form_page(request, *, client, checkin_request, template_context):
+    """Show the form; on a valid post record the check-in. Returns the
+    response, or None when the check-in was recorded."""
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.checkin_submit(
+                client=client,
+                answers=form.answers(),
+                comment=data["comment"],
+                talk_to_supervisor=data["talk_to_supervisor"],
+                message=data["message"],
+                request=checkin_request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return None
+    status = 400 if form.errors else 200
+    context = {"form": form, **template_context}
+    return render(request, "coaching/checkin_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLIENT)
+def checkin_new(request):
+    """A signed-in client checks in: about a session (?session=<id>) they were
+    asked about, or between sessions."""
+    checkin_request = None
+    if "session" in request.GET:
+        try:
+            session_id = int(request.GET["session"])
+        except ValueError:
+            raise Http404 from None
+        checkin_request = get_object_or_404(
+            CheckInRequest.objects.select_related("session__coach").filter(client=request.user),
+            session_id=session_id,
+        )
+        if not checkin_request.is_open:
+            return render(request, "coaching/checkin_closed.html", status=410)
+    else:
+        allowed_at = selectors.next_checkin_allowed_at(request.user)
+        if allowed_at is not None:
+            return render(
+                request, "coaching/checkin_closed.html", {"allowed_at": allowed_at}, status=409
+            )
+    response = _checkin_form_page(
+        request,
+        client=request.user,
+        checkin_request=checkin_request,
+        template_context={"checkin_request": checkin_request, "signed_in": True},
+    )
+    if response is not None:
+        return response
+    messages.success(request, "Thank you. Your check-in is saved.")
+    return redirect("coaching:my_checkins")
+
+
+@require_http_methods(["GET", "POST"])
+def checkin_by_link(request, token):
+    """The emailed link: the token alone opens this one form, once. It shows
+    nothing else about the person and signs nobody in."""
+    checkin_request = selectors.checkin_request_by_token(token)
+    if checkin_request is None or not checkin_request.is_open:
+        return render(request, "coaching/checkin_closed.html", {"by_link": True}, status=410)
+    response = _checkin_form_page(
+        request,
+        client=checkin_request.client,
+        checkin_request=checkin_request,
+        template_context={"by_link": True},
+    )
+    if response is not None:
+        return response
+    return render(request, "coaching/checkin_thanks.html")
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def my_checkins(request):
+    checkins = list(selectors.checkins_visible_to(request.user).order_by("created_at", "pk"))
+    context = {
+        "checkins": checkins,
+        "prompts": checkin_prompts(request.user),
+        "allowed_at": selectors.next_checkin_allowed_at(request.user),
+    }
+    return render(request, "coaching/my_checkins.html", context)
+
+
+def _act(request, action, success: str) -> None:
+    """Run a one-button action; say what happened, or why it could not."""
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+
+
+def _back(request, flag):
+    """Back to the page the form was on (the flags inbox or the timeline)."""
+    target = request.POST.get("next", "")
+    # Only a path on this site; `redirect` would also take a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        return HttpResponseRedirect(target)
+    return redirect("coaching:client_timeline", pk=flag.client_id)
+
+
+@require_POST
+@role_required(Role.COACH, Role.SUPERVISOR)
+def flag_acknowledge(request, pk):
+    flag = get_object_or_404(selectors.flags_visible_to(request.user), pk=pk)
+    _act(
+        request,
+        lambda: services.flag_acknowledge(actor=request.user, flag=flag),
+        "Flag acknowledged.",
+    )
+    return _back(request, flag)
+
+
+@require_POST
+@role_required(Role.COACH, Role.SUPERVISOR)
+def flag_resolve(request, pk):
+    flag = get_object_or_404(selectors.flags_visible_to(request.user), pk=pk)
+    form = FlagResolveForm(request.POST)
+
+    def resolve():
+        if not form.is_valid():
+            raise ValidationError(form.errors["note"])
+        services.flag_resolve(actor=request.user, flag=flag, note=form.cleaned_data["note"])
+
+    _act(request, resolve, "Flag resolved.")
+    return _back(request, flag)
+
+
+@require_GET
+@role_required(Role.SUPERVISOR)
+def supervision(request):
+    """The flags inbox: the team's unresolved flags, oldest first, and
+    private requests to talk with a supervisor. ?coach=<id> narrows both."""
+    flags, requests = selectors.open_flags_and_requests(request.user)
+    coach = request.GET.get("coach", "")
+    if coach.isdigit():
+        flags, requests = flags.filter(coach_id=coach), requests.filter(coach_id=coach)
+    requests = list(requests[:100])
+    # Reading a private request is audited per client, like reading a record.
+    audit_record_many(
+        actor=request.user,
+        action="supervisor_requests.view",
+        objects=[(private, private.client) for private in requests],
+    )
+    context = {
+        "flags": flags[:200],
+        "requests": requests,
+        "resolve_form": FlagResolveForm(),
+    }
+    return render(request, "coaching/supervision.html", context)
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def supervisor_request_handle(request, pk):
+    private = get_object_or_404(selectors.supervisor_requests_visible_to(request.user), pk=pk)
+    _act(
+        request,
+        lambda: services.supervisor_request_handle(actor=request.user, request=private),
+        "Marked as taken: you will contact them.",
+    )
+    return redirect("coaching:supervision")

@@ -1,0 +1,211 @@
+"""Notes: a draft with autosave, signing (then frozen by a trigger), addenda,
+the supervisor's co-sign or return. Each runs in a transaction and is audited."""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import Role, User
+from accounts.policy import clients_visible_to
+from sessions_log.models import Addendum, Note, NoteReview, Session
+from sessions_log.selectors import review_queue
+
+_NOTE_FIELDS = ("services", "goals", "narrative", "client_words", "next_steps")
+_SIGNED = "This note is signed and can no longer be edited. Add an addendum instead."
+
+
+def _require_current_coach(actor: User, session: Session) -> None:
+    if (
+        actor.role != Role.COACH
+        or session.coach_id != actor.pk
+        or not clients_visible_to(actor).filter(pk=session.client_id).exists()
+    ):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def note_open(*, actor: User, session: Session) -> Note:
+    """The note of a closed session, created as an empty draft the first time."""
+    _require_current_coach(actor, session)
+    if session.status not in (Session.Status.COMPLETED, Session.Status.NO_SHOW):
+        raise ValidationError("Notes are written for completed sessions and no-shows.")
+    note, created = Note.objects.get_or_create(session=session, defaults={"author": actor})
+    if created:
+        audit_record(actor=actor, action="note.create", obj=note, client=session.client)
+    return note
+
+
+@transaction.atomic
+def note_save_draft(*, actor: User, note: Note, **fields) -> Note:
+    _require_current_coach(actor, note.session)
+    changes = {name: fields[name] for name in _NOTE_FIELDS if name in fields}
+    # One statement: it changes nothing once the note is signed, even if the
+    # signature landed a moment ago (autosave runs every few seconds).
+    saved = Note.objects.filter(pk=note.pk, signed_at__isnull=True).update(
+        **changes, updated_at=timezone.now()
+    )
+    if not saved:
+        raise ValidationError(_SIGNED)
+    for name, value in changes.items():
+        setattr(note, name, value)
+    audit_record(actor=actor, action="note.save_draft", obj=note, client=note.session.client)
+    return note
+
+
+@transaction.atomic
+def note_sign(*, actor: User, note: Note) -> Note:
+    _require_current_coach(actor, note.session)
+    note = Note.objects.select_for_update().get(pk=note.pk)
+    if note.is_signed:
+        raise ValidationError("This note is already signed.")
+    if not note.narrative.strip():
+        raise ValidationError({"narrative": "Write what happened before signing."})
+    # Nothing got updated when another request signed it first.
+    signed = Note.objects.filter(pk=note.pk, signed_at__isnull=True).update(
+        signed_at=timezone.now()
+    )
+    if signed != 1:
+        raise ValidationError("This note is already signed.")
+    note.refresh_from_db()
+    _note_state_set(note.session_id, Session.NoteState.AWAITING_COSIGN, at=note.signed_at)
+    audit_record(actor=actor, action="note.sign", obj=note, client=note.session.client)
+    return note
+
+
+@transaction.atomic
+def addendum_add(*, actor: User, note: Note, text: str) -> Addendum:
+    _require_current_coach(actor, note.session)
+    if not note.is_signed:
+        raise ValidationError("Edit the draft directly; addenda are for signed notes.")
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Write the addendum before signing it."})
+    addendum = Addendum.objects.create(note=note, author=actor, text=text)
+    # A returned note goes back to the supervisor once the coach has added to it.
+    _note_state_set(
+        note.session_id,
+        Session.NoteState.AWAITING_COSIGN,
+        at=addendum.signed_at,
+        only_from=Session.NoteState.RETURNED,
+    )
+    audit_record(actor=actor, action="note.addendum", obj=addendum, client=note.session.client)
+    return addendum
+
+
+@transaction.atomic
+def note_review(*, actor: User, note: Note, decision: str, comment: str = "") -> NoteReview:
+    if actor.role != Role.SUPERVISOR:
+        raise PermissionDenied
+    # One review of a note at a time: the state below is decided by who came first.
+    Session.objects.select_for_update().filter(pk=note.session_id).first()
+    if not review_queue(actor).filter(pk=note.session_id).exists():
+        raise ValidationError("This note is not waiting for your review.")
+    comment = comment.strip()
+    if decision == NoteReview.Decision.RETURNED and not comment:
+        raise ValidationError({"comment": "Say what the coach should add or correct."})
+    if decision not in NoteReview.Decision.values:
+        raise ValidationError("Choose co-sign or return.")
+    try:
+        with transaction.atomic():
+            review = NoteReview.objects.create(
+                note=note, reviewer=actor, decision=decision, comment=comment
+            )
+    except IntegrityError:
+        raise ValidationError("This note is already co-signed.") from None
+    _note_state_set(
+        note.session_id,
+        Session.NoteState.COSIGNED
+        if decision == NoteReview.Decision.COSIGNED
+        else Session.NoteState.RETURNED,
+        at=review.at,
+    )
+    audit_record(actor=actor, action=f"note.{decision}", obj=note, client=note.session.client)
+    return review
+
+
+def _note_state_set(session_id: int, state: str, *, at: datetime, only_from: str = "") -> None:
+    sessions = Session.objects.filter(pk=session_id)
+    if only_from:
+        sessions = sessions.filter(note_state=only_from)
+    sessions.update(note_state=state, note_state_at=at)
+
+
+# What Session.note_state should be, from the notes, reviews and addenda
+# themselves: the migration that added the column fills it with this, and
+# `note_states_recompute` can repair it. Closed sessions only; the rest stay
+# "none".
+NOTE_STATES_SQL = """
+WITH facts AS (
+    SELECT s.id, s.ends_at, n.id AS note_id, n.signed_at,
+           (SELECT max(r.at) FROM sessions_log_notereview r
+             WHERE r.note_id = n.id AND r.decision = 'cosigned') AS cosigned_at,
+           (SELECT max(r.at) FROM sessions_log_notereview r
+             WHERE r.note_id = n.id AND r.decision = 'returned') AS returned_at
+    FROM sessions_log_session s
+    LEFT JOIN sessions_log_note n ON n.session_id = s.id
+    WHERE s.status IN ('completed', 'no_show')
+), resubmitted AS (
+    -- A returned note waits again from the first addendum after its last return.
+    SELECT facts.*,
+           (SELECT min(a.signed_at) FROM sessions_log_addendum a
+             WHERE a.note_id = facts.note_id AND a.signed_at > facts.returned_at) AS back_at
+    FROM facts
+), states AS (
+    SELECT id,
+        CASE WHEN signed_at IS NULL THEN 'to_write'
+             WHEN cosigned_at IS NOT NULL THEN 'cosigned'
+             WHEN returned_at IS NOT NULL AND back_at IS NULL THEN 'returned'
+             ELSE 'awaiting_cosign' END AS state,
+        CASE WHEN signed_at IS NULL THEN ends_at
+             WHEN cosigned_at IS NOT NULL THEN cosigned_at
+             WHEN returned_at IS NOT NULL THEN coalesce(back_at, returned_at)
+             ELSE signed_at END AS state_at
+    FROM resubmitted
+)
+UPDATE sessions_log_session s SET note_state = states.state, note_state_at = states.state_at
+FROM states WHERE s.id = states.id
+  AND (s.note_state, s.note_state_at) IS DISTINCT FROM (states.state, states.state_at)
+"""
+
+
+@transaction.atomic
+def note_states_recompute() -> int:
+    """Rewrite every closed session's note_state from the records; returns
+    how many rows were wrong."""
+    with connection.cursor() as cursor:
+        cursor.execute(NOTE_STATES_SQL)
+        return cursor.rowcount
+
+
+def note_read(*, actor: User, note: Note) -> Note:
+    """Reading a note is audited, like writing one."""
+    audit_record(actor=actor, action="note.read", obj=note, client=note.session.client)
+    return note
+
+
+@transaction.atomic
+def note_secrets_reencrypt() -> tuple[int, int]:
+    """Rewrite note and addendum ciphertext with the newest key.
+
+    Signed rows are locked by a trigger; this transaction tells it that only
+    ciphertext changes (the trigger checks that every other column is equal).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL coaching.rotating_keys = 'on'")
+    notes = 0
+    for note in Note.objects.select_for_update().order_by("pk"):
+        # .update() re-encrypts on the way in and leaves updated_at alone.
+        Note.objects.filter(pk=note.pk).update(
+            narrative=note.narrative, client_words=note.client_words
+        )
+        notes += 1
+    addenda = 0
+    for addendum in Addendum.objects.select_for_update().order_by("pk"):
+        Addendum.objects.filter(pk=addendum.pk).update(text=addendum.text)
+        addenda += 1
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL coaching.rotating_keys = 'off'")
+    return notes, addenda

@@ -1,0 +1,284 @@
+"""Which reminder emails a change of a session calls for, and people's
+choices of email.
+
+Planning runs inside the session services' transactions, so a session and
+its emails change together or not at all: it writes one outbox row per
+(session, recipient, kind). Sending them is sessions_log/services/outbox.py.
+"""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import Role, User
+from sessions_log.models import Reminder, ReminderPreference, Session
+from sessions_log.selectors import reminder_preferences_of
+
+Kind, Status = Reminder.Kind, Reminder.Status
+BEFORE_SESSION = (Kind.FIRST_REMINDER, Kind.SECOND_REMINDER)
+# For these kinds the session must still be scheduled when the email goes.
+NEEDS_SCHEDULED = (*BEFORE_SESSION, Kind.RESCHEDULED)
+# A row in one of these states is done with for its version of the session.
+_HANDLED = (Status.SENT, Status.SENDING, Status.EXPIRED, Status.FAILED)
+OPEN = (Status.PENDING, Status.SENDING)
+
+
+# ---------------------------------------------------------------- planning
+
+
+def _wall_clock_before(moment: datetime, offset: timedelta, zone: ZoneInfo) -> datetime:
+    """`offset` before `moment`, counting whole days on the recipient's wall
+    clock: a day before 09:00 is 09:00 the day before, DST or not."""
+    whole_days = timedelta(days=offset.days)
+    # Arithmetic on an aware datetime keeps its wall time; the UTC offset is
+    # worked out again for the new date.
+    local = moment.astimezone(zone) - whole_days
+    return local.astimezone(UTC) - (offset - whole_days)
+
+
+def _quiet_window(
+    moment: datetime, pref: ReminderPreference, zone: ZoneInfo
+) -> tuple[datetime, datetime] | None:
+    """The quiet hours (begin, end) that `moment` falls in, if any."""
+    if pref.quiet_start is None or pref.quiet_end is None:
+        return None
+    day = moment.astimezone(zone).date()
+    for start_day in (day - timedelta(days=1), day):
+        end_day = start_day if pref.quiet_end > pref.quiet_start else start_day + timedelta(days=1)
+        begin = datetime.combine(start_day, pref.quiet_start, zone).astimezone(UTC)
+        end = datetime.combine(end_day, pref.quiet_end, zone).astimezone(UTC)
+        if begin <= moment < end:
+            return begin, end
+    return None
+
+
+def _send_time(
+    *,
+    due: datetime,
+    deadline: datetime,
+    pref: ReminderPreference,
+    zone: ZoneInfo,
+    now: datetime,
+    urgent: bool,
+) -> datetime | None:
+    """When an email planned for `due` goes out, honouring quiet hours.
+
+    One that would fall in quiet hours goes out just before they begin. When
+    that moment has passed, it goes as they end, if that is before the
+    deadline. A move or a cancellation that fits neither goes now: someone
+    may otherwise travel to a session that is not happening. A reminder that
+    fits neither is dropped.
+    """
+    window = _quiet_window(due, pref, zone)
+    if window is None:
+        return due
+    begin, end = window
+    just_before = begin - timedelta(minutes=1)
+    if just_before > now:
+        return just_before
+    if end < deadline:
+        return end
+    return max(due, now) if urgent else None
+
+
+def _desired(
+    session: Session, kind: str, pref: ReminderPreference, zone: ZoneInfo, now: datetime
+) -> tuple[datetime, datetime] | None:
+    """(send time, deadline) for one email, or None when it should not go."""
+    if not pref.wants(kind):
+        return None
+    if kind in BEFORE_SESSION:
+        if session.status != Session.Status.SCHEDULED:
+            return None
+        due = _wall_clock_before(session.starts_at, settings.REMINDER_OFFSETS[kind], zone)
+        if due <= now:
+            return None  # planned too late for this one: the next reminder covers it
+        deadline = session.starts_at
+    elif kind == Kind.CHECKIN_REQUEST:
+        due, deadline = now, now + timedelta(days=settings.CHECKIN_VALID_DAYS)
+    else:
+        due, deadline = now, session.starts_at
+    if deadline <= now:
+        return None
+    urgent = kind in (Kind.RESCHEDULED, Kind.CANCELLED)
+    at = _send_time(due=due, deadline=deadline, pref=pref, zone=zone, now=now, urgent=urgent)
+    if at is None or at >= deadline:
+        return None
+    return at, deadline
+
+
+# Which emails each change of a session calls for.
+_KINDS_FOR_CHANGE = {
+    "scheduled": BEFORE_SESSION,
+    "rescheduled": (*BEFORE_SESSION, Kind.RESCHEDULED),
+    "cancelled": (Kind.CANCELLED,),
+    "completed": (Kind.CHECKIN_REQUEST,),
+    "preferences": BEFORE_SESSION,
+}
+
+
+def reminders_plan(*, session: Session, change: str, only: User | None = None) -> None:
+    """Write the outbox rows a change of `session` calls for.
+
+    Call it inside the transaction that changes the session, with the session
+    row locked (or new). `only` limits the plan to one recipient (after they
+    changed their preferences).
+    """
+    now = timezone.now()
+    kinds = _KINDS_FOR_CHANGE[change]
+    people = [only] if only else [session.client, session.coach]
+    if change == "cancelled":
+        session.reminders.filter(status__in=OPEN).update(status=Status.CANCELLED, lease_token=None)
+    elif only is None:
+        # Someone who left the session (a coach handing over) gets nothing more.
+        session.reminders.filter(status__in=OPEN).exclude(recipient__in=people).update(
+            status=Status.CANCELLED, lease_token=None
+        )
+    prefs = reminder_preferences_of(people)
+    existing = {
+        (row.recipient_id, row.kind): row
+        for row in session.reminders.filter(kind__in=kinds, recipient__in=people)
+    }
+    upserts, cancels = [], []
+    for person in people:
+        zone = ZoneInfo(person.time_zone)
+        for kind in kinds:
+            if kind == Kind.CHECKIN_REQUEST and person.pk != session.client_id:
+                continue
+            row = existing.get((person.pk, kind))
+            if row and row.sequence == session.sequence:
+                in_flight = row.status == Status.PENDING and row.due_at <= now
+                if row.status in _HANDLED or in_flight:
+                    continue  # already dealt with for this version of the session
+            desired = _desired(session, kind, prefs[person.pk], zone, now)
+            if desired is None:
+                if row and row.status == Status.PENDING:
+                    cancels.append(row.pk)
+                continue
+            due, deadline = desired
+            upserts.append(
+                Reminder(
+                    session=session,
+                    recipient=person,
+                    kind=kind,
+                    sequence=session.sequence,
+                    status=Status.PENDING,
+                    due_at=due,
+                    deadline=deadline,
+                    next_attempt_at=due,
+                    lease_token=None,
+                    attempts=0,
+                    last_error="",
+                    sent_at=None,
+                )
+            )
+    if cancels:
+        Reminder.objects.filter(pk__in=cancels).update(status=Status.CANCELLED, lease_token=None)
+    if upserts:
+        # One row per (session, recipient, kind): a change rewrites it.
+        Reminder.objects.bulk_create(
+            upserts,
+            update_conflicts=True,
+            unique_fields=["session", "recipient", "kind"],
+            update_fields=[
+                "sequence",
+                "status",
+                "due_at",
+                "deadline",
+                "next_attempt_at",
+                "lease_token",
+                "attempts",
+                "last_error",
+                "sent_at",
+                "updated_at",
+            ],
+        )
+
+
+# ------------------------------------------------------------- preferences
+
+
+def _offset_words(kind: str) -> str:
+    offset = settings.REMINDER_OFFSETS[kind]
+    hours = int(offset.total_seconds() // 3600)
+    if hours and offset.total_seconds() % 3600 == 0:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = int(offset.total_seconds() // 60)
+    return f"{minutes} minutes"
+
+
+def kind_choices(role: str) -> list[tuple[str, str]]:
+    """The kinds of email a person can choose, in words they will recognise."""
+    choices = [
+        (Kind.FIRST_REMINDER, f"A reminder {_offset_words(Kind.FIRST_REMINDER)} before"),
+        (Kind.SECOND_REMINDER, f"A reminder {_offset_words(Kind.SECOND_REMINDER)} before"),
+        (Kind.RESCHEDULED, "When an appointment changes"),
+        (Kind.CANCELLED, "When an appointment is cancelled"),
+    ]
+    if role == Role.CLIENT:
+        choices.append((Kind.CHECKIN_REQUEST, "A short check-in after an appointment"))
+    return choices
+
+
+_UNSUBSCRIBE_SALT = "sessions_log.reminder_unsubscribe"
+
+
+def unsubscribe_token(user: User, kind: str) -> str:
+    """A link that turns one kind of email off for one person. Signed, so it
+    needs no sign-in (mail clients post to it without cookies)."""
+    return signing.dumps([user.pk, kind], salt=_UNSUBSCRIBE_SALT)
+
+
+def _replan_upcoming(user: User) -> None:
+    role_field = "client" if user.role == Role.CLIENT else "coach"
+    upcoming = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("coach", "client")
+        .filter(**{role_field: user}, status=Session.Status.SCHEDULED, starts_at__gt=timezone.now())
+        .order_by("pk")
+    )
+    for session in upcoming:
+        reminders_plan(session=session, change="preferences", only=user)
+
+
+@transaction.atomic
+def reminder_preferences_update(*, actor: User, **values) -> ReminderPreference:
+    """Save someone's email choices and re-plan their upcoming reminders."""
+    if (values.get("quiet_start") is None) != (values.get("quiet_end") is None):
+        raise ValidationError({"quiet_end": "Give quiet hours a start and an end, or neither."})
+    if values.get("quiet_start") is not None and values["quiet_start"] == values["quiet_end"]:
+        raise ValidationError({"quiet_end": "Quiet hours must end at a different time."})
+    allowed = {*Kind.values, "quiet_start", "quiet_end"}
+    pref = reminder_preferences_of([actor])[actor.pk]
+    for name, value in values.items():
+        if name not in allowed:
+            raise ValueError(f"not a reminder preference: {name}")
+        setattr(pref, name, value)
+    pref.save()
+    audit_record(actor=actor, action="reminders.preferences", obj=actor)
+    _replan_upcoming(actor)
+    return pref
+
+
+@transaction.atomic
+def reminder_unsubscribe(*, token: str) -> tuple[User, str]:
+    """Turn off the kind of email a link was for. Returns (person, kind)."""
+    try:
+        user_pk, kind = signing.loads(token, salt=_UNSUBSCRIBE_SALT)
+        user = User.objects.get(pk=user_pk, is_active=True)
+    except (signing.BadSignature, ValueError, TypeError, User.DoesNotExist):
+        raise ValidationError("This link is not valid.") from None
+    if kind not in Kind.values:
+        raise ValidationError("This link is not valid.")
+    pref = reminder_preferences_of([user])[user.pk]
+    setattr(pref, kind, False)
+    pref.save()
+    audit_record(actor=user, action="reminders.unsubscribe", obj=user)
+    _replan_upcoming(user)
+    return user, kind

@@ -1,0 +1,236 @@
+"""Scheduling, moving, cancelling and completing sessions, and logging a
+contact that already happened. Each runs in a transaction and is audited."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import Role, User
+from accounts.policy import clients_visible_to
+from sessions_log.hooks import session_completed
+from sessions_log.models import MAX_DURATION, MIN_DURATION, Session
+from sessions_log.services.reminders import reminders_plan
+
+_OVERLAP = "You already have a session at that time. Choose another time."
+
+
+def _to_minute(moment: datetime) -> datetime:
+    """Sessions start on a whole minute, as people and calendars think of them."""
+    return moment.replace(second=0, microsecond=0)
+
+
+def _check_details(*, duration, modality, video_url) -> None:
+    errors = {}
+    if not MIN_DURATION <= duration <= MAX_DURATION:
+        errors["duration"] = "A session lasts between 5 minutes and 8 hours."
+    if video_url and not video_url.lower().startswith("https://"):
+        errors["video_url"] = "A video link must start with https://."
+    if modality == Session.Modality.VIDEO and not video_url:
+        errors["video_url"] = "Add the video link for a video session."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_without_overlap(session: Session) -> None:
+    try:
+        # The exclusion constraint decides; a savepoint keeps the outer
+        # transaction usable for the error message.
+        with transaction.atomic():
+            session.save()
+    except IntegrityError as error:
+        if "session_coach_not_double_booked" in str(error):
+            raise ValidationError({"starts_at": _OVERLAP}) from None
+        raise
+
+
+def _require_own_client(actor: User, client: User) -> None:
+    if actor.role != Role.COACH or not clients_visible_to(actor).filter(pk=client.pk).exists():
+        raise ValidationError({"client": "Choose one of your own clients."})
+
+
+@transaction.atomic
+def session_schedule(
+    *,
+    actor: User,
+    client: User,
+    starts_at: datetime,
+    duration: timedelta,
+    modality: str,
+    location: str = "",
+    video_url: str = "",
+    agenda: str = "",
+) -> Session:
+    _require_own_client(actor, client)
+    starts_at = _to_minute(starts_at)
+    if starts_at <= timezone.now():
+        raise ValidationError(
+            {
+                "starts_at": "Choose a time in the future. To record a past "
+                "contact, use “Log a contact”."
+            }
+        )
+    _check_details(duration=duration, modality=modality, video_url=video_url)
+    session = Session(
+        coach=actor,
+        client=client,
+        starts_at=starts_at,
+        ends_at=starts_at + duration,
+        modality=modality,
+        location=location,
+        video_url=video_url,
+        agenda=agenda,
+        created_by=actor,
+    )
+    _save_without_overlap(session)
+    reminders_plan(session=session, change="scheduled")
+    audit_record(actor=actor, action="session.schedule", obj=session, client=client)
+    return session
+
+
+@transaction.atomic
+def contact_log(
+    *, actor: User, client: User, started_at: datetime, duration: timedelta, modality: str
+) -> Session:
+    """Record a contact that already happened: a completed session."""
+    _require_own_client(actor, client)
+    if started_at + duration > timezone.now():
+        raise ValidationError(
+            {"starts_at": "A logged contact must already be over. To plan a session, schedule it."}
+        )
+    _check_details(duration=duration, modality=modality, video_url="")
+    session = Session(
+        coach=actor,
+        client=client,
+        starts_at=started_at,
+        ends_at=started_at + duration,
+        modality=modality,
+        status=Session.Status.COMPLETED,
+        note_state=Session.NoteState.TO_WRITE,
+        note_state_at=started_at + duration,
+        created_by=actor,
+    )
+    _save_without_overlap(session)
+    audit_record(actor=actor, action="session.log_contact", obj=session, client=client)
+    return session
+
+
+def _lock_own_scheduled(actor: User, session: Session) -> Session:
+    if actor.role != Role.COACH or session.coach_id != actor.pk:
+        raise PermissionDenied
+    locked = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("coach", "client")
+        .get(pk=session.pk)
+    )
+    if locked.status != Session.Status.SCHEDULED:
+        raise ValidationError(
+            f"This session is already {locked.get_status_display().lower()}; it cannot change."
+        )
+    return locked
+
+
+@transaction.atomic
+def session_reschedule(
+    *, actor: User, session: Session, starts_at: datetime, duration: timedelta
+) -> Session:
+    session = _lock_own_scheduled(actor, session)
+    starts_at = _to_minute(starts_at)
+    if starts_at <= timezone.now():
+        raise ValidationError({"starts_at": "Choose a time in the future."})
+    _check_details(
+        duration=duration,
+        modality=session.modality,
+        video_url=session.video_url,
+    )
+    session.starts_at, session.ends_at = starts_at, starts_at + duration
+    session.sequence += 1
+    _save_without_overlap(session)
+    reminders_plan(session=session, change="rescheduled")
+    audit_record(actor=actor, action="session.reschedule", obj=session, client=session.client)
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, actor: User, session: Session, reason: str) -> Session:
+    session = _lock_own_scheduled(actor, session)
+    return _cancel(actor, session, reason)
+
+
+def _cancel(actor: User, session: Session, reason: str) -> Session:
+    """Cancel a locked, scheduled session and notify (the caller checked who may)."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": "Say briefly why the session is cancelled."})
+    session.status = Session.Status.CANCELLED
+    session.cancelled_by, session.cancelled_at, session.cancel_reason = (
+        actor,
+        timezone.now(),
+        reason,
+    )
+    session.sequence += 1
+    session.save()
+    reminders_plan(session=session, change="cancelled")
+    audit_record(actor=actor, action="session.cancel", obj=session, client=session.client)
+    return session
+
+
+def sessions_hand_over(
+    *, actor: User, client: User, from_coach: User, to_coach: User, cancel: bool, reason: str
+) -> int:
+    """The client's upcoming sessions with `from_coach`, when the client moves
+    to `to_coach`: moved to the new coach (same time; the client is told
+    what changed) or cancelled with notice. Runs inside the reassignment's
+    transaction; returns how many sessions it touched."""
+    upcoming = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("coach", "client")
+        .filter(
+            client=client,
+            coach=from_coach,
+            status=Session.Status.SCHEDULED,
+            starts_at__gt=timezone.now(),
+        )
+        .order_by("starts_at")
+    )
+    count = 0
+    for session in upcoming:
+        if cancel:
+            _cancel(actor, session, reason)
+        else:
+            session.coach = to_coach
+            session.sequence += 1
+            try:
+                _save_without_overlap(session)
+            except ValidationError:
+                when = timezone.localtime(session.starts_at).strftime("%-d %b %Y, %H:%M")
+                raise ValidationError(
+                    {
+                        "future": f"{to_coach.display_name} already has a session on {when}. "
+                        "Choose to cancel the upcoming sessions, or another coach."
+                    }
+                ) from None
+            reminders_plan(session=session, change="rescheduled")
+            audit_record(actor=actor, action="session.hand_over", obj=session, client=client)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def session_close(*, actor: User, session: Session, status: str) -> Session:
+    """Mark a session that has started as completed or as a no-show."""
+    if status not in (Session.Status.COMPLETED, Session.Status.NO_SHOW):
+        raise ValidationError("A session is closed as completed or as a no-show.")
+    session = _lock_own_scheduled(actor, session)
+    if session.starts_at > timezone.now():
+        raise ValidationError("A session cannot be closed before it starts.")
+    session.status = status
+    session.note_state, session.note_state_at = Session.NoteState.TO_WRITE, session.ends_at
+    session.save()
+    if status == Session.Status.COMPLETED:
+        # The layer above asks the client how the session felt (and plans its email).
+        session_completed.send(sender=Session, session=session)
+    audit_record(actor=actor, action=f"session.{status}", obj=session, client=session.client)
+    return session

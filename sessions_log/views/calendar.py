@@ -1,0 +1,59 @@
+"""Calendar downloads: one session as .ics, and each person's private feed."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Role
+from accounts.policy import role_required
+from sessions_log import selectors
+from sessions_log.calendar import calendar
+from sessions_log.models import CalendarFeed
+from sessions_log.services import calendar as services
+
+PEOPLE = (Role.CLIENT, Role.COACH)
+
+
+def _ics(body: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@role_required(*PEOPLE)
+def session_ics(request, pk):
+    session = get_object_or_404(selectors.calendar_sessions_of(request.user), pk=pk)
+    return _ics(calendar([session], request.user), "appointment.ics")
+
+
+@require_GET
+def feed(request, token):
+    """The private feed URL: the token alone is the credential, so it shows
+    only privacy-safe calendar entries and nothing else."""
+    owner = selectors.feed_owner(token)
+    if owner is None:
+        raise Http404
+    return _ics(calendar(selectors.calendar_sessions_of(owner), owner), "appointments.ics")
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PEOPLE)
+def feed_settings(request):
+    token = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.calendar_feed_revoke(actor=request.user)
+            messages.success(request, "Your calendar link no longer works.")
+            return redirect("sessions_log:feed_settings")
+        token = services.calendar_feed_renew(actor=request.user)
+    context = {
+        "has_feed": CalendarFeed.objects.filter(user=request.user).exists(),
+        "feed_url": request.build_absolute_uri(reverse("sessions_log:feed", args=[token]))
+        if token
+        else None,
+    }
+    return render(request, "sessions_log/feed_settings.html", context)

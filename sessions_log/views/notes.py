@@ -1,0 +1,248 @@
+"""Session detail, session actions, notes and the supervisor's review queue."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.forms import add_service_errors
+from accounts.models import Role
+from accounts.paging import page_of
+from accounts.policy import role_required
+from sessions_log import selectors
+from sessions_log.forms import AddendumForm, CancelForm, NoteForm, RescheduleForm, ReviewForm
+from sessions_log.models import Note, ServiceType, Session
+from sessions_log.services import notes as services
+from sessions_log.services import sessions as session_services
+from sessions_log.views.sessions import FIELD_FOR
+
+STAFF = (Role.COACH, Role.SUPERVISOR)
+
+
+def _service_names() -> list[str]:
+    return list(ServiceType.objects.filter(active=True).values_list("name", flat=True))
+
+
+def _note_form(note, data=None):
+    initial = None
+    if note is not None:
+        initial = {name: getattr(note, name) for name in NoteForm.base_fields}
+    return NoteForm(data, initial=initial, service_names=_service_names())
+
+
+def _detail(request, session, *, status=200, **forms):
+    user = request.user
+    note = Note.objects.filter(session=session).first()
+    if note is not None:
+        services.note_read(actor=user, note=note)
+    # The session came through the user's own scope: its state says the rest.
+    in_queue = (
+        note is not None
+        and user.role == Role.SUPERVISOR
+        and session.note_state == Session.NoteState.AWAITING_COSIGN
+    )
+    is_coach = user.pk == session.coach_id
+    context = {
+        "session": session,
+        "note": note,
+        "addenda": list(note.addenda.all()) if note else [],
+        "reviews": list(note.reviews.select_related("reviewer")) if note else [],
+        "is_coach": is_coach,
+        "can_close": is_coach
+        and session.status == "scheduled"
+        and session.starts_at <= timezone.now(),
+        "can_change": is_coach and session.status == "scheduled",
+        "in_queue": in_queue,
+        "note_form": forms.get("note_form") or (_note_form(note) if is_coach else None),
+        "addendum_form": forms.get("addendum_form") or AddendumForm(),
+        "review_form": forms.get("review_form") or ReviewForm(),
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+        "reschedule_form": forms.get("reschedule_form") or RescheduleForm(time_zone=user.time_zone),
+    }
+    return render(request, "sessions_log/session_detail.html", context, status=status)
+
+
+def _session(request, pk) -> Session:
+    return get_object_or_404(selectors.sessions_visible_to(request.user), pk=pk)
+
+
+@require_GET
+@role_required(*STAFF)
+def session_detail(request, pk):
+    return _detail(request, _session(request, pk))
+
+
+@require_POST
+@role_required(Role.COACH)
+def session_close(request, pk):
+    session = _session(request, pk)
+    try:
+        session_services.session_close(
+            actor=request.user, session=session, status=request.POST.get("status", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Session closed: now write the note.")
+    return redirect("sessions_log:session_detail", pk=pk)
+
+
+def _submit(request, session, form, form_name, action, success, then=None):
+    """The shape of every form on the session page: valid input goes to a
+    service; its refusal shows on the form (400), success on the page."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, FIELD_FOR)
+        else:
+            messages.success(request, success)
+            return redirect(then or reverse("sessions_log:session_detail", args=[session.pk]))
+    return _detail(request, session, status=400, **{form_name: form})
+
+
+@require_POST
+@role_required(Role.COACH)
+def session_cancel(request, pk):
+    session = _session(request, pk)
+    return _submit(
+        request,
+        session,
+        CancelForm(request.POST),
+        "cancel_form",
+        lambda data: session_services.session_cancel(
+            actor=request.user, session=session, reason=data["reason"]
+        ),
+        "Session cancelled.",
+    )
+
+
+@require_POST
+@role_required(Role.COACH)
+def session_reschedule(request, pk):
+    session = _session(request, pk)
+    return _submit(
+        request,
+        session,
+        RescheduleForm(request.POST, time_zone=request.user.time_zone),
+        "reschedule_form",
+        lambda data: session_services.session_reschedule(
+            actor=request.user,
+            session=session,
+            starts_at=data["starts_at"],
+            duration=data["length"],
+        ),
+        "Session moved.",
+    )
+
+
+@require_POST
+@role_required(Role.COACH)
+def note_open(request, pk):
+    session = _session(request, pk)
+    try:
+        services.note_open(actor=request.user, session=session)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("sessions_log:session_detail", pk=pk)
+
+
+def _note(request, pk):
+    return get_object_or_404(selectors.notes_visible_to(request.user), pk=pk)
+
+
+@require_POST
+@role_required(Role.COACH)
+def note_draft(request, pk):
+    """Saves the draft: htmx autosaves while typing; without JS, the button."""
+    note = _note(request, pk)
+    form = _note_form(note, request.POST)
+    saved = False
+    if form.is_valid():
+        try:
+            services.note_save_draft(actor=request.user, note=note, **form.cleaned_data)
+            saved = True
+        except ValidationError as error:
+            form.add_error(None, error)
+    if request.headers.get("HX-Request"):
+        # Always 200: htmx leaves the page alone on 4xx, and the status line
+        # must say "Not saved" rather than keep an old "Draft saved".
+        status_html = render_to_string(
+            "sessions_log/includes/autosave_status.html",
+            {"saved": saved, "at": timezone.now(), "form": form},
+        )
+        return HttpResponse(status_html)
+    if not saved and form.non_field_errors():
+        # A signed note shows no form, so say it where every page shows news.
+        messages.error(request, " ".join(form.non_field_errors()))
+    if saved:
+        messages.success(request, "Draft saved.")
+        return redirect("sessions_log:session_detail", pk=note.session_id)
+    return _detail(request, note.session, status=400, note_form=form)
+
+
+@require_POST
+@role_required(Role.COACH)
+def note_sign(request, pk):
+    note = _note(request, pk)
+
+    def save_and_sign(data):
+        services.note_save_draft(actor=request.user, note=note, **data)
+        services.note_sign(actor=request.user, note=note)
+
+    return _submit(
+        request,
+        note.session,
+        _note_form(note, request.POST),
+        "note_form",
+        save_and_sign,
+        "Note signed. It can no longer be edited.",
+    )
+
+
+@require_POST
+@role_required(Role.COACH)
+def addendum_add(request, pk):
+    note = _note(request, pk)
+    return _submit(
+        request,
+        note.session,
+        AddendumForm(request.POST),
+        "addendum_form",
+        lambda data: services.addendum_add(actor=request.user, note=note, text=data["text"]),
+        "Addendum signed and added.",
+    )
+
+
+@require_GET
+@role_required(Role.COACH)
+def notes_to_finish(request):
+    page = page_of(selectors.notes_to_finish(request.user), request.GET.get("page"))
+    context = {"page": page, "now": timezone.now()}
+    return render(request, "sessions_log/notes_to_finish.html", context)
+
+
+@require_GET
+@role_required(Role.SUPERVISOR)
+def review_queue(request):
+    context = {"page": page_of(selectors.review_queue(request.user), request.GET.get("page"))}
+    return render(request, "sessions_log/review_queue.html", context)
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def note_review(request, pk):
+    note = _note(request, pk)
+    return _submit(
+        request,
+        note.session,
+        ReviewForm(request.POST),
+        "review_form",
+        lambda data: services.note_review(actor=request.user, note=note, **data),
+        "Review recorded.",
+        then=reverse("sessions_log:review_queue"),
+    )

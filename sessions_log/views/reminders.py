@@ -1,0 +1,65 @@
+"""Email reminders: each person's choices, one-click unsubscribe, and the
+admins' list of deliveries that failed."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Role
+from accounts.policy import role_required
+from sessions_log import selectors
+from sessions_log.forms import ReminderPreferenceForm
+from sessions_log.services import reminders as reminder_services
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLIENT, Role.COACH)
+def reminder_settings(request):
+    kinds = reminder_services.kind_choices(request.user.role)
+    pref = selectors.reminder_preferences_of([request.user])[request.user.pk]
+    initial = {kind: pref.wants(kind) for kind, _ in kinds} | {
+        "quiet_hours": pref.quiet_start is not None,
+        "quiet_start": pref.quiet_start,
+        "quiet_end": pref.quiet_end,
+    }
+    form = ReminderPreferenceForm(request.POST or None, kinds=kinds, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reminder_services.reminder_preferences_update(actor=request.user, **form.preferences())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your email choices are saved.")
+            return redirect("sessions_log:reminder_settings")
+    status = 400 if form.errors else 200
+    return render(request, "sessions_log/reminder_settings.html", {"form": form}, status=status)
+
+
+# Mail programs post here without cookies or a CSRF token (RFC 8058); the
+# signed token in the URL is the credential, and it can only turn email off.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def reminder_unsubscribe(request, token):
+    if request.method == "GET":
+        # A GET never unsubscribes: link scanners open every link in an email.
+        return render(request, "sessions_log/reminder_unsubscribe.html", {"token": token})
+    try:
+        _user, kind = reminder_services.reminder_unsubscribe(token=token)
+    except ValidationError:
+        return render(
+            request, "sessions_log/reminder_unsubscribe.html", {"invalid": True}, status=400
+        )
+    labels = dict(reminder_services.kind_choices(Role.CLIENT))
+    return render(request, "sessions_log/reminder_unsubscribe.html", {"done": labels[kind]})
+
+
+@require_GET
+@role_required(Role.ADMIN)
+def reminder_problems(request):
+    page = Paginator(selectors.reminder_problems(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "sessions_log/reminder_problems.html", {"page": page})
