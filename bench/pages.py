@@ -3,14 +3,14 @@ bare-Django baseline, under wrk at 16 connections.
 
 1. Builds the organisation in the database scripts/bench.sh made for the run
    (sizes from BENCH_* variables; defaults below) with set-based INSERTs.
-2. Starts gunicorn with the production settings and drives each page with
-   wrk, then the baseline page (one row by primary key, a small template,
-   the same middleware stack, the same signed-in cookie).
+2. Starts gunicorn with bench.settings (the production settings plus the
+   baseline page of bench/views.py) and drives with wrk the baseline page
+   (one row by primary key, a small template, the same middleware stack,
+   the same signed-in cookie), then each page. Every request renders its
+   page afresh: the app keeps no rendered content.
 3. Prints and saves (.run/bench-pages.json) requests/s, p50/p95/p99, errors,
-   SQL queries per request and the ratio to the baseline: as deployed, then
-   the GET pages again with PAGE_CACHE=off (every request renders, as after
-   a change to the records shown). Profiles the slowest page afresh with
-   pyinstrument.
+   SQL queries per request and the ratio to the baseline. Profiles the
+   slowest GET page in-process with pyinstrument and cProfile.
 """
 
 import contextlib
@@ -22,24 +22,26 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coaching.settings")
+# In-process too (query counts, profiles, the baseline's URL): what gunicorn serves.
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 django.setup()
 
 from allauth.mfa.totp.internal.auth import TOTP  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.cache import caches  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from accounts import crypto  # noqa: E402
 from accounts.models import Role, Team, User  # noqa: E402
 from bench.signin import session_key, signed_in_client  # noqa: E402
 from coaching.models import CheckInRequest  # noqa: E402
 from sessions_log.models import Note, Session  # noqa: E402
-from sessions_log.services import note_states_recompute  # noqa: E402
+from sessions_log.services.notes import note_states_recompute  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {
@@ -62,11 +64,8 @@ def _progress(label: str, done: int, total: int, started: float) -> None:
     width = 30
     filled = int(width * done / total) if total else width
     bar = "#" * filled + "." * (width - filled)
-    print(
-        f"\r  {label:<10} [{bar}] {done:>9,}/{total:,}  {time.monotonic() - started:5.1f}s", end=""
-    )
-    if done >= total:
-        print()
+    elapsed, end = time.monotonic() - started, "\n" if done >= total else ""
+    print(f"\r  {label:<10} [{bar}] {done:>9,}/{total:,}  {elapsed:5.1f}s", end=end)
 
 
 def _sql(statement: str, params=None) -> None:
@@ -113,8 +112,8 @@ def build() -> dict:
     # newest 2% are still to come.
     total, per_chunk = SIZES["sessions"], -(-SIZES["sessions"] // CHUNKS)
     span_hours = SIZES["years"] * 365 * 24
-    per_coach = -(-total // len(coaches))
-    step = span_hours / per_coach
+    per_coach = -(-total // len(coaches))  # sessions each
+    ids.update(n_coaches=len(coaches), span=span_hours, step=span_hours / per_coach)
     for chunk in range(CHUNKS):
         first, last = chunk * per_chunk, min(total, (chunk + 1) * per_chunk) - 1
         if first > last:
@@ -145,14 +144,7 @@ def build() -> dict:
                    SELECT now() - %(span)s * interval '1 hour' * 0.98
                           + (i / %(n_coaches)s) * %(step)s * interval '1 hour' AS at
                ) t""",  # noqa: S608 - constants only
-            {
-                "first": first,
-                "last": last,
-                "coaches": ids["coaches"],
-                "n_coaches": len(coaches),
-                "span": span_hours,
-                "step": step,
-            },
+            {**ids, "first": first, "last": last},
         )
         _progress("sessions", last + 1, total, started)
     narrative = crypto.encrypt("Talked through the week; agreed the next small step.")
@@ -258,28 +250,18 @@ def _wrk(base: str, path: str, cookies: list[str], *, method="GET", bodies=None,
     )
     # wrk comes from `make bench-deps`; the arguments are fixed.
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "-s", str(script), base]
-    result = subprocess.run(  # noqa: S603
-        command,
-        capture_output=True,
-        text=True,
-        timeout=int(DURATION) + 60,
-        check=True,
-    )
+    timeout = int(DURATION) + 60
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)  # noqa: S603
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     figures["rps"] = figures["requests"] / figures["seconds"]
     return figures
 
 
-def _queries(path: str, user: User, *, method="get", data=None, htmx=False, cached=True) -> int:
-    """SQL queries of one request: with the page's content kept from a
-    request before (`cached`), or rendered afresh."""
+def _queries(path: str, user: User, *, method="get", data=None, htmx=False) -> int:
+    """SQL queries of one request."""
     client = signed_in_client(user)
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     client.get("/")  # warm: records the user session (a GET, so nothing is posted twice)
-    if method == "get" and cached:
-        client.get(path)
-    if not cached:
-        caches["template_fragments"].clear()
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(path, data or {}, **headers)
     expected = (302,) if method == "post" and not htmx else (200,)
@@ -288,15 +270,15 @@ def _queries(path: str, user: User, *, method="get", data=None, htmx=False, cach
     return len(queries.captured_queries)
 
 
-def run() -> None:
-    measure(build())
-
-
 @contextlib.contextmanager
-def _server(**env):
-    """gunicorn with the production settings (and `env`) on a free port."""
+def _server():
+    """gunicorn with bench.settings on a free port."""
     port = _free_port()
-    env = {**os.environ, "BENCH_BASELINE": "true", "ALLOWED_HOSTS": "127.0.0.1,testserver", **env}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "ALLOWED_HOSTS": "127.0.0.1,testserver",
+    }
     server = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
         [sys.executable, "-m", "gunicorn", "coaching.wsgi", "--bind", f"127.0.0.1:{port}"]
         + ["--workers", str(WORKERS), "--no-control-socket", "--access-logfile", "/dev/null"],
@@ -319,41 +301,35 @@ def _server(**env):
 
 def measure(people: dict) -> None:
     coach, supervisor, client = people["coach"], people["supervisor"], people["client"]
-    draft = (
-        Note.objects.filter(author=coach, signed_at__isnull=True).select_related("session").first()
-    )
+    draft = Note.objects.filter(author=coach, signed_at__isnull=True).first()
     # Clients with nothing to stop them checking in between sessions now.
     poster_ids = people["clients"][-3000:]
     posters = list(User.objects.filter(pk__in=poster_ids).order_by("pk"))
     measured_poster = posters.pop()  # kept out of the load, for counting queries
     csrf = secrets.token_hex(16)  # 32 characters: a valid unmasked CSRF secret
-    csrf_name = settings.CSRF_COOKIE_NAME
 
     def cookie(key):
-        return f"{settings.SESSION_COOKIE_NAME}={key}; {csrf_name}={csrf}"
+        return f"{settings.SESSION_COOKIE_NAME}={key}; {settings.CSRF_COOKIE_NAME}={csrf}"
 
-    keys = {
-        "coach": [cookie(session_key(coach))],
-        "supervisor": [cookie(session_key(supervisor))],
-        "client": [cookie(session_key(client))],
-    }
+    users = {"coach": coach, "supervisor": supervisor, "client": client}
+    keys = {who: [cookie(session_key(person))] for who, person in users.items()}
     answers = "heard=8&safe=9&focus=7&trust=8&helping=9"
     pages = [
-        ("coach home (caseload)", "/caseload/", "coach", {}),
-        ("client timeline", f"/clients/{client.pk}/", "coach", {}),
-        ("team dashboard", "/caseloads/", "supervisor", {}),
-        ("coach detail", f"/caseloads/coaches/{coach.pk}/", "supervisor", {}),
-        ("review queue", "/review/", "supervisor", {}),
-        ("client home", "/my/sessions/", "client", {}),
+        ("coach home (caseload)", reverse("coaching:coach_home"), "coach", {}),
+        ("client timeline", reverse("coaching:client_timeline", args=[client.pk]), "coach", {}),
+        ("team dashboard", reverse("coaching:team_dashboard"), "supervisor", {}),
+        ("coach detail", reverse("coaching:coach_detail", args=[coach.pk]), "supervisor", {}),
+        ("review queue", reverse("sessions_log:review_queue"), "supervisor", {}),
+        ("client home", reverse("coaching:client_home"), "client", {}),
         (
             "check-in submit (POST)",
-            "/checkins/new/",
+            reverse("coaching:checkin_new"),
             "posters",
             {"method": "POST", "body": f"csrfmiddlewaretoken={csrf}&{answers}"},
         ),
         (
             "note save (POST)",
-            f"/notes/{draft.pk}/draft/",
+            reverse("sessions_log:note_draft", args=[draft.pk]),
             "coach",
             {
                 "method": "POST",
@@ -362,39 +338,21 @@ def measure(people: dict) -> None:
             },
         ),
     ]
-    users = {"coach": coach, "supervisor": supervisor, "client": client}
-    team = Team.objects.order_by("pk").first()
+    baseline_path = reverse("bench_baseline", args=[Team.objects.order_by("pk").first().pk])
 
-    def load(base, label, path, who, options, cached=True):
+    def load(base, label, path, who, options):
+        method, htmx = options.get("method", "GET"), options.get("htmx", False)
         if who == "posters":
             cookies = [cookie(session_key(person)) for person in posters]
             bodies = [options["body"]] * len(cookies)
         else:
             cookies = keys[who]
             bodies = [options["body"]] if "body" in options else None
-        figures = _wrk(
-            base,
-            path,
-            cookies,
-            method=options.get("method", "GET"),
-            bodies=bodies,
-            htmx=options.get("htmx", False),
-        )
-        if who == "posters":
-            form = dict(pair.split("=") for pair in answers.split("&"))
-            figures["queries"] = _queries(path, measured_poster, method="post", data=form)
-        else:
-            data = None
-            if options.get("method") == "POST":
-                data = {"narrative": "Autosaved text", "goals": "Work"}
-            figures["queries"] = _queries(
-                path,
-                users[who],
-                method=options.get("method", "GET").lower(),
-                data=data,
-                htmx=options.get("htmx", False),
-                cached=cached,
-            )
+        figures = _wrk(base, path, cookies, method=method, bodies=bodies, htmx=htmx)
+        # The same request in-process (the test client does not check CSRF).
+        user = measured_poster if who == "posters" else users[who]
+        data = dict(parse_qsl(options["body"])) if "body" in options else None
+        figures["queries"] = _queries(path, user, method=method.lower(), data=data, htmx=htmx)
         figures["page"] = label
         return figures
 
@@ -402,34 +360,21 @@ def measure(people: dict) -> None:
         f"\nLoad: wrk, {CONNECTIONS} connections, {DURATION} s per page, gunicorn {WORKERS} workers"
     )
     with _server() as base:
-        _wrk(base, f"/bench/baseline/{team.pk}/", keys["coach"])  # warm-up: workers, connections
-        baseline = _wrk(base, f"/bench/baseline/{team.pk}/", keys["coach"])
+        _wrk(base, baseline_path, keys["coach"])  # warm-up: workers, connections
+        baseline = _wrk(base, baseline_path, keys["coach"])
         baseline.update(page="baseline (one row, small template)", queries=None)
         results = [load(base, *page) for page in pages]
-    # The same GET pages with nothing kept: what each request costs when the
-    # records shown have just changed.
-    gets = [page for page in pages if "method" not in page[3]]
-    with _server(PAGE_CACHE="off") as base:
-        _wrk(base, f"/bench/baseline/{team.pk}/", keys["coach"])
-        afresh = [load(base, *page, cached=False) for page in gets]
 
-    _print_table(
-        "As deployed (page content kept until the records shown change)", baseline, results
-    )
-    _print_table("Afresh (PAGE_CACHE=off: every request renders)", baseline, afresh)
+    _print_table(baseline, results)
     out = ROOT / ".run" / "bench-pages.json"
-    out.write_text(
-        json.dumps(
-            {"sizes": SIZES, "baseline": baseline, "pages": results, "afresh": afresh}, indent=2
-        )
-    )
+    out.write_text(json.dumps({"sizes": SIZES, "baseline": baseline, "pages": results}, indent=2))
     print(f"saved {out}")
-    _profile_slowest(afresh, pages, people)
+    _profile_slowest(results, pages, people)
 
 
-def _print_table(title, baseline, rows) -> None:
+def _print_table(baseline, rows) -> None:
     print(
-        f"\n{title}\n{'page':<36} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"\n{'page':<36} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
         f"{'errors':>6} {'queries':>7} {'of base':>7}"
     )
     for row in [baseline, *rows]:
@@ -441,38 +386,26 @@ def _print_table(title, baseline, rows) -> None:
         )
 
 
-def _profile_slowest(gets, pages, people) -> None:
-    """The slowest page rendered afresh: what limits a request that has to
-    do the work."""
+def _profile_slowest(rows, pages, people) -> None:
+    """The slowest GET page: what limits a request."""
     from pyinstrument import Profiler  # noqa: PLC0415 - only for this step
     from pyinstrument.renderers import ConsoleRenderer  # noqa: PLC0415
 
-    slowest = min(gets, key=lambda row: row["rps"])
+    gets = {page[0] for page in pages if "method" not in page[3]}
+    slowest = min((row for row in rows if row["page"] in gets), key=lambda row: row["rps"])
     label, path, who, _ = next(page for page in pages if page[0] == slowest["page"])
     client = signed_in_client(people[who])
-    client.get(path)
-    afresh = _Afresh(client)
+    client.get(path)  # warm: the user session, the compiled templates
     profiler = Profiler(interval=0.0005)
     with profiler:
         for _ in range(30):
-            afresh.get(path)
-    print(f"\nProfile of the slowest GET page afresh, {label} ({path}), 30 requests in-process:")
+            client.get(path)
+    print(f"\nProfile of the slowest GET page, {label} ({path}), 30 requests in-process:")
     # The call tree through our own code; Django's and the drivers' frames
     # are folded into the line that called them.
     renderer = ConsoleRenderer(unicode=False, color=False, show_all=False, short_mode=True)
     print("\n".join(profiler.output(renderer).splitlines()[:70]))
-    _where_time_goes(afresh, path)
-
-
-class _Afresh:
-    """A test client whose every GET renders the page's content anew."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def get(self, path):
-        caches["template_fragments"].clear()
-        return self.client.get(path)
+    _where_time_goes(client, path)
 
 
 # (label, file the function is in, function): cumulative time of each.
@@ -512,4 +445,4 @@ def _where_time_goes(client, path: str, requests: int = 30) -> None:
 if __name__ == "__main__":
     if Session.objects.exists() or CheckInRequest.objects.exists():
         sys.exit("bench/pages.py expects the empty database scripts/bench.sh creates")
-    run()
+    measure(build())
