@@ -21,7 +21,7 @@ class AccountAdapter(DefaultAccountAdapter):
             email = credentials.get("email") or credentials.get("username") or ""
             user = User.objects.filter(email__iexact=email).first() if email else None
             audit_record(
-                actor=user, action="auth.lockout", obj=user, outcome=AuditEvent.Outcome.DENIED
+                actor=None, action="auth.lockout", obj=user, outcome=AuditEvent.Outcome.DENIED
             )
             raise
 

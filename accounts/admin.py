@@ -1,7 +1,13 @@
 """The Django admin shows what services own and lets admins edit only the
 rest: role, team, email, activation, relationships and invitations change
-through the app's audited services (invitations, reassignment), never here."""
+through the app's audited services (invitations, reassignment, the People
+page), never here. allauth's email addresses, authenticators and sessions are
+listed read-only: verifying an address, removing someone's second factor or
+moving a session to another person are not an admin's to do by hand."""
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.contrib import admin
 
 from accounts.models import AuditEvent, CaseloadAssignment, Invitation, Team, User
@@ -18,6 +24,37 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# allauth registers its own, writable, admins for these; ours replace them.
+for _model in (EmailAddress, Authenticator, UserSession):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(ReadOnlyAdmin):
+    list_display = ["email", "user", "primary", "verified"]
+    list_filter = ["primary", "verified"]
+    search_fields = ["email", "user__display_name"]
+    actions = None  # allauth's "mark as verified" would skip the invitation
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(ReadOnlyAdmin):
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    # The (encrypted) secrets and recovery seeds are never shown.
+    exclude = ["data"]
+    actions = None
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(ReadOnlyAdmin):
+    list_display = ["user", "created_at", "last_seen_at", "ip"]
+    # The session key would let a reader take over the session.
+    exclude = ["session_key", "data"]
+    actions = None
 
 
 @admin.register(User)
@@ -37,7 +74,8 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ReadOnlyAdmin):
+    # Teams are created (audited) on the app's manage page.
     list_display = ["name", "created_at"]
     search_fields = ["name"]
 
@@ -46,6 +84,8 @@ class TeamAdmin(admin.ModelAdmin):
 class CaseloadAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["coach", "client", "started_at", "ended_at"]
     list_filter = ["ended_at"]
+    # Why a client moved coach is between them and the supervisor.
+    exclude = ["end_reason"]
 
 
 @admin.register(Invitation)

@@ -7,6 +7,8 @@ The request id and IP come from the request being served (set by
 import contextvars
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from accounts.models import AuditEvent, Role, User
 
 
@@ -50,6 +52,70 @@ def audit_record(
     return event
 
 
+def audit_event(
+    *, actor, action: str, obj=None, client=None, outcome: str = AuditEvent.Outcome.OK
+) -> AuditEvent:
+    """An event not yet saved: for `audit_clients_shown(also=...)`, so that a
+    request writes all its events in one query."""
+    return _event(actor=actor, action=action, obj=obj, client=client, outcome=outcome)
+
+
+def _client_id_of(record) -> int | None:
+    if isinstance(record, int):
+        return record
+    if isinstance(record, User):
+        return record.pk if record.role == Role.CLIENT else None
+    return getattr(record, "client_id", None)
+
+
+def audit_clients_shown(*, actor, shown, also=()) -> None:
+    """A page, export or feed that shows clients' data records one event per
+    client it shows, all in one query (none when it shows nobody and `also`
+    is empty).
+
+    `shown` is (action, records) pairs, most telling first: a client shown
+    in several parts of the page is recorded once, with the first part's
+    action. A record is a client, a client's id, or anything with a
+    `client_id` (a relationship, a session, a flag). The event's object is
+    the client: the page showed them, not a record's content."""
+    context = current_request.get()
+    events, seen = list(also), set()
+    for action, records in shown:
+        for record in records:
+            client_id = _client_id_of(record)
+            if client_id is None or client_id in seen:
+                continue
+            seen.add(client_id)
+            events.append(
+                AuditEvent(
+                    actor=actor if actor is not None and actor.pk else None,
+                    action=action,
+                    object_type=User._meta.model_name,
+                    object_id=str(client_id),
+                    client_id=client_id,
+                    ip=context.ip if context else None,
+                    request_id=context.request_id if context else "",
+                )
+            )
+    if events:
+        AuditEvent.objects.bulk_create(events)
+
+
+# What a client did themselves that their "Who viewed my record" page also
+# lists: a calendar feed is read by whoever holds its link, who may not be them.
+CLIENT_SEES_OWN = ("calendar_feed.read",)
+
+
+def own_events_shown_to_client(client: User) -> QuerySet[AuditEvent]:
+    """The client's own events that their "Who viewed my record" page lists
+    beside what staff did (accounts.selectors.record_views_of)."""
+    return (
+        AuditEvent.objects.filter(client=client, actor=client, action__in=CLIENT_SEES_OWN)
+        .select_related("actor")
+        .order_by("-at", "-pk")
+    )
+
+
 def audit_record_many(*, actor, action: str, objects: list) -> None:
     """One event per (obj, client) pair, in one query: for pages that show
     many records at once."""
@@ -61,35 +127,3 @@ def audit_record_many(*, actor, action: str, objects: list) -> None:
             for obj, client in objects
         ]
     )
-
-
-# How an action reads to the person it is about (the client's "who viewed my
-# record" page). Actions not listed show as their code.
-ACTION_LABELS = {
-    "client.view": "Looked at your record",
-    "note.read": "Read a session note",
-    "note.create": "Started a session note",
-    "note.save_draft": "Edited a draft session note",
-    "note.sign": "Signed a session note",
-    "note.addendum": "Added to a session note",
-    "note.cosigned": "Co-signed a session note",
-    "note.returned": "Returned a session note to your coach",
-    "session.schedule": "Scheduled a session",
-    "session.reschedule": "Moved a session",
-    "session.cancel": "Cancelled a session",
-    "session.completed": "Marked a session completed",
-    "session.no_show": "Marked a session missed",
-    "session.log_contact": "Logged a contact",
-    "session.hand_over": "Moved a session to your new coach",
-    "assignment.create": "Started working with you",
-    "assignment.reassign": "Changed your coach",
-    "trust_flag.acknowledge": "Acknowledged a check-in flag",
-    "trust_flag.resolve": "Resolved a check-in flag",
-    "supervisor_request.handle": "Took up your request to talk",
-    "supervisor_requests.view": "Read your request to talk",
-    "report.export": "Exported a report",
-}
-
-
-def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)

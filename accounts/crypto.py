@@ -2,7 +2,11 @@
 
 `settings.FIELD_ENCRYPTION_KEYS` is a list of Fernet keys: the first encrypts,
 all of them decrypt. To rotate, put a new key first, run
-`manage.py rotate_keys`, then drop the old key.
+`manage.py rotate_keys` (it rewrites every EncryptedTextField of every model
+and the MFA secrets: see accounts.rotation), then drop the old key.
+
+The MultiFernet is cached per tuple of keys, so a changed setting (a test's
+override, a restart with a new list) takes effect on the next call.
 """
 
 from functools import cache
@@ -39,4 +43,7 @@ def decrypt(token: str) -> str:
 
 def reencrypt(token: str) -> str:
     """The same secret, encrypted with the first (newest) key."""
-    return _keys().rotate(token.encode()).decode()
+    try:
+        return _keys().rotate(token.encode()).decode()
+    except InvalidToken:
+        raise ValueError("Cannot re-encrypt: no configured key matches.") from None

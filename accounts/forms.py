@@ -4,8 +4,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
-from accounts.models import Role, Team, User
+from accounts.models import STAFF_ROLES, Role, Team, User
 
 _TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
@@ -39,6 +40,72 @@ class StaffInvitationForm(forms.Form):
         if role == Role.ADMIN and team is not None:
             self.add_error("team", "Admins do not belong to a team; leave this empty.")
         return data
+
+
+class InvitationRevokeForm(forms.Form):
+    invitation = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class PeopleFilterForm(forms.Form):
+    who = forms.ChoiceField(
+        label="Show",
+        choices=[("staff", "Staff"), ("clients", "Clients")],
+        required=False,
+    )
+    q = forms.CharField(label="Name or email contains", required=False, max_length=254)
+
+    def apply(self, people):
+        """Staff (the default) or clients, whose name or email contains q."""
+        data = self.cleaned_data if self.is_bound else {}
+        if data.get("who") == "clients":
+            people = people.filter(role=Role.CLIENT)
+        else:
+            people = people.filter(role__in=STAFF_ROLES)
+        text = (data.get("q") or "").strip()
+        if text:
+            people = people.filter(Q(display_name__icontains=text) | Q(email__icontains=text))
+        return people
+
+
+class PersonRefForm(forms.Form):
+    person = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class PersonChangeForm(forms.Form):
+    """A staff member's role and team (accounts.services.user_role_change and
+    user_team_change say what is allowed)."""
+
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[
+            (Role.COACH, "Coach"),
+            (Role.SUPERVISOR, "Supervisor"),
+            (Role.ADMIN, "Admin"),
+        ],
+    )
+    team = forms.ModelChoiceField(
+        label="Team",
+        queryset=Team.objects.none(),
+        required=False,
+        help_text="Required for coaches and supervisors; admins have none.",
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+    def clean(self):
+        data = super().clean()
+        role, team = data.get("role"), data.get("team")
+        if role in (Role.COACH, Role.SUPERVISOR) and team is None:
+            self.add_error("team", "Choose the team this person belongs to.")
+        if role == Role.ADMIN and team is not None:
+            self.add_error("team", "Admins do not belong to a team; leave this empty.")
+        return data
+
+
+class PersonAccessForm(forms.Form):
+    access = forms.ChoiceField(choices=[("deactivate", "Deactivate"), ("reactivate", "Reactivate")])
 
 
 class ClientInvitationForm(forms.Form):

@@ -1,18 +1,30 @@
+import re
 import time
 import uuid
 import zoneinfo
+from functools import wraps
 
+from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseRedirect
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts.audit import RequestContext, audit_record, current_request
 from accounts.policy import mfa_completed_this_login, mfa_enabled
+
+
+def _client_ip(request) -> str | None:
+    try:
+        return get_adapter(request).get_client_ip(request) or None
+    except (PermissionDenied, ImproperlyConfigured):
+        return None  # a forged or malformed header: record no address rather than a wrong one
 
 
 class RequestContextMiddleware:
@@ -23,10 +35,10 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         request.id = str(uuid.uuid4())
-        # The proxy in front of us is trusted to set REMOTE_ADDR correctly.
-        token = current_request.set(
-            RequestContext(request_id=request.id, ip=request.META.get("REMOTE_ADDR") or None)
-        )
+        # The client's address as allauth's rate limits see it: REMOTE_ADDR,
+        # or the trusted proxy header when TRUSTED_PROXY_COUNT /
+        # TRUSTED_CLIENT_IP_HEADER say one is in front of us.
+        token = current_request.set(RequestContext(request_id=request.id, ip=_client_ip(request)))
         try:
             response = self.get_response(request)
         finally:
@@ -134,3 +146,67 @@ class NoStoreMiddleware:
         if user is not None and user.is_authenticated:
             response["Cache-Control"] = "no-store"
         return response
+
+
+# ------------------------------------------------ reads only on purpose
+
+# Browsers that send Sec-Fetch-Site on every navigation (over HTTPS, and to
+# localhost): Chromium 76, Firefox 90, Safari 16.4 (all iOS browsers use it).
+_CHROMIUM = re.compile(r"\bChrom(?:e|ium)/(\d+)")
+_FIREFOX = re.compile(r"\bFirefox/(\d+)")
+_IOS = re.compile(r"\bCPU (?:iPhone )?OS (\d+)_(\d+)")
+_SAFARI = re.compile(r"\bVersion/(\d+)\.(\d+).*\bSafari/")
+
+
+def sends_fetch_metadata(user_agent: str) -> bool:
+    """Whether this browser always says where a navigation came from."""
+    if match := _IOS.search(user_agent):
+        return (int(match[1]), int(match[2])) >= (16, 4)
+    if match := _CHROMIUM.search(user_agent):
+        return int(match[1]) >= 76
+    if match := _FIREFOX.search(user_agent):
+        return int(match[1]) >= 90
+    if match := _SAFARI.search(user_agent):
+        return (int(match[1]), int(match[2])) >= (16, 4)
+    return False
+
+
+def navigation_is_deliberate(request) -> bool:
+    """A navigation the person made on purpose: from a page of this site
+    (same-origin), or typed, bookmarked or opened from another app (none).
+    Not a link, form, image or script on another site, nor on a sibling
+    subdomain (same-site), and not a browser that always says where it came
+    from and did not. Programs that never send the header (the test client,
+    old browsers) are taken at their word."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is None:
+        return not sends_fetch_metadata(request.headers.get("User-Agent", ""))
+    return site in ("same-origin", "none")
+
+
+# A page rather than a template file: it belongs to deliberate_read alone.
+
+
+def deliberate_read(view):
+    """For a page that records that someone saw a client's data: show it
+    (and record the read) only when the person navigated to it on purpose.
+    Otherwise another site could make a supervisor "look at" client 123 by
+    linking, framing or redirecting to it: they get a page asking whether to
+    open the record instead, with a link that is a same-site navigation.
+    Nothing is read or recorded until they follow it."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if navigation_is_deliberate(request):
+            return view(request, *args, **kwargs)
+        return confirm_open(request)
+
+    return wrapper
+
+
+def confirm_open(request) -> HttpResponse:
+    """The "Open this record?" page: a link to the same address, which the
+    browser then fetches as a same-origin navigation."""
+    response = render(request, "accounts/confirm_open.html", {"path": request.get_full_path()})
+    response["Cache-Control"] = "no-store"
+    return response

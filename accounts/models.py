@@ -9,6 +9,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.fields import EncryptedTextField
+
 
 class Role(models.TextChoices):
     CLIENT = "client", "Client"
@@ -142,7 +144,8 @@ class CaseloadAssignment(models.Model):
     client = models.ForeignKey(User, on_delete=models.PROTECT, related_name="coach_assignments")
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=200, blank=True)
+    # Why a client moved on: the supervisor's words about a person, encrypted.
+    end_reason = EncryptedTextField(max_length=200, blank=True)
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

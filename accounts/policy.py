@@ -17,6 +17,23 @@ The rules, in words:
   nothing).
 - Nobody inactive sees anything.
 
+Visibility follows the relationship, not just the client:
+- What a coach writes for themselves about a session (its private agenda,
+  a draft note) and what supervisors say to them about it (note reviews,
+  the decision and its comment) are that coach's: for them and for the
+  supervisors of their team (coach_private_scope), never for a successor.
+  A coach who takes a client over reads, of the sessions with an earlier
+  coach, when and how they happened, their status, and the signed note
+  with its addenda: the clinical record, for continuity of care. Not the
+  agenda, not a draft, not the reviews.
+- A supervisor's review of a client's past (the history, the CSV report,
+  a coach's overdue notes) covers the relationships their team held
+  (held_relationship_scope): a member of the team coaching that client.
+  Not the client's time with a coach of another team. A coach's team is
+  the one they are in now: no history of team membership is kept.
+- A coach made a supervisor never reads the private requests about their
+  own coaching.
+
 Each scope is a `Q` for the model that holds the records, so selectors in
 the layers above apply it without this module knowing their models.
 """
@@ -160,12 +177,41 @@ def flag_scope(user: User) -> Q:
 
 
 def private_request_scope(user: User) -> Q:
-    """Private requests to talk with a supervisor (on a model with `team`):
-    for the supervisors of the coach's team only. No coach, admin or client
-    page reads them."""
+    """Private requests to talk with a supervisor (on a model with `team`
+    and `coach`): for the supervisors of the coach's team only, and never
+    for the coach the request is about, should they have become one of
+    those supervisors. No coach, admin or client page reads them."""
     if not user.is_active or user.role != Role.SUPERVISOR or not user.team_id:
         return NOTHING
-    return Q(team_id=user.team_id)
+    return Q(team_id=user.team_id) & ~Q(coach=user.pk)
+
+
+def coach_private_scope(user: User, field: str = "coach") -> Q:
+    """A coach's own material about their sessions (the private agenda, a
+    draft note, supervisors' reviews of a note), as a condition on the
+    foreign key to that coach, `field`: "coach" on Session, "author" on
+    Note, "note__author" on NoteReview. For that coach and for the
+    supervisors of that coach's team; a successor coach, a supervisor of
+    another team, a client and an admin get nothing from it.
+
+    It says whose material it is, not whether the client is in view:
+    selectors combine it with client_scope."""
+    if not user.is_active:
+        return NOTHING
+    if user.role == Role.COACH:
+        return Q(**{field: user.pk})
+    if user.role == Role.SUPERVISOR and user.team_id:
+        return Q(**{f"{field}__team_id": user.team_id})
+    return NOTHING
+
+
+def note_scope(user: User) -> Q:
+    """Notes (on Note): those of the sessions `user` sees (client_scope), once
+    signed: a successor coach reads the signed notes of earlier coaches, for
+    continuity of care. A draft is its author's (coach_private_scope): for
+    them and their team's supervisors only."""
+    signed = Q(signed_at__isnull=False)
+    return client_scope(user, "session__client") & (signed | coach_private_scope(user, "author"))
 
 
 def reviewable_coach_scope(user: User) -> Q:
@@ -190,6 +236,23 @@ def reviewable_relationship_scope(user: User) -> Q:
     return NOTHING
 
 
+def held_relationship_scope(user: User, prefix: str = "") -> Q:
+    """The relationships (on CaseloadAssignment, active or ended; or on a
+    model that reaches one through `prefix`, e.g. "assignment__") whose
+    records a reviewer reads about the past: a supervisor, those their team
+    held, whose coach is in their team (a coach since made one of its
+    supervisors too); an admin, every one. A client's time with a coach of
+    another team is not a supervisor's."""
+    if not user.is_active:
+        return NOTHING
+    clients = Q(**{f"{prefix}client__role": Role.CLIENT})
+    if user.role == Role.ADMIN:
+        return clients
+    if user.role == Role.SUPERVISOR and user.team_id:
+        return clients & Q(**{f"{prefix}coach__team_id": user.team_id})
+    return NOTHING
+
+
 def reviewable_clients(user: User) -> QuerySet[User]:
     """Whose caseload history `user` may review: a supervisor, their team's
     clients (the one rule); an admin, every client who has a coach now."""
@@ -203,13 +266,23 @@ def reviewable_clients(user: User) -> QuerySet[User]:
 
 def audit_scope(user: User) -> Q:
     """Audit events (on AuditEvent): admins, every one; supervisors, those
-    about their team's clients or done by their team's members."""
+    done by their team's members, and those about their team's clients
+    except the clients' own account activity (signing in and out, failed
+    sign-ins, password and MFA changes, their calendar feed and email
+    choices): a supervisor oversees the team's work, not when and from
+    where a client uses the app."""
     if not user.is_active:
         return NOTHING
     if user.role == Role.ADMIN:
         return Q()
     if user.role == Role.SUPERVISOR and user.team_id:
-        return Q(client__in=clients_visible_to(user)) | Q(actor__team_id=user.team_id)
+        own_account = (
+            Q(action__startswith="auth.")
+            | Q(action__startswith="calendar")
+            | Q(action__startswith="reminders.")
+        )
+        about_clients = Q(client__in=clients_visible_to(user)) & ~own_account
+        return about_clients | Q(actor__team_id=user.team_id)
     return NOTHING
 
 
@@ -221,6 +294,15 @@ def invitation_scope(user: User) -> Q:
         return Q()
     if user.role == Role.COACH:
         return Q(invited_by=user)
+    return NOTHING
+
+
+def people_scope(user: User) -> Q:
+    """People (on User) whose role, team and access someone may manage: an
+    admin, everyone; nobody else. Managing people is not reading their
+    records: the record selectors above give an admin none of those."""
+    if user.is_active and user.role == Role.ADMIN:
+        return Q()
     return NOTHING
 
 

@@ -1,15 +1,37 @@
-"""Audit events for authentication, and the MFA record after set-up."""
+"""Audit events for authentication and for changes to how someone signs in
+(email, password, MFA), the notice to the old address of an email change,
+and the MFA record after set-up. Audit rows name the account, never an
+address or a secret."""
+
+import logging
+import smtplib
 
 from allauth.account.internal.flows.login import record_authentication
-from allauth.account.signals import password_changed, password_reset
-from allauth.mfa.signals import authenticator_added, authenticator_used
+from allauth.account.signals import (
+    email_added,
+    email_changed,
+    email_removed,
+    password_changed,
+    password_reset,
+    password_set,
+)
+from allauth.mfa.signals import (
+    authenticator_added,
+    authenticator_removed,
+    authenticator_reset,
+    authenticator_used,
+)
 from allauth.usersessions.models import UserSession
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from accounts import emails
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(user_logged_in)
@@ -27,8 +49,10 @@ def _logged_out(sender, request, user, **kwargs):
 def _login_failed(sender, credentials, request=None, **kwargs):
     email = (credentials or {}).get("email") or (credentials or {}).get("username") or ""
     user = User.objects.filter(email__iexact=email).first() if email else None
+    # Whoever typed the password is unknown: the account is what was tried,
+    # not who tried it.
     audit_record(
-        actor=user, action="auth.login_failed", obj=user, outcome=AuditEvent.Outcome.FAILED
+        actor=None, action="auth.login_failed", obj=user, outcome=AuditEvent.Outcome.FAILED
     )
 
 
@@ -37,14 +61,64 @@ def _password_changed(sender, request, user, **kwargs):
     audit_record(actor=user, action="auth.password_change", obj=user)
 
 
+@receiver(password_set)
+def _password_set(sender, request, user, **kwargs):
+    audit_record(actor=user, action="auth.password_set", obj=user)
+
+
 @receiver(password_reset)
 def _password_reset(sender, request, user, **kwargs):
     audit_record(actor=user, action="auth.password_reset", obj=user)
 
 
+@receiver(email_added)
+def _email_added(sender, request, user, email_address, **kwargs):
+    audit_record(actor=user, action="auth.email_added", obj=user)
+
+
+@receiver(email_removed)
+def _email_removed(sender, request, user, email_address, **kwargs):
+    audit_record(actor=user, action="auth.email_removed", obj=user)
+
+
+@receiver(email_changed)
+def _email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
+    """The sign-in address changed: audited, and the old address is told, in
+    case it was not its owner who changed it. The notice names neither the
+    new address nor what the service is."""
+    audit_record(actor=user, action="auth.email_changed", obj=user)
+    if from_email_address is None or from_email_address.email == to_email_address.email:
+        return
+    old_address = from_email_address.email
+
+    def notify():
+        try:
+            emails.send(template="email_changed", to=old_address, context={})
+        except (smtplib.SMTPException, OSError):
+            logger.warning("The notice of an email change to user %s was not sent.", user.pk)
+            audit_record(
+                actor=None,
+                action="auth.email_change_notice",
+                obj=user,
+                outcome=AuditEvent.Outcome.FAILED,
+            )
+
+    transaction.on_commit(notify)
+
+
 @receiver(authenticator_used)
 def _mfa_used(sender, request, user, authenticator, **kwargs):
     audit_record(actor=user, action=f"auth.mfa_{authenticator.type}", obj=user)
+
+
+@receiver(authenticator_removed)
+def _mfa_removed(sender, request, user, authenticator, **kwargs):
+    audit_record(actor=user, action=f"auth.mfa_removed_{authenticator.type}", obj=user)
+
+
+@receiver(authenticator_reset)
+def _mfa_reset(sender, request, user, authenticator, **kwargs):
+    audit_record(actor=user, action=f"auth.mfa_reset_{authenticator.type}", obj=user)
 
 
 @receiver(authenticator_added)

@@ -16,6 +16,7 @@ from accounts.policy import (
     audit_scope,
     clients_visible_to,
     invitation_scope,
+    people_scope,
     relationship_scope,
     team_scope,
 )
@@ -57,6 +58,22 @@ def invitations_visible_to(user: User) -> QuerySet[Invitation]:
         Invitation.objects.filter(invitation_scope(user))
         .select_related("team", "invited_by")
         .order_by("-created_at")
+    )
+
+
+def people_managed_by(user: User) -> QuerySet[User]:
+    """Everyone, with a coach's number of active clients, for an admin (who
+    manages people: never their records); nobody for anyone else."""
+    return (
+        User.objects.filter(people_scope(user))
+        .select_related("team")
+        .annotate(
+            active_clients=Count(
+                "caseload_assignments",
+                filter=Q(caseload_assignments__ended_at__isnull=True),
+            )
+        )
+        .order_by("display_name", "pk")
     )
 
 

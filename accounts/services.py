@@ -1,19 +1,35 @@
 """Writes about people and access. Each runs in a transaction and is audited."""
 
+import math
 import smtplib
+import time
 
 from allauth.account.models import EmailAddress
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import emails
-from accounts.audit import audit_record
-from accounts.models import TEAM_ROLES, CaseloadAssignment, Invitation, Role, Team, User
-from accounts.policy import can_invite
+from accounts.audit import audit_record, audit_record_many
+from accounts.models import (
+    STAFF_ROLES,
+    TEAM_ROLES,
+    AuditEvent,
+    CaseloadAssignment,
+    Invitation,
+    Role,
+    Team,
+    User,
+)
+from accounts.policy import can_invite, invitation_scope
 from accounts.selectors import invitation_by_token
 from accounts.tokens import new_token, token_digest
+
+# How many invitations one person may send in an hour (whatever the address).
+INVITATIONS_PER_HOUR = 20
+_INVITATION_WINDOW = 60 * 60
 
 
 class EmailNotSent(Exception):
@@ -26,6 +42,14 @@ class InvitationUnusable(Exception):
         self.reason = reason  # "unknown", "expired", "used" or "revoked"
 
 
+class InvitationRateLimited(Exception):
+    """The inviter sent INVITATIONS_PER_HOUR in the last hour; nothing was sent."""
+
+    def __init__(self, retry_after_seconds: float):
+        super().__init__(retry_after_seconds)
+        self.retry_after_minutes = max(1, math.ceil(retry_after_seconds / 60))
+
+
 def _send_or_roll_back(**kwargs) -> None:
     try:
         emails.send(**kwargs)
@@ -33,11 +57,15 @@ def _send_or_roll_back(**kwargs) -> None:
         raise EmailNotSent from error
 
 
-@transaction.atomic
 def invitation_create(*, actor: User, email: str, role: str, team: Team | None = None):
-    """Invite someone by email. Returns the invitation, or None when the
-    address already has an account (the inviter is told the same either way,
-    so invitations cannot be used to find out who is a client here)."""
+    """Invite someone by email; returns the invitation.
+
+    The inviter's side is the same whether or not the address already has an
+    account: the same new row in their list, the same audit event (about the
+    invitation: no person, no address), the same limit. An address with an
+    account gets a "you already have an account" email instead of the link,
+    so that row can never be accepted and simply expires. Invitations cannot
+    be used to find out who is a client here."""
     if not can_invite(actor, role):
         raise PermissionDenied
     email = email.strip().lower()
@@ -45,22 +73,58 @@ def invitation_create(*, actor: User, email: str, role: str, team: Team | None =
         raise ValidationError({"team": "Choose the team this person joins."})
     if role not in TEAM_ROLES:
         team = None
-
-    existing = User.objects.filter(email__iexact=email).first()
-    if existing is not None:
-        audit_record(actor=actor, action="invitation.declined_existing_account", obj=existing)
-        _send_or_roll_back(
-            template="account_exists",
-            to=existing.email,
-            context={"login_url": reverse("account_login")},
+    try:
+        return _invitation_send(actor=actor, email=email, role=role, team=team)
+    except InvitationRateLimited:
+        audit_record(
+            actor=actor, action="invitation.rate_limited", outcome=AuditEvent.Outcome.DENIED
         )
-        return None
+        raise
+
+
+def _invitation_slot_take(actor: User) -> None:
+    """Count one invitation against the inviter's hourly limit, or refuse.
+
+    The counts live in the default cache (Redis, PostgreSQL while Redis is
+    down). The caller holds a lock on the inviter's row, so one inviter's
+    requests take slots one at a time."""
+    key = f"invitations-sent:{actor.pk}"
+    now = time.time()
+    recent = [at for at in cache.get(key) or [] if at > now - _INVITATION_WINDOW]
+    if len(recent) >= INVITATIONS_PER_HOUR:
+        raise InvitationRateLimited(min(recent) + _INVITATION_WINDOW - now)
+    cache.set(key, [*recent, now], timeout=_INVITATION_WINDOW)
+
+
+@transaction.atomic
+def _invitation_send(*, actor: User, email: str, role: str, team: Team | None) -> Invitation:
+    # One inviter's invitations one at a time; and their rights as they are
+    # now, not as they were when the request began. (NO KEY UPDATE: rows
+    # that merely point at the inviter, like their audit events, need not wait.)
+    actor = User.objects.select_for_update(no_key=True).get(pk=actor.pk)
+    if not can_invite(actor, role):
+        raise PermissionDenied
+    _invitation_slot_take(actor)
 
     now = timezone.now()
-    # A new invitation replaces any earlier link still waiting for this address.
-    Invitation.objects.filter(
-        email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=now)
+    # A new invitation replaces the same inviter's earlier link still waiting
+    # for this address, never someone else's (nobody can cancel another's
+    # invitation, or learn of it); a client invitation never replaces a
+    # staff one.
+    replaced = Invitation.objects.filter(
+        invited_by=actor,
+        email__iexact=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    )
+    if role == Role.CLIENT:
+        replaced = replaced.filter(role=Role.CLIENT)
+    replaced = list(replaced.select_for_update())
+    Invitation.objects.filter(pk__in=[old.pk for old in replaced]).update(revoked_at=now)
+    audit_record_many(
+        actor=actor, action="invitation.replaced", objects=[(old, None) for old in replaced]
+    )
 
     token = new_token()
     invitation = Invitation.objects.create(
@@ -72,16 +136,63 @@ def invitation_create(*, actor: User, email: str, role: str, team: Team | None =
         token_digest=token_digest(token),
     )
     audit_record(actor=actor, action="invitation.create", obj=invitation)
-    _send_or_roll_back(
-        template="invitation",
-        to=email,
-        context={
-            "accept_url": reverse("accounts:invitation_accept", args=[token]),
-            "inviter_first_name": actor.get_short_name(),
-            "expires_at": invitation.expires_at,
-        },
-    )
+    if User.objects.filter(email__iexact=email).exists():
+        # The token is never sent: this row cannot be accepted.
+        _send_or_roll_back(
+            template="account_exists", to=email, context={"login_url": reverse("account_login")}
+        )
+    else:
+        _send_or_roll_back(
+            template="invitation",
+            to=email,
+            context={
+                "accept_url": reverse("accounts:invitation_accept", args=[token]),
+                "inviter_first_name": actor.get_short_name(),
+                "expires_at": invitation.expires_at,
+            },
+        )
     return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+    """Withdraw a pending invitation: an admin any, a coach their own."""
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(invitation_scope(actor), pk=invitation.pk)
+        .first()
+    )
+    if invitation is None:
+        raise PermissionDenied
+    if invitation.status != "pending":
+        raise ValidationError(
+            f"The invitation to {invitation.email} was already {invitation.status}: "
+            "there is nothing to revoke."
+        )
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="invitation.revoke", obj=invitation)
+    return invitation
+
+
+def _invitations_revoke_unsendable(*, actor: User, sender: User) -> int:
+    """Revoke the pending invitations `sender` may no longer send (all of
+    them once they are inactive). Returns how many."""
+    # Locked, so that nobody accepts one of them while they are revoked.
+    pending = Invitation.objects.select_for_update().filter(
+        invited_by=sender,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+    gone = [invitation for invitation in pending if not can_invite(sender, invitation.role)]
+    Invitation.objects.filter(pk__in=[invitation.pk for invitation in gone]).update(
+        revoked_at=timezone.now()
+    )
+    audit_record_many(
+        actor=actor, action="invitation.revoke", objects=[(invitation, None) for invitation in gone]
+    )
+    return len(gone)
 
 
 def invitation_check(token: str) -> Invitation:
@@ -95,6 +206,9 @@ def invitation_check(token: str) -> Invitation:
         raise InvitationUnusable("revoked")
     if invitation.expires_at <= timezone.now():
         raise InvitationUnusable("expired")
+    # An invitation lives only as long as its sender's right to send it.
+    if not can_invite(invitation.invited_by, invitation.role):
+        raise InvitationUnusable("revoked")
     return invitation
 
 
@@ -162,6 +276,131 @@ def team_create(*, actor: User, name: str) -> Team:
     return team
 
 
+# People: role, team and whether they may sign in change only here, by an
+# admin, audited. The admin site shows these fields read-only.
+
+
+def _admins_locked(actor: User) -> set[int]:
+    """Lock the active admins' rows (so two admins cannot remove each other
+    at the same moment) and check that `actor` is still one of them.
+    Returns their ids."""
+    admins = set(
+        User.objects.select_for_update(no_key=True)
+        .filter(role=Role.ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if actor.pk not in admins:
+        raise PermissionDenied
+    return admins
+
+
+def _person_locked(actor: User, person: User, *, own: str) -> User:
+    """The person to change, as they are now, locked; refusing changes an
+    admin would make to their own account (another admin must, so there is
+    always an active admin left to undo a mistake)."""
+    admins = _admins_locked(actor)
+    if person.pk == actor.pk:
+        raise ValidationError(f"You cannot {own}: ask another admin.")
+    person = User.objects.select_for_update(no_key=True).get(pk=person.pk)
+    # Implied by the rule above while the actor is an active admin; stated
+    # so that no later change to that rule can leave the app without one.
+    if person.pk in admins and len(admins) == 1:
+        raise ValidationError("There must always be at least one active admin.")
+    return person
+
+
+def active_clients_count(coach: User) -> int:
+    return CaseloadAssignment.objects.filter(coach=coach, ended_at__isnull=True).count()
+
+
+def _team_checked(role: str, team: Team | None) -> Team | None:
+    if role in TEAM_ROLES:
+        if team is None:
+            raise ValidationError({"team": "Choose the team this person belongs to."})
+        return team
+    if team is not None:
+        raise ValidationError({"team": "Only coaches and supervisors belong to a team."})
+    return None
+
+
+@transaction.atomic
+def user_role_change(*, actor: User, user: User, role: str, team: Team | None = None) -> User:
+    """Give a staff member another staff role (and the team it needs).
+
+    Refused for clients (and to make someone a client): a person's records
+    as a client and as staff must not meet in one account. Refused for a
+    coach who still works with clients: they are reassigned first, so no
+    client is left with a coach who is no longer one. The invitations the
+    person may no longer send are revoked."""
+    if role not in STAFF_ROLES:
+        raise ValidationError({"role": "Choose coach, supervisor or admin."})
+    user = _person_locked(actor, user, own="change your own role")
+    if user.role == Role.CLIENT:
+        raise ValidationError(
+            "A client's account cannot become a staff account. "
+            "Invite them as staff with another email address."
+        )
+    if user.role == role:
+        raise ValidationError({"role": f"{user.display_name} is already a {role}."})
+    team = _team_checked(role, team)
+    if user.role == Role.COACH and (count := active_clients_count(user)):
+        raise ValidationError(
+            f"{user.display_name} still works with {count} client{'s' if count != 1 else ''}. "
+            "Reassign them to another coach first (from the caseload review), "
+            "then change the role."
+        )
+    user.role, user.team = role, team
+    user.save(update_fields=["role", "team"])
+    audit_record(actor=actor, action="user.role_change", obj=user)
+    _invitations_revoke_unsendable(actor=actor, sender=user)
+    return user
+
+
+@transaction.atomic
+def user_team_change(*, actor: User, user: User, team: Team) -> User:
+    """Move a coach (with their clients) or a supervisor to another team."""
+    user = _person_locked(actor, user, own="change your own team")
+    if user.role not in TEAM_ROLES:
+        raise ValidationError({"team": "Only coaches and supervisors belong to a team."})
+    team = _team_checked(user.role, team)
+    if user.team_id == team.pk:
+        raise ValidationError({"team": f"{user.display_name} is already in {team.name}."})
+    user.team = team
+    user.save(update_fields=["team"])
+    audit_record(actor=actor, action="user.team_change", obj=user)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User) -> User:
+    """Stop someone signing in: their sessions end (accounts.receivers) and
+    their pending invitations are revoked. Their records stay. A coach's
+    clients keep their relationship until a supervisor reassigns them: cutting
+    off access must never wait for that."""
+    user = _person_locked(actor, user, own="deactivate your own account")
+    if not user.is_active:
+        raise ValidationError(f"{user.display_name} is already deactivated.")
+    user.is_active = False
+    # save() (not update()) sends post_save, which ends their sessions.
+    user.save(update_fields=["is_active"])
+    audit_record(actor=actor, action="user.deactivate", obj=user)
+    _invitations_revoke_unsendable(actor=actor, sender=user)
+    return user
+
+
+@transaction.atomic
+def user_activate(*, actor: User, user: User) -> User:
+    """Let a deactivated person sign in again (revoked invitations stay revoked)."""
+    user = _person_locked(actor, user, own="reactivate your own account")
+    if user.is_active:
+        raise ValidationError(f"{user.display_name} is already active.")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(actor=actor, action="user.activate", obj=user)
+    return user
+
+
 # The encrypted fields inside allauth's MFA authenticator data.
 _MFA_ENCRYPTED_KEYS = ("secret", "seed")
 
@@ -178,10 +417,20 @@ def mfa_secrets_reencrypt() -> int:
     for authenticator in Authenticator.objects.select_for_update().order_by("pk"):
         data = dict(authenticator.data)
         keys = [key for key in _MFA_ENCRYPTED_KEYS if key in data]
-        if not keys:
+        # Recovery codes carried over from django-allauth-2fa: each one encrypted.
+        codes = data.get("migrated_codes")
+        if not keys and not codes:
             continue
-        for key in keys:
-            data[key] = crypto.reencrypt(data[key])
+        try:
+            for key in keys:
+                data[key] = crypto.reencrypt(data[key])
+            if codes:
+                data["migrated_codes"] = [crypto.reencrypt(code) for code in codes]
+        except ValueError:
+            raise ValueError(
+                f"MFA authenticator {authenticator.pk} cannot be decrypted with any "
+                "configured key; nothing was re-encrypted."
+            ) from None
         Authenticator.objects.filter(pk=authenticator.pk).update(data=data)
         count += 1
     return count

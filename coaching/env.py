@@ -5,6 +5,7 @@ variable: `DEBUG=maybe` must never quietly mean False.
 """
 
 import os
+import re
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -67,6 +68,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
+
+
+def env_header_name(name: str, default: str | None) -> str | None:
+    """An HTTP header name such as X-Real-IP: letters, digits and single
+    hyphens. Underscores are refused: proxies drop such headers and Django
+    could not read them, so the setting would quietly do nothing."""
+    value = _raw(name)
+    if value is None:
+        return default
+    if not _HEADER_NAME.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"Environment variable {name} must be an HTTP header name such as "
+            f"X-Real-IP (letters, digits and hyphens), not {value!r}."
+        )
+    return value
 
 
 def env_database(name: str, default: str) -> dict:

@@ -208,6 +208,11 @@ class SupervisorRequest(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     handled_at = models.DateTimeField(null=True, blank=True)
+    # Marked done by a supervisor once they have talked with the client.
+    done_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -218,3 +223,10 @@ class SupervisorRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Request to talk with a supervisor ({self.pk})"
+
+    @property
+    def state(self) -> str:
+        """received -> taken (a supervisor will contact the client) -> done."""
+        if self.done_at:
+            return "done"
+        return "taken" if self.handled_at else "received"

@@ -15,7 +15,8 @@ from sessions_log.services.reminders import reminders_plan
 
 @receiver(hooks.session_completed, dispatch_uid="coaching.ask_for_checkin")
 def ask_for_checkin(sender, *, session, **kwargs) -> None:
-    """A completed session asks its client how it felt, by email too."""
+    """A completed session, scheduled or logged afterwards, asks its client
+    how it felt, by email too (and once more if unanswered after a few days)."""
     if checkin_request_open(session=session):
         reminders_plan(session=session, change="completed")
 

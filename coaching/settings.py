@@ -13,6 +13,7 @@ from django.utils.csp import CSP
 from coaching.env import (
     env_bool,
     env_database,
+    env_header_name,
     env_int,
     env_list,
     env_redis_url,
@@ -115,6 +116,11 @@ DATABASES = {
         "CONN_HEALTH_CHECKS": True,
     }
 }
+# The role the app's processes connect as (DATABASE_URL's, normally): it may
+# read and write rows and nothing else. Migrations and `rotate_keys` run with
+# DATABASE_URL set to the tables' owner, and grant this role its rights
+# (accounts/database.py). Empty: one role does everything (not for production).
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", default=DATABASES["default"]["USER"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_redis_url("REDIS_URL", default="redis://127.0.0.1:63799/0")
@@ -142,6 +148,9 @@ CACHES = {
 
 # Sessions live in PostgreSQL so that logging in never depends on Redis.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Flash messages live in the session, never in a cookie: what they say (a
+# client's name, "Note signed") stays on the server.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_AGE = 12 * 60 * 60
 # Enforced by accounts.middleware.SessionLimitsMiddleware (seconds).
 SESSION_ABSOLUTE_LIFETIME = SESSION_COOKIE_AGE
@@ -167,6 +176,20 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_COOKIES
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client's own address, for rate limits, the audit trail and the list of
+# one's sessions. Behind proxies of ours, allauth takes it from
+# X-Forwarded-For, TRUSTED_PROXY_COUNT entries from the right (each proxy
+# appends the address it saw, so nothing a client sends can pose as it), or
+# from the one header our proxy sets (TRUSTED_CLIENT_IP_HEADER, e.g.
+# X-Real-IP). With neither it is REMOTE_ADDR: behind a proxy, the proxy's own,
+# so every client would share one rate limit.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_header_name("TRUSTED_CLIENT_IP_HEADER", default=None)
+if ALLAUTH_TRUSTED_PROXY_COUNT and ALLAUTH_TRUSTED_CLIENT_IP_HEADER:
+    raise ImproperlyConfigured(
+        "Set TRUSTED_PROXY_COUNT or TRUSTED_CLIENT_IP_HEADER, not both: with a header, "
+        "X-Forwarded-For is not read."
+    )
 SILENCED_SYSTEM_CHECKS = [
     # Joining the browsers' HSTS preload list is the operator's decision per domain.
     "security.W021",
@@ -321,6 +344,10 @@ REMINDER_SWEEP_BATCH = 500
 # /healthz turns unhealthy when a reminder is later than this.
 REMINDER_LATE_AFTER = timedelta(minutes=5)
 CHECKIN_VALID_DAYS = 7
+# A session that ended longer ago than this (a contact logged late) asks for no check-in.
+CHECKIN_ASK_WITHIN_DAYS = 7
+# An unanswered check-in request gets one reminder email this long after it was asked.
+CHECKIN_REMINDER_AFTER = timedelta(days=3)
 
 # Trust check-ins (coaching/scoring.py). A client may also check in between
 # sessions, at most once in this many days.
@@ -332,6 +359,8 @@ TRUST_FLAG_BASELINE_CHECKINS = 3
 TRUST_FLAG_UNANSWERED = 3
 TRUST_SPARKLINE_POINTS = 8
 TRUST_PANEL_CHECKINS = 12
+# Resolved flags stay in the flags inbox and the dashboard's figures this long.
+RESOLVED_FLAGS_SHOWN_DAYS = 30
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,8 +1,21 @@
 """Celery tasks for check-ins: thin, they call the services."""
 
+import smtplib
+
 from celery import shared_task
 
 from coaching.services import trust as services
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=10,
+)
+def supervisor_request_notify(request_id: int) -> list[str]:
+    """Queued when a client asks privately to talk with a supervisor."""
+    return services.supervisor_request_notify(request_id=request_id)
 
 
 @shared_task

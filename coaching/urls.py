@@ -24,6 +24,11 @@ coaching_urlpatterns = [
     path("flags/<int:pk>/resolve/", trust.flag_resolve, name="flag_resolve"),
     path("supervision/", trust.supervision, name="supervision"),
     path(
+        "supervision/requests/<int:pk>/done/",
+        trust.supervisor_request_done,
+        name="supervisor_request_done",
+    ),
+    path(
         "supervision/requests/<int:pk>/taken/",
         trust.supervisor_request_handle,
         name="supervisor_request_handle",

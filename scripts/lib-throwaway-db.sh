@@ -15,10 +15,12 @@ PY
 
 throwaway_db_create() {
     local name="$1"
-    THROWAWAY_ADMIN_URL="$DATABASE_URL"
+    # A measuring or scanning run owns its database and works as its owner.
+    THROWAWAY_ADMIN_URL="${DATABASE_OWNER_URL:-$DATABASE_URL}"
     THROWAWAY_DB="$name"
     throwaway_db_sql "CREATE DATABASE \"$name\""
     export DATABASE_URL="${THROWAWAY_ADMIN_URL%/*}/$name"
+    export DATABASE_OWNER_URL="$DATABASE_URL"
 }
 
 throwaway_db_drop() {

@@ -18,7 +18,8 @@ services_for_this_run run
 PORT="${PORT:-8000}"
 export DEBUG=true PORT PYTHONUNBUFFERED=1
 echo "==> migrate"
-.venv/bin/python manage.py migrate --noinput
+# Migrations run as the tables' owner; everything else as the app's role.
+DATABASE_URL="${DATABASE_OWNER_URL:-$DATABASE_URL}" .venv/bin/python manage.py migrate --noinput
 echo "==> demo data"
 .venv/bin/python manage.py demo_data | tee .run/demo-logins.txt
 

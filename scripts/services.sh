@@ -2,6 +2,8 @@
 # Make sure PostgreSQL and Redis answer for this project, or stop the ones we started.
 #
 #   scripts/services.sh up   [--state FILE]   start (or reuse) servers, write .run/env
+#                                             (DATABASE_URL: the app's role; DATABASE_OWNER_URL:
+#                                             the tables' owner, for migrate and rotate_keys)
 #   scripts/services.sh down [--state FILE]   stop the servers recorded in FILE
 #   scripts/services.sh down --all            stop the project-local servers, whoever started them
 #   scripts/services.sh install [APT_PKG...]  install missing PostgreSQL/Redis (+ extra packages)
@@ -9,7 +11,8 @@
 #
 # `up` uses $DATABASE_URL / $REDIS_URL when they are set and answer; otherwise it runs
 # project-local servers: PostgreSQL in .run/pg (127.0.0.1:${LOCAL_PG_PORT:-54329}, database
-# "coaching", role "postgres", trust auth from 127.0.0.1 only) and Redis in .run/redis
+# "coaching", owned by role "postgres"; the app connects as role "coaching_app", which may
+# only read and write rows; trust auth from 127.0.0.1 only) and Redis in .run/redis
 # (127.0.0.1:${LOCAL_REDIS_PORT:-63799}). A local server that is already running is reused
 # and not recorded as started by this invocation.
 #
@@ -23,6 +26,7 @@ RUN_DIR="$ROOT/.run"
 PG_PORT="${LOCAL_PG_PORT:-54329}"
 REDIS_PORT="${LOCAL_REDIS_PORT:-63799}"
 PG_DB=coaching
+PG_APP_ROLE_NAME=coaching_app
 PG_DIR="$RUN_DIR/pg"
 REDIS_DIR="$RUN_DIR/redis"
 REDIS_PIDFILE="$REDIS_DIR/redis.pid"
@@ -204,11 +208,17 @@ pg_up() {
         if "$PG_BIN/pg_isready" -q -d "$DATABASE_URL" -t 5; then
             log "PostgreSQL: using DATABASE_URL from the environment"
             PG_URL="$DATABASE_URL"
+            PG_OWNER_URL="${DATABASE_OWNER_URL:-$DATABASE_URL}"
+            PG_APP_ROLE="${DATABASE_APP_ROLE:-}"
             return 0
         fi
         log "PostgreSQL: DATABASE_URL is set but does not answer; using a project-local server"
     fi
-    PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/$PG_DB"
+    # The tables' owner runs migrations and key rotation; the app's processes
+    # connect as a role that may only read and write rows (accounts/database.py).
+    PG_OWNER_URL="postgres://postgres@127.0.0.1:$PG_PORT/$PG_DB"
+    PG_APP_ROLE="$PG_APP_ROLE_NAME"
+    PG_URL="postgres://$PG_APP_ROLE@127.0.0.1:$PG_PORT/$PG_DB"
 
     if pg_local_running; then
         log "PostgreSQL: reusing the project-local server on 127.0.0.1:$PG_PORT"
@@ -240,6 +250,10 @@ pg_up() {
     if [ "$(pg_psql -d postgres -tAc "select 1 from pg_database where datname = '$PG_DB'")" != 1 ]; then
         log "PostgreSQL: creating database $PG_DB"
         pg_psql -d postgres -c "create database $PG_DB"
+    fi
+    if [ "$(pg_psql -d postgres -tAc "select 1 from pg_roles where rolname = '$PG_APP_ROLE'")" != 1 ]; then
+        log "PostgreSQL: creating role $PG_APP_ROLE (the app's: rows only, owns nothing)"
+        pg_psql -d postgres -c "create role $PG_APP_ROLE login nosuperuser nocreatedb nocreaterole"
     fi
 }
 
@@ -323,6 +337,8 @@ write_env() {
     {
         echo "# Written by scripts/services.sh up"
         echo "export DATABASE_URL=$(shquote "$PG_URL")"
+        echo "export DATABASE_OWNER_URL=$(shquote "$PG_OWNER_URL")"
+        echo "export DATABASE_APP_ROLE=$(shquote "$PG_APP_ROLE")"
         echo "export REDIS_URL=$(shquote "$RD_URL")"
     } >"$tmp"
     mv -f "$tmp" "$ENV_FILE"

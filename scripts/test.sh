@@ -23,6 +23,10 @@ step() {
 
 step services_for_this_run test
 
+# The test harness creates the test database, migrates it and empties tables
+# between tests: it runs as the tables' owner. What the app's own role may and
+# may not do is tests/security/test_database_roles.py's to check.
+export DATABASE_URL="${DATABASE_OWNER_URL:-$DATABASE_URL}"
 export SECRET_KEY=insecure-test-only-key
 export ALLOWED_HOSTS=localhost,127.0.0.1,testserver
 export DJANGO_ALLOW_ASYNC_UNSAFE=1

@@ -5,14 +5,31 @@ clinical words. The UID is the session's and SEQUENCE rises with each change,
 so calendars update or cancel the event instead of adding another.
 """
 
+import re
+import unicodedata
 from datetime import UTC, datetime
 
 from accounts.models import Role, User
 from sessions_log.models import Session
 
+# A line break in any form: CRLF, CR, LF and the other characters Python
+# counts as one (VT, FF, FS, GS, RS, NEL, LINE and PARAGRAPH SEPARATOR).
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _without_controls(text: str) -> str:
+    """Every other control character (C0, DEL, C1) as a space: none may
+    reach a content line, where it could end the line or confuse a reader."""
+    return "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
+
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon and comma
+    escaped, each line break as the two characters \\n, and no control
+    character left, so a name or a location can never start a property
+    of its own."""
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return _without_controls(_LINE_BREAK.sub(r"\\n", text))
 
 
 def _stamp(moment: datetime) -> str:
@@ -58,7 +75,8 @@ def event_lines(session: Session, viewer: User) -> list[str]:
     where = session.location or session.get_modality_display()
     lines.append(f"LOCATION:{_escape(where)}")
     if session.video_url:
-        lines.append(f"URL:{session.video_url}")
+        # A URI, not TEXT: nothing to escape, but no space or control either.
+        lines.append(f"URL:{''.join(_without_controls(session.video_url).split())}")
     cancelled = session.status == Session.Status.CANCELLED
     lines.append("STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED")
     lines.append("END:VEVENT")

@@ -3,6 +3,7 @@ from datetime import time, timedelta
 
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
@@ -59,16 +60,18 @@ class Session(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     modality = models.CharField(max_length=20, choices=Modality.choices)
-    location = models.CharField(max_length=200, blank=True)
-    video_url = models.URLField(max_length=500, blank=True)
+    # Where and how people meet says who is in recovery: encrypted, like
+    # the words (a video link is also a way into the call).
+    location = EncryptedTextField(max_length=200, blank=True)
+    video_url = EncryptedTextField(max_length=500, blank=True, validators=[URLValidator()])
     # The coach's private agenda: never shown to the client.
-    agenda = models.TextField(blank=True, max_length=2000)
+    agenda = EncryptedTextField(blank=True, max_length=2000)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     cancelled_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.CharField(max_length=300, blank=True)
+    cancel_reason = EncryptedTextField(max_length=300, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -164,10 +167,14 @@ class Note(models.Model):
     session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="note")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notes_written")
     services = ArrayField(models.CharField(max_length=100), default=list, blank=True)
-    goals = models.TextField("Goals worked on (in the client's words)", blank=True, max_length=2000)
+    goals = EncryptedTextField(
+        "Goals worked on (in the client's words)", blank=True, max_length=2000
+    )
     narrative = EncryptedTextField("What happened", blank=True)
     client_words = EncryptedTextField("The client's own words or takeaway", blank=True)
-    next_steps = models.TextField("Next steps (the client sees these)", blank=True, max_length=2000)
+    next_steps = EncryptedTextField(
+        "Next steps (the client sees these)", blank=True, max_length=2000
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -213,7 +220,7 @@ class NoteReview(models.Model):
     note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="reviews")
     reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(max_length=10, choices=Decision.choices)
-    comment = models.TextField(blank=True, max_length=2000)
+    comment = EncryptedTextField(blank=True, max_length=2000)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -263,6 +270,8 @@ class Reminder(models.Model):
         RESCHEDULED = "rescheduled", "Notice when a session moves"
         CANCELLED = "cancelled", "Notice when a session is cancelled"
         CHECKIN_REQUEST = "checkin_request", "Check-in request after a session"
+        # Follows the client's choice for check-in requests (no switch of its own).
+        CHECKIN_REMINDER = "checkin_reminder", "Reminder of an unanswered check-in"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -329,10 +338,14 @@ def _default_quiet_end():
     return time(8, 0)
 
 
+# The kinds of email someone turns on and off, one switch each.
+PREFERENCE_KINDS = [kind for kind in Reminder.Kind.values if kind != Reminder.Kind.CHECKIN_REMINDER]
+
+
 class ReminderPreference(models.Model):
     """Which emails someone wants, and when not to send them.
 
-    One boolean per Reminder.Kind, named like the kind. Without a row the
+    One boolean per kind in PREFERENCE_KINDS, named like the kind. Without a row the
     defaults apply: clients get every kind, coaches none until they opt in.
     Quiet hours are in the person's own time zone; both empty means none.
     """
@@ -364,7 +377,13 @@ class ReminderPreference(models.Model):
     @classmethod
     def defaults_for(cls, user: User) -> "ReminderPreference":
         wanted = user.role == Role.CLIENT
-        return cls(user=user, **{kind: wanted for kind in Reminder.Kind.values})
+        return cls(user=user, **{kind: wanted for kind in PREFERENCE_KINDS})
+
+    @staticmethod
+    def choice_for(kind: str) -> str:
+        """The kind whose switch decides this kind of email: the reminder of
+        an unanswered check-in follows the check-in request's."""
+        return Reminder.Kind.CHECKIN_REQUEST if kind == Reminder.Kind.CHECKIN_REMINDER else kind
 
     def wants(self, kind: str) -> bool:
-        return bool(getattr(self, kind))
+        return bool(getattr(self, self.choice_for(kind)))

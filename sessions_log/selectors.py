@@ -16,11 +16,12 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.paging import page_of
-from accounts.policy import client_scope
+from accounts.policy import client_scope, coach_private_scope, note_scope
 from accounts.tokens import token_digest
 from sessions_log.models import (
     CalendarFeed,
     Note,
+    NoteReview,
     Reminder,
     ReminderPreference,
     Session,
@@ -40,11 +41,38 @@ def agenda_of(coach: User, *, start: datetime, end: datetime) -> QuerySet[Sessio
     )
 
 
+def agendas_visible_to(user: User) -> QuerySet[Session]:
+    """The sessions whose private agenda `user` reads: their own as coach,
+    and their team's coaches' as supervisor; never an earlier coach's."""
+    return Session.objects.filter(client_scope(user), coach_private_scope(user))
+
+
+def session_agenda(user: User, session: Session) -> str:
+    """The session's private agenda if `user` may read it, else ""."""
+    return (
+        agendas_visible_to(user).filter(pk=session.pk).values_list("agenda", flat=True).first()
+        or ""
+    )
+
+
 def notes_visible_to(user: User) -> QuerySet[Note]:
     # The same rule as sessions_visible_to, on the session's client: "session
     # in (every session of the team's clients)" made PostgreSQL list them all.
-    return Note.objects.filter(client_scope(user, "session__client")).select_related(
+    # Signed notes only, but for a draft's author and their supervisors.
+    return Note.objects.filter(note_scope(user)).select_related(
         "session", "session__client", "session__coach", "author"
+    )
+
+
+def note_reviews_visible_to(user: User) -> QuerySet[NoteReview]:
+    """Supervisors' reviews of notes (decision and comment): for the note's
+    author and their team's supervisors, never for a successor coach."""
+    return (
+        NoteReview.objects.filter(
+            client_scope(user, "note__session__client"), coach_private_scope(user, "note__author")
+        )
+        .select_related("reviewer")
+        .order_by("at", "pk")
     )
 
 

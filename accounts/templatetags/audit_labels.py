@@ -1,10 +1,80 @@
-from django import template
+"""How each audit event reads to the client it is about, on their "Who
+viewed my record" page: one plain sentence per event, naming who did it."""
 
-from accounts.audit import action_label as _label
+from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
+# "{who}" is the person, e.g. "Casey Rivera (coach)". An action not listed
+# reads as "{who}: <the action's code>" (never hidden: the list is complete).
+SENTENCES = {
+    # Opening a record.
+    "client.view": "{who} looked at your record",
+    "session.view": "{who} opened the page of one of your sessions",
+    "note.read": "{who} read a session note",
+    "supervisor_requests.view": "{who} read your request to talk with a supervisor",
+    # Lists that showed you among others.
+    "caseload.list": "{who} saw you in their caseload list",
+    "coach_caseload.list": "{who} saw you in your coach's caseload list",
+    "agenda.list": "{who} saw your session in their agenda",
+    "notes_to_finish.list": "{who} saw your session in their list of notes to finish",
+    "review_queue.list": "{who} saw your session in the list of notes to co-sign",
+    "trust_flags.list": "{who} saw a check-in flag about you in the flags inbox",
+    # Files and feeds.
+    "report.included": "{who} exported a report that included you",
+    "calendar.download": "{who} downloaded one of your sessions to their calendar",
+    "calendar_feed.read": "The calendar feed of {who} was read (it lists your sessions)",
+    # Changes.
+    "note.create": "{who} started a session note",
+    "note.save_draft": "{who} edited a draft session note",
+    "note.sign": "{who} signed a session note",
+    "note.addendum": "{who} added to a session note",
+    "note.cosigned": "{who} co-signed a session note",
+    "note.returned": "{who} returned a session note to your coach",
+    "session.schedule": "{who} scheduled a session",
+    "session.reschedule": "{who} moved a session",
+    "session.cancel": "{who} cancelled a session",
+    "session.completed": "{who} marked a session completed",
+    "session.no_show": "{who} marked a session missed",
+    "session.log_contact": "{who} logged a contact",
+    "session.hand_over": "{who} moved a session to your new coach",
+    "assignment.create": "{who} started working with you",
+    "assignment.reassign": "{who} changed your coach",
+    "trust_flag.acknowledge": "{who} acknowledged a check-in flag",
+    "trust_flag.resolve": "{who} resolved a check-in flag",
+    "supervisor_request.handle": "{who} took up your request to talk",
+    "supervisor_request.done": "{who} marked your request to talk as done",
+    "user.deactivate": "{who} closed your account",
+    "user.activate": "{who} reopened your account",
+}
 
-@register.filter
-def action_label(action: str) -> str:
-    return _label(action)
+# Events a client sees about their own account, in their own words.
+OWN_SENTENCES = {
+    "calendar_feed.read": "Your calendar feed was read",
+}
+
+
+def sentence_for(action: str, *, own: bool) -> str:
+    """The sentence for an action; "{who}" stands for the person. `own`: the
+    client did it themselves (or something did, with their link)."""
+    if own and action in OWN_SENTENCES:
+        return OWN_SENTENCES[action]
+    return SENTENCES.get(action, "{who}: " + action.replace("{", "").replace("}", ""))
+
+
+@register.simple_tag
+def record_event_sentence(event, viewer) -> str:
+    """One event on a client's "Who viewed my record" page, in plain words,
+    e.g. "Casey Rivera (coach) saw you in their caseload list"."""
+    actor = event.actor
+    own = actor is not None and actor.pk == viewer.pk
+    text = sentence_for(event.action, own=own)
+    if actor is None:
+        who = "Someone"
+    elif own:
+        who = "You"
+    else:
+        who = format_html("{} ({})", actor.display_name, actor.get_role_display().lower())
+    before, _, after = text.partition("{who}")
+    return format_html("{}{}{}", before, who, after) if "{who}" in text else text

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import CaseloadAssignment, Role, User
 from accounts.policy import (
+    held_relationship_scope,
     reviewable_clients,
     reviewable_coach_scope,
     reviewable_relationship_scope,
@@ -39,6 +40,20 @@ def coaches_reviewable_by(user: User) -> QuerySet[User]:
 
 def clients_reviewable_by(user: User) -> QuerySet[User]:
     return reviewable_clients(user)
+
+
+def relationships_reviewable_by(user: User) -> QuerySet[CaseloadAssignment]:
+    """The relationships, active or ended, whose past the user reviews: a
+    supervisor, those their team held; an admin, every one."""
+    return CaseloadAssignment.objects.filter(held_relationship_scope(user))
+
+
+def in_relationships_reviewable_by(user: User) -> Q:
+    """Sessions (by coach and client) of a relationship the user reviews."""
+    held = relationships_reviewable_by(user).filter(
+        coach=OuterRef("coach"), client=OuterRef("client")
+    )
+    return Q(Exists(held))
 
 
 def _per_coach(queryset) -> dict[int, int]:
@@ -77,8 +92,11 @@ def _overdue_note(now: datetime) -> Q:
     return Q(note_state=Session.NoteState.TO_WRITE, ends_at__lt=due)
 
 
-def overdue_note_sessions(now: datetime):
-    return Session.objects.filter(_overdue_note(now))
+def overdue_note_sessions(now: datetime, user: User | None = None):
+    """Sessions whose note is overdue; with `user`, only those of the
+    relationships they review (the coach detail page's list)."""
+    sessions = Session.objects.filter(_overdue_note(now))
+    return sessions if user is None else sessions.filter(in_relationships_reviewable_by(user))
 
 
 def team_dashboard(user: User, now: datetime) -> list[dict]:
@@ -112,8 +130,15 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
             before=Avg("score", filter=Q(created_at__lt=since)),
         )
     }
-    flags = _per_coach(
-        TrustFlag.objects.filter(coach__in=ids).exclude(status=TrustFlag.Status.RESOLVED)
+    unresolved = ~Q(status=TrustFlag.Status.RESOLVED)
+    resolved_recently = Q(
+        status=TrustFlag.Status.RESOLVED,
+        resolved_at__gte=now - timedelta(days=settings.RESOLVED_FLAGS_SHOWN_DAYS),
+    )
+    flags = _by_coach(
+        TrustFlag.objects.filter(coach__in=ids).filter(unresolved | resolved_recently),
+        open=unresolved,
+        resolved=resolved_recently,
     )
     sees_requests = user.role == Role.SUPERVISOR
     requests = _per_coach(
@@ -135,7 +160,8 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
                 "notes_waiting": counts.get("waiting", 0),
                 "trust_mean": round(mean) if mean is not None else None,
                 "trust_direction": _direction(mean, before),
-                "open_flags": flags.get(coach.pk, 0),
+                "open_flags": flags.get(coach.pk, {}).get("open", 0),
+                "resolved_flags_30": flags.get(coach.pk, {}).get("resolved", 0),
                 "open_requests": requests.get(coach.pk, 0) if sees_requests else None,
             }
         )
@@ -197,14 +223,20 @@ def client_history(user: User, client: User) -> list[dict]:
     """Everything that happened in a client's coaching, newest first: the
     supervisor's timeline. Note text stays on the session page (where reading
     it is audited); only supervisors see comments, resolution notes and
-    private requests."""
+    private requests.
+
+    Only the relationships the user reviews (a supervisor: those their team
+    held): never the client's time with a coach of another team."""
     supervisor = user.role == Role.SUPERVISOR
     events = []
 
     def add(at, kind, text, **extra):
         events.append({"at": at, "kind": kind, "text": text, **extra})
 
-    for assignment in CaseloadAssignment.objects.filter(client=client).select_related("coach"):
+    held = list(relationships_reviewable_by(user).filter(client=client).select_related("coach"))
+    coaches = {assignment.coach_id for assignment in held}
+    relationships = [assignment.pk for assignment in held]
+    for assignment in held:
         add(assignment.started_at, "assignment", f"Started with {assignment.coach.display_name}")
         if assignment.ended_at:
             reason = f": {assignment.end_reason}" if assignment.end_reason else ""
@@ -213,7 +245,7 @@ def client_history(user: User, client: User) -> list[dict]:
                 "assignment",
                 f"Ended with {assignment.coach.display_name}{reason}",
             )
-    for session in Session.objects.filter(client=client).select_related("coach"):
+    for session in Session.objects.filter(client=client, coach__in=coaches).select_related("coach"):
         add(
             session.starts_at,
             "session",
@@ -221,7 +253,9 @@ def client_history(user: User, client: User) -> list[dict]:
             f"{session.get_status_display().lower()}",
             session=session,
         )
-    notes = Note.objects.filter(session__client=client, signed_at__isnull=False)
+    notes = Note.objects.filter(
+        session__client=client, session__coach__in=coaches, signed_at__isnull=False
+    )
     for note in notes.select_related("author").only("pk", "session_id", "signed_at", "author"):
         add(
             note.signed_at,
@@ -229,9 +263,9 @@ def client_history(user: User, client: User) -> list[dict]:
             f"Note signed by {note.author.display_name}",
             session_id=note.session_id,
         )
-    for review in NoteReview.objects.filter(note__session__client=client).select_related(
-        "reviewer", "note"
-    ):
+    for review in NoteReview.objects.filter(
+        note__session__client=client, note__session__coach__in=coaches
+    ).select_related("reviewer", "note"):
         add(
             review.at,
             "note",
@@ -239,7 +273,7 @@ def client_history(user: User, client: User) -> list[dict]:
             session_id=review.note.session_id,
         )
     for addendum in (
-        Addendum.objects.filter(note__session__client=client)
+        Addendum.objects.filter(note__session__client=client, note__session__coach__in=coaches)
         .select_related("author", "note")
         .only("pk", "signed_at", "author", "note__session_id")
     ):
@@ -249,14 +283,17 @@ def client_history(user: User, client: User) -> list[dict]:
             f"Addendum by {addendum.author.display_name}",
             session_id=addendum.note.session_id,
         )
-    for checkin in CheckIn.objects.filter(client=client).select_related("coach"):
+    checkins = CheckIn.objects.filter(client=client, assignment__in=relationships)
+    for checkin in checkins.select_related("coach"):
         add(
             checkin.created_at,
             "checkin",
             f"Check-in about {checkin.coach.display_name}: score {checkin.score}",
             comment=checkin.comment if supervisor else "",
         )
-    flags = TrustFlag.objects.filter(client=client).select_related("acknowledged_by", "resolved_by")
+    flags = TrustFlag.objects.filter(client=client, assignment__in=relationships).select_related(
+        "acknowledged_by", "resolved_by"
+    )
     for flag in flags:
         add(
             flag.raised_at,

@@ -9,7 +9,11 @@ from django.db.models import Count, F, Q
 
 from accounts.models import User
 from coaching.models import CheckIn, TrustFlag
-from coaching.selectors.caseloads import coaches_reviewable_by
+from coaching.selectors.caseloads import (
+    coaches_reviewable_by,
+    in_relationships_reviewable_by,
+    relationships_reviewable_by,
+)
 from sessions_log.models import Session
 
 REPORT_HEADER = [
@@ -32,18 +36,28 @@ REPORT_HEADER = [
 
 
 def team_report(user: User, start, end) -> list[list]:
+    """The report's rows (see team_report_and_clients)."""
+    return team_report_and_clients(user, start, end)[0]
+
+
+def team_report_and_clients(user: User, start, end) -> tuple[list[list], list[int]]:
     """Per coach and per client of the teams the user may review, for the
     days start..end (inclusive): sessions by status, notes on time, trust
-    scores and flags. Five grouped queries whatever the size of the teams."""
+    scores and flags. Five grouped queries whatever the size of the teams.
+
+    Only the relationships the user reviews count (a supervisor: those
+    their team held), never another team's."""
     coaches = {coach.pk: coach for coach in coaches_reviewable_by(user)}
     ids = list(coaches)
+    held = relationships_reviewable_by(user)
     window = Q(starts_at__date__gte=start, starts_at__date__lte=end)
     by_pair: dict[tuple[int, int], Counter] = {}
 
     def bucket(coach_id, client_id) -> Counter:
         return by_pair.setdefault((coach_id, client_id), Counter())
 
-    sessions = Session.objects.filter(window, coach__in=ids).order_by()
+    of_held = in_relationships_reviewable_by(user)
+    sessions = Session.objects.filter(window, of_held, coach__in=ids).order_by()
     for row in sessions.values("coach_id", "client_id", "status").annotate(n=Count("pk")):
         bucket(row["coach_id"], row["client_id"])[row["status"]] += row["n"]
     due = timedelta(hours=settings.NOTE_DUE_HOURS)
@@ -57,14 +71,20 @@ def team_report(user: User, start, end) -> list[list]:
         for name in ("on_time", "late", "missing"):
             counts[name] += row[name]
     checkins = CheckIn.objects.filter(
-        coach__in=ids, created_at__date__gte=start, created_at__date__lte=end
+        coach__in=ids,
+        assignment__in=held,
+        created_at__date__gte=start,
+        created_at__date__lte=end,
     ).order_by()
     scores: dict[tuple[int, int], list] = {}
     for coach_id, client_id, score in checkins.values_list("coach_id", "client_id", "score"):
         bucket(coach_id, client_id)
         scores.setdefault((coach_id, client_id), []).append(score)
     flags = TrustFlag.objects.filter(
-        coach__in=ids, raised_at__date__gte=start, raised_at__date__lte=end
+        coach__in=ids,
+        assignment__in=held,
+        raised_at__date__gte=start,
+        raised_at__date__lte=end,
     ).order_by()
     for row in flags.values("coach_id", "client_id").annotate(n=Count("pk")):
         bucket(row["coach_id"], row["client_id"])["flags"] += row["n"]
@@ -111,7 +131,7 @@ def team_report(user: User, start, end) -> list[list]:
                     *figures(by_pair[pair], scores.get(pair, [])),
                 ]
             )
-    return rows
+    return rows, sorted(clients)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -15,7 +15,7 @@ from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import CaseloadAssignment, User
+from accounts.models import CaseloadAssignment, Role, User
 from accounts.policy import (
     flag_scope,
     private_request_scope,
@@ -82,6 +82,71 @@ def trust_summaries(viewer: User, client_ids: list[int]) -> dict[int, dict]:
     return {pk: found.get(pk, nothing) for pk in client_ids}
 
 
+def team_supervisors(team_id: int | None) -> QuerySet[User]:
+    """The active supervisors of a team: who a private request goes to."""
+    return User.objects.filter(role=Role.SUPERVISOR, team_id=team_id, is_active=True)
+
+
+def private_requests_of(client: User) -> list[dict]:
+    """A client's own requests to talk with a supervisor, newest first, with
+    their state in plain words (never what anyone wrote about them)."""
+    requests = list(
+        SupervisorRequest.objects.filter(client=client)
+        .only("created_at", "handled_at", "done_at", "team_id")
+        .order_by("-created_at", "-pk")[:5]
+    )
+    teams = {request.team_id for request in requests}
+    staffed = set(
+        User.objects.filter(role=Role.SUPERVISOR, is_active=True, team_id__in=teams).values_list(
+            "team_id", flat=True
+        )
+    )
+    words = {
+        "received": "Received. A supervisor of your coach's team will read it.",
+        "taken": "A supervisor will contact you.",
+        "done": "Done: a supervisor has talked with you about it.",
+    }
+    return [
+        {
+            "created_at": request.created_at,
+            "state": request.state,
+            "words": words[request.state]
+            if request.state != "received" or request.team_id in staffed
+            else "Received. It will be read as soon as a supervisor joins your coach's team.",
+        }
+        for request in requests
+    ]
+
+
+def followed_up_checkins_of(client: User) -> list[dict]:
+    """The client's own check-ins that raised a flag, and whether someone
+    has followed up (acknowledged or resolved), newest first. No rule, no
+    note: only that it was seen and followed up."""
+    flags = (
+        TrustFlag.objects.filter(client=client, checkin__isnull=False)
+        .select_related("checkin")
+        .only("status", "checkin__created_at")
+        .order_by("-checkin__created_at")[:20]
+    )
+    seen: dict[int, dict] = {}
+    for flag in flags:
+        entry = seen.setdefault(
+            flag.checkin_id, {"created_at": flag.checkin.created_at, "statuses": set()}
+        )
+        entry["statuses"].add(flag.status)
+    rows = []
+    for entry in seen.values():
+        statuses = entry["statuses"]
+        if TrustFlag.Status.OPEN in statuses:
+            words = "Your coaching team has been told."
+        elif TrustFlag.Status.ACKNOWLEDGED in statuses:
+            words = "Your coach has seen it and will talk with you."
+        else:
+            words = "Followed up."
+        rows.append({"created_at": entry["created_at"], "words": words})
+    return rows
+
+
 def open_checkin_requests_of(client: User) -> QuerySet[CheckInRequest]:
     """The check-ins a client has been asked for and can still answer."""
     return (
@@ -97,7 +162,7 @@ def checkin_request_by_token(token: str) -> CheckInRequest | None:
     if not token:
         return None
     return (
-        CheckInRequest.objects.select_related("session__coach", "client")
+        CheckInRequest.objects.select_related("session__coach", "client", "assignment")
         .filter(token_digest=token_digest(token))
         .first()
     )
@@ -117,13 +182,27 @@ def next_checkin_allowed_at(client: User) -> datetime | None:
     return allowed if allowed > timezone.now() else None
 
 
+def flags_resolved_recently(user: User) -> QuerySet[TrustFlag]:
+    """Flags resolved in the last RESOLVED_FLAGS_SHOWN_DAYS, newest first:
+    they stay in view for a while after they are closed."""
+    since = timezone.now() - timedelta(days=settings.RESOLVED_FLAGS_SHOWN_DAYS)
+    return (
+        flags_visible_to(user)
+        .filter(status=TrustFlag.Status.RESOLVED, resolved_at__gte=since)
+        .order_by("-resolved_at", "-pk")
+    )
+
+
 def open_flags_and_requests(user: User):
     """The flags inbox: unresolved flags, oldest first, and private requests
     (supervisors only), those not yet taken first."""
     flags = (
         flags_visible_to(user).exclude(status=TrustFlag.Status.RESOLVED).order_by("raised_at", "pk")
     )
+    # Not yet taken first, then taken and not yet done, then done.
     requests = supervisor_requests_visible_to(user).order_by(
-        F("handled_at").asc(nulls_first=True), "created_at"
+        F("done_at").asc(nulls_first=True),
+        F("handled_at").asc(nulls_first=True),
+        "created_at",
     )
     return flags, requests

@@ -5,9 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.audit import audit_record
+from accounts.audit import audit_clients_shown, audit_event, audit_record
 from accounts.models import CaseloadAssignment, Role, User
-from coaching.selectors.report import team_report
+from coaching.selectors.report import team_report_and_clients
+from coaching.services.trust import checkin_requests_close
 from sessions_log.services.sessions import sessions_hand_over
 
 
@@ -43,6 +44,7 @@ def client_reassign(
         raise ValidationError({"new_coach": "Choose a coach of your own team."})
     now = timezone.now()
     CaseloadAssignment.objects.filter(pk=current.pk).update(ended_at=now, end_reason=reason[:200])
+    checkin_requests_close(assignment=current)
     assignment = CaseloadAssignment.objects.create(
         coach=new_coach, client=client, started_at=now, created_by=actor
     )
@@ -60,7 +62,12 @@ def client_reassign(
 
 def report_export(*, actor: User, start, end) -> list[list]:
     """The team's caseload report for [start, end], as CSV rows. Every
-    export is audited."""
-    rows = team_report(actor, start, end)
-    audit_record(actor=actor, action="report.export", obj=actor)
+    export is audited: one event for the export, and one for each client it
+    includes, so that they see it on their "Who viewed my record" page."""
+    rows, included = team_report_and_clients(actor, start, end)
+    audit_clients_shown(
+        actor=actor,
+        shown=[("report.included", included)],
+        also=[audit_event(actor=actor, action="report.export", obj=actor)],
+    )
     return rows

@@ -2,35 +2,47 @@
 to talk with a supervisor. Each runs in a transaction and is audited."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import dateformat, timezone
 
+from accounts import emails
 from accounts.audit import audit_record
 from accounts.models import CaseloadAssignment, Role, User
 from accounts.tokens import new_token, token_digest
 from coaching import scoring
 from coaching.models import ITEM_NAMES, CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
-from coaching.selectors.trust import flags_visible_to, next_checkin_allowed_at
+from coaching.selectors.trust import flags_visible_to, next_checkin_allowed_at, team_supervisors
 from sessions_log.models import Session
 
 _ANSWERED = "This check-in has already been answered. Thank you."
 _EXPIRED = "This check-in has closed: they stay open for a week after the session."
+COACHING_CHANGED = (
+    "Your coaching has changed since this appointment, so this check-in has closed. "
+    "Nothing was recorded."
+)
 
 
 def checkin_request_open(*, session: Session) -> CheckInRequest | None:
-    """Ask the client of a completed session for a check-in. Called inside
-    the transaction that completes it (coaching/receivers.py); the email goes
-    through the reminder outbox."""
+    """Ask the client of a completed session for a check-in, once. Called
+    inside the transaction that completes it (coaching/receivers.py); the
+    email goes through the reminder outbox. Nothing is asked about a session
+    that ended more than CHECKIN_ASK_WITHIN_DAYS ago (a contact logged long
+    after it happened): too late to say how it felt."""
+    now = timezone.now()
+    if session.ends_at < now - timedelta(days=settings.CHECKIN_ASK_WITHIN_DAYS):
+        return None
     assignment = CaseloadAssignment.objects.filter(
         client_id=session.client_id, coach_id=session.coach_id, ended_at__isnull=True
     ).first()
     if assignment is None:
         return None  # the relationship has ended: nobody to tell how it feels
-    now = timezone.now()
     request, _ = CheckInRequest.objects.get_or_create(
         session=session,
         defaults={
@@ -41,6 +53,16 @@ def checkin_request_open(*, session: Session) -> CheckInRequest | None:
         },
     )
     return request
+
+
+def checkin_requests_close(*, assignment: CaseloadAssignment) -> int:
+    """Close the open check-in requests of a relationship that has ended
+    (inside the transaction that ends it): nobody is asked, or reminded,
+    about a coaching that has changed, and they do not count as unanswered."""
+    now = timezone.now()
+    return CheckInRequest.objects.filter(
+        assignment=assignment, checkin__isnull=True, expires_at__gt=now
+    ).update(expires_at=now, expiry_counted_at=now)
 
 
 def checkin_request_is_open(session: Session) -> bool:
@@ -127,6 +149,8 @@ def checkin_submit(
             raise PermissionDenied
         if request.checkin_id is not None:
             raise ValidationError(_ANSWERED)
+        if request.assignment.ended_at is not None:
+            raise ValidationError(COACHING_CHANGED)
         if request.expires_at <= now:
             raise ValidationError(_EXPIRED)
         assignment, session = request.assignment, request.session
@@ -177,6 +201,8 @@ def checkin_submit(
             message=message.strip(),
         )
         audit_record(actor=client, action="supervisor_request.create", obj=private, client=client)
+        # The team's supervisors hear of it at once (after commit, by a task).
+        transaction.on_commit(partial(_supervisor_request_announce, private.pk))
     _flags_raise(checkin, values)
     return checkin
 
@@ -231,6 +257,10 @@ def flag_acknowledge(*, actor: User, flag: TrustFlag) -> TrustFlag:
 
 @transaction.atomic
 def flag_resolve(*, actor: User, flag: TrustFlag, note: str) -> TrustFlag:
+    """Only a supervisor resolves a flag: a coach may acknowledge one about
+    their own relationship ("I saw it, I will talk with them"), not close it."""
+    if actor.role != Role.SUPERVISOR:
+        raise PermissionDenied
     flag = _lock_visible_flag(actor, flag)
     if flag.status == TrustFlag.Status.RESOLVED:
         raise ValidationError("This flag is already resolved.")
@@ -244,6 +274,53 @@ def flag_resolve(*, actor: User, flag: TrustFlag, note: str) -> TrustFlag:
     flag.save()
     audit_record(actor=actor, action="trust_flag.resolve", obj=flag, client=flag.client)
     return flag
+
+
+def _supervisor_request_announce(request_id: int) -> None:
+    from coaching.tasks import supervisor_request_notify  # tasks import this module
+
+    # Emails go on the queue the reminder workers consume.
+    supervisor_request_notify.apply_async((request_id,), queue=settings.REMINDER_QUEUE)
+
+
+def supervisor_request_notify(*, request_id: int) -> list[str]:
+    """Tell each active supervisor of the request's team, in neutral words
+    (no name, no content, a link), that someone asked to talk with a
+    supervisor. A team without one: the admins are told that the team lacks
+    a supervisor, never anything about the request. Returns who was told.
+    SMTP errors propagate: the task retries."""
+    private = SupervisorRequest.objects.select_related("team").get(pk=request_id)
+    supervisors = list(team_supervisors(private.team_id).values_list("email", flat=True))
+    if supervisors:
+        template, recipients = "supervisor_request", supervisors
+    else:
+        template = "team_without_supervisor"
+        recipients = list(
+            User.objects.filter(role=Role.ADMIN, is_active=True).values_list("email", flat=True)
+        )
+    link = settings.SITE_URL + reverse("coaching:supervision")
+    for email in recipients:
+        emails.send(template=template, to=email, context={"link": link, "team": private.team})
+    return recipients
+
+
+@transaction.atomic
+def supervisor_request_done(*, actor: User, request: SupervisorRequest) -> SupervisorRequest:
+    """A supervisor has talked with the client: the request is done (the
+    client sees that, never what was said)."""
+    if actor.role != Role.SUPERVISOR or actor.team_id != request.team_id:
+        raise PermissionDenied
+    done = SupervisorRequest.objects.filter(pk=request.pk, done_at__isnull=True).update(
+        done_by=actor,
+        done_at=timezone.now(),
+        handled_by=Coalesce("handled_by", actor.pk),
+        handled_at=Coalesce("handled_at", timezone.now()),
+    )
+    if not done:
+        raise ValidationError("This request is already marked done.")
+    request.refresh_from_db()
+    audit_record(actor=actor, action="supervisor_request.done", obj=request, client=request.client)
+    return request
 
 
 @transaction.atomic

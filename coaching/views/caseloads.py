@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.audit import audit_record
+from accounts.audit import audit_clients_shown, audit_record
 from accounts.forms import add_service_errors
+from accounts.middleware import confirm_open, deliberate_read, navigation_is_deliberate
 from accounts.models import Role
 from accounts.paging import page_of
 from accounts.policy import role_required
@@ -36,6 +37,7 @@ COLUMNS = [
     ("notes_waiting", "Waiting for co-sign"),
     ("trust_mean", "Trust, 30 days"),
     ("open_flags", "Open flags"),
+    ("resolved_flags_30", "Flags resolved, 30 days"),
     ("open_requests", "Private requests"),
 ]
 
@@ -63,6 +65,8 @@ def team_dashboard(request):
     rows.sort(key=lambda row: _sort_value(row, key), reverse=sort.startswith("-"))
     context = {
         "rows": rows,
+        # Private requests lead the page: someone asked to talk with a supervisor.
+        "waiting_requests": sum(row["open_requests"] or 0 for row in rows),
         "columns": COLUMNS,
         "sort": sort,
         "sees_requests": request.user.role == Role.SUPERVISOR,
@@ -72,6 +76,7 @@ def team_dashboard(request):
 
 @require_GET
 @role_required(*REVIEWERS)
+@deliberate_read
 def coach_detail(request, pk):
     coach = get_object_or_404(selectors.coaches_reviewable_by(request.user), pk=pk)
     now = timezone.now()
@@ -79,7 +84,12 @@ def coach_detail(request, pk):
     summaries = trust_summaries(
         request.user, [assignment.client_id for assignment in page.object_list]
     )
-    overdue = selectors.overdue_note_sessions(now).filter(coach=coach)
+    overdue = selectors.overdue_note_sessions(now, request.user).filter(coach=coach)
+    oldest = list(overdue.select_related("client").order_by("ends_at")[:OVERDUE_SHOWN])
+    audit_clients_shown(
+        actor=request.user,
+        shown=[("coach_caseload.list", [*page.object_list, *oldest])],
+    )
     context = {
         "coach": coach,
         "page": page,
@@ -89,7 +99,7 @@ def coach_detail(request, pk):
         ],
         # The oldest few are listed; the count says how many there are.
         "overdue": {
-            "oldest": list(overdue.select_related("client").order_by("ends_at")[:OVERDUE_SHOWN]),
+            "oldest": oldest,
             "count": overdue.count(),
         },
     }
@@ -98,6 +108,7 @@ def coach_detail(request, pk):
 
 @require_GET
 @role_required(*REVIEWERS)
+@deliberate_read
 def client_history(request, pk):
     client = get_object_or_404(selectors.clients_reviewable_by(request.user), pk=pk)
     audit_record(actor=request.user, action="client.view", obj=client, client=client)
@@ -146,6 +157,8 @@ def report(request):
     form = ReportForm(request.GET)
     if not form.is_valid():
         return render(request, "coaching/caseloads/report.html", {"form": form}, status=400)
+    if not navigation_is_deliberate(request):
+        return confirm_open(request)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     rows = report_export(actor=request.user, start=start, end=end)
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.audit import audit_record
+from accounts.audit import audit_clients_shown, audit_record
 from accounts.forms import ClientInvitationForm
+from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.paging import page_of
 from accounts.policy import clients_visible_to, role_required
@@ -26,17 +27,26 @@ INVITATIONS_SHOWN = 20
 
 @require_GET
 @role_required(Role.COACH)
+@deliberate_read
 def coach_home(request):
     coach = request.user
     page = page_of(caseload_of(coach), request.GET.get("page"))
     summaries = trust_summaries(coach, [assignment.client_id for assignment in page.object_list])
+    notes = notes_to_finish_summary(coach)
+    audit_clients_shown(
+        actor=coach,
+        shown=[
+            ("caseload.list", page.object_list),
+            ("notes_to_finish.list", notes["notes_to_finish"]),
+        ],
+    )
     context = {
         "page": page,
         "rows": [
             {"assignment": assignment, "trust": summaries[assignment.client_id]}
             for assignment in page.object_list
         ],
-        **notes_to_finish_summary(coach),
+        **notes,
         "invitations": invitations_visible_to(coach)[:INVITATIONS_SHOWN],
         "form": ClientInvitationForm(),
         "valid_days": settings.INVITATION_VALID_DAYS,
@@ -68,6 +78,7 @@ def client_home(request):
 
 @require_GET
 @role_required(Role.COACH, Role.SUPERVISOR)
+@deliberate_read
 def client_timeline(request, pk):
     client = get_object_or_404(clients_visible_to(request.user), pk=pk)
     audit_record(actor=request.user, action="client.view", obj=client, client=client)

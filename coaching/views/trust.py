@@ -6,16 +6,19 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.audit import audit_record_many
+from accounts.audit import audit_clients_shown, audit_event
 from accounts.forms import add_service_errors
+from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
 from coaching.forms import CheckInForm, FlagResolveForm
 from coaching.models import CheckInRequest
 from coaching.selectors import trust as selectors
 from coaching.selectors.homes import checkin_prompts
+from coaching.selectors.trust import private_requests_of
 from coaching.services import trust as services
 
 
@@ -78,13 +81,18 @@ def checkin_new(request):
     return redirect("coaching:my_checkins")
 
 
+# Every answer, the form included, is never kept by a browser or a proxy:
+# the URL holds the token, and the page is about someone's coaching.
+@cache_control(no_store=True)
 @require_http_methods(["GET", "POST"])
 def checkin_by_link(request, token):
     """The emailed link: the token alone opens this one form, once. It shows
     nothing else about the person and signs nobody in."""
     checkin_request = selectors.checkin_request_by_token(token)
     if checkin_request is None or not checkin_request.is_open:
-        return render(request, "coaching/checkin_closed.html", {"by_link": True}, status=410)
+        changed = checkin_request is not None and checkin_request.assignment.ended_at is not None
+        context = {"by_link": True, "coaching_changed": changed}
+        return render(request, "coaching/checkin_closed.html", context, status=410)
     response = _checkin_form_page(
         request,
         client=checkin_request.client,
@@ -93,7 +101,13 @@ def checkin_by_link(request, token):
     )
     if response is not None:
         return response
-    return render(request, "coaching/checkin_thanks.html")
+    # Someone who asked to talk with a supervisor learns what happens next.
+    asked = (
+        private_requests_of(checkin_request.client)[:1]
+        if "talk_to_supervisor" in request.POST
+        else []
+    )
+    return render(request, "coaching/checkin_thanks.html", {"private_requests": asked})
 
 
 @require_GET
@@ -103,6 +117,8 @@ def my_checkins(request):
     context = {
         "checkins": checkins,
         "prompts": checkin_prompts(request.user),
+        "private_requests": selectors.private_requests_of(request.user),
+        "followed_up": selectors.followed_up_checkins_of(request.user),
         "allowed_at": selectors.next_checkin_allowed_at(request.user),
     }
     return render(request, "coaching/my_checkins.html", context)
@@ -142,7 +158,7 @@ def flag_acknowledge(request, pk):
 
 
 @require_POST
-@role_required(Role.COACH, Role.SUPERVISOR)
+@role_required(Role.SUPERVISOR)
 def flag_resolve(request, pk):
     flag = get_object_or_404(selectors.flags_visible_to(request.user), pk=pk)
     form = FlagResolveForm(request.POST)
@@ -158,26 +174,52 @@ def flag_resolve(request, pk):
 
 @require_GET
 @role_required(Role.SUPERVISOR)
+@deliberate_read
 def supervision(request):
     """The flags inbox: the team's unresolved flags, oldest first, and
     private requests to talk with a supervisor. ?coach=<id> narrows both."""
     flags, requests = selectors.open_flags_and_requests(request.user)
     coach = request.GET.get("coach", "")
+    resolved = selectors.flags_resolved_recently(request.user)
     if coach.isdigit():
         flags, requests = flags.filter(coach_id=coach), requests.filter(coach_id=coach)
+        resolved = resolved.filter(coach_id=coach)
     requests = list(requests[:100])
-    # Reading a private request is audited per client, like reading a record.
-    audit_record_many(
+    flags, resolved = list(flags[:200]), list(resolved[:100])
+    # Reading a private request is audited per request, like reading a
+    # record; the flags listed, once per client. One query for all of it.
+    audit_clients_shown(
         actor=request.user,
-        action="supervisor_requests.view",
-        objects=[(private, private.client) for private in requests],
+        shown=[("trust_flags.list", flags + resolved)],
+        also=[
+            audit_event(
+                actor=request.user,
+                action="supervisor_requests.view",
+                obj=private,
+                client=private.client,
+            )
+            for private in requests
+        ],
     )
     context = {
-        "flags": flags[:200],
+        "flags": flags,
+        "resolved_flags": resolved,
         "requests": requests,
         "resolve_form": FlagResolveForm(),
     }
     return render(request, "coaching/supervision.html", context)
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def supervisor_request_done(request, pk):
+    private = get_object_or_404(selectors.supervisor_requests_visible_to(request.user), pk=pk)
+    _act(
+        request,
+        lambda: services.supervisor_request_done(actor=request.user, request=private),
+        "Marked done. The client sees that it is done, never what was said.",
+    )
+    return redirect("coaching:supervision")
 
 
 @require_POST

@@ -25,3 +25,14 @@ def calendar_feed_renew(*, actor: User) -> str:
 def calendar_feed_revoke(*, actor: User) -> None:
     CalendarFeed.objects.filter(user=actor).delete()
     audit_record(actor=actor, action="calendar_feed.revoke", obj=actor)
+
+
+@transaction.atomic
+def calendar_feed_revoke_after_reset(*, user: User) -> bool:
+    """A password reset, or MFA removed or reset, may mean someone else had
+    the account: the person's private feed link stops working (they make a
+    new one on the calendar page). Returns whether there was a link."""
+    deleted, _ = CalendarFeed.objects.filter(user=user).delete()
+    if deleted:
+        audit_record(actor=user, action="calendar_feed.revoke_on_reset", obj=user)
+    return bool(deleted)

@@ -188,24 +188,20 @@ def note_read(*, actor: User, note: Note) -> Note:
 
 @transaction.atomic
 def note_secrets_reencrypt() -> tuple[int, int]:
-    """Rewrite note and addendum ciphertext with the newest key.
+    """Rewrite note and addendum ciphertext with the newest key: every
+    encrypted column of the two, as the model registry lists them. Returns
+    (notes, addenda) that held text.
 
-    Signed rows are locked by a trigger; this transaction tells it that only
-    ciphertext changes (the trigger checks that every other column is equal).
+    `manage.py rotate_keys` rotates every encrypted field of every model
+    (accounts.rotation.secrets_reencrypt); this is the notes' share of it.
+    Signed rows are locked by a trigger; rotating_locked_rows tells it that
+    only ciphertext changes (it checks that every other column is equal).
     """
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL coaching.rotating_keys = 'on'")
-    notes = 0
-    for note in Note.objects.select_for_update().order_by("pk"):
-        # .update() re-encrypts on the way in and leaves updated_at alone.
-        Note.objects.filter(pk=note.pk).update(
-            narrative=note.narrative, client_words=note.client_words
+    from accounts.rotation import encrypted_fields, reencrypt_table, rotating_locked_rows
+
+    fields = encrypted_fields()
+    with rotating_locked_rows():
+        return (
+            reencrypt_table(Note, fields[Note]),
+            reencrypt_table(Addendum, fields[Addendum]),
         )
-        notes += 1
-    addenda = 0
-    for addendum in Addendum.objects.select_for_update().order_by("pk"):
-        Addendum.objects.filter(pk=addendum.pk).update(text=addendum.text)
-        addenda += 1
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL coaching.rotating_keys = 'off'")
-    return notes, addenda

@@ -32,6 +32,7 @@ from sessions_log import hooks
 from sessions_log.calendar import calendar, initials
 from sessions_log.models import Reminder, ReminderPreference, Session
 from sessions_log.services.reminders import (
+    CHECKIN_KINDS,
     NEEDS_SCHEDULED,
     OPEN,
     Kind,
@@ -98,7 +99,7 @@ def _reason_not_to_send(reminder: Reminder, now: datetime) -> str | None:
         return Status.CANCELLED
     if reminder.kind == Kind.CANCELLED and session.status != Session.Status.CANCELLED:
         return Status.CANCELLED
-    if reminder.kind == Kind.CHECKIN_REQUEST and (
+    if reminder.kind in CHECKIN_KINDS and (
         session.status != Session.Status.COMPLETED or not hooks.checkin_email.still_open(session)
     ):
         return Status.CANCELLED  # answered from the app before the email went
@@ -181,6 +182,7 @@ _TEMPLATES = {
     Kind.RESCHEDULED: "reminder_moved",
     Kind.CANCELLED: "reminder_cancelled",
     Kind.CHECKIN_REQUEST: "checkin_request",
+    Kind.CHECKIN_REMINDER: "checkin_reminder",
 }
 
 
@@ -196,11 +198,13 @@ def reminder_email(reminder: Reminder) -> dict:
     else:
         with_whom = initials(session.client.display_name) or "your client"
         link = reverse("sessions_log:session_detail", args=[session.pk])
-    if reminder.kind == Kind.CHECKIN_REQUEST:
+    if reminder.kind in CHECKIN_KINDS:
         # A single-use link to the form; none when it was answered meanwhile.
         link = hooks.checkin_email.link(session) or reverse("home")
+    # The link turns off the switch this email follows.
+    choice = ReminderPreference.choice_for(reminder.kind)
     unsubscribe = settings.SITE_URL + reverse(
-        "sessions_log:reminder_unsubscribe", args=[unsubscribe_token(recipient, reminder.kind)]
+        "sessions_log:reminder_unsubscribe", args=[unsubscribe_token(recipient, choice)]
     )
     context = {
         "when": dateformat.format(local, "D j M, g:i A"),
@@ -210,10 +214,10 @@ def reminder_email(reminder: Reminder) -> dict:
         "with_whom": with_whom,
         "link": settings.SITE_URL + link,
         "unsubscribe_url": unsubscribe,
-        "kind_label": dict(kind_choices(recipient.role))[reminder.kind].lower(),
+        "kind_label": dict(kind_choices(recipient.role))[choice].lower(),
     }
     attachments = []
-    if reminder.kind != Kind.CHECKIN_REQUEST:
+    if reminder.kind not in CHECKIN_KINDS:
         cancelled = reminder.kind == Kind.CANCELLED
         attachments.append(
             (

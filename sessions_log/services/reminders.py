@@ -6,22 +6,28 @@ its emails change together or not at all: it writes one outbox row per
 (session, recipient, kind). Sending them is sessions_log/services/outbox.py.
 """
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.audit import audit_record
 from accounts.models import Role, User
-from sessions_log.models import Reminder, ReminderPreference, Session
+from sessions_log.models import PREFERENCE_KINDS, Reminder, ReminderPreference, Session
 from sessions_log.selectors import reminder_preferences_of
 
 Kind, Status = Reminder.Kind, Reminder.Status
 BEFORE_SESSION = (Kind.FIRST_REMINDER, Kind.SECOND_REMINDER)
+# Asking the client of a completed session how it felt, and once more if unanswered.
+CHECKIN_KINDS = (Kind.CHECKIN_REQUEST, Kind.CHECKIN_REMINDER)
 # For these kinds the session must still be scheduled when the email goes.
 NEEDS_SCHEDULED = (*BEFORE_SESSION, Kind.RESCHEDULED)
 # A row in one of these states is done with for its version of the session.
@@ -100,8 +106,9 @@ def _desired(
         if due <= now:
             return None  # planned too late for this one: the next reminder covers it
         deadline = session.starts_at
-    elif kind == Kind.CHECKIN_REQUEST:
-        due, deadline = now, now + timedelta(days=settings.CHECKIN_VALID_DAYS)
+    elif kind in CHECKIN_KINDS:
+        deadline = now + timedelta(days=settings.CHECKIN_VALID_DAYS)
+        due = now if kind == Kind.CHECKIN_REQUEST else now + settings.CHECKIN_REMINDER_AFTER
     else:
         due, deadline = now, session.starts_at
     if deadline <= now:
@@ -118,7 +125,7 @@ _KINDS_FOR_CHANGE = {
     "scheduled": BEFORE_SESSION,
     "rescheduled": (*BEFORE_SESSION, Kind.RESCHEDULED),
     "cancelled": (Kind.CANCELLED,),
-    "completed": (Kind.CHECKIN_REQUEST,),
+    "completed": CHECKIN_KINDS,
     "preferences": BEFORE_SESSION,
 }
 
@@ -149,7 +156,7 @@ def reminders_plan(*, session: Session, change: str, only: User | None = None) -
     for person in people:
         zone = ZoneInfo(person.time_zone)
         for kind in kinds:
-            if kind == Kind.CHECKIN_REQUEST and person.pk != session.client_id:
+            if kind in CHECKIN_KINDS and person.pk != session.client_id:
                 continue
             row = existing.get((person.pk, kind))
             if row and row.sequence == session.sequence:
@@ -226,13 +233,70 @@ def kind_choices(role: str) -> list[tuple[str, str]]:
     return choices
 
 
-_UNSUBSCRIBE_SALT = "sessions_log.reminder_unsubscribe"
+# How long a link to stop emails works: long enough for an email read weeks
+# later, short enough that an old mailbox holds no standing key to anyone's
+# choices.
+UNSUBSCRIBE_VALID = timedelta(days=60)
+_UNSUBSCRIBE_SALT = "sessions_log.reminder_unsubscribe.v2"
+_LINK_NOT_VALID = "This link is not valid."
+_LINK_EXPIRED = (
+    f"This link has expired: links to stop emails work for {UNSUBSCRIBE_VALID.days} days."
+)
+
+
+@cache
+def _unsubscribe_box(secrets: tuple[str, ...]) -> MultiFernet:
+    """Fernet (authenticated encryption) under a key derived from each of
+    SECRET_KEY and SECRET_KEY_FALLBACKS: the first encrypts, every one
+    decrypts, so rotating SECRET_KEY the Django way keeps recent links
+    working."""
+
+    def key(secret: str) -> bytes:
+        digest = salted_hmac(_UNSUBSCRIBE_SALT, "key", secret=secret, algorithm="sha256")
+        return base64.urlsafe_b64encode(digest.digest())
+
+    return MultiFernet([Fernet(key(secret)) for secret in secrets])
+
+
+def _unsubscribe_keys() -> MultiFernet:
+    return _unsubscribe_box((settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS))
 
 
 def unsubscribe_token(user: User, kind: str) -> str:
-    """A link that turns one kind of email off for one person. Signed, so it
-    needs no sign-in (mail clients post to it without cookies)."""
-    return signing.dumps([user.pk, kind], salt=_UNSUBSCRIBE_SALT)
+    """The credential in a link that turns one kind of email off for one
+    person, without signing in (mail clients post to it without cookies).
+
+    Encrypted and authenticated: the link shows neither whose it is nor which
+    kind, cannot be altered, and stops working after UNSUBSCRIBE_VALID."""
+    payload = json.dumps([user.pk, kind], separators=(",", ":")).encode()
+    return _unsubscribe_keys().encrypt(payload).decode().rstrip("=")
+
+
+def unsubscribe_check(token: str) -> tuple[User, str]:
+    """Whose link this is and the kind of email it stops; ValidationError,
+    saying why, for a link that is forged, altered, expired or no longer
+    anyone's. Changes nothing."""
+    try:
+        raw = (token + "=" * (-len(token) % 4)).encode("ascii")
+    except UnicodeEncodeError:
+        raise ValidationError(_LINK_NOT_VALID) from None
+    box = _unsubscribe_keys()
+    try:
+        payload = box.decrypt(raw, ttl=int(UNSUBSCRIBE_VALID.total_seconds()))
+    except InvalidToken:
+        try:
+            box.extract_timestamp(raw)  # authentic, so only its age is wrong
+        except InvalidToken:
+            raise ValidationError(_LINK_NOT_VALID) from None
+        raise ValidationError(_LINK_EXPIRED) from None
+    try:
+        user_pk, kind = json.loads(payload)
+        user = User.objects.get(pk=int(user_pk), is_active=True)
+    except (ValueError, TypeError, User.DoesNotExist):
+        raise ValidationError(_LINK_NOT_VALID) from None
+    if kind not in PREFERENCE_KINDS:
+        raise ValidationError(_LINK_NOT_VALID)
+    return user, kind
 
 
 def _replan_upcoming(user: User) -> None:
@@ -254,7 +318,7 @@ def reminder_preferences_update(*, actor: User, **values) -> ReminderPreference:
         raise ValidationError({"quiet_end": "Give quiet hours a start and an end, or neither."})
     if values.get("quiet_start") is not None and values["quiet_start"] == values["quiet_end"]:
         raise ValidationError({"quiet_end": "Quiet hours must end at a different time."})
-    allowed = {*Kind.values, "quiet_start", "quiet_end"}
+    allowed = {*PREFERENCE_KINDS, "quiet_start", "quiet_end"}
     pref = reminder_preferences_of([actor])[actor.pk]
     for name, value in values.items():
         if name not in allowed:
@@ -269,13 +333,7 @@ def reminder_preferences_update(*, actor: User, **values) -> ReminderPreference:
 @transaction.atomic
 def reminder_unsubscribe(*, token: str) -> tuple[User, str]:
     """Turn off the kind of email a link was for. Returns (person, kind)."""
-    try:
-        user_pk, kind = signing.loads(token, salt=_UNSUBSCRIBE_SALT)
-        user = User.objects.get(pk=user_pk, is_active=True)
-    except (signing.BadSignature, ValueError, TypeError, User.DoesNotExist):
-        raise ValidationError("This link is not valid.") from None
-    if kind not in Kind.values:
-        raise ValidationError("This link is not valid.")
+    user, kind = unsubscribe_check(token)
     pref = reminder_preferences_of([user])[user.pk]
     setattr(pref, kind, False)
     pref.save()

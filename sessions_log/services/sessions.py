@@ -114,6 +114,8 @@ def contact_log(
     )
     _save_without_overlap(session)
     audit_record(actor=actor, action="session.log_contact", obj=session, client=client)
+    # However a session came to be completed, the layer above hears of it.
+    session_completed.send(sender=Session, session=session)
     return session
 
 
@@ -201,6 +203,8 @@ def sessions_hand_over(
             _cancel(actor, session, reason)
         else:
             session.coach = to_coach
+            # The agenda was the old coach's private plan; the new coach starts their own.
+            session.agenda = ""
             session.sequence += 1
             try:
                 _save_without_overlap(session)

@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.audit import audit_clients_shown, audit_event, audit_record
+from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
 from sessions_log import selectors
@@ -25,19 +27,30 @@ def _ics(body: str, filename: str) -> HttpResponse:
 
 @require_GET
 @role_required(*PEOPLE)
+@deliberate_read
 def session_ics(request, pk):
     session = get_object_or_404(selectors.calendar_sessions_of(request.user), pk=pk)
+    audit_record(actor=request.user, action="calendar.download", obj=session, client=session.client)
     return _ics(calendar([session], request.user), "appointment.ics")
 
 
 @require_GET
 def feed(request, token):
     """The private feed URL: the token alone is the credential, so it shows
-    only privacy-safe calendar entries and nothing else."""
+    only privacy-safe calendar entries and nothing else.
+
+    Each reading is audited in the owner's name (their link was used): one
+    event for the feed and, for a coach's, one for each client it lists."""
     owner = selectors.feed_owner(token)
     if owner is None:
         raise Http404
-    return _ics(calendar(selectors.calendar_sessions_of(owner), owner), "appointments.ics")
+    sessions = list(selectors.calendar_sessions_of(owner))
+    audit_clients_shown(
+        actor=owner,
+        shown=[("calendar_feed.read", sessions if owner.role != Role.CLIENT else [])],
+        also=[audit_event(actor=owner, action="calendar_feed.read", obj=owner)],
+    )
+    return _ics(calendar(sessions, owner), "appointments.ics")
 
 
 @require_http_methods(["GET", "POST"])

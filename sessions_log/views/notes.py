@@ -9,13 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.audit import audit_clients_shown, audit_record
 from accounts.forms import add_service_errors
+from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.paging import page_of
 from accounts.policy import role_required
 from sessions_log import selectors
 from sessions_log.forms import AddendumForm, CancelForm, NoteForm, RescheduleForm, ReviewForm
-from sessions_log.models import Note, ServiceType, Session
+from sessions_log.models import ServiceType, Session
 from sessions_log.services import notes as services
 from sessions_log.services import sessions as session_services
 from sessions_log.views.sessions import FIELD_FOR
@@ -36,9 +38,15 @@ def _note_form(note, data=None):
 
 def _detail(request, session, *, status=200, **forms):
     user = request.user
-    note = Note.objects.filter(session=session).first()
+    # Through the policy, like the session: a successor coach reads an
+    # earlier coach's signed note (continuity of care), never a draft, the
+    # private agenda or the supervisors' reviews (accounts/policy.py).
+    note = selectors.notes_visible_to(user).filter(session=session).first()
     if note is not None:
         services.note_read(actor=user, note=note)
+    else:
+        # Without a note the page still shows the session: when, how, status.
+        audit_record(actor=user, action="session.view", obj=session, client=session.client)
     # The session came through the user's own scope: its state says the rest.
     in_queue = (
         note is not None
@@ -48,9 +56,10 @@ def _detail(request, session, *, status=200, **forms):
     is_coach = user.pk == session.coach_id
     context = {
         "session": session,
+        "agenda": selectors.session_agenda(user, session),
         "note": note,
         "addenda": list(note.addenda.all()) if note else [],
-        "reviews": list(note.reviews.select_related("reviewer")) if note else [],
+        "reviews": list(selectors.note_reviews_visible_to(user).filter(note=note)) if note else [],
         "is_coach": is_coach,
         "can_close": is_coach
         and session.status == "scheduled"
@@ -72,6 +81,7 @@ def _session(request, pk) -> Session:
 
 @require_GET
 @role_required(*STAFF)
+@deliberate_read
 def session_detail(request, pk):
     return _detail(request, _session(request, pk))
 
@@ -220,16 +230,21 @@ def addendum_add(request, pk):
 
 @require_GET
 @role_required(Role.COACH)
+@deliberate_read
 def notes_to_finish(request):
     page = page_of(selectors.notes_to_finish(request.user), request.GET.get("page"))
+    audit_clients_shown(actor=request.user, shown=[("notes_to_finish.list", page.object_list)])
     context = {"page": page, "now": timezone.now()}
     return render(request, "sessions_log/notes_to_finish.html", context)
 
 
 @require_GET
 @role_required(Role.SUPERVISOR)
+@deliberate_read
 def review_queue(request):
-    context = {"page": page_of(selectors.review_queue(request.user), request.GET.get("page"))}
+    page = page_of(selectors.review_queue(request.user), request.GET.get("page"))
+    audit_clients_shown(actor=request.user, shown=[("review_queue.list", page.object_list)])
+    context = {"page": page}
     return render(request, "sessions_log/review_queue.html", context)
 
 

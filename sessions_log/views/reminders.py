@@ -39,21 +39,26 @@ def reminder_settings(request):
 
 
 # Mail programs post here without cookies or a CSRF token (RFC 8058); the
-# signed token in the URL is the credential, and it can only turn email off.
+# encrypted token in the URL is the credential, and it can only turn email off.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def reminder_unsubscribe(request, token):
+    page = "sessions_log/reminder_unsubscribe.html"
     if request.method == "GET":
         # A GET never unsubscribes: link scanners open every link in an email.
-        return render(request, "sessions_log/reminder_unsubscribe.html", {"token": token})
+        # A link that could not work says so now, not after the button.
+        try:
+            reminder_services.unsubscribe_check(token)
+        except ValidationError as error:
+            return render(request, page, {"invalid": True, "reason": error.messages[0]})
+        return render(request, page, {"token": token})
     try:
         _user, kind = reminder_services.reminder_unsubscribe(token=token)
-    except ValidationError:
-        return render(
-            request, "sessions_log/reminder_unsubscribe.html", {"invalid": True}, status=400
-        )
+    except ValidationError as error:
+        context = {"invalid": True, "reason": error.messages[0]}
+        return render(request, page, context, status=400)
     labels = dict(reminder_services.kind_choices(Role.CLIENT))
-    return render(request, "sessions_log/reminder_unsubscribe.html", {"done": labels[kind]})
+    return render(request, page, {"done": labels[kind]})
 
 
 @require_GET

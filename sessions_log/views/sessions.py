@@ -8,7 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.audit import audit_clients_shown
 from accounts.forms import add_service_errors
+from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
 from accounts.selectors import clients_of
@@ -30,6 +32,7 @@ FIELD_FOR = {
 
 @require_GET
 @role_required(Role.COACH)
+@deliberate_read
 def agenda(request):
     """Today, and the seven days after it, in the coach's own time zone.
 
@@ -39,8 +42,13 @@ def agenda(request):
     tomorrow = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
     end = timezone.make_aware(datetime.combine(today + timedelta(days=8), time.min))
     sessions = list(selectors.agenda_of(request.user, start=start, end=end))
+    notes = selectors.notes_to_finish_summary(request.user)
+    audit_clients_shown(
+        actor=request.user,
+        shown=[("agenda.list", sessions), ("notes_to_finish.list", notes["notes_to_finish"])],
+    )
     context = {
-        **selectors.notes_to_finish_summary(request.user),
+        **notes,
         "today": [s for s in sessions if s.starts_at < tomorrow],
         "next_days": [s for s in sessions if s.starts_at >= tomorrow],
     }

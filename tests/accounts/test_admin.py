@@ -3,6 +3,9 @@ team, email, activation, relationships, invitations, the audit trail) is
 read-only there."""
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.urls import reverse
 
 from accounts.models import CaseloadAssignment, Invitation, Role
@@ -70,3 +73,39 @@ def test_relationships_and_invitations_cannot_be_written_in_the_admin(
     assert assignment.coach_id == coach.pk and assignment.ended_at is None
     assert (invitation.email, invitation.role) == ("kim@example.org", Role.CLIENT)
     assert client.get(reverse("admin:accounts_user_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_email_addresses_authenticators_and_sessions_cannot_be_written_in_the_admin(
+    client, admin_user, coach
+):
+    sign_in(client, admin_user)
+    client.get(reverse("admin:index"))  # records the admin's own session
+    email = EmailAddress.objects.get(user=coach)
+    totp = Authenticator.objects.get(user=coach)
+    session = UserSession.objects.get(user=admin_user)
+    cases = [
+        ("account", "emailaddress", email, {"email": "taken@example.org", "user": admin_user.pk}),
+        ("mfa", "authenticator", totp, {"user": admin_user.pk, "type": "totp"}),
+        ("usersessions", "usersession", session, {"user": coach.pk}),
+    ]
+    for app, model, obj, change in cases:
+        changelist = reverse(f"admin:{app}_{model}_changelist")
+        assert client.get(changelist).status_code == 200, model
+        assert client.get(reverse(f"admin:{app}_{model}_add")).status_code == 403, model
+        url = reverse(f"admin:{app}_{model}_change", args=[obj.pk])
+        assert client.post(url, change).status_code == 403, model
+        delete = reverse(f"admin:{app}_{model}_delete", args=[obj.pk])
+        assert client.post(delete, {"post": "yes"}).status_code == 403, model
+        # No bulk action either (allauth's "mark as verified", "delete selected").
+        bulk = client.post(changelist, {"action": "delete_selected", "_selected_action": obj.pk})
+        assert bulk.status_code in (200, 302), model
+    email.refresh_from_db()
+    assert (email.user_id, email.email, email.verified) == (coach.pk, coach.email, True)
+    assert Authenticator.objects.filter(pk=totp.pk, user=coach).exists()
+    assert UserSession.objects.filter(pk=session.pk, user=admin_user).exists()
+    # The second factor's secret and the session key are never shown.
+    page = client.get(reverse("admin:mfa_authenticator_change", args=[totp.pk]))
+    assert page.status_code == 200 and totp.data["secret"] not in page.content.decode()
+    page = client.get(reverse("admin:usersessions_usersession_change", args=[session.pk]))
+    assert session.session_key not in page.content.decode()

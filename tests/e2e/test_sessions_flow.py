@@ -143,7 +143,9 @@ def test_coach_schedules_completes_and_signs_a_note_supervisor_cosigns_client_se
     # on a slow machine an earlier save may show first, so wait for the last.
     note = Note.objects.get(session=started)
     assert wait_until(
-        lambda: Note.objects.filter(pk=note.pk, next_steps=NEXT_STEPS).exists(), timeout=10
+        # Encrypted at rest: compare the decrypted value, not the column.
+        lambda: Note.objects.get(pk=note.pk).next_steps == NEXT_STEPS,
+        timeout=10,
     )
     note.refresh_from_db()
     assert note.signed_at is None

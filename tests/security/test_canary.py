@@ -1,10 +1,15 @@
 """Canaries in a note, a check-in comment and a private request: the pages
 meant to show them may, but they never reach logs, emails, Celery messages,
-error pages, audit rows, URLs, or any raw database column."""
+error pages, audit rows, URLs, or any raw database column. And a canary in
+every free-text field never reaches a dump of the database."""
 
 import base64
+import glob
 import logging
+import os
 import re
+import shutil
+import subprocess
 import uuid
 from datetime import timedelta
 
@@ -24,6 +29,7 @@ from sessions_log.services.outbox import reminder_deliver, reminders_sweep
 from sessions_log.services.sessions import session_schedule
 from tests.coaching.test_checkins import LOW, _completed
 from tests.helpers import sign_in
+from tests.security.free_text import encrypted_fields_in_registry, pages, plant
 from tests.security.test_matrix import MATRIX
 
 CANARIES = ["NOTE-CANARY-8812", "COMMENT-CANARY-3307", "PRIVATE-CANARY-5590"]
@@ -132,3 +138,65 @@ def test_no_database_column_holds_a_canary_in_plain_text(planted):
                 )
                 assert cursor.fetchone()[0] == 0, (table, canary)  # ...but only encrypted
     assert settings.FIELD_ENCRYPTION_KEYS
+
+
+def _pg_dump_binary() -> str:
+    """Debian keeps pg_dump under /usr/lib/postgresql/<version>/bin: the newest
+    one, since pg_dump refuses a server newer than itself."""
+
+    def version(path):
+        return int(path.split("/")[-3]) if path.split("/")[-3].isdigit() else 0
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_dump"), key=version, reverse=True)
+    binary = next(iter(found), None) or shutil.which("pg_dump")
+    assert binary, "pg_dump is needed to check what a dump of the database holds"
+    return binary
+
+
+def _pg_dump() -> str:
+    db = connection.settings_dict
+    result = subprocess.run(  # noqa: S603 - our own binary and test database
+        [
+            _pg_dump_binary(),
+            "--no-owner",
+            "--host",
+            str(db["HOST"]),
+            "--port",
+            str(db["PORT"]),
+            "--username",
+            str(db["USER"]),
+            str(db["NAME"]),
+        ],
+        env={**os.environ, "PGPASSWORD": str(db["PASSWORD"] or "")},
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    return result.stdout.decode(errors="replace")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_dump_holds_none_of_the_free_text(client, team, coach, supervisor):
+    """Committed (a transactional test), so pg_dump sees what a backup would."""
+    from coaching.celery import app
+
+    # Tasks queued after commit (the supervisor's notice) run here, not on
+    # the shared broker: they are part of what may leave text behind.
+    app.conf.task_always_eager = True
+    try:
+        planted = plant(team=team, coach=coach, supervisor=supervisor)
+        assert encrypted_fields_in_registry() <= set(planted["text"]), "fill every field"
+        # The pages read it all (and whatever they cache is in the dump too).
+        for person, url, fields in pages(planted):
+            sign_in(client, person)
+            response = client.get(url)
+            assert response.status_code == 200, url
+            for field in fields:
+                assert planted["text"][field] in response.content.decode(), (url, field)
+    finally:
+        app.conf.task_always_eager = False
+
+    dump = _pg_dump()
+    assert "COPY public.sessions_log_note " in dump  # a real dump, with the data
+    assert not [field for field, text in planted["text"].items() if text in dump]
+    assert planted["token"] not in dump  # nor any piece of it

@@ -38,6 +38,10 @@ ODD = [
 ENDPOINTS = {
     "accounts:invitation_create": ("admin", None, "post", ["email", "role", "team"]),
     "accounts:team_create": ("admin", None, "post", ["name"]),
+    "accounts:invitation_revoke": ("coach", None, "post", ["invitation"]),
+    "accounts:people": ("admin", None, "get", ["who", "q", "page"]),
+    "accounts:person_change": ("admin", None, "post", ["person", "role", "team"]),
+    "accounts:person_access": ("admin", None, "post", ["person", "access"]),
     "sessions_log:session_new": (
         "coach",
         None,
@@ -79,6 +83,7 @@ ENDPOINTS = {
     "coaching:flag_acknowledge": ("coach", "flag", "post", []),
     "coaching:flag_resolve": ("supervisor", "flag", "post", ["note", "next"]),
     "coaching:supervisor_request_handle": ("supervisor", "request", "post", []),
+    "coaching:supervisor_request_done": ("supervisor", "request", "post", []),
     "coaching:client_reassign": ("supervisor", "client", "post", ["new_coach", "reason", "future"]),
     "coaching:report": ("supervisor", None, "get", ["start", "end"]),
     "coaching:team_dashboard": ("supervisor", None, "get", ["sort"]),

@@ -1,6 +1,7 @@
 """Headers, cookies and session limits (OWASP ASVS level 2, HIPAA 164.312)."""
 
 import os
+import runpy
 import subprocess
 import sys
 from datetime import timedelta
@@ -10,6 +11,7 @@ import pytest
 import time_machine
 from allauth.usersessions.models import UserSession
 from django.contrib.sessions.models import Session as LoginSession
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 
@@ -140,3 +142,113 @@ def test_deactivating_someone_ends_their_sessions_on_the_server(client, client_u
 def test_people_see_and_can_end_their_other_sessions(client, client_user):
     client.post("/accounts/login/", {"login": client_user.email, "password": PASSWORD})
     assert client.get("/accounts/sessions/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_flash_messages_stay_on_the_server_not_in_a_cookie(client, client_user):
+    sign_in(client, client_user)
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    # The message still reaches the next page, from the session.
+    assert "signed out" in client.get(response["Location"]).content.decode().lower()
+
+
+@pytest.mark.django_db
+def test_the_check_in_link_page_is_never_stored(client, coach, client_user):
+    from coaching.services.trust import checkin_link_issue
+    from sessions_log.models import Session
+    from sessions_log.services.sessions import session_close, session_schedule
+
+    session = session_schedule(
+        actor=coach,
+        client=client_user,
+        starts_at=timezone.now() + timedelta(days=1),
+        duration=timedelta(hours=1),
+        modality="phone",
+    )
+    Session.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() - timedelta(hours=2), ends_at=timezone.now() - timedelta(hours=1)
+    )
+    session.refresh_from_db()
+    session_close(actor=coach, session=session, status="completed")
+    token = checkin_link_issue(session=session)
+    for token_in_url in (token, "not-a-real-token"):  # the form, and the closed page
+        response = client.get(reverse("coaching:checkin_by_link", args=[token_in_url]))
+        assert response.status_code in (200, 410)
+        assert response["Cache-Control"] == "no-store"
+    assert client.post(reverse("coaching:checkin_by_link", args=[token]))["Cache-Control"] == (
+        "no-store"
+    )
+
+
+def _settings_from(monkeypatch, **env) -> dict:
+    """The settings module as it reads this environment (run afresh)."""
+    for name in ("TRUSTED_PROXY_COUNT", "TRUSTED_CLIENT_IP_HEADER"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "coaching" / "settings.py"))
+
+
+@pytest.mark.django_db
+def test_clients_behind_the_proxy_do_not_lock_each_other_out(
+    client, settings, monkeypatch, client_user, other_client
+):
+    # Deployed behind one proxy of ours, which appends the address it saw.
+    deployed = _settings_from(monkeypatch, TRUSTED_PROXY_COUNT="1")
+    for name in ("ALLAUTH_TRUSTED_PROXY_COUNT", "ALLAUTH_TRUSTED_CLIENT_IP_HEADER"):
+        setattr(settings, name, deployed.get(name))
+    # The limits' counters in a cache of this test's own: the shared Redis is
+    # emptied by every other test run on this machine.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+
+    def login(person, password, address):
+        return client.post(
+            "/accounts/login/",
+            {"login": person.email, "password": password},
+            headers={"X-Forwarded-For": address},
+            REMOTE_ADDR="10.0.0.2",  # the proxy's own address, the same for everyone
+        )
+
+    for _ in range(5):
+        login(client_user, "not-the-password-at-all", "203.0.113.7")
+    blocked = login(client_user, "not-the-password-at-all", "203.0.113.7")
+    assert "Too many failed login attempts" in blocked.content.decode()
+    # Someone else behind the same proxy signs in as usual.
+    response = login(other_client, PASSWORD, "198.51.100.9")
+    assert response.status_code == 302 and "Too many" not in response.content.decode()
+    # Nobody chooses their own address: only the entry our proxy added counts,
+    # so the blocked address stays blocked, whatever account it tries next.
+    client.logout()
+    spoofed = login(other_client, "not-the-password-at-all", "198.51.100.9, 203.0.113.7")
+    assert "Too many failed login attempts" in spoofed.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("env", "error"),
+    [
+        ({"TRUSTED_PROXY_COUNT": "one"}, "TRUSTED_PROXY_COUNT must be a whole number"),
+        ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be at least 0"),
+        ({"TRUSTED_CLIENT_IP_HEADER": "X_Real_IP"}, "must be an HTTP header name"),
+        ({"TRUSTED_PROXY_COUNT": "1", "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"}, "not both"),
+    ],
+)
+def test_a_wrong_trusted_proxy_setting_stops_start_up_and_says_why(monkeypatch, env, error):
+    with pytest.raises(ImproperlyConfigured, match=error):
+        _settings_from(monkeypatch, **env)
+
+
+def test_the_trusted_proxy_comes_from_the_environment(monkeypatch):
+    read = _settings_from(monkeypatch)
+    assert (read["ALLAUTH_TRUSTED_PROXY_COUNT"], read["ALLAUTH_TRUSTED_CLIENT_IP_HEADER"]) == (
+        0,
+        None,
+    )
+    read = _settings_from(monkeypatch, TRUSTED_PROXY_COUNT="2")
+    assert read["ALLAUTH_TRUSTED_PROXY_COUNT"] == 2
+    read = _settings_from(monkeypatch, TRUSTED_CLIENT_IP_HEADER="X-Real-IP")
+    assert read["ALLAUTH_TRUSTED_CLIENT_IP_HEADER"] == "X-Real-IP"

@@ -3,14 +3,17 @@ in the form PostgreSQL plans best (accounts.selectors.client_scope and
 relationship_scope); it must stay the same rule as clients_visible_to, for
 every kind of person."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from accounts.models import CaseloadAssignment, Role, User
 from accounts.policy import client_scope, clients_visible_to, relationship_scope
 from sessions_log.selectors import notes_visible_to, sessions_visible_to
 from tests.conftest import make_user
-from tests.helpers import signed_contact
+from tests.helpers import past_contact, signed_contact
 
 
 @pytest.mark.django_db
@@ -52,24 +55,34 @@ def _pks(queryset) -> set[int]:
 
 
 @pytest.mark.django_db
-def test_every_selector_shows_exactly_what_the_policy_allows(world, coach, other_coach):
+def test_every_selector_shows_exactly_what_the_policy_allows(
+    world, coach, other_coach, supervisor, client_user
+):
     """Each selector, for every kind of person, against the rule written out
     in words over the records themselves (not over the policy's own Q)."""
     from accounts.models import AuditEvent, Invitation, Team
     from accounts.selectors import (
         audit_events_visible_to,
         invitations_visible_to,
+        people_managed_by,
         teams_visible_to,
     )
     from accounts.services import invitation_create
     from coaching.models import CheckIn, SupervisorRequest, TrustFlag
-    from coaching.selectors.caseloads import clients_reviewable_by, coaches_reviewable_by
+    from coaching.selectors.caseloads import (
+        clients_reviewable_by,
+        coaches_reviewable_by,
+        relationships_reviewable_by,
+    )
     from coaching.selectors.trust import (
         checkins_visible_to,
         flags_visible_to,
         supervisor_requests_visible_to,
     )
-    from sessions_log.models import Note, Session
+    from coaching.services.caseloads import client_reassign
+    from sessions_log.models import Note, NoteReview, Session
+    from sessions_log.selectors import agendas_visible_to, note_reviews_visible_to
+    from sessions_log.services.notes import note_open, note_review
 
     # A relationship that has ended, with trust data: nobody sees it now.
     former = make_user("former@example.org", Role.CLIENT)
@@ -77,15 +90,62 @@ def test_every_selector_shows_exactly_what_the_policy_allows(world, coach, other
     signed_contact(coach, former, hours_ago=30)
     CaseloadAssignment.objects.filter(client=former).update(ended_at=timezone.now())
     invitation_create(actor=coach, email="new@example.org", role=Role.CLIENT, team=None)
-    people = [user for user, _ in world["personas"].values()] + [former]
+    # A client who moved within North from Casey to Morgan, leaving behind
+    # Casey's agenda, a draft, a signed note and the supervisor's review of it.
+    morgan = make_user("morgan@example.org", Role.COACH, team=coach.team)
+    moved = make_user("moved@example.org", Role.CLIENT)
+    CaseloadAssignment.objects.create(coach=coach, client=moved)
+    session, note = signed_contact(coach, moved, hours_ago=40)
+    Session.objects.filter(pk=session.pk).update(agenda="Casey's own plan")
+    note_review(actor=supervisor, note=note, decision="returned", comment="Add the plan")
+    note_open(actor=coach, session=past_contact(coach, moved, timedelta(hours=20)))
+    client_reassign(
+        actor=supervisor, client=moved, new_coach=morgan, reason="Fit", cancel_upcoming=False
+    )
+    # A draft of Casey's for her current client, Robin.
+    note_open(actor=coach, session=past_contact(coach, client_user, timedelta(hours=10)))
+    # A request about Sam's own coaching, from before Sam became a supervisor.
+    SupervisorRequest.objects.create(
+        client=client_user, coach=supervisor, team=supervisor.team, message="About Sam"
+    )
+    # A client's own sign-in: their supervisor oversees the coaching, not this.
+    audit_record(actor=client_user, action="auth.login", obj=client_user, client=client_user)
+    people = [user for user, _ in world["personas"].values()] + [former, morgan, moved]
     seen_anything = set()
     for person in people:
         visible = set(clients_visible_to(person).values_list("pk", flat=True))
         staff = person.role in (Role.COACH, Role.SUPERVISOR)
         active_of_visible = {"assignment__ended_at__isnull": True, "client__in": visible}
+
+        def coachs_own(coach_of_record, person=person):
+            """A coach's own material (agenda, draft, reviews of their notes)
+            is for them and for their team's supervisors."""
+            if person.role == Role.COACH:
+                return coach_of_record.pk == person.pk
+            return person.role == Role.SUPERVISOR and coach_of_record.team_id == person.team_id
+
+        notes_of_visible = Note.objects.filter(session__client__in=visible)
         expected = {
             "sessions": _pks(Session.objects.filter(client__in=visible)),
-            "notes": _pks(Note.objects.filter(session__client__in=visible)),
+            # Signed notes of visible clients; a draft only for its author
+            # and their team's supervisors (a successor reads signed notes).
+            "notes": {
+                note.pk
+                for note in notes_of_visible.select_related("author")
+                if note.signed_at or coachs_own(note.author)
+            },
+            "private agendas": {
+                session.pk
+                for session in Session.objects.filter(client__in=visible).select_related("coach")
+                if coachs_own(session.coach)
+            },
+            "note reviews": {
+                review.pk
+                for review in NoteReview.objects.filter(
+                    note__session__client__in=visible
+                ).select_related("note__author")
+                if coachs_own(review.note.author)
+            },
             "check-ins": _pks(
                 CheckIn.objects.filter(**active_of_visible)
                 if staff
@@ -94,7 +154,10 @@ def test_every_selector_shows_exactly_what_the_policy_allows(world, coach, other
                 else CheckIn.objects.none()
             ),
             "flags": _pks(TrustFlag.objects.filter(**active_of_visible)) if staff else set(),
-            "private requests": _pks(SupervisorRequest.objects.filter(team=person.team_id))
+            # The team's, but never those about the supervisor's own coaching.
+            "private requests": _pks(
+                SupervisorRequest.objects.filter(team=person.team_id).exclude(coach=person)
+            )
             if person.role == Role.SUPERVISOR
             else set(),
             "coaches to review": _pks(
@@ -113,10 +176,22 @@ def test_every_selector_shows_exactly_what_the_policy_allows(world, coach, other
             )
             if person.role == Role.ADMIN
             else set(),
+            # Active or ended: a supervisor, those whose coach is in their
+            # team; an admin, every one.
+            "relationships to review": _pks(
+                CaseloadAssignment.objects.filter(coach__team=person.team_id)
+                if person.role == Role.SUPERVISOR
+                else CaseloadAssignment.objects.all()
+                if person.role == Role.ADMIN
+                else CaseloadAssignment.objects.none()
+            ),
             "audit events": _pks(
                 AuditEvent.objects.all()
                 if person.role == Role.ADMIN
-                else AuditEvent.objects.filter(client__in=visible)
+                # Their clients' records, not the clients' own account activity.
+                else AuditEvent.objects.filter(client__in=visible).exclude(
+                    action__regex=r"^(auth\.|calendar|reminders\.)"
+                )
                 | AuditEvent.objects.filter(actor__team=person.team_id)
                 if person.role == Role.SUPERVISOR
                 else AuditEvent.objects.none()
@@ -128,6 +203,7 @@ def test_every_selector_shows_exactly_what_the_policy_allows(world, coach, other
                 if person.role == Role.COACH
                 else Invitation.objects.none()
             ),
+            "people to manage": _pks(User.objects.all()) if person.role == Role.ADMIN else set(),
             "teams": _pks(
                 Team.objects.all()
                 if person.role == Role.ADMIN
@@ -139,13 +215,17 @@ def test_every_selector_shows_exactly_what_the_policy_allows(world, coach, other
         actual = {
             "sessions": _pks(sessions_visible_to(person)),
             "notes": _pks(notes_visible_to(person)),
+            "private agendas": _pks(agendas_visible_to(person)),
+            "note reviews": _pks(note_reviews_visible_to(person)),
             "check-ins": _pks(checkins_visible_to(person)),
             "flags": _pks(flags_visible_to(person)),
             "private requests": _pks(supervisor_requests_visible_to(person)),
             "coaches to review": _pks(coaches_reviewable_by(person)),
             "clients to review": _pks(clients_reviewable_by(person)),
+            "relationships to review": _pks(relationships_reviewable_by(person)),
             "audit events": _pks(audit_events_visible_to(person)),
             "invitations": _pks(invitations_visible_to(person)),
+            "people to manage": _pks(people_managed_by(person)),
             "teams": _pks(teams_visible_to(person)),
         }
         assert actual == expected, person.email

@@ -1,3 +1,4 @@
+import unicodedata
 from datetime import timedelta
 
 import icalendar
@@ -8,6 +9,10 @@ from django.utils import timezone
 from sessions_log.models import CalendarFeed
 from sessions_log.services.sessions import session_cancel, session_reschedule, session_schedule
 from tests.helpers import sign_in
+
+# The only content lines an .ics of ours holds.
+PROPERTIES = {"BEGIN", "END", "VERSION", "PRODID", "CALSCALE", "METHOD", "UID", "SEQUENCE"}
+PROPERTIES |= {"DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "LOCATION", "URL", "STATUS"}
 
 # Words that must never reach a calendar someone else might glance at.
 FORBIDDEN = ["recovery", "substance", "sober", "addiction", "coaching", "Robin", "Park"]
@@ -104,3 +109,37 @@ def test_the_private_feed_works_until_it_is_renewed_or_revoked(client, client_us
 @pytest.mark.django_db
 def test_a_made_up_feed_token_is_not_found(client):
     assert client.get("/calendar/not-a-real-token.ics").status_code == 404
+
+
+# Each way text could end a content line early or hide in one: CRLF, a lone
+# CR, a lone LF, the other line breaks, and other control characters.
+HOSTILE = (
+    "Library\r\nATTENDEE:mailto:a@example.org\rX-CR:1\nX-LF:1\u2028X-LS:1\x0bX-VT:1"
+    "\x1b[2J\x7f\x85;,\\"
+)
+
+
+@pytest.mark.django_db
+def test_hostile_names_and_locations_cannot_break_out_of_their_line(client, coach, client_user):
+    coach.display_name = "Casey\rX-NAME:1 Rivera"
+    coach.save()
+    session = session_schedule(
+        actor=coach,
+        client=client_user,
+        starts_at=timezone.now() + timedelta(days=2),
+        duration=timedelta(hours=1),
+        modality="in_person",
+        location=HOSTILE,
+    )
+    for viewer in (coach, client_user):
+        sign_in(client, viewer)
+        text = client.get(reverse("sessions_log:session_ics", args=[session.pk])).content.decode()
+        lines = text.replace("\r\n ", "").split("\r\n")  # unfolded content lines
+        assert lines[-1] == ""
+        for line in lines[:-1]:
+            assert line.split(":", 1)[0].split(";", 1)[0] in PROPERTIES, repr(line)
+            assert not [char for char in line if unicodedata.category(char) == "Cc"], repr(line)
+        event = _event(text.encode())
+        assert str(event["LOCATION"]).startswith("Library\nATTENDEE:mailto:a@example.org\nX-CR:1")
+        assert str(event["LOCATION"]).endswith(";,\\")
+    assert str(event["SUMMARY"]).startswith("Appointment with Casey\nX-NAME:1")

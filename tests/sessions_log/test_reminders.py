@@ -2,6 +2,7 @@
 and what they say. Delivery here runs in the test process over real SMTP;
 tests/reliability/test_reminder_delivery.py runs it in real worker processes."""
 
+import base64
 import email
 import email.policy
 import smtplib
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from sessions_log.models import Reminder, ReminderPreference, Session
+from sessions_log.models import PREFERENCE_KINDS, Reminder, ReminderPreference, Session
 from sessions_log.services.notes import note_open, note_save_draft
 from sessions_log.services.outbox import reminder_deliver, reminders_sweep
 from sessions_log.services.reminders import unsubscribe_token
@@ -54,7 +55,7 @@ def _at(zone, *args):
 
 
 def _opt_in(user, **kinds):
-    values = {kind: False for kind in Kind.values} | kinds
+    values = {kind: False for kind in PREFERENCE_KINDS} | kinds
     return ReminderPreference.objects.create(user=user, **values)
 
 
@@ -229,7 +230,7 @@ def test_turning_quiet_hours_off_moves_a_planned_reminder_back(client, coach, cl
     sign_in(client, client_user)
     response = client.post(
         reverse("sessions_log:reminder_settings"),
-        {kind: "on" for kind in Kind.values},  # quiet_hours unticked
+        {kind: "on" for kind in PREFERENCE_KINDS},  # quiet_hours unticked
     )
     assert response.status_code == 302
     second = _rows(session)[(client_user.pk, Kind.SECOND_REMINDER)]
@@ -467,6 +468,61 @@ def test_an_unsubscribe_link_for_an_unknown_kind_is_refused(client, client_user)
     token = unsubscribe_token(client_user, "quiet_start")
     response = client.post(reverse("sessions_log:reminder_unsubscribe", args=[token]))
     assert response.status_code == 400
+    assert not ReminderPreference.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_one_click_header_of_a_sent_email_still_turns_that_kind_off(
+    client, mailbox, coach, client_user
+):
+    session = _schedule(coach, client_user, timezone.now() + timedelta(days=3))
+    _sweep_and_send(
+        Reminder.objects.get(session=session, recipient=client_user, kind=Kind.FIRST_REMINDER)
+    )
+    raw = mailbox[0].as_bytes()
+    header = email.message_from_bytes(raw, policy=email.policy.strict)["List-Unsubscribe"]
+    url = header.strip("<>").removeprefix("http://testserver")
+    assert url in text_body(mailbox[0])  # the same link in the header and the text
+    response = client.post(url, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert ReminderPreference.objects.get(user=client_user).first_reminder is False
+
+
+@pytest.mark.django_db
+def test_an_unsubscribe_link_shows_neither_the_person_nor_the_kind(client_user):
+    token = unsubscribe_token(client_user, Kind.SECOND_REMINDER)
+    first_part = token.split(":")[0]  # all of it, unless it is signed plain text
+    readable = base64.urlsafe_b64decode(first_part + "=" * (-len(first_part) % 4))
+    assert b"second_reminder" not in readable and b"[%d," % client_user.pk not in readable
+    assert "second_reminder" not in token
+    # Each email carries a link of its own: two cannot be matched to one person.
+    assert unsubscribe_token(client_user, Kind.SECOND_REMINDER) != token
+
+
+@pytest.mark.django_db
+def test_an_unsubscribe_link_expires_after_60_days_and_then_changes_nothing(client, client_user):
+    url = reverse(
+        "sessions_log:reminder_unsubscribe",
+        args=[unsubscribe_token(client_user, Kind.FIRST_REMINDER)],
+    )
+    with time_machine.travel(timezone.now() + timedelta(days=59)):
+        assert "Stop these emails</button>" in client.get(url).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(days=61)):
+        page = client.get(url).content.decode()
+        assert "not valid" in page and "Stop these emails</button>" not in page
+        response = client.post(url, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 400 and "not valid" in response.content.decode()
+    assert not ReminderPreference.objects.exists()
+    assert not AuditEvent.objects.filter(action="reminders.unsubscribe").exists()
+
+
+@pytest.mark.django_db
+def test_an_unsubscribe_link_that_cannot_work_says_so_before_any_button(client, client_user):
+    forged = unsubscribe_token(client_user, Kind.FIRST_REMINDER)[:-4] + "AAAA"
+    for token in ("nonsense", forged):
+        page = client.get(reverse("sessions_log:reminder_unsubscribe", args=[token]))
+        assert "not valid" in page.content.decode()
+        assert "Stop these emails</button>" not in page.content.decode()
     assert not ReminderPreference.objects.exists()
 
 

@@ -1,0 +1,196 @@
+"""Unique text in every field that holds people's words, written the way
+people write it (through the services), and the pages that show it to the
+right person. Shared by the key rotation and canary tests.
+
+A new encrypted field needs a line here: the tests compare these keys with
+every EncryptedTextField in the model registry and fail on a missing one.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.apps import apps
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.fields import EncryptedTextField
+from accounts.models import CaseloadAssignment, Role
+from coaching.models import TrustFlag
+from coaching.services.caseloads import client_reassign
+from coaching.services.trust import checkin_submit, flag_resolve
+from sessions_log.services.notes import (
+    addendum_add,
+    note_open,
+    note_review,
+    note_save_draft,
+    note_sign,
+)
+from sessions_log.services.sessions import session_cancel, session_schedule
+from tests.conftest import make_user
+from tests.helpers import past_contact
+
+LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}
+_NOTE_TEXT = ("goals", "narrative", "client_words", "next_steps")
+
+
+def encrypted_fields_in_registry() -> set[tuple[str, str]]:
+    """(model label, field name) of every EncryptedTextField of every model,
+    found here independently of accounts.rotation."""
+    return {
+        (model._meta.label, field.name)
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, EncryptedTextField) and field.model is model
+    }
+
+
+def texts(token: str) -> dict[tuple[str, str], str]:
+    """A unique, HTML-safe text for each encrypted field, each with `token`."""
+    fields = {
+        ("accounts.CaseloadAssignment", "end_reason"),
+        ("sessions_log.Session", "location"),
+        ("sessions_log.Session", "video_url"),
+        ("sessions_log.Session", "agenda"),
+        ("sessions_log.Session", "cancel_reason"),
+        ("sessions_log.Note", "goals"),
+        ("sessions_log.Note", "narrative"),
+        ("sessions_log.Note", "client_words"),
+        ("sessions_log.Note", "next_steps"),
+        ("sessions_log.Addendum", "text"),
+        ("sessions_log.NoteReview", "comment"),
+        ("coaching.CheckIn", "comment"),
+        ("coaching.TrustFlag", "resolution_note"),
+        ("coaching.SupervisorRequest", "message"),
+    }
+    planted = {
+        (label, name): f"Canary {label.split('.')[1]} {name} {token}" for label, name in fields
+    }
+    planted["sessions_log.Session", "video_url"] = f"https://video.example.org/room-{token}"
+    return planted
+
+
+def plant(*, team, coach, supervisor) -> dict:
+    """Write texts() through the services for a client of `coach` who came
+    from another coach of the team. Returns the texts, the people and the
+    records' ids."""
+    token = uuid.uuid4().hex
+    text = texts(token)
+    former_coach = make_user("drew@example.org", Role.COACH, name="Drew Former", team=team)
+    client = make_user("quinn@example.org", Role.CLIENT, name="Quinn Client")
+    CaseloadAssignment.objects.create(coach=former_coach, client=client)
+    client_reassign(
+        actor=supervisor,
+        client=client,
+        new_coach=coach,
+        reason=text["accounts.CaseloadAssignment", "end_reason"],
+        cancel_upcoming=False,
+    )
+    upcoming = session_schedule(
+        actor=coach,
+        client=client,
+        starts_at=timezone.now() + timedelta(days=3),
+        duration=timedelta(hours=1),
+        modality="video",
+        location=text["sessions_log.Session", "location"],
+        video_url=text["sessions_log.Session", "video_url"],
+        agenda=text["sessions_log.Session", "agenda"],
+    )
+    cancelled = session_schedule(
+        actor=coach,
+        client=client,
+        starts_at=timezone.now() + timedelta(days=5),
+        duration=timedelta(hours=1),
+        modality="phone",
+    )
+    session_cancel(
+        actor=coach, session=cancelled, reason=text["sessions_log.Session", "cancel_reason"]
+    )
+    past = past_contact(coach, client, timedelta(hours=3))
+    note = note_open(actor=coach, session=past)
+    note_save_draft(
+        actor=coach,
+        note=note,
+        **{name: text["sessions_log.Note", name] for name in _NOTE_TEXT},
+    )
+    note = note_sign(actor=coach, note=note)
+    note_review(
+        actor=supervisor,
+        note=note,
+        decision="returned",
+        comment=text["sessions_log.NoteReview", "comment"],
+    )
+    addendum_add(actor=coach, note=note, text=text["sessions_log.Addendum", "text"])
+    checkin_submit(
+        client=client,
+        answers=LOW,
+        comment=text["coaching.CheckIn", "comment"],
+        talk_to_supervisor=True,
+        message=text["coaching.SupervisorRequest", "message"],
+    )
+    flag_resolve(
+        actor=supervisor,
+        flag=TrustFlag.objects.filter(client=client).first(),
+        note=text["coaching.TrustFlag", "resolution_note"],
+    )
+    return {
+        "token": token,
+        "text": text,
+        "client": client,
+        "coach": coach,
+        "supervisor": supervisor,
+        "upcoming": upcoming.pk,
+        "cancelled": cancelled.pk,
+        "past": past.pk,
+    }
+
+
+def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
+    """(person, url, the fields whose text that page shows them)."""
+    coach, supervisor, client = planted["coach"], planted["supervisor"], planted["client"]
+
+    def session_page(pk):
+        return reverse("sessions_log:session_detail", args=[pk])
+
+    return [
+        (
+            coach,
+            session_page(planted["upcoming"]),
+            [("sessions_log.Session", name) for name in ("location", "video_url", "agenda")],
+        ),
+        (coach, session_page(planted["cancelled"]), [("sessions_log.Session", "cancel_reason")]),
+        (
+            coach,
+            session_page(planted["past"]),
+            [("sessions_log.Note", name) for name in _NOTE_TEXT]
+            + [("sessions_log.Addendum", "text"), ("sessions_log.NoteReview", "comment")],
+        ),
+        (
+            coach,
+            reverse("coaching:client_timeline", args=[client.pk]),
+            [("coaching.CheckIn", "comment"), ("coaching.TrustFlag", "resolution_note")],
+        ),
+        (
+            supervisor,
+            reverse("coaching:supervision"),
+            [("coaching.SupervisorRequest", "message")],
+        ),
+        (
+            supervisor,
+            reverse("coaching:client_history", args=[client.pk]),
+            [
+                ("accounts.CaseloadAssignment", "end_reason"),
+                ("coaching.CheckIn", "comment"),
+                ("coaching.TrustFlag", "resolution_note"),
+                ("coaching.SupervisorRequest", "message"),
+            ],
+        ),
+        (
+            client,
+            reverse("coaching:client_home"),
+            [
+                ("sessions_log.Session", "location"),
+                ("sessions_log.Session", "video_url"),
+                ("sessions_log.Note", "next_steps"),
+            ],
+        ),
+    ]

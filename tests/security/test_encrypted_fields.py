@@ -1,0 +1,261 @@
+"""Everything people write is encrypted at rest, and key rotation covers it.
+
+- Every text-holding field of every model is either an EncryptedTextField
+  or named in PLAINTEXT with the reason it holds no one's words: a new
+  free-text field fails here until it is classified.
+- `rotate_keys` finds every encrypted field in the model registry: after
+  "rotate, then drop the old key" every value still decrypts and every page
+  that shows one answers 200 with the text.
+- While rotating, the lock triggers let a signed note, an addendum or a
+  review change only their ciphertext.
+"""
+
+import io
+
+import pytest
+from allauth.mfa.models import Authenticator
+from cryptography.fernet import Fernet
+from django.apps import apps
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.db import connection, models, transaction
+from django.db.utils import DatabaseError
+
+from accounts import crypto
+from accounts.fields import EncryptedTextField
+from coaching.models import CheckIn
+from sessions_log.models import Note, Session
+from tests.helpers import sign_in
+from tests.security.free_text import encrypted_fields_in_registry, pages, plant
+
+# "app_label.Model.field": why it may be stored in the clear. Free text
+# (anything a person types about themselves or someone else) never belongs
+# here: make it an EncryptedTextField instead.
+PLAINTEXT = {
+    # Django and allauth
+    "admin.LogEntry.object_id": "a primary key",
+    "admin.LogEntry.object_repr": "the name of what an admin changed (people, teams, services)",
+    "admin.LogEntry.change_message": "which fields an admin changed: field names, no values",
+    "auth.Permission.name": "Django's permission names",
+    "auth.Permission.codename": "Django's permission names",
+    "auth.Group.name": "Django's group names (unused)",
+    "contenttypes.ContentType.app_label": "model names",
+    "contenttypes.ContentType.model": "model names",
+    "sessions.Session.session_key": "a random key",
+    "sessions.Session.session_data": "sign-in state and the app's own notices, not input",
+    "account.EmailAddress.email": "a sign-in address, like User.email",
+    "account.EmailConfirmation.key": "a random key",
+    "mfa.Authenticator.type": "a choice",
+    "mfa.Authenticator.data": "its secrets are encrypted by accounts.adapters.MFAAdapter",
+    "usersessions.UserSession.session_key": "a random key",
+    "usersessions.UserSession.user_agent": "browser metadata",
+    "usersessions.UserSession.data": "allauth's session metadata",
+    # accounts
+    "accounts.Team.name": "a team's name, sorted and searched by admins",
+    "accounts.User.password": "a password hash",
+    "accounts.User.email": "the sign-in address, looked up at sign-in",
+    "accounts.User.display_name": "a name, sorted and searched; no one's words",
+    "accounts.User.time_zone": "a time zone name",
+    "accounts.User.role": "a choice",
+    "accounts.Invitation.email": "the invited address, looked up when accepted",
+    "accounts.Invitation.role": "a choice",
+    "accounts.Invitation.token_digest": "a digest",
+    "accounts.AuditEvent.action": "a fixed event name",
+    "accounts.AuditEvent.object_type": "a model name",
+    "accounts.AuditEvent.object_id": "a primary key",
+    "accounts.AuditEvent.outcome": "a choice",
+    "accounts.AuditEvent.request_id": "a random id",
+    # sessions_log
+    "sessions_log.Session.modality": "a choice",
+    "sessions_log.Session.status": "a choice",
+    "sessions_log.Session.note_state": "a choice",
+    "sessions_log.ServiceType.name": "an admin's list of services",
+    "sessions_log.Note.services": "names ticked from ServiceType, the admin's list",
+    "sessions_log.NoteReview.decision": "a choice",
+    "sessions_log.CalendarFeed.token_digest": "a digest",
+    "sessions_log.Reminder.kind": "a choice",
+    "sessions_log.Reminder.status": "a choice",
+    "sessions_log.Reminder.last_error": "the mail server's error, about delivery only",
+    # coaching
+    "coaching.CheckInRequest.token_digest": "a digest",
+    "coaching.TrustFlag.rule": "a choice",
+    "coaching.TrustFlag.detail": "figures written by the scoring rules, never the client's words",
+    "coaching.TrustFlag.status": "a choice",
+}
+
+
+def _holds_text(field) -> bool:
+    if isinstance(field, ArrayField):
+        return _holds_text(field.base_field)
+    return isinstance(field, models.CharField | models.TextField | models.JSONField)
+
+
+def _text_fields() -> dict[str, models.Field]:
+    return {
+        f"{model._meta.label}.{field.name}": field
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if getattr(field, "concrete", False) and field.model is model and _holds_text(field)
+    }
+
+
+def test_every_text_field_is_encrypted_or_classified_as_holding_no_ones_words():
+    fields = _text_fields()
+    unclassified = sorted(
+        name
+        for name, field in fields.items()
+        if not isinstance(field, EncryptedTextField) and name not in PLAINTEXT
+    )
+    assert not unclassified, (
+        "Free text must be an EncryptedTextField; a field that holds no one's words "
+        f"goes in PLAINTEXT with the reason: {unclassified}"
+    )
+    assert not [name for name in PLAINTEXT if isinstance(fields.get(name), EncryptedTextField)]
+    assert not sorted(set(PLAINTEXT) - set(fields)), "PLAINTEXT names a field that is gone"
+
+
+def test_the_fields_people_write_in_are_encrypted():
+    fields = _text_fields()
+    for name in (
+        "sessions_log.Session.location",
+        "sessions_log.Session.video_url",
+        "sessions_log.Session.agenda",
+        "sessions_log.Session.cancel_reason",
+        "sessions_log.Note.goals",
+        "sessions_log.Note.next_steps",
+        "sessions_log.NoteReview.comment",
+        "accounts.CaseloadAssignment.end_reason",
+    ):
+        assert isinstance(fields[name], EncryptedTextField), name
+
+
+def test_an_encrypted_field_still_limits_the_length_of_the_plain_text():
+    """The column is unbounded text (ciphertext is longer); the limit the
+    field declares holds for what people type."""
+    agenda = Session._meta.get_field("agenda")
+    assert agenda.clean("x" * 2000, Session()) == "x" * 2000
+    with pytest.raises(ValidationError):
+        agenda.clean("x" * 2001, Session())
+    assert agenda.formfield().max_length == 2000
+
+
+def _raw_values(label: str, name: str) -> list[str]:
+    model = apps.get_model(label)
+    column = connection.ops.quote_name(model._meta.get_field(name).column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column} FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608
+            f"WHERE {column} <> ''"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _rotate_and_drop_the_old_key(settings) -> str:
+    """The documented rotation: a new key first, rotate_keys, the old key
+    dropped. Returns the new key."""
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+    call_command("rotate_keys", stdout=io.StringIO())
+    # accounts.crypto caches one MultiFernet per tuple of keys: the new
+    # setting alone is what decrypts from here on.
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]
+    return new_key
+
+
+@pytest.fixture
+def planted(team, coach, supervisor):
+    return plant(team=team, coach=coach, supervisor=supervisor)
+
+
+@pytest.mark.django_db
+def test_rotation_rewrites_every_encrypted_field_in_the_registry(planted, settings):
+    encrypted = encrypted_fields_in_registry()
+    assert encrypted <= set(planted["text"]), "free_text.texts() must fill every encrypted field"
+
+    _rotate_and_drop_the_old_key(settings)
+
+    for label, name in sorted(encrypted):
+        values = _raw_values(label, name)
+        assert values, (label, name)
+        assert planted["text"][label, name] not in values, (label, name)  # ciphertext...
+        decrypted = [crypto.decrypt(value) for value in values]  # ...under the new key alone
+        assert planted["text"][label, name] in decrypted, (label, name)
+    for authenticator in Authenticator.objects.all():
+        for key in ("secret", "seed"):
+            if key in authenticator.data:
+                crypto.decrypt(authenticator.data[key])
+
+
+@pytest.mark.django_db
+def test_after_rotating_and_dropping_the_old_key_every_page_shows_its_text(
+    client, planted, settings
+):
+    _rotate_and_drop_the_old_key(settings)
+
+    shown = set()
+    for person, url, fields in pages(planted):
+        sign_in(client, person)
+        response = client.get(url)
+        assert response.status_code == 200, (person.email, url)
+        body = response.content.decode()
+        for field in fields:
+            assert planted["text"][field] in body, (person.email, url, field)
+            shown.add(field)
+    assert shown >= encrypted_fields_in_registry(), "free_text.pages() must show every field"
+
+
+@pytest.mark.django_db
+def test_rotation_stops_and_changes_nothing_when_a_value_cannot_be_decrypted(planted, settings):
+    note = Note.objects.get(session_id=planted["past"])
+    before = _raw_values("sessions_log.Note", "narrative")
+    checkin = CheckIn.objects.get(client=planted["client"])
+    with connection.cursor() as cursor:  # written with a key nobody has any more
+        cursor.execute(
+            "UPDATE coaching_checkin SET comment = %s WHERE id = %s",
+            [Fernet(Fernet.generate_key()).encrypt(b"lost").decode(), checkin.pk],
+        )
+    settings.FIELD_ENCRYPTION_KEYS = [
+        Fernet.generate_key().decode(),
+        *settings.FIELD_ENCRYPTION_KEYS,
+    ]
+
+    with pytest.raises(CommandError, match=rf"coaching.CheckIn.comment of row {checkin.pk}"):
+        call_command("rotate_keys")
+
+    assert _raw_values("sessions_log.Note", "narrative") == before
+    assert Note.objects.get(pk=note.pk).narrative == note.narrative
+
+
+@pytest.mark.django_db
+def test_while_rotating_a_signed_note_or_review_may_change_only_its_ciphertext(planted):
+    note_id = Note.objects.get(session_id=planted["past"]).pk
+    refused = [
+        "UPDATE sessions_log_note SET services = '{Housing}' WHERE id = %s",
+        "UPDATE sessions_log_note SET signed_at = now() WHERE id = %s",
+        "UPDATE sessions_log_notereview SET decision = 'cosigned' WHERE note_id = %s",
+        "UPDATE sessions_log_addendum SET signed_at = now() WHERE note_id = %s",
+        "DELETE FROM sessions_log_notereview WHERE note_id = %s",
+    ]
+    for sql in refused:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL coaching.rotating_keys = 'on'")
+            cursor.execute(sql, [note_id])
+    allowed = [
+        "UPDATE sessions_log_note SET goals = %s, next_steps = %s WHERE id = %s",
+        "UPDATE sessions_log_notereview SET comment = %s WHERE note_id = %s",
+    ]
+    for sql in allowed:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL coaching.rotating_keys = 'on'")
+            values = [crypto.encrypt("rotated")] * (sql.count("%s") - 1)
+            cursor.execute(sql, [*values, note_id])
+            # SET LOCAL outlives a savepoint: the test's own transaction goes on.
+            cursor.execute("SET LOCAL coaching.rotating_keys = 'off'")
+    # Without the setting, not even the ciphertext of a signed note may change.
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE sessions_log_note SET goals = %s WHERE id = %s",
+            [crypto.encrypt("changed"), note_id],
+        )
