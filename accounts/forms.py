@@ -11,8 +11,10 @@ from accounts.models import STAFF_ROLES, Role, Team, User
 _TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
 
-class StaffInvitationForm(forms.Form):
-    email = forms.EmailField(label="Email address", max_length=254)
+class StaffRoleForm(forms.Form):
+    """A staff role and the team that goes with it: coaches and supervisors
+    belong to one, admins to none."""
+
     role = forms.ChoiceField(
         label="Role",
         choices=[
@@ -25,8 +27,9 @@ class StaffInvitationForm(forms.Form):
         label="Team",
         queryset=Team.objects.none(),
         required=False,
-        help_text="Required for coaches and supervisors.",
+        help_text="Required for coaches and supervisors; admins have none.",
     )
+    team_missing = "Choose the team this person belongs to."
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,10 +39,16 @@ class StaffInvitationForm(forms.Form):
         data = super().clean()
         role, team = data.get("role"), data.get("team")
         if role in (Role.COACH, Role.SUPERVISOR) and team is None:
-            self.add_error("team", "Choose the team this person joins.")
+            self.add_error("team", self.team_missing)
         if role == Role.ADMIN and team is not None:
             self.add_error("team", "Admins do not belong to a team; leave this empty.")
         return data
+
+
+class StaffInvitationForm(StaffRoleForm):
+    email = forms.EmailField(label="Email address", max_length=254)
+    team_missing = "Choose the team this person joins."
+    field_order = ["email", "role", "team"]
 
 
 class InvitationRevokeForm(forms.Form):
@@ -71,37 +80,9 @@ class PersonRefForm(forms.Form):
     person = forms.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
-class PersonChangeForm(forms.Form):
+class PersonChangeForm(StaffRoleForm):
     """A staff member's role and team (accounts.services.user_role_change and
     user_team_change say what is allowed)."""
-
-    role = forms.ChoiceField(
-        label="Role",
-        choices=[
-            (Role.COACH, "Coach"),
-            (Role.SUPERVISOR, "Supervisor"),
-            (Role.ADMIN, "Admin"),
-        ],
-    )
-    team = forms.ModelChoiceField(
-        label="Team",
-        queryset=Team.objects.none(),
-        required=False,
-        help_text="Required for coaches and supervisors; admins have none.",
-    )
-
-    def __init__(self, *args, teams, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
-
-    def clean(self):
-        data = super().clean()
-        role, team = data.get("role"), data.get("team")
-        if role in (Role.COACH, Role.SUPERVISOR) and team is None:
-            self.add_error("team", "Choose the team this person belongs to.")
-        if role == Role.ADMIN and team is not None:
-            self.add_error("team", "Admins do not belong to a team; leave this empty.")
-        return data
 
 
 class PersonAccessForm(forms.Form):

@@ -210,25 +210,27 @@ def supervision(request):
     return render(request, "coaching/supervision.html", context)
 
 
+def _request_step(request, pk, service, success: str):
+    """One step of a private request (take it, mark it done), from the inbox."""
+    private = get_object_or_404(selectors.supervisor_requests_visible_to(request.user), pk=pk)
+    _act(request, lambda: service(actor=request.user, request=private), success)
+    return redirect("coaching:supervision")
+
+
 @require_POST
 @role_required(Role.SUPERVISOR)
 def supervisor_request_done(request, pk):
-    private = get_object_or_404(selectors.supervisor_requests_visible_to(request.user), pk=pk)
-    _act(
+    return _request_step(
         request,
-        lambda: services.supervisor_request_done(actor=request.user, request=private),
+        pk,
+        services.supervisor_request_done,
         "Marked done. The client sees that it is done, never what was said.",
     )
-    return redirect("coaching:supervision")
 
 
 @require_POST
 @role_required(Role.SUPERVISOR)
 def supervisor_request_handle(request, pk):
-    private = get_object_or_404(selectors.supervisor_requests_visible_to(request.user), pk=pk)
-    _act(
-        request,
-        lambda: services.supervisor_request_handle(actor=request.user, request=private),
-        "Marked as taken: you will contact them.",
+    return _request_step(
+        request, pk, services.supervisor_request_handle, "Marked as taken: you will contact them."
     )
-    return redirect("coaching:supervision")

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sessions_log', '0008_record_changes'),
+        ("sessions_log", "0008_record_changes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reminder',
-            name='kind',
-            field=models.CharField(choices=[('first_reminder', 'Reminder before a session'), ('second_reminder', 'Second reminder, shortly before'), ('rescheduled', 'Notice when a session moves'), ('cancelled', 'Notice when a session is cancelled'), ('checkin_request', 'Check-in request after a session'), ('checkin_reminder', 'Reminder of an unanswered check-in')], max_length=20),
+            model_name="reminder",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("first_reminder", "Reminder before a session"),
+                    ("second_reminder", "Second reminder, shortly before"),
+                    ("rescheduled", "Notice when a session moves"),
+                    ("cancelled", "Notice when a session is cancelled"),
+                    ("checkin_request", "Check-in request after a session"),
+                    ("checkin_reminder", "Reminder of an unanswered check-in"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

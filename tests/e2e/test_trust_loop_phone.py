@@ -76,7 +76,10 @@ _LAYOUT = """() => {
   const checkboxes = [...document.querySelectorAll("input[type=checkbox]")].map((input) => ({
     name: input.name, input: box(input), label: input.labels.length ? box(input.labels[0]) : null,
   }));
-  return {scrollWidth: doc.scrollWidth, innerWidth: window.innerWidth, wide, radios, checkboxes};
+  const menu = [...document.querySelectorAll(".site-header a, .site-header button")].map(
+    (element) => ({text: element.textContent.trim(), ...box(element)}));
+  return {scrollWidth: doc.scrollWidth, innerWidth: window.innerWidth, wide, radios, checkboxes,
+          menu};
 }"""
 
 
@@ -102,6 +105,10 @@ def check_client_page(page: Page, width: int, name: str) -> dict:
         f"{name} ({page.url}) scrolls sideways at {width} px: {layout['scrollWidth']} px wide; "
         f"too wide: {layout['wide']}"
     )
+    for link in layout["menu"]:
+        assert link["height"] >= 44, (
+            f"{name} at {width} px: the menu's {link['text']!r} is {link['height']:.0f} px tall"
+        )
     for radio in layout["radios"]:
         assert radio["labelled"], f"{name}: answer {radio['name']}={radio['value']} has no label"
         assert radio["width"] >= 44 and radio["height"] >= 44, (

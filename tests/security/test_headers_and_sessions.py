@@ -226,6 +226,11 @@ def test_clients_behind_the_proxy_do_not_lock_each_other_out(
     client.logout()
     spoofed = login(other_client, "not-the-password-at-all", "198.51.100.9, 203.0.113.7")
     assert "Too many failed login attempts" in spoofed.content.decode()
+    # The audit trail names the same addresses the limits counted, not the proxy's.
+    addresses = set(
+        AuditEvent.objects.filter(action="auth.login_failed").values_list("ip", flat=True)
+    )
+    assert addresses == {"203.0.113.7"}
 
 
 @pytest.mark.parametrize(
