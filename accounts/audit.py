@@ -7,8 +7,6 @@ The request id and IP come from the request being served (set by
 import contextvars
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-
 from accounts.models import AuditEvent, Role, User
 
 
@@ -104,16 +102,6 @@ def audit_clients_shown(*, actor, shown, also=()) -> None:
 # What a client did themselves that their "Who viewed my record" page also
 # lists: a calendar feed is read by whoever holds its link, who may not be them.
 CLIENT_SEES_OWN = ("calendar_feed.read",)
-
-
-def own_events_shown_to_client(client: User) -> QuerySet[AuditEvent]:
-    """The client's own events that their "Who viewed my record" page lists
-    beside what staff did (accounts.selectors.record_views_of)."""
-    return (
-        AuditEvent.objects.filter(client=client, actor=client, action__in=CLIENT_SEES_OWN)
-        .select_related("actor")
-        .order_by("-at", "-pk")
-    )
 
 
 def audit_record_many(*, actor, action: str, objects: list) -> None:

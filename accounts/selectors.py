@@ -3,6 +3,7 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from accounts.audit import CLIENT_SEES_OWN
 from accounts.models import (
     STAFF_ROLES,
     AuditEvent,
@@ -114,9 +115,8 @@ def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
 
 
 def record_views_of(client: User) -> QuerySet[AuditEvent]:
-    """What staff did with a client's record: for the client to see."""
-    return (
-        AuditEvent.objects.filter(client=client, actor__role__in=STAFF_ROLES)
-        .select_related("actor")
-        .order_by("-at", "-pk")
-    )
+    """What staff did with a client's record, and the few events of their own
+    they are shown beside it (their calendar feed read): for the client to see."""
+    by_staff = Q(client=client, actor__role__in=STAFF_ROLES)
+    own = Q(client=client, actor=client, action__in=CLIENT_SEES_OWN)
+    return AuditEvent.objects.filter(by_staff | own).select_related("actor").order_by("-at", "-pk")

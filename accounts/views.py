@@ -374,8 +374,5 @@ def audit_log(request):
 @require_GET
 @role_required(Role.CLIENT)
 def record_views(request):
-    from accounts.audit import own_events_shown_to_client
-
-    events = selectors.record_views_of(request.user) | own_events_shown_to_client(request.user)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.record_views_of(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/record_views.html", {"page": page})

@@ -4,11 +4,8 @@ must not import it: connected from CoachingConfig.ready."""
 from django.dispatch import receiver
 from django.urls import reverse
 
-from coaching.services.trust import (
-    checkin_link_issue,
-    checkin_request_is_open,
-    checkin_request_open,
-)
+from coaching.selectors.trust import checkin_request_is_open
+from coaching.services.trust import checkin_link_issue, checkin_request_open
 from sessions_log import hooks
 from sessions_log.services.reminders import reminders_plan
 

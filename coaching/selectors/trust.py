@@ -24,6 +24,7 @@ from accounts.policy import (
 )
 from accounts.tokens import token_digest
 from coaching.models import CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
+from sessions_log.models import Session
 
 
 def checkins_visible_to(user: User) -> QuerySet[CheckIn]:
@@ -156,6 +157,14 @@ def open_checkin_requests_of(client: User) -> QuerySet[CheckInRequest]:
         .select_related("session", "session__coach")
         .order_by("-created_at")
     )
+
+
+def checkin_request_is_open(session: Session) -> bool:
+    """Whether the session's check-in request can still be answered (the
+    outbox asks before it sends the email)."""
+    return CheckInRequest.objects.filter(
+        session=session, checkin__isnull=True, expires_at__gt=timezone.now()
+    ).exists()
 
 
 def checkin_request_by_token(token: str) -> CheckInRequest | None:

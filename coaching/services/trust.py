@@ -65,14 +65,6 @@ def checkin_requests_close(*, assignment: CaseloadAssignment) -> int:
     ).update(expires_at=now, expiry_counted_at=now)
 
 
-def checkin_request_is_open(session: Session) -> bool:
-    """Whether the session's check-in request can still be answered (the
-    outbox asks before it sends the email)."""
-    return CheckInRequest.objects.filter(
-        session=session, checkin__isnull=True, expires_at__gt=timezone.now()
-    ).exists()
-
-
 def checkin_link_issue(*, session: Session) -> str | None:
     """A fresh single-use link token for the session's open check-in request,
     or None when there is nothing to answer. Only its digest is kept, so an

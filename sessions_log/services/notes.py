@@ -184,24 +184,3 @@ def note_read(*, actor: User, note: Note) -> Note:
     """Reading a note is audited, like writing one."""
     audit_record(actor=actor, action="note.read", obj=note, client=note.session.client)
     return note
-
-
-@transaction.atomic
-def note_secrets_reencrypt() -> tuple[int, int]:
-    """Rewrite note and addendum ciphertext with the newest key: every
-    encrypted column of the two, as the model registry lists them. Returns
-    (notes, addenda) that held text.
-
-    `manage.py rotate_keys` rotates every encrypted field of every model
-    (accounts.rotation.secrets_reencrypt); this is the notes' share of it.
-    Signed rows are locked by a trigger; rotating_locked_rows tells it that
-    only ciphertext changes (it checks that every other column is equal).
-    """
-    from accounts.rotation import encrypted_fields, reencrypt_table, rotating_locked_rows
-
-    fields = encrypted_fields()
-    with rotating_locked_rows():
-        return (
-            reencrypt_table(Note, fields[Note]),
-            reencrypt_table(Addendum, fields[Addendum]),
-        )
