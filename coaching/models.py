@@ -230,3 +230,35 @@ class SupervisorRequest(models.Model):
         if self.done_at:
             return "done"
         return "taken" if self.handled_at else "received"
+
+
+# The recovery plan lives in its own module; its models are this app's.
+from coaching.models_plan import (  # noqa: E402
+    AgreedGoal,
+    AgreedStep,
+    Goal,
+    LifeArea,
+    NoteGoal,
+    Plan,
+    PlanChange,
+    PlanVersion,
+    Step,
+)
+
+__all__ = [
+    "ITEMS",
+    "ITEM_NAMES",
+    "AgreedGoal",
+    "AgreedStep",
+    "CheckIn",
+    "CheckInRequest",
+    "Goal",
+    "LifeArea",
+    "NoteGoal",
+    "Plan",
+    "PlanChange",
+    "PlanVersion",
+    "Step",
+    "SupervisorRequest",
+    "TrustFlag",
+]

@@ -4,7 +4,10 @@ must not import it: connected from CoachingConfig.ready."""
 from django.dispatch import receiver
 from django.urls import reverse
 
+from coaching.forms import WORDS_FIELD, note_goal_fields
+from coaching.selectors.plans import note_goal_choices, note_goals_shown
 from coaching.selectors.trust import checkin_request_is_open
+from coaching.services.plans import note_goals_set
 from coaching.services.trust import checkin_link_issue, checkin_request_open
 from sessions_log import hooks
 from sessions_log.services.reminders import reminders_plan
@@ -24,3 +27,26 @@ def _checkin_link(session) -> str | None:
 
 
 hooks.checkin_email_register(still_open=checkin_request_is_open, link=_checkin_link)
+
+
+# A note records which goals of the client's plan the session worked on.
+
+
+def _note_goal_fields(note) -> dict:
+    goals, chosen = note_goal_choices(note)
+    return note_goal_fields(goals, chosen) if goals else {}
+
+
+def _note_goals_save(*, actor, note, data) -> None:
+    if "plan_goals" not in data:
+        return  # the form offered no plan goals, or the caller sent none
+    note_goals_set(
+        actor=actor,
+        note=note,
+        goals={int(pk): data.get(WORDS_FIELD.format(pk), "") for pk in data["plan_goals"] or []},
+    )
+
+
+hooks.note_goals_register(
+    form_fields=_note_goal_fields, save=_note_goals_save, shown=note_goals_shown
+)

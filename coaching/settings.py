@@ -387,3 +387,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
 }
+
+# The recovery plan: an agreed plan is due for review this many days after
+# its last agreement; a client without one is flagged this many days after
+# their relationship with their coach started.
+PLAN_REVIEW_DAYS = 90
+PLAN_AGREE_WITHIN_DAYS = 30

@@ -5,7 +5,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from coaching.views import caseloads, health, homes, trust
+from coaching.views import caseloads, health, homes, plans, trust
 
 # The admin signs in through allauth, so its rate limits and MFA apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -39,6 +39,19 @@ coaching_urlpatterns = [
     path("caseloads/clients/<int:pk>/", caseloads.client_history, name="client_history"),
     path("caseloads/clients/<int:pk>/reassign/", caseloads.client_reassign, name="client_reassign"),
     path("caseloads/report/", caseloads.report, name="report"),
+    # The recovery plan.
+    path("my/plan/", plans.my_plan, name="my_plan"),
+    path("plans/due/", plans.plans_due, name="plans_due"),
+    path("plans/<int:pk>/", plans.plan, name="plan"),
+    path("plans/<int:pk>/history/", plans.plan_history, name="plan_history"),
+    path("plans/<int:pk>/print/", plans.plan_print, name="plan_print"),
+    path("plans/<int:pk>/goals/", plans.goal_add, name="goal_add"),
+    path("plans/<int:pk>/steps/", plans.step_add, name="step_add"),
+    path("plans/goals/<int:pk>/", plans.goal_change, name="goal_change"),
+    path("plans/steps/<int:pk>/", plans.step_change, name="step_change"),
+    path("plans/steps/<int:pk>/progress/", plans.step_progress, name="step_progress"),
+    path("plans/versions/<int:pk>/agree/", plans.plan_confirm, name="plan_confirm"),
+    path("plans/versions/<int:pk>/sign/", plans.plan_sign, name="plan_sign"),
 ]
 
 urlpatterns = [

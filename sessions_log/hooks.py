@@ -8,6 +8,9 @@ AppConfig.ready:
   session: the layer above asks the client for a trust check-in there.
 - `checkin_email` is what the outbox needs to send that ask: whether it is
   still open, and a fresh link to answer it.
+- `note_goals` lets a note record which goals of the client's recovery plan
+  the session worked on: extra fields for the note form, saved with the
+  draft, and what a note shows of them.
 """
 
 from collections.abc import Callable
@@ -41,3 +44,40 @@ checkin_email = CheckinEmail(still_open=_nothing_to_ask, link=_no_link)
 
 def checkin_email_register(*, still_open: Callable[..., bool], link: Callable[..., str | None]):
     checkin_email.still_open, checkin_email.link = still_open, link
+
+
+@dataclass
+class NoteGoals:
+    # Extra fields for a draft note's form, each with its initial value:
+    # (note) -> {name: django.forms.Field}.
+    form_fields: Callable[..., dict]
+    # Save what those fields say, inside the transaction that saves the
+    # draft, only when the fields were posted: (*, actor, note, data) -> None.
+    save: Callable[..., None]
+    # What the note shows of them to `viewer`: (note, viewer) -> [(label, words)].
+    shown: Callable[..., list]
+
+
+def _no_fields(note) -> dict:
+    return {}
+
+
+def _nothing_to_save(*, actor, note, data) -> None:
+    return None
+
+
+def _nothing_shown(note, viewer) -> list:
+    return []
+
+
+# Until the layer above registers, a note records no plan goals.
+note_goals = NoteGoals(form_fields=_no_fields, save=_nothing_to_save, shown=_nothing_shown)
+
+
+def note_goals_register(
+    *,
+    form_fields: Callable[..., dict],
+    save: Callable[..., None],
+    shown: Callable[..., list],
+):
+    note_goals.form_fields, note_goals.save, note_goals.shown = form_fields, save, shown

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import Role, User
 from accounts.policy import clients_visible_to
+from sessions_log import hooks
 from sessions_log.models import Addendum, Note, NoteReview, Session
 from sessions_log.selectors import review_queue
 
@@ -51,6 +52,8 @@ def note_save_draft(*, actor: User, note: Note, **fields) -> Note:
         raise ValidationError(_SIGNED)
     for name, value in changes.items():
         setattr(note, name, value)
+    # The plan goals it worked on (coaching's fields on the form), if posted.
+    hooks.note_goals.save(actor=actor, note=note, data=fields)
     audit_record(actor=actor, action="note.save_draft", obj=note, client=note.session.client)
     return note
 

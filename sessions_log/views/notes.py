@@ -15,7 +15,7 @@ from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.paging import page_of
 from accounts.policy import role_required
-from sessions_log import selectors
+from sessions_log import hooks, selectors
 from sessions_log.forms import AddendumForm, CancelForm, NoteForm, RescheduleForm, ReviewForm
 from sessions_log.models import ServiceType, Session
 from sessions_log.services import notes as services
@@ -33,7 +33,11 @@ def _note_form(note, data=None):
     initial = None
     if note is not None:
         initial = {name: getattr(note, name) for name in NoteForm.base_fields}
-    return NoteForm(data, initial=initial, service_names=_service_names())
+    form = NoteForm(data, initial=initial, service_names=_service_names())
+    if note is not None and not note.is_signed:
+        # The client's plan goals, to tick those the session worked on.
+        form.fields.update(hooks.note_goals.form_fields(note))
+    return form
 
 
 def _detail(request, session, *, status=200, **forms):
@@ -59,6 +63,7 @@ def _detail(request, session, *, status=200, **forms):
         "agenda": selectors.session_agenda(user, session),
         "note": note,
         "addenda": list(note.addenda.all()) if note else [],
+        "plan_goals": hooks.note_goals.shown(note, user) if note and note.is_signed else [],
         "reviews": list(selectors.note_reviews_visible_to(user).filter(note=note)) if note else [],
         "is_coach": is_coach,
         "can_close": is_coach

@@ -7,4 +7,8 @@ document.addEventListener("DOMContentLoaded", () => {
       select.value = zone;
     }
   });
+  // A "Print" button (the printable plan); the browser's own Print works too.
+  document.querySelectorAll("button[data-print]").forEach((button) => {
+    button.addEventListener("click", () => window.print());
+  });
 });

@@ -5,8 +5,10 @@ with a closed session, a signed note, a trust flag and a private request."""
 import pytest
 
 from accounts.models import Role
-from coaching.models import SupervisorRequest, TrustFlag
+from coaching.models import PlanVersion, SupervisorRequest, TrustFlag
+from coaching.services.plans import goal_add, step_add
 from coaching.services.trust import checkin_submit
+from tests.coaching.plan_helpers import area
 from tests.conftest import make_user
 from tests.helpers import signed_contact
 
@@ -15,9 +17,12 @@ LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}
 
 def _side(coach, client, supervisor):
     """One side's objects: a closed session with a signed note, its client,
-    its coach, a trust flag and a private request."""
+    its coach, a trust flag, a private request, and the client's recovery
+    plan (a goal, a step, the open draft version)."""
     session, note = signed_contact(coach, client)
     checkin_submit(client=client, answers=LOW, talk_to_supervisor=True)
+    goal = goal_add(actor=client, client=client, area=area(), words="A home")
+    step = step_add(actor=coach, goal=goal, action="Visit", who="both", suggested_by="coach")
     return {
         "session": session.pk,
         "note": note.pk,
@@ -25,6 +30,9 @@ def _side(coach, client, supervisor):
         "coach": coach.pk,
         "flag": TrustFlag.objects.filter(client=client).first().pk,
         "request": SupervisorRequest.objects.get(client=client).pk,
+        "goal": goal.pk,
+        "step": step.pk,
+        "version": PlanVersion.objects.get(plan__client=client).pk,
     }
 
 

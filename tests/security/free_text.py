@@ -15,8 +15,17 @@ from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
 from accounts.models import CaseloadAssignment, Role
-from coaching.models import TrustFlag
+from coaching.models import LifeArea, PlanVersion, TrustFlag
 from coaching.services.caseloads import client_reassign
+from coaching.services.plans import (
+    goal_add,
+    goal_change,
+    plan_confirm,
+    plan_sign,
+    step_add,
+    step_change,
+    step_progress,
+)
 from coaching.services.trust import checkin_submit, flag_resolve
 from sessions_log.services.notes import (
     addendum_add,
@@ -61,6 +70,14 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.CheckIn", "comment"),
         ("coaching.TrustFlag", "resolution_note"),
         ("coaching.SupervisorRequest", "message"),
+        ("coaching.Goal", "words"),
+        ("coaching.Goal", "why"),
+        ("coaching.Step", "action"),
+        ("coaching.Step", "how_it_went"),
+        ("coaching.AgreedGoal", "words"),
+        ("coaching.AgreedGoal", "why"),
+        ("coaching.AgreedStep", "action"),
+        ("coaching.NoteGoal", "words"),
     }
     planted = {
         (label, name): f"Canary {label.split('.')[1]} {name} {token}" for label, name in fields
@@ -105,12 +122,46 @@ def plant(*, team, coach, supervisor) -> dict:
     session_cancel(
         actor=coach, session=cancelled, reason=text["sessions_log.Session", "cancel_reason"]
     )
+    # The recovery plan: agreed as first written (AgreedGoal, AgreedStep),
+    # then changed (Goal, Step), a step tried; the note below works on it.
+    housing = LifeArea.objects.get_or_create(name="Housing")[0]  # a flushed database has none
+    goal = goal_add(
+        actor=client,
+        client=client,
+        area=housing,
+        words=text["coaching.AgreedGoal", "words"],
+        why=text["coaching.AgreedGoal", "why"],
+    )
+    step = step_add(
+        actor=coach,
+        goal=goal,
+        action=text["coaching.AgreedStep", "action"],
+        who="client",
+        suggested_by="coach",
+    )
+    version = PlanVersion.objects.get(plan__client=client)
+    plan_confirm(actor=client, version=version, typed_name=client.display_name, confirmed=True)
+    plan_sign(actor=coach, version=version)
+    goal_change(
+        actor=coach,
+        goal=goal,
+        area=housing,
+        words=text["coaching.Goal", "words"],
+        why=text["coaching.Goal", "why"],
+    )
+    step_change(actor=coach, step=step, action=text["coaching.Step", "action"], who="both")
+    step_progress(
+        actor=client, step=step, state="trying", how_it_went=text["coaching.Step", "how_it_went"]
+    )
     past = past_contact(coach, client, timedelta(hours=3))
     note = note_open(actor=coach, session=past)
     note_save_draft(
         actor=coach,
         note=note,
         **{name: text["sessions_log.Note", name] for name in _NOTE_TEXT},
+        # The note form's plan goals (coaching's fields, through sessions_log's hook).
+        plan_goals=[goal.pk],
+        **{f"plan_goal_words_{goal.pk}": text["coaching.NoteGoal", "words"]},
     )
     note = note_sign(actor=coach, note=note)
     note_review(
@@ -162,7 +213,44 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
             coach,
             session_page(planted["past"]),
             [("sessions_log.Note", name) for name in _NOTE_TEXT]
-            + [("sessions_log.Addendum", "text"), ("sessions_log.NoteReview", "comment")],
+            + [("sessions_log.Addendum", "text"), ("sessions_log.NoteReview", "comment")]
+            + [("coaching.NoteGoal", "words")],
+        ),
+        (
+            coach,
+            reverse("coaching:plan", args=[client.pk]),
+            [
+                ("coaching.Goal", "words"),
+                ("coaching.Goal", "why"),
+                ("coaching.Step", "action"),
+                ("coaching.Step", "how_it_went"),
+                ("coaching.NoteGoal", "words"),
+            ],
+        ),
+        (
+            client,
+            reverse("coaching:plan", args=[client.pk]),
+            [
+                ("coaching.Goal", "words"),
+                ("coaching.Goal", "why"),
+                ("coaching.Step", "action"),
+                ("coaching.Step", "how_it_went"),
+            ],
+        ),
+        (
+            supervisor,
+            reverse("coaching:plan_history", args=[client.pk]),
+            [
+                ("coaching.AgreedGoal", "words"),
+                ("coaching.AgreedGoal", "why"),
+                ("coaching.AgreedStep", "action"),
+                ("coaching.Goal", "words"),
+            ],
+        ),
+        (
+            client,
+            reverse("coaching:plan_print", args=[client.pk]),
+            [("coaching.Goal", "words"), ("coaching.Step", "how_it_went")],
         ),
         (
             coach,

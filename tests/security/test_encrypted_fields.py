@@ -82,6 +82,19 @@ PLAINTEXT = {
     "coaching.TrustFlag.rule": "a choice",
     "coaching.TrustFlag.detail": "figures written by the scoring rules, never the client's words",
     "coaching.TrustFlag.status": "a choice",
+    "coaching.LifeArea.name": "an admin's list of the parts of life a goal sits in",
+    "coaching.AgreedGoal.area": "a LifeArea name, copied when the plan was agreed",
+    "coaching.PlanVersion.client_name": (
+        "the client's name as typed to agree: it must match User.display_name, itself "
+        "stored in the clear"
+    ),
+    "coaching.Step.who": "a choice",
+    "coaching.Step.suggested_by": "a choice",
+    "coaching.Step.state": "a choice",
+    "coaching.AgreedStep.who": "a choice",
+    "coaching.AgreedStep.suggested_by": "a choice",
+    "coaching.PlanChange.what": "a choice",
+    "coaching.PlanChange.fields": "names of the fields that changed, or a step's new state",
 }
 
 
@@ -126,6 +139,14 @@ def test_the_fields_people_write_in_are_encrypted():
         "sessions_log.Note.next_steps",
         "sessions_log.NoteReview.comment",
         "accounts.CaseloadAssignment.end_reason",
+        "coaching.Goal.words",
+        "coaching.Goal.why",
+        "coaching.Step.action",
+        "coaching.Step.how_it_went",
+        "coaching.AgreedGoal.words",
+        "coaching.AgreedGoal.why",
+        "coaching.AgreedStep.action",
+        "coaching.NoteGoal.words",
     ):
         assert isinstance(fields[name], EncryptedTextField), name
 

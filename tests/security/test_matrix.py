@@ -65,6 +65,19 @@ MATRIX = {
     "coaching:client_history": ("get", {"supervisor", "admin"}, "client"),
     "coaching:client_reassign": ("get", {"supervisor"}, "client"),
     "coaching:report": ("get", {"supervisor", "admin"}, None),
+    # The recovery plan: the client and their coach write, the supervisor reads.
+    "coaching:my_plan": ("get", {"client"}, None),
+    "coaching:plans_due": ("get", {"coach", "supervisor"}, None),
+    "coaching:plan": ("get", {"client", "coach", "supervisor"}, "client"),
+    "coaching:plan_history": ("get", {"client", "coach", "supervisor"}, "client"),
+    "coaching:plan_print": ("get", {"client", "coach", "supervisor"}, "client"),
+    "coaching:goal_add": ("post", {"client", "coach"}, "client"),
+    "coaching:step_add": ("post", {"client", "coach"}, "client"),
+    "coaching:goal_change": ("post", {"client", "coach"}, "goal"),
+    "coaching:step_change": ("post", {"client", "coach"}, "step"),
+    "coaching:step_progress": ("post", {"client", "coach"}, "step"),
+    "coaching:plan_confirm": ("post", {"client"}, "version"),
+    "coaching:plan_sign": ("post", {"coach"}, "version"),
 }
 # The token in the URL is the credential; a wrong token is refused plainly.
 BY_TOKEN = {

@@ -68,11 +68,32 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
         teams_visible_to,
     )
     from accounts.services import invitation_create
-    from coaching.models import CheckIn, SupervisorRequest, TrustFlag
+    from coaching.models import (
+        CheckIn,
+        Goal,
+        NoteGoal,
+        Plan,
+        PlanVersion,
+        Step,
+        SupervisorRequest,
+        TrustFlag,
+    )
     from coaching.selectors.caseloads import (
         clients_reviewable_by,
         coaches_reviewable_by,
         relationships_reviewable_by,
+    )
+    from coaching.selectors.plans import (
+        goals_editable_by,
+        goals_visible_to,
+        note_goals_visible_to,
+        plan_clients_visible_to,
+        plan_versions_visible_to,
+        plans_visible_to,
+        steps_editable_by,
+        steps_visible_to,
+        versions_agreeable_by,
+        versions_signable_by,
     )
     from coaching.selectors.trust import (
         checkins_visible_to,
@@ -80,9 +101,11 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
         supervisor_requests_visible_to,
     )
     from coaching.services.caseloads import client_reassign
+    from coaching.services.plans import note_goals_set
     from sessions_log.models import Note, NoteReview, Session
     from sessions_log.selectors import agendas_visible_to, note_reviews_visible_to
-    from sessions_log.services.notes import note_open, note_review
+    from sessions_log.services.notes import note_open, note_review, note_sign
+    from tests.coaching.plan_helpers import plan_with
 
     # A relationship that has ended, with trust data: nobody sees it now.
     former = make_user("former@example.org", Role.CLIENT)
@@ -97,6 +120,15 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
     CaseloadAssignment.objects.create(coach=coach, client=moved)
     session, note = signed_contact(coach, moved, hours_ago=40)
     Session.objects.filter(pk=session.pk).update(agenda="Casey's own plan")
+    # Their recovery plan, and the goals Casey's notes worked on: one note
+    # signed, one still a draft.
+    (moved_goal,) = plan_with(coach, moved)
+    for hours, sign in ((33, True), (36, False)):
+        worked = note_open(actor=coach, session=past_contact(coach, moved, timedelta(hours=hours)))
+        note_goals_set(actor=coach, note=worked, goals={moved_goal.pk: "Talked"})
+        if sign:
+            Note.objects.filter(pk=worked.pk).update(narrative="Talked")
+            note_sign(actor=coach, note=Note.objects.get(pk=worked.pk))
     note_review(actor=supervisor, note=note, decision="returned", comment="Add the plan")
     note_open(actor=coach, session=past_contact(coach, moved, timedelta(hours=20)))
     client_reassign(
@@ -125,6 +157,9 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
             return person.role == Role.SUPERVISOR and coach_of_record.team_id == person.team_id
 
         notes_of_visible = Note.objects.filter(session__client__in=visible)
+        # A plan is the client's: for them, and for staff who see the client.
+        plans_of_visible = Plan.objects.filter(client__in=visible)
+        writes = person.role in (Role.CLIENT, Role.COACH)
         expected = {
             "sessions": _pks(Session.objects.filter(client__in=visible)),
             # Signed notes of visible clients; a draft only for its author
@@ -204,6 +239,31 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
                 else Invitation.objects.none()
             ),
             "people to manage": _pks(User.objects.all()) if person.role == Role.ADMIN else set(),
+            "plans": _pks(plans_of_visible),
+            "goals": _pks(Goal.objects.filter(plan__in=plans_of_visible)),
+            "steps": _pks(Step.objects.filter(goal__plan__in=plans_of_visible)),
+            "plan versions": _pks(PlanVersion.objects.filter(plan__in=plans_of_visible)),
+            # As the note: signed, or the author's own draft.
+            "notes' plan goals": {
+                link.pk
+                for link in NoteGoal.objects.filter(
+                    note__session__client__in=visible
+                ).select_related("note__author")
+                if link.note.signed_at or coachs_own(link.note.author)
+            },
+            "goals to edit": _pks(Goal.objects.filter(plan__in=plans_of_visible))
+            if writes
+            else set(),
+            "steps to edit": _pks(Step.objects.filter(goal__plan__in=plans_of_visible))
+            if writes
+            else set(),
+            "versions to agree to": _pks(PlanVersion.objects.filter(plan__client=person))
+            if person.role == Role.CLIENT
+            else set(),
+            "versions to sign": _pks(PlanVersion.objects.filter(plan__in=plans_of_visible))
+            if person.role == Role.COACH
+            else set(),
+            "people whose plan to open": visible,
             "teams": _pks(
                 Team.objects.all()
                 if person.role == Role.ADMIN
@@ -226,6 +286,16 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
             "audit events": _pks(audit_events_visible_to(person)),
             "invitations": _pks(invitations_visible_to(person)),
             "people to manage": _pks(people_managed_by(person)),
+            "plans": _pks(plans_visible_to(person)),
+            "goals": _pks(goals_visible_to(person)),
+            "steps": _pks(steps_visible_to(person)),
+            "plan versions": _pks(plan_versions_visible_to(person)),
+            "notes' plan goals": _pks(note_goals_visible_to(person)),
+            "goals to edit": _pks(goals_editable_by(person)),
+            "steps to edit": _pks(steps_editable_by(person)),
+            "versions to agree to": _pks(versions_agreeable_by(person)),
+            "versions to sign": _pks(versions_signable_by(person)),
+            "people whose plan to open": _pks(plan_clients_visible_to(person)),
             "teams": _pks(teams_visible_to(person)),
         }
         assert actual == expected, person.email

@@ -1,0 +1,256 @@
+"""The recovery plan: the client's own (on a phone, mostly), their coach's
+(edits it with them and signs it) and their supervisor's (reads it and
+reviews it); its history, a printable page, and the list of plans due for
+review or not yet agreed."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.forms import add_service_errors
+from accounts.middleware import deliberate_read
+from accounts.models import Role
+from accounts.paging import page_of
+from accounts.policy import role_required
+from coaching.forms import GoalForm, PlanConfirmForm, StepChangeForm, StepForm, StepProgressForm
+from coaching.selectors import plans as selectors
+from coaching.services import plans as services
+
+READERS = (Role.CLIENT, Role.COACH, Role.SUPERVISOR)
+EDITORS = (Role.CLIENT, Role.COACH)
+
+
+def _client(request, pk):
+    return get_object_or_404(selectors.plan_clients_visible_to(request.user), pk=pk)
+
+
+def _plan_url(client_id: int, anchor: str = "") -> str:
+    url = reverse("coaching:plan", args=[client_id])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _step_form(request, client, data=None):
+    goals = selectors.goals_editable_by(request.user).filter(plan__client=client)
+    initial = {}
+    if request.GET.get("goal", "").isdigit():
+        initial["goal"] = int(request.GET["goal"])
+    return StepForm(data, goals=goals, actor=request.user, initial=initial)
+
+
+def _page(request, client, *, status=200, **forms):
+    user = request.user
+    data = selectors.plan_page(user, client)
+    can_edit = user.role in EDITORS
+    draft = data["draft"]
+    context = {
+        **data,
+        "client": client,
+        "is_client": user.pk == client.pk,
+        "can_edit": can_edit,
+        "can_confirm": user.pk == client.pk
+        and draft is not None
+        and not draft.client_confirmed_at
+        and bool(data["goals"]),
+        "can_sign": user.role == Role.COACH
+        and draft is not None
+        and not draft.coach_signed_at
+        and bool(data["goals"]),
+        "goal_form": forms.get("goal_form")
+        or (GoalForm(areas=selectors.life_areas()) if can_edit else None),
+        "step_form": forms.get("step_form")
+        or (_step_form(request, client) if can_edit and data["goals"] else None),
+        "confirm_form": forms.get("confirm_form") or PlanConfirmForm(),
+        "states": StepProgressForm.base_fields["state"].choices,
+        "who_choices": StepChangeForm.base_fields["who"].choices,
+        "areas": list(selectors.life_areas()) if can_edit and data["goals"] else [],
+    }
+    return render(request, "coaching/plan/detail.html", context, status=status)
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def my_plan(request):
+    return redirect("coaching:plan", pk=request.user.pk)
+
+
+@require_GET
+@role_required(*READERS)
+@deliberate_read
+def plan(request, pk):
+    return _page(request, _client(request, pk))
+
+
+@require_GET
+@role_required(*READERS)
+@deliberate_read
+def plan_history(request, pk):
+    client = _client(request, pk)
+    context = {**selectors.plan_history(request.user, client), "client": client}
+    return render(request, "coaching/plan/history.html", context)
+
+
+@require_GET
+@role_required(*READERS)
+@deliberate_read
+def plan_print(request, pk):
+    client = _client(request, pk)
+    context = {**selectors.plan_page(request.user, client, action="plan.print"), "client": client}
+    return render(request, "coaching/plan/print.html", context)
+
+
+def _submit(request, client, form, form_name, action, success, anchor=""):
+    """Valid input goes to the service; its refusal shows on the form (400)."""
+    if form.is_valid():
+        try:
+            result = action(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(_plan_url(client.pk, anchor.format(result.pk) if anchor else ""))
+    return _page(request, client, status=400, **{form_name: form})
+
+
+@require_POST
+@role_required(*EDITORS)
+def goal_add(request, pk):
+    client = _client(request, pk)
+    return _submit(
+        request,
+        client,
+        GoalForm(request.POST, areas=selectors.life_areas()),
+        "goal_form",
+        lambda data: services.goal_add(actor=request.user, client=client, **data),
+        "Goal added.",
+        "goal-{}",
+    )
+
+
+@require_POST
+@role_required(*EDITORS)
+def step_add(request, pk):
+    client = _client(request, pk)
+    return _submit(
+        request,
+        client,
+        _step_form(request, client, request.POST),
+        "step_form",
+        lambda data: services.step_add(actor=request.user, **data),
+        "Step added.",
+        "step-{}",
+    )
+
+
+def _act(request, form, action, success: str, client_id: int, anchor: str):
+    """A small form on one goal or step: say what happened, or why not."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, success)
+    else:
+        messages.error(
+            request, " ".join(message for errors in form.errors.values() for message in errors)
+        )
+    return redirect(_plan_url(client_id, anchor))
+
+
+@require_POST
+@role_required(*EDITORS)
+def goal_change(request, pk):
+    goal = get_object_or_404(selectors.goals_editable_by(request.user), pk=pk)
+    return _act(
+        request,
+        GoalForm(request.POST, areas=selectors.life_areas()),
+        lambda data: services.goal_change(actor=request.user, goal=goal, **data),
+        "Goal changed.",
+        goal.plan.client_id,
+        f"goal-{goal.pk}",
+    )
+
+
+@require_POST
+@role_required(*EDITORS)
+def step_change(request, pk):
+    step = get_object_or_404(selectors.steps_editable_by(request.user), pk=pk)
+    return _act(
+        request,
+        StepChangeForm(request.POST),
+        lambda data: services.step_change(actor=request.user, step=step, **data),
+        "Step changed.",
+        step.goal.plan.client_id,
+        f"step-{step.pk}",
+    )
+
+
+@require_POST
+@role_required(*EDITORS)
+def step_progress(request, pk):
+    step = get_object_or_404(selectors.steps_editable_by(request.user), pk=pk)
+    return _act(
+        request,
+        StepProgressForm(request.POST),
+        lambda data: services.step_progress(actor=request.user, step=step, **data),
+        "Saved. Thank you for saying how it is going.",
+        step.goal.plan.client_id,
+        f"step-{step.pk}",
+    )
+
+
+@require_POST
+@role_required(Role.CLIENT)
+def plan_confirm(request, pk):
+    version = get_object_or_404(selectors.plan_versions_visible_to(request.user), pk=pk)
+    client = _client(request, version.plan.client_id)
+    form = PlanConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            version = services.plan_confirm(
+                actor=request.user, version=version, **form.cleaned_data
+            )
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                # About the version, not what was typed: say it at the top.
+                messages.error(request, " ".join(error.messages))
+                return redirect(_plan_url(client.pk, "agreement"))
+            add_service_errors(form, error)
+        else:
+            done = "agreed" if version.is_agreed else "waiting for your coach to sign"
+            messages.success(request, f"Thank you: you agreed to your plan. It is {done}.")
+            return redirect(_plan_url(client.pk, "agreement"))
+    return _page(request, client, status=400, confirm_form=form)
+
+
+@require_POST
+@role_required(Role.COACH)
+def plan_sign(request, pk):
+    version = get_object_or_404(selectors.plan_versions_visible_to(request.user), pk=pk)
+    try:
+        version = services.plan_sign(actor=request.user, version=version)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        done = "It is agreed." if version.is_agreed else "It is agreed once the client agrees too."
+        messages.success(request, f"Plan signed. {done}")
+    return redirect(_plan_url(version.plan.client_id, "agreement"))
+
+
+@require_GET
+@role_required(Role.COACH, Role.SUPERVISOR)
+@deliberate_read
+def plans_due(request):
+    """Plans due for review, and clients without an agreed plan in time: a
+    coach's caseload, a supervisor's team."""
+    page = page_of(selectors.plans_to_attend(request.user), request.GET.get("page"))
+    selectors.audit_plans_listed(request.user, page.object_list)
+    context = {
+        "page": page,
+        "review_days": settings.PLAN_REVIEW_DAYS,
+        "agree_days": settings.PLAN_AGREE_WITHIN_DAYS,
+    }
+    return render(request, "coaching/plan/due.html", context)
