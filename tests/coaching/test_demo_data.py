@@ -38,3 +38,31 @@ def test_it_prints_logins_that_work_and_can_run_twice(settings, client, capsys):
     assert page.status_code == 200
     if email == "robin@demo.test":
         assert "Go to the job fair on Thursday" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_makes_plans_in_every_state(settings):
+    from coaching.models import Plan
+    from coaching.selectors.plans import with_plan_status
+
+    settings.DEBUG = True
+    call_command("demo_data")
+    call_command("demo_data")
+
+    rows = with_plan_status(CaseloadAssignment.objects.filter(ended_at__isnull=True))
+    status = {
+        row.client.email: (
+            Plan.objects.filter(client=row.client).exists(),
+            row.plan_agreed_at is not None,
+            row.plan_review_due,
+            row.plan_not_agreed,
+        )
+        for row in rows.select_related("client")
+    }
+    assert status == {
+        "robin@demo.test": (True, True, False, False),  # agreed last week
+        "taylor@demo.test": (True, False, False, False),  # a draft
+        "morgan@demo.test": (True, True, True, False),  # due for review
+        "riley@demo.test": (False, False, False, True),  # none, six weeks in
+        "quinn@demo.test": (False, False, False, True),
+    }
