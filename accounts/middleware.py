@@ -5,6 +5,7 @@ import zoneinfo
 from functools import wraps
 
 from allauth.account.adapter import get_adapter
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -100,13 +101,44 @@ class StaffMFARequiredMiddleware:
         return self.get_response(request)
 
 
+# How often a signed-in person's session is written just to say they are
+# still there (each write is a transaction): the idle limit's last-seen time
+# and allauth's "last active" on the sessions page, both to the minute.
+ACTIVITY_EVERY = 60
+
+
+class UserSessionActivityMiddleware:
+    """allauth's user-session tracking (the "sessions" page: address, browser,
+    last active), written once a minute rather than on every request.
+
+    allauth's own middleware reads and rewrites the row in a transaction on
+    every request, four statements that every page paid. Here the row is
+    written on a session's first request, when its address or browser
+    changes (so allauth's session_client_changed still fires at once), and
+    otherwise at most every ACTIVITY_EVERY seconds."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated and request.session.session_key:
+            now = time.time()
+            session = request.session
+            client = [_client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:200]]
+            if (
+                session.get("activity_client") != client
+                or now - session.get("activity_at", 0) >= ACTIVITY_EVERY
+            ):
+                UserSession.objects.create_from_request(request)
+                session["activity_client"] = client
+                session["activity_at"] = now
+        return self.get_response(request)
+
+
 class SessionLimitsMiddleware:
     """Sign people out after idle time (15 minutes for staff, 30 for clients)
     and at the latest 12 hours after they signed in, ending the session on
     the server: someone else may pick up a shared or lost phone."""
-
-    # Write the last-seen time at most this often (each write is a query).
-    TOUCH_EVERY = 60
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -129,7 +161,7 @@ class SessionLimitsMiddleware:
                     "You were signed out to keep your information safe. Please sign in again.",
                 )
                 return redirect_to_login(request.get_full_path())
-            if now - last_seen >= self.TOUCH_EVERY or "limits_last_seen" not in session:
+            if now - last_seen >= ACTIVITY_EVERY or "limits_last_seen" not in session:
                 session["limits_last_seen"] = now
         return self.get_response(request)
 

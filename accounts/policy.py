@@ -77,7 +77,10 @@ def can_invite(actor, role: str) -> bool:
 
 
 def mfa_enabled(user) -> bool:
-    return is_mfa_enabled(user)
+    """Whether the person has a second factor set up: as loaded with the
+    request (accounts.backends), or asked now."""
+    loaded = getattr(user, "mfa_set_up", None)
+    return loaded if loaded is not None else is_mfa_enabled(user)
 
 
 def mfa_completed_this_login(request) -> bool:

@@ -1,448 +1,283 @@
-"""`make bench`: the everyday pages on a large organisation, beside a
-bare-Django baseline, under wrk at 16 connections.
+"""`make bench`: the everyday pages on a large organisation, as many
+signed-in people use them, beside two references measured in the same run.
 
-1. Builds the organisation in the database scripts/bench.sh made for the run
-   (sizes from BENCH_* variables; defaults below) with set-based INSERTs.
-2. Starts gunicorn with bench.settings (the production settings plus the
-   baseline page of bench/views.py) and drives with wrk the baseline page
-   (one row by primary key, a small template, the same middleware stack,
-   the same signed-in cookie), then each page. Every request renders its
-   page afresh: the app keeps no rendered content.
-3. Prints and saves (.run/bench-pages.json) requests/s, p50/p95/p99, errors,
-   SQL queries per request and the ratio to the baseline. Profiles the
-   slowest GET page in-process with pyinstrument and cProfile.
+1. Builds the organisation (bench/organisation.py) and signs in every
+   coach and supervisor and 200 clients (one session each, MFA done), plus
+   the clients who post check-ins.
+2. Serves the bare-Django reference (bench.bare_settings: no middleware,
+   one row by primary key, a small template), then the app (bench.settings:
+   the production settings plus the in-stack baseline, the same row and
+   template behind our full middleware, signed in), both with the same
+   gunicorn command, and drives each with wrk: every request comes from
+   another person's session and, for a page about one record, about
+   another record in that person's reach. No figure rests on one person
+   repeating a request.
+3. Prints and saves (.run/bench-pages.json) requests/s, p50/p95/p99,
+   errors, SQL statements per request and the shares of both references;
+   prints each gunicorn worker's resident memory; profiles the slowest GET
+   page in-process (bench/profile.py).
 """
 
-import contextlib
 import json
 import os
 import secrets
-import socket
-import subprocess
 import sys
-import time
-from pathlib import Path
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 import django
 
-# In-process too (query counts, profiles, the baseline's URL): what gunicorn serves.
+# In-process too (query counts, profiles): what gunicorn serves.
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 django.setup()
 
-from allauth.mfa.totp.internal.auth import TOTP  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from accounts import crypto  # noqa: E402
-from accounts.models import Role, Team, User  # noqa: E402
-from bench.signin import session_key, signed_in_client  # noqa: E402
+from accounts.models import CaseloadAssignment, Role, Team, User  # noqa: E402
+from bench import load  # noqa: E402
+from bench.organisation import SIZES, build  # noqa: E402
+from bench.profile import profile_page  # noqa: E402
+from bench.signin import session_keys, signed_in_client  # noqa: E402
 from coaching.models import CheckInRequest  # noqa: E402
 from sessions_log.models import Note, Session  # noqa: E402
-from sessions_log.services.notes import note_states_recompute  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-SIZES = {
-    "teams": int(os.environ.get("BENCH_TEAMS", 20)),
-    "coaches": int(os.environ.get("BENCH_COACHES", 200)),
-    "clients": int(os.environ.get("BENCH_CLIENTS", 10_000)),
-    "sessions": int(os.environ.get("BENCH_SESSIONS", 500_000)),
-    "notes": int(os.environ.get("BENCH_NOTES", 450_000)),
-    "checkins": int(os.environ.get("BENCH_CHECKINS", 400_000)),
-    "years": int(os.environ.get("BENCH_YEARS", 3)),
-}
-DURATION = os.environ.get("BENCH_SECONDS", "10")
-CONNECTIONS = 16
-# As docs/scaling.md advises for a web node: twice the cores.
-WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 2)))
-CHUNKS = 10
+ROOT = load.ROOT
+SIGNED_IN_CLIENTS = 200
+# Clients who check in between sessions: each may do so once a week, so
+# every POST of the run (and of its warm-up) needs a client of its own.
+POSTING_CLIENTS = int(os.environ.get("BENCH_POSTING_CLIENTS", 6000))
+PER_VIEWER = 5  # records per person for pages about one record
 
 
-def _progress(label: str, done: int, total: int, started: float) -> None:
-    width = 30
-    filled = int(width * done / total) if total else width
-    bar = "#" * filled + "." * (width - filled)
-    elapsed, end = time.monotonic() - started, "\n" if done >= total else ""
-    print(f"\r  {label:<10} [{bar}] {done:>9,}/{total:,}  {elapsed:5.1f}s", end=end)
+@dataclass
+class Page:
+    name: str
+    requests: list[load.Request]
+    method: str = "GET"
+    status: int = 200
+    refuse: str = ""
+    htmx: bool = False
+    # One of the requests, made in-process to count its SQL statements.
+    sample: tuple[User, str, dict] = field(default=None)
 
 
-def _sql(statement: str, params=None) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params or {})
-
-
-def build() -> dict:
-    started = time.monotonic()
-    print(f"Building the organisation: {SIZES}")
-    teams = Team.objects.bulk_create(Team(name=f"Team {n}") for n in range(SIZES["teams"]))
-
-    def user(email, role, team=None):
-        person = User(email=email, display_name=email.split("@")[0].title(), role=role, team=team)
-        person.set_unusable_password()
-        return person
-
-    supervisors = User.objects.bulk_create(
-        user(f"supervisor{n}@bench.example", Role.SUPERVISOR, team) for n, team in enumerate(teams)
+def _pages(csrf: str) -> tuple[list[Page], list[User]]:
+    cookie_name, csrf_name = settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME
+    coaches = list(User.objects.filter(role=Role.COACH).order_by("pk"))
+    supervisors = list(User.objects.filter(role=Role.SUPERVISOR).order_by("pk"))
+    clients = list(
+        User.objects.filter(role=Role.CLIENT, coach_assignments__ended_at__isnull=True)
+        .order_by("pk")
+        .distinct()
     )
-    coaches = User.objects.bulk_create(
-        user(f"coach{n}@bench.example", Role.COACH, teams[n % len(teams)])
-        for n in range(SIZES["coaches"])
+    viewers, posters = clients[:SIGNED_IN_CLIENTS], clients[-POSTING_CLIENTS:]
+    if set(viewers) & set(posters):
+        sys.exit("BENCH_CLIENTS is too small for the signed-in and the posting clients")
+    people = [*coaches, *supervisors, *viewers, *posters]
+    print(f"Signing in {len(people):,} people (one session each, MFA done for staff)")
+    keys = dict(zip([p.pk for p in people], session_keys(people), strict=True))
+
+    def cookie(person):
+        return f"{cookie_name}={keys[person.pk]}; {csrf_name}={csrf}"
+
+    def get(person, path):
+        return load.Request(path=path, cookie=cookie(person))
+
+    caseloads: dict[int, list[int]] = {}
+    for coach_id, client_id in CaseloadAssignment.objects.filter(ended_at__isnull=True).values_list(
+        "coach_id", "client_id"
+    ):
+        caseloads.setdefault(coach_id, []).append(client_id)
+    team_coaches: dict[int, list[User]] = {}
+    for coach in coaches:
+        team_coaches.setdefault(coach.team_id, []).append(coach)
+    drafts: dict[int, list[int]] = {}
+    for author_id, note_id in Note.objects.filter(signed_at__isnull=True).values_list(
+        "author_id", "pk"
+    ):
+        drafts.setdefault(author_id, []).append(note_id)
+
+    def timeline(client_id):
+        return reverse("coaching:client_timeline", args=[client_id])
+
+    def coach_detail(coach):
+        return reverse("coaching:coach_detail", args=[coach.pk])
+
+    def note_draft(note_id):
+        return reverse("sessions_log:note_draft", args=[note_id])
+
+    # Interleaved: person 1's first record, person 2's first, ..., then the seconds.
+    def spread(pairs_per_person):
+        rounds = max(map(len, pairs_per_person), default=0)
+        return [p[n] for n in range(rounds) for p in pairs_per_person if n < len(p)]
+
+    answers = "heard=8&safe=9&focus=7&trust=8&helping=9"
+    checkin = f"csrfmiddlewaretoken={csrf}&{answers}"
+    autosave = f"csrfmiddlewaretoken={csrf}&narrative=Autosaved+text&goals=Work"
+    home, client_home = reverse("coaching:coach_home"), reverse("coaching:client_home")
+    dashboard, queue = reverse("coaching:team_dashboard"), reverse("sessions_log:review_queue")
+    checkin_path = reverse("coaching:checkin_new")
+    timelines = spread([[(c, timeline(x)) for x in caseloads[c.pk][:PER_VIEWER]] for c in coaches])
+    details = spread(
+        [[(s, coach_detail(c)) for c in team_coaches.get(s.team_id, [])] for s in supervisors]
     )
-    clients = User.objects.bulk_create(
-        (user(f"client{n}@bench.example", Role.CLIENT) for n in range(SIZES["clients"])),
-        batch_size=2000,
-    )
-    _progress("people", 1, 1, started)
-    ids = {
-        "coaches": [c.pk for c in coaches],
-        "clients": [c.pk for c in clients],
-        "years": SIZES["years"],
-    }
-    _sql(
-        """INSERT INTO accounts_caseloadassignment (coach_id, client_id, started_at, end_reason)
-           SELECT (%(coaches)s::bigint[])[1 + (i %% array_length(%(coaches)s::bigint[], 1))],
-                  client, now() - %(years)s * interval '1 year' - interval '1 day', ''
-           FROM unnest(%(clients)s::bigint[]) WITH ORDINALITY AS c(client, i)""",
-        ids,
-    )
-    # Sessions: each client's sessions go with their coach; a coach's sessions
-    # follow each other (50 minutes every few hours) so none overlap. The
-    # newest 2% are still to come.
-    total, per_chunk = SIZES["sessions"], -(-SIZES["sessions"] // CHUNKS)
-    span_hours = SIZES["years"] * 365 * 24
-    per_coach = -(-total // len(coaches))  # sessions each
-    ids.update(n_coaches=len(coaches), span=span_hours, step=span_hours / per_coach)
-    for chunk in range(CHUNKS):
-        first, last = chunk * per_chunk, min(total, (chunk + 1) * per_chunk) - 1
-        if first > last:
-            break
-        _sql(
-            """INSERT INTO sessions_log_session (uid, sequence, coach_id, client_id, starts_at,
-                   ends_at, modality, location, video_url, agenda, status, cancel_reason,
-                   cancelled_at, created_by_id, created_at, updated_at)
-               SELECT gen_random_uuid(), 0, a.coach_id, a.client_id, t.at, t.at + interval '50 min',
-                   (ARRAY['phone','in_person','video','text'])[1 + i %% 4], '', '', '',
-                   CASE WHEN t.at > now() THEN 'scheduled'
-                        WHEN i %% 17 = 0 THEN 'no_show'
-                        WHEN i %% 23 = 0 THEN 'cancelled' ELSE 'completed' END,
-                   '',
-                   CASE WHEN t.at <= now() AND i %% 17 <> 0 AND i %% 23 = 0
-                        THEN t.at - interval '1 day' END,
-                   a.coach_id, t.at - interval '7 days', t.at
-               FROM generate_series(%(first)s, %(last)s) AS i
-               JOIN LATERAL (
-                   SELECT (%(coaches)s::bigint[])[1 + (i %% %(n_coaches)s)] AS coach
-               ) k ON true
-               JOIN LATERAL (
-                   SELECT coach_id, client_id FROM accounts_caseloadassignment
-                   WHERE coach_id = k.coach AND ended_at IS NULL
-                   ORDER BY client_id OFFSET ((i / %(n_coaches)s) %% 50) LIMIT 1
-               ) a ON true
-               CROSS JOIN LATERAL (
-                   SELECT now() - %(span)s * interval '1 hour' * 0.98
-                          + (i / %(n_coaches)s) * %(step)s * interval '1 hour' AS at
-               ) t""",  # noqa: S608 - constants only
-            {**ids, "first": first, "last": last},
-        )
-        _progress("sessions", last + 1, total, started)
-    narrative = crypto.encrypt("Talked through the week; agreed the next small step.")
-    closed = "s.status IN ('completed', 'no_show')"
-    total = SIZES["notes"]
-    _sql(
-        f"""INSERT INTO sessions_log_note (session_id, author_id, services, goals, narrative,
-               client_words, next_steps, created_at, updated_at, signed_at)
-           SELECT s.id, s.coach_id, '{{}}', '', %(narrative)s, '', '', s.ends_at, s.ends_at,
-               CASE WHEN s.ends_at > now() - interval '5 days' THEN NULL
-                    ELSE s.ends_at + interval '1 day' END
-           FROM sessions_log_session s WHERE {closed} ORDER BY s.id DESC LIMIT %(n)s""",  # noqa: S608
-        {"narrative": narrative, "n": total},
-    )
-    _progress("notes", total, total, started)
-    # Supervisors co-signed what is older than a month.
-    _sql(
-        """INSERT INTO sessions_log_notereview (note_id, reviewer_id, decision, comment, at)
-           SELECT n.id, sup.id, 'cosigned', '', n.signed_at + interval '2 days'
-           FROM sessions_log_note n
-           JOIN accounts_user coach ON coach.id = n.author_id
-           JOIN accounts_user sup ON sup.team_id = coach.team_id AND sup.role = 'supervisor'
-           WHERE n.signed_at < now() - interval '30 days'"""
-    )
-    note_states_recompute()
-    total = SIZES["checkins"]
-    _sql(
-        """INSERT INTO coaching_checkin (assignment_id, client_id, coach_id, session_id, heard,
-               safe, focus, trust, helping, comment, created_at)
-           SELECT a.id, s.client_id, s.coach_id, s.id, 6 + (s.id %% 5), 7 + (s.id %% 4),
-               6 + (s.id %% 5), 7 + (s.id %% 4), 5 + (s.id %% 6), '', s.ends_at + interval '2 hours'
-           FROM sessions_log_session s
-           JOIN accounts_caseloadassignment a
-             ON a.client_id = s.client_id AND a.coach_id = s.coach_id AND a.ended_at IS NULL
-           WHERE s.status = 'completed' ORDER BY s.id DESC LIMIT %(n)s""",  # noqa: S608
-        {"n": total},
-    )
-    _progress("check-ins", total, total, started)
-    _sql(
-        """INSERT INTO coaching_trustflag (assignment_id, client_id, coach_id, rule, detail,
-               status, raised_at, resolution_note)
-           SELECT id, client_id, coach_id, 'low_score', 'Score 62', 'open',
-                  now() - interval '3 days', ''
-           FROM accounts_caseloadassignment WHERE id %% 40 = 0"""
-    )
-    _sql("ANALYZE")
-    print(f"  built in {time.monotonic() - started:.0f} s")
-    coach = User.objects.get(pk=ids["coaches"][0])
-    # Staff reach nothing without MFA set up (and used in this login).
-    for person in (coach, supervisors[0]):
-        TOTP.activate(person, "JBSWY3DPEHPK3PXP")
-    return {
-        "coach": coach,
-        "supervisor": supervisors[0],
-        "client": User.objects.filter(coach_assignments__coach=coach).order_by("pk").first(),
-        "clients": ids["clients"],
-    }
+    saves = spread([[(c, note_draft(n)) for n in drafts.get(c.pk, [])] for c in coaches])
+    return [
+        Page(
+            "coach home (caseload)", [get(c, home) for c in coaches], sample=(coaches[0], home, {})
+        ),
+        Page(
+            "client timeline",
+            [get(*pair) for pair in timelines],
+            sample=(*timelines[0], {}),
+        ),
+        Page(
+            "team dashboard",
+            [get(s, dashboard) for s in supervisors],
+            sample=(supervisors[0], dashboard, {}),
+        ),
+        Page("coach detail", [get(*pair) for pair in details], sample=(*details[0], {})),
+        Page(
+            "review queue", [get(s, queue) for s in supervisors], sample=(supervisors[0], queue, {})
+        ),
+        Page(
+            "client home",
+            [get(c, client_home) for c in viewers],
+            sample=(viewers[0], client_home, {}),
+        ),
+        Page(
+            "check-in submit",
+            [load.Request(checkin_path, cookie(c), checkin) for c in posters[1:]],
+            method="POST",
+            status=302,
+            sample=(posters[0], checkin_path, {"body": checkin}),
+        ),
+        Page(
+            "note autosave",
+            [load.Request(path, cookie(c), autosave) for c, path in saves[1:]],
+            method="POST",
+            refuse="Not saved",
+            htmx=True,
+            sample=(*saves[0], {"body": autosave, "htmx": True}),
+        ),
+    ], people
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-LUA = r"""
-local cookies, bodies, path, method = {}, {}, "%(path)s", "%(method)s"
-%(setup)s
-local counter, threads = 0, 0
-setup = function(thread)
-  thread:set("id", threads)
-  threads = threads + 1
-end
-request = function()
-  counter = counter + 1
-  -- Two threads, disjoint cookies: thread 0 takes odd slots, thread 1 even.
-  local i = ((counter * 2 + (id or 0)) %% #cookies) + 1
-  local headers = {["Cookie"] = cookies[i], ["HX-Request"] = "%(htmx)s"}
-  if method == "POST" then
-    headers["Content-Type"] = "application/x-www-form-urlencoded"
-    return wrk.format("POST", path, headers, bodies[i])
-  end
-  return wrk.format("GET", path, headers)
-end
-done = function(summary, latency, requests)
-  local errors = summary.errors.status + summary.errors.connect + summary.errors.read
-      + summary.errors.write + summary.errors.timeout
-  io.write(string.format(
-    '{"requests": %%d, "seconds": %%f, "p50": %%f, "p95": %%f, "p99": %%f, "errors": %%d}\n',
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, latency:percentile(99) / 1000, errors))
-end
-"""
-
-
-def _wrk(base: str, path: str, cookies: list[str], *, method="GET", bodies=None, htmx=False):
-    setup = "\n".join(f'cookies[{n + 1}] = "{cookie}"' for n, cookie in enumerate(cookies))
-    if bodies:
-        setup += "\n" + "\n".join(f'bodies[{n + 1}] = "{body}"' for n, body in enumerate(bodies))
-    script = ROOT / ".run" / "bench.lua"
-    script.write_text(
-        LUA % {"path": path, "method": method, "setup": setup, "htmx": "true" if htmx else ""}
-    )
-    # wrk comes from `make bench-deps`; the arguments are fixed.
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "-s", str(script), base]
-    timeout = int(DURATION) + 60
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)  # noqa: S603
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
-    figures["rps"] = figures["requests"] / figures["seconds"]
-    return figures
-
-
-def _queries(path: str, user: User, *, method="get", data=None, htmx=False) -> int:
-    """SQL queries of one request."""
+def _queries(page: Page) -> int:
+    """SQL statements of one request of the page, in-process (the test
+    client does not check CSRF), after a first request of that person."""
+    user, path, options = page.sample
     client = signed_in_client(user)
-    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-    client.get("/")  # warm: records the user session (a GET, so nothing is posted twice)
+    headers = {"HTTP_HX_REQUEST": "true"} if options.get("htmx") else {}
+    client.get("/")  # the user session and idle clock, as a signed-in browser has them
+    data = dict(parse_qsl(options["body"])) if "body" in options else {}
     with CaptureQueriesContext(connection) as queries:
-        response = getattr(client, method)(path, data or {}, **headers)
-    expected = (302,) if method == "post" and not htmx else (200,)
-    if response.status_code not in expected:
-        sys.exit(f"{method.upper()} {path} answered {response.status_code}, not {expected}")
+        response = getattr(client, page.method.lower())(path, data, **headers)
+    if response.status_code != page.status:
+        sys.exit(f"{page.method} {path} answered {response.status_code}, not {page.status}")
     return len(queries.captured_queries)
 
 
-@contextlib.contextmanager
-def _server():
-    """gunicorn with bench.settings on a free port."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "ALLOWED_HOSTS": "127.0.0.1,testserver",
-    }
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-        [sys.executable, "-m", "gunicorn", "coaching.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", str(WORKERS), "--no-control-socket", "--access-logfile", "/dev/null"],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def measure(people: dict) -> None:
-    coach, supervisor, client = people["coach"], people["supervisor"], people["client"]
-    draft = Note.objects.filter(author=coach, signed_at__isnull=True).first()
-    # Clients with nothing to stop them checking in between sessions now.
-    poster_ids = people["clients"][-3000:]
-    posters = list(User.objects.filter(pk__in=poster_ids).order_by("pk"))
-    measured_poster = posters.pop()  # kept out of the load, for counting queries
+def measure() -> None:
     csrf = secrets.token_hex(16)  # 32 characters: a valid unmasked CSRF secret
-
-    def cookie(key):
-        return f"{settings.SESSION_COOKIE_NAME}={key}; {settings.CSRF_COOKIE_NAME}={csrf}"
-
-    users = {"coach": coach, "supervisor": supervisor, "client": client}
-    keys = {who: [cookie(session_key(person))] for who, person in users.items()}
-    answers = "heard=8&safe=9&focus=7&trust=8&helping=9"
-    pages = [
-        ("coach home (caseload)", reverse("coaching:coach_home"), "coach", {}),
-        ("client timeline", reverse("coaching:client_timeline", args=[client.pk]), "coach", {}),
-        ("team dashboard", reverse("coaching:team_dashboard"), "supervisor", {}),
-        ("coach detail", reverse("coaching:coach_detail", args=[coach.pk]), "supervisor", {}),
-        ("review queue", reverse("sessions_log:review_queue"), "supervisor", {}),
-        ("client home", reverse("coaching:client_home"), "client", {}),
-        (
-            "check-in submit (POST)",
-            reverse("coaching:checkin_new"),
-            "posters",
-            {"method": "POST", "body": f"csrfmiddlewaretoken={csrf}&{answers}"},
-        ),
-        (
-            "note save (POST)",
-            reverse("sessions_log:note_draft", args=[draft.pk]),
-            "coach",
-            {
-                "method": "POST",
-                "body": f"csrfmiddlewaretoken={csrf}&narrative=Autosaved+text&goals=Work",
-                "htmx": True,
-            },
-        ),
+    pages, people = _pages(csrf)
+    teams = list(Team.objects.order_by("pk").values_list("pk", flat=True))
+    bare = [load.Request(reverse("bench_bare", urlconf="bench.bare_urls", args=[t])) for t in teams]
+    cookies = [r.cookie for page in pages[:6] for r in page.requests]
+    baseline = [
+        load.Request(reverse("bench_baseline", args=[teams[n % len(teams)]]), cookie)
+        for n, cookie in enumerate(dict.fromkeys(cookies))
     ]
-    baseline_path = reverse("bench_baseline", args=[Team.objects.order_by("pk").first().pk])
-
-    def load(base, label, path, who, options):
-        method, htmx = options.get("method", "GET"), options.get("htmx", False)
-        if who == "posters":
-            cookies = [cookie(session_key(person)) for person in posters]
-            bodies = [options["body"]] * len(cookies)
-        else:
-            cookies = keys[who]
-            bodies = [options["body"]] if "body" in options else None
-        figures = _wrk(base, path, cookies, method=method, bodies=bodies, htmx=htmx)
-        # The same request in-process (the test client does not check CSRF).
-        user = measured_poster if who == "posters" else users[who]
-        data = dict(parse_qsl(options["body"])) if "body" in options else None
-        figures["queries"] = _queries(path, user, method=method.lower(), data=data, htmx=htmx)
-        figures["page"] = label
-        return figures
-
     print(
-        f"\nLoad: wrk, {CONNECTIONS} connections, {DURATION} s per page, gunicorn {WORKERS} workers"
+        f"\nLoad: wrk, {load.CONNECTIONS} connections, {load.WARMUP} s warm-up and "
+        f"{load.DURATION} s per page, gunicorn {load.WORKERS} workers"
     )
-    with _server() as base:
-        _wrk(base, baseline_path, keys["coach"])  # warm-up: workers, connections
-        baseline = _wrk(base, baseline_path, keys["coach"])
-        baseline.update(page="baseline (one row, small template)", queries=None)
-        results = [load(base, *page) for page in pages]
-
-    _print_table(baseline, results)
+    with load.serve("bench.bare_settings") as server:
+        load.drive(server.base, bare, seconds=load.WARMUP)
+        bare_figures = load.drive(server.base, bare)
+        bare_rss = server.worker_rss_mb()
+    with load.serve("bench.settings") as server:
+        load.drive(server.base, baseline, seconds=load.WARMUP)
+        baseline_figures = load.drive(server.base, baseline)
+        results = []
+        for page in pages:
+            options = {"method": page.method, "status": page.status}
+            options.update(refuse=page.refuse, htmx=page.htmx)
+            # The warm-up takes the first requests of the list; the run, the rest.
+            warm = len(page.requests) // 4 if page.method == "POST" else len(page.requests)
+            load.drive(server.base, page.requests[:warm], seconds=load.WARMUP, **options)
+            rest = page.requests[warm:] if page.method == "POST" else page.requests
+            figures = load.drive(server.base, rest, **options)
+            results.append((page, figures))
+        app_rss = server.worker_rss_mb()
+    report = {
+        "bare_rps": round(bare_figures["rps"], 1),
+        "baseline_rps": round(baseline_figures["rps"], 1),
+        "pages": [
+            {
+                "name": page.name,
+                "method": page.method,
+                "rps": round(figures["rps"], 1),
+                "p50_ms": round(figures["p50"], 1),
+                "p95_ms": round(figures["p95"], 1),
+                "p99_ms": round(figures["p99"], 1),
+                "errors": figures["errors"],
+                "queries": _queries(page),
+                "of_baseline": round(figures["rps"] / baseline_figures["rps"], 3),
+                "of_bare": round(figures["rps"] / bare_figures["rps"], 3),
+            }
+            for page, figures in results
+        ],
+    }
+    _print_table(report, bare_figures, baseline_figures, len(people))
+    print(
+        "\nResident memory of each gunicorn worker after the run (MiB): "
+        f"bare {', '.join(f'{m:.0f}' for m in bare_rss)}; "
+        f"app {', '.join(f'{m:.0f}' for m in app_rss)}"
+    )
     out = ROOT / ".run" / "bench-pages.json"
-    out.write_text(json.dumps({"sizes": SIZES, "baseline": baseline, "pages": results}, indent=2))
+    out.write_text(json.dumps(report, indent=2))
     print(f"saved {out}")
-    _profile_slowest(results, pages, people)
+    slowest = min((r for r in report["pages"] if r["method"] == "GET"), key=lambda r: r["rps"])
+    page = next(p for p in pages if p.name == slowest["name"])
+    profile_page(page.name, *page.sample[:2])
 
 
-def _print_table(baseline, rows) -> None:
+def _print_table(report, bare, baseline, signed_in) -> None:
+    print(f"\n{signed_in:,} people signed in; {SIZES}")
     print(
-        f"\n{'page':<36} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'errors':>6} {'queries':>7} {'of base':>7}"
+        f"\n{'page':<34} {'method':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'errors':>6} {'queries':>7} {'of base':>7} {'of bare':>7}"
     )
-    for row in [baseline, *rows]:
-        ratio = row["rps"] / baseline["rps"]
-        row["ratio"] = round(ratio, 3)
+    rows = [
+        {"name": "bare Django (one row, template)", "method": "GET", **_figures(bare)},
+        {"name": "in-stack baseline (signed in)", "method": "GET", **_figures(baseline)},
+        *report["pages"],
+    ]
+    for row in rows:
         print(
-            f"{row['page']:<36} {row['rps']:>7.0f} {row['p50']:>7.1f} {row['p95']:>7.1f} "
-            f"{row['p99']:>7.1f} {row['errors']:>6} {row['queries'] or '-':>7} {ratio:>7.0%}"
+            f"{row['name']:<34} {row['method']:>6} {row['rps']:>7.0f} {row['p50_ms']:>7.1f} "
+            f"{row['p95_ms']:>7.1f} {row['p99_ms']:>7.1f} {row['errors']:>6} "
+            f"{row.get('queries', '-'):>7} "
+            f"{row['rps'] / report['baseline_rps']:>7.0%} {row['rps'] / report['bare_rps']:>7.0%}"
         )
 
 
-def _profile_slowest(rows, pages, people) -> None:
-    """The slowest GET page: what limits a request."""
-    from pyinstrument import Profiler  # noqa: PLC0415 - only for this step
-    from pyinstrument.renderers import ConsoleRenderer  # noqa: PLC0415
-
-    gets = {page[0] for page in pages if "method" not in page[3]}
-    slowest = min((row for row in rows if row["page"] in gets), key=lambda row: row["rps"])
-    label, path, who, _ = next(page for page in pages if page[0] == slowest["page"])
-    client = signed_in_client(people[who])
-    client.get(path)  # warm: the user session, the compiled templates
-    profiler = Profiler(interval=0.0005)
-    with profiler:
-        for _ in range(30):
-            client.get(path)
-    print(f"\nProfile of the slowest GET page, {label} ({path}), 30 requests in-process:")
-    # The call tree through our own code; Django's and the drivers' frames
-    # are folded into the line that called them.
-    renderer = ConsoleRenderer(unicode=False, color=False, show_all=False, short_mode=True)
-    print("\n".join(profiler.output(renderer).splitlines()[:70]))
-    _where_time_goes(client, path)
-
-
-# (label, file the function is in, function): cumulative time of each.
-_SHARES = [
-    ("whole request", "django/test/client.py", "request"),
-    ("the view (middleware excluded)", "django/core/handlers/base.py", "_get_response"),
-    ("ORM: build SQL, run, fetch", "django/db/models/sql/compiler.py", "execute_sql"),
-    ("  of which PostgreSQL round trips", "psycopg/cursor.py", "execute"),
-    ("template rendering (incl. lazy queries)", "django/template/backends/django.py", "render"),
-    ("  of which the date filter", "django/template/defaultfilters.py", "date"),
-    ("  of which {% url %}", "django/urls/base.py", "reverse"),
-]
-
-
-def _where_time_goes(client, path: str, requests: int = 30) -> None:
-    """Where one request's time goes, by layer (cProfile; its overhead
-    inflates every figure alike, so read them as shares)."""
-    import cProfile  # noqa: PLC0415 - only for this step
-    import pstats  # noqa: PLC0415
-
-    profile = cProfile.Profile()
-    profile.enable()
-    for _ in range(requests):
-        client.get(path)
-    profile.disable()
-    stats = pstats.Stats(profile).stats
-    whole = None
-    print(f"\nWhere the time of {path} goes (cProfile, per request):")
-    for label, filename, function in _SHARES:
-        seconds = sum(
-            row[3] for key, row in stats.items() if key[0].endswith(filename) and key[2] == function
-        )
-        whole = whole or seconds
-        print(f"  {label:<42} {seconds * 1000 / requests:6.1f} ms  {seconds / whole:4.0%}")
+def _figures(figures: dict) -> dict:
+    return {
+        "rps": figures["rps"],
+        "p50_ms": figures["p50"],
+        "p95_ms": figures["p95"],
+        "p99_ms": figures["p99"],
+        "errors": figures["errors"],
+    }
 
 
 if __name__ == "__main__":
     if Session.objects.exists() or CheckInRequest.objects.exists():
         sys.exit("bench/pages.py expects the empty database scripts/bench.sh creates")
-    measure(build())
+    build()
+    measure()

@@ -1,22 +1,34 @@
-"""Signed-in Django test clients and session cookies for `make bench` and
-`make scan`: a real session row, as if the person had logged in (with the
-second factor for staff)."""
+"""Signed-in sessions for `make bench` and `make scan`: real session rows,
+as if each person had logged in (with the second factor for staff) and had
+been using the site for a moment."""
 
 import time
+from datetime import timedelta
 
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from accounts.models import User
 
 
-def signed_in_client(user: User) -> Client:
-    client = Client()
-    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
-    session = client.session
-    records = [{"method": "password", "at": time.time(), "email": user.email}]
+def _login_records(user: User, at: float) -> list[dict]:
+    records = [{"method": "password", "at": at, "email": user.email}]
     if user.is_staff_role:
-        records.append({"method": "mfa", "at": time.time(), "type": "totp", "id": 0})
-    session["account_authentication_methods"] = records
+        records.append({"method": "mfa", "at": at, "type": "totp", "id": 0})
+    return records
+
+
+def signed_in_client(user: User) -> Client:
+    """A test client signed in as `user` (one session, made by Django)."""
+    client = Client()
+    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    session = client.session
+    session["account_authentication_methods"] = _login_records(user, time.time())
     session["account_authentication_methods_user"] = str(user.pk)
     session.save()
     return client
@@ -24,3 +36,44 @@ def signed_in_client(user: User) -> Client:
 
 def session_key(user: User) -> str:
     return signed_in_client(user).session.session_key
+
+
+def session_keys(users: list[User], *, ip: str = "127.0.0.1", user_agent: str = "") -> list[str]:
+    """One session each, written in bulk: what logging in writes (the
+    session and allauth's user-session row), plus what the first request
+    of a browser at `ip` with `user_agent` adds (the idle clock and the
+    activity stamp), so that the measured requests are the ones after it."""
+    engine = Session.get_session_store_class()
+    now, moment = time.time(), timezone.now()
+    expires = moment + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    sessions, user_sessions = [], []
+    for user in users:
+        store = engine()
+        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+            "account_authentication_methods": _login_records(user, now),
+            "account_authentication_methods_user": str(user.pk),
+            "limits_started_at": now,
+            "limits_last_seen": now,
+            "activity_client": [ip, user_agent],
+            "activity_at": now,
+        }
+        sessions.append(
+            Session(session_key=key, session_data=store.encode(data), expire_date=expires)
+        )
+        user_sessions.append(
+            UserSession(
+                user=user,
+                session_key=key,
+                ip=ip,
+                user_agent=user_agent,
+                created_at=moment,
+                last_seen_at=moment,
+            )
+        )
+    Session.objects.bulk_create(sessions, batch_size=1000)
+    UserSession.objects.bulk_create(user_sessions, batch_size=1000)
+    return [session.session_key for session in sessions]

@@ -3,7 +3,9 @@ from django.urls import path
 from bench import views
 from coaching.urls import urlpatterns as app_urlpatterns
 
+# The baseline comes first: Django tries patterns in order, and where a page
+# sits in the list is the page's cost, not the stack's.
 urlpatterns = [
-    *app_urlpatterns,
     path("bench/baseline/<int:pk>/", views.baseline, name="bench_baseline"),
+    *app_urlpatterns,
 ]

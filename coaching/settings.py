@@ -82,7 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's user-session tracking, written once a minute, not per request.
+    "accounts.middleware.UserSessionActivityMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
@@ -111,6 +112,8 @@ TEMPLATES = [
 DATABASES = {
     "default": {
         **env_database("DATABASE_URL", default="postgres://postgres@127.0.0.1:54329/coaching"),
+        # Django's backend, its health check paced to once a second (coaching/postgresql).
+        "ENGINE": "coaching.postgresql",
         # A new Postgres connection costs ~5 ms here: keep them.
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", default=300),
         "CONN_HEALTH_CHECKS": True,
@@ -147,7 +150,7 @@ CACHES = {
 }
 
 # Sessions live in PostgreSQL so that logging in never depends on Redis.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "accounts.sessions"
 # Flash messages live in the session, never in a cookie: what they say (a
 # client's name, "Note signed") stays on the server.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -209,7 +212,7 @@ SECURE_CSP = {
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

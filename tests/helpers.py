@@ -11,6 +11,7 @@ from email.message import EmailMessage
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -47,7 +48,7 @@ def enable_totp(user, secret: str = TOTP_SECRET) -> Authenticator:
 def sign_in(client, user, *, mfa: bool = True) -> None:
     """Log the test client in as `user`; `mfa` says whether this login passed
     a second factor (what allauth records in the session)."""
-    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[0])
     session = client.session
     records = [{"method": "password", "at": time.time(), "email": user.email}]
     if mfa:

@@ -1,0 +1,161 @@
+"""The large organisation `make bench` measures on: built with set-based
+INSERTs in the database scripts/bench.sh made for the run (sizes from
+BENCH_* variables; defaults below)."""
+
+import os
+import time
+
+from allauth.mfa.totp.internal.auth import TOTP
+from django.db import connection
+
+from accounts import crypto
+from accounts.models import Role, Team, User
+from sessions_log.services.notes import note_states_recompute
+
+SIZES = {
+    "teams": int(os.environ.get("BENCH_TEAMS", 20)),
+    "coaches": int(os.environ.get("BENCH_COACHES", 200)),
+    "clients": int(os.environ.get("BENCH_CLIENTS", 10_000)),
+    "sessions": int(os.environ.get("BENCH_SESSIONS", 500_000)),
+    "notes": int(os.environ.get("BENCH_NOTES", 450_000)),
+    "checkins": int(os.environ.get("BENCH_CHECKINS", 400_000)),
+    "years": int(os.environ.get("BENCH_YEARS", 3)),
+}
+CHUNKS = 10
+
+
+def _progress(label: str, done: int, total: int, started: float) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    bar = "#" * filled + "." * (width - filled)
+    elapsed, end = time.monotonic() - started, "\n" if done >= total else ""
+    print(f"\r  {label:<10} [{bar}] {done:>9,}/{total:,}  {elapsed:5.1f}s", end=end)
+
+
+def _sql(statement: str, params=None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params or {})
+
+
+def build() -> None:
+    started = time.monotonic()
+    print(f"Building the organisation: {SIZES}")
+    teams = Team.objects.bulk_create(Team(name=f"Team {n}") for n in range(SIZES["teams"]))
+
+    def user(email, role, team=None):
+        person = User(email=email, display_name=email.split("@")[0].title(), role=role, team=team)
+        person.set_unusable_password()
+        return person
+
+    supervisors = User.objects.bulk_create(
+        user(f"supervisor{n}@bench.example", Role.SUPERVISOR, team) for n, team in enumerate(teams)
+    )
+    coaches = User.objects.bulk_create(
+        user(f"coach{n}@bench.example", Role.COACH, teams[n % len(teams)])
+        for n in range(SIZES["coaches"])
+    )
+    clients = User.objects.bulk_create(
+        (user(f"client{n}@bench.example", Role.CLIENT) for n in range(SIZES["clients"])),
+        batch_size=2000,
+    )
+    _progress("people", 1, 1, started)
+    ids = {
+        "coaches": [c.pk for c in coaches],
+        "clients": [c.pk for c in clients],
+        "years": SIZES["years"],
+    }
+    _sql(
+        """INSERT INTO accounts_caseloadassignment (coach_id, client_id, started_at, end_reason)
+           SELECT (%(coaches)s::bigint[])[1 + (i %% array_length(%(coaches)s::bigint[], 1))],
+                  client, now() - %(years)s * interval '1 year' - interval '1 day', ''
+           FROM unnest(%(clients)s::bigint[]) WITH ORDINALITY AS c(client, i)""",
+        ids,
+    )
+    # Sessions: each client's sessions go with their coach; a coach's sessions
+    # follow each other (50 minutes every few hours) so none overlap. The
+    # newest 2% are still to come.
+    total, per_chunk = SIZES["sessions"], -(-SIZES["sessions"] // CHUNKS)
+    span_hours = SIZES["years"] * 365 * 24
+    per_coach = -(-total // len(coaches))  # sessions each
+    ids.update(n_coaches=len(coaches), span=span_hours, step=span_hours / per_coach)
+    for chunk in range(CHUNKS):
+        first, last = chunk * per_chunk, min(total, (chunk + 1) * per_chunk) - 1
+        if first > last:
+            break
+        _sql(
+            """INSERT INTO sessions_log_session (uid, sequence, coach_id, client_id, starts_at,
+                   ends_at, modality, location, video_url, agenda, status, cancel_reason,
+                   cancelled_at, created_by_id, created_at, updated_at)
+               SELECT gen_random_uuid(), 0, a.coach_id, a.client_id, t.at, t.at + interval '50 min',
+                   (ARRAY['phone','in_person','video','text'])[1 + i %% 4], '', '', '',
+                   CASE WHEN t.at > now() THEN 'scheduled'
+                        WHEN i %% 17 = 0 THEN 'no_show'
+                        WHEN i %% 23 = 0 THEN 'cancelled' ELSE 'completed' END,
+                   '',
+                   CASE WHEN t.at <= now() AND i %% 17 <> 0 AND i %% 23 = 0
+                        THEN t.at - interval '1 day' END,
+                   a.coach_id, t.at - interval '7 days', t.at
+               FROM generate_series(%(first)s, %(last)s) AS i
+               JOIN LATERAL (
+                   SELECT (%(coaches)s::bigint[])[1 + (i %% %(n_coaches)s)] AS coach
+               ) k ON true
+               JOIN LATERAL (
+                   SELECT coach_id, client_id FROM accounts_caseloadassignment
+                   WHERE coach_id = k.coach AND ended_at IS NULL
+                   ORDER BY client_id OFFSET ((i / %(n_coaches)s) %% 50) LIMIT 1
+               ) a ON true
+               CROSS JOIN LATERAL (
+                   SELECT now() - %(span)s * interval '1 hour' * 0.98
+                          + (i / %(n_coaches)s) * %(step)s * interval '1 hour' AS at
+               ) t""",  # noqa: S608 - constants only
+            {**ids, "first": first, "last": last},
+        )
+        _progress("sessions", last + 1, total, started)
+    narrative = crypto.encrypt("Talked through the week; agreed the next small step.")
+    closed = "s.status IN ('completed', 'no_show')"
+    total = SIZES["notes"]
+    _sql(
+        f"""INSERT INTO sessions_log_note (session_id, author_id, services, goals, narrative,
+               client_words, next_steps, created_at, updated_at, signed_at)
+           SELECT s.id, s.coach_id, '{{}}', '', %(narrative)s, '', '', s.ends_at, s.ends_at,
+               CASE WHEN s.ends_at > now() - interval '5 days' THEN NULL
+                    ELSE s.ends_at + interval '1 day' END
+           FROM sessions_log_session s WHERE {closed} ORDER BY s.id DESC LIMIT %(n)s""",  # noqa: S608
+        {"narrative": narrative, "n": total},
+    )
+    _progress("notes", total, total, started)
+    # Supervisors co-signed what is older than a month.
+    _sql(
+        """INSERT INTO sessions_log_notereview (note_id, reviewer_id, decision, comment, at)
+           SELECT n.id, sup.id, 'cosigned', '', n.signed_at + interval '2 days'
+           FROM sessions_log_note n
+           JOIN accounts_user coach ON coach.id = n.author_id
+           JOIN accounts_user sup ON sup.team_id = coach.team_id AND sup.role = 'supervisor'
+           WHERE n.signed_at < now() - interval '30 days'"""
+    )
+    note_states_recompute()
+    total = SIZES["checkins"]
+    _sql(
+        """INSERT INTO coaching_checkin (assignment_id, client_id, coach_id, session_id, heard,
+               safe, focus, trust, helping, comment, created_at)
+           SELECT a.id, s.client_id, s.coach_id, s.id, 6 + (s.id %% 5), 7 + (s.id %% 4),
+               6 + (s.id %% 5), 7 + (s.id %% 4), 5 + (s.id %% 6), '', s.ends_at + interval '2 hours'
+           FROM sessions_log_session s
+           JOIN accounts_caseloadassignment a
+             ON a.client_id = s.client_id AND a.coach_id = s.coach_id AND a.ended_at IS NULL
+           WHERE s.status = 'completed' ORDER BY s.id DESC LIMIT %(n)s""",  # noqa: S608
+        {"n": total},
+    )
+    _progress("check-ins", total, total, started)
+    _sql(
+        """INSERT INTO coaching_trustflag (assignment_id, client_id, coach_id, rule, detail,
+               status, raised_at, resolution_note)
+           SELECT id, client_id, coach_id, 'low_score', 'Score 62', 'open',
+                  now() - interval '3 days', ''
+           FROM accounts_caseloadassignment WHERE id %% 40 = 0"""
+    )
+    _sql("ANALYZE")
+    print(f"  built in {time.monotonic() - started:.0f} s")
+    # Staff reach nothing without MFA set up (and used in this login).
+    for person in [*supervisors, *coaches]:
+        TOTP.activate(person, "JBSWY3DPEHPK3PXP")

@@ -1,0 +1,118 @@
+"""What every signed-in request costs before its page does anything: the
+session row and the person (with whether they have a second factor), no
+more; the user-session record and the health check are paced, and every
+rule they serve still holds."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.helpers import count_queries, sign_in
+
+
+def _statements(client, url, **extra):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, **extra)
+    return response, [query["sql"] for query in context.captured_queries]
+
+
+@pytest.mark.django_db
+def test_a_signed_in_request_reads_the_session_and_the_person_once_and_writes_nothing(
+    client, coach
+):
+    sign_in(client, coach)
+    url = reverse("coaching:coach_home")
+    client.get(url)  # the login's first request records the user session
+    response, statements = _statements(client, url)
+    assert response.status_code == 200
+    assert sum('FROM "django_session"' in s or "FROM django_session" in s for s in statements) == 1
+    people = [s for s in statements if "FROM accounts_user u WHERE u.id" in s]
+    assert len(people) == 1 and "mfa_authenticator" in people[0]
+    # Neither allauth's user-session row nor the second factor is asked again.
+    assert not any("usersessions_usersession" in s for s in statements)
+    assert not any(s.lstrip().startswith(("UPDATE", "INSERT")) for s in statements)
+
+
+@pytest.mark.django_db
+def test_the_sessions_page_last_active_time_moves_once_a_minute(client, client_user):
+    url = reverse("coaching:client_home")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        sign_in(client, client_user)
+        client.get(url)
+        seen = UserSession.objects.get(user=client_user).last_seen_at
+        clock.shift(timedelta(seconds=50))
+        client.get(url)
+        assert UserSession.objects.get(user=client_user).last_seen_at == seen
+        clock.shift(timedelta(seconds=11))
+        client.get(url)
+        assert UserSession.objects.get(user=client_user).last_seen_at == timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_new_address_or_browser_shows_on_the_sessions_page_at_once(client, client_user):
+    sign_in(client, client_user)
+    url = reverse("coaching:client_home")
+    client.get(url, REMOTE_ADDR="10.0.0.1", HTTP_USER_AGENT="Phone")
+    client.get(url, REMOTE_ADDR="10.0.0.2", HTTP_USER_AGENT="Phone")
+    assert UserSession.objects.get(user=client_user).ip == "10.0.0.2"
+    client.get(url, REMOTE_ADDR="10.0.0.2", HTTP_USER_AGENT="Laptop")
+    assert UserSession.objects.get(user=client_user).user_agent == "Laptop"
+
+
+@pytest.mark.django_db
+def test_staff_who_remove_their_second_factor_are_sent_to_set_one_up_on_the_next_request(
+    client, coach
+):
+    sign_in(client, coach)
+    url = reverse("coaching:coach_home")
+    assert client.get(url).status_code == 200
+    Authenticator.objects.filter(user=coach).delete()
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+
+
+@pytest.mark.django_db
+def test_an_ended_session_signs_the_person_out_on_their_next_request(client, client_user):
+    sign_in(client, client_user)
+    url = reverse("coaching:client_home")
+    assert client.get(url).status_code == 200
+    UserSession.objects.get(user=client_user).end()
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db
+def test_the_database_connection_is_checked_at_most_once_a_second(monkeypatch, client_user):
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
+    connection.ensure_connection()
+    connection._last_health_check = float("-inf")
+    for _ in range(3):  # three requests in quick succession
+        connection.health_check_done = False
+        connection.close_if_health_check_failed()
+    assert len(checks) == 1
+    connection._last_health_check -= 1.5  # a second and a half later
+    connection.health_check_done = False
+    connection.close_if_health_check_failed()
+    assert len(checks) == 2
+
+
+@pytest.mark.django_db
+def test_a_signed_in_request_costs_the_same_however_many_sessions_exist(client, client_user):
+    sign_in(client, client_user)
+    url = reverse("coaching:client_home")
+    client.get(url)
+    few, _ = count_queries(client.get, url)
+    for _ in range(20):
+        sign_in(type(client)(), client_user)
+    many, _ = count_queries(client.get, url)
+    assert few == many
