@@ -15,6 +15,7 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -436,9 +437,15 @@ def with_suggestions_tried(
 
 def note_goal_choices(note) -> tuple[list[Goal], dict[int, str]]:
     """The goals of a note's client's plan, and the words the note already
-    has for those it worked on. Two queries."""
-    goals = list(Goal.objects.filter(plan__client_id=note.session.client_id).select_related("area"))
-    chosen = dict(NoteGoal.objects.filter(note=note).values_list("goal_id", "words"))
+    has for those it worked on. One query: the note form (and its autosave,
+    many times a session) asks this."""
+    link = NoteGoal.objects.filter(note=note, goal=OuterRef("pk"))
+    goals = list(
+        Goal.objects.filter(plan__client_id=note.session.client_id)
+        .select_related("area")
+        .annotate(note_chose=Exists(link), note_words=Subquery(link.values("words")[:1]))
+    )
+    chosen = {goal.pk: goal.note_words for goal in goals if goal.note_chose}
     return goals, chosen
 
 

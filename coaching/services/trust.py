@@ -116,6 +116,10 @@ def _flag_raise(assignment, rule, detail, checkin=None) -> TrustFlag | None:
     return flag
 
 
+# The code of the refusal of a second check-in between sessions within a week.
+TOO_SOON = "too_soon"
+
+
 @transaction.atomic
 def checkin_submit(
     *,
@@ -158,7 +162,9 @@ def checkin_submit(
         if allowed_at is not None:
             raise ValidationError(
                 "You checked in less than a week ago. You can check in again from "
-                f"{dateformat.format(timezone.localtime(allowed_at), 'l j F')}."
+                f"{dateformat.format(timezone.localtime(allowed_at), 'l j F')}.",
+                code=TOO_SOON,
+                params={"allowed_at": allowed_at},
             )
     # No savepoint: a refused insert ends this whole transaction anyway. The
     # generated score comes back with the insert (RETURNING).

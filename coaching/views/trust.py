@@ -38,12 +38,19 @@ def _checkin_form_page(request, *, client, checkin_request, template_context):
                 request=checkin_request,
             )
         except ValidationError as error:
+            if getattr(error, "code", None) == services.TOO_SOON:
+                return _checkin_too_soon(request, error.params["allowed_at"])
             add_service_errors(form, error)
         else:
             return None
     status = 400 if form.errors else 200
     context = {"form": form, **template_context}
     return render(request, "coaching/checkin_form.html", context, status=status)
+
+
+def _checkin_too_soon(request, allowed_at):
+    context = {"allowed_at": allowed_at}
+    return render(request, "coaching/checkin_closed.html", context, status=409)
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,12 +70,11 @@ def checkin_new(request):
         )
         if not checkin_request.is_open:
             return render(request, "coaching/checkin_closed.html", status=410)
-    else:
+    elif request.method == "GET":
+        # A POST is refused by checkin_submit itself, under its lock.
         allowed_at = selectors.next_checkin_allowed_at(request.user)
         if allowed_at is not None:
-            return render(
-                request, "coaching/checkin_closed.html", {"allowed_at": allowed_at}, status=409
-            )
+            return _checkin_too_soon(request, allowed_at)
     response = _checkin_form_page(
         request,
         client=request.user,

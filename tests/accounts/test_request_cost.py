@@ -116,3 +116,16 @@ def test_a_signed_in_request_costs_the_same_however_many_sessions_exist(client, 
         sign_in(type(client)(), client_user)
     many, _ = count_queries(client.get, url)
     assert few == many
+
+
+@pytest.mark.django_db
+def test_a_flash_message_rewrites_the_session_with_one_statement(client, client_user, coach):
+    sign_in(client, client_user)
+    client.get(reverse("coaching:client_home"))
+    answers = {"heard": 8, "safe": 9, "focus": 7, "trust": 8, "helping": 9}
+    with CaptureQueriesContext(connection) as context:
+        response = client.post(reverse("coaching:checkin_new"), answers)
+    assert response.status_code == 302
+    writes = [q["sql"] for q in context.captured_queries if "django_session" in q["sql"]]
+    assert len(writes) == 2 and writes[1].startswith("UPDATE django_session")
+    assert "Your check-in is saved" in client.get(response["Location"]).content.decode()

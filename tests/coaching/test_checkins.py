@@ -20,7 +20,7 @@ from sessions_log.models import Reminder, Session
 from sessions_log.services.outbox import reminder_deliver, reminders_sweep
 from sessions_log.services.sessions import session_close, session_schedule
 from tests.conftest import make_user
-from tests.helpers import count_queries, first_link, sign_in
+from tests.helpers import PAGE_STATEMENTS, count_queries, first_link, sign_in
 
 GOOD = {"heard": 9, "safe": 9, "focus": 8, "trust": 9, "helping": 9}  # score 88
 LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}  # score 60, an answer of 5
@@ -441,18 +441,17 @@ def test_the_caseload_query_count_does_not_grow_with_clients_or_check_ins(
             with time_machine.travel(timezone.now() - timedelta(weeks=weeks)):
                 _submit(person, answers=LOW)
     many, response = count_queries(client.get, url)
-    assert few == many
+    assert few == many <= PAGE_STATEMENTS
     assert response.content.decode().count('class="sparkline"') == 7
 
 
 @pytest.mark.django_db
-def test_checking_in_between_sessions_takes_at_most_18_queries(client, client_user):
+def test_checking_in_between_sessions_takes_at_most_10_statements(client, client_user):
     sign_in(client, client_user)
     client.get(reverse("coaching:client_home"))  # the login's first request records it
     queries, response = count_queries(client.post, reverse("coaching:checkin_new"), _post())
     assert response.status_code == 302
     assert CheckIn.objects.get(client=client_user).score == 88
-    # 15 for the check-in itself; the thank-you message is kept in the session
-    # on the server (not a cookie), which writes the session row: 3 more here,
-    # inside the test's transaction (a savepoint around one UPDATE).
-    assert queries <= 18
+    # The thank-you message is kept in the session on the server (not a
+    # cookie): one UPDATE of the session row, counted here.
+    assert queries <= PAGE_STATEMENTS

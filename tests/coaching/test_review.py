@@ -17,7 +17,7 @@ from sessions_log.models import Reminder, Session
 from sessions_log.services.sessions import session_schedule
 from tests.coaching.test_checkins import CANARY, GOOD, LOW, _completed, _requested, _submit
 from tests.conftest import make_user
-from tests.helpers import count_queries, past_contact, sign_in, signed_contact
+from tests.helpers import PAGE_STATEMENTS, count_queries, past_contact, sign_in, signed_contact
 
 # ------------------------------------------------------------- dashboard
 
@@ -151,6 +151,7 @@ def test_review_pages_use_the_same_number_of_queries_for_1_and_50_coaches(
         CaseloadAssignment.objects.create(coach=coach, client=person)
     many = [count_queries(client.get, url)[0] for url in urls]
     assert few == many
+    assert max(many[:2]) <= PAGE_STATEMENTS  # the dashboard and coach detail
     dashboard = client.get(urls[0])
     assert len(dashboard.context["rows"]) == 50
 

@@ -9,7 +9,7 @@ from accounts.models import AuditEvent
 from sessions_log.models import Note, NoteReview, ServiceType, Session
 from sessions_log.services.notes import note_open, note_save_draft, note_sign
 from sessions_log.services.sessions import contact_log, session_schedule
-from tests.helpers import count_queries, past_contact, sign_in, signed_contact
+from tests.helpers import PAGE_STATEMENTS, count_queries, past_contact, sign_in, signed_contact
 
 NOTE = {
     "services": ["Peer support"],
@@ -183,7 +183,7 @@ def test_the_review_queue_uses_a_fixed_number_of_queries(client, coach, client_u
     page = response.content.decode()
     assert "Page 1" in page
     assert page.count("Open the note") == 25
-    assert small == large
+    assert small == large <= PAGE_STATEMENTS
     second = client.get(reverse("sessions_log:review_queue"), {"page": 2}).content.decode()
     assert second.count("Open the note") == 25
 
@@ -246,7 +246,7 @@ def test_the_notes_to_finish_page_says_when_everything_is_signed(client, coach, 
 
 
 @pytest.mark.django_db
-def test_an_autosave_takes_at_most_15_queries_and_saves(client, coach, past_session):
+def test_an_autosave_takes_at_most_10_statements_and_saves(client, coach, past_session):
     note = note_open(actor=coach, session=past_session)
     sign_in(client, coach)
     client.get(reverse("coaching:coach_home"))  # the login's first request records it
@@ -256,4 +256,4 @@ def test_an_autosave_takes_at_most_15_queries_and_saves(client, coach, past_sess
     )
     assert "Draft saved" in response.content.decode()
     assert Note.objects.get(pk=note.pk).narrative == "Typed so far"
-    assert queries <= 15
+    assert queries <= PAGE_STATEMENTS

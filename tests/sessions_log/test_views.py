@@ -9,7 +9,7 @@ from django.utils import timezone
 from sessions_log.forms import local_to_utc
 from sessions_log.models import Session
 from sessions_log.services.sessions import session_schedule
-from tests.helpers import count_queries, past_contact, sign_in
+from tests.helpers import PAGE_STATEMENTS, count_queries, past_contact, sign_in
 
 PAGES = {"sessions_log:agenda": "coach", "sessions_log:session_new": "coach"}
 
@@ -174,7 +174,7 @@ def test_session_lists_use_a_fixed_number_of_queries(client, coach, client_user,
     add(49, 1)
     large, response = count_queries(client.get, reverse(page))
     assert response.content.decode().count("<time ") >= 2
-    assert small == large
+    assert small == large <= PAGE_STATEMENTS
 
 
 @pytest.mark.django_db
@@ -231,7 +231,7 @@ def test_the_client_timeline_uses_a_fixed_number_of_queries(client, coach, clien
     page = response.content.decode()
     assert page.count("Missing") == 25  # the newest 25; the rest a page away
     assert "Page 1" in page
-    assert small == large
+    assert small == large <= PAGE_STATEMENTS
     assert client.get(url, {"page": 2}).content.decode().count("Missing") == 25
 
 
