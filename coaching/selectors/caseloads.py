@@ -27,6 +27,7 @@ from accounts.policy import (
     reviewable_relationship_scope,
 )
 from coaching.models import CheckIn, TrustFlag
+from coaching.selectors.plans import suggestions_tried_by_coach, with_plan_status
 from coaching.selectors.trust import supervisor_requests_visible_to
 from sessions_log.models import MAX_DURATION, Addendum, Note, NoteReview, Session
 
@@ -105,9 +106,13 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
     ids = [coach.pk for coach in coaches]
     since = now - DAYS_30
     caseloads = _by_coach(
-        CaseloadAssignment.objects.filter(coach__in=ids, ended_at__isnull=True),
+        with_plan_status(
+            CaseloadAssignment.objects.filter(coach__in=ids, ended_at__isnull=True), now=now
+        ),
         active=None,
         quiet=_quiet(now),
+        plans_review_due=Q(plan_review_due=True),
+        plans_not_agreed=Q(plan_not_agreed=True),
     )
     recent = Q(starts_at__gte=since, starts_at__lte=now)
     overdue, waiting = _overdue_note(now), Q(note_state=Session.NoteState.AWAITING_COSIGN)
@@ -144,6 +149,7 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
     requests = _per_coach(
         supervisor_requests_visible_to(user).filter(coach__in=ids, handled_at__isnull=True)
     )
+    tried = suggestions_tried_by_coach(user, ids, now=now)
     rows = []
     for coach in coaches:
         scores = trust.get(coach.pk, {})
@@ -163,6 +169,10 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
                 "open_flags": flags.get(coach.pk, {}).get("open", 0),
                 "resolved_flags_30": flags.get(coach.pk, {}).get("resolved", 0),
                 "open_requests": requests.get(coach.pk, 0) if sees_requests else None,
+                "plans_review_due": caseload.get("plans_review_due", 0),
+                "plans_not_agreed": caseload.get("plans_not_agreed", 0),
+                "suggestions_tried": tried[coach.pk]["share"],
+                "suggestions": tried[coach.pk],
             }
         )
     return rows

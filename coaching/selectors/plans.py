@@ -381,6 +381,15 @@ def suggested_steps_by_client(viewer: User, client_ids: list[int]) -> dict[int, 
     return found
 
 
+def own_steps_summary(client: User) -> dict:
+    """For a client's home: how many steps of their own plan are still to
+    try ("open": not started or trying) and how many are done. One query."""
+    return Step.objects.filter(goal__plan__client=client).aggregate(
+        open=Count("pk", filter=Q(state__in=[Step.State.NOT_STARTED, Step.State.TRYING])),
+        done=Count("pk", filter=Q(state=Step.State.DONE)),
+    )
+
+
 def _since(days: int, now: datetime | None) -> datetime:
     return (now or timezone.now()) - timedelta(days=days)
 

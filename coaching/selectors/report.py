@@ -14,6 +14,7 @@ from coaching.selectors.caseloads import (
     in_relationships_reviewable_by,
     relationships_reviewable_by,
 )
+from coaching.selectors.plans import with_plan_status
 from sessions_log.models import Session
 
 REPORT_HEADER = [
@@ -32,6 +33,8 @@ REPORT_HEADER = [
     "mean trust score",
     "lowest trust score",
     "flags raised",
+    "plan review due today",
+    "no agreed plan today",
 ]
 
 
@@ -43,7 +46,9 @@ def team_report(user: User, start, end) -> list[list]:
 def team_report_and_clients(user: User, start, end) -> tuple[list[list], list[int]]:
     """Per coach and per client of the teams the user may review, for the
     days start..end (inclusive): sessions by status, notes on time, trust
-    scores and flags. Five grouped queries whatever the size of the teams.
+    scores and flags; and, as of today, plans due for review and clients
+    without an agreed plan in time. Six grouped queries whatever the size
+    of the teams.
 
     Only the relationships the user reviews count (a supervisor: those
     their team held), never another team's."""
@@ -88,6 +93,13 @@ def team_report_and_clients(user: User, start, end) -> tuple[list[list], list[in
     ).order_by()
     for row in flags.values("coach_id", "client_id").annotate(n=Count("pk")):
         bucket(row["coach_id"], row["client_id"])["flags"] += row["n"]
+    current = with_plan_status(held.filter(ended_at__isnull=True, coach__in=ids)).order_by()
+    for coach_id, client_id, due, not_agreed in current.values_list(
+        "coach_id", "client_id", "plan_review_due", "plan_not_agreed"
+    ):
+        counts = bucket(coach_id, client_id)
+        counts["plan_review_due"] += due
+        counts["plan_not_agreed"] += not_agreed
     clients = dict(
         User.objects.filter(pk__in={client for _, client in by_pair}).values_list(
             "pk", "display_name"
@@ -108,6 +120,8 @@ def team_report_and_clients(user: User, start, end) -> tuple[list[list], list[in
             mean,
             min(pair_scores) if pair_scores else "",
             counts["flags"],
+            counts["plan_review_due"],
+            counts["plan_not_agreed"],
         ]
 
     rows = [REPORT_HEADER]

@@ -39,6 +39,9 @@ COLUMNS = [
     ("open_flags", "Open flags"),
     ("resolved_flags_30", "Flags resolved, 30 days"),
     ("open_requests", "Private requests"),
+    ("plans_review_due", "Plans due for review"),
+    ("plans_not_agreed", "No agreed plan"),
+    ("suggestions_tried", "Suggested steps tried, 90 days"),
 ]
 
 

@@ -17,6 +17,12 @@ from accounts.policy import clients_visible_to, role_required
 from accounts.selectors import active_coach_of, caseload_of, invitations_visible_to
 from coaching.forms import FlagResolveForm
 from coaching.selectors.homes import checkin_prompts, trust_panel
+from coaching.selectors.plans import (
+    own_steps_summary,
+    plan_due_counts_by_coach,
+    suggested_steps_by_client,
+    with_plan_status,
+)
 from coaching.selectors.trust import trust_summaries
 from sessions_log.models import Session
 from sessions_log.selectors import notes_to_finish_summary, sessions_visible_to
@@ -30,7 +36,7 @@ INVITATIONS_SHOWN = 20
 @deliberate_read
 def coach_home(request):
     coach = request.user
-    page = page_of(caseload_of(coach), request.GET.get("page"))
+    page = page_of(with_plan_status(caseload_of(coach)), request.GET.get("page"))
     summaries = trust_summaries(coach, [assignment.client_id for assignment in page.object_list])
     notes = notes_to_finish_summary(coach)
     audit_clients_shown(
@@ -47,6 +53,7 @@ def coach_home(request):
             for assignment in page.object_list
         ],
         **notes,
+        "plans": plan_due_counts_by_coach(coach, [coach.pk])[coach.pk],
         "invitations": invitations_visible_to(coach)[:INVITATIONS_SHOWN],
         "form": ClientInvitationForm(),
         "valid_days": settings.INVITATION_VALID_DAYS,
@@ -70,6 +77,7 @@ def client_home(request):
     context = {
         "prompts": checkin_prompts(client),
         "coach": active_coach_of(client),
+        "steps": own_steps_summary(client),
         "upcoming": list(sessions.filter(starts_at__gte=now).order_by("starts_at")),
         "page": page_of(past, request.GET.get("page"), 10),
     }
@@ -94,6 +102,7 @@ def client_timeline(request, pk):
         "client": client,
         "page": page_of(sessions, request.GET.get("page")),
         **trust_panel(request.user, client),
+        "steps": suggested_steps_by_client(request.user, [client.pk])[client.pk],
         "resolve_form": FlagResolveForm(),
     }
     return render(request, "coaching/homes/client_timeline.html", context)

@@ -246,11 +246,22 @@ def plan_sign(request, pk):
 def plans_due(request):
     """Plans due for review, and clients without an agreed plan in time: a
     coach's caseload, a supervisor's team."""
-    page = page_of(selectors.plans_to_attend(request.user), request.GET.get("page"))
+    relationships, status, query = selectors.plans_to_attend(request.user), 200, ""
+    # The team dashboard links each coach's figures here: ?coach=<id>.
+    coach = request.GET.get("coach")
+    if coach is not None:
+        if coach.isdigit():
+            relationships, query = relationships.filter(coach_id=int(coach)), f"coach={coach}"
+        else:
+            messages.error(request, "That coach is not one we know; the list shows everyone.")
+            status, coach = 400, None
+    page = page_of(relationships, request.GET.get("page"))
     selectors.audit_plans_listed(request.user, page.object_list)
     context = {
         "page": page,
+        "query": query,
+        "one_coach": coach is not None,
         "review_days": settings.PLAN_REVIEW_DAYS,
         "agree_days": settings.PLAN_AGREE_WITHIN_DAYS,
     }
-    return render(request, "coaching/plan/due.html", context)
+    return render(request, "coaching/plan/due.html", context, status=status)
