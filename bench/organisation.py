@@ -10,6 +10,7 @@ from django.db import connection
 
 from accounts import crypto
 from accounts.models import Role, Team, User
+from coaching.models_plan import LAST_AGREED_SQL
 from sessions_log.services.notes import note_states_recompute
 
 SIZES = {
@@ -154,8 +155,57 @@ def build() -> None:
                   now() - interval '3 days', ''
            FROM accounts_caseloadassignment WHERE id %% 40 = 0"""
     )
+    _plans()
+    _progress("plans", 1, 1, started)
     _sql("ANALYZE")
     print(f"  built in {time.monotonic() - started:.0f} s")
     # Staff reach nothing without MFA set up (and used in this login).
     for person in [*supervisors, *coaches]:
         TOTP.activate(person, "JBSWY3DPEHPK3PXP")
+
+
+def _plans() -> None:
+    """Nine clients in ten have a recovery plan written with their coach a
+    year ago: two goals of two steps each (one the coach's idea), in every
+    state. Seven in ten of those were agreed, some more than 90 days ago
+    (due for review); the rest are drafts."""
+    words, why = crypto.encrypt("Keep my flat"), crypto.encrypt("It is mine")
+    action, went = crypto.encrypt("Call the housing office"), crypto.encrypt("It went fine")
+    _sql(
+        """INSERT INTO coaching_plan (client_id, created_by_id, created_at)
+           SELECT a.client_id, a.coach_id, now() - interval '1 year'
+           FROM accounts_caseloadassignment a WHERE a.client_id %% 10 <> 0"""
+    )
+    _sql(
+        """INSERT INTO coaching_planversion (plan_id, number, created_by_id, created_at,
+               client_name, client_confirmed_at, coach_signed_by_id, coach_signed_at, agreed_at)
+           SELECT p.id, 1, p.created_by_id, p.created_at, u.display_name, t.at,
+                  CASE WHEN t.at IS NULL THEN NULL ELSE p.created_by_id END, t.at, t.at
+           FROM coaching_plan p JOIN accounts_user u ON u.id = p.client_id
+           CROSS JOIN LATERAL (
+               SELECT CASE WHEN p.id %% 10 < 7
+                           THEN now() - (p.id %% 150) * interval '1 day' END AS at
+           ) t"""
+    )
+    _sql(LAST_AGREED_SQL)
+    _sql(
+        """INSERT INTO coaching_goal (plan_id, area_id, words, why, created_by_id, created_at,
+               updated_by_id, updated_at)
+           SELECT p.id, (SELECT min(id) FROM coaching_lifearea) + g %% 6, %(words)s, %(why)s,
+                  p.created_by_id, p.created_at, p.created_by_id, p.created_at
+           FROM coaching_plan p CROSS JOIN generate_series(0, 1) AS g""",
+        {"words": words, "why": why},
+    )
+    _sql(
+        """INSERT INTO coaching_step (goal_id, action, who, suggested_by, coach_id, state,
+               how_it_went, state_changed_by_id, state_changed_at, created_by_id, created_at,
+               updated_by_id, updated_at)
+           SELECT g.id, %(action)s, 'client', CASE WHEN n = 0 THEN 'coach' ELSE 'client' END,
+                  g.created_by_id,
+                  (ARRAY['not_started', 'trying', 'done', 'let_go'])[1 + (g.id + n) %% 4],
+                  CASE WHEN (g.id + n) %% 4 = 2 THEN %(went)s ELSE '' END,
+                  NULL, NULL, g.created_by_id, now() - (g.id %% 120) * interval '1 day',
+                  g.created_by_id, now() - (g.id %% 120) * interval '1 day'
+           FROM coaching_goal g CROSS JOIN generate_series(0, 1) AS n""",
+        {"action": action, "went": went},
+    )

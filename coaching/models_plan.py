@@ -45,9 +45,22 @@ class Plan(models.Model):
     client = models.OneToOneField(User, on_delete=models.PROTECT, related_name="recovery_plan")
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # When the newest agreed version was agreed, kept by the service that
+    # agrees one (in its transaction): the coach's home and the team
+    # dashboard ask it of every client, and a join is cheaper than finding
+    # the newest version each time. LAST_AGREED_SQL recomputes it.
+    last_agreed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"Recovery plan of {self.client_id}"
+
+
+# What Plan.last_agreed_at holds, from the versions themselves.
+LAST_AGREED_SQL = """
+UPDATE coaching_plan p SET last_agreed_at = (
+    SELECT max(v.agreed_at) FROM coaching_planversion v WHERE v.plan_id = p.id
+)
+"""
 
 
 class PlanVersion(models.Model):

@@ -256,15 +256,6 @@ def plan_history(viewer: User, client: User) -> dict:
 # ------------------------------------------------------------------- figures
 
 
-def _last_agreed(client_ref: str) -> Subquery:
-    return Subquery(
-        PlanVersion.objects.filter(plan__client=OuterRef(client_ref), agreed_at__isnull=False)
-        .order_by("-agreed_at")
-        .values("agreed_at")[:1],
-        output_field=DateTimeField(),
-    )
-
-
 def with_plan_status(
     relationships: QuerySet[CaseloadAssignment], *, now: datetime | None = None
 ) -> QuerySet[CaseloadAssignment]:
@@ -279,7 +270,8 @@ def with_plan_status(
     now = now or timezone.now()
     review = timedelta(days=settings.PLAN_REVIEW_DAYS)
     agree_within = timedelta(days=settings.PLAN_AGREE_WITHIN_DAYS)
-    return relationships.annotate(plan_agreed_at=_last_agreed("client_id")).annotate(
+    agreed_at = F("client__recovery_plan__last_agreed_at")
+    return relationships.annotate(plan_agreed_at=agreed_at).annotate(
         plan_review_due_at=ExpressionWrapper(
             F("plan_agreed_at") + Value(review), output_field=DateTimeField()
         ),

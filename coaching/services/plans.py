@@ -308,6 +308,7 @@ def _agree(plan: Plan, version: PlanVersion, at) -> None:
         ]
     )
     PlanVersion.objects.filter(pk=version.pk, agreed_at__isnull=True).update(agreed_at=at)
+    Plan.objects.filter(pk=version.plan_id).update(last_agreed_at=at)
     version.agreed_at = at
 
 

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role, User
-from coaching.models import Step
+from coaching.models import Plan, Step
+from coaching.models_plan import LAST_AGREED_SQL
 from coaching.selectors.plans import (
     plan_due_counts_by_coach,
     plans_to_attend,
@@ -224,3 +226,15 @@ def test_the_figures_cost_the_same_queries_for_one_client_or_many(coach, supervi
         count_queries(lambda: list(with_plan_status(CaseloadAssignment.objects.all())))[0],
     ]
     assert few == many == [1, 1, 1, 1]
+
+
+@pytest.mark.django_db
+def test_the_kept_last_agreement_equals_the_one_recomputed_from_the_versions(coach, client_user):
+    plan_with(coach, client_user)
+    agree(coach, client_user)
+    plan_with(coach, client_user)  # a new draft after the agreement
+    kept = Plan.objects.get(client=client_user).last_agreed_at
+    assert kept is not None
+    with connection.cursor() as cursor:
+        cursor.execute(LAST_AGREED_SQL)
+    assert Plan.objects.get(client=client_user).last_agreed_at == kept
