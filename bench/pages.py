@@ -213,6 +213,9 @@ def measure() -> None:
             figures = load.drive(server.base, rest, **options)
             results.append((page, figures))
         app_rss = server.worker_rss_mb()
+    for label, figures in (("bare Django", bare_figures), ("the baseline", baseline_figures)):
+        if not figures["requests"]:
+            sys.exit(f"make bench: {label} answered no request (see the server's log above)")
     report = {
         "bare_rps": round(bare_figures["rps"], 1),
         "baseline_rps": round(baseline_figures["rps"], 1),
@@ -244,6 +247,56 @@ def measure() -> None:
     slowest = min((r for r in report["pages"] if r["method"] == "GET"), key=lambda r: r["rps"])
     page = next(p for p in pages if p.name == slowest["name"])
     profile_page(page.name, *page.sample[:2])
+    missed = _targets(report)
+    if missed:
+        sys.exit(f"\nmake bench: {missed} target(s) not met (see above)")
+
+
+# The targets (issue 17): shares of the references, latency, errors, statements.
+BASELINE_OF_BARE = 0.50
+GET_OF_BASELINE, POST_OF_BASELINE = 0.35, 0.25
+GET_P95_MS = 100
+MAX_STATEMENTS = 10
+
+
+def _targets(report) -> int:
+    """Prints each target with its figure; returns how many were missed."""
+    checks = [
+        (
+            f"in-stack baseline >= {BASELINE_OF_BARE:.0%} of bare Django",
+            report["baseline_rps"] / report["bare_rps"] >= BASELINE_OF_BARE,
+            f"{report['baseline_rps'] / report['bare_rps']:.0%}",
+        )
+    ]
+    for row in report["pages"]:
+        share = GET_OF_BASELINE if row["method"] == "GET" else POST_OF_BASELINE
+        checks.append(
+            (
+                f"{row['name']}: >= {share:.0%} of the baseline",
+                row["of_baseline"] >= share,
+                f"{row['of_baseline']:.0%}",
+            )
+        )
+        if row["method"] == "GET":
+            checks.append(
+                (
+                    f"{row['name']}: p95 <= {GET_P95_MS} ms",
+                    row["p95_ms"] <= GET_P95_MS,
+                    f"{row['p95_ms']:.0f} ms",
+                )
+            )
+        checks.append((f"{row['name']}: no errors", row["errors"] == 0, str(row["errors"])))
+        checks.append(
+            (
+                f"{row['name']}: <= {MAX_STATEMENTS} statements",
+                row["queries"] <= MAX_STATEMENTS,
+                str(row["queries"]),
+            )
+        )
+    print("\nTargets:")
+    for label, met, figure in checks:
+        print(f"  {'met    ' if met else 'MISSED '} {label:<52} {figure}")
+    return sum(not met for _, met, _ in checks)
 
 
 def _print_table(report, bare, baseline, signed_in) -> None:
