@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,17 +161,22 @@ def serve(settings_module: str):
         cwd=ROOT,
         env=env,
     )
+    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        # Ready when every worker has loaded the app and answered: the socket
+        # accepts as soon as the master binds, long before that.
+        deadline, answered = time.monotonic() + 60, 0
+        while answered < 4 * WORKERS:
+            if time.monotonic() > deadline:
+                sys.exit(f"gunicorn ({settings_module}) did not answer within 60 s")
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
+                urllib.request.urlopen(base + "/healthz", timeout=5).close()  # noqa: S310 - our server
+                answered += 1
+            except urllib.error.HTTPError:
+                answered += 1  # any answer is the app's
             except OSError:
                 time.sleep(0.2)
-        else:
-            sys.exit(f"gunicorn ({settings_module}) did not answer within 30 s")
-        yield Server(base=f"http://127.0.0.1:{port}", process=process)
+        yield Server(base=base, process=process)
     finally:
         process.terminate()
         process.wait(timeout=30)
