@@ -1,5 +1,7 @@
 """Celery tasks for reminders: thin, they take ids and call the services."""
 
+from collections import Counter
+
 from celery import shared_task
 
 from sessions_log.services import outbox
@@ -7,11 +9,20 @@ from sessions_log.services import outbox
 
 @shared_task
 def reminders_sweep() -> int:
-    """Beat runs this every minute: queue a send task per due reminder."""
+    """Beat runs this every minute: queue send tasks for the due reminders."""
     return outbox.reminders_sweep()
 
 
 @shared_task
+def reminders_send(reminder_ids: list[int], lease_token: str) -> dict[str, int]:
+    """Send a batch of reminders, those this task still holds the lease of.
+    Returns how many rows ended in each status (for the worker's log)."""
+    statuses = outbox.reminders_deliver(reminder_ids=reminder_ids, lease_token=lease_token)
+    return dict(Counter(statuses.values()))
+
+
+@shared_task
 def reminder_send(reminder_id: int, lease_token: str) -> str:
-    """Send one reminder if this task still holds its lease."""
+    """One reminder: what sweeps queued before batches (tasks still in Redis
+    at a deploy). Nothing queues it any more."""
     return outbox.reminder_deliver(reminder_id=reminder_id, lease_token=lease_token)

@@ -1,27 +1,38 @@
 """Sending the reminder outbox.
 
 Delivery runs from Celery (sessions_log/tasks.py): beat sweeps every minute,
-leases the due rows with `FOR UPDATE SKIP LOCKED` and queues one send task
-per row after commit; the task claims its row with a conditional update and
-sends only if it won. Nothing is scheduled with Celery's ETA/countdown:
+leases the due rows with `FOR UPDATE SKIP LOCKED` and queues, after commit,
+one send task per batch of up to SEND_BATCH of them. The task claims those
+of its rows it still holds the lease of with one conditional UPDATE ...
+RETURNING, loads them with one query, renders them, sends them one by one
+over the worker process's kept-open SMTP connection (accounts.emails.
+send_kept) and then records the outcome with a few batch UPDATEs, each
+conditional on the claim. Nothing is scheduled with Celery's ETA/countdown:
 Redis may lose queued tasks, and the sweep queues again whatever a lease
 left unfinished.
 
-Delivery is at least once and at most twice. The one window for a duplicate
-is between the SMTP server accepting the message and the UPDATE that marks
-the row sent (milliseconds): a worker killed right there leaves the row
-"sending"; when its lease expires the sweep sends it again.
+Delivery is at least once, and a row is marked sent only after the SMTP
+server accepted its message. The one window for a duplicate is between the
+server accepting a message and the batch's UPDATE that marks it sent: a
+worker killed there leaves its rows "sending"; when their lease expires the
+sweep sends them again. So a crash at the worst moment sends each message
+of that one batch (at most SEND_BATCH emails, accepted in the seconds before
+the crash) twice, never more: the second send marks them with no batch after
+it.
 """
 
+import logging
 import secrets
 import smtplib
+import time
 import uuid
+from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -41,14 +52,23 @@ from sessions_log.services.reminders import (
     unsubscribe_token,
 )
 
+logger = logging.getLogger(__name__)
+
+# Rows per send task. It bounds the duplicate window above (a worker killed
+# between the server's acceptance and the batch's UPDATE); larger batches
+# spread the claim, the load and the final UPDATE over more emails.
+SEND_BATCH = 25
+
 # ---------------------------------------------------------------- delivery
 
 
 def _enqueue(pks: list[int], token: uuid.UUID) -> None:
-    from sessions_log.tasks import reminder_send  # tasks import this module
+    from sessions_log.tasks import reminders_send  # tasks import this module
 
-    for pk in pks:
-        reminder_send.apply_async((pk, str(token)), queue=settings.REMINDER_QUEUE)
+    for start in range(0, len(pks), SEND_BATCH):
+        reminders_send.apply_async(
+            (pks[start : start + SEND_BATCH], str(token)), queue=settings.REMINDER_QUEUE
+        )
 
 
 def sweep_batch(now: datetime):
@@ -63,7 +83,8 @@ def sweep_batch(now: datetime):
 
 
 def reminders_sweep() -> int:
-    """Lease the due rows and queue a send task for each. Returns how many.
+    """Lease the due rows and queue send tasks for them, SEND_BATCH rows a
+    task. Returns how many rows.
 
     Rows past their deadline are expired, never sent late. Concurrent sweeps
     skip each other's locked rows, so a row is leased by one of them only.
@@ -134,44 +155,153 @@ def _permanent(error: Exception) -> bool:
     return False
 
 
-def reminder_deliver(*, reminder_id: int, lease_token: str) -> str:
-    """Send one leased row, if this task still holds its lease. Returns the
-    row's new status, or "lost" when another task or a change got there first."""
-    now = timezone.now()
-    claimed = Reminder.objects.filter(
-        pk=reminder_id, status=Status.PENDING, lease_token=lease_token
-    ).update(
-        status=Status.SENDING,
-        attempts=F("attempts") + 1,
-        next_attempt_at=now + settings.REMINDER_LEASE,
-    )
-    if not claimed:
-        # Nothing got updated: the row was sent, re-leased or rewritten since.
-        return "lost"
-    reminder = Reminder.objects.select_related(
-        "session__coach", "session__client", "recipient__reminder_preference"
-    ).get(pk=reminder_id)
-    # Every later write is conditional on still holding the claim: a session
-    # change in the meantime rewrote the row and owns it now.
-    mine = Reminder.objects.filter(pk=reminder_id, status=Status.SENDING, lease_token=lease_token)
-    reason = _reason_not_to_send(reminder, now)
-    if reason:
-        mine.update(status=reason, lease_token=None)
-        return reason
-    try:
-        emails.send(**reminder_email(reminder))
-    except (smtplib.SMTPException, OSError) as error:
-        message = f"{type(error).__name__}: {error}"[:500]
-        if _permanent(error):
-            mine.update(status=Status.FAILED, last_error=message, lease_token=None)
-            return Status.FAILED
-        retry_at = min(timezone.now() + _backoff(reminder.attempts), reminder.deadline)
-        mine.update(
-            status=Status.PENDING, last_error=message, lease_token=None, next_attempt_at=retry_at
+def _claim(reminder_ids: list[int], lease_token: str, now: datetime) -> list[int]:
+    """Take those of `reminder_ids` still leased with `lease_token` and not
+    yet taken: one UPDATE ... RETURNING. Row locks make it atomic: of two
+    claims of the same rows (a task delivered twice), each row goes to one."""
+    table = Reminder._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, attempts = attempts + 1, next_attempt_at = %s"  # noqa: S608 - our table's name
+            " WHERE id = ANY(%s) AND status = %s AND lease_token = %s RETURNING id",
+            [
+                Status.SENDING,
+                now + settings.REMINDER_LEASE,
+                list(reminder_ids),
+                Status.PENDING,
+                uuid.UUID(str(lease_token)),
+            ],
         )
-        return Status.PENDING
-    mine.update(status=Status.SENT, sent_at=timezone.now(), lease_token=None)
-    return Status.SENT
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _retry_at(reminder: Reminder) -> datetime:
+    return min(timezone.now() + _backoff(reminder.attempts), reminder.deadline)
+
+
+def _error_text(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+class _Outcome:
+    """What happened to each claimed row of one batch, written at the end."""
+
+    def __init__(self):
+        self.ended: dict[str, list[int]] = defaultdict(list)  # not to send: status -> rows
+        self.sent: list[int] = []
+        self.failed: dict[int, str] = {}  # refused for good: row -> error
+        self.retry: dict[int, tuple[str, datetime]] = {}  # row -> (error, next attempt)
+        self.untried: list[int] = []  # the batch ran out of time before these
+
+    def statuses(self) -> dict[int, str]:
+        done = {pk: status for status, pks in self.ended.items() for pk in pks}
+        done.update(dict.fromkeys(self.sent, Status.SENT))
+        done.update(dict.fromkeys(self.failed, Status.FAILED))
+        done.update(dict.fromkeys([*self.retry, *self.untried], Status.PENDING))
+        return done
+
+    def record(self, claimed_by: str) -> None:
+        """Write the outcome, each UPDATE conditional on still holding the
+        claim: a session change in the meantime rewrote the row and owns it."""
+
+        def mine(pks):
+            return Reminder.objects.filter(
+                pk__in=pks, status=Status.SENDING, lease_token=claimed_by
+            )
+
+        # The sent rows first and on their own: it is what exactly-once rests on.
+        if self.sent:
+            mine(self.sent).update(status=Status.SENT, sent_at=timezone.now(), lease_token=None)
+        if not (self.ended or self.failed or self.retry or self.untried):
+            return
+        with transaction.atomic():
+            for status, pks in self.ended.items():
+                mine(pks).update(status=status, lease_token=None)
+            by_error = defaultdict(list)
+            for pk, message in self.failed.items():
+                by_error[message].append(pk)
+            for message, pks in by_error.items():
+                mine(pks).update(status=Status.FAILED, last_error=message, lease_token=None)
+            for pk, (message, retry_at) in self.retry.items():
+                mine([pk]).update(
+                    status=Status.PENDING,
+                    last_error=message,
+                    lease_token=None,
+                    next_attempt_at=retry_at,
+                )
+            if self.untried:
+                mine(self.untried).update(
+                    status=Status.PENDING,
+                    lease_token=None,
+                    next_attempt_at=timezone.now(),
+                    attempts=F("attempts") - 1,  # never tried: the claim's count undone
+                )
+
+
+def reminders_deliver(*, reminder_ids: list[int], lease_token: str) -> dict[int, str]:
+    """Send a batch of leased rows, those this task still holds the lease of.
+    Returns each row's new status, or "lost" for a row another task or a
+    change of its session got to first."""
+    now = timezone.now()
+    started = time.monotonic()
+    claimed = _claim(reminder_ids, lease_token, now)
+    statuses = dict.fromkeys(reminder_ids, "lost")
+    if not claimed:
+        return statuses
+    rows = Reminder.objects.select_related(
+        "session__coach", "session__client", "recipient__reminder_preference"
+    ).filter(pk__in=claimed)
+    outcome = _Outcome()
+    outgoing = []
+    for reminder in sorted(rows, key=lambda row: row.pk):
+        reason = _reason_not_to_send(reminder, now)
+        if reason:
+            outcome.ended[reason].append(reminder.pk)
+        else:
+            outgoing.append(reminder)
+    # Stop starting sends well before the lease runs out: past it the sweep
+    # leases the rows again, and a send after that could be a second one.
+    stop_at = started + settings.REMINDER_LEASE.total_seconds() / 2
+    lost_connections, down = 0, None
+    try:
+        for reminder in outgoing:
+            if time.monotonic() >= stop_at:
+                outcome.untried.append(reminder.pk)
+                continue
+            if down:  # the server cannot be reached: the rest wait for the next attempt
+                outcome.retry[reminder.pk] = (down, _retry_at(reminder))
+                continue
+            try:
+                message = emails.build(**reminder_email(reminder))
+            except Exception as error:  # noqa: BLE001 - one bad row must not sink the batch
+                logger.exception("reminder %s could not be rendered", reminder.pk)
+                rendering = f"{type(error).__name__} while rendering"
+                outcome.retry[reminder.pk] = (rendering, _retry_at(reminder))
+                continue
+            try:
+                emails.send_kept(message)
+            except (smtplib.SMTPException, OSError) as error:
+                if _permanent(error):
+                    outcome.failed[reminder.pk] = _error_text(error)
+                    continue
+                outcome.retry[reminder.pk] = (_error_text(error), _retry_at(reminder))
+                if emails.connection_lost(error):
+                    lost_connections += 1
+                    if lost_connections >= 2:  # reconnected once already: it is down
+                        down = _error_text(error)
+                continue
+            outcome.sent.append(reminder.pk)
+    finally:
+        # Whatever stopped the loop (a time limit, a bug), what was sent is
+        # recorded as sent.
+        outcome.record(lease_token)
+    statuses.update(outcome.statuses())
+    return statuses
+
+
+def reminder_deliver(*, reminder_id: int, lease_token: str) -> str:
+    """Send one leased row (a batch of one): its new status, or "lost"."""
+    return reminders_deliver(reminder_ids=[reminder_id], lease_token=lease_token)[reminder_id]
 
 
 # ----------------------------------------------------------------- content

@@ -185,6 +185,54 @@ def test_killing_the_worker_mid_send_still_delivers_once(
     assert len(stalling_smtp.handler.messages) == 1
 
 
+class _StallingAfter(_StallingMailbox):
+    """Accepts the first `accept` emails, then holds every conversation at RCPT."""
+
+    def __init__(self, accept):
+        super().__init__()
+        self.accept = accept
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if len(self.messages) < self.accept:
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+def test_killing_the_worker_mid_batch_sends_again_only_what_the_batch_had_not_marked(
+    celery_processes, coach, client_user
+):
+    """The documented duplicate window: the emails of a batch the server had
+    accepted when the worker died go again (once); none is lost."""
+    for hour in (9, 11, 13, 15):
+        _schedule(coach, client_user, hour=hour)
+    _make_due(kind=Kind.FIRST_REMINDER)
+    handler = _StallingAfter(accept=2)
+    server = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    server.start()
+    try:
+        first = celery_processes.start("worker", EMAIL_PORT=server.port, **FAST)
+        assert reminders_sweep() == 4  # one batch
+        assert handler.stalled.wait(timeout=30), celery_processes.logs()
+        firsts = Reminder.objects.filter(kind=Kind.FIRST_REMINDER)
+        assert set(firsts.values_list("status", flat=True)) == {Status.SENDING}
+        before_kill = [str(_event(m)["UID"]) for m in handler.messages]
+
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        handler.release.set()
+        celery_processes.start("worker", EMAIL_PORT=server.port, **FAST)
+        assert _sweep_until(_all_sent(kind=Kind.FIRST_REMINDER)), celery_processes.logs()
+    finally:
+        server.stop()
+
+    sent = Counter(str(_event(m)["UID"]) for m in handler.messages)
+    assert len(before_kill) == 2 and len(sent) == 4
+    assert {uid for uid, times in sent.items() if times == 2} == set(before_kill)
+    assert set(sent.values()) == {1, 2}
+    assert set(firsts.values_list("status", "attempts")) == {(Status.SENT, 2)}
+
+
 def test_an_smtp_outage_during_the_due_window_delivers_once_when_it_ends(
     celery_processes, coach, client_user
 ):
@@ -233,7 +281,7 @@ def test_reminders_queued_in_a_redis_that_is_wiped_are_still_delivered_once(
     env = {**celery_processes.env, "REDIS_URL": redis_server.url}
 
     assert "4 reminders queued" in _sweep_in_a_process(env)
-    assert redis_server.client.llen(celery_processes.queue) == 4  # the tasks, in Redis
+    assert redis_server.client.llen(celery_processes.queue) == 1  # one batch's task, in Redis
 
     redis_server.client.flushall()
     redis_server.stop()

@@ -15,6 +15,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import emails
 from accounts.models import AuditEvent
 from sessions_log.models import PREFERENCE_KINDS, Reminder, ReminderPreference, Session
 from sessions_log.services.notes import note_open, note_save_draft
@@ -30,6 +31,17 @@ from tests.conftest import make_user
 from tests.helpers import count_queries, past_contact, sign_in, text_body
 
 Kind, Status = Reminder.Kind, Reminder.Status
+
+
+@pytest.fixture(autouse=True)
+def _own_smtp_connection():
+    """Each test sends over an SMTP connection of its own: the outbox keeps
+    one open per process, and aiosmtpd fixes a connection's handler hooks
+    when it opens (a test that refuses recipients must not refuse for the
+    next)."""
+    emails.kept_close()
+    yield
+    emails.kept_close()
 
 
 def _schedule(coach, client, starts_at, modality="phone", **details):
