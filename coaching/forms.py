@@ -1,6 +1,15 @@
 from django import forms
 
-from coaching.models import ITEMS, Goal, LifeArea, Step
+from coaching.models import (
+    ITEMS,
+    Channel,
+    Episode,
+    Goal,
+    LifeArea,
+    OutreachAttempt,
+    ReferralSource,
+    Step,
+)
 
 SCALE = [(str(value), str(value)) for value in range(11)]
 
@@ -245,3 +254,87 @@ def note_goal_fields(goals, chosen: dict[int, str]) -> dict[str, forms.Field]:
             initial=chosen.get(goal.pk, ""),
         )
     return fields
+
+
+# ------------------------------------------------ episodes of care, outreach
+
+
+class EpisodeOpenForm(forms.Form):
+    intake_date = forms.DateField(
+        label="Intake date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Enter the date of the intake.", "invalid": "Enter a date."},
+    )
+    referral_source = forms.ModelChoiceField(
+        label="Where they came from",
+        queryset=ReferralSource.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": "Choose where they came from.",
+            "invalid_choice": "Choose where they came from from the list.",
+        },
+    )
+
+    def __init__(self, *args, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referral_source"].queryset = sources
+
+
+class EpisodeDischargeForm(forms.Form):
+    discharge_date = forms.DateField(
+        label="Discharge date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the date of the discharge.",
+            "invalid": "Enter a date.",
+        },
+    )
+    reason = forms.ChoiceField(
+        label="Reason",
+        choices=Episode.DischargeReason.choices,
+        error_messages={
+            "required": "Choose a reason.",
+            "invalid_choice": "Choose a reason from the list.",
+        },
+    )
+    summary = forms.CharField(
+        label="Short summary (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What was achieved and what comes next. The client can read this.",
+    )
+
+
+class OutreachAttemptForm(forms.Form):
+    channel = forms.ChoiceField(
+        label="How",
+        choices=Channel.choices,
+        widget=forms.RadioSelect(attrs={"class": "choice-tiles"}),
+        error_messages={
+            "required": "Choose how you tried to reach them.",
+            "invalid_choice": "Choose how you tried to reach them.",
+        },
+    )
+    outcome = forms.ChoiceField(
+        label="What happened",
+        choices=OutreachAttempt.Outcome.choices,
+        widget=forms.RadioSelect(attrs={"class": "choice-tiles"}),
+        error_messages={
+            "required": "Choose what happened.",
+            "invalid_choice": "Choose what happened.",
+        },
+    )
+
+
+class ContactPreferencesForm(forms.Form):
+    preferred_channels = forms.MultipleChoiceField(
+        label="Preferred ways to reach them",
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose channels from the list."},
+    )
+    ok_to_text = forms.BooleanField(label="OK to text", required=False)
+    ok_to_voicemail = forms.BooleanField(label="OK to leave a voicemail", required=False)
+    ok_to_email = forms.BooleanField(label="OK to email", required=False)

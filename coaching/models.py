@@ -132,6 +132,8 @@ class TrustFlag(models.Model):
         LOW_ITEM = "low_item", "A low answer"
         DROP = "drop", "Drop below their usual"
         UNANSWERED = "unanswered", "Check-ins left unanswered"
+        # Raised by coaching/services/outreach.py, not by a check-in.
+        NO_CONTACT = "no_contact", "No successful contact"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -232,7 +234,15 @@ class SupervisorRequest(models.Model):
         return "taken" if self.handled_at else "received"
 
 
-# The recovery plan lives in its own module; its models are this app's.
+# The recovery plan, and episodes of care and outreach, live in modules of
+# their own; their models are this app's.
+from coaching.models_episodes import (  # noqa: E402
+    Channel,
+    ContactPreferences,
+    Episode,
+    OutreachAttempt,
+    ReferralSource,
+)
 from coaching.models_plan import (  # noqa: E402
     AgreedGoal,
     AgreedStep,
@@ -250,14 +260,19 @@ __all__ = [
     "ITEM_NAMES",
     "AgreedGoal",
     "AgreedStep",
+    "Channel",
     "CheckIn",
     "CheckInRequest",
+    "ContactPreferences",
+    "Episode",
     "Goal",
     "LifeArea",
     "NoteGoal",
+    "OutreachAttempt",
     "Plan",
     "PlanChange",
     "PlanVersion",
+    "ReferralSource",
     "Step",
     "SupervisorRequest",
     "TrustFlag",

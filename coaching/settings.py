@@ -396,3 +396,15 @@ LOGGING = {
 # their relationship with their coach started.
 PLAN_REVIEW_DAYS = 90
 PLAN_AGREE_WITHIN_DAYS = 30
+
+# Outreach (coaching/selectors/outreach.py): a client counts as "not reached"
+# on the pages after this many days without a successful contact (an attempt
+# that reached them, or a completed session); after OUTREACH_FLAG_DAYS the
+# daily task raises a flag for their coach and supervisor.
+OUTREACH_NO_CONTACT_DAYS = 14
+OUTREACH_FLAG_DAYS = env_int("OUTREACH_FLAG_DAYS", default=30, minimum=1)
+OUTREACH_ATTEMPTS_SHOWN = 20
+CELERY_BEAT_SCHEDULE["outreach-flags-raise"] = {
+    "task": "coaching.tasks.outreach_flags_raise",
+    "schedule": crontab(minute=41, hour=4),
+}

@@ -23,3 +23,12 @@ def checkin_requests_expire() -> int:
     """Beat runs this every 15 minutes: count expired check-in requests and
     flag three unanswered in a row."""
     return services.checkin_requests_expire()
+
+
+@shared_task
+def outreach_flags_raise() -> int:
+    """Beat runs this daily: flag clients nobody has reached for
+    OUTREACH_FLAG_DAYS (coaching/services/outreach.py)."""
+    from coaching.services.outreach import outreach_flags_raise as raise_flags
+
+    return raise_flags()

@@ -5,7 +5,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from coaching.views import caseloads, health, homes, plans, trust
+from coaching.views import caseloads, episodes, health, homes, plans, trust
 
 # The admin signs in through allauth, so its rate limits and MFA apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -52,6 +52,22 @@ coaching_urlpatterns = [
     path("plans/steps/<int:pk>/progress/", plans.step_progress, name="step_progress"),
     path("plans/versions/<int:pk>/agree/", plans.plan_confirm, name="plan_confirm"),
     path("plans/versions/<int:pk>/sign/", plans.plan_sign, name="plan_sign"),
+    # Episodes of care and outreach.
+    path("my/episodes/", episodes.my_episodes, name="my_episodes"),
+    path("clients/<int:pk>/episodes/", episodes.episodes, name="episodes"),
+    path("clients/<int:pk>/episodes/open/", episodes.episode_open, name="episode_open"),
+    path(
+        "clients/<int:pk>/episodes/discharge/",
+        episodes.episode_discharge,
+        name="episode_discharge",
+    ),
+    path("clients/<int:pk>/outreach/", episodes.outreach, name="outreach"),
+    path("clients/<int:pk>/outreach/attempts/", episodes.outreach_attempt, name="outreach_attempt"),
+    path(
+        "clients/<int:pk>/outreach/preferences/",
+        episodes.contact_preferences,
+        name="contact_preferences",
+    ),
 ]
 
 # Django tries these in order, and every include that does not match costs

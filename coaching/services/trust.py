@@ -99,6 +99,12 @@ def _flags_raise(checkin: CheckIn, answers: list[int]) -> list[TrustFlag]:
     ]
 
 
+def flag_raise(*, assignment, rule, detail) -> TrustFlag | None:
+    """Raise a flag of another rule than a check-in's (the outreach task's
+    "no successful contact"): None when one of that rule is unresolved."""
+    return _flag_raise(assignment, rule, detail)
+
+
 def _flag_raise(assignment, rule, detail, checkin=None) -> TrustFlag | None:
     try:
         with transaction.atomic():

@@ -66,3 +66,25 @@ def test_it_makes_plans_in_every_state(settings):
         "riley@demo.test": (False, False, False, True),  # none, six weeks in
         "quinn@demo.test": (False, False, False, True),
     }
+
+
+@pytest.mark.django_db
+def test_it_makes_episodes_attempts_and_a_no_contact_flag(settings):
+    from coaching.models import Episode, OutreachAttempt, TrustFlag
+
+    settings.DEBUG = True
+    call_command("demo_data")
+    call_command("demo_data")
+
+    episodes = {}
+    for episode in Episode.objects.select_related("client").order_by("intake_date"):
+        episodes.setdefault(episode.client.email, []).append(episode.discharge_reason or "open")
+    assert episodes == {
+        "taylor@demo.test": ["goals_met", "open"],  # readmitted
+        "robin@demo.test": ["open"],
+        "riley@demo.test": ["lost_contact"],
+        "morgan@demo.test": ["open"],
+    }
+    assert OutreachAttempt.objects.count() == 5
+    flagged = TrustFlag.objects.filter(rule="no_contact").values_list("client__email", flat=True)
+    assert sorted(flagged) == ["morgan@demo.test", "quinn@demo.test"]

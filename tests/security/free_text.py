@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
 from accounts.models import CaseloadAssignment, Role
-from coaching.models import LifeArea, PlanVersion, TrustFlag
+from coaching.models import LifeArea, PlanVersion, ReferralSource, TrustFlag
 from coaching.services.caseloads import client_reassign
+from coaching.services.episodes import episode_discharge, episode_open
 from coaching.services.plans import (
     goal_add,
     goal_change,
@@ -78,6 +79,7 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.AgreedGoal", "why"),
         ("coaching.AgreedStep", "action"),
         ("coaching.NoteGoal", "words"),
+        ("coaching.Episode", "discharge_summary"),
     }
     planted = {
         (label, name): f"Canary {label.split('.')[1]} {name} {token}" for label, name in fields
@@ -101,6 +103,25 @@ def plant(*, team, coach, supervisor) -> dict:
         new_coach=coach,
         reason=text["accounts.CaseloadAssignment", "end_reason"],
         cancel_upcoming=False,
+    )
+    # An episode of care, discharged with a summary, then a readmission.
+    today = timezone.localdate()
+    referred = ReferralSource.objects.get_or_create(name="Self")[0]  # flushed: none
+    episode_open(
+        actor=coach,
+        client=client,
+        intake_date=today - timedelta(days=60),
+        referral_source=referred,
+    )
+    episode_discharge(
+        actor=coach,
+        client=client,
+        discharge_date=today - timedelta(days=30),
+        reason="moved",
+        summary=text["coaching.Episode", "discharge_summary"],
+    )
+    episode_open(
+        actor=coach, client=client, intake_date=today - timedelta(days=5), referral_source=referred
     )
     upcoming = session_schedule(
         actor=coach,
@@ -251,6 +272,16 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
             client,
             reverse("coaching:plan_print", args=[client.pk]),
             [("coaching.Goal", "words"), ("coaching.Step", "how_it_went")],
+        ),
+        (
+            coach,
+            reverse("coaching:episodes", args=[client.pk]),
+            [("coaching.Episode", "discharge_summary")],
+        ),
+        (
+            client,
+            reverse("coaching:episodes", args=[client.pk]),
+            [("coaching.Episode", "discharge_summary")],
         ),
         (
             coach,

@@ -21,7 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from coaching.models import CheckInRequest
+from coaching.models import CheckInRequest, ReferralSource
+from coaching.services.episodes import episode_discharge, episode_open
 from coaching.services.trust import checkin_submit
 from sessions_log.models import Note, Reminder
 from sessions_log.services.notes import note_open, note_save_draft, note_sign
@@ -32,7 +33,12 @@ from tests.helpers import sign_in
 from tests.security.free_text import encrypted_fields_in_registry, pages, plant
 from tests.security.test_matrix import MATRIX
 
-CANARIES = ["NOTE-CANARY-8812", "COMMENT-CANARY-3307", "PRIVATE-CANARY-5590"]
+CANARIES = [
+    "NOTE-CANARY-8812",
+    "COMMENT-CANARY-3307",
+    "PRIVATE-CANARY-5590",
+    "DISCHARGE-CANARY-7741",
+]
 
 
 def _contains_canary(text: str) -> list[str]:
@@ -52,6 +58,18 @@ def planted(coach, client_user, supervisor):
         talk_to_supervisor=True,
         message=CANARIES[2],
         request=CheckInRequest.objects.get(session=session),
+    )
+    # A discharge summary: an episode of care closed today, then a readmission.
+    referred = ReferralSource.objects.get_or_create(name="Self")[0]
+    today = timezone.localdate()
+    episode_open(
+        actor=coach,
+        client=client_user,
+        intake_date=today - timedelta(days=20),
+        referral_source=referred,
+    )
+    episode_discharge(
+        actor=coach, client=client_user, discharge_date=today, reason="other", summary=CANARIES[3]
     )
     # An upcoming session, so that reminder emails go out too.
     session_schedule(

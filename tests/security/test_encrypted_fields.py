@@ -95,6 +95,11 @@ PLAINTEXT = {
     "coaching.AgreedStep.suggested_by": "a choice",
     "coaching.PlanChange.what": "a choice",
     "coaching.PlanChange.fields": "names of the fields that changed, or a step's new state",
+    "coaching.ReferralSource.name": "an admin's list of where clients come from",
+    "coaching.Episode.discharge_reason": "a choice",
+    "coaching.ContactPreferences.preferred_channels": "choices",
+    "coaching.OutreachAttempt.channel": "a choice",
+    "coaching.OutreachAttempt.outcome": "a choice",
 }
 
 
@@ -147,6 +152,7 @@ def test_the_fields_people_write_in_are_encrypted():
         "coaching.AgreedGoal.why",
         "coaching.AgreedStep.action",
         "coaching.NoteGoal.words",
+        "coaching.Episode.discharge_summary",
     ):
         assert isinstance(fields[name], EncryptedTextField), name
 

@@ -78,6 +78,15 @@ MATRIX = {
     "coaching:step_progress": ("post", {"client", "coach"}, "step"),
     "coaching:plan_confirm": ("post", {"client"}, "version"),
     "coaching:plan_sign": ("post", {"coach"}, "version"),
+    # Episodes of care: the client reads their own; their coach admits; the
+    # coach or the team's supervisor discharges. Outreach is staff's.
+    "coaching:my_episodes": ("get", {"client"}, None),
+    "coaching:episodes": ("get", {"client", "coach", "supervisor"}, "client"),
+    "coaching:episode_open": ("post", {"coach"}, "client"),
+    "coaching:episode_discharge": ("post", {"coach", "supervisor"}, "client"),
+    "coaching:outreach": ("get", {"coach", "supervisor"}, "client"),
+    "coaching:outreach_attempt": ("post", {"coach"}, "client"),
+    "coaching:contact_preferences": ("post", {"coach"}, "client"),
 }
 # The token in the URL is the credential; a wrong token is refused plainly.
 BY_TOKEN = {

@@ -70,10 +70,14 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
     from accounts.services import invitation_create
     from coaching.models import (
         CheckIn,
+        ContactPreferences,
+        Episode,
         Goal,
         NoteGoal,
+        OutreachAttempt,
         Plan,
         PlanVersion,
+        ReferralSource,
         Step,
         SupervisorRequest,
         TrustFlag,
@@ -82,6 +86,19 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
         clients_reviewable_by,
         coaches_reviewable_by,
         relationships_reviewable_by,
+    )
+    from coaching.selectors.episodes import (
+        episode_clients_dischargeable_by,
+        episode_clients_openable_by,
+        episode_clients_visible_to,
+        episodes_dischargeable_by,
+        episodes_visible_to,
+    )
+    from coaching.selectors.outreach import (
+        attempts_visible_to,
+        contact_preferences_visible_to,
+        outreach_clients_loggable_by,
+        outreach_clients_visible_to,
     )
     from coaching.selectors.plans import (
         goals_editable_by,
@@ -140,6 +157,21 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
     SupervisorRequest.objects.create(
         client=client_user, coach=supervisor, team=supervisor.team, message="About Sam"
     )
+    # Episodes and outreach: of the current clients, of Casey's former client
+    # (now Morgan's) and of the relationship that has ended.
+    referred = ReferralSource.objects.get_or_create(name="Self")[0]
+    other_client = world["personas"]["another client"][0]
+    for someone in (client_user, other_client, moved, former):
+        Episode.objects.create(
+            client=someone,
+            intake_date=timezone.localdate() - timedelta(days=30),
+            referral_source=referred,
+            opened_by=coach,
+        )
+        OutreachAttempt.objects.create(
+            client=someone, coach=coach, channel="phone", outcome="reached"
+        )
+        ContactPreferences.objects.create(client=someone, updated_by=coach)
     # A client's own sign-in: their supervisor oversees the coaching, not this.
     audit_record(actor=client_user, action="auth.login", obj=client_user, client=client_user)
     people = [user for user, _ in world["personas"].values()] + [former, morgan, moved]
@@ -264,6 +296,22 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
             if person.role == Role.COACH
             else set(),
             "people whose plan to open": visible,
+            # Episodes are the client's, like the plan; outreach is staff's.
+            "episodes": _pks(Episode.objects.filter(client__in=visible)),
+            "episodes to discharge": _pks(Episode.objects.filter(client__in=visible))
+            if staff
+            else set(),
+            "people whose episodes to open": visible,
+            "people to admit": visible if person.role == Role.COACH else set(),
+            "people to discharge": visible if staff else set(),
+            "outreach attempts": _pks(OutreachAttempt.objects.filter(client__in=visible))
+            if staff
+            else set(),
+            "contact preferences": _pks(ContactPreferences.objects.filter(client__in=visible))
+            if staff
+            else set(),
+            "people to reach": visible if staff else set(),
+            "people to log outreach for": visible if person.role == Role.COACH else set(),
             "teams": _pks(
                 Team.objects.all()
                 if person.role == Role.ADMIN
@@ -296,6 +344,15 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
             "versions to agree to": _pks(versions_agreeable_by(person)),
             "versions to sign": _pks(versions_signable_by(person)),
             "people whose plan to open": _pks(plan_clients_visible_to(person)),
+            "episodes": _pks(episodes_visible_to(person)),
+            "episodes to discharge": _pks(episodes_dischargeable_by(person)),
+            "people whose episodes to open": _pks(episode_clients_visible_to(person)),
+            "people to admit": _pks(episode_clients_openable_by(person)),
+            "people to discharge": _pks(episode_clients_dischargeable_by(person)),
+            "outreach attempts": _pks(attempts_visible_to(person)),
+            "contact preferences": _pks(contact_preferences_visible_to(person)),
+            "people to reach": _pks(outreach_clients_visible_to(person)),
+            "people to log outreach for": _pks(outreach_clients_loggable_by(person)),
             "teams": _pks(teams_visible_to(person)),
         }
         assert actual == expected, person.email
