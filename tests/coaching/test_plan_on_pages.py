@@ -152,3 +152,12 @@ def test_the_clients_home_shows_their_plans_steps_and_links_it(client, coach, cl
     step_progress(actor=client_user, step=step, state=Step.State.DONE, how_it_went="Good")
     page = client.get(reverse("coaching:client_home")).content.decode()
     assert "1 step to try, 1 done." in page
+
+
+@pytest.mark.django_db
+def test_the_admins_first_page_links_the_life_areas_they_edit(client, admin_user):
+    sign_in(client, admin_user)
+    page = client.get(reverse("accounts:manage")).content.decode()
+    areas = reverse("admin:coaching_lifearea_changelist")
+    assert areas in page
+    assert "Housing" in client.get(areas).content.decode()
