@@ -161,3 +161,13 @@ def test_the_admins_first_page_links_the_life_areas_they_edit(client, admin_user
     areas = reverse("admin:coaching_lifearea_changelist")
     assert areas in page
     assert "Housing" in client.get(areas).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_clients_page_links_their_plan_episodes_and_outreach(client, coach, client_user):
+    sign_in(client, coach)
+    page = client.get(reverse("coaching:client_timeline", args=[client_user.pk])).content.decode()
+    for name in ("coaching:plan", "coaching:episodes", "coaching:outreach"):
+        url = reverse(name, args=[client_user.pk])
+        assert f'href="{url}"' in page
+        assert client.get(url).status_code == 200
