@@ -115,7 +115,8 @@ class UserSessionActivityMiddleware:
     every request, four statements that every page paid. Here the row is
     written on a session's first request, when its address or browser
     changes (so allauth's session_client_changed still fires at once), and
-    otherwise at most every ACTIVITY_EVERY seconds."""
+    otherwise at most every ACTIVITY_EVERY seconds. A new session key (a
+    login, a password change) is written at once too."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -127,10 +128,12 @@ class UserSessionActivityMiddleware:
             client = [_client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:200]]
             if (
                 session.get("activity_client") != client
+                or session.get("activity_key") != session.session_key
                 or now - session.get("activity_at", 0) >= ACTIVITY_EVERY
             ):
                 UserSession.objects.create_from_request(request)
                 session["activity_client"] = client
+                session["activity_key"] = session.session_key
                 session["activity_at"] = now
         return self.get_response(request)
 

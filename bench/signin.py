@@ -59,6 +59,7 @@ def session_keys(users: list[User], *, ip: str = "127.0.0.1", user_agent: str = 
             "limits_started_at": now,
             "limits_last_seen": now,
             "activity_client": [ip, user_agent],
+            "activity_key": key,
             "activity_at": now,
         }
         sessions.append(

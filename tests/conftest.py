@@ -6,6 +6,7 @@ the real PostgreSQL (pytest-django's test database); Redis is the project's.
 
 import email
 import email.policy
+import importlib
 import os
 import socket
 import subprocess
@@ -76,6 +77,14 @@ def _db_fixture_of(request) -> str | None:
     return None
 
 
+# The lists data migrations seed, which a transactional test's flush empties:
+# (migration module, its seeding function).
+SEEDED_LISTS = [
+    ("coaching.migrations.0007_life_areas_and_plan_locks", "seed_areas"),
+    ("coaching.migrations.0010_referral_sources", "seed_sources"),
+]
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache(request):
     # Rate-limit counters must not leak from one test into the next.
@@ -88,6 +97,13 @@ def _fresh_cache(request):
         request.getfixturevalue(db_fixture)
         caches["database"].clear()
     yield
+    if db_fixture == "transactional_db":
+        # The flush has run (its fixture ends first): seed the lists again, as
+        # migrating did, for the tests after this one.
+        from django.apps import apps
+
+        for module, function in SEEDED_LISTS:
+            getattr(importlib.import_module(module), function)(apps, None)
 
 
 def make_user(email, role, *, name=None, team=None, verified=True, totp=True) -> User:

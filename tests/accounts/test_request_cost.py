@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -129,3 +130,16 @@ def test_a_flash_message_rewrites_the_session_with_one_statement(client, client_
     writes = [q["sql"] for q in context.captured_queries if "django_session" in q["sql"]]
     assert len(writes) == 2 and writes[1].startswith("UPDATE django_session")
     assert "Your check-in is saved" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_new_session_key_shows_on_the_sessions_page_at_once(client, client_user):
+    sign_in(client, client_user)
+    url = reverse("coaching:client_home")
+    client.get(url)
+    session = client.session
+    session.cycle_key()  # as a password change does
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    assert client.get(url).status_code == 200
+    assert UserSession.objects.filter(user=client_user, session_key=session.session_key).exists()

@@ -3,9 +3,10 @@ their team, and each client sees who looked at their record."""
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -130,7 +131,16 @@ def _events_of(response) -> dict[str, set[int]]:
 
 
 @pytest.fixture
-def north(coach, client_user, supervisor):
+def early_morning():
+    """01:00 UTC: the agenda shows today from midnight, so a contact three
+    hours ago is yesterday's, on the notes to finish and not on the agenda,
+    whenever the tests run."""
+    with time_machine.travel(datetime(2026, 6, 3, 1, 0, tzinfo=UTC), tick=True):
+        yield
+
+
+@pytest.fixture
+def north(early_morning, coach, client_user, supervisor):
     """Casey's two clients: Robin (a session in two days, a signed note
     waiting for co-sign, a low check-in that raised a flag) and Sky (a
     contact whose note is still to write)."""
