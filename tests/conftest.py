@@ -97,13 +97,25 @@ def _fresh_cache(request):
         request.getfixturevalue(db_fixture)
         caches["database"].clear()
     yield
-    if db_fixture == "transactional_db":
-        # The flush has run (its fixture ends first): seed the lists again, as
-        # migrating did, for the tests after this one.
-        from django.apps import apps
 
-        for module, function in SEEDED_LISTS:
-            getattr(importlib.import_module(module), function)(apps, None)
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush (the last of its teardown), seed
+    the lists again, as migrating did, for the tests after it."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    # A live server's test is transactional too (pytest-django asks for it).
+    flushed = {"transactional_db", "live_server"} & set(item.fixturenames)
+    # After the last test the test database is gone: nothing to seed.
+    if nextitem is not None and (flushed or (marker and marker.kwargs.get("transaction"))):
+        from django.apps import apps
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            for module, function in SEEDED_LISTS:
+                getattr(importlib.import_module(module), function)(apps, None)
+    return result
 
 
 def make_user(email, role, *, name=None, team=None, verified=True, totp=True) -> User:
