@@ -39,7 +39,8 @@ class RequestContextMiddleware:
         # The client's address as allauth's rate limits see it: REMOTE_ADDR,
         # or the trusted proxy header when TRUSTED_PROXY_COUNT /
         # TRUSTED_CLIENT_IP_HEADER say one is in front of us.
-        token = current_request.set(RequestContext(request_id=request.id, ip=_client_ip(request)))
+        request.client_ip = _client_ip(request)  # resolved once per request
+        token = current_request.set(RequestContext(request_id=request.id, ip=request.client_ip))
         try:
             response = self.get_response(request)
         finally:
@@ -125,7 +126,7 @@ class UserSessionActivityMiddleware:
         if request.user.is_authenticated and request.session.session_key:
             now = time.time()
             session = request.session
-            client = [_client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:200]]
+            client = [request.client_ip, request.META.get("HTTP_USER_AGENT", "")[:200]]
             if (
                 session.get("activity_client") != client
                 or session.get("activity_key") != session.session_key
