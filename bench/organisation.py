@@ -10,7 +10,7 @@ from django.db import connection
 
 from accounts import crypto
 from accounts.models import Role, Team, User
-from coaching.models_plan import LAST_AGREED_SQL
+from coaching.models.plans import LAST_AGREED_SQL
 from sessions_log.services.notes import note_states_recompute
 
 SIZES = {

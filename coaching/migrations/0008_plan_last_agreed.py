@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from coaching.models_plan import LAST_AGREED_SQL
+from coaching.models.plans import LAST_AGREED_SQL
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,4 @@
-"""Writes to episodes of care (coaching/models_episodes.py): an intake (or a
+"""Writes to episodes of care (coaching/models/episodes.py): an intake (or a
 readmission) opens an episode, a discharge closes it. Each runs in a
 transaction that locks the client's row first (one change to a client's
 episodes at a time), checks everything before it writes, and is audited.

@@ -1,4 +1,4 @@
-"""Writes to a client's recovery plan (coaching/models_plan.py). Each runs in
+"""Writes to a client's recovery plan (coaching/models/plans.py). Each runs in
 a transaction that locks the plan's row first (one change to a plan at a
 time: a signature and an edit cannot cross), and is audited.
 
