@@ -7,17 +7,22 @@ from functools import wraps
 from allauth.account.adapter import get_adapter
 from allauth.usersessions.models import UserSession
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.contrib.auth import logout
+from django.contrib.auth.middleware import (
+    AuthenticationMiddleware as DjangoAuthenticationMiddleware,
+)
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 
 from accounts.audit import RequestContext, audit_record, current_request
+from accounts.backends import loaded_person
 from accounts.policy import mfa_completed_this_login, mfa_enabled
 
 
@@ -47,6 +52,27 @@ class RequestContextMiddleware:
             current_request.reset(token)
         response["X-Request-ID"] = request.id
         return response
+
+
+def _get_user(request):
+    if not hasattr(request, "_cached_user"):
+        # The person the session's statement loaded (asking the session
+        # for its person's key reads it), checked by Django as ever: the
+        # backend, the session's auth hash, is_active.
+        session = request.session
+        signed_in = auth.SESSION_KEY in session
+        with loaded_person(getattr(session, "person", None) if signed_in else None):
+            request._cached_user = auth.get_user(request)
+    return request._cached_user
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, without a second statement for the person: the session
+    store loaded them with the session (accounts/sessions.py)."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _get_user(request))
 
 
 class UserTimezoneMiddleware:

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -132,6 +133,23 @@ class User(AbstractBaseUser):
 
     def has_module_perms(self, app_label) -> bool:
         return self.is_staff
+
+
+class LoginSession(AbstractBaseSession):
+    """A browser's signed-in session: Django's session row, with the person it
+    belongs to as a column of its own, so that the one statement that reads
+    the session on every request loads the person too (accounts/sessions.py).
+    Deleting a person ends their sessions."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.sessions import SessionStore
+
+        return SessionStore
 
 
 class CaseloadAssignment(models.Model):

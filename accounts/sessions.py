@@ -1,45 +1,73 @@
-"""Django's database sessions, read and rewritten with one plain statement.
+"""Sessions in `LoginSession` (Django's session row plus the person's id),
+read with the person in one plain statement and rewritten with one.
 
-Every signed-in request reads its session row, and many rewrite it (a flash
-message, the idle clock once a minute); Django's store builds those
-statements through the ORM each time, and wraps the rewrite in a
-transaction of its own (three statements). The row, its expiry rule,
-creating and deleting sessions are Django's own."""
+Every signed-in request reads its session and the person it belongs to, and
+many rewrite the session (a flash message, the idle clock once a minute);
+Django's store builds those statements through the ORM each time, reads the
+person with another, and wraps a rewrite in a transaction of its own. The
+expiry rule, creating and deleting sessions are Django's own."""
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import UpdateError
 from django.db import connections, router
 from django.utils import timezone
 
+from accounts.backends import PERSON_COLUMN_COUNT, PERSON_COLUMNS_SQL, person_from_row
+from accounts.models import User
+
+
+def _person_id(data: dict) -> int | None:
+    value = data.get(SESSION_KEY)
+    return int(value) if value is not None and str(value).isdigit() else None
+
 
 class SessionStore(db.SessionStore):
+    # The person the session's statement loaded (None: none, or not known).
+    person: User | None = None
+
+    @classmethod
+    def get_model_class(cls):
+        from accounts.models import LoginSession
+
+        return LoginSession
+
     def _table(self) -> str:
         return self.model._meta.db_table
 
     def _get_session_from_db(self):
+        self.person = None
         model = self.model
-        with connections[router.db_for_read(model)].cursor() as cursor:
+        database = router.db_for_read(model)
+        with connections[database].cursor() as cursor:
             cursor.execute(
-                f"SELECT session_data, expire_date FROM {self._table()} "  # noqa: S608 - the model's own table
-                "WHERE session_key = %s AND expire_date > %s",
+                f"SELECT s.session_data, s.expire_date, {PERSON_COLUMNS_SQL} "  # noqa: S608 - our tables
+                f"FROM {self._table()} s LEFT JOIN {User._meta.db_table} u ON u.id = s.user_id "
+                "WHERE s.session_key = %s AND s.expire_date > %s",
                 [self.session_key, timezone.now()],
             )
             row = cursor.fetchone()
         if row is None:
             self._session_key = None
             return None
+        self.person = person_from_row(row[-PERSON_COLUMN_COUNT:], database)
         return model(session_key=self.session_key, session_data=row[0], expire_date=row[1])
+
+    def create_model_instance(self, data):
+        session = super().create_model_instance(data)
+        session.user_id = _person_id(data)
+        return session
 
     def save(self, must_create=False):
         if must_create or self.session_key is None:
             return super().save(must_create=must_create)
         # One UPDATE is atomic by itself: no transaction around it.
-        data = self.encode(self._get_session(no_load=False))
+        data = self._get_session(no_load=False)
         with connections[router.db_for_write(self.model)].cursor() as cursor:
             cursor.execute(
-                f"UPDATE {self._table()} SET session_data = %s, expire_date = %s "  # noqa: S608
+                f"UPDATE {self._table()} SET session_data = %s, expire_date = %s, user_id = %s "  # noqa: S608
                 "WHERE session_key = %s",
-                [data, self.get_expiry_date(), self.session_key],
+                [self.encode(data), self.get_expiry_date(), _person_id(data), self.session_key],
             )
             if cursor.rowcount != 1:
                 # Ended meanwhile (signed out elsewhere): as Django's own store.

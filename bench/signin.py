@@ -8,12 +8,11 @@ from datetime import timedelta
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from accounts.models import User
+from accounts.models import LoginSession, User
 
 
 def _login_records(user: User, at: float) -> list[dict]:
@@ -43,7 +42,7 @@ def session_keys(users: list[User], *, ip: str = "127.0.0.1", user_agent: str = 
     session and allauth's user-session row), plus what the first request
     of a browser at `ip` with `user_agent` adds (the idle clock and the
     activity stamp), so that the measured requests are the ones after it."""
-    engine = Session.get_session_store_class()
+    engine = LoginSession.get_session_store_class()
     now, moment = time.time(), timezone.now()
     expires = moment + timedelta(seconds=settings.SESSION_COOKIE_AGE)
     sessions, user_sessions = [], []
@@ -63,7 +62,12 @@ def session_keys(users: list[User], *, ip: str = "127.0.0.1", user_agent: str = 
             "activity_at": now,
         }
         sessions.append(
-            Session(session_key=key, session_data=store.encode(data), expire_date=expires)
+            LoginSession(
+                session_key=key,
+                session_data=store.encode(data),
+                expire_date=expires,
+                user=user,
+            )
         )
         user_sessions.append(
             UserSession(
@@ -75,6 +79,6 @@ def session_keys(users: list[User], *, ip: str = "127.0.0.1", user_agent: str = 
                 last_seen_at=moment,
             )
         )
-    Session.objects.bulk_create(sessions, batch_size=1000)
+    LoginSession.objects.bulk_create(sessions, batch_size=1000)
     UserSession.objects.bulk_create(user_sessions, batch_size=1000)
     return [session.session_key for session in sessions]

@@ -4,13 +4,12 @@ them (the Django admin shows these fields read-only, tests/accounts/test_admin.p
 
 import pytest
 from allauth.usersessions.models import UserSession
-from django.contrib.sessions.models import Session as LoginSession
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import AuditEvent, CaseloadAssignment, Invitation, Role, User
+from accounts.models import AuditEvent, CaseloadAssignment, Invitation, LoginSession, Role, User
 from accounts.selectors import people_managed_by
 from tests.conftest import make_user
 from tests.helpers import count_queries, sign_in

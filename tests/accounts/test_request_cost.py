@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import LoginSession
 from tests.helpers import count_queries, sign_in
 
 
@@ -25,7 +26,7 @@ def _statements(client, url, **extra):
 
 
 @pytest.mark.django_db
-def test_a_signed_in_request_reads_the_session_and_the_person_once_and_writes_nothing(
+def test_a_signed_in_request_reads_the_session_and_the_person_in_one_statement_and_writes_nothing(
     client, coach
 ):
     sign_in(client, coach)
@@ -33,12 +34,48 @@ def test_a_signed_in_request_reads_the_session_and_the_person_once_and_writes_no
     client.get(url)  # the login's first request records the user session
     response, statements = _statements(client, url)
     assert response.status_code == 200
-    assert sum('FROM "django_session"' in s or "FROM django_session" in s for s in statements) == 1
-    people = [s for s in statements if "FROM accounts_user u WHERE u.id" in s]
-    assert len(people) == 1 and "mfa_authenticator" in people[0]
+    assert response.context["user"] == coach
+    reads = [s for s in statements if "accounts_loginsession" in s]
+    assert len(reads) == 1
+    assert "JOIN accounts_user u" in reads[0] and "mfa_authenticator" in reads[0]
+    assert not any("FROM accounts_user u WHERE u.id" in s for s in statements)
     # Neither allauth's user-session row nor the second factor is asked again.
     assert not any("usersessions_usersession" in s for s in statements)
     assert not any(s.lstrip().startswith(("UPDATE", "INSERT")) for s in statements)
+
+
+@pytest.mark.django_db
+def test_a_session_without_its_person_column_still_signs_its_person_in(client, coach):
+    """Sessions moved from Django's table keep working: the person is loaded
+    on their own until the session is next written."""
+    sign_in(client, coach)
+    url = reverse("coaching:coach_home")
+    client.get(url)
+    LoginSession.objects.filter(pk=client.session.session_key).update(user=None)
+    response, statements = _statements(client, url)
+    assert response.status_code == 200 and response.context["user"] == coach
+    assert sum("FROM accounts_user u WHERE u.id" in s for s in statements) == 1
+
+
+@pytest.mark.django_db
+def test_a_changed_password_ends_other_sessions_even_with_the_person_loaded_alongside(
+    client, coach
+):
+    sign_in(client, coach)
+    url = reverse("coaching:coach_home")
+    assert client.get(url).status_code == 200
+    coach.set_password("another long password 123")
+    coach.save()
+    assert client.get(url).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_deactivated_person_is_signed_out_at_their_next_request(client, coach):
+    sign_in(client, coach)
+    url = reverse("coaching:coach_home")
+    assert client.get(url).status_code == 200
+    type(coach).objects.filter(pk=coach.pk).update(is_active=False)
+    assert client.get(url).status_code == 302
 
 
 @pytest.mark.django_db
@@ -127,8 +164,8 @@ def test_a_flash_message_rewrites_the_session_with_one_statement(client, client_
     with CaptureQueriesContext(connection) as context:
         response = client.post(reverse("coaching:checkin_new"), answers)
     assert response.status_code == 302
-    writes = [q["sql"] for q in context.captured_queries if "django_session" in q["sql"]]
-    assert len(writes) == 2 and writes[1].startswith("UPDATE django_session")
+    writes = [q["sql"] for q in context.captured_queries if "accounts_loginsession" in q["sql"]]
+    assert len(writes) == 2 and writes[1].startswith("UPDATE accounts_loginsession")
     assert "Your check-in is saved" in client.get(response["Location"]).content.decode()
 
 

@@ -1,18 +1,19 @@
 from datetime import timedelta
 
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from accounts.models import LoginSession
 from accounts.tasks import sessions_clear_expired
 from tests.conftest import wait_until
 
 
 def _session(expires_in: timedelta) -> str:
-    store = SessionStore()
+    store = LoginSession.get_session_store_class()()
     store["seen"] = True
     store.create()
-    Session.objects.filter(pk=store.session_key).update(expire_date=timezone.now() + expires_in)
+    LoginSession.objects.filter(pk=store.session_key).update(
+        expire_date=timezone.now() + expires_in
+    )
     return store.session_key
 
 
@@ -20,8 +21,8 @@ def test_a_real_worker_clears_expired_login_sessions(celery_worker_process):
     expired = _session(timedelta(minutes=-1))
     live = _session(timedelta(hours=1))
     sessions_clear_expired.apply_async(queue=celery_worker_process)
-    assert wait_until(lambda: not Session.objects.filter(pk=expired).exists())
-    assert Session.objects.filter(pk=live).exists()
+    assert wait_until(lambda: not LoginSession.objects.filter(pk=expired).exists())
+    assert LoginSession.objects.filter(pk=live).exists()
 
 
 def test_the_beat_schedule_runs_the_cleanup_nightly():

@@ -44,6 +44,8 @@ PLAINTEXT = {
     "contenttypes.ContentType.model": "model names",
     "sessions.Session.session_key": "a random key",
     "sessions.Session.session_data": "sign-in state and the app's own notices, not input",
+    "accounts.LoginSession.session_key": "a random key",
+    "accounts.LoginSession.session_data": "sign-in state and the app's own notices, not input",
     "account.EmailAddress.email": "a sign-in address, like User.email",
     "account.EmailConfirmation.key": "a random key",
     "mfa.Authenticator.type": "a choice",

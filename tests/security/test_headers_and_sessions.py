@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 import time_machine
 from allauth.usersessions.models import UserSession
-from django.contrib.sessions.models import Session as LoginSession
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, LoginSession
 from tests.conftest import PASSWORD
 from tests.helpers import sign_in
 
