@@ -94,6 +94,7 @@ def test_the_audit_trail_uses_a_fixed_number_of_queries(client, admin_user, coac
     for index in range(60):
         person = make_user(f"p{index}@example.org", "client")
         audit_record(actor=coach, action="client.view", obj=person)
+    client.get(url)  # a minute may have passed: the session's once-a-minute write, taken here
     many, _ = count_queries(client.get, url)
     assert few == many
 
