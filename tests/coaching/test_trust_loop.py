@@ -39,9 +39,14 @@ def _deliver_due(mailbox) -> list:
 
 @pytest.fixture
 def noon(client_user):
-    """Midday in the client's time zone: outside their quiet hours."""
+    """The next midday in the client's time zone: outside their quiet hours,
+    and later than the fixtures' rows (a relationship that started this
+    afternoon cannot end at today's noon)."""
     local = timezone.localtime(timezone=ZoneInfo(client_user.time_zone))
-    with time_machine.travel(local.replace(hour=12, minute=0, second=0, microsecond=0), tick=False):
+    midday = local.replace(hour=12, minute=0, second=0, microsecond=0)
+    if midday <= local:
+        midday += timedelta(days=1)
+    with time_machine.travel(midday, tick=False):
         yield timezone.now()
 
 
