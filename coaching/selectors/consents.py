@@ -4,15 +4,23 @@ export asks: which consent covers this client, now, for this recipient and
 this information (`consents_covering`).
 """
 
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
+from accounts.audit import audit_record
 from accounts.models import Role, User
 from accounts.policy import consent_scope, consent_signer_scope, consent_staff_scope
-from coaching.models import Consent, Disclosure, Information, Recipient
+from coaching.models import Consent, Disclosure, Information, Recipient, Step
+from coaching.selectors.episodes import episodes_visible_to
+from coaching.selectors.plans import goals_visible_to
+from coaching.selectors.trust import checkins_visible_to
+from sessions_log.models import Session
+from sessions_log.selectors import notes_visible_to, sessions_visible_to
 
 # ------------------------------------------------------------- the records
 
@@ -148,3 +156,166 @@ def consent_state(consent: Consent, today: date) -> ConsentState:
     if consent.ends_on is not None and consent.ends_on < today:
         return ConsentState("expired", "Ended on its end date")
     return ConsentState("active", "Active")
+
+
+# What each kind of information is, in the words the client's page uses:
+# "Dana Lee sent your attendance and service record to Acme Health Plan".
+PLAIN = {
+    Information.SERVICE_RECORD: "your attendance and service record",
+    Information.BILLING_IDS: "the identifiers a payer needs to bill (date of birth, member id)",
+    Information.EPISODES: "your episodes of care (when you started and left, and why)",
+    Information.RECOVERY_PLAN: "your recovery plan",
+    Information.SESSION_NOTES: "your signed session notes",
+    Information.CHECKINS: "your check-in scores",
+}
+
+
+def in_plain_words(kinds: Iterable[str]) -> str:
+    """ "your recovery plan and your check-in scores"."""
+    order = {kind: position for position, kind in enumerate(Information.values)}
+    phrases = [PLAIN.get(kind, kind) for kind in sorted(kinds, key=lambda k: order.get(k, 99))]
+    if len(phrases) <= 1:
+        return "".join(phrases)
+    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
+def local_today(client: User) -> date:
+    """Today in the client's calendar: a consent's end date is theirs."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(client.time_zone or "UTC"))
+
+
+def _with_state(consents: list[Consent], today: date) -> list[Consent]:
+    for consent in consents:
+        consent.state = consent_state(consent, today)
+    return consents
+
+
+def consents_page(viewer: User, client: User, *, action: str = "consents.view") -> dict:
+    """A client's consents (newest first, each with `state`) and the
+    disclosures made under them, as far as `viewer` may see them. Audited
+    (`action`). Three queries: the audit row, the consents, the disclosures."""
+    audit_record(actor=viewer, action=action, obj=client, client=client)
+    today = local_today(client)
+    consents = _with_state(
+        list(consents_visible_to(viewer).filter(client=client).order_by("-prepared_at", "-pk")),
+        today,
+    )
+    disclosures = list(disclosures_visible_to(viewer).filter(client=client))
+    for disclosure in disclosures:
+        disclosure.plain = in_plain_words(disclosure.information)
+    return {"consents": consents, "disclosures": disclosures, "today": today}
+
+
+def consent_page(viewer: User, consent: Consent) -> dict:
+    """One consent (with `state`) and the disclosures made under it. Audited
+    as "consent.view". Two queries and the audit row."""
+    audit_record(actor=viewer, action="consent.view", obj=consent, client=consent.client)
+    consent.state = consent_state(consent, local_today(consent.client))
+    disclosures = list(disclosures_visible_to(viewer).filter(consent=consent))
+    for disclosure in disclosures:
+        disclosure.plain = in_plain_words(disclosure.information)
+    return {
+        "consent": consent,
+        "plain": in_plain_words(consent.information),
+        "disclosures": disclosures,
+    }
+
+
+# ------------------------------------------- what a disclosure sends
+
+
+def _time(moment, zone) -> str:
+    return timezone.localtime(moment, zone).strftime("%H:%M")
+
+
+def disclosure_rows(viewer: User, client: User, information: Iterable[str]) -> list[list[str]]:
+    """The covered information of one client, as rows (section, date, item,
+    detail) for a named-recipient disclosure: only the kinds in
+    `information`, only what `viewer` may see. Dates and times in the
+    client's time zone. A query or two per kind, whatever the amount.
+    Check-ins go as scores, never their comments; episodes as dates and
+    reasons, never the discharge summary."""
+    zone = zoneinfo.ZoneInfo(client.time_zone or "UTC")
+    kinds = set(information)
+    rows: list[list[str]] = []
+    if Information.SERVICE_RECORD in kinds:
+        section = "Attendance and service record"
+        for session in (
+            sessions_visible_to(viewer)
+            .filter(client=client)
+            .exclude(status=Session.Status.SCHEDULED)
+            .order_by("starts_at")
+        ):
+            minutes = int((session.ends_at - session.starts_at).total_seconds() // 60)
+            rows.append(
+                [
+                    section,
+                    timezone.localtime(session.starts_at, zone).date().isoformat(),
+                    f"{_time(session.starts_at, zone)}-{_time(session.ends_at, zone)}",
+                    f"{session.get_status_display()}, {session.get_modality_display()}, "
+                    f"{minutes} minutes",
+                ]
+            )
+    if Information.BILLING_IDS in kinds:
+        # The payer identifiers are kept with the billing record; none here yet.
+        rows.append(["Identifiers for billing", "", "", "None recorded"])
+    if Information.EPISODES in kinds:
+        section = "Episodes of care"
+        for episode in episodes_visible_to(viewer).filter(client=client).order_by("intake_date"):
+            rows.append(
+                [section, episode.intake_date.isoformat(), "Intake", episode.referral_source.name]
+            )
+            if episode.discharge_date:
+                rows.append(
+                    [
+                        section,
+                        episode.discharge_date.isoformat(),
+                        "Discharge",
+                        episode.get_discharge_reason_display(),
+                    ]
+                )
+    if Information.RECOVERY_PLAN in kinds:
+        section = "Recovery plan"
+        goals = (
+            goals_visible_to(viewer)
+            .filter(plan__client=client)
+            .select_related("area")
+            .prefetch_related(Prefetch("steps", queryset=Step.objects.order_by("pk")))
+            .order_by("pk")
+        )
+        for goal in goals:
+            rows.append([section, "", f"Goal: {goal.area.name}", goal.words])
+            if goal.why:
+                rows.append([section, "", "Why it matters", goal.why])
+            for step in goal.steps.all():
+                rows.append([section, "", f"Step ({step.get_state_display()})", step.action])
+    if Information.SESSION_NOTES in kinds:
+        section = "Signed session notes"
+        notes = (
+            notes_visible_to(viewer)
+            .filter(session__client=client, signed_at__isnull=False)
+            .select_related("session")
+            .order_by("session__starts_at")
+        )
+        for note in notes:
+            day = timezone.localtime(note.session.starts_at, zone).date().isoformat()
+            for label, text in (
+                ("Goals worked on", note.goals),
+                ("What happened", note.narrative),
+                ("The client's words", note.client_words),
+                ("Next steps", note.next_steps),
+            ):
+                if text:
+                    rows.append([section, day, label, text])
+    if Information.CHECKINS in kinds:
+        section = "Trust check-ins"
+        for checkin in checkins_visible_to(viewer).filter(client=client).order_by("created_at"):
+            rows.append(
+                [
+                    section,
+                    timezone.localtime(checkin.created_at, zone).date().isoformat(),
+                    "Score (0-100)",
+                    str(checkin.score),
+                ]
+            )
+    return rows
