@@ -463,3 +463,25 @@ def test_the_database_keeps_a_signed_consent_as_signed(coach, client_user):
     consent.refresh_from_db()
     assert consent.purpose == "Billing Medicaid for peer support"
     assert consent.revoked_at is not None
+
+
+@pytest.mark.django_db
+def test_while_rotating_keys_a_signed_consent_may_change_only_its_ciphertext(coach, client_user):
+    from accounts import crypto
+
+    consent = signed(coach, client_user, payer())
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL coaching.rotating_keys = 'on'")
+        cursor.execute(
+            "UPDATE coaching_consent SET purpose = %s WHERE id = %s",
+            [crypto.encrypt("rotated"), consent.pk],
+        )
+        with pytest.raises(DatabaseError), transaction.atomic():
+            cursor.execute(
+                "UPDATE coaching_consent SET information = '{checkins}' WHERE id = %s",
+                [consent.pk],
+            )
+        cursor.execute("SET LOCAL coaching.rotating_keys = 'off'")
+    consent.refresh_from_db()
+    assert consent.purpose == "rotated"
+    assert consent.information == sorted(CLAIM)
