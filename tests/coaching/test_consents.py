@@ -92,7 +92,7 @@ def test_it_names_a_person_as_the_clients_own_recipient(coach, client_user, othe
         information=[Information.RECOVERY_PLAN],
         ends_on_event="When I say so",
     )
-    assert consent.recipient.name == "Jamie Park"
+    assert consent.recipient.person_name == "Jamie Park"
     assert consent.recipient.kind == Recipient.Kind.PERSON
     assert consent.recipient.client == client_user
 
@@ -139,7 +139,7 @@ def test_it_refuses_an_end_date_in_the_past(coach, client_user):
 @pytest.mark.django_db
 def test_it_refuses_another_clients_person_as_recipient(coach, client_user, other_client):
     theirs = Recipient.objects.create(
-        name="Someone", kind=Recipient.Kind.PERSON, client=other_client
+        person_name="Someone", kind=Recipient.Kind.PERSON, client=other_client
     )
     with pytest.raises(ValidationError) as refused:
         prepared(coach, client_user, theirs)

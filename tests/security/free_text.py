@@ -82,7 +82,7 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.AgreedStep", "action"),
         ("coaching.NoteGoal", "words"),
         ("coaching.Episode", "discharge_summary"),
-        ("coaching.Recipient", "name"),
+        ("coaching.Recipient", "person_name"),
         ("coaching.Consent", "purpose"),
         ("coaching.Consent", "ends_on_event"),
         ("coaching.Consent", "signed_name"),
@@ -228,7 +228,7 @@ def plant(*, team, coach, supervisor) -> dict:
     consent = consent_prepare(
         actor=coach,
         client=client,
-        person_name=text["coaching.Recipient", "name"],
+        person_name=text["coaching.Recipient", "person_name"],
         purpose=text["coaching.Consent", "purpose"],
         information=["recovery_plan"],
         ends_on_event=text["coaching.Consent", "ends_on_event"],
@@ -343,7 +343,7 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
             client,
             reverse("coaching:my_consent", args=[planted["consent"]]),
             [
-                ("coaching.Recipient", "name"),
+                ("coaching.Recipient", "person_name"),
                 ("coaching.Consent", "purpose"),
                 ("coaching.Consent", "ends_on_event"),
                 ("coaching.Consent", "signed_name"),
@@ -353,7 +353,7 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
             coach,
             reverse("coaching:client_consents", args=[client.pk]),
             [
-                ("coaching.Recipient", "name"),
+                ("coaching.Recipient", "person_name"),
                 ("coaching.Consent", "purpose"),
                 ("coaching.Consent", "ends_on_event"),
             ],
