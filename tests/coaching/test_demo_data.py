@@ -88,3 +88,28 @@ def test_it_makes_episodes_attempts_and_a_no_contact_flag(settings):
     assert OutreachAttempt.objects.count() == 5
     flagged = TrustFlag.objects.filter(rule="no_contact").values_list("client__email", flat=True)
     assert sorted(flagged) == ["morgan@demo.test", "quinn@demo.test"]
+
+
+@pytest.mark.django_db
+def test_it_makes_consents_in_every_state_and_a_disclosure(settings):
+    from coaching.models import Consent, Disclosure
+    from coaching.selectors.consents import consent_state
+
+    settings.DEBUG = True
+    call_command("demo_data")
+    call_command("demo_data")
+
+    states = {
+        consent.client.email: consent_state(consent, consent.prepared_at.date()).key
+        for consent in Consent.objects.select_related("client")
+    }
+    assert states == {
+        "robin@demo.test": "active",
+        "taylor@demo.test": "draft",
+        "morgan@demo.test": "revoked",
+    }
+    disclosure = Disclosure.objects.select_related("client", "recipient").get()
+    assert (disclosure.client.email, disclosure.recipient.label) == (
+        "robin@demo.test",
+        "Acme Health Plan",
+    )

@@ -102,6 +102,12 @@ PLAINTEXT = {
     "coaching.ContactPreferences.preferred_channels": "choices",
     "coaching.OutreachAttempt.channel": "a choice",
     "coaching.OutreachAttempt.outcome": "a choice",
+    "coaching.Recipient.kind": "a choice",
+    "coaching.Recipient.name": "an admin's list of organisations (a person's name is encrypted)",
+    "coaching.Consent.information": "choices",
+    "coaching.Disclosure.information": "choices",
+    "coaching.Disclosure.export": "a choice",
+    "coaching.Disclosure.description": "what an export was, written by the code that made it",
 }
 
 
@@ -155,6 +161,10 @@ def test_the_fields_people_write_in_are_encrypted():
         "coaching.AgreedStep.action",
         "coaching.NoteGoal.words",
         "coaching.Episode.discharge_summary",
+        "coaching.Recipient.person_name",
+        "coaching.Consent.purpose",
+        "coaching.Consent.ends_on_event",
+        "coaching.Consent.signed_name",
     ):
         assert isinstance(fields[name], EncryptedTextField), name
 
