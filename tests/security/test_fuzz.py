@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import CaseloadAssignment, Invitation, Team
-from coaching.models import CheckIn, SupervisorRequest, TrustFlag
+from coaching.models import CheckIn, Consent, Disclosure, SupervisorRequest, TrustFlag
 from sessions_log.models import Addendum, Note, NoteReview, ReminderPreference, Session
 from tests.helpers import sign_in
 
@@ -88,6 +88,13 @@ ENDPOINTS = {
     "coaching:report": ("supervisor", None, "get", ["start", "end"]),
     "coaching:team_dashboard": ("supervisor", None, "get", ["sort"]),
     "accounts:audit_log": ("admin", None, "get", ["person", "client", "start", "end"]),
+    "coaching:consent_prepare": (
+        "coach",
+        "client",
+        "post",
+        ["recipient", "person_name", "purpose", "information", "ends_on", "ends_on_event"],
+    ),
+    "coaching:consent_sign": ("client", "consent", "post", ["typed_name", "confirmed"]),
 }
 
 _WATCHED = [
@@ -102,6 +109,8 @@ _WATCHED = [
     (Invitation, ["pk"]),
     (Team, ["name"]),
     (ReminderPreference, ["first_reminder", "quiet_start"]),
+    (Consent, ["signed_at", "revoked_at"]),
+    (Disclosure, ["pk"]),
 ]
 
 
