@@ -58,6 +58,7 @@ class Cluster:
         self.replica = database.Server(
             self.network, "db-replica", run / "db-replica" / "data", self.bin
         )
+        self.primary = self.db  # the replica after a failover (check 6)
         self.keys = Fernet.generate_key().decode()
         self.secret_key = secrets.token_urlsafe(40)
         self.web: dict[str, hosts.Process] = {}
@@ -275,6 +276,10 @@ class Cluster:
             ],
             env=self.app_env(),
         )
+
+    def db_sql(self, statement: str) -> str:
+        """SQL on the current primary, as the tables' owner."""
+        return self.primary.sql(statement)
 
     def replica_streaming(self) -> bool:
         try:

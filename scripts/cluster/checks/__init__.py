@@ -14,7 +14,7 @@ from scripts.cluster.cluster import Cluster, elapsed
 
 
 def run_all(cluster: Cluster) -> int:
-    from scripts.cluster.checks import scale
+    from scripts.cluster.checks import clients, scale
 
     only = set(os.environ.get("CLUSTER_CHECKS", "1234567"))
     lines: dict[str, str] = {}
@@ -36,8 +36,11 @@ def run_all(cluster: Cluster) -> int:
         print(line, flush=True)
 
     print(f"cluster-test: organisation for the page mix: {scale.prepare(cluster)}", flush=True)
+    # Known logins for check 5 (demo_data refuses to run without DEBUG).
+    cluster.manage("demo_data", env={"DEBUG": "true"})
     check("1", scale.scale_out)
     check("2", scale.losing_a_web_host)
+    check("5", clients.client_addresses)
     print("\ncluster-test: the checks, one line each:")
     for number in sorted(lines):
         print(lines[number])
