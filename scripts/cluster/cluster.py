@@ -59,6 +59,7 @@ class Cluster:
             self.network, "db-replica", run / "db-replica" / "data", self.bin
         )
         self.primary = self.db  # the replica after a failover (check 6)
+        self.extra_servers: list[database.Server] = []  # check 7's fresh one
         self.keys = Fernet.generate_key().decode()
         self.secret_key = secrets.token_urlsafe(40)
         self.web: dict[str, hosts.Process] = {}
@@ -292,6 +293,8 @@ class Cluster:
 
     def down(self) -> None:
         self.network.stop_all()
+        for server in self.extra_servers:
+            server.stop()
         self.replica.stop()
         self.db.stop()
         hosts.remove_all()
