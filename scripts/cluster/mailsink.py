@@ -1,7 +1,8 @@
 """The `mail` host: an SMTP server that accepts everything and writes one
-JSON line per message (recipients, subject, Message-ID) for the checks to
-count. Each message takes DELAY seconds, so a batch of reminders takes long
-enough for a worker to be cut off in the middle of it.
+JSON line per message for the checks to count: recipients, subject, the
+calendar UID of the session and the kind of reminder (together they tell
+one reminder's email from another's). Each message takes DELAY seconds, so
+a batch of reminders lasts long enough for a worker to be cut off in it.
 
     python -m scripts.cluster.mailsink --bind ADDR --port PORT --out FILE
 """
@@ -11,12 +12,13 @@ import asyncio
 import email
 import email.policy
 import json
+import re
 import time
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-DELAY = 0.02
+DELAY = 0.1
 
 
 class Sink:
@@ -26,8 +28,19 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         await asyncio.sleep(DELAY)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        calendars = [
+            part.get_content()
+            for part in message.walk()
+            if part.get_content_type() == "text/calendar"
+        ]
+        uid = re.search(r"^UID:(.+?)\r?$", "".join(map(str, calendars)), re.MULTILINE)
+        # Which kind of reminder: the footer names the setting it follows.
+        text = message.get_body(preferencelist=("plain",))
+        kind = re.search(r"because “(.+?)” is on", text.get_content() if text else "")
         line = {
             "to": envelope.rcpt_tos,
+            "uid": uid.group(1) if uid else "",
+            "kind": kind.group(1) if kind else "",
             "subject": str(message.get("Subject", "")),
             "at": time.time(),
         }

@@ -14,7 +14,7 @@ from scripts.cluster.cluster import Cluster, elapsed
 
 
 def run_all(cluster: Cluster) -> int:
-    from scripts.cluster.checks import backup, clients, scale
+    from scripts.cluster.checks import backup, clients, reminders, scale
 
     only = set(os.environ.get("CLUSTER_CHECKS", "1234567"))
     lines: dict[str, str] = {}
@@ -38,10 +38,16 @@ def run_all(cluster: Cluster) -> int:
     print(f"cluster-test: organisation for the page mix: {scale.prepare(cluster)}", flush=True)
     # Known logins for check 5 (demo_data refuses to run without DEBUG).
     cluster.manage("demo_data", env={"DEBUG": "true"})
+    check("3", reminders.losing_a_worker_host)
+    outage = reminders.BeatOutage(cluster)
+    if "4" in only:
+        outage.begin()
+        print("cluster-test: beat stopped; checks 1, 2, 5, 7, 6 run meanwhile", flush=True)
     check("1", scale.scale_out)
     check("2", scale.losing_a_web_host)
     check("5", clients.client_addresses)
     check("7", backup.backup_and_restore)
+    check("4", outage.finish)
     print("\ncluster-test: the checks, one line each:")
     for number in sorted(lines):
         print(lines[number])
