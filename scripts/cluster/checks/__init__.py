@@ -14,7 +14,7 @@ from scripts.cluster.cluster import Cluster, elapsed
 
 
 def run_all(cluster: Cluster) -> int:
-    from scripts.cluster.checks import backup, clients, reminders, scale
+    from scripts.cluster.checks import backup, clients, failover, reminders, scale
 
     only = set(os.environ.get("CLUSTER_CHECKS", "1234567"))
     lines: dict[str, str] = {}
@@ -47,6 +47,7 @@ def run_all(cluster: Cluster) -> int:
     check("2", scale.losing_a_web_host)
     check("5", clients.client_addresses)
     check("7", backup.backup_and_restore)
+    check("6", failover.replica_and_failover)
     check("4", outage.finish)
     print("\ncluster-test: the checks, one line each:")
     for number in sorted(lines):
