@@ -22,7 +22,9 @@ ORGANISATION = {
     "BENCH_POSTING_CLIENTS": "50",
 }
 WARMUP, SECONDS = 3, 12
-CPU_HOSTS = {"web": WEB_HOSTS, "db": ["db", "db-replica"], "proxy": ["proxy"], "load": ["client1"]}
+# Long-lived processes only: each wrk run is a process that is gone before
+# the second reading, so the load generator's share is not measured here.
+CPU_HOSTS = {"web": WEB_HOSTS, "db": ["db", "db-replica"], "proxy": ["proxy"]}
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
