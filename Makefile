@@ -117,7 +117,7 @@ cluster: install cluster-deps
 # Bounded: the run stops itself at 9.5 minutes (after waiting, at most 11, for another
 # cluster run on this machine to end); timeout(1) is the backstop.
 cluster-test: install cluster-deps
-	@timeout -s INT -k 60 1260 .venv/bin/python -m scripts.cluster test
+	@$$(command -v timeout >/dev/null 2>&1 && echo timeout -s INT -k 60 1260) .venv/bin/python -m scripts.cluster test
 
 backup: install
 	@bash scripts/backup.sh backup

@@ -84,11 +84,13 @@ def main() -> int:
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command not in {"up", "test"}:
         sys.exit(__doc__)
-    why = hosts.supported()
+    why = hosts.unsupported_here()
+    if not why:
+        _held = _lock()  # before probing: the probe namespace has a fixed name
+        why = hosts.netns_refused()
     if why:
         print(f"cluster: skipped: this machine cannot run the test hosts ({why}).")
         return 0
-    _held = _lock()
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     return up() if command == "up" else test()

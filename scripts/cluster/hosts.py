@@ -55,12 +55,17 @@ def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(["ip", *args], capture_output=True, text=True, check=check)
 
 
-def supported() -> str | None:
-    """Why this machine cannot run the cluster, or None when it can."""
+def unsupported_here() -> str | None:
+    """Why this machine cannot run the cluster, or None when it may."""
     if os.geteuid() != 0:
-        return "needs root (network namespaces)"
+        return "network namespaces need root"
     if not shutil.which("ip"):
         return "needs iproute2's `ip`"
+    return None
+
+
+def netns_refused() -> str | None:
+    """Why `ip netns` does not work here (a container without the right), or None."""
     probe = f"{PREFIX}probe"
     made = _ip("netns", "add", probe, check=False)
     if made.returncode != 0:

@@ -7,6 +7,7 @@ the rows' due time is moved to now. Everything after that is the cluster's
 
     python -m scripts.cluster.reminder_drill due N DAYS OUT   N client reminders, of sessions
                                                              DAYS ahead, due now; ids to OUT
+    python -m scripts.cluster.reminder_drill plan N DAYS OUT  the same, left as planned
     python -m scripts.cluster.reminder_drill status IDS    {status: count} of those rows
 """
 
@@ -34,10 +35,11 @@ def _client_reminders(sessions: list[Session]):
     )
 
 
-def due(count: int, days: int, out: Path) -> None:
+def due(count: int, days: int, out: Path, *, make_due: bool = True) -> None:
     """Sessions `days` ahead (planned through session_schedule, which
     writes their reminder rows), one per relationship, until there are
-    `count` client reminders; then those fall due."""
+    `count` client reminders; then those fall due (unless not `make_due`).
+    OUT gets their ids; OUT with .uids their sessions' calendar UIDs."""
     sessions: list[Session] = []
     start = (timezone.now() + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
     assignments = CaseloadAssignment.objects.filter(ended_at__isnull=True).select_related(
@@ -66,10 +68,13 @@ def due(count: int, days: int, out: Path) -> None:
             except ValidationError:
                 continue
     ids = list(_client_reminders(sessions).order_by("pk").values_list("pk", flat=True)[:count])
-    moment = timezone.now() - timedelta(seconds=1)
-    Reminder.objects.filter(pk__in=ids).update(due_at=moment, next_attempt_at=moment)
+    if make_due:
+        moment = timezone.now() - timedelta(seconds=1)
+        Reminder.objects.filter(pk__in=ids).update(due_at=moment, next_attempt_at=moment)
     out.write_text(json.dumps(ids))
-    print(f"{len(ids)} reminders due")
+    uids = Reminder.objects.filter(pk__in=ids).values_list("session__uid", flat=True)
+    out.with_suffix(".uids").write_text(json.dumps(sorted({str(uid) for uid in uids})))
+    print(f"{len(ids)} reminders {'due' if make_due else 'planned'}")
 
 
 def status(ids_file: Path) -> None:
@@ -79,7 +84,7 @@ def status(ids_file: Path) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "due":
-        due(int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))
+    if sys.argv[1] in {"due", "plan"}:
+        due(int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]), make_due=sys.argv[1] == "due")
     else:
         status(Path(sys.argv[2]))

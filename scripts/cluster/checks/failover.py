@@ -37,7 +37,7 @@ def replica_and_failover(cluster: Cluster) -> tuple[bool, str]:
     )
     from scripts.cluster.checks.reminders import _drill
 
-    _drill(cluster, "due", "1", "5", str(cluster.run / "check6-ids.json"))
+    _drill(cluster, "plan", "1", "5", str(cluster.run / "check6-ids.json"))
     before = _fingerprints(cluster)
 
     started = time.monotonic()
