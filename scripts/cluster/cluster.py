@@ -109,6 +109,7 @@ class Cluster:
         hosts.remove_all()  # what an interrupted earlier run left
         self.run.mkdir(parents=True)
         (self.run / "logs").mkdir()
+        (ROOT / ".run").mkdir(exist_ok=True)  # bench/load.py writes wrk's files there
         hosts.create(HOSTS)
         say("  hosts: " + ", ".join(HOSTS) + f" on {hosts.SUBNET}.0/24 (no route elsewhere)")
         self.db.init_primary()
