@@ -31,6 +31,13 @@ def _on_signal(signum, frame):
     raise KeyboardInterrupt
 
 
+def _down(the_cluster) -> None:
+    """Take everything down; a second Ctrl-C must not cut that short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    the_cluster.down()
+
+
 def up() -> int:
     the_cluster = cluster.Cluster(cluster.fresh_run_dir())
     started = time.monotonic()
@@ -49,7 +56,7 @@ def up() -> int:
     except KeyboardInterrupt:
         print("\ncluster: taking it down")
     finally:
-        the_cluster.down()
+        _down(the_cluster)
     return 0
 
 
@@ -72,7 +79,7 @@ def test() -> int:
         failed = 1
     finally:
         signal.alarm(0)
-        the_cluster.down()
+        _down(the_cluster)
     print(
         f"cluster-test: {'FAILED' if failed else 'passed'} in {cluster.elapsed(started)} "
         "(hosts, bridge and veths removed)"
