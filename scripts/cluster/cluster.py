@@ -306,6 +306,9 @@ def run_dir() -> Path:
 
 
 def fresh_run_dir() -> Path:
+    """The run directory, emptied; first whatever an interrupted earlier
+    run left running in our namespaces is stopped (it may use the files)."""
+    hosts.remove_all()
     run = run_dir()
     if run.exists():
         subprocess.run(["rm", "-rf", str(run)], check=True)
