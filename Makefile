@@ -9,10 +9,12 @@ MAKEFLAGS += --no-print-directory
 VENV := .venv
 PORT ?= 8000
 PYTEST_ARGS ?=
+BACKUP_DIR ?= backups
 export PORT PYTEST_ARGS
 
 .PHONY: help setup venv install node test-deps test run services-up services-down \
-        services-status clean bench bench-deps bench-reminders scan scan-deps
+        services-status clean bench bench-deps bench-reminders scan scan-deps \
+        cluster cluster-test cluster-deps backup restore
 
 help:
 	@echo "make run             set up, migrate, load demo data, run web + worker + beat (PORT=$(PORT))"
@@ -20,6 +22,10 @@ help:
 	@echo "make bench           the everyday pages on a large organisation vs a baseline (BENCH_*=sizes)"
 	@echo "make bench-reminders 10,000 reminders by 2 workers vs plain smtplib; sweep query on 1M rows"
 	@echo "make scan            wapiti + sqlmap against the app with demo data (SCAN_SECONDS=180 ATTACK_SECONDS=30)"
+	@echo "make cluster         web1+web2 behind nginx (TLS), db + replica, redis, 2 workers, beat as test hosts (root)"
+	@echo "make cluster-test    the 7 multi-host checks on those hosts, then down (skipped without root/ip netns)"
+	@echo "make backup          pg_dump + manifest (row counts, schema version) to BACKUP_DIR=$(BACKUP_DIR); never the keys"
+	@echo "make restore         BACKUP=dir: into an empty database, then verify counts, decryption and triggers"
 	@echo "make setup           create $(VENV) (Python >= 3.12) and install requirements.lock"
 	@echo "make services-up     start/reuse project-local PostgreSQL + Redis, write .run/env"
 	@echo "make services-down   stop the servers that services-up started"
@@ -93,6 +99,31 @@ scan-deps:
 
 scan: install scan-deps
 	@bash scripts/scan.sh
+
+# Network namespaces need root; nginx comes from Debian (apt-get as root).
+cluster-deps:
+	@if [ "$$(id -u)" -eq 0 ]; then \
+	  extra=(); \
+	  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || extra+=(nginx); \
+	  command -v wrk >/dev/null 2>&1 || extra+=(wrk); \
+	  command -v curl >/dev/null 2>&1 || extra+=(curl); \
+	  bash scripts/services.sh install $${extra[@]+"$${extra[@]}"}; \
+	fi
+
+# Ctrl-C takes every host down (scripts/cluster/).
+cluster: install cluster-deps
+	@.venv/bin/python -m scripts.cluster up
+
+# Bounded: the run stops itself at 9.5 minutes (after waiting, at most 11, for another
+# cluster run on this machine to end); timeout(1) is the backstop.
+cluster-test: install cluster-deps
+	@$$(command -v timeout >/dev/null 2>&1 && echo timeout -s INT -k 60 1260) .venv/bin/python -m scripts.cluster test
+
+backup: install
+	@bash scripts/backup.sh backup
+
+restore: install
+	@bash scripts/backup.sh restore
 
 services-up:
 	@bash scripts/services.sh up

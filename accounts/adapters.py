@@ -1,6 +1,9 @@
+import ipaddress
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts import crypto
 from accounts.audit import audit_record
@@ -11,6 +14,18 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         # People join only through an invitation (accounts.views.invitation_accept).
         return False
+
+    def get_client_ip(self, request) -> str:
+        """The proxy's X-Forwarded-For (or client IP header) counts only on a
+        request that comes from a trusted proxy's address: someone reaching
+        a web host directly cannot choose the address their rate limits and
+        audit rows are kept under."""
+        if settings.TRUSTED_PROXY_ADDRESSES and not _from_trusted_proxy(request):
+            address = request.META.get("REMOTE_ADDR")
+            if not address:
+                raise PermissionDenied("Unable to determine client IP address")
+            return address
+        return super().get_client_ip(request)
 
     def pre_authenticate(self, request, **credentials) -> None:
         """Too many failed logins lock the account for a while; that is an
@@ -34,3 +49,11 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return crypto.decrypt(encrypted_text)
+
+
+def _from_trusted_proxy(request) -> bool:
+    try:
+        peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(peer in network for network in settings.TRUSTED_PROXY_ADDRESSES)

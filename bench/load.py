@@ -44,7 +44,9 @@ local lines, threads = {}, {}
 n, bad = 0, 0
 for line in io.lines(file) do
   local path, cookie, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
-  local headers = {["Cookie"] = cookie}
+  -- wrk adds Host only to requests it formats after init(); a proxy
+  -- (the cluster's nginx) refuses an HTTP/1.1 request without one.
+  local headers = {["Host"] = wrk.host, ["Cookie"] = cookie}
   if htmx then headers["HX-Request"] = "true" end
   if method == "POST" then headers["Content-Type"] = "application/x-www-form-urlencoded" end
   lines[#lines + 1] = wrk.format(method, path, headers, method == "POST" and body or nil)

@@ -4,6 +4,7 @@ A value that cannot be parsed stops start-up with a message naming the
 variable: `DEBUG=maybe` must never quietly mean False.
 """
 
+import ipaddress
 import os
 import re
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -68,6 +69,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str, default: list[str]) -> list:
+    """Comma-separated addresses or networks (10.0.0.5, 10.0.0.0/24, ::1)."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"Environment variable {name} must list IP addresses or networks "
+                f"(e.g. 10.0.0.5,10.0.1.0/24), not {item!r}."
+            ) from None
+    return networks
 
 
 _HEADER_NAME = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")

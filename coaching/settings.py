@@ -16,6 +16,7 @@ from coaching.env import (
     env_header_name,
     env_int,
     env_list,
+    env_networks,
     env_redis_url,
     env_str,
 )
@@ -194,6 +195,11 @@ if ALLAUTH_TRUSTED_PROXY_COUNT and ALLAUTH_TRUSTED_CLIENT_IP_HEADER:
         "Set TRUSTED_PROXY_COUNT or TRUSTED_CLIENT_IP_HEADER, not both: with a header, "
         "X-Forwarded-For is not read."
     )
+# The proxies those headers are believed from: a request from any other
+# address (someone reaching a web host directly) is taken at its REMOTE_ADDR,
+# whatever headers it carries. Empty: from any address (a web host only the
+# proxy can reach).
+TRUSTED_PROXY_ADDRESSES = env_networks("TRUSTED_PROXY_ADDRESSES", default=[])
 SILENCED_SYSTEM_CHECKS = [
     # Joining the browsers' HSTS preload list is the operator's decision per domain.
     "security.W021",
@@ -347,6 +353,9 @@ REMINDER_RETRY_MAX = timedelta(
 REMINDER_SWEEP_BATCH = 500
 # /healthz turns unhealthy when a reminder is later than this.
 REMINDER_LATE_AFTER = timedelta(minutes=5)
+# What /healthz reports as the app's version: the deployment sets it (a git
+# commit or release tag); the package's version otherwise.
+APP_VERSION = env_str("APP_VERSION", default="0.1.0")
 CHECKIN_VALID_DAYS = 7
 # A session that ended longer ago than this (a contact logged late) asks for no check-in.
 CHECKIN_ASK_WITHIN_DAYS = 7

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test steps of `make test` (setup has been done by make): start/reuse PostgreSQL and
-# Redis, run ruff, the import layers check, the migrations check and pytest, then stop the
+# Redis, run ruff, the import layers check, the migrations check, pytest and
+# `make cluster-test`, then stop the
 # servers this run started, also on failure or Ctrl-C. Exits with the status of the first failing step.
 # Extra pytest arguments: PYTEST_ARGS="-k foo -x" (or arguments to this script).
 set -uo pipefail
@@ -45,3 +46,8 @@ step .venv/bin/lint-imports --no-cache
 step .venv/bin/python manage.py makemigrations --check --dry-run
 # shellcheck disable=SC2086  # PYTEST_ARGS is word-split on purpose
 step .venv/bin/pytest ${PYTEST_ARGS:-} "$@"
+# The multi-host checks (docs/deploy.md), about 9 minutes; "skipped" without root or
+# network namespaces. CLUSTER_TEST=0 leaves them out (say, with PYTEST_ARGS=-k ...).
+if [ "${CLUSTER_TEST:-1}" != 0 ]; then
+    step make --no-print-directory cluster-test
+fi

@@ -29,6 +29,40 @@ def _database_ok() -> bool:
         return False
 
 
+def _replicas() -> list[dict] | None:
+    """Each streaming replica of this database and how far behind it is
+    (PostgreSQL's pg_stat_replication, seen from the primary): bytes of WAL
+    not yet replayed, and seconds (replay_lag, which PostgreSQL clears to
+    null once a replica has caught up and nothing is written: 0 then).
+    Figures are null when the app's role may not read them (it needs
+    pg_monitor); None when the view cannot be read at all."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT application_name, client_addr::text, state,"
+                " pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint,"
+                " extract(epoch FROM replay_lag)::float"
+                " FROM pg_stat_replication ORDER BY application_name, client_addr"
+            )
+            rows = cursor.fetchall()
+    except DatabaseError:
+        return None
+    replicas = []
+    for name, address, state, behind, seconds in rows:
+        if seconds is None and behind == 0:
+            seconds = 0.0
+        replicas.append(
+            {
+                "name": name,
+                "address": address,
+                "state": state,
+                "lag_bytes": behind,
+                "lag_seconds": None if seconds is None else round(seconds, 3),
+            }
+        )
+    return replicas
+
+
 def _redis_ok() -> bool:
     try:
         client = redis.Redis.from_url(
@@ -57,7 +91,10 @@ def _reminders_late_by() -> int | None:
 def healthz(request):
     """The database is essential (503 without it). Redis down only delays
     background work, but reminders more than REMINDER_LATE_AFTER late mean
-    that work is not getting done (503 too, so monitoring says so)."""
+    that work is not getting done (503 too, so monitoring says so). Replica
+    lag is reported, never a 503: the app reads and writes the primary only.
+    A load balancer should take a web host out on `database` alone (the
+    reminders are every host's problem, not this one's)."""
     database = _database_ok()
     late_by = _reminders_late_by() if database else None
     reminders_ok = late_by is not None and late_by <= settings.REMINDER_LATE_AFTER.total_seconds()
@@ -67,5 +104,7 @@ def healthz(request):
         "redis": "ok" if _redis_ok() else "unavailable",
         "reminders": "ok" if reminders_ok else ("late" if late_by is not None else "unknown"),
         "oldest_due_reminder_seconds_late": late_by,
+        "replicas": _replicas() if database else None,
+        "version": settings.APP_VERSION,
     }
     return JsonResponse(body, status=200 if database and reminders_ok else 503)

@@ -39,7 +39,7 @@ def _health(**env):
 
 
 @pytest.mark.django_db
-def test_it_reports_database_and_redis_as_json(client):
+def test_it_reports_database_and_redis_as_json(client, settings):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {
@@ -48,7 +48,15 @@ def test_it_reports_database_and_redis_as_json(client):
         "redis": "ok",
         "reminders": "ok",
         "oldest_due_reminder_seconds_late": 0,
+        "replicas": [],
+        "version": settings.APP_VERSION,
     }
+
+
+@pytest.mark.django_db
+def test_it_reports_the_version_the_deployment_sets():
+    health = _health(APP_VERSION="3f4ea71", DATABASE_URL=subprocess_database_url())
+    assert health["body"]["version"] == "3f4ea71"
 
 
 def test_it_answers_503_when_the_database_does_not_answer():

@@ -183,7 +183,7 @@ def test_the_check_in_link_page_is_never_stored(client, coach, client_user):
 
 def _settings_from(monkeypatch, **env) -> dict:
     """The settings module as it reads this environment (run afresh)."""
-    for name in ("TRUSTED_PROXY_COUNT", "TRUSTED_CLIENT_IP_HEADER"):
+    for name in ("TRUSTED_PROXY_COUNT", "TRUSTED_CLIENT_IP_HEADER", "TRUSTED_PROXY_ADDRESSES"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -232,6 +232,57 @@ def test_clients_behind_the_proxy_do_not_lock_each_other_out(
     assert addresses == {"203.0.113.7"}
 
 
+@pytest.mark.django_db
+def test_a_forwarded_address_counts_only_from_the_trusted_proxy(
+    client, settings, monkeypatch, client_user, other_client
+):
+    # The cluster's setting: one proxy, at 10.0.0.2 (scripts/cluster).
+    deployed = _settings_from(
+        monkeypatch, TRUSTED_PROXY_COUNT="1", TRUSTED_PROXY_ADDRESSES="10.0.0.2"
+    )
+    for name in ("ALLAUTH_TRUSTED_PROXY_COUNT", "TRUSTED_PROXY_ADDRESSES"):
+        setattr(settings, name, deployed[name])
+    # Counters of this test's own (the test above locks client_user's key).
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "trusted-proxy-addresses",
+        },
+    }
+
+    def fail_login(person, forwarded_for, remote_addr):
+        return client.post(
+            "/accounts/login/",
+            {"login": person.email, "password": "not-the-password-at-all"},
+            headers={"X-Forwarded-For": forwarded_for},
+            REMOTE_ADDR=remote_addr,
+        )
+
+    # Through the proxy: the address the proxy saw.
+    fail_login(client_user, "198.51.100.9", "10.0.0.2")
+    # Someone reaching a web host directly names any address they like; it
+    # is not believed, and five such failures lock out their own address.
+    for _ in range(5):
+        fail_login(other_client, "198.51.100.9", "10.0.0.77")
+    blocked = fail_login(client_user, "203.0.113.50", "10.0.0.77")
+    assert "Too many failed login attempts" in blocked.content.decode()
+    failed = list(
+        AuditEvent.objects.filter(action="auth.login_failed")
+        .order_by("at", "pk")
+        .values_list("ip", flat=True)
+    )
+    assert failed == ["198.51.100.9"] + ["10.0.0.77"] * 5
+    # The proxy's client at 198.51.100.9 was never counted for them.
+    response = client.post(
+        "/accounts/login/",
+        {"login": client_user.email, "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.9"},
+        REMOTE_ADDR="10.0.0.2",
+    )
+    assert response.status_code == 302 and "Too many" not in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("env", "error"),
     [
@@ -239,6 +290,7 @@ def test_clients_behind_the_proxy_do_not_lock_each_other_out(
         ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be at least 0"),
         ({"TRUSTED_CLIENT_IP_HEADER": "X_Real_IP"}, "must be an HTTP header name"),
         ({"TRUSTED_PROXY_COUNT": "1", "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"}, "not both"),
+        ({"TRUSTED_PROXY_ADDRESSES": "10.0.0.2,proxy.local"}, "TRUSTED_PROXY_ADDRESSES must list"),
     ],
 )
 def test_a_wrong_trusted_proxy_setting_stops_start_up_and_says_why(monkeypatch, env, error):
@@ -256,3 +308,6 @@ def test_the_trusted_proxy_comes_from_the_environment(monkeypatch):
     assert read["ALLAUTH_TRUSTED_PROXY_COUNT"] == 2
     read = _settings_from(monkeypatch, TRUSTED_CLIENT_IP_HEADER="X-Real-IP")
     assert read["ALLAUTH_TRUSTED_CLIENT_IP_HEADER"] == "X-Real-IP"
+    assert read["TRUSTED_PROXY_ADDRESSES"] == []
+    read = _settings_from(monkeypatch, TRUSTED_PROXY_ADDRESSES="10.0.0.2, 10.1.0.0/24")
+    assert [str(n) for n in read["TRUSTED_PROXY_ADDRESSES"]] == ["10.0.0.2/32", "10.1.0.0/24"]

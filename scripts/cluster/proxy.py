@@ -1,0 +1,135 @@
+"""The `proxy` host: nginx from Debian terminating TLS with a certificate
+made for the run, and the upstream checker that takes a web host whose
+/healthz does not answer out of nginx's upstream list."""
+
+import subprocess
+from pathlib import Path
+
+from scripts.cluster import hosts
+
+WEB_PORT = 8000
+
+NGINX_CONF = """\
+# Written by scripts/cluster/proxy.py; docs/deploy.md gives the same
+# configuration for production.
+worker_processes 1;
+pid {run}/nginx.pid;
+error_log {run}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+
+http {{
+    access_log off;
+    client_body_temp_path {run}/body;
+    proxy_temp_path {run}/proxy;
+    fastcgi_temp_path {run}/fastcgi;
+    uwsgi_temp_path {run}/uwsgi;
+    scgi_temp_path {run}/scgi;
+    client_max_body_size 2m;
+    server_tokens off;
+
+    upstream app {{
+        # One line per web host; the upstream checker rewrites this file
+        # (marking a host `down`) and reloads nginx.
+        include {run}/upstreams.conf;
+    }}
+
+    server {{
+        listen {address}:80;
+        return 301 https://$host$request_uri;
+    }}
+
+    server {{
+        listen {address}:443 ssl;
+        ssl_certificate {run}/proxy.crt;
+        ssl_certificate_key {run}/proxy.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+
+        location / {{
+            proxy_pass http://app;
+            proxy_set_header Host $host;
+            # Each proxy appends the address it saw; the app reads the last
+            # entry (TRUSTED_PROXY_COUNT=1) and only from this host's address
+            # (TRUSTED_PROXY_ADDRESSES).
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_connect_timeout 2s;
+            proxy_read_timeout 60s;
+            # A web host that refuses or drops a connection: the request
+            # goes to the next one (passive checks; GET/HEAD only).
+            proxy_next_upstream error timeout http_502;
+            proxy_next_upstream_tries 2;
+        }}
+    }}
+}}
+"""
+
+
+def upstream_lines(web_hosts: list[str], down: set[str] = frozenset()) -> str:
+    return "".join(
+        f"server {hosts.address(h)}:{WEB_PORT} max_fails=1 fail_timeout=5s"
+        f"{' down' if h in down else ''};\n"
+        for h in web_hosts
+    )
+
+
+def make_certificate(run: Path) -> Path:
+    """A self-signed certificate for the proxy's address, valid two days."""
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(run / "proxy.key"),
+            "-out",
+            str(run / "proxy.crt"),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=coaching cluster test",
+            "-addext",
+            f"subjectAltName=IP:{hosts.address('proxy')}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (run / "proxy.key").chmod(0o600)
+    return run / "proxy.crt"
+
+
+def start(network: hosts.Hosts, run: Path, web_hosts: list[str]) -> None:
+    run.mkdir(parents=True, exist_ok=True)
+    make_certificate(run)
+    (run / "upstreams.conf").write_text(upstream_lines(web_hosts))
+    conf = run / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(run=run, address=hosts.address("proxy")))
+    network.start("proxy", "nginx", ["nginx", "-c", str(conf), "-g", "daemon off;"])
+    hosts.wait_for(lambda: (run / "nginx.pid").exists(), timeout=20, what="nginx start")
+    network.start(
+        "proxy",
+        "upstream-check",
+        [
+            str(Path(".venv/bin/python").resolve()),
+            "-m",
+            "scripts.cluster.upstream_check",
+            "--conf",
+            str(run / "upstreams.conf"),
+            "--nginx-pid",
+            str(run / "nginx.pid"),
+            *[f"{hosts.address(h)}:{WEB_PORT}" for h in web_hosts],
+        ],
+    )
+
+
+def hosts_marked_down(run: Path, web_hosts: list[str]) -> set[str]:
+    text = (run / "upstreams.conf").read_text()
+    return {
+        h
+        for h in web_hosts
+        if f"{hosts.address(h)}:{WEB_PORT} max_fails=1 fail_timeout=5s down" in text
+    }
