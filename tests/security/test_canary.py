@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from accounts.services import payer_identity_set
 from coaching.models import CheckInRequest, ReferralSource
 from coaching.services.episodes import episode_discharge, episode_open
 from coaching.services.trust import checkin_submit
@@ -38,6 +39,7 @@ CANARIES = [
     "COMMENT-CANARY-3307",
     "PRIVATE-CANARY-5590",
     "DISCHARGE-CANARY-7741",
+    "MEMBER-CANARY-6620",
 ]
 
 
@@ -46,8 +48,12 @@ def _contains_canary(text: str) -> list[str]:
 
 
 @pytest.fixture
-def planted(coach, client_user, supervisor):
+def planted(coach, client_user, supervisor, admin_user):
     session = _completed(coach, client_user)
+    # A payer member id, which staff who bill (admins) record.
+    payer_identity_set(
+        actor=admin_user, client=client_user, date_of_birth=None, member_id=CANARIES[4]
+    )
     note = note_open(actor=coach, session=session)
     note_save_draft(actor=coach, note=note, narrative=CANARIES[0])
     note_sign(actor=coach, note=note)

@@ -58,6 +58,7 @@ PLAINTEXT = {
     "accounts.User.display_name": "a name, sorted and searched; no one's words",
     "accounts.User.time_zone": "a time zone name",
     "accounts.User.role": "a choice",
+    "accounts.User.credential": "a professional credential (CPRS), on signatures and claims",
     "accounts.Invitation.email": "the invited address, looked up when accepted",
     "accounts.Invitation.role": "a choice",
     "accounts.Invitation.token_digest": "a digest",
@@ -70,6 +71,13 @@ PLAINTEXT = {
     "sessions_log.Session.modality": "a choice",
     "sessions_log.Session.status": "a choice",
     "sessions_log.Session.note_state": "a choice",
+    "sessions_log.Session.place_type": "a choice",
+    "sessions_log.ServiceCode.code": "an admin's list of billing codes",
+    "sessions_log.ServiceCode.modifiers": "an admin's list of billing codes",
+    "sessions_log.ServiceCode.description": "an admin's list of billing codes",
+    "sessions_log.FundingProgramme.name": "an admin's list of programmes",
+    "sessions_log.FundingProgramme.payer": "an admin's list of programmes: who pays",
+    "sessions_log.Note.signed_credential": "the author's credential at signing",
     "sessions_log.ServiceType.name": "an admin's list of services",
     "sessions_log.Note.services": "names ticked from ServiceType, the admin's list",
     "sessions_log.NoteReview.decision": "a choice",
@@ -153,6 +161,9 @@ def test_the_fields_people_write_in_are_encrypted():
         "coaching.AgreedStep.action",
         "coaching.NoteGoal.words",
         "coaching.Episode.discharge_summary",
+        "sessions_log.Note.over_cap_reason",
+        "accounts.PayerIdentity.date_of_birth",
+        "accounts.PayerIdentity.member_id",
     ):
         assert isinstance(fields[name], EncryptedTextField), name
 
