@@ -25,9 +25,10 @@ class ServiceCodeAdmin(admin.ModelAdmin):
 
 @admin.register(FundingProgramme)
 class FundingProgrammeAdmin(admin.ModelAdmin):
-    """Admins edit who pays: a programme's payer is whom its claims go to
-    and whom a client's consent must name; without one it is not billed."""
+    """Admins edit who pays for sessions. A programme that is billed has a
+    payer (coaching's ProgrammePayer: whom its claims go to, and whom a
+    client's consent must name); "None" is not billed."""
 
-    list_display = ["name", "payer", "position", "active"]
-    list_editable = ["payer", "position", "active"]
-    search_fields = ["name", "payer"]
+    list_display = ["name", "billed", "position", "active"]
+    list_editable = ["billed", "position", "active"]
+    search_fields = ["name"]

@@ -12,7 +12,7 @@ The rule (settings, from the environment):
   and the reason. Time is never dropped: the note keeps every unit.
 
 A session is billable once it was completed, has a service code and a
-funding programme with a payer, and its note is signed (and co-signed when
+funding programme that is billed, and its note is signed (and co-signed when
 BILLING_REQUIRES_COSIGN).
 """
 
@@ -53,8 +53,8 @@ def billable() -> Q:
         note_state__in=billable_note_states(),
         note__signed_at__isnull=False,
         service_code__isnull=False,
-        funding_programme__isnull=False,
-    ) & ~Q(funding_programme__payer="")
+        funding_programme__billed=True,
+    )
 
 
 def over_cap(units_before: int, units: int) -> int:

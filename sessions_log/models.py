@@ -58,11 +58,11 @@ class ServiceCode(models.Model):
 
 class FundingProgramme(models.Model):
     """Who pays for a session (Medicaid, a grant, none): a list admins edit.
-    `payer` names the organisation a claim goes to, the recipient a client's
-    consent must name; a programme without one is not billed."""
+    A programme that is `billed` gets claims, sent to its payer (the
+    recipient a client's consent must name: coaching.ProgrammePayer)."""
 
     name = models.CharField(max_length=100, unique=True)
-    payer = models.CharField(max_length=200, blank=True)
+    billed = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
 
@@ -71,10 +71,6 @@ class FundingProgramme(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def bills(self) -> bool:
-        return bool(self.payer)
 
 
 class Session(models.Model):

@@ -17,9 +17,9 @@ CODES = [
     ("H0038", "HQ", "Self-help/peer services, per 15 minutes, group setting"),
 ]
 PROGRAMMES = [
-    ("Medicaid", "State Medicaid"),
-    ("State opioid response grant", "State opioid response grant (SAMHSA)"),
-    ("None", ""),
+    ("Medicaid", True),
+    ("State opioid response grant", True),
+    ("None", False),
 ]
 
 
@@ -30,9 +30,9 @@ def seed_lists(apps, schema_editor):
         ServiceCode.objects.get_or_create(
             code=code, modifiers=modifiers, defaults={"description": description}
         )
-    for position, (name, payer) in enumerate(PROGRAMMES):
+    for position, (name, billed) in enumerate(PROGRAMMES):
         FundingProgramme.objects.get_or_create(
-            name=name, defaults={"payer": payer, "position": position}
+            name=name, defaults={"billed": billed, "position": position}
         )
 
 
@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("name", models.CharField(max_length=100, unique=True)),
-                ("payer", models.CharField(blank=True, max_length=200)),
+                ("billed", models.BooleanField(default=True)),
                 ("position", models.PositiveSmallIntegerField(default=0)),
                 ("active", models.BooleanField(default=True)),
             ],

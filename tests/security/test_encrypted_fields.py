@@ -76,7 +76,6 @@ PLAINTEXT = {
     "sessions_log.ServiceCode.modifiers": "an admin's list of billing codes",
     "sessions_log.ServiceCode.description": "an admin's list of billing codes",
     "sessions_log.FundingProgramme.name": "an admin's list of programmes",
-    "sessions_log.FundingProgramme.payer": "an admin's list of programmes: who pays",
     "sessions_log.Note.signed_credential": "the author's credential at signing",
     "sessions_log.ServiceType.name": "an admin's list of services",
     "sessions_log.Note.services": "names ticked from ServiceType, the admin's list",

@@ -67,7 +67,7 @@ def _written(coach, session):
 def test_the_seeded_lists_hold_h0038_its_group_variant_and_three_programmes():
     assert {code.label for code in ServiceCode.objects.all()} >= {"H0038", "H0038-HQ"}
     assert set(FundingProgramme.objects.values_list("name", flat=True)) >= {"Medicaid", "None"}
-    assert not FundingProgramme.objects.get(name="None").bills
+    assert not FundingProgramme.objects.get(name="None").billed
 
 
 @pytest.mark.django_db
