@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from coaching.models import LifeArea, ReferralSource
+from coaching.models import LifeArea, Recipient, ReferralSource
 
 
 @admin.register(LifeArea)
@@ -21,3 +21,29 @@ class ReferralSourceAdmin(admin.ModelAdmin):
     list_display = ["name", "position", "active"]
     list_editable = ["position", "active"]
     search_fields = ["name"]
+
+
+@admin.register(Recipient)
+class RecipientAdmin(admin.ModelAdmin):
+    """Admins keep the organisations a consent may name (payers, providers,
+    agencies). A name is read-only once saved: past disclosures name the
+    row, so renaming it would rewrite whom they went to; add a new one and
+    switch the old one off instead. The people clients name are theirs and
+    are not listed here."""
+
+    list_display = ["name", "position", "active"]
+    list_editable = ["position", "active"]
+    fields = ["name", "position", "active"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(kind=Recipient.Kind.ORGANISATION)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["name"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        obj.kind = Recipient.Kind.ORGANISATION
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -5,7 +5,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from coaching.views import caseloads, episodes, health, homes, plans, trust
+from coaching.views import caseloads, consents, episodes, health, homes, plans, trust
 
 # The admin signs in through allauth, so its rate limits and MFA apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -68,6 +68,16 @@ coaching_urlpatterns = [
         episodes.contact_preferences,
         name="contact_preferences",
     ),
+    # Consents and disclosures.
+    path("my/consents/", consents.my_consents, name="my_consents"),
+    path("my/consents/<int:pk>/", consents.my_consent, name="my_consent"),
+    path("my/consents/<int:pk>/sign/", consents.consent_sign, name="consent_sign"),
+    path("my/consents/<int:pk>/revoke/", consents.consent_revoke, name="consent_revoke"),
+    path("clients/<int:pk>/consents/", consents.client_consents, name="client_consents"),
+    path("clients/<int:pk>/consents/new/", consents.consent_prepare, name="consent_prepare"),
+    path("consents/<int:pk>/end/", consents.consent_end, name="consent_end"),
+    path("consents/<int:pk>/disclose/", consents.consent_disclosure, name="consent_disclosure"),
+    path("consents/<int:pk>/disclose/csv/", consents.consent_disclose, name="consent_disclose"),
 ]
 
 # Django tries these in order, and every include that does not match costs

@@ -17,6 +17,8 @@ SENTENCES = {
     "plan.view": "{who} looked at your recovery plan",
     "plan.history": "{who} looked at the history of your recovery plan",
     "plan.print": "{who} opened the printable page of your recovery plan",
+    "consents.view": "{who} looked at your consents and what was shared",
+    "consent.view": "{who} looked at one of your consents",
     # Lists that showed you among others.
     "caseload.list": "{who} saw you in their caseload list",
     "coach_caseload.list": "{who} saw you in your coach's caseload list",
@@ -29,6 +31,10 @@ SENTENCES = {
     "report.included": "{who} exported a report that included you",
     "calendar.download": "{who} downloaded one of your sessions to their calendar",
     "calendar_feed.read": "The calendar feed of {who} was read (it lists your sessions)",
+    "disclosure.record": (
+        "{who} sent some of your information outside this organisation, under a consent "
+        "you signed (see My consents)"
+    ),
     # Changes.
     "note.create": "{who} started a session note",
     "note.save_draft": "{who} edited a draft session note",
@@ -42,6 +48,8 @@ SENTENCES = {
     "plan.step_progress": "{who} updated how a step of your plan is going",
     "plan.confirm": "{who} agreed to your recovery plan",
     "plan.sign": "{who} signed your recovery plan",
+    "consent.prepare": "{who} prepared a consent for you to read and sign",
+    "consent.end": "{who} ended one of your consents",
     "note.cosigned": "{who} co-signed a session note",
     "note.returned": "{who} returned a session note to your coach",
     "session.schedule": "{who} scheduled a session",

@@ -1,6 +1,7 @@
 """The coaching app's models, a module per feature: the relationship's trust
 check-ins, flags and private requests (checkins), the recovery plan (plans),
-and episodes of care and outreach (episodes)."""
+episodes of care and outreach (episodes), and consents and disclosures
+(consents)."""
 
 from coaching.models.checkins import (
     ITEM_NAMES,
@@ -9,6 +10,13 @@ from coaching.models.checkins import (
     CheckInRequest,
     SupervisorRequest,
     TrustFlag,
+)
+from coaching.models.consents import (
+    Consent,
+    Disclosure,
+    ExportKind,
+    Information,
+    Recipient,
 )
 from coaching.models.episodes import (
     Channel,
@@ -37,15 +45,20 @@ __all__ = [
     "Channel",
     "CheckIn",
     "CheckInRequest",
+    "Consent",
     "ContactPreferences",
+    "Disclosure",
     "Episode",
+    "ExportKind",
     "Goal",
+    "Information",
     "LifeArea",
     "NoteGoal",
     "OutreachAttempt",
     "Plan",
     "PlanChange",
     "PlanVersion",
+    "Recipient",
     "ReferralSource",
     "Step",
     "SupervisorRequest",

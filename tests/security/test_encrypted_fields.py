@@ -107,6 +107,11 @@ PLAINTEXT = {
     "coaching.ContactPreferences.preferred_channels": "choices",
     "coaching.OutreachAttempt.channel": "a choice",
     "coaching.OutreachAttempt.outcome": "a choice",
+    "coaching.Recipient.kind": "a choice",
+    "coaching.Consent.information": "choices",
+    "coaching.Disclosure.information": "choices",
+    "coaching.Disclosure.export": "a choice",
+    "coaching.Disclosure.description": "what an export was, written by the code that made it",
 }
 
 
@@ -163,6 +168,10 @@ def test_the_fields_people_write_in_are_encrypted():
         "sessions_log.Note.over_cap_reason",
         "accounts.PayerIdentity.date_of_birth",
         "accounts.PayerIdentity.member_id",
+        "coaching.Recipient.name",
+        "coaching.Consent.purpose",
+        "coaching.Consent.ends_on_event",
+        "coaching.Consent.signed_name",
     ):
         assert isinstance(fields[name], EncryptedTextField), name
 

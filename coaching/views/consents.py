@@ -1,0 +1,214 @@
+"""Consents and disclosures: the client's pages (their consents, reading and
+signing one staff prepared, revoking one, what was disclosed) and staff's
+(a client's consents, preparing one, ending one, and a disclosure to the
+recipient a consent names: a CSV with the notice at its head, recorded)."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.forms import add_service_errors
+from accounts.middleware import deliberate_read
+from accounts.models import Role
+from accounts.policy import role_required
+from coaching.forms import ConsentPrepareForm, ConsentSignForm
+from coaching.models import ExportKind
+from coaching.selectors import consents as selectors
+from coaching.selectors.report import csv_safe
+from coaching.services import consents as services
+
+STAFF = (Role.COACH, Role.SUPERVISOR)
+NOT_COVERED = (
+    "Nothing was sent: this consent is not active (it was revoked, ended or is past "
+    "its end date, or was never signed). Ask the client for a new one."
+)
+
+# ------------------------------------------------------------ the client's
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def my_consents(request):
+    data = selectors.consents_page(request.user, request.user)
+    return render(request, "coaching/consents/mine.html", data)
+
+
+def _consent_page(request, consent, *, status=200, sign_form=None):
+    data = selectors.consent_page(request.user, consent)
+    signable = data["consent"].state.key == "draft"
+    if signable and sign_form is None:
+        sign_form = ConsentSignForm()
+    # A form for a consent that can no longer be signed (signed meanwhile,
+    # or past its end date) is not shown again: its refusal is said above.
+    if sign_form is not None and sign_form.is_bound and not signable:
+        messages.error(request, " ".join(m for errors in sign_form.errors.values() for m in errors))
+    context = {**data, "sign_form": sign_form if signable else None}
+    return render(request, "coaching/consents/detail.html", context, status=status)
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def my_consent(request, pk):
+    consent = get_object_or_404(selectors.consents_signable_by(request.user), pk=pk)
+    return _consent_page(request, consent)
+
+
+@require_POST
+@role_required(Role.CLIENT)
+def consent_sign(request, pk):
+    consent = get_object_or_404(selectors.consents_signable_by(request.user), pk=pk)
+    form = ConsentSignForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_sign(actor=request.user, consent=consent, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Signed. You can revoke this consent at any time.")
+            return redirect("coaching:my_consent", pk=consent.pk)
+    return _consent_page(request, consent, status=400, sign_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLIENT)
+def consent_revoke(request, pk):
+    """GET asks to confirm; POST revokes, at once."""
+    consent = get_object_or_404(selectors.consents_signable_by(request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            services.consent_revoke(actor=request.user, consent=consent)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, "Revoked. Nothing more will be shared under this consent from now on."
+            )
+        return redirect("coaching:my_consent", pk=consent.pk)
+    consent.state = selectors.consent_state(consent, selectors.local_today(consent.client))
+    return render(
+        request,
+        "coaching/consents/revoke.html",
+        {"consent": consent, "plain": selectors.in_plain_words(consent.information)},
+    )
+
+
+# ------------------------------------------------------------------ staff's
+
+
+def _client_consents_page(request, client, *, status=200, form=None):
+    data = selectors.consents_page(request.user, client)
+    if form is None:
+        form = ConsentPrepareForm(recipients=selectors.recipients_for(client))
+    context = {**data, "client": client, "form": form}
+    return render(request, "coaching/consents/client.html", context, status=status)
+
+
+@require_GET
+@role_required(*STAFF)
+@deliberate_read
+def client_consents(request, pk):
+    client = get_object_or_404(selectors.consent_clients_managed_by(request.user), pk=pk)
+    return _client_consents_page(request, client)
+
+
+@require_POST
+@role_required(*STAFF)
+def consent_prepare(request, pk):
+    client = get_object_or_404(selectors.consent_clients_managed_by(request.user), pk=pk)
+    form = ConsentPrepareForm(request.POST, recipients=selectors.recipients_for(client))
+    if form.is_valid():
+        try:
+            services.consent_prepare(actor=request.user, client=client, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Prepared. The client can now read and sign it.")
+            return redirect("coaching:client_consents", pk=client.pk)
+    return _client_consents_page(request, client, status=400, form=form)
+
+
+@require_POST
+@role_required(*STAFF)
+def consent_end(request, pk):
+    consent = get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
+    try:
+        services.consent_end(actor=request.user, consent=consent)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Ended. Nothing more will be disclosed under this consent.")
+    return redirect("coaching:client_consents", pk=consent.client_id)
+
+
+@require_GET
+@role_required(*STAFF)
+@deliberate_read
+def consent_disclosure(request, pk):
+    """What a disclosure under this consent would send, to whom, with the
+    notice; a button to download it (consent_disclose)."""
+    consent = get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
+    data = selectors.consent_page(request.user, consent)
+    context = {
+        **data,
+        "in_force": consent.in_force_on(timezone.localdate()),
+        "notice": services.notice_text(),
+    }
+    return render(request, "coaching/consents/disclose.html", context)
+
+
+@require_POST
+@role_required(*STAFF)
+def consent_disclose(request, pk):
+    """The named-recipient disclosure: a CSV of what the consent covers for
+    its client, the notice at its head, recorded as a Disclosure through
+    the one export path (services.export_split). Without a covering consent:
+    a message, nothing sent, nothing recorded."""
+    consent = get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
+    client = consent.client
+    with transaction.atomic():
+        chosen = selectors.consents_managed_by(request.user).select_for_update(of=("self",))
+        if not chosen.get(pk=consent.pk).in_force_on(timezone.localdate()):
+            messages.error(request, NOT_COVERED)
+            return redirect("coaching:consent_disclosure", pk=consent.pk)
+        split = services.export_split(
+            actor=request.user,
+            client_ids=[client.pk],
+            recipient=consent.recipient,
+            information=consent.information,
+            export=ExportKind.NAMED_RECIPIENT,
+            description="Disclosure to a named recipient (CSV)",
+        )
+        if client.pk not in split.consents:
+            messages.error(request, NOT_COVERED)
+            return redirect("coaching:consent_disclosure", pk=consent.pk)
+        used = split.consents[client.pk]
+        rows = selectors.disclosure_rows(request.user, client, consent.information)
+    today = timezone.localdate()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="disclosure-{client.pk}-{today.isoformat()}.csv"'
+    )
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    for row in [
+        [split.notice],
+        [],
+        ["Client", client.display_name],
+        ["Disclosed to", consent.recipient.name],
+        ["Disclosed by", request.user.display_name],
+        ["Date", today.isoformat()],
+        ["Consent", f"Signed {timezone.localtime(used.signed_at).date().isoformat()}"],
+        ["Purpose", used.purpose],
+        ["Information", "; ".join(used.information_labels())],
+        [],
+        ["Section", "Date", "Item", "Detail"],
+        *rows,
+    ]:
+        writer.writerow([csv_safe(value) for value in row])
+    return response

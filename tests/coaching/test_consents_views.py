@@ -1,0 +1,294 @@
+"""The consents pages: the client's (list, read, sign, revoke with a
+confirm step, what was shared in plain words) and staff's (a client's
+consents, preparing one, ending one, a named-recipient disclosure as a CSV
+with the notice at its head). Bad input is answered plainly with nothing
+changed; someone else's consent is a 404; page queries do not grow with the
+number of consents and disclosures."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from coaching.models import Consent, Disclosure, ExportKind, Information
+from coaching.services.consents import REDISCLOSURE_NOTICE, export_split
+from tests.coaching.test_consents import CLAIM, _state, payer, prepared, signed, today
+from tests.helpers import PAGE_STATEMENTS, count_queries, sign_in, signed_contact
+
+
+def _csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+# ------------------------------------------------------------ the client's
+
+
+@pytest.mark.django_db
+def test_the_client_reads_a_consent_in_plain_words_and_signs_it(client, coach, client_user):
+    consent = prepared(coach, client_user, payer(), information=CLAIM)
+    sign_in(client, client_user)
+    listing = client.get(reverse("coaching:my_consents")).content.decode()
+    assert "To Acme Health Plan" in listing and "Waiting for the client" in listing
+    page = client.get(reverse("coaching:my_consent", args=[consent.pk])).content.decode()
+    assert "may share your attendance and service record and the identifiers" in page
+    assert "Sign this consent" in page
+    response = client.post(
+        reverse("coaching:consent_sign", args=[consent.pk]),
+        {"typed_name": "robin park", "confirmed": "on"},
+    )
+    assert response.status_code == 302
+    consent.refresh_from_db()
+    assert consent.signed_at is not None and consent.signed_name == "robin park"
+    page = client.get(reverse("coaching:my_consent", args=[consent.pk])).content.decode()
+    assert "Revoke this consent" in page and "Sign this consent" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"typed_name": "Someone Else", "confirmed": "on"}, "Type your name as it is"),
+        ({"typed_name": "Robin Park"}, "Tick the box"),
+        ({}, "Type your name to sign"),
+    ],
+)
+def test_a_wrong_signature_is_answered_on_the_form_and_changes_nothing(
+    client, coach, client_user, data, message
+):
+    consent = prepared(coach, client_user, payer())
+    sign_in(client, client_user)
+    before = _state()
+    response = client.post(reverse("coaching:consent_sign", args=[consent.pk]), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert _state()[:2] == before[:2]
+
+
+@pytest.mark.django_db
+def test_a_consent_past_its_end_date_shows_no_signing_and_refuses_it(client, coach, client_user):
+    consent = prepared(coach, client_user, payer(), ends_on=today() + timedelta(days=1))
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        sign_in(client, client_user)
+        page = client.get(reverse("coaching:my_consent", args=[consent.pk])).content.decode()
+        assert "Not signed, past its end date" in page and "Sign this consent" not in page
+        response = client.post(
+            reverse("coaching:consent_sign", args=[consent.pk]),
+            {"typed_name": "Robin Park", "confirmed": "on"},
+        )
+    assert response.status_code == 400
+    assert "can no longer be signed" in response.content.decode()
+    consent.refresh_from_db()
+    assert consent.signed_at is None
+
+
+@pytest.mark.django_db
+def test_the_client_revokes_after_a_confirm_step(client, coach, client_user):
+    consent = signed(coach, client_user, payer())
+    sign_in(client, client_user)
+    url = reverse("coaching:consent_revoke", args=[consent.pk])
+    confirm = client.get(url).content.decode()
+    assert "Yes, revoke it now" in confirm
+    consent.refresh_from_db()
+    assert consent.revoked_at is None  # asking changes nothing
+    response = client.post(url)
+    assert response.status_code == 302
+    consent.refresh_from_db()
+    assert consent.revoked_by == client_user
+    page = client.get(reverse("coaching:my_consent", args=[consent.pk])).content.decode()
+    assert "You revoked it" in page and "Revoke this consent" not in page
+
+
+@pytest.mark.django_db
+def test_someone_elses_consent_is_a_404_and_stays_as_it_was(
+    client, coach, client_user, other_client
+):
+    consent = signed(coach, client_user, payer())
+    sign_in(client, other_client)
+    for name, method in (
+        ("coaching:my_consent", "get"),
+        ("coaching:consent_revoke", "get"),
+        ("coaching:consent_revoke", "post"),
+        ("coaching:consent_sign", "post"),
+    ):
+        response = getattr(client, method)(reverse(name, args=[consent.pk]))
+        assert response.status_code == 404, name
+    consent.refresh_from_db()
+    assert consent.revoked_at is None
+
+
+@pytest.mark.django_db
+def test_the_client_sees_what_was_shared_in_plain_words(client, coach, client_user):
+    acme = payer()
+    consent = signed(coach, client_user, acme, information=CLAIM)
+    export_split(
+        actor=coach,
+        client_ids=[client_user.pk],
+        recipient=acme,
+        information=CLAIM,
+        export=ExportKind.CLAIM_FILE,
+    )
+    sign_in(client, client_user)
+    page = client.get(reverse("coaching:my_consents")).content.decode()
+    day = timezone.localdate().strftime("%-d %B %Y")
+    assert (
+        f"On {day} Casey Rivera sent your attendance and service record and the identifiers "
+        "a payer needs to bill (date of birth, member id) to Acme Health Plan in a claim file, "
+        f"relying on the consent you signed on {consent.signed_at:%-d %B %Y}."
+    ) in page
+    record = client.get(reverse("accounts:record_views")).content.decode()
+    assert "sent some of your information outside this organisation" in record
+
+
+# ------------------------------------------------------------------ staff's
+
+
+@pytest.mark.django_db
+def test_staff_prepare_a_consent_through_the_form(client, coach, client_user):
+    acme = payer()
+    sign_in(client, coach)
+    response = client.post(
+        reverse("coaching:consent_prepare", args=[client_user.pk]),
+        {
+            "recipient": acme.pk,
+            "purpose": "Billing",
+            "information": [Information.SERVICE_RECORD],
+            "ends_on_event": "The end of my Medicaid enrolment",
+        },
+    )
+    assert response.status_code == 302
+    consent = Consent.objects.get()
+    assert (consent.recipient, consent.ends_on_event) == (acme, "The end of my Medicaid enrolment")
+    page = client.get(reverse("coaching:client_consents", args=[client_user.pk])).content.decode()
+    assert "Waiting for the client&#x27;s signature" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"purpose": "Billing", "information": ["service_record"]}, "Give the date it ends"),
+        ({"information": ["service_record"], "ends_on_event": "x"}, "Say what the information"),
+        ({"purpose": "Billing", "ends_on_event": "x"}, "Choose at least one kind"),
+        (
+            {"purpose": "B", "information": ["service_record"], "ends_on": "2001-01-01"},
+            "cannot be in the past",
+        ),
+    ],
+)
+def test_a_bad_consent_is_answered_on_the_form_and_changes_nothing(
+    client, coach, client_user, data, message
+):
+    acme = payer()
+    sign_in(client, coach)
+    response = client.post(
+        reverse("coaching:consent_prepare", args=[client_user.pk]), {"recipient": acme.pk, **data}
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Consent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_disclosure_is_a_csv_with_the_notice_at_its_head_and_is_recorded(
+    client, coach, client_user
+):
+    signed_contact(coach, client_user, narrative="Talked about housing")
+    acme = payer()
+    consent = signed(
+        coach,
+        client_user,
+        acme,
+        information=[Information.SERVICE_RECORD, Information.SESSION_NOTES],
+    )
+    sign_in(client, coach)
+    page = client.get(reverse("coaching:consent_disclosure", args=[consent.pk])).content.decode()
+    assert "Download the CSV" in page and "42 CFR Part 2" in page
+    response = client.post(reverse("coaching:consent_disclose", args=[consent.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = _csv(response)
+    assert rows[0] == [REDISCLOSURE_NOTICE]
+    assert ["Disclosed to", "Acme Health Plan"] in rows
+    assert ["Client", "Robin Park"] in rows
+    sections = {row[0] for row in rows[rows.index(["Section", "Date", "Item", "Detail"]) + 1 :]}
+    assert sections == {"Attendance and service record", "Signed session notes"}
+    assert any(row[-1:] == ["Talked about housing"] for row in rows)
+    disclosure = Disclosure.objects.get()
+    assert (disclosure.consent, disclosure.by, disclosure.export) == (
+        consent,
+        coach,
+        ExportKind.NAMED_RECIPIENT,
+    )
+
+
+@pytest.mark.django_db
+def test_a_disclosure_without_an_active_consent_sends_and_records_nothing(
+    client, coach, client_user
+):
+    consent = signed(coach, client_user, payer())
+    consent_revoked = Consent.objects.filter(pk=consent.pk)
+    sign_in(client, client_user)
+    client.post(reverse("coaching:consent_revoke", args=[consent.pk]))
+    assert consent_revoked.get().revoked_at is not None
+    sign_in(client, coach)
+    page = client.get(reverse("coaching:consent_disclosure", args=[consent.pk])).content.decode()
+    assert "nothing can be disclosed under it" in page and "Download the CSV" not in page
+    response = client.post(reverse("coaching:consent_disclose", args=[consent.pk]), follow=True)
+    assert response.status_code == 200
+    assert "Nothing was sent" in response.content.decode()
+    assert not Disclosure.objects.exists()
+    assert not AuditEvent.objects.filter(action="disclosure.record").exists()
+
+
+@pytest.mark.django_db
+def test_staff_end_an_event_ended_consent(client, supervisor, coach, client_user):
+    consent = signed(coach, client_user, payer(), event="The end of my enrolment")
+    sign_in(client, supervisor)
+    response = client.post(reverse("coaching:consent_end", args=[consent.pk]))
+    assert response.status_code == 302
+    consent.refresh_from_db()
+    assert consent.revoked_by == supervisor
+    page = client.get(reverse("coaching:client_consents", args=[client_user.pk])).content.decode()
+    assert "Ended by staff" in page
+
+
+# ------------------------------------------------------------ query counts
+
+
+def _many(coach, client_user, acme, count):
+    for _ in range(count):
+        signed(coach, client_user, acme)
+    export_split(
+        actor=coach,
+        client_ids=[client_user.pk],
+        recipient=acme,
+        information=[Information.SERVICE_RECORD],
+        export=ExportKind.NAMED_RECIPIENT,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["client_user", "coach", "supervisor"])
+def test_the_consents_pages_run_the_same_queries_at_1_and_50(request, client, who):
+    coach, client_user = request.getfixturevalue("coach"), request.getfixturevalue("client_user")
+    person = request.getfixturevalue(who)
+    acme = payer()
+    if who == "client_user":
+        url = reverse("coaching:my_consents")
+    else:
+        url = reverse("coaching:client_consents", args=[client_user.pk])
+    _many(coach, client_user, acme, 1)
+    sign_in(client, person)
+    client.get(url)
+    few = count_queries(client.get, url)[0]
+    assert few <= PAGE_STATEMENTS
+    _many(coach, client_user, acme, 49)  # 50 consents, 50 disclosures (one per export)
+    many, response = count_queries(client.get, url)
+    assert many == few
+    body = response.content.decode()
+    assert body.count('id="consent-') == 50
