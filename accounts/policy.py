@@ -458,6 +458,8 @@ def funder_report_scope(user: User, prefix: str = "") -> Q:
     (the organisation's report); a supervisor, those their team held.
     Figures only: counts under 5 are not shown."""
     return held_relationship_scope(user, prefix)
+
+
 # ------------------------------------------------- consents and disclosures
 
 

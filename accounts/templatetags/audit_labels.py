@@ -62,7 +62,7 @@ SENTENCES = {
     "session.billing": "{who} changed how a session is billed",
     "payer_identity.view": "{who} saw the details we send your payer",
     "payer_identity.set": "{who} changed the details we send your payer",
-    "claim.export": "{who} put your sessions on a claim to your payer",
+    "claim.preview": "{who} saw your sessions in a claim being prepared",
     "assignment.create": "{who} started working with you",
     "assignment.reassign": "{who} changed your coach",
     "trust_flag.acknowledge": "{who} acknowledged a check-in flag",

@@ -69,6 +69,11 @@ MATRIX = {
     "coaching:client_history": ("get", {"supervisor", "admin"}, "client"),
     "coaching:client_reassign": ("get", {"supervisor"}, "client"),
     "coaching:report": ("get", {"supervisor", "admin"}, None),
+    # Billing: staff who bill (admins) prepare and download claims; the
+    # funder report (counts only) is for admins and supervisors.
+    "coaching:claims": ("get", {"admin"}, None),
+    "coaching:claim_download": ("post", {"admin"}, None),
+    "coaching:funder_report": ("get", {"supervisor", "admin"}, None),
     # The recovery plan: the client and their coach write, the supervisor reads.
     "coaching:my_plan": ("get", {"client"}, None),
     "coaching:plans_due": ("get", {"coach", "supervisor"}, None),
