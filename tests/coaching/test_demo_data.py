@@ -88,3 +88,36 @@ def test_it_makes_episodes_attempts_and_a_no_contact_flag(settings):
     assert OutreachAttempt.objects.count() == 5
     flagged = TrustFlag.objects.filter(rule="no_contact").values_list("client__email", flat=True)
     assert sorted(flagged) == ["morgan@demo.test", "quinn@demo.test"]
+
+
+@pytest.mark.django_db
+def test_it_makes_a_month_of_billable_sessions_and_a_claim_that_leaves_one_client_out(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from coaching.models import Consent, ProgrammePayer
+    from coaching.selectors.billing import claim_preview
+    from sessions_log import billing
+    from sessions_log.models import FundingProgramme, Session
+
+    settings.DEBUG = True
+    call_command("demo_data")
+    call_command("demo_data")
+
+    billable = Session.objects.filter(billing.billable())
+    assert billable.count() == 12  # weekly, four weeks, three clients
+    assert {session.note.signed_credential for session in billable} == {"CPRS"}
+    assert ProgrammePayer.objects.count() == 1
+    assert Consent.objects.filter(signed_at__isnull=False).count() >= 2
+    admin = User.objects.get(email="admin@demo.test")
+    today = timezone.localdate()
+    preview = claim_preview(
+        admin,
+        start=today - timedelta(days=35),
+        end=today,
+        programme=FundingProgramme.objects.get(name="Medicaid"),
+    )
+    assert [client.display_name for client in preview["clients"]] == ["Robin Park", "Taylor Moss"]
+    assert [client.display_name for client in preview["left_out"]] == ["Morgan Diaz"]
+    assert preview["sessions"] == 8 and preview["units"] == 4 * (3 + 4)
