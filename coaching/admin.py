@@ -33,6 +33,7 @@ class RecipientAdmin(admin.ModelAdmin):
 
     list_display = ["name", "position", "active"]
     list_editable = ["position", "active"]
+    search_fields = ["name"]
     fields = ["name", "position", "active"]
 
     def get_queryset(self, request):

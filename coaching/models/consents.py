@@ -49,9 +49,10 @@ class RecipientKind(models.TextChoices):
 
 class Recipient(models.Model):
     """Who a consent lets information go to. Organisations are a list admins
-    keep (client empty); a person is named by one client and belongs to
-    that client's consents alone. The name is encrypted: a person's name
-    says something about the client who named them.
+    keep (their `name` in the clear, like the other lists: no one's words);
+    a person is named by one client (`client` set), belongs to that client's
+    consents alone, and their name is encrypted (`person_name`): it says
+    something about the client who named them.
 
     A name is not edited once used: a disclosure names its recipient by this
     row, and renaming it would rewrite whom past disclosures went to (the
@@ -59,8 +60,9 @@ class Recipient(models.Model):
 
     Kind = RecipientKind
 
-    name = EncryptedTextField(max_length=120)
     kind = models.CharField(max_length=20, choices=RecipientKind.choices)
+    name = models.CharField(max_length=120, blank=True)
+    person_name = EncryptedTextField(blank=True, max_length=120)
     client = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -68,22 +70,31 @@ class Recipient(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["position", "pk"]
+        ordering = ["position", "name", "pk"]
         constraints = [
+            # An organisation is everyone's, by its name; a person is one
+            # client's, by their encrypted name.
             models.CheckConstraint(
-                condition=Q(kind__in=[choice.value for choice in RecipientKind]),
-                name="recipient_kind_in_list",
+                condition=(
+                    Q(kind="organisation", client__isnull=True, person_name="") & ~Q(name="")
+                )
+                | (Q(kind="person", client__isnull=False, name="") & ~Q(person_name="")),
+                name="recipient_organisation_or_person",
             ),
-            # A person is one client's; an organisation is everyone's.
-            models.CheckConstraint(
-                condition=Q(kind="person", client__isnull=False)
-                | Q(kind="organisation", client__isnull=True),
-                name="recipient_person_has_client",
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(kind="organisation"),
+                name="recipient_organisation_name_unique",
             ),
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The recipient's name, whichever kind it is."""
+        return self.name or self.person_name
 
 
 class Consent(models.Model):

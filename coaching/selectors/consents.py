@@ -148,7 +148,7 @@ def consent_state(consent: Consent, today: date) -> ConsentState:
     if consent.signed_at is None:
         if consent.ends_on is not None and consent.ends_on < today:
             return ConsentState("expired", "Not signed, past its end date")
-        return ConsentState("draft", "Waiting for the client's signature")
+        return ConsentState("draft", "Waiting to be signed")
     if consent.revoked_at is not None:
         if consent.revoked_by_id == consent.client_id:
             return ConsentState("revoked", "Revoked")

@@ -94,7 +94,7 @@ def consent_prepare(
         raise PermissionDenied
     errors = {}
     person_name = " ".join((person_name or "").split())
-    name_limit = Recipient._meta.get_field("name").max_length
+    name_limit = Recipient._meta.get_field("person_name").max_length
     if recipient is not None and person_name:
         errors["recipient"] = "Choose an organisation or name a person, not both."
     elif recipient is None and not person_name:
@@ -130,7 +130,7 @@ def consent_prepare(
         raise ValidationError(errors)
     if person_name:
         recipient = Recipient.objects.create(
-            name=person_name, kind=Recipient.Kind.PERSON, client=client
+            person_name=person_name, kind=Recipient.Kind.PERSON, client=client
         )
     consent = Consent.objects.create(
         client=client,

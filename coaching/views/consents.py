@@ -200,7 +200,7 @@ def consent_disclose(request, pk):
         [split.notice],
         [],
         ["Client", client.display_name],
-        ["Disclosed to", consent.recipient.name],
+        ["Disclosed to", consent.recipient.label],
         ["Disclosed by", request.user.display_name],
         ["Date", today.isoformat()],
         ["Consent", f"Signed {timezone.localtime(used.signed_at).date().isoformat()}"],

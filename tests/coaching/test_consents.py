@@ -92,7 +92,7 @@ def test_it_names_a_person_as_the_clients_own_recipient(coach, client_user, othe
         information=[Information.RECOVERY_PLAN],
         ends_on_event="When I say so",
     )
-    assert consent.recipient.name == "Jamie Park"
+    assert consent.recipient.person_name == "Jamie Park"
     assert consent.recipient.kind == Recipient.Kind.PERSON
     assert consent.recipient.client == client_user
 
@@ -139,7 +139,7 @@ def test_it_refuses_an_end_date_in_the_past(coach, client_user):
 @pytest.mark.django_db
 def test_it_refuses_another_clients_person_as_recipient(coach, client_user, other_client):
     theirs = Recipient.objects.create(
-        name="Someone", kind=Recipient.Kind.PERSON, client=other_client
+        person_name="Someone", kind=Recipient.Kind.PERSON, client=other_client
     )
     with pytest.raises(ValidationError) as refused:
         prepared(coach, client_user, theirs)
@@ -463,3 +463,25 @@ def test_the_database_keeps_a_signed_consent_as_signed(coach, client_user):
     consent.refresh_from_db()
     assert consent.purpose == "Billing Medicaid for peer support"
     assert consent.revoked_at is not None
+
+
+@pytest.mark.django_db
+def test_while_rotating_keys_a_signed_consent_may_change_only_its_ciphertext(coach, client_user):
+    from accounts import crypto
+
+    consent = signed(coach, client_user, payer())
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL coaching.rotating_keys = 'on'")
+        cursor.execute(
+            "UPDATE coaching_consent SET purpose = %s WHERE id = %s",
+            [crypto.encrypt("rotated"), consent.pk],
+        )
+        with pytest.raises(DatabaseError), transaction.atomic():
+            cursor.execute(
+                "UPDATE coaching_consent SET information = '{checkins}' WHERE id = %s",
+                [consent.pk],
+            )
+        cursor.execute("SET LOCAL coaching.rotating_keys = 'off'")
+    consent.refresh_from_db()
+    assert consent.purpose == "rotated"
+    assert consent.information == sorted(CLAIM)

@@ -33,9 +33,10 @@ def test_the_client_reads_a_consent_in_plain_words_and_signs_it(client, coach, c
     consent = prepared(coach, client_user, payer(), information=CLAIM)
     sign_in(client, client_user)
     listing = client.get(reverse("coaching:my_consents")).content.decode()
-    assert "To Acme Health Plan" in listing and "Waiting for the client" in listing
+    assert "To Acme Health Plan" in listing and "Waiting to be signed" in listing
     page = client.get(reverse("coaching:my_consent", args=[consent.pk])).content.decode()
-    assert "may share your attendance and service record and the identifiers" in page
+    shares = "you agree that this organisation may share your attendance and service record"
+    assert f"{shares} and the identifiers" in page
     assert "Sign this consent" in page
     response = client.post(
         reverse("coaching:consent_sign", args=[consent.pk]),
@@ -164,7 +165,7 @@ def test_staff_prepare_a_consent_through_the_form(client, coach, client_user):
     consent = Consent.objects.get()
     assert (consent.recipient, consent.ends_on_event) == (acme, "The end of my Medicaid enrolment")
     page = client.get(reverse("coaching:client_consents", args=[client_user.pk])).content.decode()
-    assert "Waiting for the client&#x27;s signature" in page
+    assert "Waiting to be signed" in page
 
 
 @pytest.mark.django_db

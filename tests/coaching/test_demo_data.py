@@ -91,12 +91,37 @@ def test_it_makes_episodes_attempts_and_a_no_contact_flag(settings):
 
 
 @pytest.mark.django_db
-def test_it_makes_a_month_of_billable_sessions_and_a_claim_that_leaves_one_client_out(settings):
+def test_it_makes_consents_in_every_state_and_a_disclosure(settings):
+    from coaching.models import Consent, Disclosure
+    from coaching.selectors.consents import consent_state
+
+    settings.DEBUG = True
+    call_command("demo_data")
+    call_command("demo_data")
+
+    states = {
+        consent.client.email: consent_state(consent, consent.prepared_at.date()).key
+        for consent in Consent.objects.select_related("client")
+    }
+    assert states == {
+        "robin@demo.test": "active",
+        "taylor@demo.test": "draft",
+        "morgan@demo.test": "revoked",
+    }
+    disclosure = Disclosure.objects.select_related("client", "recipient").get()
+    assert (disclosure.client.email, disclosure.recipient.label) == (
+        "robin@demo.test",
+        "Acme Health Plan",
+    )
+
+
+@pytest.mark.django_db
+def test_it_makes_a_month_of_billable_sessions_and_a_claim_that_leaves_clients_out(settings):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from coaching.models import Consent, ProgrammePayer
+    from coaching.models import ProgrammePayer
     from coaching.selectors.billing import claim_preview
     from sessions_log import billing
     from sessions_log.models import FundingProgramme, Session
@@ -108,8 +133,7 @@ def test_it_makes_a_month_of_billable_sessions_and_a_claim_that_leaves_one_clien
     billable = Session.objects.filter(billing.billable())
     assert billable.count() == 12  # weekly, four weeks, three clients
     assert {session.note.signed_credential for session in billable} == {"CPRS"}
-    assert ProgrammePayer.objects.count() == 1
-    assert Consent.objects.filter(signed_at__isnull=False).count() >= 2
+    assert ProgrammePayer.objects.get().recipient.name == "Acme Health Plan"
     admin = User.objects.get(email="admin@demo.test")
     today = timezone.localdate()
     preview = claim_preview(
@@ -118,6 +142,7 @@ def test_it_makes_a_month_of_billable_sessions_and_a_claim_that_leaves_one_clien
         end=today,
         programme=FundingProgramme.objects.get(name="Medicaid"),
     )
-    assert [client.display_name for client in preview["clients"]] == ["Robin Park", "Taylor Moss"]
-    assert [client.display_name for client in preview["left_out"]] == ["Morgan Diaz"]
-    assert preview["sessions"] == 8 and preview["units"] == 4 * (3 + 4)
+    # Robin's consent names Acme; Taylor has none for it, Morgan revoked theirs.
+    assert [client.display_name for client in preview["clients"]] == ["Robin Park"]
+    assert [client.display_name for client in preview["left_out"]] == ["Morgan Diaz", "Taylor Moss"]
+    assert preview["sessions"] == 4 and preview["units"] == 4 * 3

@@ -5,7 +5,8 @@ with a closed session, a signed note, a trust flag and a private request."""
 import pytest
 
 from accounts.models import Role
-from coaching.models import PlanVersion, SupervisorRequest, TrustFlag
+from coaching.models import PlanVersion, Recipient, SupervisorRequest, TrustFlag
+from coaching.services.consents import consent_prepare, consent_sign
 from coaching.services.plans import goal_add, step_add
 from coaching.services.trust import checkin_submit
 from tests.coaching.plan_helpers import area
@@ -18,11 +19,21 @@ LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}
 def _side(coach, client, supervisor):
     """One side's objects: a closed session with a signed note, its client,
     its coach, a trust flag, a private request, and the client's recovery
-    plan (a goal, a step, the open draft version)."""
+    plan (a goal, a step, the open draft version) and a consent the client
+    signed."""
     session, note = signed_contact(coach, client)
     checkin_submit(client=client, answers=LOW, talk_to_supervisor=True)
     goal = goal_add(actor=client, client=client, area=area(), words="A home")
     step = step_add(actor=coach, goal=goal, action="Visit", who="both", suggested_by="coach")
+    consent = consent_prepare(
+        actor=coach,
+        client=client,
+        recipient=Recipient.objects.get_or_create(name="Acme Health Plan", kind="organisation")[0],
+        purpose="Billing",
+        information=["service_record"],
+        ends_on_event="The end of my enrolment",
+    )
+    consent_sign(actor=client, consent=consent, typed_name=client.display_name, confirmed=True)
     return {
         "session": session.pk,
         "note": note.pk,
@@ -33,6 +44,7 @@ def _side(coach, client, supervisor):
         "goal": goal.pk,
         "step": step.pk,
         "version": PlanVersion.objects.get(plan__client=client).pk,
+        "consent": consent.pk,
     }
 
 

@@ -6,6 +6,7 @@ A new encrypted field needs a line here: the tests compare these keys with
 every EncryptedTextField in the model registry and fail on a missing one.
 """
 
+import itertools
 import uuid
 from datetime import date, timedelta
 
@@ -19,6 +20,7 @@ from accounts.models import CaseloadAssignment, Role
 from accounts.services import payer_identity_set
 from coaching.models import LifeArea, PlanVersion, ReferralSource, TrustFlag
 from coaching.services.caseloads import client_reassign
+from coaching.services.consents import consent_prepare, consent_sign
 from coaching.services.episodes import episode_discharge, episode_open
 from coaching.services.plans import (
     goal_add,
@@ -86,6 +88,10 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("sessions_log.Note", "over_cap_reason"),
         ("accounts.PayerIdentity", "date_of_birth"),
         ("accounts.PayerIdentity", "member_id"),
+        ("coaching.Recipient", "person_name"),
+        ("coaching.Consent", "purpose"),
+        ("coaching.Consent", "ends_on_event"),
+        ("coaching.Consent", "signed_name"),
     }
     planted = {
         (label, name): f"Canary {label.split('.')[1]} {name} {token}" for label, name in fields
@@ -94,7 +100,21 @@ def texts(token: str) -> dict[tuple[str, str], str]:
     # Identifiers have their own shapes: a date of birth and a member id.
     planted["accounts.PayerIdentity", "date_of_birth"] = "1987-03-14"
     planted["accounts.PayerIdentity", "member_id"] = f"MBR-{token[:20]}"
+    # A signature must be the client's name (any case and spacing): this
+    # one is told apart by its case alone, which the token sets.
+    planted["coaching.Consent", "signed_name"] = _cased(CLIENT_NAME, token)
     return planted
+
+
+CLIENT_NAME = "Quinn Client"
+
+
+def _cased(name: str, token: str) -> str:
+    cased = "".join(
+        char.upper() if int(digit, 16) % 2 else char.lower()
+        for char, digit in zip(name, itertools.cycle(token), strict=False)
+    )
+    return cased[0].lower() + cased[1:]  # never the name as written
 
 
 def plant(*, team, coach, supervisor) -> dict:
@@ -104,7 +124,7 @@ def plant(*, team, coach, supervisor) -> dict:
     token = uuid.uuid4().hex
     text = texts(token)
     former_coach = make_user("drew@example.org", Role.COACH, name="Drew Former", team=team)
-    client = make_user("quinn@example.org", Role.CLIENT, name="Quinn Client")
+    client = make_user("quinn@example.org", Role.CLIENT, name=CLIENT_NAME)
     CaseloadAssignment.objects.create(coach=former_coach, client=client)
     client_reassign(
         actor=supervisor,
@@ -231,9 +251,25 @@ def plant(*, team, coach, supervisor) -> dict:
         flag=TrustFlag.objects.filter(client=client).first(),
         note=text["coaching.TrustFlag", "resolution_note"],
     )
+    # A consent to a person the client named, signed on their phone.
+    consent = consent_prepare(
+        actor=coach,
+        client=client,
+        person_name=text["coaching.Recipient", "person_name"],
+        purpose=text["coaching.Consent", "purpose"],
+        information=["recovery_plan"],
+        ends_on_event=text["coaching.Consent", "ends_on_event"],
+    )
+    consent_sign(
+        actor=client,
+        consent=consent,
+        typed_name=text["coaching.Consent", "signed_name"],
+        confirmed=True,
+    )
     return {
         "token": token,
         "text": text,
+        "consent": consent.pk,
         "client": client,
         "coach": coach,
         "supervisor": supervisor,
@@ -339,6 +375,25 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
                 ("coaching.CheckIn", "comment"),
                 ("coaching.TrustFlag", "resolution_note"),
                 ("coaching.SupervisorRequest", "message"),
+            ],
+        ),
+        (
+            client,
+            reverse("coaching:my_consent", args=[planted["consent"]]),
+            [
+                ("coaching.Recipient", "person_name"),
+                ("coaching.Consent", "purpose"),
+                ("coaching.Consent", "ends_on_event"),
+                ("coaching.Consent", "signed_name"),
+            ],
+        ),
+        (
+            coach,
+            reverse("coaching:client_consents", args=[client.pk]),
+            [
+                ("coaching.Recipient", "person_name"),
+                ("coaching.Consent", "purpose"),
+                ("coaching.Consent", "ends_on_event"),
             ],
         ),
         (

@@ -1,4 +1,5 @@
-"""Canaries in a note, a check-in comment and a private request: the pages
+"""Canaries in a note, a check-in comment, a private request, a discharge
+summary and a consent (its purpose, the event it ends on): the pages
 meant to show them may, but they never reach logs, emails, Celery messages,
 error pages, audit rows, URLs, or any raw database column. And a canary in
 every free-text field never reaches a dump of the database."""
@@ -22,7 +23,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.services import payer_identity_set
-from coaching.models import CheckInRequest, ReferralSource
+from coaching.models import CheckInRequest, ExportKind, Recipient, ReferralSource
+from coaching.services.consents import consent_prepare, consent_sign, export_split
 from coaching.services.episodes import episode_discharge, episode_open
 from coaching.services.trust import checkin_submit
 from sessions_log.models import Note, Reminder
@@ -39,7 +41,9 @@ CANARIES = [
     "COMMENT-CANARY-3307",
     "PRIVATE-CANARY-5590",
     "DISCHARGE-CANARY-7741",
-    "MEMBER-CANARY-6620",
+    "CONSENT-CANARY-6620",
+    "EVENT-CANARY-2281",
+    "MEMBER-CANARY-4471",
 ]
 
 
@@ -52,7 +56,7 @@ def planted(coach, client_user, supervisor, admin_user):
     session = _completed(coach, client_user)
     # A payer member id, which staff who bill (admins) record.
     payer_identity_set(
-        actor=admin_user, client=client_user, date_of_birth=None, member_id=CANARIES[4]
+        actor=admin_user, client=client_user, date_of_birth=None, member_id=CANARIES[6]
     )
     note = note_open(actor=coach, session=session)
     note_save_draft(actor=coach, note=note, narrative=CANARIES[0])
@@ -85,7 +89,33 @@ def planted(coach, client_user, supervisor, admin_user):
         duration=timedelta(hours=1),
         modality="phone",
     )
-    return {"session": session.pk, "note": note.pk, "client": client_user.pk, "coach": coach.pk}
+    # A consent the client signed, and a disclosure under it.
+    acme = Recipient.objects.create(name="Acme Health Plan", kind=Recipient.Kind.ORGANISATION)
+    consent = consent_prepare(
+        actor=coach,
+        client=client_user,
+        recipient=acme,
+        purpose=CANARIES[4],
+        information=["service_record", "session_notes"],
+        ends_on_event=CANARIES[5],
+    )
+    consent_sign(
+        actor=client_user, consent=consent, typed_name=client_user.display_name, confirmed=True
+    )
+    export_split(
+        actor=coach,
+        client_ids=[client_user.pk],
+        recipient=acme,
+        information=["service_record"],
+        export=ExportKind.NAMED_RECIPIENT,
+    )
+    return {
+        "session": session.pk,
+        "note": note.pk,
+        "client": client_user.pk,
+        "coach": coach.pk,
+        "consent": consent.pk,
+    }
 
 
 def _walk(client, people, planted):

@@ -96,6 +96,17 @@ MATRIX = {
     "coaching:outreach": ("get", {"coach", "supervisor"}, "client"),
     "coaching:outreach_attempt": ("post", {"coach"}, "client"),
     "coaching:contact_preferences": ("post", {"coach"}, "client"),
+    # Consents: the client reads, signs and revokes their own; staff who see
+    # the client prepare, end and disclose under one.
+    "coaching:my_consents": ("get", {"client"}, None),
+    "coaching:my_consent": ("get", {"client"}, "consent"),
+    "coaching:consent_sign": ("post", {"client"}, "consent"),
+    "coaching:consent_revoke": ("post", {"client"}, "consent"),
+    "coaching:client_consents": ("get", {"coach", "supervisor"}, "client"),
+    "coaching:consent_prepare": ("post", {"coach", "supervisor"}, "client"),
+    "coaching:consent_end": ("post", {"coach", "supervisor"}, "consent"),
+    "coaching:consent_disclosure": ("get", {"coach", "supervisor"}, "consent"),
+    "coaching:consent_disclose": ("post", {"coach", "supervisor"}, "consent"),
 }
 # The token in the URL is the credential; a wrong token is refused plainly.
 BY_TOKEN = {

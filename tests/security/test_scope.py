@@ -70,13 +70,16 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
     from accounts.services import invitation_create
     from coaching.models import (
         CheckIn,
+        Consent,
         ContactPreferences,
+        Disclosure,
         Episode,
         Goal,
         NoteGoal,
         OutreachAttempt,
         Plan,
         PlanVersion,
+        Recipient,
         ReferralSource,
         Step,
         SupervisorRequest,
@@ -86,6 +89,13 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
         clients_reviewable_by,
         coaches_reviewable_by,
         relationships_reviewable_by,
+    )
+    from coaching.selectors.consents import (
+        consent_clients_managed_by,
+        consents_managed_by,
+        consents_signable_by,
+        consents_visible_to,
+        disclosures_visible_to,
     )
     from coaching.selectors.episodes import (
         episode_clients_dischargeable_by,
@@ -160,6 +170,7 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
     # Episodes and outreach: of the current clients, of Casey's former client
     # (now Morgan's) and of the relationship that has ended.
     referred = ReferralSource.objects.get_or_create(name="Self")[0]
+    acme = Recipient.objects.get_or_create(name="Acme Health Plan", kind="organisation")[0]
     other_client = world["personas"]["another client"][0]
     for someone in (client_user, other_client, moved, former):
         Episode.objects.create(
@@ -172,6 +183,23 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
             client=someone, coach=coach, channel="phone", outcome="reached"
         )
         ContactPreferences.objects.create(client=someone, updated_by=coach)
+        # A consent and a disclosure under it: the client's, like the plan.
+        consent = Consent.objects.create(
+            client=someone,
+            recipient=acme,
+            purpose="Billing",
+            information=["service_record"],
+            ends_on_event="The end of my enrolment",
+            prepared_by=coach,
+        )
+        Disclosure.objects.create(
+            client=someone,
+            consent=consent,
+            recipient=acme,
+            information=["service_record"],
+            export="claim_file",
+            by=coach,
+        )
     # A client's own sign-in: their supervisor oversees the coaching, not this.
     audit_record(actor=client_user, action="auth.login", obj=client_user, client=client_user)
     people = [user for user, _ in world["personas"].values()] + [former, morgan, moved]
@@ -312,6 +340,17 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
             else set(),
             "people to reach": visible if staff else set(),
             "people to log outreach for": visible if person.role == Role.COACH else set(),
+            # Consents are the client's: they sign and revoke their own; staff
+            # who see the client prepare, end and disclose under them.
+            "consents": _pks(Consent.objects.filter(client__in=visible)),
+            "disclosures": _pks(Disclosure.objects.filter(client__in=visible)),
+            "consents to sign or revoke": _pks(Consent.objects.filter(client=person))
+            if person.role == Role.CLIENT
+            else set(),
+            "consents to manage": _pks(Consent.objects.filter(client__in=visible))
+            if staff
+            else set(),
+            "people whose consents to manage": visible if staff else set(),
             "teams": _pks(
                 Team.objects.all()
                 if person.role == Role.ADMIN
@@ -353,6 +392,11 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
             "contact preferences": _pks(contact_preferences_visible_to(person)),
             "people to reach": _pks(outreach_clients_visible_to(person)),
             "people to log outreach for": _pks(outreach_clients_loggable_by(person)),
+            "consents": _pks(consents_visible_to(person)),
+            "disclosures": _pks(disclosures_visible_to(person)),
+            "consents to sign or revoke": _pks(consents_signable_by(person)),
+            "consents to manage": _pks(consents_managed_by(person)),
+            "people whose consents to manage": _pks(consent_clients_managed_by(person)),
             "teams": _pks(teams_visible_to(person)),
         }
         assert actual == expected, person.email

@@ -20,7 +20,6 @@ from coaching.models import (
     ITEM_NAMES,
     CheckIn,
     Episode,
-    Information,
     LifeArea,
     OutreachAttempt,
     Plan,
@@ -30,7 +29,6 @@ from coaching.models import (
     ReferralSource,
     Step,
 )
-from coaching.services.consents import consent_prepare, consent_sign
 from coaching.services.episodes import episode_discharge, episode_open
 from coaching.services.outreach import (
     contact_preferences_set,
@@ -52,7 +50,7 @@ from sessions_log.services.sessions import contact_log, session_schedule
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only, refused without DEBUG
 
-# Casey's clients, billed to Medicaid; the first two consented and have payer details.
+# Casey's clients, billed to Medicaid; the first two have payer details.
 DEMO_BILLED = ["robin", "taylor", "morgan"]
 DEMO_PAYER_IDS = [(date(1988, 4, 12), "MCD-104477"), (date(1979, 9, 30), "MCD-208815")]
 
@@ -87,6 +85,7 @@ class Command(BaseCommand):
             self._plans()
             self._episodes()
             self._billing()
+            _demo_consents()
         self.stdout.write(f"Demo logins (password for everyone: {DEMO_PASSWORD}):")
         for line in lines:
             self.stdout.write("  " + line)
@@ -343,12 +342,12 @@ class Command(BaseCommand):
         outreach_flags_raise()
 
     def _billing(self):
-        """Billing, once: Casey and Jordan's credentials; Medicaid's payer
-        (an organisation on the recipients' list); Robin's and Taylor's
-        signed consents to send it their service record and billing
-        identifiers, and their payer details (Morgan has none: the claim
-        leaves Morgan out); and a month of billable sessions, a weekly one
-        for each of Casey's clients, their notes signed and co-signed."""
+        """Billing, once: Casey and Jordan's credentials; Medicaid's payer,
+        Acme Health Plan (on the recipients' list; _demo_consents gives Robin
+        a consent naming it, Morgan one revoked, Taylor none, so a claim
+        holds Robin and leaves Taylor and Morgan out); Robin's and Taylor's
+        payer details; and a month of billable sessions, a weekly one for
+        each of Casey's clients, their notes signed and co-signed."""
         coach = User.objects.get(email="casey@demo.test")
         supervisor = User.objects.get(email="sam@demo.test")
         admin = User.objects.get(email="admin@demo.test")
@@ -356,30 +355,17 @@ class Command(BaseCommand):
         User.objects.filter(email="jordan@demo.test").update(credential="CRPS")
         coach.refresh_from_db()
         medicaid = FundingProgramme.objects.get(name="Medicaid")
-        payer = ProgrammePayer.objects.filter(programme=medicaid).first()
-        if payer is None:
-            recipient = Recipient.objects.create(
-                name="State Medicaid", kind=Recipient.Kind.ORGANISATION
-            )
-            payer = ProgrammePayer.objects.create(programme=medicaid, recipient=recipient)
+        if not ProgrammePayer.objects.filter(programme=medicaid).exists():
+            acme = Recipient.objects.get_or_create(
+                name="Acme Health Plan", kind=Recipient.Kind.ORGANISATION
+            )[0]
+            ProgrammePayer.objects.create(programme=medicaid, recipient=acme)
         clients = [User.objects.get(email=f"{name}@demo.test") for name in DEMO_BILLED]
         code = ServiceCode.objects.get(code="H0038", modifiers="")
         if Session.objects.filter(client__in=clients, service_code=code).exists():
             return
-        today = timezone.localdate()
         for client, (birth, member) in zip(clients, DEMO_PAYER_IDS, strict=False):
             payer_identity_set(actor=admin, client=client, date_of_birth=birth, member_id=member)
-            consent = consent_prepare(
-                actor=coach,
-                client=client,
-                recipient=payer.recipient,
-                purpose="Billing Medicaid for peer support sessions",
-                information=[Information.SERVICE_RECORD, Information.BILLING_IDS],
-                ends_on=today + timedelta(days=365),
-            )
-            consent_sign(
-                actor=client, consent=consent, typed_name=client.display_name, confirmed=True
-            )
         start = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0)
         for week in range(4, 0, -1):
             for index, client in enumerate(clients):
@@ -431,3 +417,65 @@ class Command(BaseCommand):
         version = PlanVersion.objects.get(plan__client=client, agreed_at__isnull=True)
         plan_confirm(actor=client, version=version, typed_name=client.display_name, confirmed=True)
         plan_sign(actor=coach, version=version)
+
+
+def _demo_consents():
+    """Consents, once: Robin signed one for Acme Health Plan (the attendance
+    and service record and the billing identifiers, until the end of their
+    Medicaid enrolment), and a disclosure went out under it; Taylor has one
+    to a person they named, waiting for their signature; Morgan signed one
+    and revoked it."""
+    # Imported here, so that this part of the demo stands on its own.
+    from coaching.models import Consent, ExportKind, Information, Recipient
+    from coaching.services.consents import (
+        consent_prepare,
+        consent_revoke,
+        consent_sign,
+        export_split,
+    )
+
+    robin = User.objects.get(email="robin@demo.test")
+    if Consent.objects.filter(client=robin).exists():
+        return
+    casey = User.objects.get(email="casey@demo.test")
+    taylor = User.objects.get(email="taylor@demo.test")
+    morgan = User.objects.get(email="morgan@demo.test")
+    acme = Recipient.objects.get_or_create(
+        name="Acme Health Plan", kind=Recipient.Kind.ORGANISATION
+    )[0]
+    claim = [Information.SERVICE_RECORD, Information.BILLING_IDS]
+    robins = consent_prepare(
+        actor=casey,
+        client=robin,
+        recipient=acme,
+        purpose="Billing Medicaid for my peer support sessions",
+        information=claim,
+        ends_on_event="The end of my Medicaid enrolment",
+    )
+    consent_sign(actor=robin, consent=robins, typed_name=robin.display_name, confirmed=True)
+    export_split(
+        actor=casey,
+        client_ids=[robin.pk],
+        recipient=acme,
+        information=[Information.SERVICE_RECORD],
+        export=ExportKind.NAMED_RECIPIENT,
+        description="Disclosure to a named recipient (CSV)",
+    )
+    consent_prepare(
+        actor=casey,
+        client=taylor,
+        person_name="Jamie Moss",
+        purpose="So my sister can help me keep to my plan",
+        information=[Information.RECOVERY_PLAN],
+        ends_on=timezone.localdate() + timedelta(days=180),
+    )
+    morgans = consent_prepare(
+        actor=casey,
+        client=morgan,
+        recipient=acme,
+        purpose="Billing Medicaid",
+        information=claim,
+        ends_on=timezone.localdate() + timedelta(days=365),
+    )
+    consent_sign(actor=morgan, consent=morgans, typed_name=morgan.display_name, confirmed=True)
+    consent_revoke(actor=morgan, consent=morgans)
