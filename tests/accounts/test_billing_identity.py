@@ -118,3 +118,29 @@ def test_a_client_holds_no_credential(client, client_user, admin_user):
     assert response.status_code == 400
     assert User.objects.get(pk=client_user.pk).credential == ""
     assert client_user.role == Role.CLIENT
+
+
+@pytest.mark.django_db
+def test_claim_scope_is_every_clients_sessions_for_staff_who_bill_only(
+    client_user, other_client, coach, supervisor, admin_user
+):
+    from datetime import timedelta
+
+    from accounts.policy import claim_scope
+    from sessions_log.models import Session
+    from tests.conftest import make_user
+    from tests.helpers import past_contact
+
+    past_contact(coach, client_user, timedelta(hours=3))
+    other_coach = other_client.coach_assignments.get().coach
+    past_contact(other_coach, other_client, timedelta(hours=3))
+
+    def claimable(viewer):
+        return set(Session.objects.filter(claim_scope(viewer)).values_list("client", flat=True))
+
+    assert claimable(admin_user) == {client_user.pk, other_client.pk}
+    for person in (coach, supervisor, client_user):
+        assert claimable(person) == set()
+    gone = make_user("gone-admin@example.org", Role.ADMIN)
+    gone.is_active = False
+    assert claimable(gone) == set()
