@@ -169,7 +169,6 @@ def test_the_fields_people_write_in_are_encrypted():
         "sessions_log.Note.over_cap_reason",
         "accounts.PayerIdentity.date_of_birth",
         "accounts.PayerIdentity.member_id",
-        "coaching.Recipient.name",
         "coaching.Recipient.person_name",
         "coaching.Consent.purpose",
         "coaching.Consent.ends_on_event",
