@@ -59,10 +59,10 @@ PLACE_FOR_MODALITY = {
 
 def _place_type_field():
     return forms.ChoiceField(
-        label="Place of service",
+        label="Setting (for the claim)",
         choices=[("", "As the session is held"), *PlaceType.choices],
         required=False,
-        help_text="For the claim: where the service was given.",
+        help_text="Where the service was given.",
     )
 
 
@@ -242,7 +242,7 @@ class ContactLogForm(_Billing, _SessionWhen):
 class SessionBillingForm(_Billing, forms.Form):
     """Change what a session bills, until its note is signed."""
 
-    place_type = forms.ChoiceField(label="Place of service", choices=PlaceType.choices)
+    place_type = forms.ChoiceField(label="Setting (for the claim)", choices=PlaceType.choices)
     service_code = _service_code_field()
     funding_programme = _programme_field()
 

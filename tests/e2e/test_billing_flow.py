@@ -102,7 +102,7 @@ def test_intake_to_claim_with_one_client_consented_and_one_not(
     staff.get_by_label("Start time").fill("10:00")
     staff.get_by_label("Length in minutes").fill("38")
     staff.get_by_label("How you met").select_option(label="In person")
-    staff.get_by_label("Place of service").select_option(label="Community")
+    staff.get_by_label("Setting (for the claim)").select_option(label="Community")
     staff.get_by_label("Service code").select_option(label="H0038")
     staff.get_by_label("Funding programme").select_option(label="Medicaid")
     staff.get_by_role("button", name="Log it and write the note").click()
