@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from coaching.models import Consent, Disclosure, ExportKind, Information
-from coaching.services.consents import REDISCLOSURE_NOTICE, export_split
+from coaching.services.consents import REDISCLOSURE_NOTICE, consent_sign, export_split
 from tests.coaching.test_consents import CLAIM, _state, payer, prepared, signed, today
 from tests.helpers import PAGE_STATEMENTS, count_queries, sign_in, signed_contact
 
@@ -293,3 +293,14 @@ def test_the_consents_pages_run_the_same_queries_at_1_and_50(request, client, wh
     assert many == few
     body = response.content.decode()
     assert body.count('id="consent-') == 50
+
+
+@pytest.mark.django_db
+def test_a_disclosure_csv_never_runs_a_formula(client, coach, client_user):
+    consent = prepared(coach, client_user, payer())
+    # Written as staff would type it (a draft may still change).
+    Consent.objects.filter(pk=consent.pk).update(purpose='=HYPERLINK("http://x")')
+    consent_sign(actor=client_user, consent=consent, typed_name="Robin Park", confirmed=True)
+    sign_in(client, coach)
+    rows = _csv(client.post(reverse("coaching:consent_disclose", args=[consent.pk])))
+    assert ["Purpose", '\'=HYPERLINK("http://x")'] in rows

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import CaseloadAssignment, Invitation, PayerIdentity, Team, User
-from coaching.models import CheckIn, SupervisorRequest, TrustFlag
+from coaching.models import CheckIn, Consent, Disclosure, SupervisorRequest, TrustFlag
 from sessions_log.models import Addendum, Note, NoteReview, ReminderPreference, Session
 from tests.helpers import sign_in
 
@@ -106,6 +106,13 @@ ENDPOINTS = {
     "coaching:claims": ("admin", None, "get", ["programme", "start", "end"]),
     "coaching:claim_download": ("admin", None, "post", ["programme", "start", "end"]),
     "coaching:funder_report": ("supervisor", None, "get", ["month", "programme"]),
+    "coaching:consent_prepare": (
+        "coach",
+        "client",
+        "post",
+        ["recipient", "person_name", "purpose", "information", "ends_on", "ends_on_event"],
+    ),
+    "coaching:consent_sign": ("client", "consent", "post", ["typed_name", "confirmed"]),
 }
 
 _WATCHED = [
@@ -126,6 +133,8 @@ _WATCHED = [
     (Invitation, ["pk"]),
     (Team, ["name"]),
     (ReminderPreference, ["first_reminder", "quiet_start"]),
+    (Consent, ["signed_at", "revoked_at"]),
+    (Disclosure, ["pk"]),
 ]
 
 
