@@ -85,6 +85,22 @@ class PersonChangeForm(StaffRoleForm):
     user_team_change say what is allowed)."""
 
 
+class CredentialForm(forms.Form):
+    credential = forms.CharField(
+        label="Credential",
+        max_length=20,
+        required=False,
+        help_text="As certified, e.g. CPRS or CRPS. Signed notes and claims carry it.",
+    )
+
+
+class PayerIdentityForm(forms.Form):
+    date_of_birth = forms.DateField(
+        label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    member_id = forms.CharField(label="Payer member id", max_length=40, required=False)
+
+
 class PersonAccessForm(forms.Form):
     access = forms.ChoiceField(choices=[("deactivate", "Deactivate"), ("reactivate", "Reactivate")])
 

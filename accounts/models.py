@@ -79,6 +79,9 @@ class User(AbstractBaseUser):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # A staff member's professional credential (CPRS, CRPS, ...), set by
+    # admins: the signature line of a signed note and the claim carry it.
+    credential = models.CharField(max_length=20, blank=True, default="", db_default="")
 
     objects = UserManager()
 
@@ -202,6 +205,22 @@ class CaseloadAssignment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+
+class PayerIdentity(models.Model):
+    """What a payer needs to know a client by: their date of birth and their
+    member id with the payer. Apart from User (loaded on every request), and
+    encrypted: for the client and the staff who bill (policy.payer_identity_scope)."""
+
+    client = models.OneToOneField(User, on_delete=models.PROTECT, related_name="payer_identity")
+    # ISO date (YYYY-MM-DD) as encrypted text: the service checks the format.
+    date_of_birth = EncryptedTextField(max_length=10, blank=True)
+    member_id = EncryptedTextField(max_length=40, blank=True)
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Payer identity of {self.client_id}"
 
 
 def _invitation_expiry():

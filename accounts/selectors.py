@@ -3,12 +3,13 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from accounts.audit import CLIENT_SEES_OWN
+from accounts.audit import CLIENT_SEES_OWN, audit_record
 from accounts.models import (
     STAFF_ROLES,
     AuditEvent,
     CaseloadAssignment,
     Invitation,
+    PayerIdentity,
     Role,
     Team,
     User,
@@ -17,6 +18,7 @@ from accounts.policy import (
     audit_scope,
     clients_visible_to,
     invitation_scope,
+    payer_identity_scope,
     people_scope,
     relationship_scope,
     team_scope,
@@ -120,3 +122,13 @@ def record_views_of(client: User) -> QuerySet[AuditEvent]:
     by_staff = Q(client=client, actor__role__in=STAFF_ROLES)
     own = Q(client=client, actor=client, action__in=CLIENT_SEES_OWN)
     return AuditEvent.objects.filter(by_staff | own).select_related("actor").order_by("-at", "-pk")
+
+
+def payer_identity_of(viewer: User, client: User) -> PayerIdentity | None:
+    """The client's payer identifiers if `viewer` may see them (the client,
+    staff who bill: policy.payer_identity_scope), else None. A member of
+    staff's reading is audited ("payer_identity.view")."""
+    identity = PayerIdentity.objects.filter(payer_identity_scope(viewer), client=client).first()
+    if identity is not None and viewer.pk != client.pk:
+        audit_record(actor=viewer, action="payer_identity.view", obj=client, client=client)
+    return identity

@@ -1,8 +1,10 @@
 """Writes about people and access. Each runs in a transaction and is audited."""
 
 import math
+import re
 import smtplib
 import time
+from datetime import date
 
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
@@ -19,11 +21,18 @@ from accounts.models import (
     AuditEvent,
     CaseloadAssignment,
     Invitation,
+    PayerIdentity,
     Role,
     Team,
     User,
 )
-from accounts.policy import can_invite, invitation_scope
+from accounts.policy import (
+    bills,
+    can_invite,
+    invitation_scope,
+    payer_identity_scope,
+    people_scope,
+)
 from accounts.selectors import invitation_by_token
 from accounts.tokens import new_token, token_digest
 
@@ -399,6 +408,68 @@ def user_activate(*, actor: User, user: User) -> User:
     user.save(update_fields=["is_active"])
     audit_record(actor=actor, action="user.activate", obj=user)
     return user
+
+
+# A credential as payers and certification boards write it: letters, digits,
+# spaces and a few separators ("CPRS", "CRPS-A", "NCPRSS II").
+_CREDENTIAL = re.compile(r"[A-Za-z0-9 .,/()-]{0,20}")
+_MEMBER_ID = re.compile(r"[A-Za-z0-9-]{1,40}")
+
+
+@transaction.atomic
+def user_credential_set(*, actor: User, user: User, credential: str) -> User:
+    """An admin records a staff member's credential (empty: none)."""
+    if not people_scope_allows(actor, user):
+        raise PermissionDenied
+    credential = " ".join(credential.split())
+    if not _CREDENTIAL.fullmatch(credential):
+        raise ValidationError(
+            {"credential": "Write the credential as letters and digits, at most 20, e.g. CPRS."}
+        )
+    if user.role not in STAFF_ROLES:
+        raise ValidationError({"credential": "Only staff hold a credential."})
+    User.objects.filter(pk=user.pk).update(credential=credential)
+    user.credential = credential
+    audit_record(actor=actor, action="user.credential", obj=user)
+    return user
+
+
+def people_scope_allows(actor: User, user: User) -> bool:
+    return User.objects.filter(people_scope(actor), pk=user.pk).exists()
+
+
+@transaction.atomic
+def payer_identity_set(
+    *, actor: User, client: User, date_of_birth: date | None, member_id: str
+) -> PayerIdentity:
+    """Staff who bill record what the payer knows the client by: their date
+    of birth and member id (both encrypted at rest)."""
+    if (
+        not bills(actor)
+        or not User.objects.filter(payer_identity_scope(actor, "pk"), pk=client.pk).exists()
+    ):
+        raise PermissionDenied
+    member_id = member_id.strip()
+    errors = {}
+    if member_id and not _MEMBER_ID.fullmatch(member_id):
+        errors["member_id"] = "A member id is letters, digits and hyphens, at most 40."
+    if date_of_birth is not None and not (
+        date(1900, 1, 1) <= date_of_birth <= timezone.localdate()
+    ):
+        errors["date_of_birth"] = "Give a date of birth between 1900 and today."
+    if errors:
+        raise ValidationError(errors)
+    identity, _ = PayerIdentity.objects.update_or_create(
+        client=client,
+        defaults={
+            "date_of_birth": date_of_birth.isoformat() if date_of_birth else "",
+            "member_id": member_id,
+            "updated_by": actor,
+            "updated_at": timezone.now(),
+        },
+    )
+    audit_record(actor=actor, action="payer_identity.set", obj=client, client=client)
+    return identity
 
 
 # The encrypted fields inside allauth's MFA authenticator data.

@@ -16,8 +16,10 @@ from accounts import selectors, services
 from accounts.forms import (
     AuditFilterForm,
     ClientInvitationForm,
+    CredentialForm,
     InvitationAcceptForm,
     InvitationRevokeForm,
+    PayerIdentityForm,
     PeopleFilterForm,
     PersonAccessForm,
     PersonChangeForm,
@@ -254,14 +256,30 @@ def _clients(count: int) -> str:
     return f"{count} client{'s' if count != 1 else ''}"
 
 
-def _person_page(request, person, change_form=None, status=200):
+def _person_page(
+    request, person, change_form=None, status=200, credential_form=None, payer_form=None
+):
     teams = selectors.teams_visible_to(request.user)
     if change_form is None:
         initial = {"role": person.role, "team": person.team_id}
         change_form = PersonChangeForm(teams=teams, initial=initial)
+    identity = None
+    if person.role == Role.CLIENT:
+        identity = selectors.payer_identity_of(request.user, person)
+        if payer_form is None:
+            payer_form = PayerIdentityForm(
+                initial={
+                    "date_of_birth": identity.date_of_birth if identity else None,
+                    "member_id": identity.member_id if identity else "",
+                }
+            )
     context = {
         "person": person,
         "change_form": change_form,
+        "credential_form": credential_form
+        or CredentialForm(initial={"credential": person.credential}),
+        "payer_identity": identity,
+        "payer_form": payer_form,
         "is_self": person.pk == request.user.pk,
     }
     return render(request, "accounts/person.html", context, status=status)
@@ -321,6 +339,46 @@ def person_change(request):
 
 @require_POST
 @role_required(Role.ADMIN)
+def person_credential(request):
+    person = _person_posted(request)
+    if person is None:
+        messages.error(request, "Choose the person to change.")
+        return redirect("accounts:people")
+    form = CredentialForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_credential_set(
+                actor=request.user, user=person, credential=form.cleaned_data["credential"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Credential saved.")
+            return redirect("accounts:person", pk=person.pk)
+    return _person_page(request, person, status=400, credential_form=form)
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def person_payer_identity(request):
+    person = _person_posted(request)
+    if person is None:
+        messages.error(request, "Choose the person to change.")
+        return redirect("accounts:people")
+    form = PayerIdentityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.payer_identity_set(actor=request.user, client=person, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Payer details saved.")
+            return redirect("accounts:person", pk=person.pk)
+    return _person_page(request, person, status=400, payer_form=form)
+
+
+@require_POST
+@role_required(Role.ADMIN)
 def person_access(request):
     person = _person_posted(request)
     if person is None:
@@ -375,4 +433,5 @@ def audit_log(request):
 @role_required(Role.CLIENT)
 def record_views(request):
     page = Paginator(selectors.record_views_of(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/record_views.html", {"page": page})
+    identity = selectors.payer_identity_of(request.user, request.user)
+    return render(request, "accounts/record_views.html", {"page": page, "payer_identity": identity})

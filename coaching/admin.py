@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from coaching.models import LifeArea, Recipient, ReferralSource
+from coaching.models import LifeArea, ProgrammePayer, Recipient, ReferralSource
 
 
 @admin.register(LifeArea)
@@ -48,3 +48,12 @@ class RecipientAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ProgrammePayer)
+class ProgrammePayerAdmin(admin.ModelAdmin):
+    """Admins say who each billed funding programme's claims go to: an
+    organisation on the list of recipients, which a client's consent must
+    name for their sessions to go on the claim."""
+
+    list_display = ["programme", "recipient"]

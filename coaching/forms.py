@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from coaching.models import (
     ITEMS,
@@ -12,6 +13,7 @@ from coaching.models import (
     ReferralSource,
     Step,
 )
+from sessions_log.models import FundingProgramme
 
 SCALE = [(str(value), str(value)) for value in range(11)]
 
@@ -116,6 +118,50 @@ class ReportForm(forms.Form):
             elif (end - start).days > MAX_REPORT_DAYS:
                 self.add_error("end", "A report covers at most 2 years.")
         return data
+
+
+class ClaimForm(ReportForm):
+    """A claim file: a programme that is billed and a range of days."""
+
+    programme = forms.ModelChoiceField(
+        label="Funding programme",
+        queryset=FundingProgramme.objects.none(),
+        empty_label="Choose a programme",
+        error_messages={"invalid_choice": "Choose a programme from the list."},
+    )
+    field_order = ["programme", "start", "end"]
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes
+
+
+class FunderReportForm(forms.Form):
+    """A funder report: one month, one programme (or every one)."""
+
+    month = forms.DateField(
+        label="Month",
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": "Give a month as YYYY-MM."},
+    )
+    programme = forms.ModelChoiceField(
+        label="Funding programme",
+        queryset=FundingProgramme.objects.none(),
+        required=False,
+        empty_label="All programmes",
+        error_messages={"invalid_choice": "Choose a programme from the list."},
+    )
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes
+
+    def clean_month(self):
+        month = self.cleaned_data["month"].replace(day=1)
+        if month.year < 2000 or month > timezone.localdate():
+            raise forms.ValidationError("Choose a month from 2000 up to this one.")
+        return month
 
 
 # ------------------------------------------------------------ recovery plan

@@ -5,7 +5,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from coaching.views import caseloads, consents, episodes, health, homes, plans, trust
+from coaching.views import billing, caseloads, consents, episodes, health, homes, plans, trust
 
 # The admin signs in through allauth, so its rate limits and MFA apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -39,6 +39,10 @@ coaching_urlpatterns = [
     path("caseloads/clients/<int:pk>/", caseloads.client_history, name="client_history"),
     path("caseloads/clients/<int:pk>/reassign/", caseloads.client_reassign, name="client_reassign"),
     path("caseloads/report/", caseloads.report, name="report"),
+    # Billing: the claim file and the funder report.
+    path("billing/claims/", billing.claims, name="claims"),
+    path("billing/claims/download/", billing.claim_download, name="claim_download"),
+    path("billing/funder-report/", billing.funder_report, name="funder_report"),
     # The recovery plan.
     path("my/plan/", plans.my_plan, name="my_plan"),
     path("plans/due/", plans.plans_due, name="plans_due"),

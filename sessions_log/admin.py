@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from sessions_log.models import ServiceType
+from sessions_log.models import FundingProgramme, ServiceCode, ServiceType
 
 
 @admin.register(ServiceType)
@@ -10,4 +10,25 @@ class ServiceTypeAdmin(admin.ModelAdmin):
 
     list_display = ["name", "active"]
     list_editable = ["active"]
+    search_fields = ["name"]
+
+
+@admin.register(ServiceCode)
+class ServiceCodeAdmin(admin.ModelAdmin):
+    """Admins edit the billing codes and their descriptions. A code in use is
+    switched off (coaches can no longer choose it), not deleted."""
+
+    list_display = ["code", "modifiers", "description", "active"]
+    list_editable = ["description", "active"]
+    search_fields = ["code", "description"]
+
+
+@admin.register(FundingProgramme)
+class FundingProgrammeAdmin(admin.ModelAdmin):
+    """Admins edit who pays for sessions. A programme that is billed has a
+    payer (coaching's ProgrammePayer: whom its claims go to, and whom a
+    client's consent must name); "None" is not billed."""
+
+    list_display = ["name", "billed", "position", "active"]
+    list_editable = ["billed", "position", "active"]
     search_fields = ["name"]

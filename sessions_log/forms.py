@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 from django import forms
 
-from sessions_log.models import Session
+from sessions_log.models import FundingProgramme, PlaceType, ServiceCode, Session
 
 
 def local_to_utc(day, time, zone_name: str) -> datetime:
@@ -49,6 +49,59 @@ class _StartAndLength:
         return data
 
 
+# Where a session takes place, unless the coach says otherwise: a phone or
+# video call is billed as such, everything else as an office visit.
+PLACE_FOR_MODALITY = {
+    Session.Modality.PHONE: PlaceType.PHONE,
+    Session.Modality.VIDEO: PlaceType.VIDEO,
+}
+
+
+def _place_type_field():
+    return forms.ChoiceField(
+        label="Setting (for the claim)",
+        choices=[("", "As the session is held"), *PlaceType.choices],
+        required=False,
+        help_text="Where the service was given.",
+    )
+
+
+def _service_code_field():
+    return forms.ModelChoiceField(
+        label="Service code",
+        queryset=ServiceCode.objects.filter(active=True),
+        required=False,
+        empty_label="Not billed",
+        error_messages={"invalid_choice": "Choose a service code from the list."},
+    )
+
+
+def _programme_field():
+    return forms.ModelChoiceField(
+        label="Funding programme",
+        queryset=FundingProgramme.objects.filter(active=True),
+        required=False,
+        empty_label="Not decided yet",
+        error_messages={"invalid_choice": "Choose a funding programme from the list."},
+    )
+
+
+class _Billing:
+    """The billing fields (place of service, code, programme): optional, so a
+    session can be planned first and billed later; the place follows how
+    people meet unless chosen. The code starts on the first in the list."""
+
+    def _billing_initial(self):
+        if not self.is_bound:
+            self.fields["service_code"].initial = self.fields["service_code"].queryset.first()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("place_type"):
+            data["place_type"] = PLACE_FOR_MODALITY.get(data.get("modality"), PlaceType.OFFICE)
+        return data
+
+
 class _SessionWhen(_StartAndLength, forms.Form):
     """Which client and when: shared by scheduling and logging a contact."""
 
@@ -63,7 +116,7 @@ class _SessionWhen(_StartAndLength, forms.Form):
         self.time_zone = time_zone
 
 
-class SessionForm(_SessionWhen):
+class SessionForm(_Billing, _SessionWhen):
     modality = forms.ChoiceField(label="How you meet", choices=Session.Modality.choices)
     location = forms.CharField(label="Place", max_length=200, required=False)
     video_url = forms.URLField(
@@ -80,6 +133,13 @@ class SessionForm(_SessionWhen):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Only you and your supervisor see this.",
     )
+    place_type = _place_type_field()
+    service_code = _service_code_field()
+    funding_programme = _programme_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._billing_initial()
 
 
 class RescheduleForm(_StartAndLength, forms.Form):
@@ -131,6 +191,19 @@ class NoteForm(forms.Form):
         self.fields["services"].choices = [(name, name) for name in service_names]
 
 
+def over_cap_reason_field(bill: dict) -> forms.CharField:
+    """Asked at signing when the session's units go over the daily cap."""
+    return forms.CharField(
+        label=f"Why bill over the daily cap of {bill['cap']} units?",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=f"{bill['over']} of this session's {bill['units']} units go over the cap "
+        f"({bill['before']} already signed that day). Every unit is kept; the claim shows "
+        "this reason.",
+    )
+
+
 class AddendumForm(forms.Form):
     text = forms.CharField(
         label="Addendum",
@@ -155,8 +228,23 @@ class ReviewForm(forms.Form):
     )
 
 
-class ContactLogForm(_SessionWhen):
+class ContactLogForm(_Billing, _SessionWhen):
     modality = forms.ChoiceField(label="How you met", choices=Session.Modality.choices)
+    place_type = _place_type_field()
+    service_code = _service_code_field()
+    funding_programme = _programme_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._billing_initial()
+
+
+class SessionBillingForm(_Billing, forms.Form):
+    """Change what a session bills, until its note is signed."""
+
+    place_type = forms.ChoiceField(label="Setting (for the claim)", choices=PlaceType.choices)
+    service_code = _service_code_field()
+    funding_programme = _programme_field()
 
 
 class ReminderPreferenceForm(forms.Form):

@@ -20,6 +20,59 @@ class TsTzRange(Func):
     output_field = DateTimeRangeField()
 
 
+class PlaceType(models.TextChoices):
+    """Where a service was given, as a claim states it."""
+
+    OFFICE = "office", "Office"
+    COMMUNITY = "community", "Community"
+    HOME = "home", "Home"
+    PHONE = "phone", "Phone"
+    VIDEO = "video", "Video"
+
+
+class ServiceCode(models.Model):
+    """A billing code with its modifiers (H0038, H0038-HQ for a group): a
+    list admins edit. A code in use is switched off, never deleted: the
+    sessions billed under it keep it. Not ServiceType, the services a coach
+    ticks on a note."""
+
+    code = models.CharField(max_length=10)
+    # Two-character modifiers, as the payer wants them, e.g. "HQ" or "HQ U1".
+    modifiers = models.CharField(max_length=20, blank=True)
+    description = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code", "modifiers"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "modifiers"], name="service_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return "-".join([self.code, *self.modifiers.split()])
+
+
+class FundingProgramme(models.Model):
+    """Who pays for a session (Medicaid, a grant, none): a list admins edit.
+    A programme that is `billed` gets claims, sent to its payer (the
+    recipient a client's consent must name: coaching.ProgrammePayer)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    billed = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Session(models.Model):
     """A meeting between a coach and a client, planned or logged afterwards.
 
@@ -84,6 +137,16 @@ class Session(models.Model):
     )
     # When note_state last changed: the review queue's "waiting since".
     note_state_at = models.DateTimeField(null=True, blank=True)
+    # What a claim says of it (sessions_log/billing.py); fixed once its note is signed.
+    place_type = models.CharField(
+        max_length=20, choices=PlaceType.choices, default=PlaceType.OFFICE, db_default="office"
+    )
+    service_code = models.ForeignKey(
+        ServiceCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    funding_programme = models.ForeignKey(
+        FundingProgramme, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["starts_at"]
@@ -178,6 +241,12 @@ class Note(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     signed_at = models.DateTimeField(null=True, blank=True)
+    # Fixed at signing, with the signature (the trigger keeps them): the
+    # author's credential then, the units the session's minutes came to, and
+    # why the coach billed over the daily cap, if they did.
+    signed_credential = models.CharField(max_length=20, blank=True, default="", db_default="")
+    units = models.PositiveSmallIntegerField(null=True, blank=True)
+    over_cap_reason = EncryptedTextField(blank=True, max_length=500)
 
     class Meta:
         indexes = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("sessions/<int:pk>/close/", notes.session_close, name="session_close"),
     path("sessions/<int:pk>/cancel/", notes.session_cancel, name="session_cancel"),
     path("sessions/<int:pk>/reschedule/", notes.session_reschedule, name="session_reschedule"),
+    path("sessions/<int:pk>/billing/", notes.session_billing, name="session_billing"),
     path("sessions/<int:pk>/note/", notes.note_open, name="note_open"),
     path("notes/<int:pk>/draft/", notes.note_draft, name="note_draft"),
     path("notes/<int:pk>/sign/", notes.note_sign, name="note_sign"),

@@ -82,6 +82,7 @@ def _db_fixture_of(request) -> str | None:
 SEEDED_LISTS = [
     ("coaching.migrations.0007_life_areas_and_plan_locks", "seed_areas"),
     ("coaching.migrations.0010_referral_sources", "seed_sources"),
+    ("sessions_log.migrations.0012_billing", "seed_lists"),
 ]
 
 

@@ -1,8 +1,9 @@
 """The coaching app's models, a module per feature: the relationship's trust
 check-ins, flags and private requests (checkins), the recovery plan (plans),
-episodes of care and outreach (episodes), and consents and disclosures
-(consents)."""
+episodes of care and outreach (episodes), consents and disclosures
+(consents), and who a funding programme's claims go to (billing)."""
 
+from coaching.models.billing import ProgrammePayer
 from coaching.models.checkins import (
     ITEM_NAMES,
     ITEMS,
@@ -58,6 +59,7 @@ __all__ = [
     "Plan",
     "PlanChange",
     "PlanVersion",
+    "ProgrammePayer",
     "Recipient",
     "ReferralSource",
     "Step",

@@ -19,6 +19,7 @@ from accounts.paging import page_of
 from accounts.policy import role_required
 from coaching.forms import ReassignForm, ReportForm
 from coaching.selectors import caseloads as selectors
+from coaching.selectors.episodes import episode_month_figures
 from coaching.selectors.report import csv_safe
 from coaching.selectors.trust import trust_summaries
 from coaching.services.caseloads import client_reassign as reassign
@@ -73,6 +74,8 @@ def team_dashboard(request):
         "columns": COLUMNS,
         "sort": sort,
         "sees_requests": request.user.role == Role.SUPERVISOR,
+        # Active episodes, admissions and discharges: this month and the two before.
+        "episode_months": episode_month_figures(request.user, months=3),
     }
     return render(request, "coaching/caseloads/dashboard.html", context, status=status)
 
@@ -156,7 +159,8 @@ def client_reassign(request, pk):
 def report(request):
     """The report form; with a valid range, the CSV itself."""
     if "start" not in request.GET:
-        return render(request, "coaching/caseloads/report.html", {"form": ReportForm()})
+        context = {"form": ReportForm(), "episode_months": episode_month_figures(request.user)}
+        return render(request, "coaching/caseloads/report.html", context)
     form = ReportForm(request.GET)
     if not form.is_valid():
         return render(request, "coaching/caseloads/report.html", {"form": form}, status=400)

@@ -12,7 +12,7 @@ from accounts.models import Role, User
 from accounts.policy import clients_visible_to
 from sessions_log import hooks
 from sessions_log.models import Addendum, Note, NoteReview, Session
-from sessions_log.selectors import review_queue
+from sessions_log.selectors import billing_preview, review_queue
 
 _NOTE_FIELDS = ("services", "goals", "narrative", "client_words", "next_steps")
 _SIGNED = "This note is signed and can no longer be edited. Add an addendum instead."
@@ -59,16 +59,35 @@ def note_save_draft(*, actor: User, note: Note, **fields) -> Note:
 
 
 @transaction.atomic
-def note_sign(*, actor: User, note: Note) -> Note:
-    _require_current_coach(actor, note.session)
+def note_sign(*, actor: User, note: Note, over_cap_reason: str = "") -> Note:
+    """Sign the note: it is fixed from then on, with the author's credential
+    and the units the session bills (sessions_log/billing.py). Units over the
+    client's daily cap for the code need a reason, kept with the signature."""
+    session = note.session
+    _require_current_coach(actor, session)
+    # One signature per client at a time: the daily cap counts the others.
+    User.objects.select_for_update(no_key=True).filter(pk=session.client_id).first()
     note = Note.objects.select_for_update().get(pk=note.pk)
     if note.is_signed:
         raise ValidationError("This note is already signed.")
     if not note.narrative.strip():
         raise ValidationError({"narrative": "Write what happened before signing."})
+    bill = billing_preview(Session.objects.select_related("client").get(pk=session.pk))
+    over_cap_reason = " ".join(over_cap_reason.split())
+    if bill["over"] and not over_cap_reason:
+        raise ValidationError(
+            {
+                "over_cap_reason": f"This session takes {session.client.display_name} over "
+                f"{bill['cap']} units of this code on one day ({bill['before']} already "
+                f"signed, {bill['units']} now). Say why, or check the session's length."
+            }
+        )
     # Nothing got updated when another request signed it first.
     signed = Note.objects.filter(pk=note.pk, signed_at__isnull=True).update(
-        signed_at=timezone.now()
+        signed_at=timezone.now(),
+        signed_credential=actor.credential,
+        units=bill["units"] if session.status == Session.Status.COMPLETED else None,
+        over_cap_reason=over_cap_reason if bill["over"] else "",
     )
     if signed != 1:
         raise ValidationError("This note is already signed.")

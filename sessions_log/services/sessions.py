@@ -11,7 +11,14 @@ from accounts.audit import audit_record
 from accounts.models import Role, User
 from accounts.policy import clients_visible_to
 from sessions_log.hooks import session_completed
-from sessions_log.models import MAX_DURATION, MIN_DURATION, Session
+from sessions_log.models import (
+    MAX_DURATION,
+    MIN_DURATION,
+    FundingProgramme,
+    PlaceType,
+    ServiceCode,
+    Session,
+)
 from sessions_log.services.reminders import reminders_plan
 
 _OVERLAP = "You already have a session at that time. Choose another time."
@@ -30,6 +37,26 @@ def _check_details(*, duration, modality, video_url) -> None:
         errors["video_url"] = "A video link must start with https://."
     if modality == Session.Modality.VIDEO and not video_url:
         errors["video_url"] = "Add the video link for a video session."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_billing(*, place_type, service_code, funding_programme) -> None:
+    """What a claim will say: a place from the list, an active code and an
+    active programme (or none yet: a session can be billed once they are set)."""
+    errors = {}
+    if place_type not in PlaceType.values:
+        errors["place_type"] = "Choose where the session takes place from the list."
+    if service_code is not None and not (
+        isinstance(service_code, ServiceCode)
+        and ServiceCode.objects.filter(pk=service_code.pk, active=True).exists()
+    ):
+        errors["service_code"] = "Choose a service code from the list; this one is not in use."
+    if funding_programme is not None and not (
+        isinstance(funding_programme, FundingProgramme)
+        and FundingProgramme.objects.filter(pk=funding_programme.pk, active=True).exists()
+    ):
+        errors["funding_programme"] = "Choose a funding programme from the list."
     if errors:
         raise ValidationError(errors)
 
@@ -62,6 +89,9 @@ def session_schedule(
     location: str = "",
     video_url: str = "",
     agenda: str = "",
+    place_type: str = PlaceType.OFFICE,
+    service_code: ServiceCode | None = None,
+    funding_programme: FundingProgramme | None = None,
 ) -> Session:
     _require_own_client(actor, client)
     starts_at = _to_minute(starts_at)
@@ -73,6 +103,9 @@ def session_schedule(
             }
         )
     _check_details(duration=duration, modality=modality, video_url=video_url)
+    _check_billing(
+        place_type=place_type, service_code=service_code, funding_programme=funding_programme
+    )
     session = Session(
         coach=actor,
         client=client,
@@ -82,6 +115,9 @@ def session_schedule(
         location=location,
         video_url=video_url,
         agenda=agenda,
+        place_type=place_type,
+        service_code=service_code,
+        funding_programme=funding_programme,
         created_by=actor,
     )
     _save_without_overlap(session)
@@ -92,7 +128,15 @@ def session_schedule(
 
 @transaction.atomic
 def contact_log(
-    *, actor: User, client: User, started_at: datetime, duration: timedelta, modality: str
+    *,
+    actor: User,
+    client: User,
+    started_at: datetime,
+    duration: timedelta,
+    modality: str,
+    place_type: str = PlaceType.OFFICE,
+    service_code: ServiceCode | None = None,
+    funding_programme: FundingProgramme | None = None,
 ) -> Session:
     """Record a contact that already happened: a completed session."""
     _require_own_client(actor, client)
@@ -101,12 +145,18 @@ def contact_log(
             {"starts_at": "A logged contact must already be over. To plan a session, schedule it."}
         )
     _check_details(duration=duration, modality=modality, video_url="")
+    _check_billing(
+        place_type=place_type, service_code=service_code, funding_programme=funding_programme
+    )
     session = Session(
         coach=actor,
         client=client,
         starts_at=started_at,
         ends_at=started_at + duration,
         modality=modality,
+        place_type=place_type,
+        service_code=service_code,
+        funding_programme=funding_programme,
         status=Session.Status.COMPLETED,
         note_state=Session.NoteState.TO_WRITE,
         note_state_at=started_at + duration,
@@ -237,4 +287,35 @@ def session_close(*, actor: User, session: Session, status: str) -> Session:
         # The layer above asks the client how the session felt (and plans its email).
         session_completed.send(sender=Session, session=session)
     audit_record(actor=actor, action=f"session.{status}", obj=session, client=session.client)
+    return session
+
+
+@transaction.atomic
+def session_billing_set(
+    *,
+    actor: User,
+    session: Session,
+    place_type: str,
+    service_code: ServiceCode | None,
+    funding_programme: FundingProgramme | None,
+) -> Session:
+    """Where the session took place, its code and programme: its coach sets
+    them until the note is signed (the signature fixes what is billed)."""
+    if actor.role != Role.COACH or session.coach_id != actor.pk:
+        raise PermissionDenied
+    _require_own_client(actor, session.client)
+    session = Session.objects.select_for_update(of=("self",)).get(pk=session.pk)
+    if session.status == Session.Status.CANCELLED:
+        raise ValidationError("A cancelled session is not billed.")
+    if Session.objects.filter(pk=session.pk, note__signed_at__isnull=False).exists():
+        raise ValidationError(
+            "The note is signed: what it bills can no longer change. Add an addendum instead."
+        )
+    _check_billing(
+        place_type=place_type, service_code=service_code, funding_programme=funding_programme
+    )
+    session.place_type = place_type
+    session.service_code, session.funding_programme = service_code, funding_programme
+    session.save(update_fields=["place_type", "service_code", "funding_programme", "updated_at"])
+    audit_record(actor=actor, action="session.billing", obj=session, client=session.client)
     return session

@@ -16,11 +16,19 @@ from accounts.models import Role
 from accounts.paging import page_of
 from accounts.policy import role_required
 from sessions_log import hooks, selectors
-from sessions_log.forms import AddendumForm, CancelForm, NoteForm, RescheduleForm, ReviewForm
+from sessions_log.forms import (
+    AddendumForm,
+    CancelForm,
+    NoteForm,
+    RescheduleForm,
+    ReviewForm,
+    SessionBillingForm,
+    over_cap_reason_field,
+)
 from sessions_log.models import ServiceType, Session
 from sessions_log.services import notes as services
 from sessions_log.services import sessions as session_services
-from sessions_log.views.sessions import FIELD_FOR
+from sessions_log.views.sessions import BILLING_FIELDS, FIELD_FOR
 
 STAFF = (Role.COACH, Role.SUPERVISOR)
 
@@ -29,7 +37,7 @@ def _service_names() -> list[str]:
     return list(ServiceType.objects.filter(active=True).values_list("name", flat=True))
 
 
-def _note_form(note, data=None):
+def _note_form(note, data=None, bill=None):
     initial = None
     if note is not None:
         initial = {name: getattr(note, name) for name in NoteForm.base_fields}
@@ -37,7 +45,20 @@ def _note_form(note, data=None):
     if note is not None and not note.is_signed:
         # The client's plan goals, to tick those the session worked on.
         form.fields.update(hooks.note_goals.form_fields(note))
+        if bill is None:
+            bill = selectors.billing_preview(note.session)
+        if bill["over"]:
+            form.fields["over_cap_reason"] = over_cap_reason_field(bill)
     return form
+
+
+def _billing_form(session, data=None):
+    initial = {
+        "place_type": session.place_type,
+        "service_code": session.service_code_id,
+        "funding_programme": session.funding_programme_id,
+    }
+    return SessionBillingForm(data, initial=initial)
 
 
 def _detail(request, session, *, status=200, **forms):
@@ -58,7 +79,13 @@ def _detail(request, session, *, status=200, **forms):
         and session.note_state == Session.NoteState.AWAITING_COSIGN
     )
     is_coach = user.pk == session.coach_id
+    signed = note is not None and note.is_signed
+    # What signing will bill (units, the daily cap) while the coach writes.
+    bill = selectors.billing_preview(session) if is_coach and note and not signed else None
     context = {
+        "bill": bill,
+        "can_bill": is_coach and session.status != "cancelled" and not signed,
+        "billing_form": forms.get("billing_form") or _billing_form(session),
         "session": session,
         "agenda": selectors.session_agenda(user, session),
         "note": note,
@@ -71,7 +98,7 @@ def _detail(request, session, *, status=200, **forms):
         and session.starts_at <= timezone.now(),
         "can_change": is_coach and session.status == "scheduled",
         "in_queue": in_queue,
-        "note_form": forms.get("note_form") or (_note_form(note) if is_coach else None),
+        "note_form": forms.get("note_form") or (_note_form(note, bill=bill) if is_coach else None),
         "addendum_form": forms.get("addendum_form") or AddendumForm(),
         "review_form": forms.get("review_form") or ReviewForm(),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
@@ -81,7 +108,8 @@ def _detail(request, session, *, status=200, **forms):
 
 
 def _session(request, pk) -> Session:
-    return get_object_or_404(selectors.sessions_visible_to(request.user), pk=pk)
+    sessions = selectors.sessions_visible_to(request.user)
+    return get_object_or_404(sessions.select_related("service_code", "funding_programme"), pk=pk)
 
 
 @require_GET
@@ -157,6 +185,22 @@ def session_reschedule(request, pk):
 
 @require_POST
 @role_required(Role.COACH)
+def session_billing(request, pk):
+    session = _session(request, pk)
+    return _submit(
+        request,
+        session,
+        _billing_form(session, request.POST),
+        "billing_form",
+        lambda data: session_services.session_billing_set(
+            actor=request.user, session=session, **{name: data[name] for name in BILLING_FIELDS}
+        ),
+        "Billing details saved.",
+    )
+
+
+@require_POST
+@role_required(Role.COACH)
 def note_open(request, pk):
     session = _session(request, pk)
     try:
@@ -207,7 +251,9 @@ def note_sign(request, pk):
 
     def save_and_sign(data):
         services.note_save_draft(actor=request.user, note=note, **data)
-        services.note_sign(actor=request.user, note=note)
+        services.note_sign(
+            actor=request.user, note=note, over_cap_reason=data.get("over_cap_reason", "")
+        )
 
     return _submit(
         request,

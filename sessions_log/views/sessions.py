@@ -27,7 +27,12 @@ FIELD_FOR = {
     "duration": "duration",
     "video_url": "video_url",
     "client": "client",
+    "place_type": "place_type",
+    "service_code": "service_code",
+    "funding_programme": "funding_programme",
+    "over_cap_reason": "over_cap_reason",
 }
+BILLING_FIELDS = ("place_type", "service_code", "funding_programme")
 
 
 @require_GET
@@ -72,6 +77,7 @@ def session_new(request):
                 location=data["location"],
                 video_url=data["video_url"],
                 agenda=data["agenda"],
+                **{name: data[name] for name in BILLING_FIELDS},
             )
         except ValidationError as error:
             add_service_errors(form, error, FIELD_FOR)
@@ -99,6 +105,7 @@ def contact_log(request):
                 started_at=data["starts_at"],
                 duration=data["length"],
                 modality=data["modality"],
+                **{name: data[name] for name in BILLING_FIELDS},
             )
             note_open(actor=coach, session=session)
         except ValidationError as error:

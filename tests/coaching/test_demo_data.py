@@ -113,3 +113,36 @@ def test_it_makes_consents_in_every_state_and_a_disclosure(settings):
         "robin@demo.test",
         "Acme Health Plan",
     )
+
+
+@pytest.mark.django_db
+def test_it_makes_a_month_of_billable_sessions_and_a_claim_that_leaves_clients_out(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from coaching.models import ProgrammePayer
+    from coaching.selectors.billing import claim_preview
+    from sessions_log import billing
+    from sessions_log.models import FundingProgramme, Session
+
+    settings.DEBUG = True
+    call_command("demo_data")
+    call_command("demo_data")
+
+    billable = Session.objects.filter(billing.billable())
+    assert billable.count() == 12  # weekly, four weeks, three clients
+    assert {session.note.signed_credential for session in billable} == {"CPRS"}
+    assert ProgrammePayer.objects.get().recipient.name == "Acme Health Plan"
+    admin = User.objects.get(email="admin@demo.test")
+    today = timezone.localdate()
+    preview = claim_preview(
+        admin,
+        start=today - timedelta(days=35),
+        end=today,
+        programme=FundingProgramme.objects.get(name="Medicaid"),
+    )
+    # Robin's consent names Acme; Taylor has none for it, Morgan revoked theirs.
+    assert [client.display_name for client in preview["clients"]] == ["Robin Park"]
+    assert [client.display_name for client in preview["left_out"]] == ["Morgan Diaz", "Taylor Moss"]
+    assert preview["sessions"] == 4 and preview["units"] == 4 * 3

@@ -8,14 +8,16 @@ every EncryptedTextField in the model registry and fail on a missing one.
 
 import itertools
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.apps import apps
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
 from accounts.models import CaseloadAssignment, Role
+from accounts.services import payer_identity_set
 from coaching.models import LifeArea, PlanVersion, ReferralSource, TrustFlag
 from coaching.services.caseloads import client_reassign
 from coaching.services.consents import consent_prepare, consent_sign
@@ -30,6 +32,7 @@ from coaching.services.plans import (
     step_progress,
 )
 from coaching.services.trust import checkin_submit, flag_resolve
+from sessions_log.models import FundingProgramme, ServiceCode
 from sessions_log.services.notes import (
     addendum_add,
     note_open,
@@ -37,7 +40,7 @@ from sessions_log.services.notes import (
     note_save_draft,
     note_sign,
 )
-from sessions_log.services.sessions import session_cancel, session_schedule
+from sessions_log.services.sessions import session_billing_set, session_cancel, session_schedule
 from tests.conftest import make_user
 from tests.helpers import past_contact
 
@@ -82,6 +85,9 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.AgreedStep", "action"),
         ("coaching.NoteGoal", "words"),
         ("coaching.Episode", "discharge_summary"),
+        ("sessions_log.Note", "over_cap_reason"),
+        ("accounts.PayerIdentity", "date_of_birth"),
+        ("accounts.PayerIdentity", "member_id"),
         ("coaching.Recipient", "person_name"),
         ("coaching.Consent", "purpose"),
         ("coaching.Consent", "ends_on_event"),
@@ -91,6 +97,9 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         (label, name): f"Canary {label.split('.')[1]} {name} {token}" for label, name in fields
     }
     planted["sessions_log.Session", "video_url"] = f"https://video.example.org/room-{token}"
+    # Identifiers have their own shapes: a date of birth and a member id.
+    planted["accounts.PayerIdentity", "date_of_birth"] = "1987-03-14"
+    planted["accounts.PayerIdentity", "member_id"] = f"MBR-{token[:20]}"
     # A signature must be the client's name (any case and spacing): this
     # one is told apart by its case alone, which the token sets.
     planted["coaching.Consent", "signed_name"] = _cased(CLIENT_NAME, token)
@@ -195,6 +204,13 @@ def plant(*, team, coach, supervisor) -> dict:
         actor=client, step=step, state="trying", how_it_went=text["coaching.Step", "how_it_went"]
     )
     past = past_contact(coach, client, timedelta(hours=3))
+    session_billing_set(
+        actor=coach,
+        session=past,
+        place_type="phone",
+        service_code=ServiceCode.objects.get_or_create(code="H0038", modifiers="")[0],
+        funding_programme=FundingProgramme.objects.get_or_create(name="Medicaid")[0],
+    )
     note = note_open(actor=coach, session=past)
     note_save_draft(
         actor=coach,
@@ -204,7 +220,18 @@ def plant(*, team, coach, supervisor) -> dict:
         plan_goals=[goal.pk],
         **{f"plan_goal_words_{goal.pk}": text["coaching.NoteGoal", "words"]},
     )
-    note = note_sign(actor=coach, note=note)
+    # A cap of one unit: the 30-minute contact (2 units) goes over it.
+    with override_settings(BILLING_DAILY_UNIT_CAP=1):
+        note = note_sign(
+            actor=coach, note=note, over_cap_reason=text["sessions_log.Note", "over_cap_reason"]
+        )
+    biller = make_user("bea@example.org", Role.ADMIN, name="Bea Billing")
+    payer_identity_set(
+        actor=biller,
+        client=client,
+        date_of_birth=date.fromisoformat(text["accounts.PayerIdentity", "date_of_birth"]),
+        member_id=text["accounts.PayerIdentity", "member_id"],
+    )
     note_review(
         actor=supervisor,
         note=note,
@@ -246,6 +273,7 @@ def plant(*, team, coach, supervisor) -> dict:
         "client": client,
         "coach": coach,
         "supervisor": supervisor,
+        "biller": biller,
         "upcoming": upcoming.pk,
         "cancelled": cancelled.pk,
         "past": past.pk,
@@ -271,7 +299,17 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
             session_page(planted["past"]),
             [("sessions_log.Note", name) for name in _NOTE_TEXT]
             + [("sessions_log.Addendum", "text"), ("sessions_log.NoteReview", "comment")]
-            + [("coaching.NoteGoal", "words")],
+            + [("coaching.NoteGoal", "words"), ("sessions_log.Note", "over_cap_reason")],
+        ),
+        (
+            planted["biller"],
+            reverse("accounts:person", args=[client.pk]),
+            [("accounts.PayerIdentity", "date_of_birth"), ("accounts.PayerIdentity", "member_id")],
+        ),
+        (
+            client,
+            reverse("accounts:record_views"),
+            [("accounts.PayerIdentity", "date_of_birth"), ("accounts.PayerIdentity", "member_id")],
         ),
         (
             coach,

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from accounts.services import payer_identity_set
 from coaching.models import CheckInRequest, ExportKind, Recipient, ReferralSource
 from coaching.services.consents import consent_prepare, consent_sign, export_split
 from coaching.services.episodes import episode_discharge, episode_open
@@ -42,6 +43,7 @@ CANARIES = [
     "DISCHARGE-CANARY-7741",
     "CONSENT-CANARY-6620",
     "EVENT-CANARY-2281",
+    "MEMBER-CANARY-4471",
 ]
 
 
@@ -50,8 +52,12 @@ def _contains_canary(text: str) -> list[str]:
 
 
 @pytest.fixture
-def planted(coach, client_user, supervisor):
+def planted(coach, client_user, supervisor, admin_user):
     session = _completed(coach, client_user)
+    # A payer member id, which staff who bill (admins) record.
+    payer_identity_set(
+        actor=admin_user, client=client_user, date_of_birth=None, member_id=CANARIES[6]
+    )
     note = note_open(actor=coach, session=session)
     note_save_draft(actor=coach, note=note, narrative=CANARIES[0])
     note_sign(actor=coach, note=note)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import CaseloadAssignment, Invitation, Team
+from accounts.models import CaseloadAssignment, Invitation, PayerIdentity, Team, User
 from coaching.models import CheckIn, Consent, Disclosure, SupervisorRequest, TrustFlag
 from sessions_log.models import Addendum, Note, NoteReview, ReminderPreference, Session
 from tests.helpers import sign_in
@@ -46,25 +46,33 @@ ENDPOINTS = {
         "coach",
         None,
         "post",
-        ["client", "date", "time", "duration", "modality", "location", "video_url", "agenda"],
+        ["client", "date", "time", "duration", "modality", "location", "video_url", "agenda"]
+        + ["place_type", "service_code", "funding_programme"],
     ),
     "sessions_log:contact_log": (
         "coach",
         None,
         "post",
-        ["client", "date", "time", "duration", "modality"],
+        ["client", "date", "time", "duration", "modality"]
+        + ["place_type", "service_code", "funding_programme"],
     ),
     "sessions_log:session_close": ("coach", "session", "post", ["status"]),
     "sessions_log:session_cancel": ("coach", "session", "post", ["reason"]),
     "sessions_log:session_reschedule": ("coach", "session", "post", ["date", "time", "duration"]),
     "sessions_log:note_open": ("coach", "session", "post", []),
+    "sessions_log:session_billing": (
+        "coach",
+        "session",
+        "post",
+        ["place_type", "service_code", "funding_programme"],
+    ),
     "sessions_log:note_draft": (
         "coach",
         "note",
         "post",
         ["services", "goals", "narrative", "client_words", "next_steps"],
     ),
-    "sessions_log:note_sign": ("coach", "note", "post", []),
+    "sessions_log:note_sign": ("coach", "note", "post", ["narrative", "over_cap_reason"]),
     "sessions_log:addendum_add": ("coach", "note", "post", ["text"]),
     "sessions_log:note_review": ("supervisor", "note", "post", ["decision", "comment"]),
     "sessions_log:feed_settings": ("client", None, "post", ["action"]),
@@ -88,6 +96,16 @@ ENDPOINTS = {
     "coaching:report": ("supervisor", None, "get", ["start", "end"]),
     "coaching:team_dashboard": ("supervisor", None, "get", ["sort"]),
     "accounts:audit_log": ("admin", None, "get", ["person", "client", "start", "end"]),
+    "accounts:person_credential": ("admin", None, "post", ["person", "credential"]),
+    "accounts:person_payer_identity": (
+        "admin",
+        None,
+        "post",
+        ["person", "date_of_birth", "member_id"],
+    ),
+    "coaching:claims": ("admin", None, "get", ["programme", "start", "end"]),
+    "coaching:claim_download": ("admin", None, "post", ["programme", "start", "end"]),
+    "coaching:funder_report": ("supervisor", None, "get", ["month", "programme"]),
     "coaching:consent_prepare": (
         "coach",
         "client",
@@ -98,8 +116,14 @@ ENDPOINTS = {
 }
 
 _WATCHED = [
-    (Session, ["status", "starts_at", "ends_at", "sequence", "coach_id"]),
-    (Note, ["signed_at", "updated_at"]),
+    (
+        Session,
+        ["status", "starts_at", "ends_at", "sequence", "coach_id"]
+        + ["place_type", "service_code_id", "funding_programme_id"],
+    ),
+    (Note, ["signed_at", "updated_at", "units", "signed_credential"]),
+    (PayerIdentity, ["pk", "updated_at"]),
+    (User, ["credential"]),
     (Addendum, ["pk"]),
     (NoteReview, ["decision"]),
     (CheckIn, ["score"]),

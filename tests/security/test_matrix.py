@@ -31,6 +31,9 @@ MATRIX = {
     "accounts:person": ("get", {"admin"}, "client"),
     "accounts:person_change": ("post", {"admin"}, None),
     "accounts:person_access": ("post", {"admin"}, None),
+    # Staff who bill (admins) set a credential and a client's payer details.
+    "accounts:person_credential": ("post", {"admin"}, None),
+    "accounts:person_payer_identity": ("post", {"admin"}, None),
     "accounts:audit_log": ("get", {"admin", "supervisor"}, None),
     "accounts:record_views": ("get", {"client"}, None),
     "coaching:client_home": ("get", {"client"}, None),
@@ -48,6 +51,7 @@ MATRIX = {
     "sessions_log:session_close": ("post", {"coach"}, "session"),
     "sessions_log:session_cancel": ("post", {"coach"}, "session"),
     "sessions_log:session_reschedule": ("post", {"coach"}, "session"),
+    "sessions_log:session_billing": ("post", {"coach"}, "session"),
     "sessions_log:note_open": ("post", {"coach"}, "session"),
     "sessions_log:note_draft": ("post", {"coach"}, "note"),
     "sessions_log:note_sign": ("post", {"coach"}, "note"),
@@ -65,6 +69,11 @@ MATRIX = {
     "coaching:client_history": ("get", {"supervisor", "admin"}, "client"),
     "coaching:client_reassign": ("get", {"supervisor"}, "client"),
     "coaching:report": ("get", {"supervisor", "admin"}, None),
+    # Billing: staff who bill (admins) prepare and download claims; the
+    # funder report (counts only) is for admins and supervisors.
+    "coaching:claims": ("get", {"admin"}, None),
+    "coaching:claim_download": ("post", {"admin"}, None),
+    "coaching:funder_report": ("get", {"supervisor", "admin"}, None),
     # The recovery plan: the client and their coach write, the supervisor reads.
     "coaching:my_plan": ("get", {"client"}, None),
     "coaching:plans_due": ("get", {"coach", "supervisor"}, None),

@@ -1,0 +1,294 @@
+"""Reads for billing: the sessions a claim file holds (billable, of the
+clients staff who bill may claim for: accounts/policy.py claim_scope), the
+claim's rows, and who the claim would leave out for want of a consent.
+
+A claim holds, per session: the date, start and end time (the client's
+time zone: where the service was given), minutes, units and the units over
+the daily cap with the coach's reason, the place of service, the service
+code and its modifiers, who gave it and their credential at signing, what
+it addressed (the services ticked on the note: never the note's words), the
+client's name, date of birth and payer member id, the programme, and the
+consent it is disclosed under."""
+
+import zoneinfo
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.utils import timezone
+
+from accounts.models import CaseloadAssignment, User
+from accounts.policy import claim_scope, funder_report_scope
+from coaching.models import (
+    Consent,
+    Episode,
+    Information,
+    OutreachAttempt,
+    ProgrammePayer,
+)
+from coaching.selectors.consents import consents_covering
+from coaching.selectors.episodes import local_date
+from sessions_log import billing
+from sessions_log.models import FundingProgramme, Session
+
+# What a claim file discloses, as the consents name it.
+CLAIM_INFORMATION = [Information.SERVICE_RECORD, Information.BILLING_IDS]
+
+CLAIM_HEADER = [
+    "date of service",
+    "start time",
+    "end time",
+    "minutes",
+    "units",
+    "units over daily cap",
+    "reason over cap",
+    "place of service",
+    "service code",
+    "modifiers",
+    "provider",
+    "provider credential",
+    "services addressed",
+    "client",
+    "date of birth",
+    "payer member id",
+    "programme",
+    "consent",
+]
+
+
+def claim_programmes() -> QuerySet[FundingProgramme]:
+    """The programmes that are billed (switched-off ones too: a claim for a
+    past month may still be due)."""
+    return FundingProgramme.objects.filter(billed=True)
+
+
+def programme_payer(programme: FundingProgramme) -> ProgrammePayer | None:
+    return ProgrammePayer.objects.select_related("recipient").filter(programme=programme).first()
+
+
+def claim_sessions(
+    viewer: User, *, start: date, end: date, programme: FundingProgramme
+) -> QuerySet[Session]:
+    """The billable sessions of `programme` on the days start..end (the
+    client's calendar days), of the clients `viewer` may claim for, in date
+    order. One query, with each session's client, payer identity, coach,
+    code and note."""
+    day = local_date("starts_at", "client__time_zone")
+    return (
+        Session.objects.filter(billing.billable(), claim_scope(viewer), funding_programme=programme)
+        .annotate(day=day)
+        .filter(day__gte=start, day__lte=end)
+        .select_related(
+            "client", "client__payer_identity", "coach", "service_code", "funding_programme", "note"
+        )
+        .order_by("day", "starts_at", "pk")
+    )
+
+
+def claim_preview(viewer: User, *, start: date, end: date, programme: FundingProgramme) -> dict:
+    """What a claim file would hold: its payer, the sessions and units of the
+    clients with a covering consent, and the clients it would leave out (no
+    active consent naming the payer for the service record and the billing
+    identifiers). Three queries; records nothing (the download does)."""
+    payer = programme_payer(programme)
+    sessions = list(claim_sessions(viewer, start=start, end=end, programme=programme))
+    clients = {session.client_id: session.client for session in sessions}
+    covering = (
+        consents_covering(
+            client_ids=list(clients),
+            recipient=payer.recipient,
+            information=CLAIM_INFORMATION,
+            on_day=timezone.localdate(),
+        )
+        if payer and clients
+        else {}
+    )
+    included = [session for session in sessions if session.client_id in covering]
+    return {
+        "payer": payer.recipient if payer else None,
+        "sessions": len(included),
+        "units": sum(session.note.units or 0 for session in included),
+        "clients": sorted((clients[pk] for pk in covering), key=lambda c: c.display_name),
+        "left_out": sorted(
+            (client for pk, client in clients.items() if pk not in covering),
+            key=lambda client: client.display_name,
+        ),
+        "left_out_sessions": len(sessions) - len(included),
+    }
+
+
+def claim_rows(sessions: list[Session], consents: dict[int, Consent]) -> list[list]:
+    """The claim's rows, one per session, in the order given (by day and
+    start). Units over the daily cap are counted in that order, per client,
+    code and the client's day, as at signing."""
+    signed_that_day: dict[tuple, int] = defaultdict(int)
+    rows = []
+    for session in sessions:
+        zone = zoneinfo.ZoneInfo(session.client.time_zone)
+        starts, ends = session.starts_at.astimezone(zone), session.ends_at.astimezone(zone)
+        note, code = session.note, session.service_code
+        units = note.units or 0
+        key = (session.client_id, code.pk, starts.date())
+        over = billing.over_cap(signed_that_day[key], units)
+        signed_that_day[key] += units
+        identity = getattr(session.client, "payer_identity", None)
+        consent = consents[session.client_id]
+        rows.append(
+            [
+                starts.date().isoformat(),
+                starts.strftime("%H:%M"),
+                ends.strftime("%H:%M"),
+                billing.session_minutes(session),
+                units,
+                over,
+                note.over_cap_reason if over else "",
+                session.get_place_type_display(),
+                code.code,
+                " ".join(code.modifiers.split()),
+                session.coach.display_name,
+                note.signed_credential,
+                "; ".join(note.services),
+                session.client.display_name,
+                identity.date_of_birth if identity else "",
+                identity.member_id if identity else "",
+                session.funding_programme.name,
+                f"Consent {consent.pk}, signed "
+                f"{timezone.localtime(consent.signed_at, zone).date().isoformat()}",
+            ]
+        )
+    return rows
+
+
+# ------------------------------------------------------- the funder report
+
+# A count from 1 to 4 is shown as "<5", so that a small number cannot
+# point at a person; a rate is shown only over 5 or more people.
+SMALL = 5
+FOLLOW_UP_DAYS = 30
+
+
+def suppressed(count: int) -> str:
+    """A count as a funder report shows it: 0, "<5" for 1 to 4, else itself."""
+    return "<5" if 0 < count < SMALL else str(count)
+
+
+def _month_end(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def funder_report(viewer: User, *, month: date, programme: FundingProgramme | None) -> dict:
+    """The funder report for one calendar month (`month` is its first day)
+    and one programme (None: all), over the clients of the relationships
+    `viewer` may report on (policy.funder_report_scope: an admin, everyone;
+    a supervisor, their team's). Three queries. Figures:
+
+    - people served: clients with at least one completed session in the month
+      (under the programme, if one is chosen);
+    - sessions (completed) and units (of their signed notes);
+    - new admissions and discharges by reason: episodes whose intake or
+      discharge date falls in the month;
+    - contact attempts logged in the month, and how many reached the client;
+    - follow-up rate: of the clients discharged in the month, the share with
+      a successful contact (an attempt that reached them, or a completed
+      session) within 30 days after the discharge date.
+
+    With a programme chosen, the client figures (admissions, discharges,
+    attempts, follow-up) count the programme's clients: those with at least
+    one completed session under it up to the month's end. Days are the
+    organisation's calendar (TIME_ZONE). Raw numbers; the page suppresses
+    small ones (`suppressed`)."""
+    end = _month_end(month)
+    clients = CaseloadAssignment.objects.filter(funder_report_scope(viewer)).values("client_id")
+    completed = Session.objects.filter(status=Session.Status.COMPLETED, client_id__in=clients)
+    if programme is not None:
+        completed = completed.filter(funding_programme=programme)
+        clients = completed.filter(starts_at__date__lt=end).values("client_id")
+    in_month = Q(starts_at__date__gte=month, starts_at__date__lt=end)
+    served = completed.filter(in_month).aggregate(
+        people=Count("client_id", distinct=True),
+        sessions=Count("pk"),
+        units=Sum("note__units", filter=Q(note__signed_at__isnull=False), default=0),
+    )
+    # A successful contact within 30 days after the discharge date.
+    by = ExpressionWrapper(
+        OuterRef("discharge_date") + timedelta(days=FOLLOW_UP_DAYS), output_field=DateField()
+    )
+    reached = OutreachAttempt.objects.filter(
+        client_id=OuterRef("client_id"),
+        outcome=OutreachAttempt.Outcome.REACHED,
+        at__date__gt=OuterRef("discharge_date"),
+        at__date__lte=by,
+    )
+    seen = Session.objects.filter(
+        client_id=OuterRef("client_id"),
+        status=Session.Status.COMPLETED,
+        starts_at__date__gt=OuterRef("discharge_date"),
+        starts_at__date__lte=by,
+    )
+    discharged = Q(discharge_date__gte=month, discharge_date__lt=end)
+    aggregates = {
+        "admitted": Count("pk", filter=Q(intake_date__gte=month, intake_date__lt=end)),
+        "discharged": Count("pk", filter=discharged),
+        "followed_up": Count("pk", filter=discharged & (Q(Exists(reached)) | Q(Exists(seen)))),
+    }
+    for reason in Episode.DischargeReason:
+        aggregates[f"reason_{reason.value}"] = Count(
+            "pk", filter=discharged & Q(discharge_reason=reason)
+        )
+    episodes = Episode.objects.filter(client_id__in=clients).aggregate(**aggregates)
+    attempts = OutreachAttempt.objects.filter(
+        client_id__in=clients, at__date__gte=month, at__date__lt=end
+    ).aggregate(
+        attempts=Count("pk"),
+        reached=Count("pk", filter=Q(outcome=OutreachAttempt.Outcome.REACHED)),
+    )
+    by_reason = [
+        (reason.label, episodes[f"reason_{reason.value}"]) for reason in Episode.DischargeReason
+    ]
+    return {
+        "month": month,
+        "programme": programme,
+        "people_served": served["people"],
+        "sessions": served["sessions"],
+        "units": served["units"],
+        "admitted": episodes["admitted"],
+        "discharged": episodes["discharged"],
+        "by_reason": by_reason,
+        "attempts": attempts["attempts"],
+        "reached": attempts["reached"],
+        "followed_up": episodes["followed_up"],
+        "follow_up_window_open": timezone.localdate() < end + timedelta(days=FOLLOW_UP_DAYS),
+    }
+
+
+def funder_report_shown(figures: dict) -> dict:
+    """The figures as the page shows them: small counts suppressed; the
+    follow-up rate as a percentage only over 5 or more discharges."""
+    shown = {
+        name: suppressed(figures[name])
+        for name in (
+            "people_served",
+            "sessions",
+            "units",
+            "admitted",
+            "discharged",
+            "attempts",
+            "reached",
+            "followed_up",
+        )
+    }
+    shown["by_reason"] = [(label, suppressed(count)) for label, count in figures["by_reason"]]
+    discharged = figures["discharged"]
+    shown["follow_up_rate"] = (
+        f"{round(100 * figures['followed_up'] / discharged)}%" if discharged >= SMALL else "—"
+    )
+    return shown

@@ -1,0 +1,86 @@
+"""The claim file: billable sessions of one programme and date range, for
+the clients with a consent covering the programme's payer, through the one
+export path (coaching/services/consents.py export_split): a Disclosure per
+included client, the redisclosure notice at the file's head, the others
+left out and listed apart (on the page, never in the file)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from accounts.policy import bills
+from coaching.models import ExportKind, Recipient
+from coaching.selectors.billing import (
+    CLAIM_HEADER,
+    CLAIM_INFORMATION,
+    claim_rows,
+    claim_sessions,
+    programme_payer,
+)
+from coaching.services.consents import export_split
+from sessions_log.models import FundingProgramme
+
+
+@dataclass(frozen=True)
+class ClaimFile:
+    notice: str
+    recipient: Recipient
+    header: list[str]
+    rows: list[list]
+    left_out: list[User]
+
+
+@transaction.atomic
+def claim_export(*, actor: User, start: date, end: date, programme: FundingProgramme) -> ClaimFile:
+    """The claim file's contents, its disclosures recorded (and audited, one
+    per client on it). Refused, with nothing recorded, for a
+    programme that is not billed or has no payer, when there is nothing to
+    bill, and when no client on it has a covering consent."""
+    if not bills(actor):
+        raise PermissionDenied
+    if not programme.billed:
+        raise ValidationError({"programme": f"{programme.name} is not billed."})
+    payer = programme_payer(programme)
+    if payer is None:
+        raise ValidationError(
+            {
+                "programme": f"Nobody is set to pay for {programme.name}: an admin names its "
+                "payer (Administration, Programme payers) first."
+            }
+        )
+    sessions = list(claim_sessions(actor, start=start, end=end, programme=programme))
+    if not sessions:
+        raise ValidationError(
+            "No billable sessions in those days: a session bills once its note is signed "
+            "(and co-signed) and it has a service code and this programme."
+        )
+    split = export_split(
+        actor=actor,
+        client_ids={session.client_id for session in sessions},
+        recipient=payer.recipient,
+        information=CLAIM_INFORMATION,
+        export=ExportKind.CLAIM_FILE,
+        description=f"Claim file, {programme.name}, {start.isoformat()} to {end.isoformat()}",
+    )
+    if not split.consents:
+        raise ValidationError(
+            f"None of these clients has an active consent to share their service record and "
+            f"billing identifiers with {payer.recipient.name}: nothing was exported."
+        )
+    # export_split audited each included client ("disclosure.record").
+    included = [session for session in sessions if session.client_id in split.consents]
+    left_out = {
+        session.client_id: session.client
+        for session in sessions
+        if session.client_id not in split.consents
+    }
+    return ClaimFile(
+        notice=split.notice,
+        recipient=payer.recipient,
+        header=CLAIM_HEADER,
+        rows=claim_rows(included, split.consents),
+        left_out=sorted(left_out.values(), key=lambda client: client.display_name),
+    )
