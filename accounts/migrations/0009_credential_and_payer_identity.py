@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0007_audit_indexes_without_duplicates"),
+        ("accounts", "0008_login_sessions"),
     ]
 
     operations = [
