@@ -117,8 +117,8 @@ def build() -> None:
     total = SIZES["notes"]
     _sql(
         f"""INSERT INTO sessions_log_note (session_id, author_id, services, goals, narrative,
-               client_words, next_steps, created_at, updated_at, signed_at)
-           SELECT s.id, s.coach_id, '{{}}', '', %(narrative)s, '', '', s.ends_at, s.ends_at,
+               client_words, next_steps, over_cap_reason, created_at, updated_at, signed_at)
+           SELECT s.id, s.coach_id, '{{}}', '', %(narrative)s, '', '', '', s.ends_at, s.ends_at,
                CASE WHEN s.ends_at > now() - interval '5 days' THEN NULL
                     ELSE s.ends_at + interval '1 day' END
            FROM sessions_log_session s WHERE {closed} ORDER BY s.id DESC LIMIT %(n)s""",  # noqa: S608
