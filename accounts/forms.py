@@ -210,3 +210,17 @@ def add_service_errors(form, error: ValidationError, field_for: dict | None = No
     for name, errors in error.error_dict.items():
         field = name if field_for is None else field_for.get(name)
         form.add_error(field if field in form.fields else None, errors)
+
+
+def form_saved(form, save) -> bool:
+    """Whether `form` is valid and `save(**form.cleaned_data)` (a service,
+    its other arguments bound) accepted it; a refusal goes on the form
+    (add_service_errors), for the page to show it again."""
+    if not form.is_valid():
+        return False
+    try:
+        save(**form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    return True

@@ -2,6 +2,8 @@
 accepting), people (role, team, activation), the audit trail and, for each
 client, who viewed their record."""
 
+from functools import partial
+
 from allauth.account.internal.flows.login import perform_login, record_authentication
 from allauth.account.models import Login
 from django.conf import settings
@@ -27,6 +29,7 @@ from accounts.forms import (
     StaffInvitationForm,
     TeamForm,
     add_service_errors,
+    form_saved,
 )
 from accounts.models import Role
 from accounts.paging import page_of
@@ -345,16 +348,9 @@ def person_credential(request):
         messages.error(request, "Choose the person to change.")
         return redirect("accounts:people")
     form = CredentialForm(request.POST)
-    if form.is_valid():
-        try:
-            services.user_credential_set(
-                actor=request.user, user=person, credential=form.cleaned_data["credential"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Credential saved.")
-            return redirect("accounts:person", pk=person.pk)
+    if form_saved(form, partial(services.user_credential_set, actor=request.user, user=person)):
+        messages.success(request, "Credential saved.")
+        return redirect("accounts:person", pk=person.pk)
     return _person_page(request, person, status=400, credential_form=form)
 
 
@@ -366,14 +362,9 @@ def person_payer_identity(request):
         messages.error(request, "Choose the person to change.")
         return redirect("accounts:people")
     form = PayerIdentityForm(request.POST)
-    if form.is_valid():
-        try:
-            services.payer_identity_set(actor=request.user, client=person, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Payer details saved.")
-            return redirect("accounts:person", pk=person.pk)
+    if form_saved(form, partial(services.payer_identity_set, actor=request.user, client=person)):
+        messages.success(request, "Payer details saved.")
+        return redirect("accounts:person", pk=person.pk)
     return _person_page(request, person, status=400, payer_form=form)
 
 

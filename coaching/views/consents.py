@@ -4,6 +4,7 @@ signing one staff prepared, revoking one, what was disclosed) and staff's
 recipient a consent names: a CSV with the notice at its head, recorded)."""
 
 import csv
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import add_service_errors
+from accounts.forms import form_saved
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
@@ -64,14 +65,9 @@ def my_consent(request, pk):
 def consent_sign(request, pk):
     consent = get_object_or_404(selectors.consents_signable_by(request.user), pk=pk)
     form = ConsentSignForm(request.POST)
-    if form.is_valid():
-        try:
-            services.consent_sign(actor=request.user, consent=consent, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Signed. You can revoke this consent at any time.")
-            return redirect("coaching:my_consent", pk=consent.pk)
+    if form_saved(form, partial(services.consent_sign, actor=request.user, consent=consent)):
+        messages.success(request, "Signed. You can revoke this consent at any time.")
+        return redirect("coaching:my_consent", pk=consent.pk)
     return _consent_page(request, consent, status=400, sign_form=form)
 
 
@@ -122,14 +118,9 @@ def client_consents(request, pk):
 def consent_prepare(request, pk):
     client = get_object_or_404(selectors.consent_clients_managed_by(request.user), pk=pk)
     form = ConsentPrepareForm(request.POST, recipients=selectors.recipients_for(client))
-    if form.is_valid():
-        try:
-            services.consent_prepare(actor=request.user, client=client, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Prepared. The client can now read and sign it.")
-            return redirect("coaching:client_consents", pk=client.pk)
+    if form_saved(form, partial(services.consent_prepare, actor=request.user, client=client)):
+        messages.success(request, "Prepared. The client can now read and sign it.")
+        return redirect("coaching:client_consents", pk=client.pk)
     return _client_consents_page(request, client, status=400, form=form)
 
 

@@ -3,6 +3,8 @@
 the outreach page (contact preferences shown before reaching out, an attempt
 logged in two taps: a channel, then an outcome)."""
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.forms import add_service_errors
+from accounts.forms import add_service_errors, form_saved
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
@@ -78,14 +80,10 @@ def episodes(request, pk):
 def episode_open(request, pk):
     client = get_object_or_404(episode_selectors.episode_clients_openable_by(request.user), pk=pk)
     form = EpisodeOpenForm(request.POST, sources=episode_selectors.referral_sources())
-    if form.is_valid():
-        try:
-            episode_services.episode_open(actor=request.user, client=client, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Episode started.")
-            return redirect("coaching:episodes", pk=client.pk)
+    opened = partial(episode_services.episode_open, actor=request.user, client=client)
+    if form_saved(form, opened):
+        messages.success(request, "Episode started.")
+        return redirect("coaching:episodes", pk=client.pk)
     return _episodes_page(request, client, status=400, open_form=form)
 
 
