@@ -7,15 +7,18 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import (
+    Aggregate,
     Avg,
     BooleanField,
     Count,
     Exists,
     ExpressionWrapper,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
 from django.db.models.functions import Coalesce
 
@@ -26,7 +29,7 @@ from accounts.policy import (
     reviewable_coach_scope,
     reviewable_relationship_scope,
 )
-from coaching.models import CheckIn, TrustFlag
+from coaching.models import CheckIn, OutreachAttempt, TrustFlag
 from coaching.selectors.plans import suggestions_tried_by_coach, with_plan_status
 from coaching.selectors.trust import supervisor_requests_visible_to
 from sessions_log.models import MAX_DURATION, Addendum, Note, NoteReview, Session
@@ -63,19 +66,41 @@ def _per_coach(queryset) -> dict[int, int]:
 
 
 def _by_coach(queryset, **conditions) -> dict[int, dict[str, int]]:
-    """Several counts per coach from one grouped query: {coach_id: {name: n}}.
-    A condition of None counts every row."""
-    counts = {name: Count("pk", filter=condition) for name, condition in conditions.items()}
+    """Several figures per coach from one grouped query: {coach_id: {name: n}}.
+    A condition counts the rows it holds for (None: every row); an aggregate
+    is taken as it is."""
+    counts = {
+        name: condition if isinstance(condition, Aggregate) else Count("pk", filter=condition)
+        for name, condition in conditions.items()
+    }
     return {
         row.pop("coach_id"): row
         for row in queryset.order_by().values("coach_id").annotate(**counts)
     }
 
 
+def _attempts_since(since: datetime):
+    """Attempts to reach the row's client since `since` (a count; no query of
+    its own: an index walk of (client, at))."""
+    return Subquery(
+        OutreachAttempt.objects.filter(client=OuterRef("client"), at__gte=since)
+        .order_by()
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
 def _quiet(now: datetime) -> Q:
-    """An active relationship older than 14 days without a completed session
-    in the last 14 days: the client has gone quiet."""
+    """An active relationship older than 14 days without a successful contact
+    in the last 14 days (a completed session with this coach, or an attempt
+    that reached the client): the client has gone quiet. Attempts that did
+    not reach them do not count; the pages show how many there were."""
     since = now - QUIET_AFTER
+    reached = OutreachAttempt.objects.filter(
+        client=OuterRef("client"), outcome=OutreachAttempt.Outcome.REACHED, at__gte=since
+    )
     recent_contact = Session.objects.filter(
         client=OuterRef("client"),
         coach=OuterRef("coach"),
@@ -85,7 +110,11 @@ def _quiet(now: datetime) -> Q:
         # PostgreSQL read only the last two weeks of the (client, starts_at) index.
         starts_at__gte=since - MAX_DURATION,
     )
-    return Q(ended_at__isnull=True, started_at__lt=since) & ~Q(Exists(recent_contact))
+    return (
+        Q(ended_at__isnull=True, started_at__lt=since)
+        & ~Q(Exists(recent_contact))
+        & ~Q(Exists(reached))
+    )
 
 
 def _overdue_note(now: datetime) -> Q:
@@ -111,6 +140,7 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
         ),
         active=None,
         quiet=_quiet(now),
+        quiet_attempts=Sum(Coalesce(_attempts_since(now - QUIET_AFTER), 0), filter=_quiet(now)),
         plans_review_due=Q(plan_review_due=True),
         plans_not_agreed=Q(plan_not_agreed=True),
     )
@@ -162,6 +192,7 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
                 "completed_30": counts.get("completed", 0),
                 "no_shows_30": counts.get("no_shows", 0),
                 "quiet_clients": caseload.get("quiet", 0),
+                "quiet_attempts": caseload.get("quiet_attempts") or 0,
                 "notes_overdue": counts.get("overdue", 0),
                 "notes_waiting": counts.get("waiting", 0),
                 "trust_mean": round(mean) if mean is not None else None,
@@ -224,6 +255,7 @@ def coach_caseload(user: User, coach: User, now: datetime) -> QuerySet[CaseloadA
                 0,
             ),
             quiet=ExpressionWrapper(_quiet(now), output_field=BooleanField()),
+            attempts_14=Coalesce(_attempts_since(now - QUIET_AFTER), 0),
         )
         .order_by("client__display_name")
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, CaseloadAssignment, Role
 from coaching.models import CheckIn, TrustFlag
+from coaching.services.outreach import outreach_attempt_log
 from coaching.services.trust import flag_resolve
 from sessions_log.models import Reminder, Session
 from sessions_log.services.sessions import session_schedule
@@ -72,6 +73,34 @@ def test_coach_detail_marks_the_quiet_client_and_lists_overdue_notes(
     assert "No contact 14+ days" in rows["Quinn Quiet"]
     assert "No contact 14+ days" not in rows["Robin Park"]
     assert "2 notes overdue:" in page
+
+
+@pytest.mark.django_db
+def test_no_contact_counts_successful_contacts_only_and_shows_the_attempts_beside_it(
+    client, busy_coach, coach, supervisor
+):
+    quiet = busy_coach["quiet"]
+    dashboard = reverse("coaching:team_dashboard")
+    detail = reverse("coaching:coach_detail", args=[coach.pk])
+    sign_in(client, supervisor)
+
+    def figures():
+        (row,) = [r for r in client.get(dashboard).context["rows"] if r["coach"] == coach]
+        page = client.get(detail).content.decode()
+        badge = page.split("Quinn Quiet</a>")[1].split("</th>")[0]
+        return row["quiet_clients"], row["quiet_attempts"], badge
+
+    for outcome in ("no_answer", "left_message"):
+        outreach_attempt_log(actor=coach, client=quiet, channel="phone", outcome=outcome)
+    quiet_clients, attempts, badge = figures()
+    assert (quiet_clients, attempts) == (1, 2)  # tries that did not reach them
+    assert "No contact 14+ days, 2 attempts" in badge
+    assert "(2 attempts)" in client.get(dashboard).content.decode()
+
+    outreach_attempt_log(actor=coach, client=quiet, channel="text", outcome="reached")
+    quiet_clients, attempts, badge = figures()
+    assert (quiet_clients, attempts) == (0, 0)
+    assert "No contact" not in badge
 
 
 @pytest.mark.django_db
