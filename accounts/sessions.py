@@ -39,7 +39,9 @@ class SessionStore(db.SessionStore):
         self.person = None
         model = self.model
         database = router.db_for_read(model)
-        with connections[database].cursor() as cursor:
+        # Every request runs this statement: prepared, it is planned once
+        # per connection.
+        with connections[database].prepared_cursor() as cursor:
             cursor.execute(
                 f"SELECT s.session_data, s.expire_date, {PERSON_COLUMNS_SQL} "  # noqa: S608 - our tables
                 f"FROM {self._table()} s LEFT JOIN {User._meta.db_table} u ON u.id = s.user_id "

@@ -1,2 +1,3 @@
-"""Django's PostgreSQL backend, with its connection health check paced
-(see base.py). Set as ENGINE in coaching/settings.py."""
+"""Django's PostgreSQL backend, with its connection health check paced and
+a cursor for statements prepared on the server (see base.py). Set as ENGINE
+in coaching/settings.py."""

@@ -1,5 +1,6 @@
 import time
 
+import psycopg
 from django.db.backends.postgresql import base
 
 # A persistent connection is pinged before the first query of a request
@@ -25,3 +26,28 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 return
             self._last_health_check = now
         super().close_if_health_check_failed()
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        # Django turns psycopg's automatic preparing off (None), which also
+        # refuses an explicit prepare=True. Its client-binding cursors never
+        # prepare whatever this says, so only prepared_cursor() statements are
+        # prepared, and no others are ever prepared automatically.
+        if connection.prepare_threshold is None:
+            connection.prepare_threshold = 2**31
+        return connection
+
+    def prepared_cursor(self):
+        """A cursor whose statements are bound and prepared on the server:
+        for the one statement every request runs (its session and person),
+        PostgreSQL then keeps the plan instead of planning it each time.
+        Wrapped as Django's own cursors are (execute wrappers, query log)."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(_PreparingCursor(self.connection))
+
+
+class _PreparingCursor(psycopg.Cursor):
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)

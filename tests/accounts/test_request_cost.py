@@ -45,6 +45,22 @@ def test_a_signed_in_request_reads_the_session_and_the_person_in_one_statement_a
 
 
 @pytest.mark.django_db
+def test_the_session_and_person_statement_is_planned_once_per_connection(client, coach):
+    """Every request runs it: PostgreSQL keeps its plan (a prepared
+    statement) instead of planning it again each time, and no other
+    statement is prepared behind Django's back."""
+    sign_in(client, coach)
+    url = reverse("coaching:coach_home")
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE from_sql IS FALSE")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert len(prepared) == 1
+    assert "FROM accounts_loginsession s LEFT JOIN accounts_user u" in prepared[0]
+
+
+@pytest.mark.django_db
 def test_a_session_without_its_person_column_still_signs_its_person_in(client, coach):
     """Sessions moved from Django's table keep working: the person is loaded
     on their own until the session is next written."""
