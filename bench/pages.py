@@ -39,7 +39,7 @@ from django.urls import reverse  # noqa: E402
 from accounts.models import CaseloadAssignment, Role, Team, User  # noqa: E402
 from bench import load  # noqa: E402
 from bench.organisation import SIZES, build  # noqa: E402
-from bench.profile import profile_page  # noqa: E402
+from bench.profile import database_floor, profile_page  # noqa: E402
 from bench.signin import session_keys, signed_in_client  # noqa: E402
 from coaching.models import CheckInRequest  # noqa: E402
 from sessions_log.models import Note, Session  # noqa: E402
@@ -247,7 +247,8 @@ def measure() -> None:
     slowest = min((r for r in report["pages"] if r["method"] == "GET"), key=lambda r: r["rps"])
     page = next(p for p in pages if p.name == slowest["name"])
     profile_page(page.name, *page.sample[:2])
-    missed = _targets(report)
+    best = {row["name"]: row["best"] for row in database_floor(pages, baseline) if "best" in row}
+    missed = _targets(report, best)
     if missed:
         sys.exit(f"\nmake bench: {missed} target(s) not met (see above)")
 
@@ -259,8 +260,9 @@ GET_P95_MS = 100
 MAX_STATEMENTS = 10
 
 
-def _targets(report) -> int:
-    """Prints each target with its figure; returns how many were missed."""
+def _targets(report, best: dict) -> int:
+    """Prints each target with its figure (and, for a GET page, the share
+    its SQL alone would allow); returns how many were missed."""
     checks = [
         (
             f"in-stack baseline >= {BASELINE_OF_BARE:.0%} of bare Django",
@@ -274,7 +276,8 @@ def _targets(report) -> int:
             (
                 f"{row['name']}: >= {share:.0%} of the baseline",
                 row["of_baseline"] >= share,
-                f"{row['of_baseline']:.0%}",
+                f"{row['of_baseline']:.0%}"
+                + (f" (its SQL allows {best[row['name']]:.0%})" if row["name"] in best else ""),
             )
         )
         if row["method"] == "GET":
