@@ -247,7 +247,15 @@ def measure() -> None:
     slowest = min((r for r in report["pages"] if r["method"] == "GET"), key=lambda r: r["rps"])
     page = next(p for p in pages if p.name == slowest["name"])
     profile_page(page.name, *page.sample[:2])
-    best = {row["name"]: row["best"] for row in database_floor(pages, baseline) if "best" in row}
+    # Under wrk a page's share of the baseline runs above its in-process
+    # share (both pay the HTTP work; one worker's wait for PostgreSQL is
+    # another's CPU), so its in-process bound is scaled by the same ratio.
+    shares = {row["name"]: row["of_baseline"] for row in report["pages"]}
+    best = {
+        row["name"]: (row["best"], row["best"] * shares[row["name"]] / row["share"])
+        for row in database_floor(pages, baseline)
+        if "best" in row
+    }
     missed = _targets(report, best)
     if missed:
         sys.exit(f"\nmake bench: {missed} target(s) not met (see above)")
@@ -277,7 +285,13 @@ def _targets(report, best: dict) -> int:
                 f"{row['name']}: >= {share:.0%} of the baseline",
                 row["of_baseline"] >= share,
                 f"{row['of_baseline']:.0%}"
-                + (f" (its SQL allows {best[row['name']]:.0%})" if row["name"] in best else ""),
+                + (
+                    " (its SQL allows {:.0%} in-process, about {:.0%} under load)".format(
+                        *best[row["name"]]
+                    )
+                    if row["name"] in best
+                    else ""
+                ),
             )
         )
         if row["method"] == "GET":
