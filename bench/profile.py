@@ -4,10 +4,7 @@ goes by layer (cProfile)."""
 
 import cProfile
 import pstats
-import time
 
-from django.db import connection
-from django.test import Client
 from pyinstrument import Profiler
 from pyinstrument.renderers import ConsoleRenderer
 
@@ -60,61 +57,3 @@ def _where_time_goes(client, path: str, requests: int = 30) -> None:
         )
         whole = whole or seconds
         print(f"  {label:<42} {seconds * 1000 / requests:6.1f} ms  {seconds / whole:4.0%}")
-
-
-def database_floor(pages, baseline, people: int = 20) -> list[dict]:
-    """What each GET page could reach if its own Python cost nothing.
-
-    In-process, one request at a time, `people` requests from the page's
-    list (each another person's): the wall time of a request and of its SQL
-    statements (round trips included). A page can cost no less than the
-    baseline's whole request plus the SQL it runs beyond the baseline's, so
-    `best` = baseline / (baseline + extra SQL) is the share of the baseline
-    it would reach with nothing else to do: under the target, the target is
-    out of reach until that page's SQL gets cheaper."""
-
-    def timed(requests):
-        client, sql, whole = Client(), [0.0], 0.0
-
-        def wrapper(execute, query, params, many, context):
-            start = time.perf_counter()
-            try:
-                return execute(query, params, many, context)
-            finally:
-                sql[0] += time.perf_counter() - start
-
-        requests = requests[:people]
-        for request in requests:  # warm: compiled templates, idle clocks
-            client.get(request.path, HTTP_COOKIE=request.cookie)
-        with connection.execute_wrapper(wrapper):
-            for request in requests:
-                start = time.perf_counter()
-                response = client.get(request.path, HTTP_COOKIE=request.cookie)
-                whole += time.perf_counter() - start
-                if response.status_code != 200:
-                    raise SystemExit(f"GET {request.path} answered {response.status_code}")
-        return whole * 1000 / len(requests), sql[0] * 1000 / len(requests)
-
-    base_ms, base_sql = timed(baseline)
-    rows = [{"name": "in-stack baseline", "ms": base_ms, "sql_ms": base_sql}]
-    for page in pages:
-        if page.method != "GET":
-            continue
-        ms, sql_ms = timed(page.requests)
-        best = base_ms / (base_ms + max(0.0, sql_ms - base_sql))
-        rows.append(
-            {"name": page.name, "ms": ms, "sql_ms": sql_ms, "share": base_ms / ms, "best": best}
-        )
-    print(
-        f"\nWhat bounds each GET page (in-process, one request at a time, {people} people each):"
-        f"\n{'page':<34} {'request ms':>10} {'SQL ms':>7} {'share':>6} {'best':>6}"
-    )
-    for row in rows:
-        share = f"{row['share']:.0%}" if "share" in row else ""
-        best = f"{row['best']:.0%}" if "best" in row else ""
-        print(f"{row['name']:<34} {row['ms']:>10.1f} {row['sql_ms']:>7.1f} {share:>6} {best:>6}")
-    print(
-        "share: the baseline's time over the page's; best: that share if the page's own\n"
-        "Python cost nothing (its extra SQL only)."
-    )
-    return rows

@@ -7,5 +7,6 @@ from coaching.urls import urlpatterns as app_urlpatterns
 # sits in the list is the page's cost, not the stack's.
 urlpatterns = [
     path("bench/baseline/<int:pk>/", views.baseline, name="bench_baseline"),
+    path("bench/sql/<int:pk>/<int:page>/<int:n>/", views.sql_only, name="bench_sql_only"),
     *app_urlpatterns,
 ]

@@ -1,7 +1,11 @@
+import json
+
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from bench import floor
 from bench.models import TeamRow
 
 
@@ -19,4 +23,26 @@ def bare(request, pk):
     """The bare-Django reference (bench.bare_settings): the same row and
     template, nothing else."""
     team = get_object_or_404(TeamRow, pk=pk)
+    return render(request, "bench/baseline.html", {"team": team})
+
+
+# The statements captured from the everyday pages (bench/floor.py), read
+# once per gunicorn worker.
+_captured: dict[str, list[list[str]]] = {}
+
+
+@require_GET
+@login_required
+def sql_only(request, pk, page, n):
+    """The baseline plus the SQL of one request of a page (captured for
+    that person and record), replayed statement by statement: what the
+    page would cost if its own Python cost nothing."""
+    if not _captured:
+        _captured.update(json.loads(floor.CAPTURED.read_text()))
+    team = get_object_or_404(TeamRow, pk=pk)
+    with connection.cursor() as cursor:
+        for statement in _captured[str(page)][n]:
+            cursor.execute(statement)
+            if cursor.description is not None:
+                cursor.fetchall()
     return render(request, "bench/baseline.html", {"team": team})

@@ -1,0 +1,99 @@
+"""What bounds each GET page of `make bench`: the SQL it runs.
+
+Two measures, both printed by `make bench`:
+
+- in-process, one request at a time, 20 of the page's requests: the wall
+  time of a request and of its SQL statements (round trips included),
+  beside the baseline's (`timings`);
+- under the same load as the pages, the **page's SQL alone**: each of the
+  page's requests (up to 1,000, each another person's or record's) is made
+  once in-process and the statements it ran beyond the session's are kept
+  (`capture`); `bench.views.sql_only` then answers as the baseline does
+  plus replaying one request's statements, and wrk drives it with the same
+  people's cookies. Its share of the baseline is what the page would reach
+  if all its own Python cost nothing."""
+
+import json
+import time
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from bench import load
+
+CAPTURED = load.ROOT / ".run" / "bench-sql.json"
+CAPTURE_LIMIT = 1000
+# The stack's own statements (the session, the user-session record), which
+# the baseline runs too.
+_STACK_TABLES = ("accounts_loginsession", "usersessions_usersession")
+
+
+def capture(pages, teams: list[int]) -> list[list[load.Request]]:
+    """Runs each GET page's requests in-process, keeps their statements in
+    CAPTURED, and returns for each page the requests of its SQL-only
+    reference (the same cookies, in the same order)."""
+    client, captured, lists = Client(), {}, []
+    for index, page in enumerate(pages):
+        statements, requests = [], []
+        for n, request in enumerate(page.requests[:CAPTURE_LIMIT]):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(request.path, HTTP_COOKIE=request.cookie)
+            if response.status_code != 200:
+                raise SystemExit(f"GET {request.path} answered {response.status_code}")
+            statements.append(
+                [
+                    query["sql"]
+                    for query in queries.captured_queries
+                    if not any(table in query["sql"] for table in _STACK_TABLES)
+                ]
+            )
+            path = reverse("bench_sql_only", args=[teams[n % len(teams)], index, n])
+            requests.append(load.Request(path, request.cookie))
+        captured[str(index)] = statements
+        lists.append(requests)
+    CAPTURED.write_text(json.dumps(captured))
+    return lists
+
+
+def timings(pages, baseline, people: int = 20) -> list[dict]:
+    """In-process, one request at a time: each GET page's and the
+    baseline's request time and SQL time (ms), over `people` requests of
+    its list."""
+
+    def timed(requests):
+        client, sql, whole = Client(), [0.0], 0.0
+
+        def wrapper(execute, query, params, many, context):
+            start = time.perf_counter()
+            try:
+                return execute(query, params, many, context)
+            finally:
+                sql[0] += time.perf_counter() - start
+
+        requests = requests[:people]
+        for request in requests:  # warm: compiled templates, idle clocks
+            client.get(request.path, HTTP_COOKIE=request.cookie)
+        with connection.execute_wrapper(wrapper):
+            for request in requests:
+                start = time.perf_counter()
+                response = client.get(request.path, HTTP_COOKIE=request.cookie)
+                whole += time.perf_counter() - start
+                if response.status_code != 200:
+                    raise SystemExit(f"GET {request.path} answered {response.status_code}")
+        return whole * 1000 / len(requests), sql[0] * 1000 / len(requests)
+
+    base_ms, base_sql = timed(baseline)
+    rows = [{"name": "in-stack baseline", "ms": base_ms, "sql_ms": base_sql}]
+    for page in pages:
+        ms, sql_ms = timed(page.requests)
+        rows.append({"name": page.name, "ms": ms, "sql_ms": sql_ms, "share": base_ms / ms})
+    print(
+        f"\nEach GET page in-process (one request at a time, {people} people each):"
+        f"\n{'page':<34} {'request ms':>10} {'SQL ms':>7} {'share':>6}"
+    )
+    for row in rows:
+        share = f"{row['share']:.0%}" if "share" in row else ""
+        print(f"{row['name']:<34} {row['ms']:>10.1f} {row['sql_ms']:>7.1f} {share:>6}")
+    return rows
