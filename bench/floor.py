@@ -16,7 +16,7 @@ Two measures, both printed by `make bench`:
 import json
 import time
 
-from django.db import connection
+from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -38,6 +38,9 @@ def capture(pages, teams: list[int]) -> list[list[load.Request]]:
     for index, page in enumerate(pages):
         statements, requests = [], []
         for n, request in enumerate(page.requests[:CAPTURE_LIMIT]):
+            # The log keeps the last 9,000 statements: once full, a capture
+            # would see none.
+            reset_queries()
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(request.path, HTTP_COOKIE=request.cookie)
             if response.status_code != 200:
