@@ -60,8 +60,8 @@ def capture(pages, teams: list[int]) -> list[list[load.Request]]:
     return lists
 
 
-def timings(pages, baseline, people: int = 20) -> list[dict]:
-    """In-process, one request at a time: each GET page's and the
+def timings(pages, baseline, people: int = 20) -> None:
+    """Prints, in-process, one request at a time: each GET page's and the
     baseline's request time and SQL time (ms), over `people` requests of
     its list."""
 
@@ -99,4 +99,3 @@ def timings(pages, baseline, people: int = 20) -> list[dict]:
     for row in rows:
         share = f"{row['share']:.0%}" if "share" in row else ""
         print(f"{row['name']:<34} {row['ms']:>10.1f} {row['sql_ms']:>7.1f} {share:>6}")
-    return rows
