@@ -5,9 +5,9 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts import crypto
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
+from common import crypto
 
 
 class AccountAdapter(DefaultAccountAdapter):

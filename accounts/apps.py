@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from accounts import receivers  # noqa: F401 - connects signal receivers
-        from accounts.database import grant_after_migrate
+        from common.database import grant_after_migrate
 
         # Sent for every app once all migrations have run: reacting to this
         # app's alone grants once per migrate, as the role that ran it.

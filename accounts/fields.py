@@ -1,11 +1,11 @@
 from django.core import validators
 from django.db import models
 
-from accounts import crypto
+from common import crypto
 
 
 class EncryptedTextField(models.TextField):
-    """Text encrypted in the application (see accounts.crypto): the database
+    """Text encrypted in the application (see common.crypto): the database
     only ever sees ciphertext. Not searchable or orderable, by design.
 
     Every field that holds people's words is one of these

@@ -27,9 +27,9 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from accounts import emails
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
+from common import emails
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from django.apps import apps
 from django.db import connection, models, transaction
 
-from accounts import crypto
 from accounts.fields import EncryptedTextField
 from accounts.services import mfa_secrets_reencrypt
+from common import crypto
 
 # The setting the lock triggers read (sessions_log 0004 and 0009).
 ROTATING_KEYS = "coaching.rotating_keys"

@@ -23,7 +23,7 @@ from accounts.policy import (
     relationship_scope,
     team_scope,
 )
-from accounts.tokens import token_digest
+from common.tokens import token_digest
 
 
 def clients_of(coach: User) -> QuerySet[User]:

@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import emails
 from accounts.audit import audit_record, audit_record_many
 from accounts.models import (
     STAFF_ROLES,
@@ -34,7 +33,8 @@ from accounts.policy import (
     people_scope,
 )
 from accounts.selectors import invitation_by_token
-from accounts.tokens import new_token, token_digest
+from common import emails
+from common.tokens import new_token, token_digest
 
 # How many invitations one person may send in an hour (whatever the address).
 INVITATIONS_PER_HOUR = 20
@@ -482,7 +482,7 @@ def mfa_secrets_reencrypt() -> int:
     Returns how many authenticators were rewritten."""
     from allauth.mfa.models import Authenticator
 
-    from accounts import crypto
+    from common import crypto
 
     count = 0
     for authenticator in Authenticator.objects.select_for_update().order_by("pk"):

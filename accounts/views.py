@@ -32,8 +32,8 @@ from accounts.forms import (
     form_saved,
 )
 from accounts.models import Role
-from accounts.paging import page_of
 from accounts.policy import role_required
+from common.paging import page_of
 
 _SENT = "Invitation sent to {email}. The link works once and expires in {days} days."
 _NOT_SENT = (

@@ -8,9 +8,9 @@ import time
 from allauth.mfa.totp.internal.auth import TOTP
 from django.db import connection
 
-from accounts import crypto
 from accounts.models import Role, Team, User
 from coaching.models.plans import LAST_AGREED_SQL
+from common import crypto
 from sessions_log.services.notes import note_states_recompute
 
 SIZES = {

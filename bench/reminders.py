@@ -43,8 +43,8 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts import emails  # noqa: E402
 from accounts.models import Role, User  # noqa: E402
+from common import emails  # noqa: E402
 from sessions_log.models import Reminder, Session  # noqa: E402
 from sessions_log.services.outbox import reminder_email, reminders_sweep, sweep_batch  # noqa: E402
 
@@ -192,7 +192,7 @@ def bench_delivery() -> bool:
     workers = _start_workers(port, queue)
     try:
         sample = Reminder.objects.select_related("session__coach", "session__client", "recipient")
-        # The bytes the outbox sends for a reminder (accounts.emails.as_bytes).
+        # The bytes the outbox sends for a reminder (common.emails.as_bytes).
         message = emails.as_bytes(emails.build(**reminder_email(sample.first())))
         plain_seconds = _plain_smtplib(port, message, DUE)
         sink.count = 0

@@ -14,6 +14,6 @@ app.autodiscover_tasks()
 @worker_process_shutdown.connect  # the prefork pool: each child
 def _smtp_quit(**kwargs) -> None:
     """Say QUIT on the SMTP connection the reminder sends kept open."""
-    from accounts import emails  # Django is set up by the time a worker stops
+    from common import emails  # Django is set up by the time a worker stops
 
     emails.kept_close()

@@ -4,7 +4,7 @@ must not import it: connected from CoachingConfig.ready."""
 from django.dispatch import receiver
 from django.urls import reverse
 
-from coaching.forms import WORDS_FIELD, note_goal_fields
+from coaching.forms.plans import WORDS_FIELD, note_goal_fields
 from coaching.selectors.plans import note_goal_choices, note_goals_shown
 from coaching.selectors.trust import checkin_request_is_open
 from coaching.services.plans import note_goals_set

@@ -124,7 +124,7 @@ DATABASES = {
 # The role the app's processes connect as (DATABASE_URL's, normally): it may
 # read and write rows and nothing else. Migrations and `rotate_keys` run with
 # DATABASE_URL set to the tables' owner, and grant this role its rights
-# (accounts/database.py). Empty: one role does everything (not for production).
+# (common/database.py). Empty: one role does everything (not for production).
 DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", default=DATABASES["default"]["USER"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

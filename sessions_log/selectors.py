@@ -17,9 +17,9 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.paging import page_of
 from accounts.policy import client_scope, coach_private_scope, note_scope
-from accounts.tokens import token_digest
+from common.paging import page_of
+from common.tokens import token_digest
 from sessions_log import billing
 from sessions_log.models import (
     CalendarFeed,

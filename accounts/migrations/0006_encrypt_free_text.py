@@ -7,7 +7,7 @@ import accounts.fields
 # rows here. The column becomes text (ciphertext is longer than the reason).
 #
 # Frozen: the SQL is written out below. The one live import is
-# accounts.crypto.encrypt/decrypt, this layer's Fernet over
+# common.crypto.encrypt/decrypt, this layer's Fernet over
 # settings.FIELD_ENCRYPTION_KEYS: a stable module the encrypted fields
 # themselves rely on; the ciphertext must be what the application reads.
 
@@ -34,13 +34,13 @@ def _rewrite(schema_editor, convert) -> None:
 
 
 def encrypt_existing(apps, schema_editor):
-    from accounts.crypto import encrypt  # stable bottom-layer module (see above)
+    from common.crypto import encrypt  # stable bottom-layer module (see above)
 
     _rewrite(schema_editor, encrypt)
 
 
 def decrypt_existing(apps, schema_editor):
-    from accounts.crypto import decrypt  # stable bottom-layer module (see above)
+    from common.crypto import decrypt  # stable bottom-layer module (see above)
 
     _rewrite(schema_editor, decrypt)
 

@@ -19,6 +19,7 @@ from coaching.models import Consent, Disclosure, Information, Recipient, Step
 from coaching.selectors.episodes import episodes_visible_to
 from coaching.selectors.plans import goals_visible_to
 from coaching.selectors.trust import checkins_visible_to
+from common.dates import local_today
 from sessions_log.models import Session
 from sessions_log.selectors import notes_visible_to, sessions_visible_to
 
@@ -177,11 +178,6 @@ def in_plain_words(kinds: Iterable[str]) -> str:
     if len(phrases) <= 1:
         return "".join(phrases)
     return ", ".join(phrases[:-1]) + " and " + phrases[-1]
-
-
-def local_today(client: User) -> date:
-    """Today in the client's calendar: a consent's end date is theirs."""
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(client.time_zone or "UTC"))
 
 
 def _with_state(consents: list[Consent], today: date) -> list[Consent]:

@@ -22,8 +22,8 @@ from accounts.policy import (
     relationship_record_scope,
     relationship_scope,
 )
-from accounts.tokens import token_digest
 from coaching.models import CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
+from common.tokens import token_digest
 from sessions_log.models import Session
 
 

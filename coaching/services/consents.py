@@ -32,6 +32,7 @@ from accounts.models import Role, User
 from accounts.policy import consent_signer_scope, consent_staff_scope
 from coaching.models import Consent, Disclosure, ExportKind, Information, Recipient
 from coaching.selectors.consents import covering_queryset, newest_per_client, recipients_for
+from common.dates import local_today
 
 # The notice 42 CFR 2.32 asks every disclosure to carry, in our own words.
 # Every export that leaves the organisation puts it at its head.
@@ -55,10 +56,6 @@ def notice_text() -> str:
 
 def _zone(client: User) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(client.time_zone or "UTC")
-
-
-def _today(client: User) -> date:
-    return timezone.localdate(timezone=_zone(client))
 
 
 def _day(value: date) -> str:
@@ -121,7 +118,9 @@ def consent_prepare(
     elif ends_on is None and not ends_on_event:
         errors["ends_on"] = "Give the date it ends, or the event it ends on."
     elif ends_on is not None and (
-        not isinstance(ends_on, date) or isinstance(ends_on, datetime) or ends_on < _today(client)
+        not isinstance(ends_on, date)
+        or isinstance(ends_on, datetime)
+        or ends_on < local_today(client)
     ):
         errors["ends_on"] = "The end date cannot be in the past."
     elif len(ends_on_event) > event_limit:
@@ -161,7 +160,7 @@ def consent_sign(*, actor: User, consent: Consent, typed_name: str, confirmed: b
     consent = _locked(consent)
     if consent.signed_at is not None:
         raise ValidationError("You have already signed this consent.")
-    if consent.ends_on is not None and consent.ends_on < _today(consent.client):
+    if consent.ends_on is not None and consent.ends_on < local_today(consent.client):
         raise ValidationError(
             f"This consent ended on {_day(consent.ends_on)} and can no longer be signed. "
             "Ask your coach to prepare a new one if you still want it."

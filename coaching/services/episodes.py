@@ -19,6 +19,7 @@ from accounts.audit import audit_record
 from accounts.models import User
 from accounts.policy import episode_discharger_scope, episode_opener_scope
 from coaching.models import Episode, ReferralSource
+from common.dates import local_today
 from sessions_log.models import Session
 
 ALREADY_OPEN = "This client already has an open episode. Discharge it before starting a new one."
@@ -27,10 +28,6 @@ NOTHING_OPEN = "This client has no open episode to discharge."
 
 def _zone(client: User) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(client.time_zone or "UTC")
-
-
-def _today(client: User) -> date:
-    return timezone.localdate(timezone=_zone(client))
 
 
 def _day(value: date) -> str:
@@ -54,7 +51,7 @@ def episode_open(
     client = _lock_client(client.pk)
     if not isinstance(intake_date, date) or isinstance(intake_date, datetime):
         raise ValidationError({"intake_date": "Enter the date of the intake."})
-    if intake_date > _today(client):
+    if intake_date > local_today(client):
         raise ValidationError({"intake_date": "The intake date cannot be in the future."})
     if not ReferralSource.objects.filter(pk=getattr(referral_source, "pk", None), active=True):
         raise ValidationError({"referral_source": "Choose where they came from from the list."})
@@ -111,7 +108,7 @@ def episode_discharge(
         errors["discharge_date"] = (
             f"The discharge cannot be before the intake ({_day(episode.intake_date)})."
         )
-    elif discharge_date > _today(client):
+    elif discharge_date > local_today(client):
         errors["discharge_date"] = "The discharge date cannot be in the future."
     if errors:
         raise ValidationError(errors)

@@ -9,7 +9,6 @@ in the open draft version (opened if the last one was agreed) and clears the
 draft's signatures; progress on a step does neither.
 """
 
-import zoneinfo
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,6 +34,7 @@ from coaching.models import (
     PlanVersion,
     Step,
 )
+from common.dates import local_today
 from sessions_log.models import Note
 
 AGREED = (
@@ -46,10 +46,6 @@ ONLY_THE_COACH = "Only the client's coach can sign their plan."
 
 
 # ----------------------------------------------------------------- helpers
-
-
-def _today(user: User) -> date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(user.time_zone or "UTC"))
 
 
 def _locked(plan_id: int) -> Plan:
@@ -123,7 +119,7 @@ def _step_fields(*, actor, action, who, target_date, old_target=None) -> dict:
     if who not in Step.Who.values:
         raise ValidationError({"who": "Choose who takes this step."})
     # A date already set may stay as it is; a new one is today or later.
-    if target_date and target_date != old_target and target_date < _today(actor):
+    if target_date and target_date != old_target and target_date < local_today(actor):
         raise ValidationError({"target_date": "Choose today or a later date to try it by."})
     return {
         "action": _text(action, field="action", required="Write the step.", max_length=300),

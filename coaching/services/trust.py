@@ -12,13 +12,13 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from accounts import emails
 from accounts.audit import audit_record
 from accounts.models import CaseloadAssignment, Role, User
-from accounts.tokens import new_token, token_digest
 from coaching import scoring
 from coaching.models import ITEM_NAMES, CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
 from coaching.selectors.trust import flags_visible_to, next_checkin_allowed_at, team_supervisors
+from common import emails
+from common.tokens import new_token, token_digest
 from sessions_log.models import Session
 
 _ANSWERED = "This check-in has already been answered. Thank you."

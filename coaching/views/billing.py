@@ -16,7 +16,7 @@ from accounts.forms import add_service_errors
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
-from coaching.forms import ClaimForm, FunderReportForm
+from coaching.forms.billing import ClaimForm, FunderReportForm
 from coaching.selectors import billing as selectors
 from coaching.selectors.report import csv_safe
 from coaching.services.billing import claim_export

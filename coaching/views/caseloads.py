@@ -15,15 +15,15 @@ from accounts.audit import audit_clients_shown, audit_record
 from accounts.forms import add_service_errors
 from accounts.middleware import confirm_open, deliberate_read, navigation_is_deliberate
 from accounts.models import Role
-from accounts.paging import page_of
 from accounts.policy import role_required
-from coaching.forms import ReassignForm, ReportForm
+from coaching.forms.caseloads import ReassignForm, ReportForm
 from coaching.selectors import caseloads as selectors
 from coaching.selectors.episodes import episode_month_figures
 from coaching.selectors.report import csv_safe
 from coaching.selectors.trust import trust_summaries
 from coaching.services.caseloads import client_reassign as reassign
 from coaching.services.caseloads import report_export
+from common.paging import page_of
 
 REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
 OVERDUE_SHOWN = 10

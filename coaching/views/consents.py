@@ -18,11 +18,12 @@ from accounts.forms import form_saved
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
-from coaching.forms import ConsentPrepareForm, ConsentSignForm
+from coaching.forms.consents import ConsentPrepareForm, ConsentSignForm
 from coaching.models import ExportKind
 from coaching.selectors import consents as selectors
 from coaching.selectors.report import csv_safe
 from coaching.services import consents as services
+from common.dates import local_today
 
 STAFF = (Role.COACH, Role.SUPERVISOR)
 NOT_COVERED = (
@@ -86,7 +87,7 @@ def consent_revoke(request, pk):
                 request, "Revoked. Nothing more will be shared under this consent from now on."
             )
         return redirect("coaching:my_consent", pk=consent.pk)
-    consent.state = selectors.consent_state(consent, selectors.local_today(consent.client))
+    consent.state = selectors.consent_state(consent, local_today(consent.client))
     return render(
         request,
         "coaching/consents/revoke.html",

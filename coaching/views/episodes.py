@@ -16,12 +16,8 @@ from accounts.forms import add_service_errors, form_saved
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
-from coaching.forms import (
-    ContactPreferencesForm,
-    EpisodeDischargeForm,
-    EpisodeOpenForm,
-    OutreachAttemptForm,
-)
+from coaching.forms.episodes import EpisodeDischargeForm, EpisodeOpenForm
+from coaching.forms.outreach import ContactPreferencesForm, OutreachAttemptForm
 from coaching.models import Channel, OutreachAttempt
 from coaching.selectors import episodes as episode_selectors
 from coaching.selectors import outreach as outreach_selectors

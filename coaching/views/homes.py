@@ -12,10 +12,9 @@ from accounts.audit import audit_clients_shown, audit_record
 from accounts.forms import ClientInvitationForm
 from accounts.middleware import deliberate_read
 from accounts.models import Role
-from accounts.paging import page_of
 from accounts.policy import clients_visible_to, role_required
 from accounts.selectors import active_coach_of, caseload_of, invitations_visible_to
-from coaching.forms import FlagResolveForm
+from coaching.forms.trust import FlagResolveForm
 from coaching.selectors.homes import checkin_prompts, trust_panel
 from coaching.selectors.plans import (
     own_steps_summary,
@@ -24,6 +23,7 @@ from coaching.selectors.plans import (
     with_plan_status,
 )
 from coaching.selectors.trust import trust_summaries
+from common.paging import page_of
 from sessions_log.models import Session
 from sessions_log.selectors import notes_to_finish_summary, sessions_visible_to
 

@@ -13,11 +13,17 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.forms import add_service_errors
 from accounts.middleware import deliberate_read
 from accounts.models import Role
-from accounts.paging import page_of
 from accounts.policy import role_required
-from coaching.forms import GoalForm, PlanConfirmForm, StepChangeForm, StepForm, StepProgressForm
+from coaching.forms.plans import (
+    GoalForm,
+    PlanConfirmForm,
+    StepChangeForm,
+    StepForm,
+    StepProgressForm,
+)
 from coaching.selectors import plans as selectors
 from coaching.services import plans as services
+from common.paging import page_of
 
 READERS = (Role.CLIENT, Role.COACH, Role.SUPERVISOR)
 EDITORS = (Role.CLIENT, Role.COACH)

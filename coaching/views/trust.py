@@ -14,7 +14,7 @@ from accounts.forms import add_service_errors
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
-from coaching.forms import CheckInForm, FlagResolveForm
+from coaching.forms.trust import CheckInForm, FlagResolveForm
 from coaching.models import CheckInRequest
 from coaching.selectors import trust as selectors
 from coaching.selectors.homes import checkin_prompts

@@ -18,7 +18,7 @@ import accounts.fields
 # 3. Existing rows are encrypted here, signed notes through the rotation path.
 #
 # Frozen: the SQL is written out below. The one live import is
-# accounts.crypto.encrypt/decrypt, the bottom layer's Fernet over
+# common.crypto.encrypt/decrypt, the bottom layer's Fernet over
 # settings.FIELD_ENCRYPTION_KEYS: a stable module the encrypted fields
 # themselves rely on; the ciphertext must be what the application reads.
 
@@ -167,13 +167,13 @@ def _rewrite(schema_editor, convert) -> None:
 
 
 def encrypt_existing(apps, schema_editor):
-    from accounts.crypto import encrypt  # stable bottom-layer module (see above)
+    from common.crypto import encrypt  # stable bottom-layer module (see above)
 
     _rewrite(schema_editor, encrypt)
 
 
 def decrypt_existing(apps, schema_editor):
-    from accounts.crypto import decrypt  # stable bottom-layer module (see above)
+    from common.crypto import decrypt  # stable bottom-layer module (see above)
 
     _rewrite(schema_editor, decrypt)
 

@@ -4,7 +4,7 @@ from django.db import migrations
 # ciphertext columns (0010). Setting `coaching.rotating_keys` is open to any
 # session, so that alone must not open the path: only a role that owns the
 # table (or is a member of its owner, which includes a superuser) may take
-# it. The app connects as a role that owns nothing (accounts/database.py);
+# it. The app connects as a role that owns nothing (common/database.py);
 # `rotate_keys` runs as the owner.
 #
 # Frozen: 0010's functions with the owner check added; the reverse restores

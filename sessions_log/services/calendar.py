@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
-from accounts.tokens import new_token, token_digest
+from common.tokens import new_token, token_digest
 from sessions_log.models import CalendarFeed
 
 

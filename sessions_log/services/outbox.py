@@ -5,7 +5,7 @@ leases the due rows with `FOR UPDATE SKIP LOCKED` and queues, after commit,
 one send task per batch of up to SEND_BATCH of them. The task claims those
 of its rows it still holds the lease of with one conditional UPDATE ...
 RETURNING, loads them with one query, renders them, sends them one by one
-over the worker process's kept-open SMTP connection (accounts.emails.
+over the worker process's kept-open SMTP connection (common.emails.
 send_kept) and then records the outcome with a few batch UPDATEs, each
 conditional on the claim. Nothing is scheduled with Celery's ETA/countdown:
 Redis may lose queued tasks, and the sweep queues again whatever a lease
@@ -37,8 +37,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from accounts import emails
 from accounts.models import Role
+from common import emails
 from sessions_log import hooks
 from sessions_log.calendar import calendar, initials
 from sessions_log.models import Reminder, ReminderPreference, Session

@@ -13,8 +13,8 @@ from accounts.audit import audit_clients_shown, audit_record
 from accounts.forms import add_service_errors
 from accounts.middleware import deliberate_read
 from accounts.models import Role
-from accounts.paging import page_of
 from accounts.policy import role_required
+from common.paging import page_of
 from sessions_log import hooks, selectors
 from sessions_log.forms import (
     AddendumForm,

@@ -4,7 +4,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
-from accounts import crypto
+from common import crypto
 from tests.helpers import TOTP_SECRET
 
 

@@ -99,7 +99,7 @@ def test_setting_up_totp_lets_staff_in_and_stores_the_secret_encrypted(client, t
 
     stored = Authenticator.objects.get(user=coach, type=Authenticator.Type.TOTP).data["secret"]
     assert secret not in stored
-    from accounts.crypto import decrypt
+    from common.crypto import decrypt
 
     assert decrypt(stored) == secret
 

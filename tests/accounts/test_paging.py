@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Role, User
-from accounts.paging import MAX_PAGE, page_of
+from common.paging import MAX_PAGE, page_of
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from accounts import crypto
 from coaching.models import AgreedGoal, NoteGoal, PlanChange, PlanVersion
 from coaching.services.plans import note_goals_set
+from common import crypto
 from sessions_log.services.notes import note_open, note_sign
 from tests.coaching.plan_helpers import agree, draft_of, plan_with
 from tests.helpers import past_contact

@@ -22,9 +22,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection, models, transaction
 from django.db.utils import DatabaseError
 
-from accounts import crypto
 from accounts.fields import EncryptedTextField
 from coaching.models import CheckIn
+from common import crypto
 from sessions_log.models import Note, Session
 from tests.helpers import sign_in
 from tests.security.free_text import encrypted_fields_in_registry, pages, plant
@@ -207,7 +207,7 @@ def _rotate_and_drop_the_old_key(settings) -> str:
     new_key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
     call_command("rotate_keys", stdout=io.StringIO())
-    # accounts.crypto caches one MultiFernet per tuple of keys: the new
+    # common.crypto caches one MultiFernet per tuple of keys: the new
     # setting alone is what decrypts from here on.
     settings.FIELD_ENCRYPTION_KEYS = [new_key]
     return new_key

@@ -10,8 +10,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from accounts import crypto
 from accounts.models import CaseloadAssignment
+from common import crypto
 from sessions_log.models import Note, NoteReview, Session
 
 ENCRYPTING = [("sessions_log", "0010_encrypt_free_text"), ("accounts", "0006_encrypt_free_text")]

@@ -19,8 +19,8 @@ from aiosmtpd.controller import Controller
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts import emails
 from accounts.models import CaseloadAssignment, Role
+from common import emails
 from sessions_log.models import Reminder, ReminderPreference, Session
 from sessions_log.services import outbox
 from sessions_log.services.outbox import reminders_deliver, reminders_sweep

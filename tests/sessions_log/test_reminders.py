@@ -15,8 +15,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import emails
 from accounts.models import AuditEvent
+from common import emails
 from sessions_log.models import PREFERENCE_KINDS, Reminder, ReminderPreference, Session
 from sessions_log.services.notes import note_open, note_save_draft
 from sessions_log.services.outbox import reminder_deliver, reminders_sweep

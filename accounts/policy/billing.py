@@ -1,0 +1,48 @@
+"""Billing: payer identifiers, claims and the funder report."""
+
+from django.db.models import Q
+
+from accounts.models import Role, User
+from accounts.policy.relationships import NOTHING, held_relationship_scope
+
+#
+# Staff who bill are the admins: billing is the organisation's office work,
+# across every team, and the admins already manage people and see caseload
+# figures. A claim names clients and holds their payer identifiers and what
+# each session addressed (the services ticked, never the note's words), so
+# the billing pages give an admin those and nothing more.
+
+
+def bills(user: User) -> bool:
+    """Whether `user` is one of the staff who bill."""
+    return user.is_active and user.role == Role.ADMIN
+
+
+def payer_identity_scope(user: User, field: str = "client") -> Q:
+    """Payer identifiers (date of birth, member id), as a condition on the
+    foreign key to the client (`field`: "client" on PayerIdentity, "pk" on
+    User): the client's own; every client's for staff who bill. Not their
+    coach's or supervisor's: coaching does not need them."""
+    if not user.is_active:
+        return NOTHING
+    if user.role == Role.CLIENT:
+        return Q(**{field: user.pk})
+    if bills(user):
+        return Q(**{f"{field}__role" if field != "pk" else "role": Role.CLIENT})
+    return NOTHING
+
+
+def claim_scope(user: User, field: str = "client") -> Q:
+    """Sessions (`field` the client foreign key) that may go on a claim
+    `user` exports: staff who bill, every client's."""
+    if bills(user):
+        return Q(**{f"{field}__role": Role.CLIENT})
+    return NOTHING
+
+
+def funder_report_scope(user: User, prefix: str = "") -> Q:
+    """Relationships (on CaseloadAssignment, or through `prefix`) whose
+    clients count in the funder report `user` reads: an admin, every one
+    (the organisation's report); a supervisor, those their team held.
+    Figures only: counts under 5 are not shown."""
+    return held_relationship_scope(user, prefix)

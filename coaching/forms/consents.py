@@ -1,0 +1,72 @@
+"""Consents: preparing one, signing it."""
+
+from django import forms
+
+from coaching.models import (
+    Information,
+    Recipient,
+)
+
+
+class ConsentPrepareForm(forms.Form):
+    """Staff prepare a consent for the client to sign: to whom (an
+    organisation from the list, or a person the client names), what for,
+    which information, until when."""
+
+    recipient = forms.ModelChoiceField(
+        label="To an organisation",
+        required=False,
+        queryset=Recipient.objects.none(),
+        empty_label="(none: a person, named below)",
+        error_messages={"invalid_choice": "Choose a recipient from the list."},
+    )
+    person_name = forms.CharField(
+        label="Or to a person (their full name)",
+        required=False,
+        max_length=120,
+        help_text="Someone the client names, such as a family member.",
+    )
+    purpose = forms.CharField(
+        label="What for",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say what the information is for."},
+    )
+    information = forms.MultipleChoiceField(
+        label="Which information",
+        choices=Information.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose at least one kind of information.",
+            "invalid_choice": "Choose the information from the list.",
+        },
+    )
+    ends_on = forms.DateField(
+        label="Ends on a date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date."},
+    )
+    ends_on_event = forms.CharField(
+        label="Or ends on an event",
+        required=False,
+        max_length=200,
+        help_text='For example "the end of my Medicaid enrolment". It stays active until '
+        "the client revokes it or staff end it.",
+    )
+
+    def __init__(self, *args, recipients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].queryset = recipients
+
+
+class ConsentSignForm(forms.Form):
+    typed_name = forms.CharField(
+        label="Type your full name to sign",
+        max_length=200,
+        error_messages={"required": "Type your name to sign."},
+    )
+    confirmed = forms.BooleanField(
+        label="I have read this consent and I agree to it.",
+        error_messages={"required": "Tick the box to say you agree."},
+    )
