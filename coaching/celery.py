@@ -3,6 +3,9 @@ import os
 from celery import Celery
 from celery.signals import worker_process_shutdown, worker_shutdown
 
+# Only Django's lazy settings and mail classes: importable before setup.
+from common import emails
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coaching.settings")
 
 app = Celery("coaching")
@@ -14,6 +17,4 @@ app.autodiscover_tasks()
 @worker_process_shutdown.connect  # the prefork pool: each child
 def _smtp_quit(**kwargs) -> None:
     """Say QUIT on the SMTP connection the reminder sends kept open."""
-    from common import emails  # Django is set up by the time a worker stops
-
     emails.kept_close()

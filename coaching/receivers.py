@@ -4,6 +4,7 @@ must not import it: connected from CoachingConfig.ready."""
 from django.dispatch import receiver
 from django.urls import reverse
 
+from coaching import tasks  # noqa: F401 - registers the tasks services queue by name
 from coaching.forms.plans import WORDS_FIELD, note_goal_fields
 from coaching.selectors.plans import note_goal_choices, note_goals_shown
 from coaching.selectors.trust import checkin_request_is_open

@@ -5,8 +5,10 @@ import smtplib
 from celery import shared_task
 
 from coaching.services import trust as services
+from coaching.services.outreach import outreach_flags_raise as raise_flags
 
 
+# coaching/services/trust.py queues it by this name (SUPERVISOR_REQUEST_TASK).
 @shared_task(
     autoretry_for=(smtplib.SMTPException, OSError),
     retry_backoff=30,
@@ -29,6 +31,4 @@ def checkin_requests_expire() -> int:
 def outreach_flags_raise() -> int:
     """Beat runs this daily: flag clients nobody has reached for
     OUTREACH_FLAG_DAYS (coaching/services/outreach.py)."""
-    from coaching.services.outreach import outreach_flags_raise as raise_flags
-
     return raise_flags()

@@ -152,3 +152,82 @@ def reviewable_clients(user: User) -> QuerySet[User]:
     if user.role == Role.SUPERVISOR:
         return clients_visible_to(user)
     return User.objects.none()
+
+
+# Acting scopes of trust and caseload review: who may change a record, stated
+# beside who may read it. Each is a Q for the model that holds the records.
+
+
+def checkin_request_answerer_scope(user: User) -> Q:
+    """Check-in requests (on CheckInRequest) `user` may answer: an active
+    client, their own."""
+    if not user.is_active or user.role != Role.CLIENT:
+        return NOTHING
+    return Q(client=user.pk)
+
+
+def checkin_relationship_scope(user: User) -> Q:
+    """The relationship (on CaseloadAssignment) a between-sessions check-in
+    is about: an active client's own, with their coach now."""
+    if not user.is_active or user.role != Role.CLIENT:
+        return NOTHING
+    return _ACTIVE & Q(client=user.pk)
+
+
+def flag_acknowledger_scope(user: User) -> Q:
+    """Trust flags (on TrustFlag) `user` may acknowledge: the coach and the
+    supervisors of the relationship, those who see it (flag_scope)."""
+    return flag_scope(user)
+
+
+def flag_resolver_scope(user: User) -> Q:
+    """Trust flags `user` may resolve: only a supervisor of the relationship
+    closes one; its coach acknowledges it ("I saw it")."""
+    if not user.is_active or user.role != Role.SUPERVISOR:
+        return NOTHING
+    return relationship_scope(user, "assignment__")
+
+
+def private_request_handler_scope(user: User) -> Q:
+    """Private requests (on SupervisorRequest) `user` may take and mark done:
+    the supervisors who read them (private_request_scope)."""
+    return private_request_scope(user)
+
+
+def reassigner_scope(user: User) -> Q:
+    """The active relationships (on CaseloadAssignment) `user` may move to
+    another coach: a supervisor, their team's."""
+    if not user.is_active or user.role != Role.SUPERVISOR or not user.team_id:
+        return NOTHING
+    return relationship_scope(user)
+
+
+def reassign_coach_scope(user: User) -> Q:
+    """The coaches (on User) a supervisor may hand a client to: the active
+    coaches of their own team."""
+    if not user.is_active or user.role != Role.SUPERVISOR or not user.team_id:
+        return NOTHING
+    return Q(role=Role.COACH, team_id=user.team_id, is_active=True)
+
+
+def sees_private_requests(user: User) -> bool:
+    """Whether `user`'s pages show private requests at all (a supervisor of a
+    team): the dashboard's column, the client history's entries."""
+    return private_request_scope(user) != NOTHING
+
+
+def reassigns(user: User) -> bool:
+    """Whether `user` may move clients between coaches (reassigner_scope)."""
+    return reassigner_scope(user) != NOTHING
+
+
+def supervises(user: User) -> bool:
+    """Whether `user` is an active supervisor: they read the clinical record
+    of their team's clients (sessions, check-in comments), where an admin
+    reviewing caseloads sees figures only."""
+    return user.is_active and user.role == Role.SUPERVISOR
+
+
+def reviews_every_team(user: User) -> bool:
+    """Whether `user` reviews the caseloads of every team (an admin)."""
+    return user.is_active and user.role == Role.ADMIN

@@ -3,9 +3,11 @@ admin (the CSV report is selectors/report.py). Each page's figures come
 from a fixed number of grouped queries, whatever the size of the team:
 never one query per row."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Aggregate,
     Avg,
@@ -21,18 +23,30 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
-from accounts.models import CaseloadAssignment, Role, User
+from accounts.audit import audit_clients_shown
+from accounts.models import CaseloadAssignment, User
 from accounts.policy import (
     held_relationship_scope,
     reviewable_clients,
     reviewable_coach_scope,
     reviewable_relationship_scope,
 )
+from accounts.policy.billing import bills
+from accounts.policy.relationships import (
+    reassign_coach_scope,
+    reassigner_scope,
+    reassigns,
+    reviews_every_team,
+    sees_private_requests,
+    supervises,
+)
 from coaching.models import CheckIn, OutreachAttempt, TrustFlag
 from coaching.selectors.plans import suggestions_tried_by_coach, with_plan_status
-from coaching.selectors.trust import supervisor_requests_visible_to
-from sessions_log.models import MAX_DURATION, Addendum, Note, NoteReview, Session
+from coaching.selectors.trust import supervisor_requests_visible_to, trust_summaries
+from common.paging import page_of
+from sessions_log.models import MAX_DURATION, Session
 
 DAYS_30 = timedelta(days=30)
 QUIET_AFTER = timedelta(days=14)
@@ -175,7 +189,7 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
         open=unresolved,
         resolved=resolved_recently,
     )
-    sees_requests = user.role == Role.SUPERVISOR
+    sees_requests = sees_private_requests(user)
     requests = _per_coach(
         supervisor_requests_visible_to(user).filter(coach__in=ids, handled_at__isnull=True)
     )
@@ -261,108 +275,72 @@ def coach_caseload(user: User, coach: User, now: datetime) -> QuerySet[CaseloadA
     )
 
 
-def client_history(user: User, client: User) -> list[dict]:
-    """Everything that happened in a client's coaching, newest first: the
-    supervisor's timeline. Note text stays on the session page (where reading
-    it is audited); only supervisors see comments, resolution notes and
-    private requests.
+# The oldest overdue notes listed on a coach's page.
+OVERDUE_SHOWN = 10
 
-    Only the relationships the user reviews (a supervisor: those their team
-    held): never the client's time with a coach of another team."""
-    supervisor = user.role == Role.SUPERVISOR
-    events = []
 
-    def add(at, kind, text, **extra):
-        events.append({"at": at, "kind": kind, "text": text, **extra})
+def coach_for_viewing(user: User, pk: int) -> User:
+    """A coach whose caseload `user` reviews (404 otherwise)."""
+    coach = coaches_reviewable_by(user).filter(pk=pk).first()
+    if coach is None:
+        raise Http404
+    return coach
 
-    held = list(relationships_reviewable_by(user).filter(client=client).select_related("coach"))
-    coaches = {assignment.coach_id for assignment in held}
-    relationships = [assignment.pk for assignment in held]
-    for assignment in held:
-        add(assignment.started_at, "assignment", f"Started with {assignment.coach.display_name}")
-        if assignment.ended_at:
-            reason = f": {assignment.end_reason}" if assignment.end_reason else ""
-            add(
-                assignment.ended_at,
-                "assignment",
-                f"Ended with {assignment.coach.display_name}{reason}",
-            )
-    for session in Session.objects.filter(client=client, coach__in=coaches).select_related("coach"):
-        add(
-            session.starts_at,
-            "session",
-            f"{session.get_modality_display()} session with {session.coach.display_name}: "
-            f"{session.get_status_display().lower()}",
-            session=session,
-        )
-    notes = Note.objects.filter(
-        session__client=client, session__coach__in=coaches, signed_at__isnull=False
+
+def coach_caseload_page(user: User, coach: User, now: datetime, page_number) -> dict:
+    """A coach's page of their caseload, with each client's trust summary and
+    the oldest notes overdue (the count says how many there are). The
+    clients shown are audited, once each."""
+    page = page_of(coach_caseload(user, coach, now), page_number)
+    summaries = trust_summaries(user, [assignment.client_id for assignment in page.object_list])
+    overdue = overdue_note_sessions(now, user).filter(coach=coach)
+    oldest = list(overdue.select_related("client").order_by("ends_at")[:OVERDUE_SHOWN])
+    audit_clients_shown(actor=user, shown=[("coach_caseload.list", [*page.object_list, *oldest])])
+    return {
+        "page": page,
+        "rows": [
+            {"assignment": assignment, "trust": summaries[assignment.client_id]}
+            for assignment in page.object_list
+        ],
+        "overdue": {"oldest": oldest, "count": overdue.count()},
+    }
+
+
+def reassign_coaches(user: User) -> QuerySet[User]:
+    """The coaches `user` may hand a client to (reassign_coach_scope)."""
+    return User.objects.filter(reassign_coach_scope(user))
+
+
+def relationship_for_change(user: User, client_pk: int) -> CaseloadAssignment:
+    """The client's active relationship, for a reassignment by `user` (a
+    supervisor of its coach's team), locked; anyone else is refused."""
+    found = (
+        CaseloadAssignment.objects.select_for_update(of=("self",))
+        .select_related("coach")
+        .filter(reassigner_scope(user), client_id=client_pk)
+        .first()
     )
-    for note in notes.select_related("author").only("pk", "session_id", "signed_at", "author"):
-        add(
-            note.signed_at,
-            "note",
-            f"Note signed by {note.author.display_name}",
-            session_id=note.session_id,
-        )
-    for review in NoteReview.objects.filter(
-        note__session__client=client, note__session__coach__in=coaches
-    ).select_related("reviewer", "note"):
-        add(
-            review.at,
-            "note",
-            f"Note {review.get_decision_display().lower()} by {review.reviewer.display_name}",
-            session_id=review.note.session_id,
-        )
-    for addendum in (
-        Addendum.objects.filter(note__session__client=client, note__session__coach__in=coaches)
-        .select_related("author", "note")
-        .only("pk", "signed_at", "author", "note__session_id")
-    ):
-        add(
-            addendum.signed_at,
-            "note",
-            f"Addendum by {addendum.author.display_name}",
-            session_id=addendum.note.session_id,
-        )
-    checkins = CheckIn.objects.filter(client=client, assignment__in=relationships)
-    for checkin in checkins.select_related("coach"):
-        add(
-            checkin.created_at,
-            "checkin",
-            f"Check-in about {checkin.coach.display_name}: score {checkin.score}",
-            comment=checkin.comment if supervisor else "",
-        )
-    flags = TrustFlag.objects.filter(client=client, assignment__in=relationships).select_related(
-        "acknowledged_by", "resolved_by"
+    if found is None:
+        raise PermissionDenied
+    return found
+
+
+@dataclass(frozen=True)
+class CaseloadPermissions:
+    can_reassign: bool  # move a client to another coach
+    can_open_records: bool  # a client's sessions and timeline (not an admin's)
+    can_see_private_requests: bool
+    can_see_every_team: bool
+    can_make_claims: bool
+
+
+def permissions_for(user: User, record=None) -> CaseloadPermissions:
+    """What the caseload pages offer `user`, from the policy, without a
+    query: the records they list are already in the reviewer's scope."""
+    return CaseloadPermissions(
+        can_reassign=reassigns(user),
+        can_open_records=supervises(user),
+        can_see_private_requests=sees_private_requests(user),
+        can_see_every_team=reviews_every_team(user),
+        can_make_claims=bills(user),
     )
-    for flag in flags:
-        add(
-            flag.raised_at,
-            "flag",
-            f"Flag raised: {flag.get_rule_display()} ({flag.detail})",
-            flag=flag,
-        )
-        if flag.acknowledged_at:
-            add(
-                flag.acknowledged_at,
-                "flag",
-                f"Flag acknowledged by {flag.acknowledged_by.display_name}",
-            )
-        if flag.resolved_at:
-            add(
-                flag.resolved_at,
-                "flag",
-                f"Flag resolved by {flag.resolved_by.display_name}",
-                comment=flag.resolution_note if supervisor else "",
-            )
-    if supervisor:
-        for private in supervisor_requests_visible_to(user).filter(client=client):
-            add(
-                private.created_at,
-                "private",
-                "Asked privately to talk with a supervisor",
-                comment=private.message,
-            )
-    events.sort(key=lambda event: event["at"], reverse=True)
-    return events

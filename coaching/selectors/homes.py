@@ -1,22 +1,59 @@
 """What the pages that show several apps' data put together: the coach's
 home, the client's home and a client's page. Each piece comes from the
-selectors of the app that owns it; the views hand the templates the result."""
+selectors of the app that owns it; the views hand the templates the result.
+The clients these pages show are audited here, once each."""
 
 from django.conf import settings
+from django.http import Http404
 
+from accounts.audit import audit_clients_shown, audit_record
 from accounts.models import User
+from accounts.policy import clients_visible_to
+from accounts.selectors import caseload_of
+from coaching.selectors.plans import with_plan_status
 from coaching.selectors.trust import (
+    TrustPermissions,
     checkins_visible_to,
     flags_visible_to,
-    open_checkin_requests_of,
+    trust_summaries,
 )
+from coaching.selectors.trust import permissions_for as trust_permissions_for
+from common.paging import page_of
+from sessions_log.selectors import notes_to_finish_summary
 
-# Check-ins a client is asked for, on their pages.
-PROMPTS_SHOWN = 3
+
+def client_for_viewing(user: User, pk: int) -> User:
+    """A client of `user`'s (their coach, their team's supervisor), for their
+    page; reading it is audited."""
+    client = clients_visible_to(user).filter(pk=pk).first()
+    if client is None:
+        raise Http404
+    audit_record(actor=user, action="client.view", obj=client, client=client)
+    return client
 
 
-def checkin_prompts(client: User) -> list:
-    return list(open_checkin_requests_of(client)[:PROMPTS_SHOWN])
+def coach_caseload_home(coach: User, page_number) -> dict:
+    """The coach's home: a page of their caseload with each client's trust
+    summary, and the notes they have to finish; the clients listed are
+    audited."""
+    page = page_of(with_plan_status(caseload_of(coach)), page_number)
+    summaries = trust_summaries(coach, [assignment.client_id for assignment in page.object_list])
+    notes = notes_to_finish_summary(coach)
+    audit_clients_shown(
+        actor=coach,
+        shown=[
+            ("caseload.list", page.object_list),
+            ("notes_to_finish.list", notes["notes_to_finish"]),
+        ],
+    )
+    return {
+        "page": page,
+        "rows": [
+            {"assignment": assignment, "trust": summaries[assignment.client_id]}
+            for assignment in page.object_list
+        ],
+        **notes,
+    }
 
 
 def trust_panel(viewer: User, client: User) -> dict:
@@ -30,3 +67,9 @@ def trust_panel(viewer: User, client: User) -> dict:
         "comments": [checkin for checkin in reversed(checkins) if checkin.comment],
         "flags": list(flags_visible_to(viewer).filter(client=client)[:20]),
     }
+
+
+def permissions_for(user: User, record=None) -> TrustPermissions:
+    """What a client's page offers `user` (acknowledge, resolve their flags):
+    the trust policy's flags."""
+    return trust_permissions_for(user, record)

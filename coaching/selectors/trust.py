@@ -7,20 +7,32 @@ team. Private requests to talk with a supervisor are for the team's
 supervisors only: no selector a coach's page uses ever touches them.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
+from accounts.audit import audit_clients_shown, audit_event
 from accounts.models import CaseloadAssignment, Role, User
 from accounts.policy import (
     flag_scope,
     private_request_scope,
     relationship_record_scope,
     relationship_scope,
+)
+from accounts.policy.relationships import (
+    NOTHING,
+    checkin_relationship_scope,
+    checkin_request_answerer_scope,
+    flag_acknowledger_scope,
+    flag_resolver_scope,
+    private_request_handler_scope,
 )
 from coaching.models import CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
 from common.tokens import token_digest
@@ -215,3 +227,139 @@ def open_flags_and_requests(user: User):
         "created_at",
     )
     return flags, requests
+
+
+# Check-ins a client is asked for, on their pages.
+PROMPTS_SHOWN = 3
+
+
+def checkin_prompts(client: User) -> list:
+    return list(open_checkin_requests_of(client)[:PROMPTS_SHOWN])
+
+
+# One record at a time: read through the scope (404 for absent and forbidden
+# alike), changed through the acting scope under a row lock.
+
+
+def checkin_request_for_viewing(user: User, *, session_id: int) -> CheckInRequest:
+    """The check-in request about a session, for the client who may answer it."""
+    found = (
+        CheckInRequest.objects.select_related("session__coach")
+        .filter(relationship_record_scope(user), session_id=session_id)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def checkin_request_for_change(user: User, pk: int) -> CheckInRequest:
+    """A check-in request its client answers, locked; anyone else is refused."""
+    found = (
+        CheckInRequest.objects.select_for_update(of=("self",))
+        .select_related("assignment", "session")
+        .filter(checkin_request_answerer_scope(user), pk=pk)
+        .first()
+    )
+    if found is None:
+        raise PermissionDenied
+    return found
+
+
+def checkin_relationship_for_change(user: User) -> CaseloadAssignment | None:
+    """The relationship a between-sessions check-in is about, locked: the
+    client's with their coach now (None when they have none)."""
+    if checkin_relationship_scope(user) == NOTHING:
+        raise PermissionDenied
+    return (
+        CaseloadAssignment.objects.select_for_update(of=("self",))
+        .select_related("coach")
+        .filter(checkin_relationship_scope(user))
+        .first()
+    )
+
+
+def flag_for_viewing(user: User, pk: int) -> TrustFlag:
+    found = flags_visible_to(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def flag_for_change(user: User, pk: int, *, resolve: bool = False) -> TrustFlag:
+    """A flag `user` may acknowledge (its coach, its supervisors) or, with
+    `resolve`, resolve (its supervisors only), locked."""
+    scope = flag_resolver_scope(user) if resolve else flag_acknowledger_scope(user)
+    found = (
+        TrustFlag.objects.select_for_update(of=("self",))
+        .select_related("client")
+        .filter(scope, pk=pk)
+        .first()
+    )
+    if found is None:
+        raise PermissionDenied
+    return found
+
+
+def private_request_for_viewing(user: User, pk: int) -> SupervisorRequest:
+    found = supervisor_requests_visible_to(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def private_request_for_change(user: User, pk: int) -> SupervisorRequest:
+    """A private request `user` may take or mark done (a supervisor of its
+    team, never the coach it is about), locked."""
+    found = (
+        SupervisorRequest.objects.select_for_update(of=("self",))
+        .select_related("client")
+        .filter(private_request_handler_scope(user), pk=pk)
+        .first()
+    )
+    if found is None:
+        raise PermissionDenied
+    return found
+
+
+def supervision_inbox(user: User, coach: str = "") -> dict:
+    """The flags inbox: unresolved flags, oldest first, those resolved
+    recently, and private requests; `coach` (an id) narrows all three.
+    Reading a private request is audited per request, like reading a record;
+    the flags listed, once per client. One query for all of it."""
+    flags, requests = open_flags_and_requests(user)
+    resolved = flags_resolved_recently(user)
+    if coach.isdigit():
+        flags, requests = flags.filter(coach_id=coach), requests.filter(coach_id=coach)
+        resolved = resolved.filter(coach_id=coach)
+    requests = list(requests[:100])
+    flags, resolved = list(flags[:200]), list(resolved[:100])
+    audit_clients_shown(
+        actor=user,
+        shown=[("trust_flags.list", flags + resolved)],
+        also=[
+            audit_event(
+                actor=user, action="supervisor_requests.view", obj=private, client=private.client
+            )
+            for private in requests
+        ],
+    )
+    return {"flags": flags, "resolved_flags": resolved, "requests": requests}
+
+
+@dataclass(frozen=True)
+class TrustPermissions:
+    can_acknowledge_flags: bool
+    can_resolve_flags: bool
+    can_handle_requests: bool
+
+
+def permissions_for(user: User, record=None) -> TrustPermissions:
+    """What `user` may do with the flags and private requests a page shows
+    (those it shows are already in their reading scope): from the acting
+    scopes, without a query."""
+    return TrustPermissions(
+        can_acknowledge_flags=flag_acknowledger_scope(user) != NOTHING,
+        can_resolve_flags=flag_resolver_scope(user) != NOTHING,
+        can_handle_requests=private_request_handler_scope(user) != NOTHING,
+    )

@@ -1,12 +1,13 @@
 """Writes of caseload review: reassigning a client, exporting the report.
 Each runs in a transaction (where it writes) and is audited."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_clients_shown, audit_event, audit_record
-from accounts.models import CaseloadAssignment, Role, User
+from accounts.models import CaseloadAssignment, User
+from coaching.selectors.caseloads import reassign_coaches, relationship_for_change
 from coaching.selectors.report import team_report_and_clients
 from coaching.services.trust import checkin_requests_close
 from sessions_log.services.sessions import sessions_hand_over
@@ -20,27 +21,16 @@ def client_reassign(
 
     The old relationship ends (kept, with the reason); a new one starts, so
     trust is tracked afresh. Upcoming sessions move to the new coach or are
-    cancelled with notice, as the supervisor chooses; reminders follow."""
-    if actor.role != Role.SUPERVISOR or not actor.team_id:
-        raise PermissionDenied
+    cancelled with notice, as the supervisor chooses; reminders follow.
+    Who may: reassigner_scope (PermissionDenied for anyone else)."""
     reason = " ".join(reason.split())
+    # The acting scope first: someone else learns nothing from the checks below.
+    current = relationship_for_change(actor, client.pk)
     if not reason:
         raise ValidationError({"reason": "Say why the client moves to another coach."})
-    current = (
-        CaseloadAssignment.objects.select_for_update()
-        .select_related("coach")
-        .filter(client=client, ended_at__isnull=True, coach__team_id=actor.team_id)
-        .first()
-    )
-    if current is None:
-        raise PermissionDenied
     if new_coach.pk == current.coach_id:
         raise ValidationError({"new_coach": "This client already works with that coach."})
-    if (
-        new_coach.role != Role.COACH
-        or new_coach.team_id != actor.team_id
-        or not new_coach.is_active
-    ):
+    if not reassign_coaches(actor).filter(pk=new_coach.pk).exists():
         raise ValidationError({"new_coach": "Choose a coach of your own team."})
     now = timezone.now()
     CaseloadAssignment.objects.filter(pk=current.pk).update(ended_at=now, end_reason=reason[:200])

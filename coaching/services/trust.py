@@ -5,18 +5,25 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from accounts.audit import audit_record
 from accounts.models import CaseloadAssignment, Role, User
 from coaching import scoring
+from coaching.celery import app
 from coaching.models import ITEM_NAMES, CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
-from coaching.selectors.trust import flags_visible_to, next_checkin_allowed_at, team_supervisors
+from coaching.selectors.trust import (
+    checkin_relationship_for_change,
+    checkin_request_for_change,
+    flag_for_change,
+    next_checkin_allowed_at,
+    private_request_for_change,
+    team_supervisors,
+)
 from common import emails
 from common.tokens import new_token, token_digest
 from sessions_log.models import Session
@@ -141,14 +148,11 @@ def checkin_submit(
     The private request to talk with a supervisor is stored apart from the
     check-in, for the supervisors of the coach's team only."""
     values = _check_answers(answers)
-    if client.role != Role.CLIENT or not client.is_active:
-        raise PermissionDenied
     now = timezone.now()
     session = None
     if request is not None:
-        request = CheckInRequest.objects.select_for_update().get(pk=request.pk)
-        if request.client_id != client.pk:
-            raise PermissionDenied
+        # Only its own client answers a request (PermissionDenied otherwise).
+        request = checkin_request_for_change(client, request.pk)
         if request.checkin_id is not None:
             raise ValidationError(_ANSWERED)
         if request.assignment.ended_at is not None:
@@ -157,11 +161,7 @@ def checkin_submit(
             raise ValidationError(_EXPIRED)
         assignment, session = request.assignment, request.session
     else:
-        assignment = (
-            CaseloadAssignment.objects.select_for_update()
-            .filter(client=client, ended_at__isnull=True)
-            .first()
-        )
+        assignment = checkin_relationship_for_change(client)
         if assignment is None:
             raise ValidationError("You do not have a coach right now, so there is nothing to rate.")
         allowed_at = next_checkin_allowed_at(client)
@@ -241,15 +241,9 @@ def checkin_requests_expire() -> int:
     return len(expired)
 
 
-def _lock_visible_flag(actor: User, flag: TrustFlag) -> TrustFlag:
-    if not flags_visible_to(actor).filter(pk=flag.pk).exists():
-        raise PermissionDenied
-    return TrustFlag.objects.select_for_update().get(pk=flag.pk)
-
-
 @transaction.atomic
 def flag_acknowledge(*, actor: User, flag: TrustFlag) -> TrustFlag:
-    flag = _lock_visible_flag(actor, flag)
+    flag = flag_for_change(actor, flag.pk)
     if flag.status != TrustFlag.Status.OPEN:
         raise ValidationError(f"This flag is already {flag.get_status_display().lower()}.")
     flag.status = TrustFlag.Status.ACKNOWLEDGED
@@ -262,10 +256,9 @@ def flag_acknowledge(*, actor: User, flag: TrustFlag) -> TrustFlag:
 @transaction.atomic
 def flag_resolve(*, actor: User, flag: TrustFlag, note: str) -> TrustFlag:
     """Only a supervisor resolves a flag: a coach may acknowledge one about
-    their own relationship ("I saw it, I will talk with them"), not close it."""
-    if actor.role != Role.SUPERVISOR:
-        raise PermissionDenied
-    flag = _lock_visible_flag(actor, flag)
+    their own relationship ("I saw it, I will talk with them"), not close it
+    (flag_resolver_scope)."""
+    flag = flag_for_change(actor, flag.pk, resolve=True)
     if flag.status == TrustFlag.Status.RESOLVED:
         raise ValidationError("This flag is already resolved.")
     note = note.strip()
@@ -280,11 +273,15 @@ def flag_resolve(*, actor: User, flag: TrustFlag, note: str) -> TrustFlag:
     return flag
 
 
-def _supervisor_request_announce(request_id: int) -> None:
-    from coaching.tasks import supervisor_request_notify  # tasks import this module
+# Queued by name: coaching/tasks.py imports this module for the work itself.
+SUPERVISOR_REQUEST_TASK = "coaching.tasks.supervisor_request_notify"
 
-    # Emails go on the queue the reminder workers consume.
-    supervisor_request_notify.apply_async((request_id,), queue=settings.REMINDER_QUEUE)
+
+def _supervisor_request_announce(request_id: int) -> None:
+    # Emails go on the queue the reminder workers consume. A signature runs
+    # the registered task (eagerly too, when Celery is told to), or sends it
+    # by name to the worker that has it.
+    app.signature(SUPERVISOR_REQUEST_TASK).apply_async((request_id,), queue=settings.REMINDER_QUEUE)
 
 
 def supervisor_request_notify(*, request_id: int) -> list[str]:
@@ -312,32 +309,26 @@ def supervisor_request_notify(*, request_id: int) -> list[str]:
 def supervisor_request_done(*, actor: User, request: SupervisorRequest) -> SupervisorRequest:
     """A supervisor has talked with the client: the request is done (the
     client sees that, never what was said)."""
-    if actor.role != Role.SUPERVISOR or actor.team_id != request.team_id:
-        raise PermissionDenied
-    done = SupervisorRequest.objects.filter(pk=request.pk, done_at__isnull=True).update(
-        done_by=actor,
-        done_at=timezone.now(),
-        handled_by=Coalesce("handled_by", actor.pk),
-        handled_at=Coalesce("handled_at", timezone.now()),
-    )
-    if not done:
+    request = private_request_for_change(actor, request.pk)
+    if request.done_at is not None:
         raise ValidationError("This request is already marked done.")
-    request.refresh_from_db()
+    now = timezone.now()
+    request.done_by, request.done_at = actor, now
+    if request.handled_at is None:
+        request.handled_by, request.handled_at = actor, now
+    request.save(update_fields=["done_by", "done_at", "handled_by", "handled_at"])
     audit_record(actor=actor, action="supervisor_request.done", obj=request, client=request.client)
     return request
 
 
 @transaction.atomic
 def supervisor_request_handle(*, actor: User, request: SupervisorRequest) -> SupervisorRequest:
-    if actor.role != Role.SUPERVISOR or actor.team_id != request.team_id:
-        raise PermissionDenied
-    # Nothing got updated when another supervisor of the team got there first.
-    handled = SupervisorRequest.objects.filter(pk=request.pk, handled_at__isnull=True).update(
-        handled_by=actor, handled_at=timezone.now()
-    )
-    if not handled:
+    # Locked: when another supervisor of the team got there first, we see it.
+    request = private_request_for_change(actor, request.pk)
+    if request.handled_at is not None:
         raise ValidationError("Another supervisor has already taken this request.")
-    request.refresh_from_db()
+    request.handled_by, request.handled_at = actor, timezone.now()
+    request.save(update_fields=["handled_by", "handled_at"])
     audit_record(
         actor=actor, action="supervisor_request.handle", obj=request, client=request.client
     )

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.audit import audit_clients_shown, audit_record
 from accounts.forms import add_service_errors
 from accounts.middleware import confirm_open, deliberate_read, navigation_is_deliberate
 from accounts.models import Role
@@ -19,14 +18,13 @@ from accounts.policy import role_required
 from coaching.forms.caseloads import ReassignForm, ReportForm
 from coaching.selectors import caseloads as selectors
 from coaching.selectors.episodes import episode_month_figures
+from coaching.selectors.history import client_history as history_of
+from coaching.selectors.history import reviewed_client_for_viewing
 from coaching.selectors.report import csv_safe
-from coaching.selectors.trust import trust_summaries
 from coaching.services.caseloads import client_reassign as reassign
 from coaching.services.caseloads import report_export
-from common.paging import page_of
 
 REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
-OVERDUE_SHOWN = 10
 # The dashboard's columns, in order: (sort key, heading).
 COLUMNS = [
     ("coach", "Coach"),
@@ -65,6 +63,7 @@ def team_dashboard(request):
         )
         sort, key, status = "coach", "coach", 400
 
+    permissions = selectors.permissions_for(request.user)
     rows = selectors.team_dashboard(request.user, timezone.now())
     rows.sort(key=lambda row: _sort_value(row, key), reverse=sort.startswith("-"))
     context = {
@@ -73,7 +72,8 @@ def team_dashboard(request):
         "waiting_requests": sum(row["open_requests"] or 0 for row in rows),
         "columns": COLUMNS,
         "sort": sort,
-        "sees_requests": request.user.role == Role.SUPERVISOR,
+        "permissions": permissions,
+        "sees_requests": permissions.can_see_private_requests,
         # Active episodes, admissions and discharges: this month and the two before.
         "episode_months": episode_month_figures(request.user, months=3),
     }
@@ -84,30 +84,14 @@ def team_dashboard(request):
 @role_required(*REVIEWERS)
 @deliberate_read
 def coach_detail(request, pk):
-    coach = get_object_or_404(selectors.coaches_reviewable_by(request.user), pk=pk)
-    now = timezone.now()
-    page = page_of(selectors.coach_caseload(request.user, coach, now), request.GET.get("page"))
-    summaries = trust_summaries(
-        request.user, [assignment.client_id for assignment in page.object_list]
-    )
-    overdue = selectors.overdue_note_sessions(now, request.user).filter(coach=coach)
-    oldest = list(overdue.select_related("client").order_by("ends_at")[:OVERDUE_SHOWN])
-    audit_clients_shown(
-        actor=request.user,
-        shown=[("coach_caseload.list", [*page.object_list, *oldest])],
+    coach = selectors.coach_for_viewing(request.user, pk)
+    page = selectors.coach_caseload_page(
+        request.user, coach, timezone.now(), request.GET.get("page")
     )
     context = {
         "coach": coach,
-        "page": page,
-        "rows": [
-            {"assignment": assignment, "trust": summaries[assignment.client_id]}
-            for assignment in page.object_list
-        ],
-        # The oldest few are listed; the count says how many there are.
-        "overdue": {
-            "oldest": oldest,
-            "count": overdue.count(),
-        },
+        **page,
+        "permissions": selectors.permissions_for(request.user, coach),
     }
     return render(request, "coaching/caseloads/coach.html", context)
 
@@ -116,12 +100,13 @@ def coach_detail(request, pk):
 @role_required(*REVIEWERS)
 @deliberate_read
 def client_history(request, pk):
-    client = get_object_or_404(selectors.clients_reviewable_by(request.user), pk=pk)
-    audit_record(actor=request.user, action="client.view", obj=client, client=client)
+    client = reviewed_client_for_viewing(request.user, pk)
+    permissions = selectors.permissions_for(request.user, client)
     context = {
         "client": client,
-        "events": selectors.client_history(request.user, client),
-        "can_reassign": request.user.role == Role.SUPERVISOR,
+        "events": history_of(request.user, client),
+        "permissions": permissions,
+        "can_reassign": permissions.can_reassign,
     }
     return render(request, "coaching/caseloads/client.html", context)
 
@@ -130,7 +115,7 @@ def client_history(request, pk):
 @role_required(Role.SUPERVISOR)
 def client_reassign(request, pk):
     client = get_object_or_404(selectors.clients_reviewable_by(request.user), pk=pk)
-    coaches = selectors.coaches_reviewable_by(request.user).filter(is_active=True)
+    coaches = selectors.reassign_coaches(request.user)
     form = ReassignForm(request.POST or None, coaches=coaches.order_by("display_name"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -159,7 +144,11 @@ def client_reassign(request, pk):
 def report(request):
     """The report form; with a valid range, the CSV itself."""
     if "start" not in request.GET:
-        context = {"form": ReportForm(), "episode_months": episode_month_figures(request.user)}
+        context = {
+            "form": ReportForm(),
+            "episode_months": episode_month_figures(request.user),
+            "permissions": selectors.permissions_for(request.user),
+        }
         return render(request, "coaching/caseloads/report.html", context)
     form = ReportForm(request.GET)
     if not form.is_valid():

@@ -4,28 +4,31 @@ answer) and a client's page for their coach and supervisor (sessions and
 trust)."""
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.audit import audit_clients_shown, audit_record
 from accounts.forms import ClientInvitationForm
 from accounts.middleware import deliberate_read
 from accounts.models import Role
-from accounts.policy import clients_visible_to, role_required
-from accounts.selectors import active_coach_of, caseload_of, invitations_visible_to
+from accounts.policy import role_required
+from accounts.selectors import active_coach_of, invitations_visible_to
 from coaching.forms.trust import FlagResolveForm
-from coaching.selectors.homes import checkin_prompts, trust_panel
+from coaching.selectors.homes import (
+    client_for_viewing,
+    coach_caseload_home,
+    permissions_for,
+    trust_panel,
+)
 from coaching.selectors.plans import (
     own_steps_summary,
     plan_due_counts_by_coach,
     suggested_steps_by_client,
-    with_plan_status,
 )
-from coaching.selectors.trust import trust_summaries
+from coaching.selectors.trust import checkin_prompts
 from common.paging import page_of
 from sessions_log.models import Session
-from sessions_log.selectors import notes_to_finish_summary, sessions_visible_to
+from sessions_log.selectors import sessions_visible_to
 
 # Invitations listed on the coach's home.
 INVITATIONS_SHOWN = 20
@@ -36,23 +39,8 @@ INVITATIONS_SHOWN = 20
 @deliberate_read
 def coach_home(request):
     coach = request.user
-    page = page_of(with_plan_status(caseload_of(coach)), request.GET.get("page"))
-    summaries = trust_summaries(coach, [assignment.client_id for assignment in page.object_list])
-    notes = notes_to_finish_summary(coach)
-    audit_clients_shown(
-        actor=coach,
-        shown=[
-            ("caseload.list", page.object_list),
-            ("notes_to_finish.list", notes["notes_to_finish"]),
-        ],
-    )
     context = {
-        "page": page,
-        "rows": [
-            {"assignment": assignment, "trust": summaries[assignment.client_id]}
-            for assignment in page.object_list
-        ],
-        **notes,
+        **coach_caseload_home(coach, request.GET.get("page")),
         "plans": plan_due_counts_by_coach(coach, [coach.pk])[coach.pk],
         "invitations": invitations_visible_to(coach)[:INVITATIONS_SHOWN],
         "form": ClientInvitationForm(),
@@ -88,8 +76,7 @@ def client_home(request):
 @role_required(Role.COACH, Role.SUPERVISOR)
 @deliberate_read
 def client_timeline(request, pk):
-    client = get_object_or_404(clients_visible_to(request.user), pk=pk)
-    audit_record(actor=request.user, action="client.view", obj=client, client=client)
+    client = client_for_viewing(request.user, pk)
     sessions = (
         sessions_visible_to(request.user)
         .filter(client=client)
@@ -104,5 +91,6 @@ def client_timeline(request, pk):
         **trust_panel(request.user, client),
         "steps": suggested_steps_by_client(request.user, [client.pk])[client.pk],
         "resolve_form": FlagResolveForm(),
+        "permissions": permissions_for(request.user, client),
     }
     return render(request, "coaching/homes/client_timeline.html", context)

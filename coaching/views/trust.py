@@ -4,21 +4,18 @@ requests to talk with a supervisor (supervisors only)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.audit import audit_clients_shown, audit_event
 from accounts.forms import add_service_errors
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
 from coaching.forms.trust import CheckInForm, FlagResolveForm
-from coaching.models import CheckInRequest
 from coaching.selectors import trust as selectors
-from coaching.selectors.homes import checkin_prompts
-from coaching.selectors.trust import private_requests_of
+from coaching.selectors.trust import checkin_prompts, private_requests_of
 from coaching.services import trust as services
 
 
@@ -64,10 +61,7 @@ def checkin_new(request):
             session_id = int(request.GET["session"])
         except ValueError:
             raise Http404 from None
-        checkin_request = get_object_or_404(
-            CheckInRequest.objects.select_related("session__coach").filter(client=request.user),
-            session_id=session_id,
-        )
+        checkin_request = selectors.checkin_request_for_viewing(request.user, session_id=session_id)
         if not checkin_request.is_open:
             return render(request, "coaching/checkin_closed.html", status=410)
     elif request.method == "GET":
@@ -154,7 +148,7 @@ def _back(request, flag):
 @require_POST
 @role_required(Role.COACH, Role.SUPERVISOR)
 def flag_acknowledge(request, pk):
-    flag = get_object_or_404(selectors.flags_visible_to(request.user), pk=pk)
+    flag = selectors.flag_for_viewing(request.user, pk)
     _act(
         request,
         lambda: services.flag_acknowledge(actor=request.user, flag=flag),
@@ -166,7 +160,7 @@ def flag_acknowledge(request, pk):
 @require_POST
 @role_required(Role.SUPERVISOR)
 def flag_resolve(request, pk):
-    flag = get_object_or_404(selectors.flags_visible_to(request.user), pk=pk)
+    flag = selectors.flag_for_viewing(request.user, pk)
     form = FlagResolveForm(request.POST)
 
     def resolve():
@@ -184,41 +178,17 @@ def flag_resolve(request, pk):
 def supervision(request):
     """The flags inbox: the team's unresolved flags, oldest first, and
     private requests to talk with a supervisor. ?coach=<id> narrows both."""
-    flags, requests = selectors.open_flags_and_requests(request.user)
-    coach = request.GET.get("coach", "")
-    resolved = selectors.flags_resolved_recently(request.user)
-    if coach.isdigit():
-        flags, requests = flags.filter(coach_id=coach), requests.filter(coach_id=coach)
-        resolved = resolved.filter(coach_id=coach)
-    requests = list(requests[:100])
-    flags, resolved = list(flags[:200]), list(resolved[:100])
-    # Reading a private request is audited per request, like reading a
-    # record; the flags listed, once per client. One query for all of it.
-    audit_clients_shown(
-        actor=request.user,
-        shown=[("trust_flags.list", flags + resolved)],
-        also=[
-            audit_event(
-                actor=request.user,
-                action="supervisor_requests.view",
-                obj=private,
-                client=private.client,
-            )
-            for private in requests
-        ],
-    )
     context = {
-        "flags": flags,
-        "resolved_flags": resolved,
-        "requests": requests,
+        **selectors.supervision_inbox(request.user, request.GET.get("coach", "")),
         "resolve_form": FlagResolveForm(),
+        "permissions": selectors.permissions_for(request.user),
     }
     return render(request, "coaching/supervision.html", context)
 
 
 def _request_step(request, pk, service, success: str):
     """One step of a private request (take it, mark it done), from the inbox."""
-    private = get_object_or_404(selectors.supervisor_requests_visible_to(request.user), pk=pk)
+    private = selectors.private_request_for_viewing(request.user, pk)
     _act(request, lambda: service(actor=request.user, request=private), success)
     return redirect("coaching:supervision")
 
