@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import hmac
+import itertools
 import re
 import struct
 import time
@@ -13,11 +14,15 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from coaching.models import CheckInRequest
+from coaching.services.trust import checkin_submit
+from sessions_log.models import Session
 from sessions_log.services.notes import note_open, note_save_draft, note_sign
-from sessions_log.services.sessions import contact_log
+from sessions_log.services.sessions import contact_log, session_close, session_schedule
 
 
 def totp_code(secret: str, at: float | None = None) -> str:
@@ -105,3 +110,38 @@ def subprocess_database_url() -> str:
     """The test database as a DATABASE_URL, for processes the tests start."""
     db = connection.settings_dict
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+# Trust check-ins (tests/coaching/test_trust*.py and the pages that show them).
+
+GOOD = {"heard": 9, "safe": 9, "focus": 8, "trust": 9, "helping": 9}  # score 88
+LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}  # score 60, an answer of 5
+CANARY = "PRIVATE-CANARY-4471: my coach makes jokes about my relapse"
+_slot = itertools.count(1)
+
+
+def _completed(coach, client) -> Session:
+    """A session that happened: scheduled, its time came, closed as completed
+    (each an hour before the last, all within the week a check-in is asked)."""
+    slot = next(_slot)
+    session = session_schedule(
+        actor=coach,
+        client=client,
+        starts_at=timezone.now() + timedelta(days=slot),
+        duration=timedelta(hours=1),
+        modality="phone",
+    )
+    Session.objects.filter(pk=session.pk).update(
+        starts_at=F("starts_at") - timedelta(days=slot, hours=slot + 1),
+        ends_at=F("ends_at") - timedelta(days=slot, hours=slot + 1),
+    )
+    session.refresh_from_db()
+    return session_close(actor=coach, session=session, status="completed")
+
+
+def _requested(coach, client) -> CheckInRequest:
+    return CheckInRequest.objects.get(session=_completed(coach, client))
+
+
+def _submit(client, request=None, answers=GOOD, **extra):
+    return checkin_submit(client=client, answers=answers, request=request, **extra)

@@ -8,7 +8,12 @@ from accounts.audit import audit_record
 from accounts.models import User
 from accounts.policy.relationships import supervises
 from coaching.models import CheckIn, TrustFlag
-from coaching.selectors.caseloads import clients_reviewable_by, relationships_reviewable_by
+from coaching.selectors.caseloads import (
+    CaseloadPermissions,
+    clients_reviewable_by,
+    relationships_reviewable_by,
+)
+from coaching.selectors.caseloads import permissions_for as caseload_permissions_for
 from coaching.selectors.trust import supervisor_requests_visible_to
 from sessions_log.models import Addendum, Note, NoteReview, Session
 
@@ -127,3 +132,9 @@ def client_history(user: User, client: User) -> list[dict]:
             )
     events.sort(key=lambda event: event["at"], reverse=True)
     return events
+
+
+def permissions_for(user: User, record=None) -> CaseloadPermissions:
+    """What a client's history offers `user` (reassign, open their records):
+    the caseload pages' flags."""
+    return caseload_permissions_for(user, record)

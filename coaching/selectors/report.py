@@ -14,6 +14,9 @@ from coaching.selectors.caseloads import (
     in_relationships_reviewable_by,
     relationships_reviewable_by,
 )
+from coaching.selectors.caseloads import (
+    permissions_for as caseload_permissions_for,
+)
 from coaching.selectors.plans import with_plan_status
 from sessions_log.models import Session
 
@@ -156,3 +159,8 @@ def csv_safe(value):
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def permissions_for(user: User, record=None):
+    """What the report page offers `user`: the caseload pages' flags."""
+    return caseload_permissions_for(user, record)

@@ -152,7 +152,8 @@ def report(request):
         return render(request, "coaching/caseloads/report.html", context)
     form = ReportForm(request.GET)
     if not form.is_valid():
-        return render(request, "coaching/caseloads/report.html", {"form": form}, status=400)
+        context = {"form": form, "permissions": selectors.permissions_for(request.user)}
+        return render(request, "coaching/caseloads/report.html", context, status=400)
     if not navigation_is_deliberate(request):
         return confirm_open(request)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]

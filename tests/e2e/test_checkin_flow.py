@@ -10,11 +10,10 @@ from playwright.sync_api import expect
 from coaching.models import CheckIn, CheckInRequest
 from sessions_log.models import Reminder
 from sessions_log.services.outbox import reminders_sweep
-from tests.coaching.test_checkins import _completed
 from tests.conftest import wait_until
 from tests.e2e.browser import PHONE, expect_heading, sign_in
 from tests.e2e.conftest import assert_accessible
-from tests.helpers import TOTP_SECRET, enable_totp, first_link
+from tests.helpers import TOTP_SECRET, _completed, enable_totp, first_link
 
 SUPERVISOR_TOTP_SECRET = "KRSXG5CTMVRXEZLU"
 ANSWERS = {

@@ -14,10 +14,9 @@ from playwright.sync_api import expect
 
 from coaching.models import TrustFlag
 from sessions_log.models import NoteReview
-from tests.coaching.test_checkins import LOW, _submit
 from tests.e2e.browser import expect_heading, expect_message, sign_in
 from tests.e2e.conftest import assert_accessible
-from tests.helpers import enable_totp, signed_contact
+from tests.helpers import LOW, _submit, enable_totp, signed_contact
 
 SUPERVISOR_TOTP_SECRET = "KRSXG5CTMVRXEZLU"
 

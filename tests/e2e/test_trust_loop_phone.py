@@ -31,11 +31,10 @@ from coaching.models import CheckIn, SupervisorRequest, TrustFlag
 from coaching.services.trust import checkin_link_issue
 from sessions_log.models import Reminder, Session
 from sessions_log.services.outbox import reminders_sweep
-from tests.coaching.test_checkins import _completed
 from tests.conftest import wait_until
 from tests.e2e.browser import PHONE, expect_heading, expect_message, sign_in
 from tests.e2e.conftest import assert_accessible
-from tests.helpers import TOTP_SECRET, enable_totp, first_link, text_body
+from tests.helpers import TOTP_SECRET, _completed, enable_totp, first_link, text_body
 
 SUPERVISOR_TOTP_SECRET = "KRSXG5CTMVRXEZLU"
 ANSWERS = {

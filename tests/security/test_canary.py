@@ -31,8 +31,7 @@ from sessions_log.models import Note, Reminder
 from sessions_log.services.notes import note_open, note_save_draft, note_sign
 from sessions_log.services.outbox import reminder_deliver, reminders_sweep
 from sessions_log.services.sessions import session_schedule
-from tests.coaching.test_checkins import LOW, _completed
-from tests.helpers import sign_in
+from tests.helpers import LOW, _completed, sign_in
 from tests.security.free_text import encrypted_fields_in_registry, pages, plant
 from tests.security.test_matrix import MATRIX
 

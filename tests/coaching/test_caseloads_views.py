@@ -16,9 +16,20 @@ from coaching.services.outreach import outreach_attempt_log
 from coaching.services.trust import flag_resolve
 from sessions_log.models import Reminder, Session
 from sessions_log.services.sessions import session_schedule
-from tests.coaching.test_checkins import CANARY, GOOD, LOW, _completed, _requested, _submit
 from tests.conftest import make_user
-from tests.helpers import PAGE_STATEMENTS, count_queries, past_contact, sign_in, signed_contact
+from tests.helpers import (
+    CANARY,
+    GOOD,
+    LOW,
+    PAGE_STATEMENTS,
+    _completed,
+    _requested,
+    _submit,
+    count_queries,
+    past_contact,
+    sign_in,
+    signed_contact,
+)
 
 # ------------------------------------------------------------- dashboard
 

@@ -1,7 +1,6 @@
 """Trust check-ins: asking, answering (signed in or by the emailed link),
 bad input, flags and their workflow, and the private channel to a supervisor."""
 
-import itertools
 import re
 from datetime import timedelta
 
@@ -9,54 +8,30 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, CaseloadAssignment
-from coaching.models import CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
-from coaching.services.trust import checkin_link_issue, checkin_requests_expire, checkin_submit
-from sessions_log.models import Reminder, Session
+from coaching.models import CheckIn, SupervisorRequest, TrustFlag
+from coaching.services.trust import checkin_link_issue, checkin_requests_expire
+from sessions_log.models import Reminder
 from sessions_log.services.outbox import reminder_deliver, reminders_sweep
-from sessions_log.services.sessions import session_close, session_schedule
 from tests.conftest import make_user
-from tests.helpers import PAGE_STATEMENTS, count_queries, first_link, sign_in
-
-GOOD = {"heard": 9, "safe": 9, "focus": 8, "trust": 9, "helping": 9}  # score 88
-LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}  # score 60, an answer of 5
-CANARY = "PRIVATE-CANARY-4471: my coach makes jokes about my relapse"
-_slot = itertools.count(1)
-
-
-def _completed(coach, client) -> Session:
-    """A session that happened: scheduled, its time came, closed as completed
-    (each an hour before the last, all within the week a check-in is asked)."""
-    slot = next(_slot)
-    session = session_schedule(
-        actor=coach,
-        client=client,
-        starts_at=timezone.now() + timedelta(days=slot),
-        duration=timedelta(hours=1),
-        modality="phone",
-    )
-    Session.objects.filter(pk=session.pk).update(
-        starts_at=F("starts_at") - timedelta(days=slot, hours=slot + 1),
-        ends_at=F("ends_at") - timedelta(days=slot, hours=slot + 1),
-    )
-    session.refresh_from_db()
-    return session_close(actor=coach, session=session, status="completed")
-
-
-def _requested(coach, client) -> CheckInRequest:
-    return CheckInRequest.objects.get(session=_completed(coach, client))
+from tests.helpers import (
+    CANARY,
+    GOOD,
+    LOW,
+    PAGE_STATEMENTS,
+    _requested,
+    _submit,
+    count_queries,
+    first_link,
+    sign_in,
+)
 
 
 def _post(answers=GOOD, **extra):
     return {**{name: str(value) for name, value in answers.items()}, **extra}
-
-
-def _submit(client, request=None, answers=GOOD, **extra):
-    return checkin_submit(client=client, answers=answers, request=request, **extra)
 
 
 # ----------------------------------------------------------- answering
