@@ -42,6 +42,7 @@ help:
 	@echo "make services-down   stop the servers that services-up started"
 	@echo "make services-status show what answers"
 	@echo "make clean           stop project-local servers, remove .run and $(VENV)"
+	@echo "make help            this list"
 
 # ------------------------------------------------------------------ setup
 
