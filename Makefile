@@ -12,13 +12,17 @@ PYTEST_ARGS ?=
 BACKUP_DIR ?= backups
 export PORT PYTEST_ARGS
 
-.PHONY: help setup venv install node test-deps test run services-up services-down \
+.PHONY: help setup venv install node test-deps test lint run services-up services-down \
         services-status clean bench bench-deps bench-reminders scan scan-deps \
         cluster cluster-test cluster-deps backup restore
 
+# One line per target (tests/test_docs.py checks that every .PHONY target is here).
 help:
-	@echo "make run             set up, migrate, load demo data, run web + worker + beat (PORT=$(PORT))"
-	@echo "make test            set up, then ruff, makemigrations --check, pytest (PYTEST_ARGS=...)"
+	@echo "make run             check the ports, set up, migrate, load demo data, run web + worker + beat"
+	@echo "                     + mail sink (ports: PORT, MAIL_SINK_PORT, LOCAL_PG_PORT, LOCAL_REDIS_PORT)"
+	@echo "make test            set up, then ruff, lint-imports, makemigrations --check, pytest"
+	@echo "                     (PYTEST_ARGS=...), then cluster-test (CLUSTER_TEST=0 leaves it out)"
+	@echo "make lint            ruff and lint-imports (the import layers) only"
 	@echo "make bench           the everyday pages on a large organisation vs a baseline (BENCH_*=sizes)"
 	@echo "make bench-reminders 10,000 reminders by 2 workers vs plain smtplib; sweep query on 1M rows"
 	@echo "make scan            wapiti + sqlmap against the app with demo data (SCAN_SECONDS=180 ATTACK_SECONDS=30)"
@@ -26,11 +30,19 @@ help:
 	@echo "make cluster-test    the 7 multi-host checks on those hosts, then down (skipped without root/ip netns)"
 	@echo "make backup          pg_dump + manifest (row counts, schema version) to BACKUP_DIR=$(BACKUP_DIR); never the keys"
 	@echo "make restore         BACKUP=dir: into an empty database, then verify counts, decryption and triggers"
-	@echo "make setup           create $(VENV) (Python >= 3.12) and install requirements.lock"
+	@echo "make setup           create $(VENV) (Python >= 3.12) and install requirements.lock (= make install)"
+	@echo "make install         the same: pip install only when requirements.lock changed"
+	@echo "make venv            create $(VENV) only (PYTHON=/path/to/python3.12 to choose)"
+	@echo "make node            npm ci for the browser tests (axe-core), after test-deps"
+	@echo "make test-deps       PostgreSQL, Redis, Chromium and npm: apt-get as root, else the commands"
+	@echo "make bench-deps      wrk for make bench"
+	@echo "make scan-deps       wapiti, sqlmap and curl for make scan"
+	@echo "make cluster-deps    nginx, wrk and curl for make cluster (as root)"
 	@echo "make services-up     start/reuse project-local PostgreSQL + Redis, write .run/env"
 	@echo "make services-down   stop the servers that services-up started"
 	@echo "make services-status show what answers"
 	@echo "make clean           stop project-local servers, remove .run and $(VENV)"
+	@echo "make help            this list"
 
 # ------------------------------------------------------------------ setup
 
@@ -77,9 +89,17 @@ node: test-deps
 test: test-deps install node
 	@bash scripts/test.sh
 
+# The ports are checked before anything is installed: on a shared machine another
+# checkout may hold one, and the message says which variable to change.
 # Ctrl-C stops web/worker/beat and then the servers this target started (scripts/run.sh).
-run: install
+run:
+	@bash scripts/run.sh check-ports
+	@$(MAKE) install
 	@bash scripts/run.sh
+
+lint: install
+	@.venv/bin/ruff check .
+	@.venv/bin/lint-imports --no-cache
 
 bench-reminders: install
 	@bash scripts/bench.sh reminders

@@ -33,8 +33,13 @@ if SECRET_KEY is None:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
-# Where people reach the app; links in emails start with it.
-SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else None)
+# Under DEBUG (`make run`): the port the development server listens on and
+# the local mail sink's, so that two checkouts can run side by side.
+DEV_PORT = env_int("PORT", default=8000, minimum=1) if DEBUG else None
+MAIL_SINK_PORT = env_int("MAIL_SINK_PORT", default=1025, minimum=1) if DEBUG else None
+# Where people reach the app; links in emails start with it. Under DEBUG it
+# follows PORT unless set.
+SITE_URL = env_str("SITE_URL", default=f"http://127.0.0.1:{DEV_PORT}" if DEBUG else None)
 if SITE_URL is None:
     raise ImproperlyConfigured("Environment variable SITE_URL is required when DEBUG is off.")
 SITE_URL = SITE_URL.rstrip("/")
@@ -288,7 +293,7 @@ MAILERS = {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "OPTIONS": {
             "host": env_str("EMAIL_HOST", default="127.0.0.1"),
-            "port": env_int("EMAIL_PORT", default=1025 if DEBUG else 25, minimum=1),
+            "port": env_int("EMAIL_PORT", default=MAIL_SINK_PORT if DEBUG else 25, minimum=1),
             "username": env_str("EMAIL_HOST_USER", default=""),
             "password": env_str("EMAIL_HOST_PASSWORD", default=""),
             "use_tls": env_bool("EMAIL_USE_TLS", default=False),

@@ -215,7 +215,7 @@ pg_up() {
         log "PostgreSQL: DATABASE_URL is set but does not answer; using a project-local server"
     fi
     # The tables' owner runs migrations and key rotation; the app's processes
-    # connect as a role that may only read and write rows (accounts/database.py).
+    # connect as a role that may only read and write rows (common/database.py).
     PG_OWNER_URL="postgres://postgres@127.0.0.1:$PG_PORT/$PG_DB"
     PG_APP_ROLE="$PG_APP_ROLE_NAME"
     PG_URL="postgres://$PG_APP_ROLE@127.0.0.1:$PG_PORT/$PG_DB"

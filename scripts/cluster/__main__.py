@@ -11,6 +11,7 @@ import sys
 import time
 
 from scripts.cluster import cluster, hosts
+from scripts.cluster.checks import run_all
 
 LOCK = "/tmp/coaching-cluster.lock"
 TIME_LIMIT = 570  # seconds: the whole of `make cluster-test` stays under 10 minutes
@@ -61,8 +62,6 @@ def up() -> int:
 
 
 def test() -> int:
-    from scripts.cluster.checks import run_all
-
     the_cluster = cluster.Cluster(cluster.fresh_run_dir())
     started = time.monotonic()
     signal.signal(signal.SIGALRM, _on_signal)

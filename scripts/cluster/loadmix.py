@@ -15,13 +15,15 @@ import secrets
 import sys
 from pathlib import Path
 
+# bench.pages sets Django up (bench.settings) as it is imported, before the
+# organisation's models are.
+from bench import load, pages
+from bench.organisation import build
+
 GET_PAGES = 6  # bench/pages.py lists its six GET pages first
 
 
 def prepare(out: Path) -> None:
-    from bench import pages
-    from bench.organisation import build
-
     build()
     listing = pages._pages(secrets.token_hex(16))[0][:GET_PAGES]
     # Interleaved, so every stretch of the run has every page in it.
@@ -32,8 +34,6 @@ def prepare(out: Path) -> None:
 
 
 def drive(requests: Path, seconds: int, base: str, out: Path) -> None:
-    from bench import load
-
     mix = [load.Request(path, cookie) for path, cookie in json.loads(requests.read_text())]
     out.write_text(json.dumps(load.drive(base, mix, seconds=seconds)))
 

@@ -10,12 +10,11 @@ import os
 import time
 import traceback
 
+from scripts.cluster.checks import backup, clients, failover, reminders, scale
 from scripts.cluster.cluster import Cluster, elapsed
 
 
 def run_all(cluster: Cluster) -> int:
-    from scripts.cluster.checks import backup, clients, failover, reminders, scale
-
     only = set(os.environ.get("CLUSTER_CHECKS", "1234567"))
     lines: dict[str, str] = {}
     failed = 0

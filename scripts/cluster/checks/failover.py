@@ -6,6 +6,7 @@ import time
 
 from scripts.cluster import hosts
 from scripts.cluster.checks import clients
+from scripts.cluster.checks.reminders import _drill
 from scripts.cluster.cluster import WEB_HOSTS, WORKER_HOSTS, Cluster
 
 # What must survive: every committed row of these tables.
@@ -35,8 +36,6 @@ def replica_and_failover(cluster: Cluster) -> tuple[bool, str]:
     clients._logins(
         cluster, "client2", [{"email": "taylor@demo.test", "password": clients.DEMO_PASSWORD}]
     )
-    from scripts.cluster.checks.reminders import _drill
-
     _drill(cluster, "plan", "1", "5", str(cluster.run / "check6-ids.json"))
     before = _fingerprints(cluster)
 
