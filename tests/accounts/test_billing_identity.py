@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, PayerIdentity, Role, User
 from accounts.policy import bills, payer_identity_scope
-from accounts.services import payer_identity_set
+from accounts.services.payer import payer_identity_set
 from tests.helpers import sign_in
 
 
