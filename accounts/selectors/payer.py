@@ -1,12 +1,14 @@
 """A client's payer identifiers (date of birth, member id): for the client
 and the staff who bill."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 
 from accounts.audit import audit_record
 from accounts.models import PayerIdentity, User
-from accounts.policy import payer_identity_scope
-from accounts.policy.pages import payer_identity_setter_scope
+from accounts.policy import bills, payer_identity_scope
+from accounts.policy.pages import is_client_account, payer_identity_setter_scope
 
 
 def payer_identity_for_viewing(viewer: User, client: User) -> PayerIdentity | None:
@@ -32,3 +34,14 @@ def payer_identity_for_change(actor: User, client_pk: int) -> User:
     if client is None:
         raise PermissionDenied
     return client
+
+
+@dataclass(frozen=True)
+class PayerIdentityPermissions:
+    can_set: bool
+
+
+def permissions_for(user: User, client: User) -> PayerIdentityPermissions:
+    """Whether `user` may record `client`'s payer identifiers: the rule of
+    payer_identity_for_change, without a query."""
+    return PayerIdentityPermissions(can_set=bills(user) and is_client_account(client))

@@ -8,7 +8,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
-from accounts.policy import bills, people_scope
+from accounts.policy import people_scope
 from accounts.policy.pages import (
     PEOPLE_MANAGERS,
     holds_caseload,
@@ -16,6 +16,7 @@ from accounts.policy.pages import (
     manages_people,
     person_change_scope,
 )
+from accounts.selectors.payer import permissions_for as payer_permissions_for
 
 
 def people_managed_by(user: User) -> QuerySet[User]:
@@ -99,6 +100,6 @@ def permissions_for(user: User, person: User) -> PersonPermissions:
         can_change_role=manager and not client,
         can_change_access=manager and not is_self,
         can_set_credential=manager and not client,
-        can_set_payer_identity=bills(user) and client,
+        can_set_payer_identity=payer_permissions_for(user, person).can_set,
         shows_caseload=holds_caseload(person),
     )

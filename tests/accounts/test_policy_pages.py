@@ -14,6 +14,7 @@ from accounts.policy import invitation_scope, payer_identity_scope, people_scope
 from accounts.policy.pages import person_change_scope
 from accounts.policy.relationships import takeable_client_scope
 from accounts.selectors import invitations as invitation_selectors
+from accounts.selectors import payer as payer_selectors
 from accounts.selectors import people as people_selectors
 from accounts.selectors import teams as team_selectors
 from accounts.selectors import trail as trail_selectors
@@ -172,3 +173,11 @@ def test_reading_the_audit_trail_is_recorded_once_about_no_client(admin_user, su
         list(trail_selectors.audit_trail_for_viewing(reader))
         event = AuditEvent.objects.get(actor=reader, action="audit_trail.view")
         assert event.client is None and event.object_id == ""
+
+
+@pytest.mark.django_db
+def test_payer_permissions_follow_the_setter_scope(admin_user, coach, client_user):
+    assert payer_selectors.permissions_for(admin_user, client_user).can_set
+    assert not payer_selectors.permissions_for(admin_user, coach).can_set
+    assert not payer_selectors.permissions_for(coach, client_user).can_set
+    assert not payer_selectors.permissions_for(client_user, client_user).can_set
