@@ -8,7 +8,7 @@ from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent, CaseloadAssignment, Invitation, Role, User
+from accounts.models import AuditEvent, CaseloadAssignment, Invitation, Role, Team, User
 from accounts.services.invitations import INVITATIONS_PER_HOUR
 from accounts.services.people import user_activate, user_deactivate, user_role_change
 from tests.conftest import make_user
@@ -226,7 +226,6 @@ def test_an_admin_creates_a_team_and_a_duplicate_name_is_refused(client, admin_u
     response = client.post(reverse("accounts:team_create"), {"name": "  north "})
     assert response.status_code == 400
     assert "already exists" in response.content.decode()
-    from accounts.models import Team
 
     assert sorted(Team.objects.values_list("name", flat=True)) == ["East", "North"]
 
