@@ -3,7 +3,8 @@
 Every signed-in request needs its session row and the person it belongs to
 (with whether they have a second factor set up: the staff MFA rule asks on
 every request). The session store reads both in one statement
-(accounts/sessions.py) and the authentication middleware hands the person
+(accounts/models/login_sessions.py, which also holds the person's columns
+and how a row of them becomes the person) and the authentication middleware hands the person
 to this backend for the length of Django's own checks (`loaded_person`);
 without one (a session written before the person was a column of it), the
 backend loads the person itself."""
@@ -12,32 +13,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
-from allauth.mfa.models import Authenticator
 from django.db import connections, router
 
-from accounts.models import User
+from accounts.models.login_sessions import PERSON_COLUMNS_SQL, person_from_row
+from accounts.models.people import User
 
-_USER_COLUMNS = [field.column for field in User._meta.concrete_fields]
-_USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
-# The person's columns (table alias `u`), and whether they have a second factor.
-PERSON_COLUMNS_SQL = (
-    f"{', '.join(f'u.{column}' for column in _USER_COLUMNS)}, "
-    f"EXISTS (SELECT FROM {Authenticator._meta.db_table} a WHERE a.user_id = u.id)"
-)
-PERSON_COLUMN_COUNT = len(_USER_COLUMNS) + 1
 _USER_SQL = f"SELECT {PERSON_COLUMNS_SQL} FROM {User._meta.db_table} u WHERE u.id = %s"  # noqa: S608
 
 # The person the session's statement loaded, while Django checks them.
 _loaded: ContextVar[User | None] = ContextVar("loaded_person", default=None)
-
-
-def person_from_row(row, database: str = "default") -> User | None:
-    """The person from PERSON_COLUMNS_SQL's values (None: no such person)."""
-    if row[0] is None:
-        return None
-    user = User.from_db(database, _USER_FIELDS, row[:-1])
-    user.mfa_set_up = row[-1]
-    return user
 
 
 @contextmanager

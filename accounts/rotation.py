@@ -3,7 +3,7 @@
 What is encrypted is found, not listed: every EncryptedTextField of every
 model in the registry (`django.apps.apps.get_models()`), plus the MFA secrets
 allauth keeps inside `mfa_authenticator.data`
-(`accounts.services.mfa_secrets_reencrypt`). A new encrypted field, in any
+(`accounts.services.keys.mfa_secrets_reencrypt`). A new encrypted field, in any
 app, is rotated without anyone having to remember it here.
 
 Rows PostgreSQL locks (signed notes, addenda, note reviews: the triggers of
@@ -22,7 +22,7 @@ from django.apps import apps
 from django.db import connection, models, transaction
 
 from accounts.fields import EncryptedTextField
-from accounts.services import mfa_secrets_reencrypt
+from accounts.services.keys import mfa_secrets_reencrypt
 from common import crypto
 
 # The setting the lock triggers read (sessions_log 0004 and 0009).

@@ -9,7 +9,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
-from accounts.models import Role, User
+from accounts.models import STAFF_ROLES, TEAM_ROLES, Role, User
+from accounts.policy.billing import bills, payer_identity_scope
 from accounts.policy.relationships import NOTHING, clients_visible_to
 
 # Who may invite whom: admins bring in staff, coaches bring in their clients.
@@ -62,7 +63,7 @@ def audit_scope(user: User) -> Q:
     where a client uses the app."""
     if not user.is_active:
         return NOTHING
-    if user.role == Role.ADMIN:
+    if sees_whole_audit_trail(user):
         return Q()
     if user.role == Role.SUPERVISOR and user.team_id:
         own_account = (
@@ -86,13 +87,77 @@ def invitation_scope(user: User) -> Q:
     return NOTHING
 
 
+def manages_people(user: User) -> bool:
+    """Whether `user` manages people, teams and invitations of staff: an
+    active admin."""
+    return user.is_active and user.role == Role.ADMIN
+
+
+# The people who manage people (on User): the active admins.
+PEOPLE_MANAGERS = Q(role=Role.ADMIN, is_active=True)
+
+
 def people_scope(user: User) -> Q:
     """People (on User) whose role, team and access someone may manage: an
     admin, everyone; nobody else. Managing people is not reading their
     records: the record selectors above give an admin none of those."""
-    if user.is_active and user.role == Role.ADMIN:
+    if manages_people(user):
         return Q()
     return NOTHING
+
+
+def person_change_scope(user: User) -> Q:
+    """People (on User) whose role, team, access or credential `user` may
+    change: an admin, everyone but themselves (another admin must, so there
+    is always an active admin left to undo a mistake); nobody else."""
+    if manages_people(user):
+        return ~Q(pk=user.pk)
+    return NOTHING
+
+
+def creates_teams(user: User) -> bool:
+    return manages_people(user)
+
+
+def invitation_revoker_scope(user: User) -> Q:
+    """Invitations (on Invitation) `user` may withdraw: those they see
+    (invitation_scope), whatever their state (the service says why one no
+    longer pending cannot be)."""
+    return invitation_scope(user)
+
+
+def payer_identity_setter_scope(user: User) -> Q:
+    """Clients (on User) whose payer identifiers `user` may record: staff
+    who bill, every client's (payer_identity_scope); not the client's own."""
+    if bills(user):
+        return payer_identity_scope(user, "pk")
+    return NOTHING
+
+
+# What a person's account is, for the rules of changing it: a client's
+# account never becomes staff, a coach holds a caseload, coaches and
+# supervisors belong to a team, staff hold a credential.
+
+
+def is_client_account(person: User) -> bool:
+    return person.role == Role.CLIENT
+
+
+def holds_caseload(person: User) -> bool:
+    return person.role == Role.COACH
+
+
+def role_has_team(role: str) -> bool:
+    return role in TEAM_ROLES
+
+
+def is_staff_role(role: str) -> bool:
+    return role in STAFF_ROLES
+
+
+def sees_whole_audit_trail(user: User) -> bool:
+    """Admins read every event (and every IP); a supervisor, their team's."""
+    return manages_people(user)
 
 
 def team_scope(user: User) -> Q:

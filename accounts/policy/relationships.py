@@ -231,3 +231,21 @@ def supervises(user: User) -> bool:
 def reviews_every_team(user: User) -> bool:
     """Whether `user` reviews the caseloads of every team (an admin)."""
     return user.is_active and user.role == Role.ADMIN
+
+
+# Starting a relationship (accounts.services.relationships.assignment_create).
+
+
+def takes_clients(person: User) -> bool:
+    """Whether `person` may have a caseload: a coach."""
+    return person.role == Role.COACH
+
+
+def takeable_client_scope(coach: User) -> Q:
+    """Clients (on User) `coach` may start working with: for a coach, any
+    client who has no active coach now (one active coach per client); for
+    anyone else, nobody."""
+    if not takes_clients(coach):
+        return NOTHING
+    has_coach = CaseloadAssignment.objects.filter(_ACTIVE, client=OuterRef("pk"))
+    return Q(role=Role.CLIENT) & ~Q(Exists(has_coach))

@@ -9,7 +9,7 @@ from allauth.usersessions.models import UserSession
 from django.urls import reverse
 
 from accounts.models import CaseloadAssignment, Invitation, Role
-from accounts.services import invitation_create
+from accounts.services.invitations import invitation_create
 from tests.helpers import sign_in
 
 

@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
-from accounts.models import AuditEvent, LoginSession
+from accounts.models import AuditEvent, LoginSession, User
 from tests.conftest import PASSWORD
 from tests.helpers import first_link, text_body
 
@@ -126,6 +126,5 @@ def test_public_signup_is_closed(client):
         {"email": "walkin@example.org", "password1": "x" * 20, "password2": "x" * 20},
     )
     assert "Invitation needed" in response.content.decode()
-    from accounts.models import User
 
     assert not User.objects.filter(email="walkin@example.org").exists()

@@ -3,7 +3,8 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.models import AuditEvent, Role
+from common.crypto import decrypt
 from tests.conftest import PASSWORD, make_user
 from tests.helpers import sign_in, totp_code
 
@@ -99,7 +100,6 @@ def test_setting_up_totp_lets_staff_in_and_stores_the_secret_encrypted(client, t
 
     stored = Authenticator.objects.get(user=coach, type=Authenticator.Type.TOTP).data["secret"]
     assert secret not in stored
-    from common.crypto import decrypt
 
     assert decrypt(stored) == secret
 
@@ -123,7 +123,6 @@ def test_the_admin_site_needs_the_admin_role_and_mfa(client, admin_user, coach):
 
 @pytest.mark.django_db
 def test_a_staff_login_is_audited_with_its_second_factor(client, coach):
-    from accounts.models import AuditEvent
 
     _password_step(client, coach)
     client.post(reverse("mfa_authenticate"), {"code": totp_code(SECRET)})

@@ -3,14 +3,14 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts import services
 from accounts.models import AuditEvent, CaseloadAssignment
+from accounts.services.relationships import assignment_create
 
 
 @pytest.mark.django_db
 def test_a_client_cannot_have_two_active_coaches(coach, other_coach, client_user):
     with pytest.raises(ValidationError, match="already has an active coach"):
-        services.assignment_create(actor=coach, coach=other_coach, client=client_user)
+        assignment_create(actor=coach, coach=other_coach, client=client_user)
     assert CaseloadAssignment.objects.filter(client=client_user).count() == 1
 
 
@@ -25,7 +25,7 @@ def test_history_is_kept_when_a_client_moves_to_another_coach(coach, other_coach
     CaseloadAssignment.objects.filter(client=client_user).update(
         ended_at=timezone.now(), end_reason="moved"
     )
-    services.assignment_create(actor=other_coach, coach=other_coach, client=client_user)
+    assignment_create(actor=other_coach, coach=other_coach, client=client_user)
     coaches = list(
         CaseloadAssignment.objects.filter(client=client_user)
         .order_by("started_at")
@@ -37,7 +37,7 @@ def test_history_is_kept_when_a_client_moves_to_another_coach(coach, other_coach
 @pytest.mark.django_db
 def test_only_coaches_take_clients(supervisor, client_user, other_client):
     with pytest.raises(ValidationError, match="Only a coach"):
-        services.assignment_create(actor=supervisor, coach=supervisor, client=other_client)
+        assignment_create(actor=supervisor, coach=supervisor, client=other_client)
 
 
 @pytest.mark.django_db

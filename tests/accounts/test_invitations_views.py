@@ -8,8 +8,9 @@ from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services
-from accounts.models import AuditEvent, CaseloadAssignment, Invitation, Role, User
+from accounts.models import AuditEvent, CaseloadAssignment, Invitation, Role, Team, User
+from accounts.services.invitations import INVITATIONS_PER_HOUR
+from accounts.services.people import user_activate, user_deactivate, user_role_change
 from tests.conftest import make_user
 from tests.helpers import first_link, sign_in
 
@@ -225,7 +226,6 @@ def test_an_admin_creates_a_team_and_a_duplicate_name_is_refused(client, admin_u
     response = client.post(reverse("accounts:team_create"), {"name": "  north "})
     assert response.status_code == 400
     assert "already exists" in response.content.decode()
-    from accounts.models import Team
 
     assert sorted(Team.objects.values_list("name", flat=True)) == ["East", "North"]
 
@@ -319,7 +319,7 @@ def test_invitations_are_limited_to_20_an_hour_per_inviter(
     client, coach, other_coach, other_client, mailbox
 ):
     sign_in(client, coach)
-    for number in range(services.INVITATIONS_PER_HOUR - 1):
+    for number in range(INVITATIONS_PER_HOUR - 1):
         assert _invite(client, {"email": f"person{number}@example.org"}).status_code == 302
     # An address with an account counts the same (or the limit would tell).
     assert _invite(client, {"email": other_client.email}).status_code == 302
@@ -412,12 +412,12 @@ def test_deactivating_the_sender_revokes_their_pending_invitations(
 ):
     link = _client_invitation_link(client, coach, mailbox)
     _client_invitation_link(client, other_coach, mailbox, email="lee@example.org")
-    services.user_deactivate(actor=admin_user, user=coach)
+    user_deactivate(actor=admin_user, user=coach)
     assert Invitation.objects.get(invited_by=coach).status == "revoked"
     assert Invitation.objects.get(invited_by=other_coach).status == "pending"
     assert AuditEvent.objects.filter(actor=admin_user, action="invitation.revoke").count() == 1
     # Reactivating them does not bring the link back.
-    services.user_activate(actor=admin_user, user=coach)
+    user_activate(actor=admin_user, user=coach)
     assert _accept(client, link).status_code == 410
 
 
@@ -431,7 +431,7 @@ def test_a_role_change_revokes_the_invitations_they_may_no_longer_send(
     link = _link(mailbox[-1])
     sign_in(client, admin_user)
     _invite(client, {"email": "lee@example.org", "role": "coach", "team": team.pk})
-    services.user_role_change(actor=admin_user, user=other_admin, role=Role.SUPERVISOR, team=team)
+    user_role_change(actor=admin_user, user=other_admin, role=Role.SUPERVISOR, team=team)
     assert Invitation.objects.get(email="dana@example.org").status == "revoked"
     assert Invitation.objects.get(email="lee@example.org").status == "pending"
     client.logout()

@@ -1,158 +1,40 @@
-import zoneinfo
+"""The tables of people and access, one module per feature where they
+grew (people, their sessions); this package names them all, as the
+migrations do (`accounts.models.User`, `accounts.models._invitation_expiry`)."""
+
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.sessions.base_session import AbstractBaseSession
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
+from accounts.models.login_sessions import LoginSession
+from accounts.models.people import (
+    STAFF_ROLES,
+    TEAM_ROLES,
+    Role,
+    Team,
+    User,
+    UserManager,
+    validate_time_zone,
+)
 
-
-class Role(models.TextChoices):
-    CLIENT = "client", "Client"
-    COACH = "coach", "Coach"
-    SUPERVISOR = "supervisor", "Supervisor"
-    ADMIN = "admin", "Admin"
-
-
-STAFF_ROLES = frozenset({Role.COACH, Role.SUPERVISOR, Role.ADMIN})
-TEAM_ROLES = frozenset({Role.COACH, Role.SUPERVISOR})
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError("Choose a time zone from the list.")
-
-
-class UserManager(BaseUserManager):
-    use_in_migrations = True
-
-    def create_user(self, email, password=None, **fields):
-        if not email:
-            raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
-        user.set_password(password)
-        user.save(using=self._db)
-        return user
-
-    def create_superuser(self, email, password=None, **fields):
-        fields["role"] = Role.ADMIN
-        return self.create_user(email, password, **fields)
-
-
-class Team(models.Model):
-    """A supervisor oversees the coaches of their team."""
-
-    name = models.CharField(max_length=100)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                Lower("name"),
-                name="team_name_unique_ci",
-                violation_error_message="A team with this name already exists.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class User(AbstractBaseUser):
-    # Stored lower-cased (see UserManager); the constraint below also refuses
-    # two addresses differing only in case.
-    email = models.EmailField(max_length=254, unique=True)
-    display_name = models.CharField(max_length=100)
-    time_zone = models.CharField(
-        max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone]
-    )
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLIENT)
-    team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
-    )
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
-    # A staff member's professional credential (CPRS, CRPS, ...), set by
-    # admins: the signature line of a signed note and the claim carry it.
-    credential = models.CharField(max_length=20, blank=True, default="", db_default="")
-
-    objects = UserManager()
-
-    USERNAME_FIELD = "email"
-    EMAIL_FIELD = "email"
-    REQUIRED_FIELDS = ["display_name"]
-
-    class Meta:
-        ordering = ["display_name"]
-        constraints = [
-            models.UniqueConstraint(
-                Lower("email"),
-                name="user_email_unique_ci",
-                violation_error_message="A person with this email address already exists.",
-            ),
-            models.CheckConstraint(
-                condition=Q(team__isnull=True) | Q(role__in=[Role.COACH, Role.SUPERVISOR]),
-                name="user_team_only_for_coach_or_supervisor",
-                violation_error_message="Only coaches and supervisors belong to a team.",
-            ),
-        ]
-        indexes = [models.Index(fields=["team", "role"])]
-
-    def __str__(self) -> str:
-        return self.display_name or self.email
-
-    def get_full_name(self) -> str:
-        return self.display_name
-
-    def get_short_name(self) -> str:
-        return self.display_name.split(" ")[0] if self.display_name else ""
-
-    @property
-    def is_staff_role(self) -> bool:
-        """Coaches, supervisors and admins: people who see client data."""
-        return self.role in STAFF_ROLES
-
-    # Django admin and its permission checks: only the admin role gets in.
-    @property
-    def is_staff(self) -> bool:
-        return self.is_active and self.role == Role.ADMIN
-
-    @property
-    def is_superuser(self) -> bool:
-        return self.is_staff
-
-    def has_perm(self, perm, obj=None) -> bool:
-        return self.is_staff
-
-    def has_perms(self, perm_list, obj=None) -> bool:
-        return self.is_staff
-
-    def has_module_perms(self, app_label) -> bool:
-        return self.is_staff
-
-
-class LoginSession(AbstractBaseSession):
-    """A browser's signed-in session: Django's session row, with the person it
-    belongs to as a column of its own, so that the one statement that reads
-    the session on every request loads the person too (accounts/sessions.py).
-    Deleting a person ends their sessions."""
-
-    user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-
-    @classmethod
-    def get_session_store_class(cls):
-        from accounts.sessions import SessionStore
-
-        return SessionStore
+__all__ = [
+    "STAFF_ROLES",
+    "TEAM_ROLES",
+    "AuditEvent",
+    "CaseloadAssignment",
+    "Invitation",
+    "LoginSession",
+    "PayerIdentity",
+    "Role",
+    "Team",
+    "User",
+    "UserManager",
+    "validate_time_zone",
+]
 
 
 class CaseloadAssignment(models.Model):

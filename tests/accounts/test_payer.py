@@ -1,16 +1,18 @@
 """A client's payer identifiers (encrypted, for the client and the staff who
 bill) and a staff member's credential (set by admins)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
 from django.urls import reverse
 
 from accounts.models import AuditEvent, PayerIdentity, Role, User
-from accounts.policy import bills, payer_identity_scope
-from accounts.services import payer_identity_set
-from tests.helpers import sign_in
+from accounts.policy import bills, claim_scope, payer_identity_scope
+from accounts.services.payer import payer_identity_set
+from sessions_log.models import Session
+from tests.conftest import make_user
+from tests.helpers import past_contact, sign_in
 
 
 @pytest.mark.django_db
@@ -124,12 +126,6 @@ def test_a_client_holds_no_credential(client, client_user, admin_user):
 def test_claim_scope_is_every_clients_sessions_for_staff_who_bill_only(
     client_user, other_client, coach, supervisor, admin_user
 ):
-    from datetime import timedelta
-
-    from accounts.policy import claim_scope
-    from sessions_log.models import Session
-    from tests.conftest import make_user
-    from tests.helpers import past_contact
 
     past_contact(coach, client_user, timedelta(hours=3))
     other_coach = other_client.coach_assignments.get().coach

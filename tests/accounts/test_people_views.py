@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services
 from accounts.models import AuditEvent, CaseloadAssignment, Invitation, LoginSession, Role, User
-from accounts.selectors import people_managed_by
+from accounts.selectors.people import people_managed_by
+from accounts.services.people import user_deactivate, user_role_change, user_team_change
 from tests.conftest import make_user
 from tests.helpers import count_queries, sign_in
 
@@ -148,9 +148,9 @@ def test_a_clients_account_cannot_become_staff_nor_staff_a_client(
     assert response.status_code == 400
     assert "A client&#x27;s role and team cannot be changed." in response.content.decode()
     with pytest.raises(ValidationError, match="cannot become a staff account"):
-        services.user_role_change(actor=admin_user, user=client_user, role=Role.COACH, team=team)
+        user_role_change(actor=admin_user, user=client_user, role=Role.COACH, team=team)
     with pytest.raises(ValidationError, match="Choose coach, supervisor or admin"):
-        services.user_role_change(actor=admin_user, user=coach, role=Role.CLIENT)
+        user_role_change(actor=admin_user, user=coach, role=Role.CLIENT)
     client_user.refresh_from_db()
     coach.refresh_from_db()
     assert (client_user.role, coach.role) == (Role.CLIENT, Role.COACH)
@@ -183,7 +183,7 @@ def test_deactivating_someone_signs_them_out_everywhere_and_revokes_their_invita
 
 @pytest.mark.django_db
 def test_a_reactivated_person_can_sign_in_again_and_it_is_audited(client, admin_user, coach):
-    services.user_deactivate(actor=admin_user, user=coach)
+    user_deactivate(actor=admin_user, user=coach)
     sign_in(client, admin_user)
     page = _followed(client, _access(client, coach, "reactivate"))
     assert "Casey Rivera can sign in again." in page
@@ -215,13 +215,11 @@ def test_two_admins_removing_each_other_at_once_leave_one_active_admin(
     # Each acts on the page as they loaded it: the second to act is no
     # longer an admin by then, and is refused.
     stale_second = User.objects.get(pk=second_admin.pk)
-    services.user_deactivate(actor=admin_user, user=second_admin)
+    user_deactivate(actor=admin_user, user=second_admin)
     with pytest.raises(PermissionDenied):
-        services.user_deactivate(actor=stale_second, user=admin_user)
+        user_deactivate(actor=stale_second, user=admin_user)
     with pytest.raises(PermissionDenied):
-        services.user_role_change(
-            actor=stale_second, user=admin_user, role=Role.SUPERVISOR, team=team
-        )
+        user_role_change(actor=stale_second, user=admin_user, role=Role.SUPERVISOR, team=team)
     assert list(User.objects.filter(role=Role.ADMIN, is_active=True)) == [admin_user]
 
 
@@ -231,11 +229,9 @@ def test_only_an_active_admin_changes_roles_teams_or_access(
 ):
     for actor in (coach, supervisor, client_user):
         for change in (
-            lambda actor=actor: services.user_team_change(actor=actor, user=coach, team=other_team),
-            lambda actor=actor: services.user_role_change(
-                actor=actor, user=supervisor, role=Role.ADMIN
-            ),
-            lambda actor=actor: services.user_deactivate(actor=actor, user=client_user),
+            lambda actor=actor: user_team_change(actor=actor, user=coach, team=other_team),
+            lambda actor=actor: user_role_change(actor=actor, user=supervisor, role=Role.ADMIN),
+            lambda actor=actor: user_deactivate(actor=actor, user=client_user),
         ):
             with pytest.raises(PermissionDenied):
                 change()

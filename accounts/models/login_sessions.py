@@ -1,0 +1,113 @@
+"""Sessions in `LoginSession` (Django's session row plus the person's id),
+read with the person in one plain statement and rewritten with one.
+
+Every signed-in request reads its session and the person it belongs to, and
+many rewrite the session (a flash message, the idle clock once a minute);
+Django's store builds those statements through the ORM each time, reads the
+person with another, and wraps a rewrite in a transaction of its own. The
+expiry rule, creating and deleting sessions are Django's own.
+
+The model and its store name each other, so they live together here (as in
+Django's "extending database-backed session engines"); `accounts.sessions`,
+the SESSION_ENGINE, hands the store to Django."""
+
+from allauth.mfa.models import Authenticator
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends import db
+from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import connections, models, router
+from django.utils import timezone
+
+from accounts.models.people import User
+
+# The person's columns (table alias `u`), and whether they have a second
+# factor: read with the session here, and alone by accounts.backends.
+_USER_COLUMNS = [field.column for field in User._meta.concrete_fields]
+_USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
+PERSON_COLUMNS_SQL = (
+    f"{', '.join(f'u.{column}' for column in _USER_COLUMNS)}, "
+    f"EXISTS (SELECT FROM {Authenticator._meta.db_table} a WHERE a.user_id = u.id)"
+)
+PERSON_COLUMN_COUNT = len(_USER_COLUMNS) + 1
+
+
+def person_from_row(row, database: str = "default") -> User | None:
+    """The person from PERSON_COLUMNS_SQL's values (None: no such person)."""
+    if row[0] is None:
+        return None
+    user = User.from_db(database, _USER_FIELDS, row[:-1])
+    user.mfa_set_up = row[-1]
+    return user
+
+
+class LoginSession(AbstractBaseSession):
+    """A browser's signed-in session: Django's session row, with the person it
+    belongs to as a column of its own, so that the one statement that reads
+    the session on every request loads the person too.
+    Deleting a person ends their sessions."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    @classmethod
+    def get_session_store_class(cls):
+        return SessionStore
+
+
+def _person_id(data: dict) -> int | None:
+    value = data.get(SESSION_KEY)
+    return int(value) if value is not None and str(value).isdigit() else None
+
+
+class SessionStore(db.SessionStore):
+    # The person the session's statement loaded (None: none, or not known).
+    person: User | None = None
+
+    @classmethod
+    def get_model_class(cls):
+        return LoginSession
+
+    def _table(self) -> str:
+        return self.model._meta.db_table
+
+    def _get_session_from_db(self):
+        self.person = None
+        model = self.model
+        database = router.db_for_read(model)
+        # Every request runs this statement: prepared, it is planned once
+        # per connection.
+        with connections[database].prepared_cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.session_data, s.expire_date, {PERSON_COLUMNS_SQL} "  # noqa: S608 - our tables
+                f"FROM {self._table()} s LEFT JOIN {User._meta.db_table} u ON u.id = s.user_id "
+                "WHERE s.session_key = %s AND s.expire_date > %s",
+                [self.session_key, timezone.now()],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            self._session_key = None
+            return None
+        self.person = person_from_row(row[-PERSON_COLUMN_COUNT:], database)
+        return model(session_key=self.session_key, session_data=row[0], expire_date=row[1])
+
+    def create_model_instance(self, data):
+        session = super().create_model_instance(data)
+        session.user_id = _person_id(data)
+        return session
+
+    def save(self, must_create=False):
+        if must_create or self.session_key is None:
+            return super().save(must_create=must_create)
+        # One UPDATE is atomic by itself: no transaction around it.
+        data = self._get_session(no_load=False)
+        with connections[router.db_for_write(self.model)].cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {self._table()} SET session_data = %s, expire_date = %s, user_id = %s "  # noqa: S608
+                "WHERE session_key = %s",
+                [self.encode(data), self.get_expiry_date(), _person_id(data), self.session_key],
+            )
+            if cursor.rowcount != 1:
+                # Ended meanwhile (signed out elsewhere): as Django's own store.
+                raise UpdateError
