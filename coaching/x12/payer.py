@@ -92,7 +92,7 @@ def remittance_for(
         payee_npi=provider.npi,
         payee_tax_id=provider.tax_id.replace("-", ""),
         payment_amount=sum((claim.paid for claim in results), Decimal(0)),
-        payment_method="CHK",
+        payment_method="CHK" if any(claim.paid for claim in results) else "NON",
         payment_date=payment_date,
         trace_number=trace_number,
         claims=tuple(results),

@@ -143,19 +143,25 @@ def write_835(remittance: Remittance, envelope: Envelope, control_number: int = 
         raise ValueError(
             "An 835 names the payer's address and technical contact (1000A N3/N4/PER)."
         )
-    control = transaction_control(control_number)
+    # CHK (a check) and NON (no payment) need none of the bank routing elements
+    # BPR05-BPR15 that ACH and wire transfers carry, which this writer does not write.
     paying = remittance.payment_amount > 0
+    if (remittance.payment_method, paying) not in (("CHK", True), ("NON", False)):
+        raise ValueError(
+            "This writer writes a payment by check (CHK) or a notice of no payment (NON): "
+            f"{remittance.payment_method} for {remittance.payment_amount}."
+        )
+    control = transaction_control(control_number)
     body = [
         # ST03 is "Not Used" in the 835 guide (unlike the 837's).
         segment("ST", "835", control),
-        # BPR01 I remittance with payment, H notification only; CHK a check,
-        # NON no payment: neither needs the bank routing elements BPR05-BPR15.
+        # BPR01 I remittance with payment, H notification only.
         segment(
             "BPR",
             "I" if paying else "H",
             amount(remittance.payment_amount),
             "C",
-            remittance.payment_method if paying else "NON",
+            remittance.payment_method,
             *[""] * 11,
             date8(remittance.payment_date),
         ),
