@@ -551,7 +551,8 @@ def test_a_wrong_transaction_or_version_is_refused():
     """ST*835 and GS08 005010X221A1 are what this reader reads (45 CFR 162.1602)."""
     _, text = remittance_text()
     assert "834" in _refused(text.replace("ST*835", "ST*834"))
-    assert "004010X091A1" in _refused(text.replace("005010X221A1", "004010X091A1"))
+    message = _refused(text.replace("005010X221A1", "004010X091A1"))
+    assert "version 004010X091A1 (GS08)" in message and "only 005010X221A1" in message
 
 
 def test_what_pyx12_finds_wrong_is_refused_with_its_message():
@@ -568,3 +569,17 @@ def test_an_835_that_does_not_balance_is_refused():
     _, text = remittance_text()
     assert "line L1" in _refused(text.replace("SVC*HC:H0038:95*60*60", "SVC*HC:H0038:95*60*55"))
     assert "BPR02" in _refused(text.replace("BPR*I*105*", "BPR*I*104*"))
+
+
+def test_an_835_with_st03_as_payers_send_it_is_read():
+    """5010 put ST03 (= GS08) in every transaction; pyx12's 835 map marks it Not Used.
+
+    That one pyx12 finding is set aside (and only for 005010X221A1); our own
+    835s leave ST03 out so that pyx12 passes them with no error at all.
+    """
+    remittance, text = remittance_text(denied={"L2": [("CO", "197")]})
+    with_st03 = text.replace("ST*835*0001~", "ST*835*0001*005010X221A1~")
+    assert [e for e in validate(with_st03) if "(ST03) is marked as Not Used" in e] != []
+    assert read_835(with_st03) == remittance
+    other = text.replace("ST*835*0001~", "ST*835*0001*005010X221A2~")
+    assert "ST03" in _refused(other)
