@@ -38,7 +38,10 @@ def remittance_for(
     and the others are recorded with a zero amount. `paid` maps a line to a
     smaller amount paid, the rest adjusted as CO-45 (charge exceeds the fee
     schedule). Payer claim numbers are the trace number and the claim's place.
+    The payer and payee are the first claim's (one payer pays one payee per 835).
     """
+    if not claims:
+        raise ValueError("A remittance answers at least one claim.")
     denied, paid = denied or {}, paid or {}
     results = []
     for index, claim in enumerate(claims, start=1):

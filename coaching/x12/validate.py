@@ -10,12 +10,16 @@ errors in ST, for one), so the log is what is collected here.
 
 import io
 import logging
+import threading
 
 import pyx12.errors
 import pyx12.params
 import pyx12.x12n_document
 
 _LOGGER = logging.getLogger("pyx12")
+# The handler is added to a process-wide logger, so two validations at once
+# (threads of one web worker) would each collect the other's errors.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 class _Collect(logging.Handler):
@@ -31,6 +35,11 @@ class _Collect(logging.Handler):
 
 def validate(text: str) -> list[str]:
     """pyx12's errors for `text`, each a line naming where and what; [] when valid."""
+    with _ONE_AT_A_TIME:
+        return _validate(text)
+
+
+def _validate(text: str) -> list[str]:
     collect = _Collect()
     _LOGGER.addHandler(collect)
     # The errors are returned, not printed: the logger stops propagating for the
