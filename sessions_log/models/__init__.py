@@ -7,9 +7,15 @@ Django finds the models here; the rest of the project imports them from
 from sessions_log.models.billing import FundingProgramme, PlaceType, ServiceCode
 from sessions_log.models.calendar import CalendarFeed
 from sessions_log.models.notes import Addendum, Note, NoteReview, ServiceType
-from sessions_log.models.reminders import PREFERENCE_KINDS, Reminder, ReminderPreference
+
 # Migration 0006 names the quiet hours' defaults by this module's path.
-from sessions_log.models.reminders import _default_quiet_end, _default_quiet_start  # noqa: F401
+from sessions_log.models.reminders import (  # noqa: F401
+    PREFERENCE_KINDS,
+    Reminder,
+    ReminderPreference,
+    _default_quiet_end,
+    _default_quiet_start,
+)
 from sessions_log.models.sessions import MAX_DURATION, MIN_DURATION, Session, TsTzRange
 
 __all__ = [
