@@ -16,7 +16,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from sessions_log.models import Reminder
 from sessions_log.services.notes import note_open, note_save_draft, note_sign
+from sessions_log.services.outbox import reminder_deliver, reminders_sweep
 from sessions_log.services.sessions import contact_log
 
 
@@ -105,3 +107,20 @@ def subprocess_database_url() -> str:
     """The test database as a DATABASE_URL, for processes the tests start."""
     db = connection.settings_dict
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def make_due(reminder) -> None:
+    """Make a planned reminder due now."""
+    Reminder.objects.filter(pk=reminder.pk).update(
+        due_at=timezone.now() - timedelta(seconds=1),
+        next_attempt_at=timezone.now() - timedelta(seconds=1),
+    )
+
+
+def sweep_and_send(reminder) -> str:
+    """Make a reminder due, sweep, and deliver it as its send task would;
+    returns the status it ends in."""
+    make_due(reminder)
+    reminders_sweep()
+    reminder.refresh_from_db()
+    return reminder_deliver(reminder_id=reminder.pk, lease_token=str(reminder.lease_token))
