@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -29,8 +29,16 @@ def sessions_visible_to(user: User) -> QuerySet[Session]:
     return Session.objects.filter(session_scope(user)).select_related("coach", "client")
 
 
-def _flag(scope: Q) -> ExpressionWrapper:
-    return ExpressionWrapper(scope, output_field=BooleanField())
+_FLAGS = ("may_coach", "may_act", "may_cosign")
+
+
+def _flags(user: User) -> dict[str, ExpressionWrapper]:
+    """The acting scopes of a session, as columns: what permissions_for reads."""
+    scopes = (session_coach_scope(user), session_actor_scope(user), session_cosigner_scope(user))
+    return {
+        name: ExpressionWrapper(scope, output_field=BooleanField())
+        for name, scope in zip(_FLAGS, scopes, strict=True)
+    }
 
 
 def session_for_viewing(user: User, pk: int) -> Session:
@@ -41,13 +49,10 @@ def session_for_viewing(user: User, pk: int) -> Session:
     permissions_for needs, so the page asks no more."""
     sessions = sessions_visible_to(user).select_related("service_code", "funding_programme")
     session = get_object_or_404(
-        sessions.annotate(
-            may_coach=_flag(session_coach_scope(user)),
-            may_act=_flag(session_actor_scope(user)),
-            may_cosign=_flag(session_cosigner_scope(user)),
-        ),
+        sessions.annotate(**_flags(user)),
         pk=pk,
     )
+    session.flags_of = user.pk  # the annotations answer for this person
     # Through the policy, like the session: a successor coach reads an
     # earlier coach's signed note (continuity of care), never a draft.
     session.shown_note = notes_visible_to(user).filter(session=session).first()
@@ -145,25 +150,19 @@ def permissions_for(user: User, session: Session, note: Note | None = None) -> S
     """The session page's buttons for `user`. A session from
     session_for_viewing carries the scopes' answers (no query); any other
     asks them in one query. `note` is the note the page shows, if any."""
-    if not hasattr(session, "may_act"):
+    if getattr(session, "flags_of", None) == user.pk:
+        flags = {name: getattr(session, name) for name in _FLAGS}
+    else:
         flags = (
-            Session.objects.filter(pk=session.pk)
-            .annotate(
-                may_coach=_flag(session_coach_scope(user)),
-                may_act=_flag(session_actor_scope(user)),
-                may_cosign=_flag(session_cosigner_scope(user)),
-            )
-            .values("may_coach", "may_act", "may_cosign")
-            .first()
-        ) or {"may_coach": False, "may_act": False, "may_cosign": False}
-        session.may_coach, session.may_act = flags["may_coach"], flags["may_act"]
-        session.may_cosign = flags["may_cosign"]
+            Session.objects.filter(pk=session.pk).annotate(**_flags(user)).values(*_FLAGS).first()
+        ) or dict.fromkeys(_FLAGS, False)
+    may_coach, may_act, may_cosign = (bool(flags[name]) for name in _FLAGS)
     signed = note is not None and note.is_signed
     return SessionPermissions(
-        can_coach=session.may_coach,
-        can_close=session.may_act and session.starts_at <= timezone.now(),
-        can_change=session.may_act,
-        can_bill=session.may_coach and session.status != Session.Status.CANCELLED and not signed,
-        can_add_addendum=session.may_coach and signed,
-        can_cosign=session.may_cosign and note is not None,
+        can_coach=may_coach,
+        can_close=may_act and session.starts_at <= timezone.now(),
+        can_change=may_act,
+        can_bill=may_coach and session.status != Session.Status.CANCELLED and not signed,
+        can_add_addendum=may_coach and signed,
+        can_cosign=may_cosign and note is not None,
     )
