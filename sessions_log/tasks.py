@@ -13,7 +13,7 @@ def reminders_sweep() -> int:
     return outbox.reminders_sweep()
 
 
-@shared_task
+@shared_task(name=outbox.REMINDERS_SEND)
 def reminders_send(reminder_ids: list[int], lease_token: str) -> dict[str, int]:
     """Send a batch of reminders, those this task still holds the lease of.
     Returns how many rows ended in each status (for the worker's log)."""

@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from coaching.models import CheckInRequest
 from coaching.services.trust import checkin_submit
-from sessions_log.models import Session
+from sessions_log.models import Reminder, Session
 from sessions_log.services.notes import note_open, note_save_draft, note_sign
+from sessions_log.services.outbox import reminder_deliver, reminders_sweep
 from sessions_log.services.sessions import contact_log, session_close, session_schedule
 
 
@@ -145,3 +146,20 @@ def _requested(coach, client) -> CheckInRequest:
 
 def _submit(client, request=None, answers=GOOD, **extra):
     return checkin_submit(client=client, answers=answers, request=request, **extra)
+
+
+def make_due(reminder) -> None:
+    """Make a planned reminder due now."""
+    Reminder.objects.filter(pk=reminder.pk).update(
+        due_at=timezone.now() - timedelta(seconds=1),
+        next_attempt_at=timezone.now() - timedelta(seconds=1),
+    )
+
+
+def sweep_and_send(reminder) -> str:
+    """Make a reminder due, sweep, and deliver it as its send task would;
+    returns the status it ends in."""
+    make_due(reminder)
+    reminders_sweep()
+    reminder.refresh_from_db()
+    return reminder_deliver(reminder_id=reminder.pk, lease_token=str(reminder.lease_token))

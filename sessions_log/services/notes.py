@@ -3,34 +3,28 @@ the supervisor's co-sign or return. Each runs in a transaction and is audited.""
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import Role, User
-from accounts.policy import clients_visible_to
+from accounts.models import User
+from accounts.policy.records import session_coach_scope
 from sessions_log import hooks
 from sessions_log.models import Addendum, Note, NoteReview, Session
-from sessions_log.selectors import billing_preview, review_queue
+from sessions_log.selectors.billing import billing_preview
+from sessions_log.selectors.notes import note_for_change, note_for_review
+from sessions_log.selectors.sessions import session_for_change
 
 _NOTE_FIELDS = ("services", "goals", "narrative", "client_words", "next_steps")
 _SIGNED = "This note is signed and can no longer be edited. Add an addendum instead."
 
 
-def _require_current_coach(actor: User, session: Session) -> None:
-    if (
-        actor.role != Role.COACH
-        or session.coach_id != actor.pk
-        or not clients_visible_to(actor).filter(pk=session.client_id).exists()
-    ):
-        raise PermissionDenied
-
-
 @transaction.atomic
 def note_open(*, actor: User, session: Session) -> Note:
     """The note of a closed session, created as an empty draft the first time."""
-    _require_current_coach(actor, session)
+    # Its coach, the client still theirs, whatever the session's state.
+    session = session_for_change(actor, session.pk, scope=session_coach_scope)
     if session.status not in (Session.Status.COMPLETED, Session.Status.NO_SHOW):
         raise ValidationError("Notes are written for completed sessions and no-shows.")
     note, created = Note.objects.get_or_create(session=session, defaults={"author": actor})
@@ -41,7 +35,7 @@ def note_open(*, actor: User, session: Session) -> Note:
 
 @transaction.atomic
 def note_save_draft(*, actor: User, note: Note, **fields) -> Note:
-    _require_current_coach(actor, note.session)
+    note = note_for_change(actor, note.pk)
     changes = {name: fields[name] for name in _NOTE_FIELDS if name in fields}
     # One statement: it changes nothing once the note is signed, even if the
     # signature landed a moment ago (autosave runs every few seconds).
@@ -63,11 +57,10 @@ def note_sign(*, actor: User, note: Note, over_cap_reason: str = "") -> Note:
     """Sign the note: it is fixed from then on, with the author's credential
     and the units the session bills (sessions_log/billing.py). Units over the
     client's daily cap for the code need a reason, kept with the signature."""
+    note = note_for_change(actor, note.pk)
     session = note.session
-    _require_current_coach(actor, session)
     # One signature per client at a time: the daily cap counts the others.
     User.objects.select_for_update(no_key=True).filter(pk=session.client_id).first()
-    note = Note.objects.select_for_update().get(pk=note.pk)
     if note.is_signed:
         raise ValidationError("This note is already signed.")
     if not note.narrative.strip():
@@ -99,7 +92,7 @@ def note_sign(*, actor: User, note: Note, over_cap_reason: str = "") -> Note:
 
 @transaction.atomic
 def addendum_add(*, actor: User, note: Note, text: str) -> Addendum:
-    _require_current_coach(actor, note.session)
+    note = note_for_change(actor, note.pk)
     if not note.is_signed:
         raise ValidationError("Edit the draft directly; addenda are for signed notes.")
     text = text.strip()
@@ -119,12 +112,8 @@ def addendum_add(*, actor: User, note: Note, text: str) -> Addendum:
 
 @transaction.atomic
 def note_review(*, actor: User, note: Note, decision: str, comment: str = "") -> NoteReview:
-    if actor.role != Role.SUPERVISOR:
-        raise PermissionDenied
     # One review of a note at a time: the state below is decided by who came first.
-    Session.objects.select_for_update().filter(pk=note.session_id).first()
-    if not review_queue(actor).filter(pk=note.session_id).exists():
-        raise ValidationError("This note is not waiting for your review.")
+    note = note_for_review(actor, note.pk)
     comment = comment.strip()
     if decision == NoteReview.Decision.RETURNED and not comment:
         raise ValidationError({"comment": "Say what the coach should add or correct."})
@@ -200,9 +189,3 @@ def note_states_recompute() -> int:
     with connection.cursor() as cursor:
         cursor.execute(NOTE_STATES_SQL)
         return cursor.rowcount
-
-
-def note_read(*, actor: User, note: Note) -> Note:
-    """Reading a note is audited, like writing one."""
-    audit_record(actor=actor, action="note.read", obj=note, client=note.session.client)
-    return note

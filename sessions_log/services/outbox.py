@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
@@ -59,15 +60,19 @@ logger = logging.getLogger(__name__)
 # spread the claim, the load and the final UPDATE over more emails.
 SEND_BATCH = 25
 
+# The send task, queued by name: tasks.py imports this module for its
+# bodies, so this module names the task rather than importing it.
+REMINDERS_SEND = "sessions_log.tasks.reminders_send"
+
 # ---------------------------------------------------------------- delivery
 
 
 def _enqueue(pks: list[int], token: uuid.UUID) -> None:
-    from sessions_log.tasks import reminders_send  # tasks import this module
-
     for start in range(0, len(pks), SEND_BATCH):
-        reminders_send.apply_async(
-            (pks[start : start + SEND_BATCH], str(token)), queue=settings.REMINDER_QUEUE
+        current_app.send_task(
+            REMINDERS_SEND,
+            args=(pks[start : start + SEND_BATCH], str(token)),
+            queue=settings.REMINDER_QUEUE,
         )
 
 

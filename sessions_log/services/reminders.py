@@ -21,6 +21,7 @@ from django.utils.crypto import salted_hmac
 
 from accounts.audit import audit_record
 from accounts.models import Role, User
+from accounts.policy.records import own_sessions_scope
 from sessions_log.models import PREFERENCE_KINDS, Reminder, ReminderPreference, Session
 from sessions_log.selectors import reminder_preferences_of
 
@@ -300,11 +301,14 @@ def unsubscribe_check(token: str) -> tuple[User, str]:
 
 
 def _replan_upcoming(user: User) -> None:
-    role_field = "client" if user.role == Role.CLIENT else "coach"
     upcoming = (
         Session.objects.select_for_update(of=("self",))
         .select_related("coach", "client")
-        .filter(**{role_field: user}, status=Session.Status.SCHEDULED, starts_at__gt=timezone.now())
+        .filter(
+            own_sessions_scope(user),
+            status=Session.Status.SCHEDULED,
+            starts_at__gt=timezone.now(),
+        )
         .order_by("pk")
     )
     for session in upcoming:

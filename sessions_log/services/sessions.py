@@ -3,13 +3,13 @@ contact that already happened. Each runs in a transaction and is audited."""
 
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import Role, User
-from accounts.policy import clients_visible_to
+from accounts.models import User
+from accounts.policy.records import session_coach_scope
 from sessions_log.hooks import session_completed
 from sessions_log.models import (
     MAX_DURATION,
@@ -19,6 +19,7 @@ from sessions_log.models import (
     ServiceCode,
     Session,
 )
+from sessions_log.selectors.sessions import clients_to_schedule, session_for_change
 from sessions_log.services.reminders import reminders_plan
 
 _OVERLAP = "You already have a session at that time. Choose another time."
@@ -73,8 +74,9 @@ def _save_without_overlap(session: Session) -> None:
         raise
 
 
-def _require_own_client(actor: User, client: User) -> None:
-    if actor.role != Role.COACH or not clients_visible_to(actor).filter(pk=client.pk).exists():
+def _check_client(actor: User, client: User) -> None:
+    """The policy's session_scheduler_scope: a coach, one of their clients now."""
+    if not clients_to_schedule(actor).filter(pk=client.pk).exists():
         raise ValidationError({"client": "Choose one of your own clients."})
 
 
@@ -93,7 +95,7 @@ def session_schedule(
     service_code: ServiceCode | None = None,
     funding_programme: FundingProgramme | None = None,
 ) -> Session:
-    _require_own_client(actor, client)
+    _check_client(actor, client)
     starts_at = _to_minute(starts_at)
     if starts_at <= timezone.now():
         raise ValidationError(
@@ -139,7 +141,7 @@ def contact_log(
     funding_programme: FundingProgramme | None = None,
 ) -> Session:
     """Record a contact that already happened: a completed session."""
-    _require_own_client(actor, client)
+    _check_client(actor, client)
     if started_at + duration > timezone.now():
         raise ValidationError(
             {"starts_at": "A logged contact must already be over. To plan a session, schedule it."}
@@ -169,26 +171,11 @@ def contact_log(
     return session
 
 
-def _lock_own_scheduled(actor: User, session: Session) -> Session:
-    if actor.role != Role.COACH or session.coach_id != actor.pk:
-        raise PermissionDenied
-    locked = (
-        Session.objects.select_for_update(of=("self",))
-        .select_related("coach", "client")
-        .get(pk=session.pk)
-    )
-    if locked.status != Session.Status.SCHEDULED:
-        raise ValidationError(
-            f"This session is already {locked.get_status_display().lower()}; it cannot change."
-        )
-    return locked
-
-
 @transaction.atomic
 def session_reschedule(
     *, actor: User, session: Session, starts_at: datetime, duration: timedelta
 ) -> Session:
-    session = _lock_own_scheduled(actor, session)
+    session = session_for_change(actor, session.pk)
     starts_at = _to_minute(starts_at)
     if starts_at <= timezone.now():
         raise ValidationError({"starts_at": "Choose a time in the future."})
@@ -207,7 +194,7 @@ def session_reschedule(
 
 @transaction.atomic
 def session_cancel(*, actor: User, session: Session, reason: str) -> Session:
-    session = _lock_own_scheduled(actor, session)
+    session = session_for_change(actor, session.pk)
     return _cancel(actor, session, reason)
 
 
@@ -277,7 +264,7 @@ def session_close(*, actor: User, session: Session, status: str) -> Session:
     """Mark a session that has started as completed or as a no-show."""
     if status not in (Session.Status.COMPLETED, Session.Status.NO_SHOW):
         raise ValidationError("A session is closed as completed or as a no-show.")
-    session = _lock_own_scheduled(actor, session)
+    session = session_for_change(actor, session.pk)
     if session.starts_at > timezone.now():
         raise ValidationError("A session cannot be closed before it starts.")
     session.status = status
@@ -301,10 +288,7 @@ def session_billing_set(
 ) -> Session:
     """Where the session took place, its code and programme: its coach sets
     them until the note is signed (the signature fixes what is billed)."""
-    if actor.role != Role.COACH or session.coach_id != actor.pk:
-        raise PermissionDenied
-    _require_own_client(actor, session.client)
-    session = Session.objects.select_for_update(of=("self",)).get(pk=session.pk)
+    session = session_for_change(actor, session.pk, scope=session_coach_scope)
     if session.status == Session.Status.CANCELLED:
         raise ValidationError("A cancelled session is not billed.")
     if Session.objects.filter(pk=session.pk, note__signed_at__isnull=False).exists():

@@ -1,18 +1,20 @@
 """Calendar downloads: one session as .ics, and each person's private feed."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.audit import audit_clients_shown, audit_event, audit_record
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
-from sessions_log import selectors
 from sessions_log.calendar import calendar
-from sessions_log.models import CalendarFeed
+from sessions_log.selectors.calendar import (
+    calendar_feed_for_viewing,
+    calendar_session_for_viewing,
+    has_calendar_feed,
+)
 from sessions_log.services import calendar as services
 
 PEOPLE = (Role.CLIENT, Role.COACH)
@@ -29,27 +31,16 @@ def _ics(body: str, filename: str) -> HttpResponse:
 @role_required(*PEOPLE)
 @deliberate_read
 def session_ics(request, pk):
-    session = get_object_or_404(selectors.calendar_sessions_of(request.user), pk=pk)
-    audit_record(actor=request.user, action="calendar.download", obj=session, client=session.client)
+    session = calendar_session_for_viewing(request.user, pk)
     return _ics(calendar([session], request.user), "appointment.ics")
 
 
 @require_GET
 def feed(request, token):
     """The private feed URL: the token alone is the credential, so it shows
-    only privacy-safe calendar entries and nothing else.
-
-    Each reading is audited in the owner's name (their link was used): one
-    event for the feed and, for a coach's, one for each client it lists."""
-    owner = selectors.feed_owner(token)
-    if owner is None:
-        raise Http404
-    sessions = list(selectors.calendar_sessions_of(owner))
-    audit_clients_shown(
-        actor=owner,
-        shown=[("calendar_feed.read", sessions if owner.role != Role.CLIENT else [])],
-        also=[audit_event(actor=owner, action="calendar_feed.read", obj=owner)],
-    )
+    only privacy-safe calendar entries and nothing else (each reading is
+    audited in the owner's name: calendar_feed_for_viewing)."""
+    owner, sessions = calendar_feed_for_viewing(token)
     return _ics(calendar(sessions, owner), "appointments.ics")
 
 
@@ -64,7 +55,7 @@ def feed_settings(request):
             return redirect("sessions_log:feed_settings")
         token = services.calendar_feed_renew(actor=request.user)
     context = {
-        "has_feed": CalendarFeed.objects.filter(user=request.user).exists(),
+        "has_feed": has_calendar_feed(request.user),
         "feed_url": request.build_absolute_uri(reverse("sessions_log:feed", args=[token]))
         if token
         else None,

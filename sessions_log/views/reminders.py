@@ -10,8 +10,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role
 from accounts.policy import role_required
-from sessions_log import selectors
 from sessions_log.forms import ReminderPreferenceForm
+from sessions_log.selectors.reminders import reminder_preferences_of
+from sessions_log.selectors.reminders import reminder_problems as problems_of
 from sessions_log.services import reminders as reminder_services
 
 
@@ -19,7 +20,7 @@ from sessions_log.services import reminders as reminder_services
 @role_required(Role.CLIENT, Role.COACH)
 def reminder_settings(request):
     kinds = reminder_services.kind_choices(request.user.role)
-    pref = selectors.reminder_preferences_of([request.user])[request.user.pk]
+    pref = reminder_preferences_of([request.user])[request.user.pk]
     initial = {kind: pref.wants(kind) for kind, _ in kinds} | {
         "quiet_hours": pref.quiet_start is not None,
         "quiet_start": pref.quiet_start,
@@ -64,7 +65,5 @@ def reminder_unsubscribe(request, token):
 @require_GET
 @role_required(Role.ADMIN)
 def reminder_problems(request):
-    page = Paginator(selectors.reminder_problems(request.user), 50).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(problems_of(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "sessions_log/reminder_problems.html", {"page": page})

@@ -1,24 +1,46 @@
-"""The coach's agenda, scheduling a session and logging a past contact."""
+"""The coach's agenda, scheduling a session, logging a past contact, and the
+session page with the forms on it (close, cancel, move, billing)."""
 
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.audit import audit_clients_shown
 from accounts.forms import add_service_errors
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
 from accounts.selectors import clients_of
-from sessions_log import selectors
-from sessions_log.forms import ContactLogForm, SessionForm
+from sessions_log import hooks
+from sessions_log.forms import (
+    AddendumForm,
+    CancelForm,
+    ContactLogForm,
+    NoteForm,
+    RescheduleForm,
+    ReviewForm,
+    SessionBillingForm,
+    SessionForm,
+    over_cap_reason_field,
+)
+from sessions_log.models import ServiceType
+from sessions_log.selectors.billing import billing_preview
+from sessions_log.selectors.notes import note_reviews_visible_to
+from sessions_log.selectors.sessions import (
+    agenda_page,
+    permissions_for,
+    session_agenda,
+    session_for_viewing,
+    visible_session,
+)
+from sessions_log.services import sessions as services
 from sessions_log.services.notes import note_open
-from sessions_log.services.sessions import contact_log as log_contact
-from sessions_log.services.sessions import session_schedule
+
+STAFF = (Role.COACH, Role.SUPERVISOR)
 
 # Service errors are keyed by the service's argument names; show them on the
 # form field a person filled in.
@@ -46,14 +68,10 @@ def agenda(request):
     start = timezone.make_aware(datetime.combine(today, time.min))
     tomorrow = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
     end = timezone.make_aware(datetime.combine(today + timedelta(days=8), time.min))
-    sessions = list(selectors.agenda_of(request.user, start=start, end=end))
-    notes = selectors.notes_to_finish_summary(request.user)
-    audit_clients_shown(
-        actor=request.user,
-        shown=[("agenda.list", sessions), ("notes_to_finish.list", notes["notes_to_finish"])],
-    )
+    page = agenda_page(request.user, start=start, end=end)
+    sessions = page.pop("sessions")
     context = {
-        **notes,
+        **page,
         "today": [s for s in sessions if s.starts_at < tomorrow],
         "next_days": [s for s in sessions if s.starts_at >= tomorrow],
     }
@@ -68,7 +86,7 @@ def session_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            session_schedule(
+            services.session_schedule(
                 actor=coach,
                 client=data["client"],
                 starts_at=data["starts_at"],
@@ -99,7 +117,7 @@ def contact_log(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            session = log_contact(
+            session = services.contact_log(
                 actor=coach,
                 client=data["client"],
                 started_at=data["starts_at"],
@@ -115,3 +133,157 @@ def contact_log(request):
             return redirect("sessions_log:session_detail", pk=session.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "sessions_log/contact_log.html", {"form": form}, status=status)
+
+
+# ------------------------------------------------------------ the session page
+
+
+def _service_names() -> list[str]:
+    return list(ServiceType.objects.filter(active=True).values_list("name", flat=True))
+
+
+def note_form_for(note, data=None, bill=None) -> NoteForm:
+    """The note's form: its fields, the plan goals to tick on a draft, and
+    the reason to give when signing goes over the daily cap."""
+    initial = None
+    if note is not None:
+        initial = {name: getattr(note, name) for name in NoteForm.base_fields}
+    form = NoteForm(data, initial=initial, service_names=_service_names())
+    if note is not None and not note.is_signed:
+        # The client's plan goals, to tick those the session worked on.
+        form.fields.update(hooks.note_goals.form_fields(note))
+        if bill is None:
+            bill = billing_preview(note.session)
+        if bill["over"]:
+            form.fields["over_cap_reason"] = over_cap_reason_field(bill)
+    return form
+
+
+def _billing_form(session, data=None):
+    initial = {
+        "place_type": session.place_type,
+        "service_code": session.service_code_id,
+        "funding_programme": session.funding_programme_id,
+    }
+    return SessionBillingForm(data, initial=initial)
+
+
+def session_page(request, pk, *, status=200, **forms):
+    """The session page (also shown again, with status 400, after a form on
+    it was refused): the session and the note `request.user` may read
+    (session_for_viewing writes the read-audit row), and the forms their
+    permissions offer."""
+    user = request.user
+    session = session_for_viewing(user, pk)
+    note = session.shown_note
+    perms = permissions_for(user, session, note)
+    signed = note is not None and note.is_signed
+    # What signing will bill (units, the daily cap) while the coach writes.
+    bill = billing_preview(session) if perms.can_coach and note and not signed else None
+    note_form = forms.get("note_form")
+    if note_form is None and perms.can_coach:
+        note_form = note_form_for(note, bill=bill)
+    context = {
+        "perms": perms,
+        "bill": bill,
+        "billing_form": forms.get("billing_form") or _billing_form(session),
+        "session": session,
+        "agenda": session_agenda(user, session),
+        "note": note,
+        "addenda": list(note.addenda.all()) if note else [],
+        "plan_goals": hooks.note_goals.shown(note, user) if note and note.is_signed else [],
+        "reviews": list(note_reviews_visible_to(user).filter(note=note)) if note else [],
+        "note_form": note_form,
+        "addendum_form": forms.get("addendum_form") or AddendumForm(),
+        "review_form": forms.get("review_form") or ReviewForm(),
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+        "reschedule_form": forms.get("reschedule_form") or RescheduleForm(time_zone=user.time_zone),
+    }
+    return render(request, "sessions_log/session_detail.html", context, status=status)
+
+
+def submit_form(request, session_pk, form, form_name, action, success, then=None):
+    """The shape of every form on the session page: valid input goes to a
+    service; its refusal shows on the form (400), success on the page."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, FIELD_FOR)
+        else:
+            messages.success(request, success)
+            return redirect(then or reverse("sessions_log:session_detail", args=[session_pk]))
+    return session_page(request, session_pk, status=400, **{form_name: form})
+
+
+@require_GET
+@role_required(*STAFF)
+@deliberate_read
+def session_detail(request, pk):
+    return session_page(request, pk)
+
+
+@require_POST
+@role_required(Role.COACH)
+def session_close(request, pk):
+    session = visible_session(request.user, pk)
+    try:
+        services.session_close(
+            actor=request.user, session=session, status=request.POST.get("status", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Session closed: now write the note.")
+    return redirect("sessions_log:session_detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.COACH)
+def session_cancel(request, pk):
+    session = visible_session(request.user, pk)
+    return submit_form(
+        request,
+        session.pk,
+        CancelForm(request.POST),
+        "cancel_form",
+        lambda data: services.session_cancel(
+            actor=request.user, session=session, reason=data["reason"]
+        ),
+        "Session cancelled.",
+    )
+
+
+@require_POST
+@role_required(Role.COACH)
+def session_reschedule(request, pk):
+    session = visible_session(request.user, pk)
+    return submit_form(
+        request,
+        session.pk,
+        RescheduleForm(request.POST, time_zone=request.user.time_zone),
+        "reschedule_form",
+        lambda data: services.session_reschedule(
+            actor=request.user,
+            session=session,
+            starts_at=data["starts_at"],
+            duration=data["length"],
+        ),
+        "Session moved.",
+    )
+
+
+@require_POST
+@role_required(Role.COACH)
+def session_billing(request, pk):
+    session = visible_session(request.user, pk)
+    return submit_form(
+        request,
+        session.pk,
+        _billing_form(session, request.POST),
+        "billing_form",
+        lambda data: services.session_billing_set(
+            actor=request.user, session=session, **{name: data[name] for name in BILLING_FIELDS}
+        ),
+        "Billing details saved.",
+    )

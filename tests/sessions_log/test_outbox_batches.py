@@ -16,11 +16,13 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from celery import current_app
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role
 from common import emails
+from sessions_log import tasks
 from sessions_log.models import Reminder, ReminderPreference, Session
 from sessions_log.services import outbox
 from sessions_log.services.outbox import reminders_deliver, reminders_sweep
@@ -135,13 +137,18 @@ class _Queue(list):
 
 @pytest.fixture
 def queued(monkeypatch, django_capture_on_commit_callbacks):
-    from sessions_log.tasks import reminders_send
-
     batches = _Queue(django_capture_on_commit_callbacks)
-    monkeypatch.setattr(
-        reminders_send, "apply_async", lambda args, **options: batches.append(tuple(args))
-    )
+
+    def send_task(name, args, **options):
+        assert name == outbox.REMINDERS_SEND
+        batches.append(tuple(args))
+
+    monkeypatch.setattr(current_app._get_current_object(), "send_task", send_task)
     return batches
+
+
+def test_the_sweep_queues_the_send_task_by_its_registered_name():
+    assert current_app.tasks[outbox.REMINDERS_SEND] is tasks.reminders_send._get_current_object()
 
 
 def _sweep(queued) -> list[tuple[list[int], str]]:

@@ -1,0 +1,37 @@
+"""The records of sessions, one module per feature: billing (the lists a
+claim is built from), sessions, notes (with addenda and reviews), calendar
+(private feed links) and reminders (the outbox and people's choices).
+Django finds the models here; the rest of the project imports them from
+`sessions_log.models`."""
+
+from sessions_log.models.billing import FundingProgramme, PlaceType, ServiceCode
+from sessions_log.models.calendar import CalendarFeed
+from sessions_log.models.notes import Addendum, Note, NoteReview, ServiceType
+
+# Migration 0006 names the quiet hours' defaults by this module's path.
+from sessions_log.models.reminders import (  # noqa: F401
+    PREFERENCE_KINDS,
+    Reminder,
+    ReminderPreference,
+    _default_quiet_end,
+    _default_quiet_start,
+)
+from sessions_log.models.sessions import MAX_DURATION, MIN_DURATION, Session, TsTzRange
+
+__all__ = [
+    "MAX_DURATION",
+    "MIN_DURATION",
+    "PREFERENCE_KINDS",
+    "Addendum",
+    "CalendarFeed",
+    "FundingProgramme",
+    "Note",
+    "NoteReview",
+    "PlaceType",
+    "Reminder",
+    "ReminderPreference",
+    "ServiceCode",
+    "ServiceType",
+    "Session",
+    "TsTzRange",
+]

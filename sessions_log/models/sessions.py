@@ -1,0 +1,156 @@
+"""Sessions: a meeting between a coach and a client, planned or logged."""
+
+import uuid
+from datetime import timedelta
+
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils import timezone
+
+from accounts.fields import EncryptedTextField
+from accounts.models import User
+from sessions_log.models.billing import FundingProgramme, PlaceType, ServiceCode
+
+MIN_DURATION = timedelta(minutes=5)
+MAX_DURATION = timedelta(hours=8)
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class Session(models.Model):
+    """A meeting between a coach and a client, planned or logged afterwards.
+
+    Times are stored in UTC; pages show them in the viewer's time zone.
+    """
+
+    class Modality(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        PHONE = "phone", "Phone"
+        VIDEO = "video", "Video"
+        TEXT = "text", "Text"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class NoteState(models.TextChoices):
+        """Where the session's paperwork stands. Kept here, on the mutable
+        row, because a signed note is locked and its reviews append-only;
+        the services that close sessions, sign, review and add addenda write
+        it in their own transaction. It lets the busiest questions ("notes
+        to finish", "waiting for co-sign") be an index range scan instead
+        of aggregates over every note a team ever wrote."""
+
+        NONE = "none", "No note due"
+        TO_WRITE = "to_write", "Note missing or in draft"
+        AWAITING_COSIGN = "awaiting_cosign", "Waiting for co-sign"
+        RETURNED = "returned", "Returned to the coach"
+        COSIGNED = "cosigned", "Co-signed"
+
+    # Stable across reschedules so calendars update the event in place.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0)
+    coach = models.ForeignKey(User, on_delete=models.PROTECT, related_name="coached_sessions")
+    client = models.ForeignKey(User, on_delete=models.PROTECT, related_name="client_sessions")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    modality = models.CharField(max_length=20, choices=Modality.choices)
+    # Where and how people meet says who is in recovery: encrypted, like
+    # the words (a video link is also a way into the call).
+    location = EncryptedTextField(max_length=200, blank=True)
+    video_url = EncryptedTextField(max_length=500, blank=True, validators=[URLValidator()])
+    # The coach's private agenda: never shown to the client.
+    agenda = EncryptedTextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    cancelled_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = EncryptedTextField(max_length=300, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    # A database default as well: bulk loads (the benchmark) insert without it.
+    note_state = models.CharField(
+        max_length=20,
+        choices=NoteState.choices,
+        default=NoteState.NONE,
+        db_default=NoteState.NONE,
+    )
+    # When note_state last changed: the review queue's "waiting since".
+    note_state_at = models.DateTimeField(null=True, blank=True)
+    # What a claim says of it (sessions_log/billing.py); fixed once its note is signed.
+    place_type = models.CharField(
+        max_length=20, choices=PlaceType.choices, default=PlaceType.OFFICE, db_default="office"
+    )
+    service_code = models.ForeignKey(
+        ServiceCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    funding_programme = models.ForeignKey(
+        FundingProgramme, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message="A session must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=F("starts_at") + MIN_DURATION)
+                & Q(ends_at__lte=F("starts_at") + MAX_DURATION),
+                name="session_duration_5_minutes_to_8_hours",
+                violation_error_message="A session lasts between 5 minutes and 8 hours.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | Q(cancelled_at__isnull=False),
+                name="session_cancel_has_time",
+            ),
+            ExclusionConstraint(
+                name="session_coach_not_double_booked",
+                expressions=[
+                    ("coach", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                ],
+                condition=~Q(status="cancelled"),
+                violation_error_message="The coach already has a session at that time.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["coach", "starts_at"]),
+            models.Index(fields=["client", "starts_at"]),
+            models.Index(
+                fields=["coach", "ends_at"],
+                condition=Q(note_state="to_write"),
+                name="session_note_to_write_idx",
+            ),
+            # The review queue (by client, for the team's clients) and the
+            # dashboard's count per coach.
+            models.Index(
+                fields=["client", "note_state_at"],
+                condition=Q(note_state="awaiting_cosign"),
+                name="session_note_awaiting_idx",
+            ),
+            models.Index(
+                fields=["coach"],
+                condition=Q(note_state="awaiting_cosign"),
+                name="session_awaiting_by_coach_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.pk} ({self.get_status_display()})"
+
+    @property
+    def duration(self) -> timedelta:
+        return self.ends_at - self.starts_at

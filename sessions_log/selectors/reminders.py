@@ -1,0 +1,42 @@
+"""Reads of reminders: people's email choices, the admins' failed
+deliveries, the oldest reminder waiting (for the health page)."""
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.policy.records import reminder_problem_scope
+from sessions_log.models import Reminder, ReminderPreference
+
+
+def reminder_preferences_of(users: list[User]) -> dict[int, ReminderPreference]:
+    """Each person's email choices, by user id; the defaults where they made none."""
+    stored = {pref.user_id: pref for pref in ReminderPreference.objects.filter(user__in=users)}
+    return {user.pk: stored.get(user.pk) or ReminderPreference.defaults_for(user) for user in users}
+
+
+def reminder_problems(user: User) -> QuerySet[Reminder]:
+    """Failed and expired deliveries, newest first: for admins only."""
+    return (
+        Reminder.objects.filter(
+            reminder_problem_scope(user),
+            status__in=[Reminder.Status.FAILED, Reminder.Status.EXPIRED],
+        )
+        .select_related("recipient")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def reminder_oldest_due() -> datetime | None:
+    """The planned time of the oldest reminder that is due and not yet sent."""
+    return (
+        Reminder.objects.filter(
+            status__in=[Reminder.Status.PENDING, Reminder.Status.SENDING],
+            due_at__lte=timezone.now(),
+        )
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
