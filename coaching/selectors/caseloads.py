@@ -30,7 +30,7 @@ from accounts.policy import (
     reviewable_relationship_scope,
 )
 from coaching.models import CheckIn, OutreachAttempt, TrustFlag
-from coaching.selectors.plans import suggestions_tried_by_coach, with_plan_status
+from coaching.selectors.plan_figures import suggestions_tried_by_coach, with_plan_status
 from coaching.selectors.trust import supervisor_requests_visible_to
 from sessions_log.models import MAX_DURATION, Addendum, Note, NoteReview, Session
 

@@ -14,7 +14,7 @@ from coaching.selectors.caseloads import (
     in_relationships_reviewable_by,
     relationships_reviewable_by,
 )
-from coaching.selectors.plans import with_plan_status
+from coaching.selectors.plan_figures import with_plan_status
 from sessions_log.models import Session
 
 REPORT_HEADER = [

@@ -16,7 +16,7 @@ from accounts.policy import clients_visible_to, role_required
 from accounts.selectors import active_coach_of, caseload_of, invitations_visible_to
 from coaching.forms.trust import FlagResolveForm
 from coaching.selectors.homes import checkin_prompts, trust_panel
-from coaching.selectors.plans import (
+from coaching.selectors.plan_figures import (
     own_steps_summary,
     plan_due_counts_by_coach,
     suggested_steps_by_client,

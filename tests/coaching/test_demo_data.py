@@ -43,7 +43,7 @@ def test_it_prints_logins_that_work_and_can_run_twice(settings, client, capsys):
 @pytest.mark.django_db
 def test_it_makes_plans_in_every_state(settings):
     from coaching.models import Plan
-    from coaching.selectors.plans import with_plan_status
+    from coaching.selectors.plan_figures import with_plan_status
 
     settings.DEBUG = True
     call_command("demo_data")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import CaseloadAssignment, Role, User
 from coaching.models import Plan, Step
 from coaching.models.plans import LAST_AGREED_SQL
-from coaching.selectors.plans import (
+from coaching.selectors.plan_figures import (
     plan_due_counts_by_coach,
     plans_to_attend,
     suggested_steps_by_client,
