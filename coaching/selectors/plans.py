@@ -356,4 +356,3 @@ def note_goals_shown(note, viewer: User) -> list[tuple[str, str]]:
     """What a note shows of the plan goals it worked on: (goal, words)."""
     links = note_goals_visible_to(viewer).filter(note=note).select_related("goal__area")
     return [(f"{link.goal.area.name}: {link.goal.words}", link.words) for link in links]
-
