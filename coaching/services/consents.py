@@ -196,9 +196,7 @@ def consent_revoke(*, actor: User, consent: Consent) -> Consent:
     """The client takes their consent back: nothing more is disclosed under
     it from this moment. What was disclosed before stays disclosed (and
     listed)."""
-    return _stop(
-        actor=actor, consent=consent, scope=consent_signer_scope, action="consent.revoke"
-    )
+    return _stop(actor=actor, consent=consent, scope=consent_signer_scope, action="consent.revoke")
 
 
 @transaction.atomic
