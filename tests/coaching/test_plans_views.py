@@ -13,8 +13,7 @@ from coaching.models import Goal, NoteGoal, PlanVersion, Step
 from coaching.services.plans import step_progress
 from sessions_log.models import Note
 from sessions_log.services.notes import note_open
-from tests.coaching.plan_helpers import agree, area, draft_of, plan_with
-from tests.helpers import count_queries, past_contact, sign_in
+from tests.helpers import agree, area, count_queries, draft_of, past_contact, plan_with, sign_in
 
 
 def _state():

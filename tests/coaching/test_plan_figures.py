@@ -22,9 +22,8 @@ from coaching.selectors.plan_figures import (
     with_suggestions_tried,
 )
 from coaching.services.plans import step_add, step_progress
-from tests.coaching.plan_helpers import agree, plan_with
 from tests.conftest import make_user
-from tests.helpers import count_queries
+from tests.helpers import agree, count_queries, plan_with
 
 
 def _client_of(coach, email, *, started_days_ago=0):
