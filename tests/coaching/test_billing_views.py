@@ -1,4 +1,4 @@
-"""The claim file (consents, the notice, disclosures, every field of a row)
+"""The billing pages: the claim file (consents, the notice, disclosures, every field of a row)
 and the funder report (figures, "<5", the follow-up rate)."""
 
 import csv
