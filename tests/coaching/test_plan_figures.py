@@ -21,7 +21,7 @@ from coaching.selectors.plan_figures import (
     with_suggested_steps,
     with_suggestions_tried,
 )
-from coaching.services.plans import step_add, step_progress
+from coaching.services.plans import goal_change, step_add, step_progress
 from tests.conftest import make_user
 from tests.helpers import agree, count_queries, plan_with
 
@@ -61,7 +61,6 @@ def test_a_plan_is_due_for_review_ninety_days_after_its_last_agreement(coach, se
     row = with_plan_status(CaseloadAssignment.objects.filter(client=old)).get()
     assert row.plan_review_due_at == row.plan_agreed_at + timedelta(days=90)
     # A new agreement resets it.
-    from coaching.services.plans import goal_change
 
     goal = old.recovery_plan.goals.get()
     goal_change(actor=coach, goal=goal, area=goal.area, words="Reviewed", why=goal.why)
