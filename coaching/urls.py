@@ -5,7 +5,17 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from coaching.views import billing, caseloads, consents, episodes, health, homes, plans, trust
+from coaching.views import (
+    billing,
+    caseloads,
+    consents,
+    episodes,
+    health,
+    homes,
+    outreach,
+    plans,
+    trust,
+)
 
 # The admin signs in through allauth, so its rate limits and MFA apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -65,11 +75,11 @@ coaching_urlpatterns = [
         episodes.episode_discharge,
         name="episode_discharge",
     ),
-    path("clients/<int:pk>/outreach/", episodes.outreach, name="outreach"),
-    path("clients/<int:pk>/outreach/attempts/", episodes.outreach_attempt, name="outreach_attempt"),
+    path("clients/<int:pk>/outreach/", outreach.outreach, name="outreach"),
+    path("clients/<int:pk>/outreach/attempts/", outreach.outreach_attempt, name="outreach_attempt"),
     path(
         "clients/<int:pk>/outreach/preferences/",
-        episodes.contact_preferences,
+        outreach.contact_preferences,
         name="contact_preferences",
     ),
     # Consents and disclosures.

@@ -2,7 +2,14 @@
 
 from django.db import migrations, models
 
-from coaching.models.plans import LAST_AGREED_SQL
+# What Plan.last_agreed_at holds, from the versions themselves: the text of
+# coaching.models.plans.LAST_AGREED_SQL when this was written, frozen here
+# (a migration never imports live code).
+LAST_AGREED_SQL = """
+UPDATE coaching_plan p SET last_agreed_at = (
+    SELECT max(v.agreed_at) FROM coaching_planversion v WHERE v.plan_id = p.id
+)
+"""
 
 
 class Migration(migrations.Migration):

@@ -8,12 +8,19 @@ the daily cap with the coach's reason, the place of service, the service
 code and its modifiers, who gave it and their credential at signing, what
 it addressed (the services ticked on the note: never the note's words), the
 client's name, date of birth and payer member id, the programme, and the
-consent it is disclosed under."""
+consent it is disclosed under.
+
+The claim is read through `claim_for_viewing` and the funder report through
+`funder_report_for_viewing` (the one place each read is audited); the claim
+file is built from `claim_for_change` (staff who bill only: the acting rule;
+its sessions locked while the export is made)."""
 
 import zoneinfo
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Count,
     DateField,
@@ -26,8 +33,9 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from accounts.audit import audit_clients_shown, audit_record
 from accounts.models import CaseloadAssignment, User
-from accounts.policy import claim_scope, funder_report_scope
+from accounts.policy import bills, claim_scope, funder_report_scope
 from coaching.models import (
     Consent,
     Episode,
@@ -92,6 +100,46 @@ def claim_sessions(
         )
         .order_by("day", "starts_at", "pk")
     )
+
+
+def claim_for_change(
+    user: User, *, start: date, end: date, programme: FundingProgramme
+) -> list[Session]:
+    """The sessions a claim file of `user` holds (claim_sessions), their
+    rows locked until the export commits (nothing about them changes under
+    it). Staff who bill only (policy.bills): PermissionDenied for anyone
+    else. Call it inside the transaction that builds the export."""
+    if not bills(user):
+        raise PermissionDenied
+    sessions = claim_sessions(user, start=start, end=end, programme=programme)
+    return list(sessions.select_for_update(of=("self",), no_key=True))
+
+
+def claim_for_viewing(user: User, *, start: date, end: date, programme: FundingProgramme) -> dict:
+    """The claim page's preview (claim_preview), the clients it shows (on
+    the file or left out) audited as "claim.preview": here, and nowhere
+    else."""
+    preview = claim_preview(user, start=start, end=end, programme=programme)
+    audit_clients_shown(
+        actor=user, shown=[("claim.preview", preview["clients"] + preview["left_out"])]
+    )
+    return preview
+
+
+@dataclass(frozen=True)
+class BillingPermissions:
+    """What the billing pages offer: from the same policy as the services."""
+
+    can_claim: bool = False
+    # The funder report covers the organisation for staff who bill; for a
+    # supervisor, the relationships their team held.
+    team_only: bool = True
+
+
+def permissions_for(user: User, record=None) -> BillingPermissions:
+    """What `user` may do on the billing pages (`record` unused: billing
+    acts on the organisation's claims, not one record). No query."""
+    return BillingPermissions(can_claim=bills(user), team_only=not bills(user))
 
 
 def claim_preview(viewer: User, *, start: date, end: date, programme: FundingProgramme) -> dict:
@@ -292,3 +340,13 @@ def funder_report_shown(figures: dict) -> dict:
         f"{round(100 * figures['followed_up'] / discharged)}%" if discharged >= SMALL else "—"
     )
     return shown
+
+
+def funder_report_for_viewing(
+    user: User, *, month: date, programme: FundingProgramme | None
+) -> dict:
+    """The funder report (funder_report) as `user` may read it, audited as
+    "funder_report.view": here, and nowhere else."""
+    figures = funder_report(user, month=month, programme=programme)
+    audit_record(actor=user, action="funder_report.view")
+    return figures

@@ -43,7 +43,7 @@ from accounts.policy.relationships import (
     supervises,
 )
 from coaching.models import CheckIn, OutreachAttempt, TrustFlag
-from coaching.selectors.plans import suggestions_tried_by_coach, with_plan_status
+from coaching.selectors.plan_figures import suggestions_tried_by_coach, with_plan_status
 from coaching.selectors.trust import supervisor_requests_visible_to, trust_summaries
 from common.paging import page_of
 from sessions_log.models import MAX_DURATION, Session

@@ -2,26 +2,28 @@
 (accounts/policy.py: consent_scope and its kin), and the one question every
 export asks: which consent covers this client, now, for this recipient and
 this information (`consents_covering`).
+
+A consent is read through `consent_for_viewing` (a client's consents through
+`client_consents_for_viewing`): 404 for one someone may not see, as for one
+that does not exist, and the one place the read is audited. It is changed
+through `consent_for_change` (the acting scope, its row locked); a new one
+is prepared through `consent_client_for_change`.
 """
 
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from accounts.audit import audit_record
 from accounts.models import Role, User
 from accounts.policy import consent_scope, consent_signer_scope, consent_staff_scope
-from coaching.models import Consent, Disclosure, Information, Recipient, Step
-from coaching.selectors.episodes import episodes_visible_to
-from coaching.selectors.plans import goals_visible_to
-from coaching.selectors.trust import checkins_visible_to
+from coaching.models import Consent, Disclosure, Information, Recipient
+from coaching.selectors.acting import holds
 from common.dates import local_today
-from sessions_log.models import Session
-from sessions_log.selectors import notes_visible_to, sessions_visible_to
 
 # ------------------------------------------------------------- the records
 
@@ -61,6 +63,100 @@ def recipients_for(client: User) -> QuerySet[Recipient]:
     return Recipient.objects.filter(
         Q(kind=Recipient.Kind.ORGANISATION, client__isnull=True) | Q(client=client), active=True
     )
+
+
+# ------------------------------------------------------ reading, changing
+
+
+def _consent_clients(user: User) -> QuerySet[User]:
+    """The clients whose consents `user` sees, each with what `user` may do
+    (may_manage: prepare, end, disclose; may_sign: sign, revoke), in the
+    same query."""
+    return User.objects.filter(consent_scope(user, "pk"), role=Role.CLIENT).annotate(
+        may_manage=holds(consent_staff_scope(user, "pk")),
+        may_sign=holds(consent_signer_scope(user, "pk")),
+    )
+
+
+def client_consents_for_viewing(user: User, pk: int) -> dict:
+    """The consents page of the client `pk` (consents_page), with "client":
+    404 for a client whose consents `user` may not see. Audited as
+    "consents.view" (here, and nowhere else)."""
+    client = get_object_or_404(_consent_clients(user), pk=pk)
+    audit_record(actor=user, action="consents.view", obj=client, client=client)
+    return {**consents_page(user, client), "client": client}
+
+
+def consent_for_viewing(user: User, pk: int) -> dict:
+    """The page of one consent (consent_page): 404 for a consent `user` may
+    not see, as for one that does not exist. Audited as "consent.view"
+    (here, and nowhere else)."""
+    consent = get_object_or_404(
+        consents_visible_to(user)
+        .select_related("client")
+        .annotate(
+            may_manage=holds(consent_staff_scope(user)),
+            may_sign=holds(consent_signer_scope(user)),
+        ),
+        pk=pk,
+    )
+    audit_record(actor=user, action="consent.view", obj=consent, client=consent.client)
+    return consent_page(user, consent)
+
+
+def consent_for_change(user: User, pk: int, *, scope=consent_signer_scope) -> Consent:
+    """The consent `pk`, its row locked (a revocation waits for an export
+    that relies on it, and the other way round), if `user` is within the
+    acting `scope` (consent_signer_scope: sign, revoke; consent_staff_scope:
+    end, disclose). PermissionDenied otherwise. Call it inside the
+    transaction that writes."""
+    consent = (
+        Consent.objects.select_for_update(of=("self",))
+        .select_related("client", "recipient")
+        .filter(scope(user), pk=pk)
+        .first()
+    )
+    if consent is None:
+        raise PermissionDenied
+    return consent
+
+
+def consent_client_for_change(user: User, pk: int) -> User:
+    """The client `pk` for whom `user` prepares a consent
+    (consent_staff_scope), their row locked; PermissionDenied otherwise."""
+    clients = User.objects.select_for_update(of=("self",))
+    client = clients.filter(consent_staff_scope(user, "pk"), role=Role.CLIENT, pk=pk).first()
+    if client is None:
+        raise PermissionDenied
+    return client
+
+
+@dataclass(frozen=True)
+class ConsentPermissions:
+    """What the consents pages offer: from the same acting scopes as the
+    services."""
+
+    can_manage: bool = False  # prepare, end, disclose (staff)
+    can_sign: bool = False  # sign, revoke (the client)
+
+
+def permissions_for(user: User, record: User | Consent) -> ConsentPermissions:
+    """What `user` may do with a client's consents (`record` a client) or
+    one consent. No query for a record from the *_for_viewing selectors
+    (their flags came with them)."""
+    if not hasattr(record, "may_manage"):
+        found = (
+            _consent_clients(user)
+            if isinstance(record, User)
+            else consents_visible_to(user).annotate(
+                may_manage=holds(consent_staff_scope(user)),
+                may_sign=holds(consent_signer_scope(user)),
+            )
+        )
+        record = found.filter(pk=record.pk).first()
+        if record is None:
+            return ConsentPermissions()
+    return ConsentPermissions(can_manage=record.may_manage, can_sign=record.may_sign)
 
 
 def payers() -> QuerySet[Recipient]:
@@ -186,11 +282,10 @@ def _with_state(consents: list[Consent], today: date) -> list[Consent]:
     return consents
 
 
-def consents_page(viewer: User, client: User, *, action: str = "consents.view") -> dict:
+def consents_page(viewer: User, client: User) -> dict:
     """A client's consents (newest first, each with `state`) and the
-    disclosures made under them, as far as `viewer` may see them. Audited
-    (`action`). Three queries: the audit row, the consents, the disclosures."""
-    audit_record(actor=viewer, action=action, obj=client, client=client)
+    disclosures made under them, as far as `viewer` may see them. Two
+    queries (client_consents_for_viewing audits them)."""
     today = local_today(client)
     consents = _with_state(
         list(consents_visible_to(viewer).filter(client=client).order_by("-prepared_at", "-pk")),
@@ -203,9 +298,8 @@ def consents_page(viewer: User, client: User, *, action: str = "consents.view") 
 
 
 def consent_page(viewer: User, consent: Consent) -> dict:
-    """One consent (with `state`) and the disclosures made under it. Audited
-    as "consent.view". Two queries and the audit row."""
-    audit_record(actor=viewer, action="consent.view", obj=consent, client=consent.client)
+    """One consent (with `state`) and the disclosures made under it. One
+    query (consent_for_viewing audits it)."""
     consent.state = consent_state(consent, local_today(consent.client))
     disclosures = list(disclosures_visible_to(viewer).filter(consent=consent))
     for disclosure in disclosures:
@@ -215,103 +309,3 @@ def consent_page(viewer: User, consent: Consent) -> dict:
         "plain": in_plain_words(consent.information),
         "disclosures": disclosures,
     }
-
-
-# ------------------------------------------- what a disclosure sends
-
-
-def _time(moment, zone) -> str:
-    return timezone.localtime(moment, zone).strftime("%H:%M")
-
-
-def disclosure_rows(viewer: User, client: User, information: Iterable[str]) -> list[list[str]]:
-    """The covered information of one client, as rows (section, date, item,
-    detail) for a named-recipient disclosure: only the kinds in
-    `information`, only what `viewer` may see. Dates and times in the
-    client's time zone. A query or two per kind, whatever the amount.
-    Check-ins go as scores, never their comments; episodes as dates and
-    reasons, never the discharge summary."""
-    zone = zoneinfo.ZoneInfo(client.time_zone or "UTC")
-    kinds = set(information)
-    rows: list[list[str]] = []
-    if Information.SERVICE_RECORD in kinds:
-        section = "Attendance and service record"
-        for session in (
-            sessions_visible_to(viewer)
-            .filter(client=client)
-            .exclude(status=Session.Status.SCHEDULED)
-            .order_by("starts_at")
-        ):
-            minutes = int((session.ends_at - session.starts_at).total_seconds() // 60)
-            rows.append(
-                [
-                    section,
-                    timezone.localtime(session.starts_at, zone).date().isoformat(),
-                    f"{_time(session.starts_at, zone)}-{_time(session.ends_at, zone)}",
-                    f"{session.get_status_display()}, {session.get_modality_display()}, "
-                    f"{minutes} minutes",
-                ]
-            )
-    if Information.BILLING_IDS in kinds:
-        # The payer identifiers are kept with the billing record; none here yet.
-        rows.append(["Identifiers for billing", "", "", "None recorded"])
-    if Information.EPISODES in kinds:
-        section = "Episodes of care"
-        for episode in episodes_visible_to(viewer).filter(client=client).order_by("intake_date"):
-            rows.append(
-                [section, episode.intake_date.isoformat(), "Intake", episode.referral_source.name]
-            )
-            if episode.discharge_date:
-                rows.append(
-                    [
-                        section,
-                        episode.discharge_date.isoformat(),
-                        "Discharge",
-                        episode.get_discharge_reason_display(),
-                    ]
-                )
-    if Information.RECOVERY_PLAN in kinds:
-        section = "Recovery plan"
-        goals = (
-            goals_visible_to(viewer)
-            .filter(plan__client=client)
-            .select_related("area")
-            .prefetch_related(Prefetch("steps", queryset=Step.objects.order_by("pk")))
-            .order_by("pk")
-        )
-        for goal in goals:
-            rows.append([section, "", f"Goal: {goal.area.name}", goal.words])
-            if goal.why:
-                rows.append([section, "", "Why it matters", goal.why])
-            for step in goal.steps.all():
-                rows.append([section, "", f"Step ({step.get_state_display()})", step.action])
-    if Information.SESSION_NOTES in kinds:
-        section = "Signed session notes"
-        notes = (
-            notes_visible_to(viewer)
-            .filter(session__client=client, signed_at__isnull=False)
-            .select_related("session")
-            .order_by("session__starts_at")
-        )
-        for note in notes:
-            day = timezone.localtime(note.session.starts_at, zone).date().isoformat()
-            for label, text in (
-                ("Goals worked on", note.goals),
-                ("What happened", note.narrative),
-                ("The client's words", note.client_words),
-                ("Next steps", note.next_steps),
-            ):
-                if text:
-                    rows.append([section, day, label, text])
-    if Information.CHECKINS in kinds:
-        section = "Trust check-ins"
-        for checkin in checkins_visible_to(viewer).filter(client=client).order_by("created_at"):
-            rows.append(
-                [
-                    section,
-                    timezone.localtime(checkin.created_at, zone).date().isoformat(),
-                    "Score (0-100)",
-                    str(checkin.score),
-                ]
-            )
-    return rows

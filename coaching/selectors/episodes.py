@@ -5,10 +5,17 @@ and the figures the dashboard and the report count: active episodes,
 admissions and discharges per month.
 
 Each figure is one query, or annotations of a queryset the page already runs.
+
+A client's episodes are read through `episode_for_viewing` (404 for a client
+someone may not see, as for one that does not exist; the one place the read
+is audited) and changed through `episode_client_for_change` (the acting
+scope, the client's row locked: one change to a client's episodes at a time).
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Count,
     DateField,
@@ -23,6 +30,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -35,6 +43,7 @@ from accounts.policy import (
     reviewable_relationship_scope,
 )
 from coaching.models import Episode, ReferralSource
+from coaching.selectors.acting import holds
 from coaching.selectors.plans import plan_versions_visible_to
 from coaching.selectors.trust import checkins_visible_to
 from sessions_log.models import Session
@@ -53,8 +62,12 @@ def episodes_dischargeable_by(user: User) -> QuerySet[Episode]:
 
 def episode_clients_visible_to(user: User) -> QuerySet[User]:
     """The people whose episodes `user` may open the page of (a client:
-    themselves)."""
-    return User.objects.filter(episode_scope(user, "pk"), role=Role.CLIENT)
+    themselves), each with what `user` may do (may_open, may_discharge:
+    read by permissions_for), in the same query."""
+    return User.objects.filter(episode_scope(user, "pk"), role=Role.CLIENT).annotate(
+        may_open=holds(episode_opener_scope(user, "pk")),
+        may_discharge=holds(episode_discharger_scope(user, "pk")),
+    )
 
 
 def episode_clients_openable_by(user: User) -> QuerySet[User]:
@@ -69,6 +82,54 @@ def episode_clients_dischargeable_by(user: User) -> QuerySet[User]:
 
 def referral_sources() -> QuerySet[ReferralSource]:
     return ReferralSource.objects.filter(active=True)
+
+
+# ------------------------------------------------------ reading, changing
+
+
+def episode_for_viewing(user: User, pk: int) -> dict:
+    """The episodes page of the client `pk` as `user` may see it
+    (episode_page), with "client": 404 for a client they may not see, as for
+    one who does not exist. The one place the read is audited
+    ("episode.view")."""
+    client = get_object_or_404(episode_clients_visible_to(user), pk=pk)
+    audit_record(actor=user, action="episode.view", obj=client, client=client)
+    return {**episode_page(user, client), "client": client}
+
+
+def episode_client_for_change(user: User, pk: int, *, scope=episode_opener_scope) -> User:
+    """The client `pk`, their row locked (one change to a client's episodes
+    at a time), if `user` is within the acting `scope` (episode_opener_scope:
+    admit or readmit; episode_discharger_scope: discharge). PermissionDenied
+    otherwise. Call it inside the transaction that writes."""
+    clients = User.objects.select_for_update(of=("self",))
+    client = clients.filter(scope(user, "pk"), role=Role.CLIENT, pk=pk).first()
+    if client is None:
+        raise PermissionDenied
+    return client
+
+
+@dataclass(frozen=True)
+class EpisodePermissions:
+    """The episodes page's forms: from the same acting scopes as the services."""
+
+    can_open: bool = False
+    can_discharge: bool = False
+
+
+def permissions_for(user: User, client: User, page: dict | None = None) -> EpisodePermissions:
+    """What `user` may do on `client`'s episodes page (`page`: episode_page's
+    data, for whether an episode is open). No query for a client from
+    episode_clients_visible_to (its flags came with it)."""
+    if not hasattr(client, "may_open"):
+        client = episode_clients_visible_to(user).filter(pk=client.pk).first()
+        if client is None:
+            return EpisodePermissions()
+    open_episode = (page or {}).get("open_episode")
+    return EpisodePermissions(
+        can_open=client.may_open and open_episode is None,
+        can_discharge=client.may_discharge and open_episode is not None,
+    )
 
 
 # ------------------------------------------- which episode a record is in
@@ -130,8 +191,7 @@ def _count_in_episode(records: QuerySet, client_field: str, moment: str) -> Coal
 def episode_page(viewer: User, client: User) -> dict:
     """A client's episodes, newest first, each with what happened in it
     (sessions held, check-ins, plan versions agreed) as far as `viewer` may
-    see it; the open episode. Audited as "episode.view". Two queries."""
-    audit_record(actor=viewer, action="episode.view", obj=client, client=client)
+    see it; the open episode. One query (episode_for_viewing audits it)."""
     sessions = sessions_visible_to(viewer).filter(status=Session.Status.COMPLETED)
     episodes = list(
         episodes_visible_to(viewer)

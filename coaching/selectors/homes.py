@@ -10,7 +10,7 @@ from accounts.audit import audit_clients_shown, audit_record
 from accounts.models import User
 from accounts.policy import clients_visible_to
 from accounts.selectors import caseload_of
-from coaching.selectors.plans import with_plan_status
+from coaching.selectors.plan_figures import with_plan_status
 from coaching.selectors.trust import (
     TrustPermissions,
     checkins_visible_to,

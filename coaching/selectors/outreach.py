@@ -6,11 +6,18 @@ A successful contact is an attempt whose outcome is "reached", or a
 completed session. Attempts since the last one are the tries that did not
 reach the client. Each figure is annotations of a queryset the page already
 runs, or one grouped query.
+
+A client's outreach is read through `outreach_for_viewing` (404 for a client
+someone may not see, as for one that does not exist; the one place the read
+is audited) and written through `outreach_client_for_change` (the acting
+scope, the client's row locked).
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Count,
     DateTimeField,
@@ -24,6 +31,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -35,6 +43,7 @@ from accounts.policy import (
     reviewable_relationship_scope,
 )
 from coaching.models import ContactPreferences, Episode, OutreachAttempt
+from coaching.selectors.acting import holds
 from sessions_log.models import Session
 
 LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
@@ -51,13 +60,45 @@ def contact_preferences_visible_to(user: User) -> QuerySet[ContactPreferences]:
 
 
 def outreach_clients_visible_to(user: User) -> QuerySet[User]:
-    """The clients whose outreach page `user` may open."""
-    return User.objects.filter(outreach_scope(user, "pk"), role=Role.CLIENT)
+    """The clients whose outreach page `user` may open, each with whether
+    `user` may log attempts and set preferences (may_log: read by
+    permissions_for), in the same query."""
+    return User.objects.filter(outreach_scope(user, "pk"), role=Role.CLIENT).annotate(
+        may_log=holds(outreach_logger_scope(user, "pk"))
+    )
 
 
 def outreach_clients_loggable_by(user: User) -> QuerySet[User]:
     """The clients for whom `user` logs attempts and sets preferences."""
     return User.objects.filter(outreach_logger_scope(user, "pk"), role=Role.CLIENT)
+
+
+def outreach_client_for_change(user: User, pk: int) -> User:
+    """The client `pk`, their row locked, if `user` logs attempts and sets
+    preferences for them (outreach_logger_scope); PermissionDenied
+    otherwise. Call it inside the transaction that writes."""
+    clients = User.objects.select_for_update(of=("self",))
+    client = clients.filter(outreach_logger_scope(user, "pk"), role=Role.CLIENT, pk=pk).first()
+    if client is None:
+        raise PermissionDenied
+    return client
+
+
+@dataclass(frozen=True)
+class OutreachPermissions:
+    """The outreach page's forms: from the same acting scope as the services."""
+
+    can_log: bool = False
+
+
+def permissions_for(user: User, client: User) -> OutreachPermissions:
+    """What `user` may do on `client`'s outreach page. No query for a client
+    from outreach_clients_visible_to (its flag came with it)."""
+    if not hasattr(client, "may_log"):
+        client = outreach_clients_visible_to(user).filter(pk=client.pk).first()
+        if client is None:
+            return OutreachPermissions()
+    return OutreachPermissions(can_log=client.may_log)
 
 
 # ------------------------------------------------------ the last contact
@@ -192,11 +233,20 @@ def no_contact_counts_by_coach(
 # ------------------------------------------------------------------ the page
 
 
+def outreach_for_viewing(user: User, pk: int) -> dict:
+    """The outreach page of the client `pk` as `user` may see it
+    (outreach_page), with "client": 404 for a client they may not see, as
+    for one who does not exist. The one place the read is audited
+    ("outreach.view")."""
+    client = get_object_or_404(outreach_clients_visible_to(user), pk=pk)
+    audit_record(actor=user, action="outreach.view", obj=client, client=client)
+    return {**outreach_page(user, client), "client": client}
+
+
 def outreach_page(viewer: User, client: User) -> dict:
     """A client's contact preferences, their newest attempts
-    (OUTREACH_ATTEMPTS_SHOWN), and the last successful contact. Audited as
-    "outreach.view". Four queries, whatever the number of attempts."""
-    audit_record(actor=viewer, action="outreach.view", obj=client, client=client)
+    (OUTREACH_ATTEMPTS_SHOWN), and the last successful contact. Three
+    queries, whatever the number of attempts (outreach_for_viewing audits)."""
     preferences = contact_preferences_visible_to(viewer).filter(client=client).first()
     attempts = list(
         attempts_visible_to(viewer)

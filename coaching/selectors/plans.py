@@ -1,46 +1,30 @@
 """Reads of recovery plans, scoped through the access policy
-(accounts/policy.py: plan_scope and its kin), and the figures the homes
-and the team dashboard show about plans: reviews due, plans not yet agreed,
-and whether coaches' suggestions get tried.
+(accounts/policy/plans.py: plan_scope and its kin): the plan page, its
+history and print, and the goals a note worked on. The figures the homes
+and the dashboard show about plans are in plan_figures.py.
 
-Each figure comes two ways: as annotations of a queryset the page already
-runs (no extra query), or as one grouped query over many clients or coaches.
+A plan is read through `plan_for_viewing` (404 for a plan someone may not
+see, as for one that does not exist; the one place its read is audited) and
+changed through `plan_for_change` (the acting scope, the plan's row locked):
+goals, steps and versions are changed through their plan.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    DateTimeField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
 
 from accounts.audit import audit_clients_shown, audit_record
-from accounts.models import CaseloadAssignment, Role, User
+from accounts.models import Role, User
 from accounts.policy import (
     note_goal_scope,
     plan_agreer_scope,
     plan_editor_scope,
     plan_scope,
     plan_signer_scope,
-    relationship_scope,
-    reviewable_coach_scope,
-    reviewable_relationship_scope,
 )
 from coaching.models import (
     AgreedGoal,
@@ -53,9 +37,9 @@ from coaching.models import (
     PlanVersion,
     Step,
 )
-
-TRIED = (Step.State.TRYING, Step.State.DONE)
-
+from coaching.selectors.acting import holds
+from coaching.selectors.plan_figures import plans_to_attend
+from common.paging import page_of
 
 # ------------------------------------------------------------- the records
 
@@ -97,12 +81,109 @@ def versions_signable_by(user: User) -> QuerySet[PlanVersion]:
 
 
 def plan_clients_visible_to(user: User) -> QuerySet[User]:
-    """The people whose plan `user` may open (a client: themselves)."""
-    return User.objects.filter(plan_scope(user, "pk"), role=Role.CLIENT)
+    """The people whose plan `user` may open (a client: themselves), each
+    with what `user` may do to it (may_edit, may_agree, may_sign: read by
+    permissions_for), in the same query."""
+    return User.objects.filter(plan_scope(user, "pk"), role=Role.CLIENT).annotate(
+        may_edit=holds(plan_editor_scope(user, "pk")),
+        may_agree=holds(plan_agreer_scope(user, "pk")),
+        may_sign=holds(plan_signer_scope(user, "pk")),
+    )
 
 
 def life_areas() -> QuerySet[LifeArea]:
     return LifeArea.objects.filter(active=True)
+
+
+def plan_client(user: User, pk: int) -> User:
+    """The client whose plan `user` writes in or agrees to (the services
+    check what they may do): 404 for one whose plan they may not see."""
+    return get_object_or_404(plan_clients_visible_to(user), pk=pk)
+
+
+# ------------------------------------------------------ reading, changing
+
+
+def plan_for_viewing(user: User, pk: int, *, action: str = "plan.view") -> dict:
+    """The plan page of the client `pk`, as `user` may see it (plan_page),
+    with "client": 404 for a client whose plan they may not see, as for one
+    who does not exist. The one place the read is audited (`action`:
+    plan.view, plan.print)."""
+    client = plan_client(user, pk)
+    page = plan_page(user, client)
+    audit_record(actor=user, action=action, obj=page["plan"] or client, client=client)
+    return {**page, "client": client}
+
+
+def plan_for_change(user: User, pk: int, *, scope=plan_editor_scope) -> Plan:
+    """The plan `pk`, its row locked (one change to a plan at a time: a
+    signature and an edit cannot cross), if `user` is within the acting
+    `scope` (plan_editor_scope: edit; plan_agreer_scope: agree;
+    plan_signer_scope: sign). PermissionDenied otherwise. Call it inside
+    the transaction that changes the plan."""
+    plan = (
+        Plan.objects.select_for_update(of=("self",))
+        .select_related("client")
+        .filter(scope(user), pk=pk)
+        .first()
+    )
+    if plan is None:
+        raise PermissionDenied
+    return plan
+
+
+def plan_client_for_change(user: User, pk: int) -> User:
+    """The client `pk` whose plan `user` may start (plan_editor_scope), the
+    client's row locked; PermissionDenied otherwise."""
+    clients = User.objects.select_for_update(of=("self",))
+    client = clients.filter(plan_editor_scope(user, "pk"), pk=pk).first()
+    if client is None:
+        raise PermissionDenied
+    return client
+
+
+@dataclass(frozen=True)
+class PlanPermissions:
+    """The plan page's buttons: from the same acting scopes as the services."""
+
+    can_edit: bool = False
+    can_confirm: bool = False
+    can_sign: bool = False
+
+
+def permissions_for(user: User, client: User, page: dict | None = None) -> PlanPermissions:
+    """What `user` may do on `client`'s plan page (`page`: plan_page's data,
+    for the draft's state). No query for a client from
+    plan_clients_visible_to (its flags came with it)."""
+    if not hasattr(client, "may_edit"):
+        client = plan_clients_visible_to(user).filter(pk=client.pk).first()
+        if client is None:
+            return PlanPermissions()
+    draft = (page or {}).get("draft")
+    signable = draft is not None and bool((page or {}).get("goals"))
+    return PlanPermissions(
+        can_edit=client.may_edit,
+        can_confirm=client.may_agree and signable and not draft.client_confirmed_at,
+        can_sign=client.may_sign and signable and not draft.coach_signed_at,
+    )
+
+
+def plans_due_for_viewing(user: User, *, coach_id: int | None, page: str | None):
+    """A page of the plans due for review or not agreed in time in `user`'s
+    view (one coach's, with `coach_id`); the clients shown are audited
+    ("plans_due.list")."""
+    relationships = plans_to_attend(user)
+    if coach_id is not None:
+        relationships = relationships.filter(coach_id=coach_id)
+    shown = page_of(relationships, page)
+    audit_clients_shown(actor=user, shown=[("plans_due.list", shown.object_list)])
+    return shown
+
+
+def plans_due_shows_coach(user: User) -> bool:
+    """Whether the plans-due list spans several coaches (a supervisor's
+    team), so each row names the coach."""
+    return user.role == Role.SUPERVISOR
 
 
 # ------------------------------------------------------------ the plan page
@@ -114,13 +195,13 @@ def review_due_on(agreed_at: datetime | None) -> date | None:
     return (agreed_at + timedelta(days=settings.PLAN_REVIEW_DAYS)).date()
 
 
-def plan_page(viewer: User, client: User, *, action: str = "plan.view") -> dict:
+def plan_page(viewer: User, client: User) -> dict:
     """Everything the plan page shows, in a fixed number of queries however
     many goals and steps: the plan, its versions, its goals with their
     steps, and per goal the sessions whose notes worked on it (as the
-    viewer may see those notes). The read is audited (`action`)."""
+    viewer may see those notes). Not audited: plan_for_viewing and
+    plan_history, which call it, are."""
     plan = plans_visible_to(viewer).filter(client=client).first()
-    audit_record(actor=viewer, action=action, obj=plan or client, client=client)
     if plan is None:
         return {"plan": None, "goals": [], "versions": [], "draft": None, "agreed": None}
     versions = list(plan.versions.select_related("coach_signed_by").order_by("number"))
@@ -216,11 +297,12 @@ GOAL_FIELDS = {"words": "The goal", "area": "Part of life", "why": "Why it matte
 STEP_FIELDS = {"action": "The step", "who": "Who takes it", "target_date": "Try it by"}
 
 
-def plan_history(viewer: User, client: User) -> dict:
-    """The plan page's data, and per version (newest first) what changed
+def plan_history(viewer: User, pk: int) -> dict:
+    """The plan page's data of the client `pk` (plan_for_viewing: 404, and
+    audited as "plan.history"), and per version (newest first) what changed
     since the version before it (the draft: since the last agreed one),
     with who changed what and when. A fixed number of queries."""
-    page = plan_page(viewer, client, action="plan.history")
+    page = plan_for_viewing(viewer, pk, action="plan.history")
     plan = page["plan"]
     if plan is None:
         return {**page, "history": []}
@@ -253,186 +335,6 @@ def plan_history(viewer: User, client: User) -> dict:
     return {**page, "history": history}
 
 
-# ------------------------------------------------------------------- figures
-
-
-def with_plan_status(
-    relationships: QuerySet[CaseloadAssignment], *, now: datetime | None = None
-) -> QuerySet[CaseloadAssignment]:
-    """Annotates each relationship (CaseloadAssignment) with its client's plan:
-    - plan_agreed_at: when it was last agreed (None: never);
-    - plan_review_due_at: that plus PLAN_REVIEW_DAYS;
-    - plan_review_due: True once that time has come;
-    - plan_not_agreed: True when the client has no agreed plan
-      PLAN_AGREE_WITHIN_DAYS after the relationship started.
-    Subqueries of the query that lists the relationships: no query of its own.
-    """
-    now = now or timezone.now()
-    review = timedelta(days=settings.PLAN_REVIEW_DAYS)
-    agree_within = timedelta(days=settings.PLAN_AGREE_WITHIN_DAYS)
-    agreed_at = F("client__recovery_plan__last_agreed_at")
-    return relationships.annotate(plan_agreed_at=agreed_at).annotate(
-        plan_review_due_at=ExpressionWrapper(
-            F("plan_agreed_at") + Value(review), output_field=DateTimeField()
-        ),
-        plan_review_due=Case(
-            When(plan_agreed_at__lte=now - review, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
-        plan_not_agreed=Case(
-            When(plan_agreed_at__isnull=True, started_at__lte=now - agree_within, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
-    )
-
-
-def _figures_scope(viewer: User) -> Q:
-    """Relationships whose plan figures `viewer` may see: a coach, their
-    own; a supervisor, their team's; an admin, every active one (counts
-    only, no one's words)."""
-    if viewer.role == Role.ADMIN:
-        return reviewable_relationship_scope(viewer)
-    return relationship_scope(viewer)
-
-
-def plans_to_attend(viewer: User) -> QuerySet[CaseloadAssignment]:
-    """The relationships in `viewer`'s view (a coach's caseload, a
-    supervisor's team) whose client's plan is due for review or not agreed
-    in time: most overdue first."""
-    return (
-        with_plan_status(CaseloadAssignment.objects.filter(relationship_scope(viewer)))
-        .filter(Q(plan_review_due=True) | Q(plan_not_agreed=True))
-        .select_related("client", "coach")
-        .order_by(F("plan_agreed_at").asc(nulls_first=True), "started_at", "pk")
-    )
-
-
-def plan_due_counts_by_coach(viewer: User, coach_ids: list[int]) -> dict[int, dict]:
-    """Per coach: how many of their clients' plans are due for review
-    ("review_due") and how many clients have no agreed plan in time
-    ("not_agreed"). One grouped query, whatever the number of coaches."""
-    rows = (
-        with_plan_status(
-            CaseloadAssignment.objects.filter(_figures_scope(viewer), coach_id__in=coach_ids)
-        )
-        .order_by()
-        .values("coach_id")
-        .annotate(
-            review_due=Count("pk", filter=Q(plan_review_due=True)),
-            not_agreed=Count("pk", filter=Q(plan_not_agreed=True)),
-        )
-    )
-    found = {pk: {"review_due": 0, "not_agreed": 0} for pk in coach_ids}
-    for row in rows:
-        found[row["coach_id"]] = {"review_due": row["review_due"], "not_agreed": row["not_agreed"]}
-    return found
-
-
-def _count_of(steps: QuerySet[Step], group: str) -> Coalesce:
-    return Coalesce(
-        Subquery(
-            steps.order_by().values(group).annotate(count=Count("pk")).values("count"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
-
-
-def with_suggested_steps(queryset: QuerySet, client_ref: str = "client_id") -> QuerySet:
-    """Annotates each row of `queryset` (relationships, sessions, anything
-    with the client at `client_ref`; "pk" for clients themselves) with
-    `steps_suggested` (steps of the client's plan that a coach suggested)
-    and `steps_tried` (of those, the ones trying or done). Subqueries: no
-    query of its own. The caller's queryset is already scoped to clients
-    the viewer sees."""
-    suggested = Step.objects.filter(
-        goal__plan__client=OuterRef(client_ref), suggested_by=Step.SuggestedBy.COACH
-    )
-    return queryset.annotate(
-        steps_suggested=_count_of(suggested, "goal__plan__client"),
-        steps_tried=_count_of(suggested.filter(state__in=TRIED), "goal__plan__client"),
-    )
-
-
-def suggested_steps_by_client(viewer: User, client_ids: list[int]) -> dict[int, dict]:
-    """Per client `viewer` may see: steps a coach suggested ("suggested")
-    and how many of those the client is trying or has done ("tried"). One
-    grouped query."""
-    rows = (
-        steps_visible_to(viewer)
-        .filter(goal__plan__client_id__in=client_ids, suggested_by=Step.SuggestedBy.COACH)
-        .order_by()
-        .values("goal__plan__client_id")
-        .annotate(suggested=Count("pk"), tried=Count("pk", filter=Q(state__in=TRIED)))
-    )
-    found = {pk: {"suggested": 0, "tried": 0} for pk in client_ids}
-    for row in rows:
-        found[row["goal__plan__client_id"]] = {"suggested": row["suggested"], "tried": row["tried"]}
-    return found
-
-
-def own_steps_summary(client: User) -> dict:
-    """For a client's home: how many steps of their own plan are still to
-    try ("open": not started or trying) and how many are done. One query."""
-    return Step.objects.filter(goal__plan__client=client).aggregate(
-        open=Count("pk", filter=Q(state__in=[Step.State.NOT_STARTED, Step.State.TRYING])),
-        done=Count("pk", filter=Q(state=Step.State.DONE)),
-    )
-
-
-def _since(days: int, now: datetime | None) -> datetime:
-    return (now or timezone.now()) - timedelta(days=days)
-
-
-def suggestions_tried_by_coach(
-    viewer: User, coach_ids: list[int], *, days: int = 90, now: datetime | None = None
-) -> dict[int, dict]:
-    """Per coach `viewer` may review (a supervisor, their team's; an admin,
-    every one): of the steps the coach suggested in the last `days` days,
-    how many ("suggested"), how many the clients are trying or have done
-    ("tried"), and that share as a whole percentage ("share", None when
-    there were none). One grouped query; figures only."""
-    reviewable = User.objects.filter(reviewable_coach_scope(viewer), pk__in=coach_ids)
-    rows = (
-        Step.objects.filter(
-            coach__in=reviewable.values("pk"),
-            suggested_by=Step.SuggestedBy.COACH,
-            created_at__gte=_since(days, now),
-        )
-        .order_by()
-        .values("coach_id")
-        .annotate(suggested=Count("pk"), tried=Count("pk", filter=Q(state__in=TRIED)))
-    )
-    found = {pk: {"suggested": 0, "tried": 0, "share": None} for pk in coach_ids}
-    for row in rows:
-        suggested, tried = row["suggested"], row["tried"]
-        found[row["coach_id"]] = {
-            "suggested": suggested,
-            "tried": tried,
-            "share": round(100 * tried / suggested) if suggested else None,
-        }
-    return found
-
-
-def with_suggestions_tried(
-    coaches: QuerySet[User], *, days: int = 90, now: datetime | None = None
-) -> QuerySet[User]:
-    """Annotates each coach of a queryset (already scoped to the coaches the
-    viewer may review) with `suggested_steps` and `tried_steps` over the
-    last `days` days. Subqueries: no query of its own."""
-    suggested = Step.objects.filter(
-        coach=OuterRef("pk"),
-        suggested_by=Step.SuggestedBy.COACH,
-        created_at__gte=_since(days, now),
-    )
-    return coaches.annotate(
-        suggested_steps=_count_of(suggested, "coach"),
-        tried_steps=_count_of(suggested.filter(state__in=TRIED), "coach"),
-    )
-
-
 # ------------------------------------------------------------ notes' goals
 
 
@@ -454,7 +356,3 @@ def note_goals_shown(note, viewer: User) -> list[tuple[str, str]]:
     """What a note shows of the plan goals it worked on: (goal, words)."""
     links = note_goals_visible_to(viewer).filter(note=note).select_related("goal__area")
     return [(f"{link.goal.area.name}: {link.goal.words}", link.words) for link in links]
-
-
-def audit_plans_listed(viewer: User, relationships) -> None:
-    audit_clients_shown(actor=viewer, shown=[("plans_due.list", relationships)])

@@ -17,7 +17,7 @@ from coaching.selectors.caseloads import (
 from coaching.selectors.caseloads import (
     permissions_for as caseload_permissions_for,
 )
-from coaching.selectors.plans import with_plan_status
+from coaching.selectors.plan_figures import with_plan_status
 from sessions_log.models import Session
 
 REPORT_HEADER = [

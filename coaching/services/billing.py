@@ -7,17 +7,16 @@ left out and listed apart (on the page, never in the file)."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
-from accounts.policy import bills
 from coaching.models import ExportKind, Recipient
 from coaching.selectors.billing import (
     CLAIM_HEADER,
     CLAIM_INFORMATION,
+    claim_for_change,
     claim_rows,
-    claim_sessions,
     programme_payer,
 )
 from coaching.services.consents import export_split
@@ -39,8 +38,6 @@ def claim_export(*, actor: User, start: date, end: date, programme: FundingProgr
     per client on it). Refused, with nothing recorded, for a
     programme that is not billed or has no payer, when there is nothing to
     bill, and when no client on it has a covering consent."""
-    if not bills(actor):
-        raise PermissionDenied
     if not programme.billed:
         raise ValidationError({"programme": f"{programme.name} is not billed."})
     payer = programme_payer(programme)
@@ -51,7 +48,7 @@ def claim_export(*, actor: User, start: date, end: date, programme: FundingProgr
                 "payer (Administration, Programme payers) first."
             }
         )
-    sessions = list(claim_sessions(actor, start=start, end=end, programme=programme))
+    sessions = claim_for_change(actor, start=start, end=end, programme=programme)
     if not sessions:
         raise ValidationError(
             "No billable sessions in those days: a session bills once its note is signed "

@@ -14,8 +14,9 @@ one path every export that leaves the organisation takes (`export_split`).
   (left out of the export, listed apart) and the notice the export carries
   at its head.
 
-Who may write comes from accounts/policy.py: consent_staff_scope,
-consent_signer_scope.
+Who may write comes from accounts/policy/consents.py (consent_staff_scope,
+consent_signer_scope), through coaching.selectors.consents.consent_for_change
+and consent_client_for_change (the acting scope, the row locked).
 """
 
 import zoneinfo
@@ -23,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import dateformat, timezone
 
@@ -31,7 +32,14 @@ from accounts.audit import audit_record, audit_record_many
 from accounts.models import Role, User
 from accounts.policy import consent_signer_scope, consent_staff_scope
 from coaching.models import Consent, Disclosure, ExportKind, Information, Recipient
-from coaching.selectors.consents import covering_queryset, newest_per_client, recipients_for
+from coaching.selectors.consents import (
+    consent_client_for_change,
+    consent_for_change,
+    covering_queryset,
+    newest_per_client,
+    recipients_for,
+)
+from coaching.selectors.disclosures import disclosure_rows
 from common.dates import local_today
 
 # The notice 42 CFR 2.32 asks every disclosure to carry, in our own words.
@@ -87,8 +95,7 @@ def consent_prepare(
     list (`recipient`) or to a person they name (`person_name`), for a
     purpose, covering some kinds of information, until a date or an event.
     Nothing is disclosed under it until the client signs."""
-    if not User.objects.filter(consent_staff_scope(actor, "pk"), pk=client.pk).exists():
-        raise PermissionDenied
+    client = consent_client_for_change(actor, client.pk)
     errors = {}
     person_name = " ".join((person_name or "").split())
     name_limit = Recipient._meta.get_field("person_name").max_length
@@ -144,20 +151,12 @@ def consent_prepare(
     return consent
 
 
-def _locked(consent: Consent) -> Consent:
-    return (
-        Consent.objects.select_for_update(of=("self",)).select_related("client").get(pk=consent.pk)
-    )
-
-
 @transaction.atomic
 def consent_sign(*, actor: User, consent: Consent, typed_name: str, confirmed: bool) -> Consent:
     """The client signs a consent staff prepared: their name as on their
     account (any case and spacing) and a tick, time stamped. Refused once
     signed, and past its end date (a new one must be prepared)."""
-    if not Consent.objects.filter(consent_signer_scope(actor), pk=consent.pk).exists():
-        raise PermissionDenied
-    consent = _locked(consent)
+    consent = consent_for_change(actor, consent.pk, scope=consent_signer_scope)
     if consent.signed_at is not None:
         raise ValidationError("You have already signed this consent.")
     if consent.ends_on is not None and consent.ends_on < local_today(consent.client):
@@ -179,8 +178,8 @@ def consent_sign(*, actor: User, consent: Consent, typed_name: str, confirmed: b
     return consent
 
 
-def _stop(*, actor: User, consent: Consent, action: str) -> Consent:
-    consent = _locked(consent)
+def _stop(*, actor: User, consent: Consent, scope, action: str) -> Consent:
+    consent = consent_for_change(actor, consent.pk, scope=scope)
     if consent.signed_at is None:
         raise ValidationError("This consent was never signed, so there is nothing to end.")
     if consent.revoked_at is not None:
@@ -197,18 +196,14 @@ def consent_revoke(*, actor: User, consent: Consent) -> Consent:
     """The client takes their consent back: nothing more is disclosed under
     it from this moment. What was disclosed before stays disclosed (and
     listed)."""
-    if not Consent.objects.filter(consent_signer_scope(actor), pk=consent.pk).exists():
-        raise PermissionDenied
-    return _stop(actor=actor, consent=consent, action="consent.revoke")
+    return _stop(actor=actor, consent=consent, scope=consent_signer_scope, action="consent.revoke")
 
 
 @transaction.atomic
 def consent_end(*, actor: User, consent: Consent) -> Consent:
     """Staff end a client's consent: the event it ends on has happened, or
     the client asked them to. Effective at once, as a revocation."""
-    if not Consent.objects.filter(consent_staff_scope(actor), pk=consent.pk).exists():
-        raise PermissionDenied
-    return _stop(actor=actor, consent=consent, action="consent.end")
+    return _stop(actor=actor, consent=consent, scope=consent_staff_scope, action="consent.end")
 
 
 # ------------------------------------------------------------ disclosures
@@ -315,4 +310,49 @@ def export_split(
         consents=consents,
         unconsented_ids=[client_id for client_id in ids if client_id not in consents],
         disclosures=disclosures,
+    )
+
+
+# ------------------------------------------- a disclosure to a recipient
+
+NOT_COVERED = (
+    "Nothing was sent: this consent is not active (it was revoked, ended or is past "
+    "its end date, or was never signed). Ask the client for a new one."
+)
+
+
+@dataclass(frozen=True)
+class ConsentDisclosure:
+    """A named-recipient disclosure: the split (its notice, the Disclosure
+    recorded), the consent relied on, and the rows to send."""
+
+    split: ExportSplit
+    used: Consent
+    rows: list[list[str]]
+
+
+@transaction.atomic
+def consent_disclose(*, actor: User, consent: Consent) -> ConsentDisclosure:
+    """What the consent covers of its client, for its recipient, through the
+    one export path (export_split: recorded as a Disclosure). Staff who see
+    the client only (consent_staff_scope). Refused (NOT_COVERED), with
+    nothing recorded, when the consent is not in force."""
+    consent = consent_for_change(actor, consent.pk, scope=consent_staff_scope)
+    if not consent.in_force_on(timezone.localdate()):
+        raise ValidationError(NOT_COVERED)
+    client = consent.client
+    split = export_split(
+        actor=actor,
+        client_ids=[client.pk],
+        recipient=consent.recipient,
+        information=consent.information,
+        export=ExportKind.NAMED_RECIPIENT,
+        description="Disclosure to a named recipient (CSV)",
+    )
+    if client.pk not in split.consents:
+        raise ValidationError(NOT_COVERED)
+    return ConsentDisclosure(
+        split=split,
+        used=split.consents[client.pk],
+        rows=disclosure_rows(actor, client, consent.information),
     )

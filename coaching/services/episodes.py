@@ -3,15 +3,17 @@ readmission) opens an episode, a discharge closes it. Each runs in a
 transaction that locks the client's row first (one change to a client's
 episodes at a time), checks everything before it writes, and is audited.
 
-Who may write comes from accounts/policy.py: a coach opens episodes for the
-clients they work with now (episode_opener_scope); the coach or their
-team's supervisors discharge (episode_discharger_scope).
+Who may write comes from accounts/policy/episodes.py, through
+coaching.selectors.episodes.episode_client_for_change (the acting scope, the
+client's row locked): a coach opens episodes for the clients they work with
+now (episode_opener_scope); the coach or their team's supervisors discharge
+(episode_discharger_scope).
 """
 
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
 
@@ -19,6 +21,7 @@ from accounts.audit import audit_record
 from accounts.models import User
 from accounts.policy import episode_discharger_scope, episode_opener_scope
 from coaching.models import Episode, ReferralSource
+from coaching.selectors.episodes import episode_client_for_change
 from common.dates import local_today
 from sessions_log.models import Session
 
@@ -34,10 +37,6 @@ def _day(value: date) -> str:
     return dateformat.format(value, "j F Y")
 
 
-def _lock_client(client_id: int) -> User:
-    return User.objects.select_for_update().get(pk=client_id)
-
-
 @transaction.atomic
 def episode_open(
     *, actor: User, client: User, intake_date: date, referral_source: ReferralSource
@@ -46,9 +45,7 @@ def episode_open(
     Earlier episodes stay as they were (the history). Refused while an
     episode is open, for a day in the future, and for a day on or before the
     last discharge (episodes never overlap: a day is in one episode only)."""
-    if not User.objects.filter(episode_opener_scope(actor, "pk"), pk=client.pk).exists():
-        raise PermissionDenied
-    client = _lock_client(client.pk)
+    client = episode_client_for_change(actor, client.pk, scope=episode_opener_scope)
     if not isinstance(intake_date, date) or isinstance(intake_date, datetime):
         raise ValidationError({"intake_date": "Enter the date of the intake."})
     if intake_date > local_today(client):
@@ -89,9 +86,7 @@ def episode_discharge(
     from the list and a short summary. Refused for a day before the intake
     or in the future, and while sessions are still scheduled after that day
     (cancel or move them first: nothing is cancelled behind anyone's back)."""
-    if not User.objects.filter(episode_discharger_scope(actor, "pk"), pk=client.pk).exists():
-        raise PermissionDenied
-    client = _lock_client(client.pk)
+    client = episode_client_for_change(actor, client.pk, scope=episode_discharger_scope)
     episode = Episode.objects.filter(client=client, discharge_date__isnull=True).first()
     if episode is None:
         raise ValidationError(NOTHING_OPEN)

@@ -1,6 +1,8 @@
 """Writes about outreach: a coach logs an attempt to reach a client (two
 taps: the channel and the outcome) and sets, with the client, how they want
-to be reached. Each runs in a transaction and is audited.
+to be reached. Each runs in a transaction and is audited; who may write
+comes from accounts/policy/episodes.py (outreach_logger_scope), through
+coaching.selectors.outreach.outreach_client_for_change.
 
 The daily task raises a "no successful contact" flag (a TrustFlag rule: one
 unresolved flag per relationship, in the coach's and supervisor's inbox)
@@ -10,7 +12,7 @@ for a client nobody has reached for OUTREACH_FLAG_DAYS.
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Value
 from django.db.models.functions import Coalesce
@@ -18,20 +20,15 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import CaseloadAssignment, User
-from accounts.policy import outreach_logger_scope
 from coaching.models import Channel, ContactPreferences, OutreachAttempt, TrustFlag
 from coaching.selectors.outreach import (
     LONG_AGO,
     days_without_contact,
     last_episode_discharged,
+    outreach_client_for_change,
     without_contact_since,
 )
 from coaching.services.trust import flag_raise
-
-
-def _check_logger(actor: User, client: User) -> None:
-    if not User.objects.filter(outreach_logger_scope(actor, "pk"), pk=client.pk).exists():
-        raise PermissionDenied
 
 
 @transaction.atomic
@@ -40,7 +37,7 @@ def outreach_attempt_log(
 ) -> OutreachAttempt:
     """Record an attempt to reach `client`, now. A channel or an outcome not
     in the list is refused with nothing written."""
-    _check_logger(actor, client)
+    client = outreach_client_for_change(actor, client.pk)
     errors = {}
     if channel not in Channel.values:
         errors["channel"] = "Choose how you tried to reach them."
@@ -66,7 +63,7 @@ def contact_preferences_set(
     ok_to_email: bool,
 ) -> ContactPreferences:
     """Set how `client` wants to be reached, as agreed with them."""
-    _check_logger(actor, client)
+    client = outreach_client_for_change(actor, client.pk)
     channels = list(dict.fromkeys(preferred_channels))
     if any(channel not in Channel.values for channel in channels):
         raise ValidationError({"preferred_channels": "Choose channels from the list."})

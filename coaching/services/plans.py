@@ -2,9 +2,11 @@
 a transaction that locks the plan's row first (one change to a plan at a
 time: a signature and an edit cannot cross), and is audited.
 
-Who may write comes from accounts/policy.py: the client and their coach now
-edit (plan_editor_scope); only the client agrees (plan_agreer_scope); only
-their coach signs (plan_signer_scope). A change to a goal or a step is made
+Who may write comes from accounts/policy/plans.py, through
+coaching.selectors.plans.plan_for_change (the acting scope, the plan's row
+locked): the client and their coach now edit (plan_editor_scope); only the
+client agrees (plan_agreer_scope); only their coach signs
+(plan_signer_scope). A change to a goal or a step is made
 in the open draft version (opened if the last one was agreed) and clears the
 draft's signatures; progress on a step does neither.
 """
@@ -17,12 +19,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import CaseloadAssignment, Role, User
-from accounts.policy import (
-    plan_agreer_scope,
-    plan_editor_scope,
-    plan_signer_scope,
-)
+from accounts.models import CaseloadAssignment, User
+from accounts.policy import plan_agreer_scope, plan_signer_scope
 from coaching.models import (
     AgreedGoal,
     AgreedStep,
@@ -34,6 +32,7 @@ from coaching.models import (
     PlanVersion,
     Step,
 )
+from coaching.selectors.plans import plan_client_for_change, plan_for_change
 from common.dates import local_today
 from sessions_log.models import Note
 
@@ -46,16 +45,6 @@ ONLY_THE_COACH = "Only the client's coach can sign their plan."
 
 
 # ----------------------------------------------------------------- helpers
-
-
-def _locked(plan_id: int) -> Plan:
-    return Plan.objects.select_for_update(of=("self",)).select_related("client").get(pk=plan_id)
-
-
-def _editable_plan(actor: User, plan_id: int) -> Plan:
-    if not Plan.objects.filter(plan_editor_scope(actor), pk=plan_id).exists():
-        raise PermissionDenied
-    return _locked(plan_id)
 
 
 def _open_draft(plan: Plan, actor: User) -> PlanVersion:
@@ -135,8 +124,7 @@ def _step_fields(*, actor, action, who, target_date, old_target=None) -> dict:
 def plan_open(*, actor: User, client: User) -> Plan:
     """The client's plan, started the first time someone writes in it,
     with its first draft version. Returned locked."""
-    if not User.objects.filter(plan_editor_scope(actor, "pk"), pk=client.pk).exists():
-        raise PermissionDenied
+    client = plan_client_for_change(actor, client.pk)
     plan = Plan.objects.filter(client=client).first()
     if plan is None:
         try:
@@ -147,7 +135,7 @@ def plan_open(*, actor: User, client: User) -> Plan:
             plan = Plan.objects.get(client=client)
         else:
             audit_record(actor=actor, action="plan.create", obj=plan, client=client)
-    return _locked(plan.pk)
+    return plan_for_change(actor, plan.pk)
 
 
 @transaction.atomic
@@ -164,7 +152,7 @@ def goal_add(*, actor: User, client: User, area, words: str, why: str = "") -> G
 @transaction.atomic
 def goal_change(*, actor: User, goal: Goal, area, words: str, why: str = "") -> Goal:
     values = _goal_fields(area=area, words=words, why=why)
-    plan = _editable_plan(actor, goal.plan_id)
+    plan = plan_for_change(actor, goal.plan_id)
     goal = Goal.objects.get(pk=goal.pk)
     changed = [name for name, value in values.items() if getattr(goal, name) != value]
     if not changed:
@@ -194,12 +182,12 @@ def step_add(
     if suggested_by not in Step.SuggestedBy.values:
         raise ValidationError({"suggested_by": "Say whose idea this step was."})
     values = _step_fields(actor=actor, action=action, who=who, target_date=target_date)
-    plan = _editable_plan(actor, goal.plan_id)
+    plan = plan_for_change(actor, goal.plan_id)
     draft = _content_changed(plan, actor)
+    # Whose suggestion it counts as: the client's coach now (the actor, when
+    # their coach writes it).
     coach_id = (
-        actor.pk
-        if actor.role == Role.COACH
-        else CaseloadAssignment.objects.filter(client=plan.client, ended_at__isnull=True)
+        CaseloadAssignment.objects.filter(client=plan.client, ended_at__isnull=True)
         .values_list("coach_id", flat=True)
         .first()
     )
@@ -220,7 +208,7 @@ def step_add(
 def step_change(
     *, actor: User, step: Step, action: str, who: str, target_date: date | None = None
 ) -> Step:
-    plan = _editable_plan(actor, step.goal.plan_id)
+    plan = plan_for_change(actor, step.goal.plan_id)
     step = Step.objects.get(pk=step.pk)
     values = _step_fields(
         actor=actor, action=action, who=who, target_date=target_date, old_target=step.target_date
@@ -252,7 +240,7 @@ def step_progress(*, actor: User, step: Step, state: str, how_it_went: str = "")
     if state not in Step.State.values:
         raise ValidationError({"state": "Choose how the step is going."})
     how_it_went = _text(how_it_went, field="how_it_went", max_length=500)
-    plan = _editable_plan(actor, step.goal.plan_id)
+    plan = plan_for_change(actor, step.goal.plan_id)
     now = timezone.now()
     Step.objects.filter(pk=step.pk).update(
         state=state, how_it_went=how_it_went, state_changed_by=actor, state_changed_at=now
@@ -267,8 +255,11 @@ def step_progress(*, actor: User, step: Step, state: str, how_it_went: str = "")
 # --------------------------------------------------------------- agreement
 
 
-def _signable(version: PlanVersion) -> tuple[Plan, PlanVersion]:
-    plan = _locked(version.plan_id)
+def _signable(actor: User, version: PlanVersion, scope, refusal: str) -> tuple[Plan, PlanVersion]:
+    try:
+        plan = plan_for_change(actor, version.plan_id, scope=scope)
+    except PermissionDenied:
+        raise ValidationError(refusal) from None
     version = PlanVersion.objects.get(pk=version.pk)
     if version.is_agreed:
         raise ValidationError(AGREED)
@@ -317,9 +308,7 @@ def plan_confirm(
     *, actor: User, version: PlanVersion, typed_name: str, confirmed: bool
 ) -> PlanVersion:
     """The client agrees to a version: their name, typed, and a tick."""
-    if not Plan.objects.filter(plan_agreer_scope(actor), pk=version.plan_id).exists():
-        raise ValidationError(ONLY_THE_CLIENT)
-    plan, version = _signable(version)
+    plan, version = _signable(actor, version, plan_agreer_scope, ONLY_THE_CLIENT)
     if version.client_confirmed_at:
         raise ValidationError("You have already agreed to this version.")
     if not confirmed:
@@ -344,9 +333,7 @@ def plan_confirm(
 @transaction.atomic
 def plan_sign(*, actor: User, version: PlanVersion) -> PlanVersion:
     """The client's coach signs a version."""
-    if not Plan.objects.filter(plan_signer_scope(actor), pk=version.plan_id).exists():
-        raise ValidationError(ONLY_THE_COACH)
-    plan, version = _signable(version)
+    plan, version = _signable(actor, version, plan_signer_scope, ONLY_THE_COACH)
     if version.coach_signed_at:
         raise ValidationError("This version is already signed.")
     now = timezone.now()

@@ -11,7 +11,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.audit import audit_clients_shown, audit_record
 from accounts.forms import add_service_errors
 from accounts.middleware import deliberate_read
 from accounts.models import Role
@@ -34,6 +33,7 @@ def _claims_page(request, form, *, preview=None, status=200):
         "form": form,
         "preview": preview,
         "requires_cosign": settings.BILLING_REQUIRES_COSIGN,
+        "permissions": selectors.permissions_for(request.user),
     }
     return render(request, "coaching/billing/claims.html", context, status=status)
 
@@ -51,11 +51,8 @@ def claims(request):
     if not form.is_valid():
         return _claims_page(request, form, status=400)
     data = form.cleaned_data
-    preview = selectors.claim_preview(
+    preview = selectors.claim_for_viewing(
         request.user, start=data["start"], end=data["end"], programme=data["programme"]
-    )
-    audit_clients_shown(
-        actor=request.user, shown=[("claim.preview", preview["clients"] + preview["left_out"])]
     )
     return _claims_page(request, form, preview=preview)
 
@@ -111,18 +108,19 @@ def funder_report(request):
         form = FunderReportForm(
             initial={"month": timezone.localdate().replace(day=1)}, programmes=programmes
         )
-        return render(request, "coaching/billing/funder_report.html", {"form": form})
+        context = {"form": form, "permissions": selectors.permissions_for(request.user)}
+        return render(request, "coaching/billing/funder_report.html", context)
     form = FunderReportForm(request.GET, programmes=programmes)
     if not form.is_valid():
-        context = {"form": form}
+        context = {"form": form, "permissions": selectors.permissions_for(request.user)}
         return render(request, "coaching/billing/funder_report.html", context, status=400)
     data = form.cleaned_data
-    figures = selectors.funder_report(
+    figures = selectors.funder_report_for_viewing(
         request.user, month=data["month"], programme=data["programme"]
     )
-    audit_record(actor=request.user, action="funder_report.view")
     context = {
         "form": form,
+        "permissions": selectors.permissions_for(request.user),
         "figures": figures,
         "shown": selectors.funder_report_shown(figures),
         "follow_up_days": selectors.FOLLOW_UP_DAYS,

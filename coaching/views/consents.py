@@ -8,7 +8,6 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,17 +18,12 @@ from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
 from coaching.forms.consents import ConsentPrepareForm, ConsentSignForm
-from coaching.models import ExportKind
 from coaching.selectors import consents as selectors
 from coaching.selectors.report import csv_safe
 from coaching.services import consents as services
 from common.dates import local_today
 
 STAFF = (Role.COACH, Role.SUPERVISOR)
-NOT_COVERED = (
-    "Nothing was sent: this consent is not active (it was revoked, ended or is past "
-    "its end date, or was never signed). Ask the client for a new one."
-)
 
 # ------------------------------------------------------------ the client's
 
@@ -37,28 +31,29 @@ NOT_COVERED = (
 @require_GET
 @role_required(Role.CLIENT)
 def my_consents(request):
-    data = selectors.consents_page(request.user, request.user)
+    data = selectors.client_consents_for_viewing(request.user, request.user.pk)
+    data["permissions"] = selectors.permissions_for(request.user, data["client"])
     return render(request, "coaching/consents/mine.html", data)
 
 
-def _consent_page(request, consent, *, status=200, sign_form=None):
-    data = selectors.consent_page(request.user, consent)
-    signable = data["consent"].state.key == "draft"
+def _consent_page(request, pk, *, status=200, sign_form=None):
+    data = selectors.consent_for_viewing(request.user, pk)
+    permissions = selectors.permissions_for(request.user, data["consent"])
+    signable = permissions.can_sign and data["consent"].state.key == "draft"
     if signable and sign_form is None:
         sign_form = ConsentSignForm()
     # A form for a consent that can no longer be signed (signed meanwhile,
     # or past its end date) is not shown again: its refusal is said above.
     if sign_form is not None and sign_form.is_bound and not signable:
         messages.error(request, " ".join(m for errors in sign_form.errors.values() for m in errors))
-    context = {**data, "sign_form": sign_form if signable else None}
+    context = {**data, "permissions": permissions, "sign_form": sign_form if signable else None}
     return render(request, "coaching/consents/detail.html", context, status=status)
 
 
 @require_GET
 @role_required(Role.CLIENT)
 def my_consent(request, pk):
-    consent = get_object_or_404(selectors.consents_signable_by(request.user), pk=pk)
-    return _consent_page(request, consent)
+    return _consent_page(request, pk)
 
 
 @require_POST
@@ -69,7 +64,7 @@ def consent_sign(request, pk):
     if form_saved(form, partial(services.consent_sign, actor=request.user, consent=consent)):
         messages.success(request, "Signed. You can revoke this consent at any time.")
         return redirect("coaching:my_consent", pk=consent.pk)
-    return _consent_page(request, consent, status=400, sign_form=form)
+    return _consent_page(request, consent.pk, status=400, sign_form=form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,11 +93,13 @@ def consent_revoke(request, pk):
 # ------------------------------------------------------------------ staff's
 
 
-def _client_consents_page(request, client, *, status=200, form=None):
-    data = selectors.consents_page(request.user, client)
+def _client_consents_page(request, pk, *, status=200, form=None):
+    data = selectors.client_consents_for_viewing(request.user, pk)
+    client = data["client"]
     if form is None:
         form = ConsentPrepareForm(recipients=selectors.recipients_for(client))
-    context = {**data, "client": client, "form": form}
+    permissions = selectors.permissions_for(request.user, client)
+    context = {**data, "permissions": permissions, "form": form if permissions.can_manage else None}
     return render(request, "coaching/consents/client.html", context, status=status)
 
 
@@ -110,8 +107,8 @@ def _client_consents_page(request, client, *, status=200, form=None):
 @role_required(*STAFF)
 @deliberate_read
 def client_consents(request, pk):
-    client = get_object_or_404(selectors.consent_clients_managed_by(request.user), pk=pk)
-    return _client_consents_page(request, client)
+    get_object_or_404(selectors.consent_clients_managed_by(request.user), pk=pk)
+    return _client_consents_page(request, pk)
 
 
 @require_POST
@@ -122,7 +119,7 @@ def consent_prepare(request, pk):
     if form_saved(form, partial(services.consent_prepare, actor=request.user, client=client)):
         messages.success(request, "Prepared. The client can now read and sign it.")
         return redirect("coaching:client_consents", pk=client.pk)
-    return _client_consents_page(request, client, status=400, form=form)
+    return _client_consents_page(request, client.pk, status=400, form=form)
 
 
 @require_POST
@@ -144,11 +141,12 @@ def consent_end(request, pk):
 def consent_disclosure(request, pk):
     """What a disclosure under this consent would send, to whom, with the
     notice; a button to download it (consent_disclose)."""
-    consent = get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
-    data = selectors.consent_page(request.user, consent)
+    get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
+    data = selectors.consent_for_viewing(request.user, pk)
     context = {
         **data,
-        "in_force": consent.in_force_on(timezone.localdate()),
+        "permissions": selectors.permissions_for(request.user, data["consent"]),
+        "in_force": data["consent"].in_force_on(timezone.localdate()),
         "notice": services.notice_text(),
     }
     return render(request, "coaching/consents/disclose.html", context)
@@ -163,24 +161,12 @@ def consent_disclose(request, pk):
     a message, nothing sent, nothing recorded."""
     consent = get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
     client = consent.client
-    with transaction.atomic():
-        chosen = selectors.consents_managed_by(request.user).select_for_update(of=("self",))
-        if not chosen.get(pk=consent.pk).in_force_on(timezone.localdate()):
-            messages.error(request, NOT_COVERED)
-            return redirect("coaching:consent_disclosure", pk=consent.pk)
-        split = services.export_split(
-            actor=request.user,
-            client_ids=[client.pk],
-            recipient=consent.recipient,
-            information=consent.information,
-            export=ExportKind.NAMED_RECIPIENT,
-            description="Disclosure to a named recipient (CSV)",
-        )
-        if client.pk not in split.consents:
-            messages.error(request, NOT_COVERED)
-            return redirect("coaching:consent_disclosure", pk=consent.pk)
-        used = split.consents[client.pk]
-        rows = selectors.disclosure_rows(request.user, client, consent.information)
+    try:
+        disclosed = services.consent_disclose(actor=request.user, consent=consent)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("coaching:consent_disclosure", pk=consent.pk)
+    split, used, rows = disclosed.split, disclosed.used, disclosed.rows
     today = timezone.localdate()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (

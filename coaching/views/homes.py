@@ -20,7 +20,7 @@ from coaching.selectors.homes import (
     permissions_for,
     trust_panel,
 )
-from coaching.selectors.plans import (
+from coaching.selectors.plan_figures import (
     own_steps_summary,
     plan_due_counts_by_coach,
     suggested_steps_by_client,

@@ -23,14 +23,9 @@ from coaching.forms.plans import (
 )
 from coaching.selectors import plans as selectors
 from coaching.services import plans as services
-from common.paging import page_of
 
 READERS = (Role.CLIENT, Role.COACH, Role.SUPERVISOR)
 EDITORS = (Role.CLIENT, Role.COACH)
-
-
-def _client(request, pk):
-    return get_object_or_404(selectors.plan_clients_visible_to(request.user), pk=pk)
 
 
 def _plan_url(client_id: int, anchor: str = "") -> str:
@@ -46,24 +41,19 @@ def _step_form(request, client, data=None):
     return StepForm(data, goals=goals, actor=request.user, initial=initial)
 
 
-def _page(request, client, *, status=200, **forms):
+def _page(request, pk, *, status=200, **forms):
     user = request.user
-    data = selectors.plan_page(user, client)
-    can_edit = user.role in EDITORS
-    draft = data["draft"]
+    data = selectors.plan_for_viewing(user, pk)
+    client = data["client"]
+    permissions = selectors.permissions_for(user, client, data)
+    can_edit = permissions.can_edit
     context = {
         **data,
-        "client": client,
         "is_client": user.pk == client.pk,
+        "permissions": permissions,
         "can_edit": can_edit,
-        "can_confirm": user.pk == client.pk
-        and draft is not None
-        and not draft.client_confirmed_at
-        and bool(data["goals"]),
-        "can_sign": user.role == Role.COACH
-        and draft is not None
-        and not draft.coach_signed_at
-        and bool(data["goals"]),
+        "can_confirm": permissions.can_confirm,
+        "can_sign": permissions.can_sign,
         "goal_form": forms.get("goal_form")
         or (GoalForm(areas=selectors.life_areas()) if can_edit else None),
         "step_form": forms.get("step_form")
@@ -86,15 +76,14 @@ def my_plan(request):
 @role_required(*READERS)
 @deliberate_read
 def plan(request, pk):
-    return _page(request, _client(request, pk))
+    return _page(request, pk)
 
 
 @require_GET
 @role_required(*READERS)
 @deliberate_read
 def plan_history(request, pk):
-    client = _client(request, pk)
-    context = {**selectors.plan_history(request.user, client), "client": client}
+    context = selectors.plan_history(request.user, pk)
     return render(request, "coaching/plan/history.html", context)
 
 
@@ -102,8 +91,7 @@ def plan_history(request, pk):
 @role_required(*READERS)
 @deliberate_read
 def plan_print(request, pk):
-    client = _client(request, pk)
-    context = {**selectors.plan_page(request.user, client, action="plan.print"), "client": client}
+    context = selectors.plan_for_viewing(request.user, pk, action="plan.print")
     return render(request, "coaching/plan/print.html", context)
 
 
@@ -117,13 +105,13 @@ def _submit(request, client, form, form_name, action, success, anchor=""):
         else:
             messages.success(request, success)
             return redirect(_plan_url(client.pk, anchor.format(result.pk) if anchor else ""))
-    return _page(request, client, status=400, **{form_name: form})
+    return _page(request, client.pk, status=400, **{form_name: form})
 
 
 @require_POST
 @role_required(*EDITORS)
 def goal_add(request, pk):
-    client = _client(request, pk)
+    client = selectors.plan_client(request.user, pk)
     return _submit(
         request,
         client,
@@ -138,7 +126,7 @@ def goal_add(request, pk):
 @require_POST
 @role_required(*EDITORS)
 def step_add(request, pk):
-    client = _client(request, pk)
+    client = selectors.plan_client(request.user, pk)
     return _submit(
         request,
         client,
@@ -212,7 +200,7 @@ def step_progress(request, pk):
 @role_required(Role.CLIENT)
 def plan_confirm(request, pk):
     version = get_object_or_404(selectors.plan_versions_visible_to(request.user), pk=pk)
-    client = _client(request, version.plan.client_id)
+    client = selectors.plan_client(request.user, version.plan.client_id)
     form = PlanConfirmForm(request.POST)
     if form.is_valid():
         try:
@@ -229,7 +217,7 @@ def plan_confirm(request, pk):
             done = "agreed" if version.is_agreed else "waiting for your coach to sign"
             messages.success(request, f"Thank you: you agreed to your plan. It is {done}.")
             return redirect(_plan_url(client.pk, "agreement"))
-    return _page(request, client, status=400, confirm_form=form)
+    return _page(request, client.pk, status=400, confirm_form=form)
 
 
 @require_POST
@@ -252,21 +240,23 @@ def plan_sign(request, pk):
 def plans_due(request):
     """Plans due for review, and clients without an agreed plan in time: a
     coach's caseload, a supervisor's team."""
-    relationships, status, query = selectors.plans_to_attend(request.user), 200, ""
+    status, query, coach_id = 200, "", None
     # The team dashboard links each coach's figures here: ?coach=<id>.
     coach = request.GET.get("coach")
     if coach is not None:
         if coach.isdigit():
-            relationships, query = relationships.filter(coach_id=int(coach)), f"coach={coach}"
+            coach_id, query = int(coach), f"coach={coach}"
         else:
             messages.error(request, "That coach is not one we know; the list shows everyone.")
             status, coach = 400, None
-    page = page_of(relationships, request.GET.get("page"))
-    selectors.audit_plans_listed(request.user, page.object_list)
+    page = selectors.plans_due_for_viewing(
+        request.user, coach_id=coach_id, page=request.GET.get("page")
+    )
     context = {
         "page": page,
         "query": query,
         "one_coach": coach is not None,
+        "shows_coach": selectors.plans_due_shows_coach(request.user),
         "review_days": settings.PLAN_REVIEW_DAYS,
         "agree_days": settings.PLAN_AGREE_WITHIN_DAYS,
     }

@@ -24,6 +24,7 @@ from coaching.services.consents import (
     disclosures_record,
     export_split,
 )
+from common import crypto
 from tests.conftest import make_user
 
 SERVICE = [Information.SERVICE_RECORD]
@@ -467,7 +468,6 @@ def test_the_database_keeps_a_signed_consent_as_signed(coach, client_user):
 
 @pytest.mark.django_db
 def test_while_rotating_keys_a_signed_consent_may_change_only_its_ciphertext(coach, client_user):
-    from common import crypto
 
     consent = signed(coach, client_user, payer())
     with transaction.atomic(), connection.cursor() as cursor:

@@ -1,7 +1,25 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role, User
+from coaching.models import (
+    Consent,
+    Disclosure,
+    Episode,
+    OutreachAttempt,
+    Plan,
+    ProgrammePayer,
+    TrustFlag,
+)
+from coaching.selectors.billing import claim_preview
+from coaching.selectors.consents import consent_state
+from coaching.selectors.plan_figures import with_plan_status
+from sessions_log import billing
+from sessions_log.models import FundingProgramme, Session
+from tests.helpers import totp_code
 
 
 @pytest.mark.django_db
@@ -14,7 +32,6 @@ def test_it_refuses_to_run_without_debug(settings):
 
 @pytest.mark.django_db
 def test_it_prints_logins_that_work_and_can_run_twice(settings, client, capsys):
-    from tests.helpers import totp_code
 
     settings.DEBUG = True
     call_command("demo_data")
@@ -42,8 +59,6 @@ def test_it_prints_logins_that_work_and_can_run_twice(settings, client, capsys):
 
 @pytest.mark.django_db
 def test_it_makes_plans_in_every_state(settings):
-    from coaching.models import Plan
-    from coaching.selectors.plans import with_plan_status
 
     settings.DEBUG = True
     call_command("demo_data")
@@ -70,7 +85,6 @@ def test_it_makes_plans_in_every_state(settings):
 
 @pytest.mark.django_db
 def test_it_makes_episodes_attempts_and_a_no_contact_flag(settings):
-    from coaching.models import Episode, OutreachAttempt, TrustFlag
 
     settings.DEBUG = True
     call_command("demo_data")
@@ -92,8 +106,6 @@ def test_it_makes_episodes_attempts_and_a_no_contact_flag(settings):
 
 @pytest.mark.django_db
 def test_it_makes_consents_in_every_state_and_a_disclosure(settings):
-    from coaching.models import Consent, Disclosure
-    from coaching.selectors.consents import consent_state
 
     settings.DEBUG = True
     call_command("demo_data")
@@ -117,14 +129,6 @@ def test_it_makes_consents_in_every_state_and_a_disclosure(settings):
 
 @pytest.mark.django_db
 def test_it_makes_a_month_of_billable_sessions_and_a_claim_that_leaves_clients_out(settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from coaching.models import ProgrammePayer
-    from coaching.selectors.billing import claim_preview
-    from sessions_log import billing
-    from sessions_log.models import FundingProgramme, Session
 
     settings.DEBUG = True
     call_command("demo_data")

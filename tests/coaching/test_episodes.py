@@ -22,9 +22,8 @@ from coaching.services.episodes import episode_discharge, episode_open
 from coaching.services.trust import checkin_submit
 from sessions_log.models import Session
 from sessions_log.services.sessions import session_cancel, session_schedule
-from tests.coaching.plan_helpers import agree, plan_with
 from tests.conftest import make_user
-from tests.helpers import past_contact
+from tests.helpers import agree, past_contact, plan_with
 
 HIGH = {"heard": 9, "safe": 9, "focus": 9, "trust": 9, "helping": 9}
 

@@ -19,11 +19,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from coaching.models import NoteGoal, PlanVersion, Step
-from tests.coaching.plan_helpers import area
 from tests.e2e.browser import PHONE, expect_heading, expect_message, sign_in
 from tests.e2e.conftest import assert_accessible
 from tests.e2e.test_trust_loop_phone import check_client_page
-from tests.helpers import TOTP_SECRET, enable_totp, past_contact
+from tests.helpers import TOTP_SECRET, area, enable_totp, past_contact
 
 SUPERVISOR_TOTP_SECRET = "KRSXG5CTMVRXEZLU"
 

@@ -9,9 +9,8 @@ from coaching.models import PlanVersion, Recipient, SupervisorRequest, TrustFlag
 from coaching.services.consents import consent_prepare, consent_sign
 from coaching.services.plans import goal_add, step_add
 from coaching.services.trust import checkin_submit
-from tests.coaching.plan_helpers import area
 from tests.conftest import make_user
-from tests.helpers import signed_contact
+from tests.helpers import area, signed_contact
 
 LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}
 

@@ -132,7 +132,7 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
     from sessions_log.models import Note, NoteReview, Session
     from sessions_log.selectors import agendas_visible_to, note_reviews_visible_to
     from sessions_log.services.notes import note_open, note_review, note_sign
-    from tests.coaching.plan_helpers import plan_with
+    from tests.helpers import plan_with
 
     # A relationship that has ended, with trust data: nobody sees it now.
     former = make_user("former@example.org", Role.CLIENT)

@@ -7,7 +7,7 @@ from scripts.cluster import hosts
 from scripts.cluster.cluster import PYTHON, Cluster, proxy_url
 
 WRONG = "not-the-password-at-all"  # noqa: S105 - a wrong password on purpose
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - coaching/management/commands/demo_data.py
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - coaching/demo/people.py
 FAILED_LOGINS_ALLOWED = 5  # settings.ACCOUNT_RATE_LIMITS["login_failed"]: 5/5m/ip
 
 

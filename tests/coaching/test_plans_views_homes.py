@@ -13,9 +13,8 @@ from django.utils import timezone
 from accounts.models import CaseloadAssignment, Role
 from coaching.models import Step
 from coaching.services.plans import step_progress
-from tests.coaching.plan_helpers import agree, area, plan_with
 from tests.conftest import make_user
-from tests.helpers import PAGE_STATEMENTS, count_queries, sign_in
+from tests.helpers import PAGE_STATEMENTS, agree, area, count_queries, plan_with, sign_in
 
 
 def _started_weeks_ago(client_user, weeks):

@@ -8,13 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, CaseloadAssignment
 from coaching.models import Goal, NoteGoal, PlanVersion, Step
 from coaching.services.plans import step_progress
 from sessions_log.models import Note
 from sessions_log.services.notes import note_open
-from tests.coaching.plan_helpers import agree, area, draft_of, plan_with
-from tests.helpers import count_queries, past_contact, sign_in
+from tests.helpers import agree, area, count_queries, draft_of, past_contact, plan_with, sign_in
 
 
 def _state():
@@ -337,7 +336,6 @@ def test_another_clients_goal_ticked_on_a_note_is_ignored(
 def test_the_due_list_shows_the_coachs_caseload_and_the_supervisors_team(
     client, coach, client_user, supervisor, other_coach, other_client
 ):
-    from accounts.models import CaseloadAssignment
 
     CaseloadAssignment.objects.update(started_at=timezone.now() - timedelta(days=45))
     url = reverse("coaching:plans_due")

@@ -12,8 +12,7 @@ from coaching.models import AgreedGoal, NoteGoal, PlanChange, PlanVersion
 from coaching.services.plans import note_goals_set
 from common import crypto
 from sessions_log.services.notes import note_open, note_sign
-from tests.coaching.plan_helpers import agree, draft_of, plan_with
-from tests.helpers import past_contact
+from tests.helpers import agree, draft_of, past_contact, plan_with
 
 
 def _refused(sql: str, params) -> None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import CaseloadAssignment, Role, User
 from coaching.models import Plan, Step
 from coaching.models.plans import LAST_AGREED_SQL
-from coaching.selectors.plans import (
+from coaching.selectors.plan_figures import (
     plan_due_counts_by_coach,
     plans_to_attend,
     suggested_steps_by_client,
@@ -21,10 +21,9 @@ from coaching.selectors.plans import (
     with_suggested_steps,
     with_suggestions_tried,
 )
-from coaching.services.plans import step_add, step_progress
-from tests.coaching.plan_helpers import agree, plan_with
+from coaching.services.plans import goal_change, step_add, step_progress
 from tests.conftest import make_user
-from tests.helpers import count_queries
+from tests.helpers import agree, count_queries, plan_with
 
 
 def _client_of(coach, email, *, started_days_ago=0):
@@ -62,7 +61,6 @@ def test_a_plan_is_due_for_review_ninety_days_after_its_last_agreement(coach, se
     row = with_plan_status(CaseloadAssignment.objects.filter(client=old)).get()
     assert row.plan_review_due_at == row.plan_agreed_at + timedelta(days=90)
     # A new agreement resets it.
-    from coaching.services.plans import goal_change
 
     goal = old.recovery_plan.goals.get()
     goal_change(actor=coach, goal=goal, area=goal.area, words="Reviewed", why=goal.why)

@@ -1,4 +1,4 @@
-"""The claim file (consents, the notice, disclosures, every field of a row)
+"""The billing pages: the claim file (consents, the notice, disclosures, every field of a row)
 and the funder report (figures, "<5", the follow-up rate)."""
 
 import csv
@@ -19,8 +19,13 @@ from coaching.models import (
     Recipient,
     ReferralSource,
 )
-from coaching.selectors.billing import CLAIM_HEADER, funder_report, suppressed
-from coaching.services.consents import REDISCLOSURE_NOTICE, consent_prepare, consent_sign
+from coaching.selectors.billing import CLAIM_HEADER, funder_report, funder_report_shown, suppressed
+from coaching.services.consents import (
+    REDISCLOSURE_NOTICE,
+    consent_prepare,
+    consent_revoke,
+    consent_sign,
+)
 from coaching.services.episodes import episode_discharge, episode_open
 from sessions_log.models import FundingProgramme, NoteReview, ServiceCode
 from sessions_log.services.notes import note_open, note_review, note_save_draft, note_sign
@@ -198,7 +203,6 @@ def test_a_claim_nobody_consented_to_is_refused_and_records_nothing(
 def test_a_revoked_or_expired_consent_does_not_cover_the_claim(
     client, coach, supervisor, client_user, admin_user, medicaid
 ):
-    from coaching.services.consents import consent_revoke
 
     consent = _consent(coach, client_user, ProgrammePayer.objects.get().recipient)
     consent_revoke(actor=client_user, consent=consent)
@@ -378,7 +382,6 @@ def test_the_follow_up_rate_counts_a_successful_contact_within_30_days_of_discha
     figures = funder_report(admin_user, month=last_month, programme=None)
     assert (figures["discharged"], figures["followed_up"]) == (6, 3)
     assert dict(figures["by_reason"])["Moved away"] == 6
-    from coaching.selectors.billing import funder_report_shown
 
     shown = funder_report_shown(figures)
     assert shown["follow_up_rate"] == "50%"

@@ -22,8 +22,8 @@ from coaching.services.plans import (
     step_change,
     step_progress,
 )
-from tests.coaching.plan_helpers import agree, area, draft_of, plan_with
 from tests.conftest import make_user
+from tests.helpers import agree, area, draft_of, plan_with
 
 
 def _snapshot():
