@@ -424,17 +424,16 @@ CELERY_BEAT_SCHEDULE["outreach-flags-raise"] = {
     "schedule": crontab(minute=41, hour=4),
 }
 
-# Billing (sessions_log/billing.py): a session's minutes become units of
-# BILLING_UNIT_MINUTES; a unit counts once BILLING_UNIT_THRESHOLD_MINUTES of
-# it were given (the CMS "8-minute rule" for 15-minute codes). A client may
-# be billed at most BILLING_DAILY_UNIT_CAP units of one code on one day: 16
-# units (4 hours) is a common state Medicaid limit for peer support (H0038);
-# set your payer's. Going over asks the coach for a reason at signing and
-# the claim shows it; no time is dropped. BILLING_REQUIRES_COSIGN: a signed
-# note makes its session billable only once a supervisor co-signed it.
+# Billing (sessions_log/billing.py, sessions_log/units.py): minutes spent
+# become units of BILLING_UNIT_MINUTES; a part unit counts once
+# BILLING_UNIT_THRESHOLD_MINUTES of it were given (CMS Pub. 100-04 ch. 5
+# §20.2 for 15-minute codes). Whether a day's minutes are summed first (CMS)
+# or each session rounded, and the daily cap (16 by default), are each
+# programme's (FundingProgramme.unit_rule, daily_unit_cap), not settings.
+# BILLING_REQUIRES_COSIGN: a signed note makes its session billable only
+# once a supervisor co-signed it.
 BILLING_UNIT_MINUTES = env_int("BILLING_UNIT_MINUTES", default=15, minimum=1)
 BILLING_UNIT_THRESHOLD_MINUTES = env_int("BILLING_UNIT_THRESHOLD_MINUTES", default=8, minimum=1)
-BILLING_DAILY_UNIT_CAP = env_int("BILLING_DAILY_UNIT_CAP", default=16, minimum=1)
 BILLING_REQUIRES_COSIGN = env_bool("BILLING_REQUIRES_COSIGN", default=True)
 if BILLING_UNIT_THRESHOLD_MINUTES > BILLING_UNIT_MINUTES:
     raise ImproperlyConfigured(

@@ -204,13 +204,90 @@ def over_cap_reason_field(bill: dict) -> forms.CharField:
     )
 
 
+def _minutes_spent_field(label="Minutes actually spent", required=True):
+    return forms.IntegerField(
+        label=label,
+        required=required,
+        min_value=1,
+        max_value=480,
+        help_text="What the claim counts, never the booking.",
+        widget=forms.NumberInput(attrs={"data-minutes-spent": ""}),
+        error_messages={
+            "min_value": "Minutes spent must be at least 1 (not zero or negative).",
+            "max_value": "Minutes spent are at most 8 hours (480 minutes).",
+            "required": "Enter the minutes actually spent.",
+        },
+    )
+
+
+class CloseForm(forms.Form):
+    """Closing a session as completed: when it really started and the
+    minutes spent (the booking is the default; the coach confirms it)."""
+
+    date = forms.DateField(label="Actual date", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(
+        label="Actual start time", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    minutes_spent = _minutes_spent_field()
+
+    def __init__(self, *args, time_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone = time_zone
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date") and data.get("time"):
+            try:
+                data["actual_start"] = local_to_utc(data["date"], data["time"], self.time_zone)
+            except forms.ValidationError as error:
+                self.add_error("time", error)
+        return data
+
+
 class AddendumForm(forms.Form):
     text = forms.CharField(
         label="Addendum",
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Signed when you add it; it cannot be changed afterwards.",
+        help_text="Signed when you add it; it cannot be changed afterwards. When you correct "
+        "the time spent, say why here.",
     )
+    corrected_date = forms.DateField(
+        label="Corrected actual date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    corrected_time = forms.TimeField(
+        label="Corrected actual start time",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    corrected_minutes = _minutes_spent_field("Corrected minutes spent", required=False)
+
+    def __init__(self, *args, time_zone: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone = time_zone
+
+    def clean(self):
+        """A correction of the time spent gives all three fields or none."""
+        data = super().clean()
+        given = [data.get(name) is not None for name in CORRECTION_FIELDS]
+        data["corrected_start"] = None
+        if any(given) and not all(given):
+            raise forms.ValidationError(
+                "To correct the time spent, give the actual date, start time and minutes."
+            )
+        if all(given):
+            try:
+                data["corrected_start"] = local_to_utc(
+                    data["corrected_date"], data["corrected_time"], self.time_zone
+                )
+            except forms.ValidationError as error:
+                self.add_error("corrected_time", error)
+        return data
+
+
+CORRECTION_FIELDS = ("corrected_date", "corrected_time", "corrected_minutes")
 
 
 class ReviewForm(forms.Form):
@@ -237,6 +314,12 @@ class ContactLogForm(_Billing, _SessionWhen):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._billing_initial()
+        # The contact's start and length are what really happened: what it bills.
+        self.fields["time"].label = "Actual start time"
+        duration = self.fields["duration"]
+        duration.label = "Minutes actually spent"
+        duration.help_text = "What the claim counts (at least 5 minutes for a logged contact)."
+        duration.widget.attrs["data-minutes-spent"] = ""
 
 
 class SessionBillingForm(_Billing, forms.Form):

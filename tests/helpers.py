@@ -138,7 +138,13 @@ def _completed(coach, client) -> Session:
         ends_at=F("ends_at") - timedelta(days=slot, hours=slot + 1),
     )
     session.refresh_from_db()
-    return session_close(actor=coach, session=session, status="completed")
+    return session_close(
+        actor=coach,
+        session=session,
+        status="completed",
+        actual_start=session.starts_at,
+        minutes_spent=60,
+    )
 
 
 def _requested(coach, client) -> CheckInRequest:

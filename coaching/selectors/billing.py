@@ -16,7 +16,6 @@ file is built from `claim_for_change` (staff who bill only: the acting rule;
 its sessions locked while the export is made)."""
 
 import zoneinfo
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -87,28 +86,34 @@ def claim_sessions(
     viewer: User, *, start: date, end: date, programme: FundingProgramme
 ) -> QuerySet[Session]:
     """The billable sessions of `programme` on the days start..end (the
-    client's calendar days), of the clients `viewer` may claim for, in date
-    order. One query, with each session's client, payer identity, coach,
-    code and note."""
-    day = local_date("starts_at", "client__time_zone")
+    client's calendar days of their actual start, corrected if an addendum
+    did), of the clients `viewer` may claim for, in date order, with their
+    billed time (billing.with_billed_time). One query, with each session's
+    client, payer identity, coach, code and note."""
+    day = local_date("billed_start", "client__time_zone")
     return (
-        Session.objects.filter(billing.billable(), claim_scope(viewer), funding_programme=programme)
+        billing.with_billed_time(
+            Session.objects.filter(
+                billing.billable(), claim_scope(viewer), funding_programme=programme
+            )
+        )
         .annotate(day=day)
         .filter(day__gte=start, day__lte=end)
         .select_related(
             "client", "client__payer_identity", "coach", "service_code", "funding_programme", "note"
         )
-        .order_by("day", "starts_at", "pk")
+        .order_by("day", "billed_start", "pk")
     )
 
 
 def claim_for_change(
     user: User, *, start: date, end: date, programme: FundingProgramme
 ) -> list[Session]:
-    """The sessions a claim file of `user` holds (claim_sessions), their
-    rows locked until the export commits (nothing about them changes under
-    it). Staff who bill only (policy.bills): PermissionDenied for anyone
-    else. Call it inside the transaction that builds the export."""
+    """The billable sessions a claim file of `user` is made from
+    (claim_sessions), their rows locked until the export commits (nothing
+    about them changes under it); billing.claim_lines turns them into lines.
+    Staff who bill only (policy.bills): PermissionDenied for anyone else.
+    Call it inside the transaction that builds the export."""
     if not bills(user):
         raise PermissionDenied
     sessions = claim_sessions(user, start=start, end=end, programme=programme)
@@ -120,9 +125,9 @@ def claim_for_viewing(user: User, *, start: date, end: date, programme: FundingP
     the file or left out) audited as "claim.preview": here, and nowhere
     else."""
     preview = claim_preview(user, start=start, end=end, programme=programme)
-    audit_clients_shown(
-        actor=user, shown=[("claim.preview", preview["clients"] + preview["left_out"])]
-    )
+    shown = {client.pk: client for client in preview["clients"] + preview["left_out"]}
+    shown.update({item["client"].pk: item["client"] for item in preview["not_billed"]})
+    audit_clients_shown(actor=user, shown=[("claim.preview", list(shown.values()))])
     return preview
 
 
@@ -143,13 +148,18 @@ def permissions_for(user: User, record=None) -> BillingPermissions:
 
 
 def claim_preview(viewer: User, *, start: date, end: date, programme: FundingProgramme) -> dict:
-    """What a claim file would hold: its payer, the sessions and units of the
-    clients with a covering consent, and the clients it would leave out (no
-    active consent naming the payer for the service record and the billing
-    identifiers). Three queries; records nothing (the download does)."""
+    """What a claim file would hold: its payer, the lines and billable units
+    of the clients with a covering consent, the clients it would leave out
+    (no active consent naming the payer for the service record and the
+    billing identifiers), and the sessions no line bills, with why (a contact
+    mode the programme does not pay for, no unit under its rule, units past
+    its daily cap: sessions_log/billing.py claim_lines). Three queries;
+    records nothing (the download does)."""
     payer = programme_payer(programme)
-    sessions = list(claim_sessions(viewer, start=start, end=end, programme=programme))
-    clients = {session.client_id: session.client for session in sessions}
+    lines, excluded = billing.claim_lines(
+        list(claim_sessions(viewer, start=start, end=end, programme=programme))
+    )
+    clients = {line.session.client_id: line.session.client for line in lines}
     covering = (
         consents_covering(
             client_ids=list(clients),
@@ -160,34 +170,42 @@ def claim_preview(viewer: User, *, start: date, end: date, programme: FundingPro
         if payer and clients
         else {}
     )
-    included = [session for session in sessions if session.client_id in covering]
+    included = [line for line in lines if line.session.client_id in covering]
     return {
         "payer": payer.recipient if payer else None,
         "sessions": len(included),
-        "units": sum(session.note.units or 0 for session in included),
+        "units": sum(line.units for line in included),
+        "over_cap_units": sum(line.over_cap for line in included),
         "clients": sorted((clients[pk] for pk in covering), key=lambda c: c.display_name),
         "left_out": sorted(
             (client for pk, client in clients.items() if pk not in covering),
             key=lambda client: client.display_name,
         ),
-        "left_out_sessions": len(sessions) - len(included),
+        "left_out_sessions": len(lines) - len(included),
+        "not_billed": [
+            {
+                "day": billing.client_day(item.session),
+                "client": item.session.client,
+                "minutes": billing.session_minutes(item.session),
+                "reason": item.reason,
+            }
+            for item in excluded
+        ],
     }
 
 
-def claim_rows(sessions: list[Session], consents: dict[int, Consent]) -> list[list]:
-    """The claim's rows, one per session, in the order given (by day and
-    start). Units over the daily cap are counted in that order, per client,
-    code and the client's day, as at signing."""
-    signed_that_day: dict[tuple, int] = defaultdict(int)
+def claim_rows(lines: list[billing.ClaimLine], consents: dict[int, Consent]) -> list[list]:
+    """The claim's rows, one per line with billable units (in the order
+    given: by day and actual start). Units are the line's share of the
+    client's day under the programme's rule; units past the daily cap are
+    shown apart, with the reason, and never counted in "units"."""
     rows = []
-    for session in sessions:
+    for line in lines:
+        session = line.session
         zone = zoneinfo.ZoneInfo(session.client.time_zone)
-        starts, ends = session.starts_at.astimezone(zone), session.ends_at.astimezone(zone)
+        starts = billing.session_start(session).astimezone(zone)
+        ends = starts + timedelta(minutes=line.minutes)
         note, code = session.note, session.service_code
-        units = note.units or 0
-        key = (session.client_id, code.pk, starts.date())
-        over = billing.over_cap(signed_that_day[key], units)
-        signed_that_day[key] += units
         identity = getattr(session.client, "payer_identity", None)
         consent = consents[session.client_id]
         rows.append(
@@ -195,10 +213,10 @@ def claim_rows(sessions: list[Session], consents: dict[int, Consent]) -> list[li
                 starts.date().isoformat(),
                 starts.strftime("%H:%M"),
                 ends.strftime("%H:%M"),
-                billing.session_minutes(session),
-                units,
-                over,
-                note.over_cap_reason if over else "",
+                line.minutes,
+                line.units,
+                line.over_cap,
+                billing.over_cap_reason(line),
                 session.get_place_type_display(),
                 code.code,
                 " ".join(code.modifiers.split()),

@@ -20,6 +20,7 @@ from coaching.selectors.billing import (
     programme_payer,
 )
 from coaching.services.consents import export_split
+from sessions_log.billing import claim_lines
 from sessions_log.models import FundingProgramme
 
 
@@ -48,15 +49,19 @@ def claim_export(*, actor: User, start: date, end: date, programme: FundingProgr
                 "payer (Administration, Programme payers) first."
             }
         )
-    sessions = claim_for_change(actor, start=start, end=end, programme=programme)
-    if not sessions:
+    # Only lines with billable units: a session with none (under the unit
+    # rule, past the cap, a mode the programme does not pay for) is never on
+    # the file, and its client is not disclosed for it.
+    lines, _ = claim_lines(claim_for_change(actor, start=start, end=end, programme=programme))
+    if not lines:
         raise ValidationError(
             "No billable sessions in those days: a session bills once its note is signed "
-            "(and co-signed) and it has a service code and this programme."
+            "(and co-signed) and it has a service code and this programme, a contact mode "
+            "the programme pays for and at least one unit."
         )
     split = export_split(
         actor=actor,
-        client_ids={session.client_id for session in sessions},
+        client_ids={line.session.client_id for line in lines},
         recipient=payer.recipient,
         information=CLAIM_INFORMATION,
         export=ExportKind.CLAIM_FILE,
@@ -68,11 +73,11 @@ def claim_export(*, actor: User, start: date, end: date, programme: FundingProgr
             f"billing identifiers with {payer.recipient.name}: nothing was exported."
         )
     # export_split audited each included client ("disclosure.record").
-    included = [session for session in sessions if session.client_id in split.consents]
+    included = [line for line in lines if line.session.client_id in split.consents]
     left_out = {
-        session.client_id: session.client
-        for session in sessions
-        if session.client_id not in split.consents
+        line.session.client_id: line.session.client
+        for line in lines
+        if line.session.client_id not in split.consents
     }
     return ClaimFile(
         notice=split.notice,

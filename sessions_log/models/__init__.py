@@ -16,10 +16,17 @@ from sessions_log.models.reminders import (  # noqa: F401
     _default_quiet_end,
     _default_quiet_start,
 )
-from sessions_log.models.sessions import MAX_DURATION, MIN_DURATION, Session, TsTzRange
+from sessions_log.models.sessions import (
+    MAX_DURATION,
+    MAX_MINUTES_SPENT,
+    MIN_DURATION,
+    Session,
+    TsTzRange,
+)
 
 __all__ = [
     "MAX_DURATION",
+    "MAX_MINUTES_SPENT",
     "MIN_DURATION",
     "PREFERENCE_KINDS",
     "Addendum",

@@ -70,18 +70,40 @@ class Note(models.Model):
 
 
 class Addendum(models.Model):
-    """A signed correction or addition to a signed note. Append-only."""
+    """A signed correction or addition to a signed note. Append-only.
+
+    A correction of the time spent states the corrected actual start and
+    minutes (`text` says why): billing reads the latest one in place of the
+    session's own (sessions_log/billing.py), and `signed_at` tells a claim
+    made before it that its line is out of date."""
 
     note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="addenda")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     text = EncryptedTextField()
     signed_at = models.DateTimeField(default=timezone.now)
+    corrected_start = models.DateTimeField(null=True, blank=True)
+    corrected_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["signed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(corrected_minutes__isnull=True, corrected_start__isnull=True)
+                | Q(
+                    corrected_minutes__gte=1,
+                    corrected_minutes__lte=480,
+                    corrected_start__isnull=False,
+                ),
+                name="addendum_correction_whole",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Addendum to note {self.note_id}"
+
+    @property
+    def is_correction(self) -> bool:
+        return self.corrected_minutes is not None
 
 
 class NoteReview(models.Model):

@@ -16,6 +16,7 @@ from sessions_log.models.billing import FundingProgramme, PlaceType, ServiceCode
 
 MIN_DURATION = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=8)
+MAX_MINUTES_SPENT = 480
 
 
 class TsTzRange(Func):
@@ -97,6 +98,11 @@ class Session(models.Model):
     funding_programme = models.ForeignKey(
         FundingProgramme, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What really happened, confirmed by the coach when the session is closed
+    # or logged (the booking is only the default): what units and claims
+    # count. Corrected after signing by an addendum (Addendum.corrected_*).
+    actual_start = models.DateTimeField(null=True, blank=True)
+    minutes_spent = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -111,6 +117,12 @@ class Session(models.Model):
                 & Q(ends_at__lte=F("starts_at") + MAX_DURATION),
                 name="session_duration_5_minutes_to_8_hours",
                 violation_error_message="A session lasts between 5 minutes and 8 hours.",
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes_spent__isnull=True)
+                | Q(minutes_spent__gte=1, minutes_spent__lte=MAX_MINUTES_SPENT),
+                name="session_minutes_spent_1_to_480",
+                violation_error_message="Minutes spent are between 1 and 480 (8 hours).",
             ),
             models.CheckConstraint(
                 condition=~Q(status="cancelled") | Q(cancelled_at__isnull=False),

@@ -3,7 +3,7 @@ one module per feature: sessions, notes (and reviews), calendar, reminders,
 billing (what signing bills). The names the rest of the project reads are
 re-exported here."""
 
-from sessions_log.selectors.billing import billing_preview, client_day, units_signed_that_day
+from sessions_log.selectors.billing import billing_preview, client_day, signed_that_day
 from sessions_log.selectors.calendar import calendar_sessions_of, feed_owner
 from sessions_log.selectors.notes import (
     NOTES_TO_FINISH_SHOWN,
@@ -43,5 +43,5 @@ __all__ = [
     "review_queue",
     "session_agenda",
     "sessions_visible_to",
-    "units_signed_that_day",
+    "signed_that_day",
 ]

@@ -15,6 +15,7 @@ from sessions_log.models import Addendum, Note, NoteReview, Session
 from sessions_log.selectors.billing import billing_preview
 from sessions_log.selectors.notes import note_for_change, note_for_review
 from sessions_log.selectors.sessions import session_for_change
+from sessions_log.services.sessions import check_time_spent
 
 _NOTE_FIELDS = ("services", "goals", "narrative", "client_words", "next_steps")
 _SIGNED = "This note is signed and can no longer be edited. Add an addendum instead."
@@ -55,26 +56,23 @@ def note_save_draft(*, actor: User, note: Note, **fields) -> Note:
 @transaction.atomic
 def note_sign(*, actor: User, note: Note, over_cap_reason: str = "") -> Note:
     """Sign the note: it is fixed from then on, with the author's credential
-    and the units the session bills (sessions_log/billing.py). Units over the
-    client's daily cap for the code need a reason, kept with the signature."""
+    and the units the session came to at signing (its share of the client's
+    day under the programme's rule: sessions_log/billing.py; claims count the
+    day again when they are made). Units past the daily cap are never billed:
+    the preview says so; `over_cap_reason`, if the coach gives one, is kept
+    with the signature as their note on it."""
     note = note_for_change(actor, note.pk)
     session = note.session
-    # One signature per client at a time: the daily cap counts the others.
+    # One signature per client at a time: the day's units count the others.
     User.objects.select_for_update(no_key=True).filter(pk=session.client_id).first()
     if note.is_signed:
         raise ValidationError("This note is already signed.")
     if not note.narrative.strip():
         raise ValidationError({"narrative": "Write what happened before signing."})
-    bill = billing_preview(Session.objects.select_related("client").get(pk=session.pk))
+    bill = billing_preview(
+        Session.objects.select_related("client", "funding_programme").get(pk=session.pk)
+    )
     over_cap_reason = " ".join(over_cap_reason.split())
-    if bill["over"] and not over_cap_reason:
-        raise ValidationError(
-            {
-                "over_cap_reason": f"This session takes {session.client.display_name} over "
-                f"{bill['cap']} units of this code on one day ({bill['before']} already "
-                f"signed, {bill['units']} now). Say why, or check the session's length."
-            }
-        )
     # Nothing got updated when another request signed it first.
     signed = Note.objects.filter(pk=note.pk, signed_at__isnull=True).update(
         signed_at=timezone.now(),
@@ -91,14 +89,47 @@ def note_sign(*, actor: User, note: Note, over_cap_reason: str = "") -> Note:
 
 
 @transaction.atomic
-def addendum_add(*, actor: User, note: Note, text: str) -> Addendum:
+def addendum_add(
+    *,
+    actor: User,
+    note: Note,
+    text: str,
+    corrected_start: datetime | None = None,
+    corrected_minutes: int | None = None,
+) -> Addendum:
+    """A signed addendum to a signed note. With `corrected_start` and
+    `corrected_minutes` it corrects the time spent of a completed session
+    (`text` states why): billing reads the latest correction from then on;
+    the signed note itself never changes."""
     note = note_for_change(actor, note.pk)
     if not note.is_signed:
         raise ValidationError("Edit the draft directly; addenda are for signed notes.")
     text = text.strip()
     if not text:
         raise ValidationError({"text": "Write the addendum before signing it."})
-    addendum = Addendum.objects.create(note=note, author=actor, text=text)
+    correcting = corrected_start is not None or corrected_minutes is not None
+    if correcting:
+        session = note.session
+        if session.status != Session.Status.COMPLETED:
+            raise ValidationError("Only a completed session's time spent can be corrected.")
+        try:
+            corrected_start = check_time_spent(
+                booked_start=session.starts_at,
+                actual_start=corrected_start,
+                minutes_spent=corrected_minutes,
+            )
+        except ValidationError as error:
+            renamed = {"actual_start": "corrected_start", "minutes_spent": "corrected_minutes"}
+            raise ValidationError(
+                {renamed[name]: messages for name, messages in error.message_dict.items()}
+            ) from None
+    addendum = Addendum.objects.create(
+        note=note,
+        author=actor,
+        text=text,
+        corrected_start=corrected_start if correcting else None,
+        corrected_minutes=corrected_minutes if correcting else None,
+    )
     # A returned note goes back to the supervisor once the coach has added to it.
     _note_state_set(
         note.session_id,
@@ -106,7 +137,8 @@ def addendum_add(*, actor: User, note: Note, text: str) -> Addendum:
         at=addendum.signed_at,
         only_from=Session.NoteState.RETURNED,
     )
-    audit_record(actor=actor, action="note.addendum", obj=addendum, client=note.session.client)
+    action = "note.correct_time" if correcting else "note.addendum"
+    audit_record(actor=actor, action=action, obj=addendum, client=note.session.client)
     return addendum
 
 

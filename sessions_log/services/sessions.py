@@ -13,6 +13,7 @@ from accounts.policy.records import session_coach_scope
 from sessions_log.hooks import session_completed
 from sessions_log.models import (
     MAX_DURATION,
+    MAX_MINUTES_SPENT,
     MIN_DURATION,
     FundingProgramme,
     PlaceType,
@@ -23,6 +24,42 @@ from sessions_log.selectors.sessions import clients_to_schedule, session_for_cha
 from sessions_log.services.reminders import reminders_plan
 
 _OVERLAP = "You already have a session at that time. Choose another time."
+# How far the actual start may be from the booking: further, it is another contact.
+MAX_START_DRIFT = timedelta(hours=4)
+
+
+def check_time_spent(*, booked_start: datetime, actual_start, minutes_spent) -> datetime:
+    """The actual start and minutes spent a coach confirms: refused with a
+    message per field when missing, negative or nil, over 8 hours, in the
+    future, or far from the booking. Returns the start on a whole minute."""
+    errors = {}
+    if minutes_spent is None:
+        errors["minutes_spent"] = "Enter the minutes actually spent."
+    elif minutes_spent < 1:
+        errors["minutes_spent"] = "Minutes spent must be at least 1 (not zero or negative)."
+    elif minutes_spent > MAX_MINUTES_SPENT:
+        errors["minutes_spent"] = "Minutes spent are at most 8 hours (480 minutes)."
+    if actual_start is None:
+        errors["actual_start"] = "Enter when the session actually started."
+    else:
+        actual_start = _to_minute(actual_start)
+        now = timezone.now()
+        if actual_start > now:
+            errors["actual_start"] = "The actual start cannot be in the future."
+        elif abs(actual_start - booked_start) > MAX_START_DRIFT:
+            errors["actual_start"] = (
+                "The actual start is more than 4 hours from the booked time: check the date "
+                "and time, or log it as a separate contact."
+            )
+        elif "minutes_spent" not in errors and actual_start + timedelta(
+            minutes=minutes_spent
+        ) > now + timedelta(minutes=1):
+            errors["minutes_spent"] = (
+                "Those minutes would end in the future: check the start and the minutes."
+            )
+    if errors:
+        raise ValidationError(errors)
+    return actual_start
 
 
 def _to_minute(moment: datetime) -> datetime:
@@ -139,14 +176,21 @@ def contact_log(
     place_type: str = PlaceType.OFFICE,
     service_code: ServiceCode | None = None,
     funding_programme: FundingProgramme | None = None,
+    minutes_spent: int | None = None,
 ) -> Session:
-    """Record a contact that already happened: a completed session."""
+    """Record a contact that already happened: a completed session. Its start
+    is the actual start; the minutes spent default to its length."""
     _check_client(actor, client)
+    if minutes_spent is None:
+        minutes_spent = int(duration.total_seconds() // 60)
     if started_at + duration > timezone.now():
         raise ValidationError(
             {"starts_at": "A logged contact must already be over. To plan a session, schedule it."}
         )
     _check_details(duration=duration, modality=modality, video_url="")
+    started_at = check_time_spent(
+        booked_start=started_at, actual_start=started_at, minutes_spent=minutes_spent
+    )
     _check_billing(
         place_type=place_type, service_code=service_code, funding_programme=funding_programme
     )
@@ -155,6 +199,8 @@ def contact_log(
         client=client,
         starts_at=started_at,
         ends_at=started_at + duration,
+        actual_start=started_at,
+        minutes_spent=minutes_spent,
         modality=modality,
         place_type=place_type,
         service_code=service_code,
@@ -260,13 +306,27 @@ def sessions_hand_over(
 
 
 @transaction.atomic
-def session_close(*, actor: User, session: Session, status: str) -> Session:
-    """Mark a session that has started as completed or as a no-show."""
+def session_close(
+    *,
+    actor: User,
+    session: Session,
+    status: str,
+    actual_start: datetime | None = None,
+    minutes_spent: int | None = None,
+) -> Session:
+    """Mark a session that has started as completed or as a no-show. A
+    completed one records when it actually started and the minutes spent
+    (what it bills; the coach confirms or changes the booking's)."""
     if status not in (Session.Status.COMPLETED, Session.Status.NO_SHOW):
         raise ValidationError("A session is closed as completed or as a no-show.")
     session = session_for_change(actor, session.pk)
     if session.starts_at > timezone.now():
         raise ValidationError("A session cannot be closed before it starts.")
+    if status == Session.Status.COMPLETED:
+        session.actual_start = check_time_spent(
+            booked_start=session.starts_at, actual_start=actual_start, minutes_spent=minutes_spent
+        )
+        session.minutes_spent = minutes_spent
     session.status = status
     session.note_state, session.note_state_at = Session.NoteState.TO_WRITE, session.ends_at
     session.save()

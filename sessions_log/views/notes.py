@@ -90,9 +90,15 @@ def addendum_add(request, pk):
     return submit_form(
         request,
         note.session_id,
-        AddendumForm(request.POST),
+        AddendumForm(request.POST, time_zone=request.user.time_zone),
         "addendum_form",
-        lambda data: services.addendum_add(actor=request.user, note=note, text=data["text"]),
+        lambda data: services.addendum_add(
+            actor=request.user,
+            note=note,
+            text=data["text"],
+            corrected_start=data["corrected_start"],
+            corrected_minutes=data["corrected_minutes"],
+        ),
         "Addendum signed and added.",
     )
 

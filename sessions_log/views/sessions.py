@@ -1,8 +1,10 @@
 """The coach's agenda, scheduling a session, logging a past contact, and the
 session page with the forms on it (close, cancel, move, billing)."""
 
+import zoneinfo
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -15,10 +17,11 @@ from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
 from accounts.selectors import clients_of
-from sessions_log import hooks
+from sessions_log import billing, hooks
 from sessions_log.forms import (
     AddendumForm,
     CancelForm,
+    CloseForm,
     ContactLogForm,
     NoteForm,
     RescheduleForm,
@@ -27,7 +30,7 @@ from sessions_log.forms import (
     SessionForm,
     over_cap_reason_field,
 )
-from sessions_log.models import ServiceType
+from sessions_log.models import ServiceType, Session
 from sessions_log.selectors.billing import billing_preview
 from sessions_log.selectors.notes import note_reviews_visible_to
 from sessions_log.selectors.sessions import (
@@ -53,6 +56,10 @@ FIELD_FOR = {
     "service_code": "service_code",
     "funding_programme": "funding_programme",
     "over_cap_reason": "over_cap_reason",
+    "actual_start": "time",
+    "minutes_spent": "minutes_spent",
+    "corrected_start": "corrected_time",
+    "corrected_minutes": "corrected_minutes",
 }
 BILLING_FIELDS = ("place_type", "service_code", "funding_programme")
 
@@ -122,6 +129,7 @@ def contact_log(request):
                 client=data["client"],
                 started_at=data["starts_at"],
                 duration=data["length"],
+                minutes_spent=data["duration"],
                 modality=data["modality"],
                 **{name: data[name] for name in BILLING_FIELDS},
             )
@@ -132,7 +140,49 @@ def contact_log(request):
             messages.success(request, "Contact logged. Write the note below.")
             return redirect("sessions_log:session_detail", pk=session.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "sessions_log/contact_log.html", {"form": form}, status=status)
+    context = {"form": form, "unit": unit_preview(form["duration"].value())}
+    return render(request, "sessions_log/contact_log.html", context, status=status)
+
+
+def unit_preview(minutes, programme=None) -> dict:
+    """The units `minutes` give on their own, for the close and contact
+    forms (the page's script recomputes them as the coach types)."""
+    try:
+        minutes = int(minutes)
+    except (TypeError, ValueError):
+        minutes = None
+    return {
+        "minutes": minutes,
+        "units": billing.units_for(minutes) if minutes and minutes > 0 else 0,
+        "size": settings.BILLING_UNIT_MINUTES,
+        "threshold": settings.BILLING_UNIT_THRESHOLD_MINUTES,
+        "programme": programme,
+    }
+
+
+def _time_spent(session, addenda) -> dict:
+    """The actual start and minutes the session bills: the latest correction
+    by addendum, else what the coach confirmed when closing or logging it."""
+    corrections = [addendum for addendum in addenda if addendum.is_correction]
+    if corrections:
+        latest = max(corrections, key=lambda addendum: (addendum.signed_at, addendum.pk))
+        return {
+            "start": latest.corrected_start,
+            "minutes": latest.corrected_minutes,
+            "corrected": True,
+        }
+    return {"start": session.actual_start, "minutes": session.minutes_spent, "corrected": False}
+
+
+def _close_form(session, user, data=None) -> CloseForm:
+    """The booking as the default: its start (the coach's zone) and length."""
+    start = session.starts_at.astimezone(zoneinfo.ZoneInfo(user.time_zone))
+    initial = {
+        "date": start.date(),
+        "time": start.time().replace(second=0, microsecond=0),
+        "minutes_spent": int(session.duration.total_seconds() // 60),
+    }
+    return CloseForm(data, initial=initial, time_zone=user.time_zone)
 
 
 # ------------------------------------------------------------ the session page
@@ -183,18 +233,23 @@ def session_page(request, pk, *, status=200, **forms):
     note_form = forms.get("note_form")
     if note_form is None and perms.can_coach:
         note_form = note_form_for(note, bill=bill)
+    addenda = list(note.addenda.all()) if note else []
+    close_form = forms.get("close_form") or _close_form(session, user)
     context = {
         "perms": perms,
         "bill": bill,
+        "close_form": close_form,
+        "close_unit": unit_preview(close_form["minutes_spent"].value(), session.funding_programme),
         "billing_form": forms.get("billing_form") or _billing_form(session),
         "session": session,
         "agenda": session_agenda(user, session),
         "note": note,
-        "addenda": list(note.addenda.all()) if note else [],
+        "addenda": addenda,
+        "time_spent": _time_spent(session, addenda),
         "plan_goals": hooks.note_goals.shown(note, user) if note and note.is_signed else [],
         "reviews": list(note_reviews_visible_to(user).filter(note=note)) if note else [],
         "note_form": note_form,
-        "addendum_form": forms.get("addendum_form") or AddendumForm(),
+        "addendum_form": forms.get("addendum_form") or AddendumForm(time_zone=user.time_zone),
         "review_form": forms.get("review_form") or ReviewForm(),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "reschedule_form": forms.get("reschedule_form") or RescheduleForm(time_zone=user.time_zone),
@@ -226,7 +281,24 @@ def session_detail(request, pk):
 @require_POST
 @role_required(Role.COACH)
 def session_close(request, pk):
+    """Close as a no-show, or as completed with the actual start and the
+    minutes spent the coach confirmed (refused: the form again, 400)."""
     session = visible_session(request.user, pk)
+    if request.POST.get("status") == Session.Status.COMPLETED:
+        return submit_form(
+            request,
+            session.pk,
+            _close_form(session, request.user, request.POST),
+            "close_form",
+            lambda data: services.session_close(
+                actor=request.user,
+                session=session,
+                status=Session.Status.COMPLETED,
+                actual_start=data["actual_start"],
+                minutes_spent=data["minutes_spent"],
+            ),
+            "Session closed: now write the note.",
+        )
     try:
         services.session_close(
             actor=request.user, session=session, status=request.POST.get("status", "")

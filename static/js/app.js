@@ -12,3 +12,23 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.print());
   });
 });
+
+// The units the minutes spent give (close and contact forms): the page shows
+// the server's figure; this recomputes it as the coach types.
+document.addEventListener("DOMContentLoaded", () => {
+  const preview = document.querySelector("[data-unit-preview]");
+  const input = preview && preview.closest("form")?.querySelector("[data-minutes-spent]");
+  if (!input) return;
+  const size = Number(preview.dataset.unitSize);
+  const threshold = Number(preview.dataset.unitThreshold);
+  const text = preview.querySelector("[data-unit-text]");
+  input.addEventListener("input", () => {
+    const minutes = Number.parseInt(input.value, 10);
+    if (!Number.isInteger(minutes) || minutes <= 0) {
+      text.textContent = "Enter the minutes spent";
+      return;
+    }
+    const units = Math.floor(minutes / size) + (minutes % size >= threshold ? 1 : 0);
+    text.textContent = `${minutes} minutes = ${units} unit${units === 1 ? "" : "s"}`;
+  });
+});

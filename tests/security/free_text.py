@@ -11,7 +11,6 @@ import uuid
 from datetime import date, timedelta
 
 from django.apps import apps
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -221,10 +220,10 @@ def plant(*, team, coach, supervisor) -> dict:
         **{f"plan_goal_words_{goal.pk}": text["coaching.NoteGoal", "words"]},
     )
     # A cap of one unit: the 30-minute contact (2 units) goes over it.
-    with override_settings(BILLING_DAILY_UNIT_CAP=1):
-        note = note_sign(
-            actor=coach, note=note, over_cap_reason=text["sessions_log.Note", "over_cap_reason"]
-        )
+    FundingProgramme.objects.filter(name="Medicaid").update(daily_unit_cap=1)
+    note = note_sign(
+        actor=coach, note=note, over_cap_reason=text["sessions_log.Note", "over_cap_reason"]
+    )
     biller = make_user("bea@example.org", Role.ADMIN, name="Bea Billing")
     payer_identity_set(
         actor=biller,

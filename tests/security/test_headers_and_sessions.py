@@ -170,7 +170,13 @@ def test_the_check_in_link_page_is_never_stored(client, coach, client_user):
         starts_at=timezone.now() - timedelta(hours=2), ends_at=timezone.now() - timedelta(hours=1)
     )
     session.refresh_from_db()
-    session_close(actor=coach, session=session, status="completed")
+    session_close(
+        actor=coach,
+        session=session,
+        status="completed",
+        actual_start=session.starts_at,
+        minutes_spent=60,
+    )
     token = checkin_link_issue(session=session)
     for token_in_url in (token, "not-a-real-token"):  # the form, and the closed page
         response = client.get(reverse("coaching:checkin_by_link", args=[token_in_url]))

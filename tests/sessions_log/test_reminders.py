@@ -142,7 +142,13 @@ def test_completing_a_session_requests_a_check_in_and_a_no_show_does_not(coach, 
     done = _schedule(coach, client_user, starts)
     missed = _schedule(coach, client_user, starts + timedelta(hours=3))
     with time_machine.travel(starts + timedelta(hours=5), tick=False):
-        session_close(actor=coach, session=done, status="completed")
+        session_close(
+            actor=coach,
+            session=done,
+            status="completed",
+            actual_start=done.starts_at,
+            minutes_spent=60,
+        )
         session_close(actor=coach, session=missed, status="no_show")
         request = Reminder.objects.get(session=done, kind=Kind.CHECKIN_REQUEST)
         assert request.recipient == client_user
