@@ -226,7 +226,8 @@ class CloseForm(forms.Form):
 
     date = forms.DateField(label="Actual date", widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(
-        label="Actual start time", widget=forms.TimeInput(attrs={"type": "time"})
+        label="Actual start time",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     minutes_spent = _minutes_spent_field()
 

@@ -218,9 +218,14 @@ def test_a_revoked_or_expired_consent_does_not_cover_the_claim(
 
 @pytest.mark.django_db
 def test_units_over_the_cap_show_on_the_claim_with_the_reason(
-    client, coach, supervisor, client_user, admin_user, medicaid, settings
+    client, coach, supervisor, client_user, admin_user, medicaid
 ):
-    settings.BILLING_DAILY_UNIT_CAP = 4
+    """Issue 27 changed this rule: the cap is the programme's, and units past
+    it are never billed (they were billed, with the coach's reason). The
+    second session's 2 units all go past the cap of 4 (CMS Pub. 100-04 ch. 5
+    §20.2: 60 + 30 minutes that day = 6 units): it is not on the file; a
+    line partly past the cap shows the rest apart with the reason."""
+    FundingProgramme.objects.filter(pk=medicaid.pk).update(daily_unit_cap=5)
     _consent(coach, client_user, ProgrammePayer.objects.get().recipient)
     _billable(coach, supervisor, client_user, medicaid, started=_yesterday_at(9), minutes=60)
     reason = "Crisis: housing lost"
@@ -243,7 +248,10 @@ def test_units_over_the_cap_show_on_the_claim_with_the_reason(
     )
     header = rows.index(CLAIM_HEADER)
     over = [(row[4], row[5], row[6]) for row in rows[header + 1 :]]
-    assert over == [("4", "0", ""), ("2", "2", reason)]
+    assert over == [
+        ("4", "0", ""),
+        ("1", "1", "Past Medicaid's daily cap of 5 units: not billable."),
+    ]
 
 
 @pytest.mark.django_db

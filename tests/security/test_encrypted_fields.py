@@ -78,6 +78,8 @@ PLAINTEXT = {
     "sessions_log.ServiceCode.modifiers": "an admin's list of billing codes",
     "sessions_log.ServiceCode.description": "an admin's list of billing codes",
     "sessions_log.FundingProgramme.name": "an admin's list of programmes",
+    "sessions_log.FundingProgramme.unit_rule": "a choice",
+    "sessions_log.FundingProgramme.billable_modalities": "choices (contact modes)",
     "sessions_log.Note.signed_credential": "the author's credential at signing",
     "sessions_log.ServiceType.name": "an admin's list of services",
     "sessions_log.Note.services": "names ticked from ServiceType, the admin's list",
