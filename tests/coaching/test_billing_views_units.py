@@ -10,12 +10,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import CaseloadAssignment, Role
 from coaching.models import Disclosure, ProgrammePayer, Recipient
 from coaching.selectors.billing import CLAIM_HEADER
 from sessions_log.models import FundingProgramme, NoteReview, ServiceCode
 from sessions_log.services.notes import note_open, note_review, note_save_draft, note_sign
 from sessions_log.services.sessions import contact_log
 from tests.coaching.test_billing_views import _consent, _read_csv, _yesterday_at
+from tests.conftest import make_user
 from tests.helpers import sign_in
 
 
@@ -106,6 +108,17 @@ def test_a_seven_minute_contact_is_never_on_a_claim_nor_disclosed(
     assert response.status_code == 400
     assert "No billable sessions in those days" in response.content.decode()
     assert not Disclosure.objects.exists()
+
+    # With another client billed on the file, the 7-minute one is still not
+    # on it, nor recorded as disclosed.
+    other = make_user("noor@example.org", Role.CLIENT, name="Noor Haddad")
+    CaseloadAssignment.objects.create(coach=coach, client=other)
+    _consent(coach, other, ProgrammePayer.objects.get().recipient)
+    _signed(coach, supervisor, other, medicaid, started=_yesterday_at(11), minutes=30)
+    rows = _read_csv(_claim(client, medicaid))
+    names = [row[CLAIM_HEADER.index("client")] for row in rows[rows.index(CLAIM_HEADER) + 1 :]]
+    assert names == ["Noor Haddad"]
+    assert list(Disclosure.objects.values_list("client", flat=True)) == [other.pk]
 
 
 @pytest.mark.django_db

@@ -9,14 +9,15 @@ import zoneinfo
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from sessions_log import billing
 from sessions_log.models import Addendum, FundingProgramme, ServiceCode, Session
-from sessions_log.services.notes import note_open, note_save_draft, note_sign
-from sessions_log.services.sessions import contact_log, session_schedule
+from sessions_log.services.notes import addendum_add, note_open, note_save_draft, note_sign
+from sessions_log.services.sessions import contact_log, session_close, session_schedule
 from tests.helpers import sign_in
 
 
@@ -242,4 +243,32 @@ def test_a_bad_correction_is_refused_and_nothing_changes(
     response = client.post(reverse("sessions_log:addendum_add", args=[note.pk]), data)
     assert response.status_code == 400
     assert message in response.content.decode()
+    assert not Addendum.objects.filter(note=note).exists()
+
+
+@pytest.mark.parametrize("minutes", [-5, 0, 481, None])
+@pytest.mark.django_db
+def test_the_services_refuse_bad_minutes_whatever_the_form_let_through(coach, client_user, minutes):
+    """The close and correction services check the minutes themselves."""
+    session = _booked(coach, client_user)
+    with pytest.raises(ValidationError) as refused:
+        session_close(
+            actor=coach,
+            session=session,
+            status="completed",
+            actual_start=session.starts_at,
+            minutes_spent=minutes,
+        )
+    assert "minutes_spent" in refused.value.message_dict
+    assert Session.objects.get(pk=session.pk).status == "scheduled"
+    signed, note = _signed(coach, client_user)
+    with pytest.raises(ValidationError) as refused:
+        addendum_add(
+            actor=coach,
+            note=note,
+            text="Correction",
+            corrected_start=signed.starts_at,
+            corrected_minutes=minutes,
+        )
+    assert "corrected_minutes" in refused.value.message_dict
     assert not Addendum.objects.filter(note=note).exists()
