@@ -28,7 +28,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Sum,
 )
 from django.utils import timezone
 
@@ -255,11 +254,12 @@ def funder_report(viewer: User, *, month: date, programme: FundingProgramme | No
     """The funder report for one calendar month (`month` is its first day)
     and one programme (None: all), over the clients of the relationships
     `viewer` may report on (policy.funder_report_scope: an admin, everyone;
-    a supervisor, their team's). Three queries. Figures:
+    a supervisor, their team's). Four queries. Figures:
 
     - people served: clients with at least one completed session in the month
       (under the programme, if one is chosen);
-    - sessions (completed) and units (of their signed notes);
+    - sessions (completed) and the units their billable ones come to, as a
+      claim counts them (`billable_units`);
     - new admissions and discharges by reason: episodes whose intake or
       discharge date falls in the month;
     - contact attempts logged in the month, and how many reached the client;
@@ -270,7 +270,8 @@ def funder_report(viewer: User, *, month: date, programme: FundingProgramme | No
     With a programme chosen, the client figures (admissions, discharges,
     attempts, follow-up) count the programme's clients: those with at least
     one completed session under it up to the month's end. Days are the
-    organisation's calendar (TIME_ZONE). Raw numbers; the page suppresses
+    organisation's calendar (TIME_ZONE); for units, the clients' own. Raw
+    numbers; the page suppresses
     small ones (`suppressed`)."""
     end = _month_end(month)
     clients = CaseloadAssignment.objects.filter(funder_report_scope(viewer)).values("client_id")
@@ -280,10 +281,9 @@ def funder_report(viewer: User, *, month: date, programme: FundingProgramme | No
         clients = completed.filter(starts_at__date__lt=end).values("client_id")
     in_month = Q(starts_at__date__gte=month, starts_at__date__lt=end)
     served = completed.filter(in_month).aggregate(
-        people=Count("client_id", distinct=True),
-        sessions=Count("pk"),
-        units=Sum("note__units", filter=Q(note__signed_at__isnull=False), default=0),
+        people=Count("client_id", distinct=True), sessions=Count("pk")
     )
+    served["units"] = billable_units(completed, month=month, end=end)
     # A successful contact within 30 days after the discharge date.
     by = ExpressionWrapper(
         OuterRef("discharge_date") + timedelta(days=FOLLOW_UP_DAYS), output_field=DateField()
@@ -334,6 +334,21 @@ def funder_report(viewer: User, *, month: date, programme: FundingProgramme | No
         "followed_up": episodes["followed_up"],
         "follow_up_window_open": timezone.localdate() < end + timedelta(days=FOLLOW_UP_DAYS),
     }
+
+
+def billable_units(completed: QuerySet[Session], *, month: date, end: date) -> int:
+    """The units the billable ones of `completed` come to on the clients'
+    days of the month, as a claim counts them (each programme's rule, none
+    past its cap; sessions_log/billing.py claim_lines). One query."""
+    day = local_date("billed_start", "client__time_zone")
+    sessions = (
+        billing.with_billed_time(completed.filter(billing.billable()))
+        .annotate(day=day)
+        .filter(day__gte=month, day__lt=end)
+        .select_related("client", "funding_programme")
+    )
+    lines, _ = billing.claim_lines(list(sessions))
+    return sum(line.units for line in lines)
 
 
 def funder_report_shown(figures: dict) -> dict:

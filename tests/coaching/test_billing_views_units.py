@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role
 from coaching.models import Disclosure, ProgrammePayer, Recipient
-from coaching.selectors.billing import CLAIM_HEADER
+from coaching.selectors.billing import CLAIM_HEADER, funder_report
 from sessions_log.models import FundingProgramme, NoteReview, ServiceCode
 from sessions_log.services.notes import note_open, note_review, note_save_draft, note_sign
 from sessions_log.services.sessions import contact_log
@@ -91,6 +91,9 @@ def test_eight_and_eight_minutes_bill_one_unit_under_cms_and_two_per_session(
         _signed(coach, supervisor, client_user, medicaid, started=_yesterday_at(hour), minutes=8)
     sign_in(client, admin_user)
     assert _lines(_claim(client, medicaid)) == lines
+    # The funder report counts the units as the claim does.
+    month = (timezone.localdate() - timedelta(days=1)).replace(day=1)
+    assert funder_report(admin_user, month=month, programme=medicaid)["units"] == len(lines)
 
 
 @pytest.mark.django_db
@@ -132,6 +135,9 @@ def test_seven_and_seven_minutes_bill_one_unit_under_cms(
     sign_in(client, admin_user)
     assert _lines(_claim(client, medicaid)) == [("7", "1")]
     assert Disclosure.objects.count() == 1
+    # The funder report counts the day's unit too (each note alone had none).
+    month = (timezone.localdate() - timedelta(days=1)).replace(day=1)
+    assert funder_report(admin_user, month=month, programme=medicaid)["units"] == 1
 
 
 @pytest.mark.django_db
