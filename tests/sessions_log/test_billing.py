@@ -294,3 +294,42 @@ def test_a_signed_notes_billing_columns_cannot_change_even_in_sql(coach, client_
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE sessions_log_note SET units = 99 WHERE id = %s", [note.pk])
     assert Note.objects.get(pk=note.pk).units == 2
+
+
+@pytest.mark.django_db
+def test_admins_set_a_programmes_unit_rule_cap_paid_modes_and_fee(client, admin_user):
+    medicaid = _medicaid()
+    assert (medicaid.unit_rule, medicaid.daily_unit_cap, medicaid.billable_modalities) == (
+        "cms_day_total",
+        16,
+        ["in_person", "phone", "video"],
+    )
+    sign_in(client, admin_user)
+    url = reverse("admin:sessions_log_fundingprogramme_change", args=[medicaid.pk])
+    page = client.get(url).content.decode()
+    assert "Contact modes it pays for" in page
+    response = client.post(
+        url,
+        {
+            "name": "Medicaid",
+            "billed": "on",
+            "unit_rule": "per_session",
+            "daily_unit_cap": 24,
+            "billable_modalities": ["in_person", "text"],
+            "fee_per_unit": "21.50",
+            "position": medicaid.position,
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    medicaid.refresh_from_db()
+    assert (medicaid.unit_rule, medicaid.daily_unit_cap, medicaid.billable_modalities) == (
+        "per_session",
+        24,
+        ["in_person", "text"],
+    )
+    assert str(medicaid.fee_per_unit) == "21.50"
+    response = client.post(url, {"name": "Medicaid", "billable_modalities": ["fax"]})
+    assert response.status_code == 200
+    medicaid.refresh_from_db()
+    assert medicaid.billable_modalities == ["in_person", "text"]
