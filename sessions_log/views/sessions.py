@@ -175,12 +175,15 @@ def _time_spent(session, addenda) -> dict:
 
 
 def _close_form(session, user, data=None) -> CloseForm:
-    """The booking as the default: its start (the coach's zone) and length."""
+    """The booking as the default: its start (the coach's zone) and length,
+    no more than the minutes since it started (a session closed early)."""
     start = session.starts_at.astimezone(zoneinfo.ZoneInfo(user.time_zone))
+    booked = int(session.duration.total_seconds() // 60)
+    elapsed = int((timezone.now() - session.starts_at).total_seconds() // 60)
     initial = {
         "date": start.date(),
         "time": start.time().replace(second=0, microsecond=0),
-        "minutes_spent": int(session.duration.total_seconds() // 60),
+        "minutes_spent": max(1, min(booked, elapsed)),
     }
     return CloseForm(data, initial=initial, time_zone=user.time_zone)
 

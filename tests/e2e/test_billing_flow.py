@@ -100,7 +100,7 @@ def test_intake_to_claim_with_one_client_consented_and_one_not(
     staff.get_by_label("Client").select_option(label="Robin Park")
     staff.get_by_label("Date").fill(yesterday.isoformat())
     staff.get_by_label("Start time").fill("10:00")
-    staff.get_by_label("Length in minutes").fill("38")
+    staff.get_by_label("Minutes actually spent").fill("38")
     staff.get_by_label("How you met").select_option(label="In person")
     staff.get_by_label("Setting (for the claim)").select_option(label="Community")
     staff.get_by_label("Service code").select_option(label="H0038")
@@ -116,7 +116,7 @@ def test_intake_to_claim_with_one_client_consented_and_one_not(
     staff.get_by_label("Peer support").check()
     staff.get_by_role("button", name="Sign note").click()
     expect_message(staff, "Note signed.")
-    assert "by Casey Rivera, CPRS. Billed: 3 units." in staff.locator("#signature").inner_text()
+    assert "by Casey Rivera, CPRS. Units at signing: 3." in staff.locator("#signature").inner_text()
     session = Session.objects.get(client=client_user)
     note_review(actor=supervisor, note=session.note, decision=NoteReview.Decision.COSIGNED)
 

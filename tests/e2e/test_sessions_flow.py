@@ -117,6 +117,13 @@ def test_coach_schedules_completes_and_signs_a_note_supervisor_cosigns_client_se
     close = page.get_by_role("region", name="How did it go?")
     expect(close.get_by_role("button", name="Mark as no-show")).to_be_visible()
     assert_accessible(page)
+    # The booking is the default (50 minutes so far of the hour booked), with
+    # its units (CMS Pub. 100-04 ch. 5 §20.2: 50 minutes = 3); the coach says
+    # it took 20 minutes and sees the units change before saving.
+    expect(close.get_by_label("Minutes actually spent")).to_have_value(re.compile(r"^5[01]$"))
+    expect(close.locator("#unit-preview")).to_contain_text("minutes = 3 units")
+    close.get_by_label("Minutes actually spent").fill("20")
+    expect(close.locator("#unit-preview")).to_contain_text("20 minutes = 1 unit on its own")
     close.get_by_role("button", name="Mark completed").click()
     expect(page.get_by_role("region", name="How did it go?")).to_have_count(0)
     note_region = page.get_by_role("region", name="Note")
@@ -124,6 +131,7 @@ def test_coach_schedules_completes_and_signs_a_note_supervisor_cosigns_client_se
     assert_accessible(page)
     started.refresh_from_db()
     assert started.status == Session.Status.COMPLETED
+    assert (started.minutes_spent, started.actual_start) == (20, started.starts_at)
 
     # --- The coach writes the note; typing autosaves the draft.
     note_region.get_by_role("button", name="Write the note").click()
