@@ -192,15 +192,16 @@ class NoteForm(forms.Form):
 
 
 def over_cap_reason_field(bill: dict) -> forms.CharField:
-    """Asked at signing when the session's units go over the daily cap."""
+    """Offered at signing when the session's units go past the daily cap:
+    those units are never billed; the coach may say why the time was needed."""
     return forms.CharField(
-        label=f"Why bill over the daily cap of {bill['cap']} units?",
+        label=f"Why the time past the daily cap of {bill['cap']} units? (optional)",
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=f"{bill['over']} of this session's {bill['units']} units go over the cap "
-        f"({bill['before']} already signed that day). Every unit is kept; the claim shows "
-        "this reason.",
+        help_text=f"{bill['over']} of this session's {bill['units']} units go past the cap "
+        f"({bill['before']} already signed that day) and will not be billed. Your note is "
+        "kept with the signature.",
     )
 
 
