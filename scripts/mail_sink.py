@@ -16,7 +16,10 @@ import sys
 def readable(data: bytes, recipients: list[str]) -> str:
     message = email.message_from_bytes(data, policy=email.policy.default)
     body = message.get_body(preferencelist=("plain",))
-    text = body.get_content().rstrip() if body is not None else "(no text part)"
+    # Emails go out with CRLF line ends; a terminal (and a copied link) wants plain ones.
+    text = (
+        body.get_content().replace("\r\n", "\n").rstrip() if body is not None else "(no text part)"
+    )
     attached = [
         part.get_filename() or part.get_content_type() for part in message.iter_attachments()
     ]

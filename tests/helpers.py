@@ -7,8 +7,9 @@ import itertools
 import re
 import struct
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
@@ -21,7 +22,7 @@ from django.utils import timezone
 from coaching.models import CheckInRequest, LifeArea, PlanVersion, Step
 from coaching.services.plans import goal_add, plan_confirm, plan_sign, step_add
 from coaching.services.trust import checkin_submit
-from sessions_log.models import Reminder, Session
+from sessions_log.models import PREFERENCE_KINDS, Reminder, ReminderPreference, Session
 from sessions_log.services.notes import note_open, note_save_draft, note_sign
 from sessions_log.services.outbox import reminder_deliver, reminders_sweep
 from sessions_log.services.sessions import contact_log, session_close, session_schedule
@@ -208,3 +209,37 @@ def agree(coach, client) -> PlanVersion:
     version = draft_of(client)
     plan_confirm(actor=client, version=version, typed_name=client.display_name, confirmed=True)
     return plan_sign(actor=coach, version=version)
+
+
+# ------------------------------- the reminder outbox (tests/sessions_log/test_reminders*.py)
+
+
+def schedule_hour(coach, client, starts_at, modality="phone", **details):
+    """An hour's session with `client`, scheduled by `coach` at `starts_at`."""
+    return session_schedule(
+        actor=coach,
+        client=client,
+        starts_at=starts_at,
+        duration=timedelta(hours=1),
+        modality=modality,
+        **details,
+    )
+
+
+def reminder_rows(session, **filters):
+    """A session's reminder rows by (recipient, kind)."""
+    return {
+        (row.recipient_id, row.kind): row
+        for row in Reminder.objects.filter(session=session, **filters)
+    }
+
+
+def zoned(zone, *args):
+    """datetime(*args) on the wall clock of the time zone `zone`."""
+    return datetime(*args, tzinfo=ZoneInfo(zone))
+
+
+def reminders_opt_in(user, **kinds):
+    """`user`'s reminder preferences: the given kinds on, every other off."""
+    values = {kind: False for kind in PREFERENCE_KINDS} | kinds
+    return ReminderPreference.objects.create(user=user, **values)

@@ -138,32 +138,40 @@ def person_change(request):
     return redirect("accounts:person", pk=person.pk)
 
 
-@require_POST
-@role_required(Role.ADMIN)
-def person_credential(request):
+def _person_form(request, form_class, change, *, saved: str, form_name: str):
+    """A person-page form whose valid data one service saves: back to the
+    page saying `saved`, or the page again with the service's refusal on the
+    form (shown as `form_name`)."""
     person = _person_posted(request)
     if person is None:
         return _no_person(request)
-    form = CredentialForm(request.POST)
-    change = partial(people_services.user_credential_set, actor=request.user, user=person)
-    if form_saved(form, change):
-        messages.success(request, "Credential saved.")
+    form = form_class(request.POST)
+    if form_saved(form, change(request.user, person)):
+        messages.success(request, saved)
         return redirect("accounts:person", pk=person.pk)
-    return _person_page(request, person, status=400, credential_form=form)
+    return _person_page(request, person, status=400, **{form_name: form})
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def person_credential(request):
+    def change(actor, person):
+        return partial(people_services.user_credential_set, actor=actor, user=person)
+
+    return _person_form(
+        request, CredentialForm, change, saved="Credential saved.", form_name="credential_form"
+    )
 
 
 @require_POST
 @role_required(Role.ADMIN)
 def person_payer_identity(request):
-    person = _person_posted(request)
-    if person is None:
-        return _no_person(request)
-    form = PayerIdentityForm(request.POST)
-    change = partial(payer_services.payer_identity_set, actor=request.user, client=person)
-    if form_saved(form, change):
-        messages.success(request, "Payer details saved.")
-        return redirect("accounts:person", pk=person.pk)
-    return _person_page(request, person, status=400, payer_form=form)
+    def change(actor, person):
+        return partial(payer_services.payer_identity_set, actor=actor, client=person)
+
+    return _person_form(
+        request, PayerIdentityForm, change, saved="Payer details saved.", form_name="payer_form"
+    )
 
 
 @require_POST

@@ -3,11 +3,20 @@ note to change (note_for_change, locked), the one of a note to review
 (note_for_review), the notes a coach has to finish and the supervisors'
 co-sign queue (each page records the clients it shows)."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, QuerySet
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    QuerySet,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -78,6 +87,29 @@ def note_for_review(user: User, pk: int) -> Note:
         raise ValidationError("This note is not waiting for your review.")
     note.session = waiting
     return note
+
+
+@dataclass(frozen=True)
+class NotePermissions:
+    can_write: bool  # draft, sign, add an addendum: the session's coach now
+    can_review: bool  # co-sign or return: the team's supervisor, while it waits
+
+
+def permissions_for(user: User, note: Note) -> NotePermissions:
+    """What `user` may do with `note`, from the same acting scopes that
+    note_for_change and note_for_review lock with (one query)."""
+    flags = (
+        Note.objects.filter(pk=note.pk)
+        .annotate(
+            may_write=ExpressionWrapper(note_author_scope(user), output_field=BooleanField()),
+            may_review=ExpressionWrapper(
+                session_cosigner_scope(user, "session__"), output_field=BooleanField()
+            ),
+        )
+        .values("may_write", "may_review")
+        .first()
+    ) or {"may_write": False, "may_review": False}
+    return NotePermissions(can_write=bool(flags["may_write"]), can_review=bool(flags["may_review"]))
 
 
 def note_reviews_visible_to(user: User) -> QuerySet[NoteReview]:

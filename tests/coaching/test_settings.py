@@ -1,4 +1,4 @@
-"""coaching/settings.py under `make run` (DEBUG): two checkouts side by side
+"""coaching/settings/ under `make run` (DEBUG): two checkouts side by side
 each send links to their own port and mail to their own sink."""
 
 import runpy
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-SETTINGS = Path(__file__).resolve().parents[2] / "coaching" / "settings.py"
+SETTINGS = Path(__file__).resolve().parents[2] / "coaching" / "settings" / "__init__.py"
 DEV = ("PORT", "MAIL_SINK_PORT", "SITE_URL", "EMAIL_PORT", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS")
 
 

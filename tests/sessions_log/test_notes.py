@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, CaseloadAssignment
 from sessions_log.models import Note, Session
 from sessions_log.selectors import notes_to_finish, notes_visible_to, review_queue
+from sessions_log.selectors.notes import permissions_for
 from sessions_log.services.notes import (
     addendum_add,
     note_open,
@@ -233,3 +234,22 @@ def test_the_note_state_the_services_keep_is_what_the_records_say(coach, client_
     assert note_states_recompute() == len(expected)
     assert states() == expected
     assert dict(Session.objects.values_list("pk", "note_state_at")) == kept
+
+
+@pytest.mark.django_db
+def test_a_notes_buttons_follow_who_may_write_and_who_may_review(
+    coach, client_user, supervisor, other_coach
+):
+    note = _signed_note(coach, client_user)
+    mine, supervisors = permissions_for(coach, note), permissions_for(supervisor, note)
+    assert (mine.can_write, mine.can_review) == (True, False)
+    assert (supervisors.can_write, supervisors.can_review) == (False, True)
+    for outsider in (client_user, other_coach):
+        flags = permissions_for(outsider, note)
+        assert not flags.can_write and not flags.can_review
+    note_review(actor=supervisor, note=note, decision="cosigned")
+    assert not permissions_for(supervisor, note).can_review  # no longer waiting
+    CaseloadAssignment.objects.filter(coach=coach, client=client_user).update(
+        ended_at=timezone.now()
+    )
+    assert not permissions_for(coach, note).can_write  # a former coach writes nothing

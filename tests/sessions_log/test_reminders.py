@@ -6,7 +6,6 @@ import email
 import email.policy
 import smtplib
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -14,7 +13,6 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from common import emails
 from sessions_log.models import PREFERENCE_KINDS, Reminder, ReminderPreference, Session
 from sessions_log.services.notes import note_open, note_save_draft
 from sessions_log.services.outbox import reminder_deliver, reminders_sweep
@@ -22,49 +20,23 @@ from sessions_log.services.sessions import (
     session_cancel,
     session_close,
     session_reschedule,
-    session_schedule,
 )
-from tests.helpers import make_due, past_contact, sign_in, sweep_and_send, text_body
+from tests.helpers import (
+    make_due,
+    past_contact,
+    reminder_rows,
+    reminders_opt_in,
+    schedule_hour,
+    sign_in,
+    sweep_and_send,
+    text_body,
+    zoned,
+)
 
 Kind, Status = Reminder.Kind, Reminder.Status
 
 
-@pytest.fixture(autouse=True)
-def _own_smtp_connection():
-    """Each test sends over an SMTP connection of its own: the outbox keeps
-    one open per process, and aiosmtpd fixes a connection's handler hooks
-    when it opens (a test that refuses recipients must not refuse for the
-    next)."""
-    emails.kept_close()
-    yield
-    emails.kept_close()
-
-
-def _schedule(coach, client, starts_at, modality="phone", **details):
-    return session_schedule(
-        actor=coach,
-        client=client,
-        starts_at=starts_at,
-        duration=timedelta(hours=1),
-        modality=modality,
-        **details,
-    )
-
-
-def _rows(session, **filters):
-    return {
-        (row.recipient_id, row.kind): row
-        for row in Reminder.objects.filter(session=session, **filters)
-    }
-
-
-def _at(zone, *args):
-    return datetime(*args, tzinfo=ZoneInfo(zone))
-
-
-def _opt_in(user, **kinds):
-    values = {kind: False for kind in PREFERENCE_KINDS} | kinds
-    return ReminderPreference.objects.create(user=user, **values)
+pytestmark = pytest.mark.usefixtures("own_smtp_connection")
 
 
 # Inside a test's transaction on_commit never fires, so `reminders_sweep()`
@@ -77,8 +49,8 @@ def _opt_in(user, **kinds):
 @time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
 def test_scheduling_plans_two_reminders_for_the_client_only(coach, client_user):
     starts = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
-    session = _schedule(coach, client_user, starts)
-    rows = _rows(session)
+    session = schedule_hour(coach, client_user, starts)
+    rows = reminder_rows(session)
     assert set(rows) == {
         (client_user.pk, Kind.FIRST_REMINDER),
         (client_user.pk, Kind.SECOND_REMINDER),
@@ -91,23 +63,23 @@ def test_scheduling_plans_two_reminders_for_the_client_only(coach, client_user):
 @pytest.mark.django_db
 @time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
 def test_a_coach_who_opts_in_gets_reminders_too(coach, client_user):
-    _opt_in(coach, second_reminder=True)
-    session = _schedule(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
-    assert (coach.pk, Kind.SECOND_REMINDER) in _rows(session)
-    assert (coach.pk, Kind.FIRST_REMINDER) not in _rows(session)
+    reminders_opt_in(coach, second_reminder=True)
+    session = schedule_hour(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    assert (coach.pk, Kind.SECOND_REMINDER) in reminder_rows(session)
+    assert (coach.pk, Kind.FIRST_REMINDER) not in reminder_rows(session)
 
 
 @pytest.mark.django_db
 @time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
 def test_a_session_too_soon_for_the_first_reminder_gets_only_the_second(coach, client_user):
-    session = _schedule(coach, client_user, datetime(2026, 11, 24, 17, 0, tzinfo=UTC))
-    assert set(_rows(session)) == {(client_user.pk, Kind.SECOND_REMINDER)}
+    session = schedule_hour(coach, client_user, datetime(2026, 11, 24, 17, 0, tzinfo=UTC))
+    assert set(reminder_rows(session)) == {(client_user.pk, Kind.SECOND_REMINDER)}
 
 
 @pytest.mark.django_db
 @time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
 def test_rescheduling_rewrites_the_rows_and_adds_one_notice(coach, client_user):
-    session = _schedule(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    session = schedule_hour(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
     new_start = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
     for hour in (11, 12, 13, 14, 10):
         session = session_reschedule(
@@ -116,7 +88,7 @@ def test_rescheduling_rewrites_the_rows_and_adds_one_notice(coach, client_user):
             starts_at=new_start.replace(hour=hour),
             duration=timedelta(hours=1),
         )
-    rows = _rows(session)
+    rows = reminder_rows(session)
     assert Reminder.objects.filter(session=session).count() == 3
     assert rows[(client_user.pk, Kind.FIRST_REMINDER)].due_at == new_start - timedelta(hours=24)
     assert rows[(client_user.pk, Kind.SECOND_REMINDER)].due_at == new_start - timedelta(hours=1)
@@ -128,9 +100,9 @@ def test_rescheduling_rewrites_the_rows_and_adds_one_notice(coach, client_user):
 @pytest.mark.django_db
 @time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
 def test_cancelling_cancels_the_reminders_and_plans_the_cancel_notice(coach, client_user):
-    session = _schedule(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    session = schedule_hour(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
     session = session_cancel(actor=coach, session=session, reason="Coach is ill")
-    rows = _rows(session)
+    rows = reminder_rows(session)
     assert rows[(client_user.pk, Kind.FIRST_REMINDER)].status == Status.CANCELLED
     assert rows[(client_user.pk, Kind.SECOND_REMINDER)].status == Status.CANCELLED
     assert rows[(client_user.pk, Kind.CANCELLED)].status == Status.PENDING
@@ -139,8 +111,8 @@ def test_cancelling_cancels_the_reminders_and_plans_the_cancel_notice(coach, cli
 @pytest.mark.django_db
 def test_completing_a_session_requests_a_check_in_and_a_no_show_does_not(coach, client_user):
     starts = timezone.now() + timedelta(hours=2)
-    done = _schedule(coach, client_user, starts)
-    missed = _schedule(coach, client_user, starts + timedelta(hours=3))
+    done = schedule_hour(coach, client_user, starts)
+    missed = schedule_hour(coach, client_user, starts + timedelta(hours=3))
     with time_machine.travel(starts + timedelta(hours=5), tick=False):
         session_close(
             actor=coach,
@@ -159,9 +131,9 @@ def test_completing_a_session_requests_a_check_in_and_a_no_show_does_not(coach, 
 @pytest.mark.django_db
 @time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False)
 def test_a_kind_turned_off_is_not_planned(coach, client_user):
-    _opt_in(client_user, first_reminder=True)
-    session = _schedule(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
-    assert set(_rows(session)) == {(client_user.pk, Kind.FIRST_REMINDER)}
+    reminders_opt_in(client_user, first_reminder=True)
+    session = schedule_hour(coach, client_user, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    assert set(reminder_rows(session)) == {(client_user.pk, Kind.FIRST_REMINDER)}
 
 
 # --------------------------------------------------------- time zones, DST
@@ -184,11 +156,11 @@ def test_the_day_before_reminder_keeps_the_wall_clock_across_dst(
 ):
     client_user.time_zone = zone
     client_user.save()
-    starts = _at(zone, *session_local)
+    starts = zoned(zone, *session_local)
     with time_machine.travel(starts - timedelta(days=10), tick=False):
-        session = _schedule(coach, client_user, starts)
-    first = _rows(session)[(client_user.pk, Kind.FIRST_REMINDER)]
-    assert first.due_at == _at(zone, *reminder_local)
+        session = schedule_hour(coach, client_user, starts)
+    first = reminder_rows(session)[(client_user.pk, Kind.FIRST_REMINDER)]
+    assert first.due_at == zoned(zone, *reminder_local)
     # It is not simply 24 hours: the day had 23 or 25.
     assert starts - first.due_at != timedelta(hours=24)
 
@@ -199,10 +171,10 @@ def test_a_reminder_in_quiet_hours_goes_out_before_they_begin(coach, client_user
     client_user.time_zone = "America/Chicago"
     client_user.save()
     # 08:30 Chicago: the hour-before reminder (07:30) is in quiet hours (21:00-08:00).
-    starts = _at("America/Chicago", 2026, 11, 27, 8, 30)
-    session = _schedule(coach, client_user, starts)
-    second = _rows(session)[(client_user.pk, Kind.SECOND_REMINDER)]
-    assert second.due_at == _at("America/Chicago", 2026, 11, 26, 20, 59)
+    starts = zoned("America/Chicago", 2026, 11, 27, 8, 30)
+    session = schedule_hour(coach, client_user, starts)
+    second = reminder_rows(session)[(client_user.pk, Kind.SECOND_REMINDER)]
+    assert second.due_at == zoned("America/Chicago", 2026, 11, 26, 20, 59)
 
 
 @pytest.mark.django_db
@@ -210,14 +182,14 @@ def test_when_quiet_hours_have_begun_a_reminder_waits_until_they_end(coach, clie
     zone = "America/Chicago"
     client_user.time_zone = zone
     client_user.save()
-    starts = _at(zone, 2026, 11, 27, 9, 30)  # the hour-before reminder falls at 08:30
+    starts = zoned(zone, 2026, 11, 27, 9, 30)  # the hour-before reminder falls at 08:30
     ReminderPreference.objects.create(
         user=client_user, quiet_start=time(22, 0), quiet_end=time(9, 0)
     )
-    with time_machine.travel(_at(zone, 2026, 11, 26, 23, 0), tick=False):
-        session = _schedule(coach, client_user, starts)
-    second = _rows(session)[(client_user.pk, Kind.SECOND_REMINDER)]
-    assert second.due_at == _at(zone, 2026, 11, 27, 9, 0)
+    with time_machine.travel(zoned(zone, 2026, 11, 26, 23, 0), tick=False):
+        session = schedule_hour(coach, client_user, starts)
+    second = reminder_rows(session)[(client_user.pk, Kind.SECOND_REMINDER)]
+    assert second.due_at == zoned(zone, 2026, 11, 27, 9, 0)
 
 
 @pytest.mark.django_db
@@ -225,12 +197,12 @@ def test_a_cancel_notice_goes_at_once_when_quiet_hours_outlast_the_session(coach
     zone = "America/Chicago"
     client_user.time_zone = zone
     client_user.save()
-    starts = _at(zone, 2026, 11, 27, 7, 0)
-    with time_machine.travel(_at(zone, 2026, 11, 20, 12, 0), tick=False):
-        session = _schedule(coach, client_user, starts)
-    with time_machine.travel(_at(zone, 2026, 11, 26, 23, 0), tick=False):
+    starts = zoned(zone, 2026, 11, 27, 7, 0)
+    with time_machine.travel(zoned(zone, 2026, 11, 20, 12, 0), tick=False):
+        session = schedule_hour(coach, client_user, starts)
+    with time_machine.travel(zoned(zone, 2026, 11, 26, 23, 0), tick=False):
         session_cancel(actor=coach, session=session, reason="Ill")
-        notice = _rows(session)[(client_user.pk, Kind.CANCELLED)]
+        notice = reminder_rows(session)[(client_user.pk, Kind.CANCELLED)]
         assert notice.due_at == timezone.now()
 
 
@@ -239,15 +211,15 @@ def test_a_cancel_notice_goes_at_once_when_quiet_hours_outlast_the_session(coach
 def test_turning_quiet_hours_off_moves_a_planned_reminder_back(client, coach, client_user):
     client_user.time_zone = "America/Chicago"
     client_user.save()
-    starts = _at("America/Chicago", 2026, 11, 27, 8, 30)
-    session = _schedule(coach, client_user, starts)
+    starts = zoned("America/Chicago", 2026, 11, 27, 8, 30)
+    session = schedule_hour(coach, client_user, starts)
     sign_in(client, client_user)
     response = client.post(
         reverse("sessions_log:reminder_settings"),
         {kind: "on" for kind in PREFERENCE_KINDS},  # quiet_hours unticked
     )
     assert response.status_code == 302
-    second = _rows(session)[(client_user.pk, Kind.SECOND_REMINDER)]
+    second = reminder_rows(session)[(client_user.pk, Kind.SECOND_REMINDER)]
     assert second.due_at == starts - timedelta(hours=1)
 
 
@@ -257,7 +229,7 @@ def test_turning_quiet_hours_off_moves_a_planned_reminder_back(client, coach, cl
 @pytest.mark.django_db
 def test_the_sweep_leases_due_rows_and_expires_late_ones(coach, client_user):
     starts = timezone.now() + timedelta(days=2)
-    session = _schedule(coach, client_user, starts)
+    session = schedule_hour(coach, client_user, starts)
     first = Reminder.objects.get(session=session, kind=Kind.FIRST_REMINDER)
     with time_machine.travel(first.due_at + timedelta(seconds=5), tick=False):
         assert reminders_sweep() == 1
@@ -277,7 +249,7 @@ def test_the_sweep_leases_due_rows_and_expires_late_ones(coach, client_user):
 @pytest.fixture
 def planned(coach, client_user):
     starts = (timezone.now() + timedelta(days=3)).replace(hour=15, minute=0, second=0)
-    session = _schedule(
+    session = schedule_hour(
         coach, client_user, starts, modality="video", video_url="https://video.example/abc"
     )
     return session
@@ -313,7 +285,7 @@ def test_a_kind_turned_off_after_planning_is_skipped(mailbox, planned, client_us
     reminder = Reminder.objects.get(session=planned, kind=Kind.FIRST_REMINDER)
     make_due(reminder)
     reminders_sweep()
-    _opt_in(client_user)  # everything off, written behind the planner's back
+    reminders_opt_in(client_user)  # everything off, written behind the planner's back
     reminder.refresh_from_db()
     assert reminder_deliver(reminder_id=reminder.pk, lease_token=str(reminder.lease_token)) == (
         Status.SKIPPED
@@ -378,7 +350,7 @@ def test_emails_say_only_when_how_and_who_and_parse_cleanly(mailbox, coach, clie
     client_user.save()
     starts = datetime(2026, 12, 8, 23, 0, tzinfo=UTC)  # 3:00 PM in Los Angeles
     with time_machine.travel(datetime(2026, 12, 1, 12, 0, tzinfo=UTC), tick=False):
-        session = _schedule(
+        session = schedule_hour(
             coach, client_user, starts, agenda="Talk about relapse and sobriety goals"
         )
         past_contact(coach, client_user, timedelta(hours=2))
@@ -426,8 +398,8 @@ def test_emails_say_only_when_how_and_who_and_parse_cleanly(mailbox, coach, clie
 
 @pytest.mark.django_db
 def test_the_coachs_copy_names_the_client_by_initials_only(mailbox, coach, client_user):
-    _opt_in(coach, first_reminder=True)
-    session = _schedule(coach, client_user, timezone.now() + timedelta(days=3))
+    reminders_opt_in(coach, first_reminder=True)
+    session = schedule_hour(coach, client_user, timezone.now() + timedelta(days=3))
     reminder = Reminder.objects.get(session=session, recipient=coach)
     sweep_and_send(reminder)
     body = text_body(mailbox[0])

@@ -4,8 +4,7 @@ quiet hours, the admins' failed deliveries (sessions_log/views/reminders.py)."""
 import base64
 import email
 import email.policy
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
 import pytest
 import time_machine
@@ -13,54 +12,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from common import emails
-from sessions_log.models import PREFERENCE_KINDS, Reminder, ReminderPreference
+from sessions_log.models import Reminder, ReminderPreference
 from sessions_log.services.reminders import unsubscribe_token
-from sessions_log.services.sessions import (
-    session_schedule,
-)
 from tests.conftest import make_user
-from tests.helpers import count_queries, sign_in, sweep_and_send, text_body
+from tests.helpers import (
+    count_queries,
+    schedule_hour,
+    sign_in,
+    sweep_and_send,
+    text_body,
+)
 
 Kind, Status = Reminder.Kind, Reminder.Status
 
 
-@pytest.fixture(autouse=True)
-def _own_smtp_connection():
-    """Each test sends over an SMTP connection of its own: the outbox keeps
-    one open per process, and aiosmtpd fixes a connection's handler hooks
-    when it opens (a test that refuses recipients must not refuse for the
-    next)."""
-    emails.kept_close()
-    yield
-    emails.kept_close()
-
-
-def _schedule(coach, client, starts_at, modality="phone", **details):
-    return session_schedule(
-        actor=coach,
-        client=client,
-        starts_at=starts_at,
-        duration=timedelta(hours=1),
-        modality=modality,
-        **details,
-    )
-
-
-def _rows(session, **filters):
-    return {
-        (row.recipient_id, row.kind): row
-        for row in Reminder.objects.filter(session=session, **filters)
-    }
-
-
-def _at(zone, *args):
-    return datetime(*args, tzinfo=ZoneInfo(zone))
-
-
-def _opt_in(user, **kinds):
-    values = {kind: False for kind in PREFERENCE_KINDS} | kinds
-    return ReminderPreference.objects.create(user=user, **values)
+pytestmark = pytest.mark.usefixtures("own_smtp_connection")
 
 
 # Inside a test's transaction on_commit never fires, so `reminders_sweep()`
@@ -108,7 +74,7 @@ def test_an_unsubscribe_link_for_an_unknown_kind_is_refused(client, client_user)
 def test_the_one_click_header_of_a_sent_email_still_turns_that_kind_off(
     client, mailbox, coach, client_user
 ):
-    session = _schedule(coach, client_user, timezone.now() + timedelta(days=3))
+    session = schedule_hour(coach, client_user, timezone.now() + timedelta(days=3))
     sweep_and_send(
         Reminder.objects.get(session=session, recipient=client_user, kind=Kind.FIRST_REMINDER)
     )
@@ -213,7 +179,7 @@ def test_bad_quiet_hours_are_explained_and_nothing_is_saved(client, client_user,
 def test_admins_see_failed_and_expired_deliveries_with_the_error(
     client, admin_user, coach, client_user
 ):
-    session = _schedule(coach, client_user, timezone.now() + timedelta(days=3))
+    session = schedule_hour(coach, client_user, timezone.now() + timedelta(days=3))
     rows = list(Reminder.objects.filter(session=session))
     Reminder.objects.filter(pk=rows[0].pk).update(
         status=Status.FAILED, last_error="SMTPRecipientsRefused: 550 No such user"
@@ -247,7 +213,7 @@ def test_admins_see_failed_and_expired_deliveries_with_the_error(
 def test_healthz_turns_unhealthy_when_a_reminder_is_more_than_five_minutes_late(
     client, coach, client_user
 ):
-    session = _schedule(coach, client_user, timezone.now() + timedelta(days=3))
+    session = schedule_hour(coach, client_user, timezone.now() + timedelta(days=3))
     reminder = Reminder.objects.filter(session=session).first()
     Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now() - timedelta(minutes=4))
     assert client.get("/healthz").status_code == 200
