@@ -193,7 +193,7 @@ def _settings_from(monkeypatch, **env) -> dict:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return runpy.run_path(str(ROOT / "coaching" / "settings.py"))
+    return runpy.run_path(str(ROOT / "coaching" / "settings" / "__init__.py"))
 
 
 @pytest.mark.django_db
