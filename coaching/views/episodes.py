@@ -4,12 +4,11 @@ discharge, what happened in each; the client reads their own)."""
 from functools import partial
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.forms import add_service_errors, form_saved
+from accounts.forms import form_saved
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
@@ -79,12 +78,8 @@ def episode_open(request, pk):
 def episode_discharge(request, pk):
     client = get_object_or_404(selectors.episode_clients_dischargeable_by(request.user), pk=pk)
     form = EpisodeDischargeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.episode_discharge(actor=request.user, client=client, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Discharged. The episode stays in the history.")
-            return redirect("coaching:episodes", pk=client.pk)
+    discharged = partial(services.episode_discharge, actor=request.user, client=client)
+    if form_saved(form, discharged):
+        messages.success(request, "Discharged. The episode stays in the history.")
+        return redirect("coaching:episodes", pk=client.pk)
     return _episodes_page(request, client.pk, status=400, discharge_form=form)

@@ -2,13 +2,15 @@
 shown before reaching out, an attempt logged in two taps: a channel, then an
 outcome) and its two forms."""
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.forms import add_service_errors
+from accounts.forms import add_service_errors, form_saved
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
@@ -83,12 +85,8 @@ def outreach_attempt(request, pk):
 def contact_preferences(request, pk):
     client = get_object_or_404(selectors.outreach_clients_loggable_by(request.user), pk=pk)
     form = ContactPreferencesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.contact_preferences_set(actor=request.user, client=client, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Contact preferences saved.")
-            return redirect("coaching:outreach", pk=client.pk)
+    saved = partial(services.contact_preferences_set, actor=request.user, client=client)
+    if form_saved(form, saved):
+        messages.success(request, "Contact preferences saved.")
+        return redirect("coaching:outreach", pk=client.pk)
     return _outreach_page(request, client.pk, status=400, preferences_form=form)
