@@ -98,6 +98,16 @@ class PayerIdentity(models.Model):
     # ISO date (YYYY-MM-DD) as encrypted text: the service checks the format.
     date_of_birth = EncryptedTextField(max_length=10, blank=True)
     member_id = EncryptedTextField(max_length=40, blank=True)
+    # As on the member's card, for the claim (837P 2010BA): legal name, sex
+    # (F, M or U) and address, which may differ from the name the app shows.
+    legal_last_name = EncryptedTextField(max_length=60, blank=True)
+    legal_first_name = EncryptedTextField(max_length=35, blank=True)
+    sex = EncryptedTextField(max_length=1, blank=True)
+    address_line1 = EncryptedTextField(max_length=55, blank=True)
+    address_line2 = EncryptedTextField(max_length=55, blank=True)
+    city = EncryptedTextField(max_length=30, blank=True)
+    state = EncryptedTextField(max_length=2, blank=True)
+    postal_code = EncryptedTextField(max_length=9, blank=True)
     updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
 

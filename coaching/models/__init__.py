@@ -1,7 +1,8 @@
 """The coaching app's models, a module per feature: the relationship's trust
 check-ins, flags and private requests (checkins), the recovery plan (plans),
 episodes of care and outreach (episodes), consents and disclosures
-(consents), and who a funding programme's claims go to (billing)."""
+(consents), who a funding programme's claims go to (billing), and the
+claims sent and paid (claims)."""
 
 from coaching.models.billing import ProgrammePayer
 from coaching.models.checkins import (
@@ -11,6 +12,17 @@ from coaching.models.checkins import (
     CheckInRequest,
     SupervisorRequest,
     TrustFlag,
+)
+from coaching.models.claims import (
+    LIVE_STATES,
+    BillingOrganisation,
+    Claim,
+    ClaimBatch,
+    ClaimLine,
+    Frequency,
+    LineState,
+    ProviderIdentity,
+    Remittance,
 )
 from coaching.models.consents import (
     Consent,
@@ -40,6 +52,15 @@ from coaching.models.plans import (
 
 __all__ = [
     "ITEMS",
+    "LIVE_STATES",
+    "BillingOrganisation",
+    "Claim",
+    "ClaimBatch",
+    "ClaimLine",
+    "Frequency",
+    "LineState",
+    "ProviderIdentity",
+    "Remittance",
     "ITEM_NAMES",
     "AgreedGoal",
     "AgreedStep",

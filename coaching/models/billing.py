@@ -22,6 +22,13 @@ class ProgrammePayer(models.Model):
         related_name="+",
         limit_choices_to={"kind": "organisation", "client__isnull": True},
     )
+    # How the 837P names the payer (2010BB NM109, the payer id its
+    # clearinghouse lists) and the kind of plan (SBR09: MC Medicaid, CI
+    # commercial, ...), and the receiver of the file (1000B; blank: the payer).
+    payer_id = models.CharField(max_length=80, blank=True, default="", db_default="")
+    filing_code = models.CharField(max_length=2, default="MC", db_default="MC")
+    receiver_name = models.CharField(max_length=60, blank=True, default="", db_default="")
+    receiver_id = models.CharField(max_length=80, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["programme"]

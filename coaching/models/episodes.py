@@ -60,6 +60,12 @@ class Episode(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     discharged_at = models.DateTimeField(null=True, blank=True)
+    # What a claim for the episode's services states (837P HI and REF*G1):
+    # the ICD-10-CM diagnosis (e.g. F11.20) and the payer's prior
+    # authorisation number where the programme needs one. A diagnosis of
+    # substance use is among the most sensitive facts here: encrypted.
+    diagnosis_code = EncryptedTextField(max_length=8, blank=True)
+    prior_authorization = EncryptedTextField(max_length=50, blank=True)
 
     class Meta:
         ordering = ["client", "-intake_date", "-pk"]

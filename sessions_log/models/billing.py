@@ -54,13 +54,40 @@ def default_paid_modalities() -> list[str]:
     return list(PAID_MODALITIES)
 
 
+# CMS place-of-service codes (the CMS POS code set) a claim states for each
+# place a session can be given: 11 office, 12 home, 99 other place (the
+# community), 10 telehealth in the patient's home (02: telehealth elsewhere,
+# for a payer that wants it). A programme may map its own.
+DEFAULT_PLACE_CODES = {
+    PlaceType.OFFICE: "11",
+    PlaceType.HOME: "12",
+    PlaceType.COMMUNITY: "99",
+    PlaceType.PHONE: "10",
+    PlaceType.VIDEO: "10",
+}
+
+# Telehealth modifiers by contact mode (Session.Modality values): 95 for
+# real-time audio and video, 93 audio-only; GT where a payer still asks.
+DEFAULT_TELEHEALTH_MODIFIERS = {"video": "95", "phone": "93"}
+
+
+def default_place_codes() -> dict[str, str]:
+    return {str(place): code for place, code in DEFAULT_PLACE_CODES.items()}
+
+
+def default_telehealth_modifiers() -> dict[str, str]:
+    return dict(DEFAULT_TELEHEALTH_MODIFIERS)
+
+
 class FundingProgramme(models.Model):
     """Who pays for a session (Medicaid, a grant, none): a list admins edit.
     A programme that is `billed` gets claims, sent to its payer (the
     recipient a client's consent must name: coaching.ProgrammePayer).
     Its contract says how minutes become units (sessions_log/units.py), the
-    daily cap per client and code, the contact modes it pays for and its fee
-    per unit."""
+    daily cap per client and code, the contact modes it pays for, its fee
+    per unit, the CMS place-of-service code of each place, the telehealth
+    modifier of each remote contact mode, and whether it needs a prior
+    authorisation."""
 
     class UnitRule(models.TextChoices):
         CMS_DAY_TOTAL = (
@@ -91,6 +118,12 @@ class FundingProgramme(models.Model):
     fee_per_unit = models.DecimalField(
         max_digits=8, decimal_places=2, default=Decimal("0.00"), db_default=Decimal("0.00")
     )
+    # Place type -> CMS POS code; contact mode -> telehealth modifier.
+    place_codes = models.JSONField(default=default_place_codes, blank=True)
+    telehealth_modifiers = models.JSONField(default=default_telehealth_modifiers, blank=True)
+    # The payer authorises the service first: each episode billed under it
+    # carries the prior authorisation number (claim REF*G1).
+    requires_prior_auth = models.BooleanField(default=False, db_default=False)
     position = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
 
