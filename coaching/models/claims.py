@@ -1,9 +1,10 @@
 """Claims as sent and paid: who bills (the organisation, each coach's
-rendering identity), the batches of claims made, each claim's lines and
-their state up to payment, and the remittances (X12 835) that answered.
+rendering identity), the files sent (interchanges) and their batches (one
+programme's claims for a range of days), each claim's lines and their state
+up to payment, and the remittances (X12 835) that answered.
 
-A batch fixes the lines it holds and the 837P text made from them, so
-downloading it again gives the same file. A session is on at most one live
+A batch fixes the lines it holds; its interchange keeps the 837P text made
+from them, so downloading it again gives the same file. A session is on at most one live
 line (in batch, accepted, paid or denied); a voided or replaced line frees it
 only through the claim that voids or replaces it (frequency 8 or 7, naming
 the payer's claim number)."""
@@ -74,21 +75,40 @@ class Frequency(models.TextChoices):
     VOID = "8", "Void"
 
 
-class ClaimBatch(models.Model):
-    """One 837P interchange: claims of one or more programmes for a range of
-    days, made at once. Its text is kept (encrypted: it names clients and
-    diagnoses) so every download gives the same file."""
+class ClaimInterchange(models.Model):
+    """One 837P file (ISA/IEA) as sent: one or more batches (a batch per
+    programme, each an ST/SE transaction). Its text is kept (encrypted: it
+    names clients and diagnoses) so every download gives the same bytes."""
 
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # ISA13/GS06: unique per interchange the organisation sends.
+    control_number = models.PositiveIntegerField(unique=True)
+    file_text = EncryptedTextField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Interchange {self.control_number}"
+
+
+class ClaimBatch(models.Model):
+    """The claims of one programme for a range of days, made at once: one
+    ST/SE transaction of an interchange. A batch fixes the lines it holds."""
+
+    interchange = models.ForeignKey(
+        ClaimInterchange, on_delete=models.PROTECT, related_name="batches"
+    )
+    programme = models.ForeignKey(FundingProgramme, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     first_day = models.DateField()
     last_day = models.DateField()
+    # Original claims (1), or the replacements (7) or voids (8) of sent ones.
     frequency = models.CharField(
         max_length=1, choices=Frequency.choices, default=Frequency.ORIGINAL
     )
-    # ISA13/GS06: unique per interchange the organisation sends.
-    control_number = models.PositiveIntegerField(unique=True)
-    file_text = EncryptedTextField(blank=True)
     # Set when the clearinghouse or payer acknowledged the file.
     accepted_at = models.DateTimeField(null=True, blank=True)
 
@@ -104,7 +124,6 @@ class Claim(models.Model):
     and episode. `claim_id` is CLM01, the 835 echoes it in CLP01."""
 
     batch = models.ForeignKey(ClaimBatch, on_delete=models.PROTECT, related_name="claims")
-    programme = models.ForeignKey(FundingProgramme, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     coach = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     claim_id = models.CharField(max_length=20, unique=True)
