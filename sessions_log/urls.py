@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_log.views import calendar, notes, reminders, sessions
+from sessions_log.views import calendar, groups, notes, reminders, sessions
 
 app_name = "sessions_log"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("sessions/", sessions.agenda, name="agenda"),
     path("sessions/new/", sessions.session_new, name="session_new"),
     path("sessions/log/", sessions.contact_log, name="contact_log"),
+    path("sessions/groups/new/", groups.group_new, name="group_new"),
+    path("sessions/groups/<int:pk>/", groups.group_detail, name="group_detail"),
+    path("sessions/groups/<int:pk>/close/", groups.group_close, name="group_close"),
     path("sessions/<int:pk>/", sessions.session_detail, name="session_detail"),
     path("sessions/<int:pk>/close/", sessions.session_close, name="session_close"),
     path("sessions/<int:pk>/cancel/", sessions.session_cancel, name="session_cancel"),

@@ -108,3 +108,13 @@ def reminder_problem_scope(user: User) -> Q:
     if user.is_active and user.role == Role.ADMIN:
         return Q()
     return NOTHING
+
+
+def session_group_scope(user: User) -> Q:
+    """Group sessions (on SessionGroup) `user` sees and acts on as a whole
+    (the group pages, closing it): an active coach, the groups they run.
+    Each member's row is still reached through the session scopes above,
+    so a client who left the coach's caseload drops out of what they see."""
+    if not user.is_active or user.role != Role.COACH:
+        return NOTHING
+    return Q(coach=user.pk)

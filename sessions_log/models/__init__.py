@@ -21,6 +21,7 @@ from sessions_log.models.sessions import (
     MAX_MINUTES_SPENT,
     MIN_DURATION,
     Session,
+    SessionGroup,
     TsTzRange,
 )
 
@@ -40,5 +41,6 @@ __all__ = [
     "ServiceCode",
     "ServiceType",
     "Session",
+    "SessionGroup",
     "TsTzRange",
 ]

@@ -8,6 +8,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Func, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
@@ -22,6 +23,23 @@ MAX_MINUTES_SPENT = 480
 class TsTzRange(Func):
     function = "TSTZRANGE"
     output_field = DateTimeRangeField()
+
+
+class SessionGroup(models.Model):
+    """One group session (H0038-HQ): one Session row per client, all with
+    the same coach, time and place, each with its own attendance, minutes
+    and note. The group ties them together for the coach; a client sees
+    only their own row, never who else was there."""
+
+    coach = models.ForeignKey(User, on_delete=models.PROTECT, related_name="session_groups")
+    # The coach's own name for it ("Tuesday peer group"): shown to the coach
+    # only, never to clients.
+    label = models.CharField(max_length=80, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Group session {self.pk}"
 
 
 class Session(models.Model):
@@ -103,6 +121,10 @@ class Session(models.Model):
     # count. Corrected after signing by an addendum (Addendum.corrected_*).
     actual_start = models.DateTimeField(null=True, blank=True)
     minutes_spent = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The group session this row is one client's part of (None: one-to-one).
+    group = models.ForeignKey(
+        SessionGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
+    )
 
     class Meta:
         ordering = ["starts_at"]
@@ -128,11 +150,15 @@ class Session(models.Model):
                 condition=~Q(status="cancelled") | Q(cancelled_at__isnull=False),
                 name="session_cancel_has_time",
             ),
+            # A coach is in one session at a time, except the rows of one
+            # group session, which share their time: the group's id (a
+            # one-to-one session's own negated id, unique) must differ.
             ExclusionConstraint(
                 name="session_coach_not_double_booked",
                 expressions=[
                     ("coach", RangeOperators.EQUAL),
                     (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                    (Coalesce("group", -F("id")), RangeOperators.NOT_EQUAL),
                 ],
                 condition=~Q(status="cancelled"),
                 violation_error_message="The coach already has a session at that time.",
