@@ -9,6 +9,7 @@ from coaching.models import PlanVersion, Recipient, SupervisorRequest, TrustFlag
 from coaching.services.consents import consent_prepare, consent_sign
 from coaching.services.plans import goal_add, step_add
 from coaching.services.trust import checkin_submit
+from sessions_log.models import SessionGroup
 from tests.conftest import make_user
 from tests.helpers import area, signed_contact
 
@@ -44,6 +45,7 @@ def _side(coach, client, supervisor):
         "step": step.pk,
         "version": PlanVersion.objects.get(plan__client=client).pk,
         "consent": consent.pk,
+        "group": SessionGroup.objects.create(coach=coach, created_by=coach).pk,
     }
 
 

@@ -46,6 +46,10 @@ MATRIX = {
     "sessions_log:reminder_settings": ("get", {"client", "coach"}, None),
     "sessions_log:reminder_problems": ("get", {"admin"}, None),
     "sessions_log:session_detail": ("get", {"coach", "supervisor"}, "session"),
+    # Group sessions: the coach who runs them.
+    "sessions_log:group_new": ("get", {"coach"}, None),
+    "sessions_log:group_detail": ("get", {"coach"}, "group"),
+    "sessions_log:group_close": ("post", {"coach"}, "group"),
     "sessions_log:session_ics": ("get", {"client", "coach"}, "session"),
     "coaching:client_timeline": ("get", {"coach", "supervisor"}, "client"),
     "sessions_log:session_close": ("post", {"coach"}, "session"),
