@@ -33,12 +33,6 @@ class GroupSessionForm(_Billing, _StartAndLength, forms.Form):
             "invalid_pk_value": "Choose only your own clients.",
         },
     )
-    label = forms.CharField(
-        label="Name of the group (optional)",
-        max_length=80,
-        required=False,
-        help_text="Only you see it. Do not put a client's name in it.",
-    )
     date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label="Start time", widget=forms.TimeInput(attrs={"type": "time"}))
     duration = _duration_field()

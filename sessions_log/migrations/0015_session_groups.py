@@ -31,7 +31,6 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("label", models.CharField(blank=True, max_length=80)),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
@@ -59,7 +58,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="session",
-            name="group",
+            name="session_group",
             field=models.ForeignKey(
                 blank=True,
                 null=True,
@@ -77,7 +76,7 @@ class Migration(migrations.Migration):
                     (TsTzRange("starts_at", "ends_at"), "&&"),
                     (
                         django.db.models.functions.comparison.Coalesce(
-                            "group",
+                            "session_group",
                             django.db.models.expressions.CombinedExpression(
                                 models.F("id"), "*", models.Value(-1)
                             ),

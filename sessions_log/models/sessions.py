@@ -32,9 +32,6 @@ class SessionGroup(models.Model):
     only their own row, never who else was there."""
 
     coach = models.ForeignKey(User, on_delete=models.PROTECT, related_name="session_groups")
-    # The coach's own name for it ("Tuesday peer group"): shown to the coach
-    # only, never to clients.
-    label = models.CharField(max_length=80, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -122,7 +119,8 @@ class Session(models.Model):
     actual_start = models.DateTimeField(null=True, blank=True)
     minutes_spent = models.PositiveSmallIntegerField(null=True, blank=True)
     # The group session this row is one client's part of (None: one-to-one).
-    group = models.ForeignKey(
+    # (Not `group`: coaching's counting subqueries annotate a `group`.)
+    session_group = models.ForeignKey(
         SessionGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
     )
 
@@ -158,7 +156,7 @@ class Session(models.Model):
                 expressions=[
                     ("coach", RangeOperators.EQUAL),
                     (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
-                    (Coalesce("group", -F("id")), RangeOperators.NOT_EQUAL),
+                    (Coalesce("session_group", -F("id")), RangeOperators.NOT_EQUAL),
                 ],
                 condition=~Q(status="cancelled"),
                 violation_error_message="The coach already has a session at that time.",

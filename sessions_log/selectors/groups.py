@@ -23,7 +23,7 @@ def groups_visible_to(user: User) -> QuerySet[SessionGroup]:
 def group_members(user: User, group: SessionGroup) -> QuerySet[Session]:
     """The group's rows `user` sees (one per client), by client name."""
     return (
-        Session.objects.filter(session_scope(user), group=group)
+        Session.objects.filter(session_scope(user), session_group=group)
         .select_related("client", "service_code", "funding_programme")
         .order_by("client__display_name", "pk")
     )
@@ -57,7 +57,7 @@ def group_for_change(user: User, pk: int) -> SessionGroup:
     group.open_members = list(
         Session.objects.select_for_update(of=("self",))
         .select_related("coach", "client")
-        .filter(session_actor_scope(user), group=group)
+        .filter(session_actor_scope(user), session_group=group)
         .order_by("pk")
     )
     return group

@@ -25,7 +25,7 @@ def is_group_code(service_code: ServiceCode | None) -> bool:
     return service_code is not None and GROUP_MODIFIER in service_code.modifiers.split()
 
 
-def _check_group(actor: User, clients: list[User], service_code, label: str) -> None:
+def _check_group(actor: User, clients: list[User], service_code) -> None:
     errors = {}
     if len(clients) < MIN_GROUP_SIZE:
         errors["clients"] = (
@@ -37,8 +37,6 @@ def _check_group(actor: User, clients: list[User], service_code, label: str) -> 
         errors["clients"] = "Choose only your own clients."
     if not isinstance(service_code, ServiceCode) or not is_group_code(service_code):
         errors["service_code"] = "Choose a group service code (one with the HQ modifier)."
-    if len(label) > 80:
-        errors["label"] = "The group's name is at most 80 characters."
     if errors:
         raise ValidationError(errors)
 
@@ -54,7 +52,6 @@ def group_schedule(
     service_code: ServiceCode,
     location: str = "",
     video_url: str = "",
-    label: str = "",
     place_type: str = PlaceType.OFFICE,
     funding_programme: FundingProgramme | None = None,
 ) -> SessionGroup:
@@ -62,9 +59,8 @@ def group_schedule(
     each, through session_schedule, so each is invited and reminded as for
     a one-to-one session. Refused as a whole (nothing saved) when any row is."""
     clients = list(dict.fromkeys(clients))
-    label = " ".join(label.split())
-    _check_group(actor, clients, service_code, label)
-    group = SessionGroup.objects.create(coach=actor, label=label, created_by=actor)
+    _check_group(actor, clients, service_code)
+    group = SessionGroup.objects.create(coach=actor, created_by=actor)
     for client in clients:
         session_schedule(
             actor=actor,
@@ -77,7 +73,7 @@ def group_schedule(
             place_type=place_type,
             service_code=service_code,
             funding_programme=funding_programme,
-            group=group,
+            session_group=group,
         )
     audit_record(actor=actor, action="group.schedule", obj=group)
     return group

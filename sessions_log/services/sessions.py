@@ -132,9 +132,9 @@ def session_schedule(
     place_type: str = PlaceType.OFFICE,
     service_code: ServiceCode | None = None,
     funding_programme: FundingProgramme | None = None,
-    group: SessionGroup | None = None,
+    session_group: SessionGroup | None = None,
 ) -> Session:
-    """`group`: the group session this is one client's row of (groups.py)."""
+    """`session_group`: the group session this is one client's row of (groups.py)."""
     _check_client(actor, client)
     starts_at = _to_minute(starts_at)
     if starts_at <= timezone.now():
@@ -160,7 +160,7 @@ def session_schedule(
         place_type=place_type,
         service_code=service_code,
         funding_programme=funding_programme,
-        group=group,
+        session_group=session_group,
         created_by=actor,
     )
     _save_without_overlap(session)
@@ -226,7 +226,7 @@ def session_reschedule(
     *, actor: User, session: Session, starts_at: datetime, duration: timedelta
 ) -> Session:
     session = session_for_change(actor, session.pk)
-    if session.group_id is not None:
+    if session.session_group_id is not None:
         # One member moved alone would be billed as in a group it is not in.
         raise ValidationError(
             "This session is part of a group session and moves only with it: cancel it "

@@ -30,7 +30,6 @@ FIELD_FOR = {
     "clients": "clients",
     "client": "clients",
     "video_url": "video_url",
-    "label": "label",
     "place_type": "place_type",
     "service_code": "service_code",
     "funding_programme": "funding_programme",
@@ -43,7 +42,6 @@ SCHEDULE_FIELDS = (
     "service_code",
     "location",
     "video_url",
-    "label",
     "place_type",
     "funding_programme",
 )

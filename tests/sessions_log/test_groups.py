@@ -69,7 +69,7 @@ def a_group(coach, clients, *, starts_at=None, minutes=60, **extra):
 def moved_to_the_past(group, hours=3):
     """The group's rows as if its time had come `hours` ago (scheduling
     refuses the past; time moves here instead)."""
-    rows = Session.objects.filter(group=group)
+    rows = Session.objects.filter(session_group=group)
     shift = rows.first().starts_at - (timezone.now() - timedelta(hours=hours))
     rows.update(starts_at=F("starts_at") - shift, ends_at=F("ends_at") - shift)
     return rows.first().starts_at
@@ -77,8 +77,8 @@ def moved_to_the_past(group, hours=3):
 
 @pytest.mark.django_db
 def test_a_group_gives_each_client_their_own_session_and_reminders(coach, client_user, kai):
-    group = a_group(coach, [client_user, kai], label="Tuesday peer group")
-    rows = list(Session.objects.filter(group=group).order_by("client__display_name"))
+    group = a_group(coach, [client_user, kai])
+    rows = list(Session.objects.filter(session_group=group).order_by("client__display_name"))
     assert [row.client for row in rows] == [kai, client_user]
     assert {(row.coach_id, row.starts_at, row.ends_at, row.service_code.label) for row in rows} == {
         (coach.pk, tomorrow_at(10), tomorrow_at(11), "H0038-HQ")
@@ -178,7 +178,7 @@ def test_a_group_needs_two_clients_and_a_group_code(coach, client_user, kai):
 @pytest.mark.django_db
 def test_a_member_moves_only_with_the_group(coach, client_user, kai):
     group = a_group(coach, [client_user, kai])
-    row = Session.objects.filter(group=group).first()
+    row = Session.objects.filter(session_group=group).first()
     with pytest.raises(ValidationError, match="part of a group session"):
         session_reschedule(
             actor=coach, session=row, starts_at=tomorrow_at(15), duration=timedelta(hours=1)
@@ -189,7 +189,7 @@ def test_a_member_moves_only_with_the_group(coach, client_user, kai):
 
 def _closed(coach, group, outcomes_by_client):
     start = moved_to_the_past(group)
-    rows = {row.client_id: row.pk for row in Session.objects.filter(group=group)}
+    rows = {row.client_id: row.pk for row in Session.objects.filter(session_group=group)}
     outcomes = {rows[client.pk]: outcome for client, outcome in outcomes_by_client.items()}
     return group_close(actor=coach, group=group, actual_start=start, outcomes=outcomes)
 
@@ -202,7 +202,7 @@ def test_closing_records_each_clients_attendance_and_minutes(coach, client_user,
         group,
         {client_user: ("completed", 60), kai: ("completed", 25), sky: ("no_show", None)},
     )
-    rows = {row.client: row for row in Session.objects.filter(group=group)}
+    rows = {row.client: row for row in Session.objects.filter(session_group=group)}
     assert (rows[client_user].status, rows[client_user].minutes_spent) == ("completed", 60)
     assert (rows[kai].status, rows[kai].minutes_spent) == ("completed", 25)
     assert (rows[sky].status, rows[sky].minutes_spent) == ("no_show", None)
@@ -215,9 +215,9 @@ def test_one_refused_member_closes_no_one(coach, client_user, kai):
     group = a_group(coach, [client_user, kai])
     with pytest.raises(ValidationError) as refused:
         _closed(coach, group, {client_user: ("completed", 60), kai: ("completed", 0)})
-    kai_row = Session.objects.get(group=group, client=kai)
+    kai_row = Session.objects.get(session_group=group, client=kai)
     assert list(refused.value.message_dict) == [f"minutes_{kai_row.pk}"]
-    assert set(Session.objects.filter(group=group).values_list("status", flat=True)) == {
+    assert set(Session.objects.filter(session_group=group).values_list("status", flat=True)) == {
         "scheduled"
     }
 
@@ -229,7 +229,7 @@ def test_another_coach_cannot_close_the_group(coach, client_user, kai, other_coa
     with pytest.raises(Exception) as refused:
         group_close(actor=other_coach, group=group, actual_start=start, outcomes={})
     assert type(refused.value).__name__ == "PermissionDenied"
-    assert set(Session.objects.filter(group=group).values_list("status", flat=True)) == {
+    assert set(Session.objects.filter(session_group=group).values_list("status", flat=True)) == {
         "scheduled"
     }
 
@@ -254,7 +254,7 @@ def test_a_group_session_bills_each_attending_client_once_with_hq(
         group,
         {client_user: ("completed", 60), kai: ("completed", 20), sky: ("no_show", None)},
     )
-    for row in Session.objects.filter(group=group, status="completed"):
+    for row in Session.objects.filter(session_group=group, status="completed"):
         _signed_and_cosigned(coach, supervisor, row)
     sessions = list(
         billing.with_billed_time(

@@ -25,7 +25,6 @@ def _form(clients, **extra):
     day = timezone.localdate() + timedelta(days=1)
     return {
         "clients": [c.pk for c in clients],
-        "label": "Morning group",
         "date": day.isoformat(),
         "time": "10:00",
         "duration": 60,
@@ -44,7 +43,7 @@ def test_a_coach_schedules_a_group_from_the_agenda(client, coach, client_user, k
     response = client.post(reverse("sessions_log:group_new"), _form([client_user, kai]))
     group = SessionGroup.objects.get()
     assert response["Location"] == reverse("sessions_log:group_detail", args=[group.pk])
-    assert set(Session.objects.filter(group=group).values_list("client", flat=True)) == {
+    assert set(Session.objects.filter(session_group=group).values_list("client", flat=True)) == {
         client_user.pk,
         kai.pk,
     }
@@ -129,7 +128,7 @@ def test_the_group_page_uses_a_fixed_number_of_queries(client, coach, client_use
 
 
 def _close_data(group, start, outcomes):
-    rows = {row.client_id: row.pk for row in Session.objects.filter(group=group)}
+    rows = {row.client_id: row.pk for row in Session.objects.filter(session_group=group)}
     local = timezone.localtime(start)
     data = {"date": local.date().isoformat(), "time": local.strftime("%H:%M")}
     for person, (status, minutes) in outcomes.items():
@@ -149,7 +148,7 @@ def test_the_coach_closes_the_group_client_by_client(client, coach, client_user,
     )
     response = client.post(url, data)
     assert response["Location"] == reverse("sessions_log:group_detail", args=[group.pk])
-    rows = {row.client: row for row in Session.objects.filter(group=group)}
+    rows = {row.client: row for row in Session.objects.filter(session_group=group)}
     assert [(rows[p].status, rows[p].minutes_spent) for p in (client_user, kai, sky)] == [
         ("completed", 50),
         ("completed", 30),
@@ -174,7 +173,7 @@ def test_a_refused_close_shows_why_and_closes_no_one(client, coach, client_user,
     response = client.post(reverse("sessions_log:group_close", args=[group.pk]), data)
     assert response.status_code == 400
     assert "at most 8 hours" in response.content.decode()
-    assert set(Session.objects.filter(group=group).values_list("status", flat=True)) == {
+    assert set(Session.objects.filter(session_group=group).values_list("status", flat=True)) == {
         "scheduled"
     }
 
@@ -185,9 +184,9 @@ def test_a_client_never_sees_the_other_members(
 ):
     """Privacy: the client's home page, their session's calendar file, their
     private feed and their reminder email name their coach, never the other
-    clients of the group (nor the group's name)."""
-    group = a_group(coach, [client_user, kai], label="Morning group")
-    row = Session.objects.get(group=group, client=client_user)
+    clients of the group."""
+    group = a_group(coach, [client_user, kai])
+    row = Session.objects.get(session_group=group, client=client_user)
     sign_in(client, client_user)
     seen = [
         client.get(reverse("coaching:client_home")).content.decode(),
@@ -201,4 +200,4 @@ def test_a_client_never_sees_the_other_members(
     seen.append(text_body(mailbox[-1]))
     assert "Room 2" in seen[0]  # the client's own session is there
     for text in seen:
-        assert "Kai" not in text and "Nakamura" not in text and "Morning group" not in text
+        assert "Kai" not in text and "Nakamura" not in text
