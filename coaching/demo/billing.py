@@ -144,9 +144,7 @@ def _identities(admin, medicaid):
     if medicaid.fee_per_unit <= 0:
         FundingProgramme.objects.filter(pk=medicaid.pk).update(fee_per_unit=FEE_PER_UNIT)
     for email, diagnosis in DIAGNOSES.items():
-        for episode in Episode.objects.filter(
-            client__email=email, discharge_date__isnull=True
-        ):
+        for episode in Episode.objects.filter(client__email=email, discharge_date__isnull=True):
             if not episode.diagnosis_code:
                 episode.diagnosis_code = diagnosis
                 episode.save(update_fields=["diagnosis_code"])
