@@ -11,13 +11,10 @@ take the same lines, and interchange numbers are max + 1 under the lock);
 the one-live-line-per-session constraint backs it. Any refusal is a
 ValidationError with a clear message and leaves nothing behind."""
 
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from accounts.audit import audit_clients_shown, audit_record
@@ -25,217 +22,31 @@ from accounts.models import User
 from accounts.policy.billing import bills
 from coaching.models import (
     LIVE_STATES,
-    BillingOrganisation,
     Claim,
     ClaimBatch,
-    ClaimInterchange,
     ClaimLine,
-    ExportKind,
+    Episode,
     Frequency,
     LineState,
-    ProgrammePayer,
 )
-from coaching.selectors.billing import CLAIM_INFORMATION
-from coaching.selectors.claim_checks import ENVELOPE_ID_LIMIT
+from coaching.selectors.claim_checks import episode_on, episode_problems
 from coaching.selectors.claims import (
     NotReady,
     ReadyLine,
     batch_for_change,
-    organisation_problems,
     ready_lines,
+    sent_claim_for_change,
 )
-from coaching.services.claim_x12 import BatchSpec, ClaimSpec, interchange_text
-from coaching.services.consents import export_split
-from sessions_log.models import FundingProgramme
-
-NOTHING_READY = "nothing_ready"
-MAX_LINES = 50  # 837P 2400 loop: at most 50 lines per claim
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    interchange: ClaimInterchange
-    batches: list[ClaimBatch]
-    left_out: list[NotReady]
-
-
-@dataclass
-class _Group:
-    """The lines of one claim to make: a client, a coach, an episode."""
-
-    lines: list[ReadyLine]
-    original: Claim | None = None
-
-
-def _organisation() -> BillingOrganisation:
-    """The organisation's row, locked: batches are made one at a time."""
-    problems = organisation_problems()
-    if problems:
-        raise ValidationError(problems)
-    return BillingOrganisation.objects.select_for_update().get(pk=1)
-
-
-def _payers(programmes: list[FundingProgramme]) -> dict[int, ProgrammePayer]:
-    payers = {
-        payer.programme_id: payer
-        for payer in ProgrammePayer.objects.filter(programme__in=programmes).select_related(
-            "recipient"
-        )
-    }
-    problems = []
-    for programme in programmes:
-        payer = payers.get(programme.pk)
-        if payer is None:
-            problems.append(
-                f"Nobody is set to pay for {programme.name}: an admin names its payer "
-                "(Administration, Programme payers) first."
-            )
-        elif not payer.payer_id.strip():
-            problems.append(
-                f"{programme.name}'s payer {payer.recipient.name} has no payer id: an admin "
-                "enters the id its clearinghouse lists first."
-            )
-        elif len(payer.receiver_id or payer.payer_id) > ENVELOPE_ID_LIMIT:
-            problems.append(
-                f"{programme.name}'s receiver id is over {ENVELOPE_ID_LIMIT} characters."
-            )
-    if problems:
-        raise ValidationError(problems)
-    return payers
-
-
-def _nothing_ready(ready) -> ValidationError:
-    """Why nothing can be batched: the lines already are (naming the
-    batches), or every session is left out (the reasons), or none bills."""
-    parts = []
-    if ready.billed:
-        held = sorted({int(item.reasons[0].split()[-1].rstrip(".")) for item in ready.billed})
-        numbers = ", ".join(str(pk) for pk in held)
-        plural = "es" if len(held) > 1 else ""
-        parts.append(
-            f"Nothing new is ready in those days: the billable sessions are already in "
-            f"claim batch{plural} {numbers}."
-        )
-    if ready.left_out:
-        reasons = sorted({reason for item in ready.left_out for reason in item.reasons})
-        plural = "s are" if len(ready.left_out) > 1 else " is"
-        parts.append(f"{len(ready.left_out)} session{plural} left out: " + " ".join(reasons[:8]))
-    if not parts:
-        parts.append(
-            "No billable sessions in those days: a session bills once its note is signed "
-            "(and co-signed) and it has a service code and a billed programme."
-        )
-    return ValidationError(" ".join(parts), code=NOTHING_READY)
-
-
-def _groups(lines: list[ReadyLine], original: Claim | None = None) -> list[_Group]:
-    """Claims of (client, coach, episode), at most 50 lines each."""
-    by_key: dict[tuple, list[ReadyLine]] = defaultdict(list)
-    for line in lines:
-        by_key[(line.client.pk, line.coach.pk, line.episode.pk)].append(line)
-    return [
-        _Group(lines=chunk[i : i + MAX_LINES], original=original)
-        for chunk in by_key.values()
-        for i in range(0, len(chunk), MAX_LINES)
-    ]
-
-
-def _make(*, actor, org, frequency, plan, state, days) -> tuple[ClaimInterchange, list]:
-    """The interchange, its batches, claims and lines, and the 837P text,
-    stored. `plan`: (programme, payer, groups) per batch."""
-    now = timezone.now()
-    last = ClaimInterchange.objects.aggregate(last=Max("control_number"))["last"] or 0
-    interchange = ClaimInterchange.objects.create(
-        created_by=actor, created_at=now, control_number=last + 1, file_text=""
-    )
-    batches, specs = [], []
-    for programme, payer, groups in plan:
-        batch = ClaimBatch.objects.create(
-            interchange=interchange,
-            programme=programme,
-            created_by=actor,
-            created_at=now,
-            first_day=days[0],
-            last_day=days[1],
-            frequency=frequency,
-        )
-        claims = []
-        for number, group in enumerate(groups, start=1):
-            first = group.lines[0]
-            claim = Claim.objects.create(
-                batch=batch,
-                client=first.client,
-                coach=first.coach,
-                claim_id=f"{batch.pk}-{number}",
-                frequency=frequency,
-                original=group.original,
-                total_charge=sum(line.charge for line in group.lines),
-            )
-            rows = ClaimLine.objects.bulk_create(
-                ClaimLine(
-                    claim=claim,
-                    session=line.session,
-                    control_number=f"{claim.claim_id}-{position}",
-                    service_date=line.service_date,
-                    code=line.code,
-                    modifiers=list(line.modifiers),
-                    place_of_service=line.place_of_service,
-                    minutes=line.minutes,
-                    units=line.units,
-                    charge=line.charge,
-                    state=state,
-                    state_at=now,
-                )
-                for position, line in enumerate(group.lines, start=1)
-            )
-            claims.append(
-                ClaimSpec(
-                    claim=claim,
-                    lines=rows,
-                    identity=first.client.payer_identity,
-                    provider=first.coach.provider_identity,
-                    episode=first.episode,
-                    programme=programme,
-                    original_claim_number=group.original.payer_claim_number
-                    if group.original
-                    else "",
-                )
-            )
-        batches.append(batch)
-        specs.append(BatchSpec(batch=batch, payer=payer, claims=claims))
-    try:
-        interchange.file_text = interchange_text(interchange, org, specs)
-    except ValueError as error:
-        raise ValidationError(f"The claim file could not be written: {error}") from error
-    interchange.save(update_fields=["file_text"])
-    for batch in batches:
-        audit_record(actor=actor, action="claim_batch.create", obj=batch)
-    return interchange, batches
-
-
-def _disclose(*, actor, payer, lines, description) -> tuple[list[ReadyLine], list[NotReady]]:
-    """The lines whose client has a consent naming the payer (a Disclosure
-    recorded per client, audited), and the others, left out with why."""
-    split = export_split(
-        actor=actor,
-        client_ids={line.client.pk for line in lines},
-        recipient=payer.recipient,
-        information=CLAIM_INFORMATION,
-        export=ExportKind.CLAIM_FILE,
-        description=description,
-    )
-    reason = (
-        f"No consent naming {payer.recipient.name} for the service record and billing identifiers."
-    )
-    kept = [line for line in lines if line.client.pk in split.consents]
-    left = [
-        NotReady(
-            line.session, line.programme, line.client, line.service_date, line.minutes, (reason,)
-        )
-        for line in lines
-        if line.client.pk not in split.consents
-    ]
-    return kept, left
+from coaching.services.claim_files import (
+    NOTHING_READY,  # noqa: F401 (the command tells "nothing ready" apart)
+    BatchResult,
+    claim_groups,
+    disclose,
+    interchange_make,
+    nothing_ready,
+    organisation_locked,
+    payers_of,
+)
 
 
 def _check_days(start, end) -> None:
@@ -259,17 +70,17 @@ def claim_batch_create(*, actor: User, programmes, start: date, end: date) -> Ba
     if not programmes:
         raise ValidationError("Choose at least one programme.")
     _check_days(start, end)
-    org = _organisation()
-    payers = _payers(programmes)
+    org = organisation_locked()
+    payers = payers_of(programmes)
     ready = ready_lines(actor, programmes=programmes, start=start, end=end)
     if not ready.lines:
-        raise _nothing_ready(ready)
+        raise nothing_ready(ready)
     left_out, plan = list(ready.left_out), []
     for programme in programmes:
         lines = [line for line in ready.lines if line.programme.pk == programme.pk]
         if not lines:
             continue
-        kept, left = _disclose(
+        kept, left = disclose(
             actor=actor,
             payer=payers[programme.pk],
             lines=lines,
@@ -277,10 +88,10 @@ def claim_batch_create(*, actor: User, programmes, start: date, end: date) -> Ba
         )
         left_out += left
         if kept:
-            plan.append((programme, payers[programme.pk], _groups(kept)))
+            plan.append((programme, payers[programme.pk], claim_groups(kept)))
     if not plan:
-        raise _nothing_ready(ready)
-    interchange, batches = _make(
+        raise nothing_ready(ready)
+    interchange, batches = interchange_make(
         actor=actor,
         org=org,
         frequency=Frequency.ORIGINAL,
@@ -340,17 +151,140 @@ def _correctable(claim: Claim, verb: str) -> list[ClaimLine]:
     return live
 
 
+def _correction(*, actor, claim, frequency, lines, left_out) -> BatchResult:
+    """A batch of one void (8) or replacement (7) of `claim` through the
+    export path: refused, nothing changed, without a consent naming the
+    payer."""
+    org = organisation_locked()
+    programme = claim.batch.programme
+    payer = payers_of([programme])[programme.pk]
+    verb = "void" if frequency == Frequency.VOID else "replacement"
+    kept, left = disclose(
+        actor=actor,
+        payer=payer,
+        lines=lines,
+        description=f"Claim {verb} (837P) of claim {claim.claim_id}, {programme.name}",
+    )
+    if left:
+        raise ValidationError(f"{left[0].reasons[0]} Claim {claim.claim_id} is unchanged.")
+    days = (min(line.service_date for line in kept), max(line.service_date for line in kept))
+    interchange, batches = interchange_make(
+        actor=actor,
+        org=org,
+        frequency=frequency,
+        plan=[(programme, payer, claim_groups(kept, original=claim))],
+        state=LineState.VOIDED if frequency == Frequency.VOID else LineState.IN_BATCH,
+        days=days,
+    )
+    audit_record(actor=actor, action=f"claim.{verb}", obj=claim, client=claim.client)
+    return BatchResult(interchange=interchange, batches=batches, left_out=left_out)
+
+
+def _free(live: list[ClaimLine], state: str) -> None:
+    """The original lines stop being live (before the replacement's lines
+    take their sessions: one live line per session)."""
+    ClaimLine.objects.filter(pk__in=[line.pk for line in live]).update(
+        state=state, state_at=timezone.now()
+    )
+
+
 @transaction.atomic
 def sent_claim_void(*, actor: User, claim_pk) -> BatchResult:
     """Void a claim the payer answered: a claim of frequency 8 repeating its
-    lines and citing the payer's claim number (REF*F8); its lines become
-    voided (the sessions are ready again only if they still bill)."""
-    raise NotImplementedError  # completed in the next commit
+    live lines and citing the payer's claim number (REF*F8); its lines
+    become voided, and the void's own lines are kept as sent (voided, not
+    live). A voided session is ready again only if it still bills: correct
+    the record first when it should not."""
+    claim = sent_claim_for_change(actor, claim_pk)
+    live = _correctable(claim, "void")
+    day = min(line.service_date for line in live)
+    ready = ready_lines(
+        actor,
+        programmes=[claim.batch.programme],
+        start=day,
+        end=max(line.service_date for line in live),
+        client_ids=[claim.client_id],
+        only_sessions={line.session_id for line in live},
+        freeing=claim.pk,
+    )
+    # The void repeats the lines as sent; the episode, identities and
+    # diagnosis are today's (a void must still name them).
+    episode = next((line.episode for line in ready.lines), None) or _episode_of(claim, day)
+    lines = [
+        ReadyLine(
+            session=line.session,
+            programme=claim.batch.programme,
+            client=claim.client,
+            coach=claim.coach,
+            episode=episode,
+            service_date=line.service_date,
+            code=line.code,
+            modifiers=tuple(line.modifiers),
+            place_of_service=line.place_of_service,
+            minutes=line.minutes,
+            units=line.units,
+            charge=line.charge,
+        )
+        for line in live
+    ]
+    _free(live, LineState.VOIDED)
+    return _correction(actor=actor, claim=claim, frequency=Frequency.VOID, lines=lines, left_out=[])
+
+
+def _episode_of(claim: Claim, day: date):
+    """The client's episode on `day` with a diagnosis, for a void whose
+    sessions no longer bill; refused when there is none."""
+    episode = episode_on(list(Episode.objects.filter(client_id=claim.client_id)), day)
+    problems = episode_problems(episode, claim.batch.programme, day)
+    if problems:
+        raise ValidationError(f"{' '.join(problems)} Claim {claim.claim_id} is unchanged.")
+    return episode
 
 
 @transaction.atomic
 def sent_claim_replace(*, actor: User, claim_pk) -> BatchResult:
     """Replace a claim the payer answered with the sessions' current billed
-    time (an addendum corrected them): a claim of frequency 7 citing the
-    payer's claim number (REF*F8); its old lines become replaced."""
-    raise NotImplementedError  # completed in the next commit
+    time (an addendum corrected them): claims of frequency 7 citing the
+    payer's claim number (REF*F8); its old lines become replaced. A session
+    that no longer bills is left off the replacement (listed with why);
+    when none bills, or something a payer needs is missing, it is refused
+    and nothing changes."""
+    claim = sent_claim_for_change(actor, claim_pk)
+    live = _correctable(claim, "replacement")
+    ready = ready_lines(
+        actor,
+        programmes=[claim.batch.programme],
+        start=min(line.service_date for line in live),
+        end=max(line.service_date for line in live),
+        client_ids=[claim.client_id],
+        only_sessions={line.session_id for line in live},
+        freeing=claim.pk,
+    )
+    units_only = [item for item in ready.left_out if _is_unit_reason(item)]
+    blocking = [item for item in ready.left_out if not _is_unit_reason(item)]
+    if blocking or ready.billed:
+        reasons = sorted({r for item in blocking + ready.billed for r in item.reasons})
+        raise ValidationError(
+            f"Claim {claim.claim_id} cannot be replaced: {' '.join(reasons)} It is unchanged."
+        )
+    if not ready.lines:
+        raise ValidationError(
+            f"Nothing of claim {claim.claim_id} bills any more: void it instead. It is unchanged."
+        )
+    _free(live, LineState.REPLACED)
+    return _correction(
+        actor=actor,
+        claim=claim,
+        frequency=Frequency.REPLACEMENT,
+        lines=ready.lines,
+        left_out=units_only,
+    )
+
+
+def _is_unit_reason(item: NotReady) -> bool:
+    """Left out by the unit rule alone (no unit, past the cap, a mode not
+    paid, no minutes): the replacement drops the line."""
+    return len(item.reasons) == 1 and any(
+        word in item.reasons[0]
+        for word in ("No billable unit", "daily cap", "does not pay", "never recorded")
+    )
