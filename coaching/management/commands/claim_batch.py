@@ -46,7 +46,7 @@ class Command(BaseCommand):
     def handle(self, *args, programme, all, start, end, out, email, **options):  # noqa: A002
         start, end = _day(start, "--from"), _day(end, "--to")
         actor = self._actor(email)
-        programmes = list(claim_programmes()) if all else [self._programme(programme)]
+        programmes = self._all() if all else [self._programme(programme)]
         if not out.parent.is_dir():
             raise CommandError(f"--out: the folder {out.parent} does not exist.")
         try:
@@ -86,6 +86,18 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError("No active admin to act as: give --as EMAIL.")
         return actor
+
+    def _all(self) -> list:
+        """Every billed programme with a payer and payer id; the others are
+        named (their sessions cannot be claimed until an admin sets one)."""
+        programmes = list(claim_programmes().select_related("payer"))
+        with_payer = [p for p in programmes if getattr(p, "payer", None) and p.payer.payer_id]
+        for programme in programmes:
+            if programme not in with_payer:
+                self.stdout.write(f"Skipped {programme.name}: no payer id set.")
+        if not with_payer:
+            raise CommandError("No billed programme has a payer id set.")
+        return with_payer
 
     def _programme(self, code: str):
         programmes = claim_programmes()
