@@ -46,3 +46,11 @@ def funder_report_scope(user: User, prefix: str = "") -> Q:
     (the organisation's report); a supervisor, those their team held.
     Figures only: counts under 5 are not shown."""
     return held_relationship_scope(user, prefix)
+
+
+def provider_identity_scope(user: User) -> Q:
+    """Coaches (on User) whose rendering identity (NPI, taxonomy, legal name)
+    `user` may read and record: staff who bill, every coach's."""
+    if bills(user):
+        return Q(role=Role.COACH)
+    return NOTHING

@@ -74,7 +74,7 @@ def sent_claim(actor, coach, client, *, lines: int = 2, charge: str = "60.00") -
         total_charge=Decimal(charge) * lines,
     )
     for index in range(lines):
-        session = past_contact(coach, client, timedelta(days=index + 1))
+        session = past_contact(coach, client, timedelta(days=index + 1, hours=number))
         ClaimLine.objects.create(
             claim=claim,
             session=session,
