@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from accounts.policy import bills
-from coaching.models import BillingOrganisation, ClaimLine, LineState, Remittance
+from coaching.models import LIVE_STATES, BillingOrganisation, ClaimLine, LineState, Remittance
 from sessions_log.models import FundingProgramme
 
 RECENT = 50
@@ -54,6 +54,13 @@ def remittance_lines_for_change(user: User, claim_ids: list[str]) -> list[ClaimL
         .select_for_update(of=("self", "claim"))
         .order_by("pk")
     )
+
+
+def live_line() -> Exists:
+    """Whether a session (the outer query's) is on a live claim line (in
+    batch, accepted, paid or denied): a billable session that is not is
+    ready to bill."""
+    return Exists(ClaimLine.objects.filter(session=OuterRef("pk"), state__in=LIVE_STATES))
 
 
 @dataclass(frozen=True)
@@ -96,3 +103,15 @@ def line_state_counts(
         )
         for state in REPORTED_STATES
     ]
+
+
+def line_states_shown(states: list[LineStateCount], suppressed) -> list[tuple]:
+    """(label, count, charged, paid) as the funder report shows them: the
+    count through `suppressed` (1 to 4 as "<5"), and the amounts only with
+    a count shown as it is (a small amount would point at a person's care)."""
+    rows = []
+    for state in states:
+        count = suppressed(state.lines)
+        shown = count == str(state.lines)
+        rows.append((state.label, count, *((state.charged, state.paid) if shown else ("—", "—"))))
+    return rows
