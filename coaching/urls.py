@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from coaching.views import (
     billing,
+    billing_identities,
     caseloads,
     consents,
     episodes,
@@ -14,6 +15,7 @@ from coaching.views import (
     homes,
     outreach,
     plans,
+    remittances,
     trust,
 )
 
@@ -53,6 +55,17 @@ coaching_urlpatterns = [
     path("billing/claims/", billing.claims, name="claims"),
     path("billing/claims/download/", billing.claim_download, name="claim_download"),
     path("billing/funder-report/", billing.funder_report, name="funder_report"),
+    # Billing identities (the organisation, the coaches) and remittances (835 uploads).
+    path("billing/identities/", billing_identities.identities, name="billing_identities"),
+    path(
+        "billing/identities/coaches/<int:pk>/",
+        billing_identities.provider_identity,
+        name="provider_identity",
+    ),
+    path("billing/remittances/", remittances.remittances, name="remittances"),
+    path(
+        "billing/remittances/upload/", remittances.remittance_upload, name="remittance_upload"
+    ),
     # The recovery plan.
     path("my/plan/", plans.my_plan, name="my_plan"),
     path("plans/due/", plans.plans_due, name="plans_due"),

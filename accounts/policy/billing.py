@@ -59,3 +59,11 @@ def sent_claim_scope(user: User) -> Q:
     """Claims (on Claim) `user` may see and correct (void, replace): as
     their batches (claim_batch_scope)."""
     return Q() if bills(user) and user.is_active else NOTHING
+
+
+def provider_identity_scope(user: User) -> Q:
+    """Coaches (on User) whose rendering identity (NPI, taxonomy, legal name)
+    `user` may read and record: staff who bill, every coach's."""
+    if bills(user):
+        return Q(role=Role.COACH)
+    return NOTHING

@@ -74,6 +74,11 @@ MATRIX = {
     "coaching:claims": ("get", {"admin"}, None),
     "coaching:claim_download": ("post", {"admin"}, None),
     "coaching:funder_report": ("get", {"supervisor", "admin"}, None),
+    # Billing identities and remittance (835) uploads: staff who bill.
+    "coaching:billing_identities": ("get", {"admin"}, None),
+    "coaching:provider_identity": ("get", {"admin"}, "coach"),
+    "coaching:remittances": ("get", {"admin"}, None),
+    "coaching:remittance_upload": ("post", {"admin"}, None),
     # The recovery plan: the client and their coach write, the supervisor reads.
     "coaching:my_plan": ("get", {"client"}, None),
     "coaching:plans_due": ("get", {"coach", "supervisor"}, None),
