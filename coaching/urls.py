@@ -9,6 +9,7 @@ from coaching.views import (
     billing,
     billing_identities,
     caseloads,
+    claims,
     consents,
     episodes,
     health,
@@ -63,9 +64,20 @@ coaching_urlpatterns = [
         name="provider_identity",
     ),
     path("billing/remittances/", remittances.remittances, name="remittances"),
+    path("billing/remittances/upload/", remittances.remittance_upload, name="remittance_upload"),
+    # Billing for the staff who bill: the Billing page (ready lines, make a
+    # batch, recent batches) and a batch's page (download, accept, void, replace).
+    path("billing/", claims.billing, name="billing"),
+    path("billing/batches/new/", claims.claim_batch_new, name="claim_batch_new"),
+    path("billing/batches/<int:pk>/", claims.claim_batch, name="claim_batch"),
     path(
-        "billing/remittances/upload/", remittances.remittance_upload, name="remittance_upload"
+        "billing/batches/<int:pk>/download/",
+        claims.claim_batch_download,
+        name="claim_batch_download",
     ),
+    path("billing/batches/<int:pk>/accept/", claims.claim_batch_accept, name="claim_batch_accept"),
+    path("billing/claims/<int:pk>/void/", claims.claim_void, name="claim_void"),
+    path("billing/claims/<int:pk>/replace/", claims.claim_replace, name="claim_replace"),
     # The recovery plan.
     path("my/plan/", plans.my_plan, name="my_plan"),
     path("plans/due/", plans.plans_due, name="plans_due"),

@@ -42,6 +42,15 @@ class ReadyForm(ReportForm):
         return data
 
     def programmes(self) -> list[FundingProgramme]:
-        """The programmes chosen: the one picked, or every billed one."""
+        """The programmes shown: the one picked, or every billed one (a
+        programme nobody pays yet shows its lines left out, saying so)."""
         chosen = self.cleaned_data.get("programme")
         return [chosen] if chosen else list(self.fields["programme"].queryset)
+
+    def batch_programmes(self) -> list[FundingProgramme]:
+        """The programmes a batch is made for: the one picked, or every
+        billed one whose payer has a payer id (like `claim_batch --all`)."""
+        chosen = self.cleaned_data.get("programme")
+        if chosen:
+            return [chosen]
+        return list(self.fields["programme"].queryset.filter(payer__payer_id__gt=""))

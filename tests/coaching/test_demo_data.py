@@ -212,7 +212,8 @@ def test_claim_batch_on_fresh_demo_data_writes_an_837p_the_validator_accepts(
 
     text = out.read_text()
     assert validate(text) == []
-    service_lines = [segment for segment in text.split("~") if segment.startswith("SV1*")]
+    segments = [segment.strip() for segment in text.split("~")]
+    service_lines = [segment for segment in segments if segment.startswith("SV1*")]
     assert service_lines and all(line.startswith("SV1*HC:H0038") for line in service_lines)
     assert len(service_lines) == 4
     assert "NM1*IL*1*PARK*ROBIN" in text.upper() and "MOSS" not in text.upper()
