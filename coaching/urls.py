@@ -7,13 +7,16 @@ from django.urls import include, path
 
 from coaching.views import (
     billing,
+    billing_identities,
     caseloads,
+    claims,
     consents,
     episodes,
     health,
     homes,
     outreach,
     plans,
+    remittances,
     trust,
 )
 
@@ -53,6 +56,28 @@ coaching_urlpatterns = [
     path("billing/claims/", billing.claims, name="claims"),
     path("billing/claims/download/", billing.claim_download, name="claim_download"),
     path("billing/funder-report/", billing.funder_report, name="funder_report"),
+    # Billing identities (the organisation, the coaches) and remittances (835 uploads).
+    path("billing/identities/", billing_identities.identities, name="billing_identities"),
+    path(
+        "billing/identities/coaches/<int:pk>/",
+        billing_identities.provider_identity,
+        name="provider_identity",
+    ),
+    path("billing/remittances/", remittances.remittances, name="remittances"),
+    path("billing/remittances/upload/", remittances.remittance_upload, name="remittance_upload"),
+    # Billing for the staff who bill: the Billing page (ready lines, make a
+    # batch, recent batches) and a batch's page (download, accept, void, replace).
+    path("billing/", claims.billing, name="billing"),
+    path("billing/batches/new/", claims.claim_batch_new, name="claim_batch_new"),
+    path("billing/batches/<int:pk>/", claims.claim_batch, name="claim_batch"),
+    path(
+        "billing/batches/<int:pk>/download/",
+        claims.claim_batch_download,
+        name="claim_batch_download",
+    ),
+    path("billing/batches/<int:pk>/accept/", claims.claim_batch_accept, name="claim_batch_accept"),
+    path("billing/claims/<int:pk>/void/", claims.claim_void, name="claim_void"),
+    path("billing/claims/<int:pk>/replace/", claims.claim_replace, name="claim_replace"),
     # The recovery plan.
     path("my/plan/", plans.my_plan, name="my_plan"),
     path("plans/due/", plans.plans_due, name="plans_due"),

@@ -9,6 +9,7 @@ import struct
 import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from allauth.mfa.models import Authenticator
@@ -19,11 +20,32 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from coaching.models import CheckInRequest, LifeArea, PlanVersion, Step
+from accounts.models import PayerIdentity
+from coaching.models import (
+    BillingOrganisation,
+    CheckInRequest,
+    Episode,
+    LifeArea,
+    PlanVersion,
+    ProgrammePayer,
+    ProviderIdentity,
+    Recipient,
+    ReferralSource,
+    Step,
+)
+from coaching.services.consents import consent_prepare, consent_sign
 from coaching.services.plans import goal_add, plan_confirm, plan_sign, step_add
 from coaching.services.trust import checkin_submit
-from sessions_log.models import PREFERENCE_KINDS, Reminder, ReminderPreference, Session
-from sessions_log.services.notes import note_open, note_save_draft, note_sign
+from sessions_log.models import (
+    PREFERENCE_KINDS,
+    FundingProgramme,
+    NoteReview,
+    Reminder,
+    ReminderPreference,
+    ServiceCode,
+    Session,
+)
+from sessions_log.services.notes import note_open, note_review, note_save_draft, note_sign
 from sessions_log.services.outbox import reminder_deliver, reminders_sweep
 from sessions_log.services.sessions import contact_log, session_close, session_schedule
 
@@ -243,3 +265,165 @@ def reminders_opt_in(user, **kinds):
     """`user`'s reminder preferences: the given kinds on, every other off."""
     values = {kind: False for kind in PREFERENCE_KINDS} | kinds
     return ReminderPreference.objects.create(user=user, **values)
+
+
+# Claims (issue 27): who bills and for whom (tests/coaching/test_claims*.py,
+# the billing pages and the demo data reuse them).
+
+ORGANISATION_NPI = "1234567893"  # CMS's own example of a valid check digit
+COACH_NPIS = ["1003000126", "1497758544", "1245319599"]
+
+
+def billing_organisation(**fields):
+    """The organisation's billing identity (one row, pk=1), complete."""
+    values = {
+        "name": "Harbor Peer Recovery",
+        "address_line1": "100 Harbor Way",
+        "city": "Springfield",
+        "state": "IL",
+        "postal_code": "627011234",
+        "npi": ORGANISATION_NPI,
+        "tax_id": "12-3456789",
+        "taxonomy": "175T00000X",
+        "submitter_id": "HPR01",
+        "contact_name": "Billing Office",
+        "contact_phone": "2175550100",
+    }
+    values.update(fields)
+    organisation, _ = BillingOrganisation.objects.update_or_create(pk=1, defaults=values)
+    return organisation
+
+
+def billing_identities(
+    *,
+    coach,
+    client,
+    admin,
+    programme=None,
+    member_id="MCD0001",
+    diagnosis="F11.20",
+    prior_authorization="",
+    coach_npi=COACH_NPIS[0],
+    payer_name="State Medicaid Agency",
+    payer_id="ILMCD",
+    fee_per_unit="18.50",
+    intake_days_ago=90,
+    consent=True,
+):
+    """Everything a claim for `client`'s sessions with `coach` under
+    `programme` (default: Medicaid) needs: the organisation's identity, the
+    coach's rendering identity, the client's payer identity (member id, date
+    of birth, legal name, sex, address), an open episode with a diagnosis,
+    the programme's payer with its payer id and a fee per unit, and the
+    client's signed consent to that payer for the service record and billing
+    identifiers (consent=False: none). Idempotent per person: call it again
+    for another client or coach. Returns a namespace of the rows."""
+    organisation = billing_organisation()
+    programme = programme or FundingProgramme.objects.get(name="Medicaid")
+    if fee_per_unit is not None:
+        FundingProgramme.objects.filter(pk=programme.pk).update(fee_per_unit=fee_per_unit)
+        programme.refresh_from_db()
+    payer = ProgrammePayer.objects.select_related("recipient").filter(programme=programme).first()
+    if payer is None:
+        recipient, _ = Recipient.objects.get_or_create(
+            name=payer_name, kind=Recipient.Kind.ORGANISATION, client=None
+        )
+        payer = ProgrammePayer.objects.create(
+            programme=programme, recipient=recipient, payer_id=payer_id
+        )
+    elif not payer.payer_id:
+        payer.payer_id = payer_id
+        payer.save(update_fields=["payer_id"])
+    provider, _ = ProviderIdentity.objects.update_or_create(
+        coach=coach,
+        defaults={
+            "last_name": coach.display_name.split()[-1],
+            "first_name": coach.display_name.split()[0],
+            "npi": coach_npi,
+            "taxonomy": "175T00000X",
+            "updated_by": admin,
+        },
+    )
+    names = client.display_name.split()
+    identity, _ = PayerIdentity.objects.update_or_create(
+        client=client,
+        defaults={
+            "date_of_birth": "1984-02-29",
+            "member_id": member_id,
+            "legal_last_name": names[-1],
+            "legal_first_name": names[0],
+            "sex": "F",
+            "address_line1": "9 Elm St",
+            "city": "Springfield",
+            "state": "IL",
+            "postal_code": "62702",
+            "updated_by": admin,
+        },
+    )
+    episode = Episode.objects.filter(client=client, discharge_date__isnull=True).first()
+    if episode is None:
+        episode = Episode.objects.create(
+            client=client,
+            intake_date=timezone.localdate() - timedelta(days=intake_days_ago),
+            referral_source=ReferralSource.objects.filter(active=True).first(),
+            opened_by=coach,
+        )
+    episode.diagnosis_code = diagnosis
+    episode.prior_authorization = prior_authorization
+    episode.save(update_fields=["diagnosis_code", "prior_authorization"])
+    signed = None
+    if consent:
+        prepared = consent_prepare(
+            actor=coach,
+            client=client,
+            recipient=payer.recipient,
+            purpose="Billing for peer support",
+            information=["service_record", "billing_ids"],
+            ends_on=timezone.localdate() + timedelta(days=365),
+        )
+        signed = consent_sign(
+            actor=client, consent=prepared, typed_name=client.display_name, confirmed=True
+        )
+    return SimpleNamespace(
+        organisation=organisation,
+        programme=programme,
+        payer=payer,
+        provider=provider,
+        identity=identity,
+        episode=episode,
+        consent=signed,
+    )
+
+
+def billable_contact(
+    coach,
+    client,
+    *,
+    started,
+    minutes,
+    programme=None,
+    supervisor=None,
+    modality="in_person",
+    place_type="community",
+    modifiers="",
+):
+    """A contact of `minutes` actually spent from `started`, under
+    `programme` (default Medicaid), code H0038 (with `modifiers`, e.g. "HQ"),
+    its note signed (and co-signed by `supervisor` when given): billable."""
+    session = contact_log(
+        actor=coach,
+        client=client,
+        started_at=started,
+        duration=timedelta(minutes=minutes),
+        modality=modality,
+        place_type=place_type,
+        service_code=ServiceCode.objects.get(code="H0038", modifiers=modifiers),
+        funding_programme=programme or FundingProgramme.objects.get(name="Medicaid"),
+    )
+    note = note_open(actor=coach, session=session)
+    note_save_draft(actor=coach, note=note, narrative="Peer support", services=["Peer support"])
+    note = note_sign(actor=coach, note=note)
+    if supervisor is not None:
+        note_review(actor=supervisor, note=note, decision=NoteReview.Decision.COSIGNED)
+    session.refresh_from_db()
+    return session

@@ -46,3 +46,24 @@ def funder_report_scope(user: User, prefix: str = "") -> Q:
     (the organisation's report); a supervisor, those their team held.
     Figures only: counts under 5 are not shown."""
     return held_relationship_scope(user, prefix)
+
+
+def claim_batch_scope(user: User) -> Q:
+    """Claim batches (on ClaimBatch) `user` may see and act on (download,
+    accept, void or replace their claims): staff who bill, every one; nobody
+    else. A batch names clients, their member ids and diagnoses."""
+    return Q() if bills(user) and user.is_active else NOTHING
+
+
+def sent_claim_scope(user: User) -> Q:
+    """Claims (on Claim) `user` may see and correct (void, replace): as
+    their batches (claim_batch_scope)."""
+    return Q() if bills(user) and user.is_active else NOTHING
+
+
+def provider_identity_scope(user: User) -> Q:
+    """Coaches (on User) whose rendering identity (NPI, taxonomy, legal name)
+    `user` may read and record: staff who bill, every coach's."""
+    if bills(user):
+        return Q(role=Role.COACH)
+    return NOTHING

@@ -43,6 +43,7 @@ from coaching.models import (
 )
 from coaching.selectors.consents import consents_covering
 from coaching.selectors.episodes import local_date
+from coaching.selectors.remittances import line_state_counts, line_states_shown, live_line
 from sessions_log import billing
 from sessions_log.models import FundingProgramme, Session
 
@@ -254,12 +255,13 @@ def funder_report(viewer: User, *, month: date, programme: FundingProgramme | No
     """The funder report for one calendar month (`month` is its first day)
     and one programme (None: all), over the clients of the relationships
     `viewer` may report on (policy.funder_report_scope: an admin, everyone;
-    a supervisor, their team's). Four queries. Figures:
+    a supervisor, their team's). Five queries. Figures:
 
     - people served: clients with at least one completed session in the month
       (under the programme, if one is chosen);
-    - sessions (completed) and the units their billable ones come to, as a
-      claim counts them (`billable_units`);
+    - sessions (completed), the units their billable ones come to, as a
+      claim counts them, and those ready (on no live claim line) (`billable_units`);
+    - service lines by state, with the amounts charged and paid (`line_state_counts`);
     - new admissions and discharges by reason: episodes whose intake or
       discharge date falls in the month;
     - contact attempts logged in the month, and how many reached the client;
@@ -283,7 +285,7 @@ def funder_report(viewer: User, *, month: date, programme: FundingProgramme | No
     served = completed.filter(in_month).aggregate(
         people=Count("client_id", distinct=True), sessions=Count("pk")
     )
-    served["units"] = billable_units(completed, month=month, end=end)
+    served["units"], served["ready"] = billable_units(completed, month=month, end=end)
     # A successful contact within 30 days after the discharge date.
     by = ExpressionWrapper(
         OuterRef("discharge_date") + timedelta(days=FOLLOW_UP_DAYS), output_field=DateField()
@@ -326,6 +328,8 @@ def funder_report(viewer: User, *, month: date, programme: FundingProgramme | No
         "people_served": served["people"],
         "sessions": served["sessions"],
         "units": served["units"],
+        "ready": served["ready"],
+        "line_states": line_state_counts(clients, month=month, end=end, programme=programme),
         "admitted": episodes["admitted"],
         "discharged": episodes["discharged"],
         "by_reason": by_reason,
@@ -336,19 +340,22 @@ def funder_report(viewer: User, *, month: date, programme: FundingProgramme | No
     }
 
 
-def billable_units(completed: QuerySet[Session], *, month: date, end: date) -> int:
+def billable_units(completed: QuerySet[Session], *, month: date, end: date) -> tuple[int, int]:
     """The units the billable ones of `completed` come to on the clients'
     days of the month, as a claim counts them (each programme's rule, none
-    past its cap; sessions_log/billing.py claim_lines). One query."""
+    past its cap; sessions_log/billing.py claim_lines), and how many of
+    those sessions are ready (on no live claim line). One query."""
     day = local_date("billed_start", "client__time_zone")
     sessions = (
         billing.with_billed_time(completed.filter(billing.billable()))
         .annotate(day=day)
         .filter(day__gte=month, day__lt=end)
+        .annotate(on_live_line=live_line())
         .select_related("client", "funding_programme")
     )
     lines, _ = billing.claim_lines(list(sessions))
-    return sum(line.units for line in lines)
+    ready = sum(1 for line in lines if not line.session.on_live_line)
+    return sum(line.units for line in lines), ready
 
 
 def funder_report_shown(figures: dict) -> dict:
@@ -365,9 +372,11 @@ def funder_report_shown(figures: dict) -> dict:
             "attempts",
             "reached",
             "followed_up",
+            "ready",
         )
     }
     shown["by_reason"] = [(label, suppressed(count)) for label, count in figures["by_reason"]]
+    shown["line_states"] = line_states_shown(figures["line_states"], suppressed)
     discharged = figures["discharged"]
     shown["follow_up_rate"] = (
         f"{round(100 * figures['followed_up'] / discharged)}%" if discharged >= SMALL else "—"

@@ -4,19 +4,23 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from accounts.models import CaseloadAssignment, Role, User
+from accounts.models import CaseloadAssignment, PayerIdentity, Role, User
 from coaching.models import (
+    BillingOrganisation,
     Consent,
     Disclosure,
     Episode,
     OutreachAttempt,
     Plan,
     ProgrammePayer,
+    ProviderIdentity,
     TrustFlag,
 )
 from coaching.selectors.billing import claim_preview
 from coaching.selectors.consents import consent_state
 from coaching.selectors.plan_figures import with_plan_status
+from coaching.x12.identifiers import icd10_error, npi_error, tax_id_error, taxonomy_error
+from coaching.x12.validate import validate
 from sessions_log import billing
 from sessions_log.models import FundingProgramme, Session
 from tests.helpers import totp_code
@@ -150,3 +154,72 @@ def test_it_makes_a_month_of_billable_sessions_and_a_claim_that_leaves_clients_o
     assert [client.display_name for client in preview["clients"]] == ["Robin Park"]
     assert [client.display_name for client in preview["left_out"]] == ["Morgan Diaz", "Taylor Moss"]
     assert preview["sessions"] == 4 and preview["units"] == 4 * 3
+
+
+@pytest.mark.django_db
+def test_it_gives_the_claim_identities_a_payer_checks(settings):
+    """What an 837P names, as the X12 library checks it: the billing NPI and
+    the coaches' rendering NPIs pass the NPI check digit (CMS NPI standard,
+    45 CFR 162.406: Luhn over 80840 and the first nine digits), the EIN is
+    9 digits, the taxonomies are NUCC codes, the billing provider's ZIP has
+    9 digits (837P 005010X222A1 loop 2010AA N403), each open episode of a
+    billed client has an ICD-10-CM diagnosis, the programme a fee."""
+
+    settings.DEBUG = True
+    call_command("demo_data")
+    call_command("demo_data")
+
+    organisation = BillingOrganisation.objects.get()
+    assert npi_error(organisation.npi) is None
+    assert tax_id_error(organisation.tax_id) is None
+    assert taxonomy_error(organisation.taxonomy) is None
+    assert len(organisation.postal_code) == 9 and organisation.postal_code.isdigit()
+    providers = ProviderIdentity.objects.select_related("coach")
+    assert {provider.coach.email for provider in providers} == {
+        "casey@demo.test",
+        "jordan@demo.test",
+    }
+    for provider in providers:
+        assert npi_error(provider.npi) is None
+        assert provider.taxonomy == "175T00000X"  # NUCC: Peer Specialist
+    robin = PayerIdentity.objects.get(client__email="robin@demo.test")
+    assert (robin.legal_last_name, robin.sex, robin.member_id) == ("Park", "F", "MCD-104477")
+    for episode in Episode.objects.filter(
+        client__email__in=["robin@demo.test", "morgan@demo.test"], discharge_date__isnull=True
+    ):
+        assert icd10_error(episode.diagnosis_code) is None
+    assert FundingProgramme.objects.get(name="Medicaid").fee_per_unit > 0
+    assert ProgrammePayer.objects.get().payer_id == "ACME1"
+
+
+@pytest.mark.django_db
+def test_claim_batch_on_fresh_demo_data_writes_an_837p_the_validator_accepts(
+    settings, tmp_path, capsys
+):
+    """Issue 27 point 7: on a fresh `make run`, `claim_batch --all` makes a
+    file that pyx12 (837P 005010X222A1 map) accepts with no error: Robin's
+    four weekly sessions (45 minutes: 3 units each under CMS Pub 100-04
+    ch.5 §20.2), while Taylor (no consent naming the payer) and Morgan
+    (consent revoked, no payer details) are left out with why. A second run
+    makes nothing and writes no file."""
+
+    settings.DEBUG = True
+    call_command("demo_data")
+    today = timezone.localdate()
+    first, last = (today - timedelta(days=35)).isoformat(), today.isoformat()
+    out = tmp_path / "demo.837"
+    call_command("claim_batch", "--all", "--from", first, "--to", last, "--out", str(out))
+
+    text = out.read_text()
+    assert validate(text) == []
+    segments = [segment.strip() for segment in text.split("~")]
+    service_lines = [segment for segment in segments if segment.startswith("SV1*")]
+    assert service_lines and all(line.startswith("SV1*HC:H0038") for line in service_lines)
+    assert len(service_lines) == 4
+    assert "NM1*IL*1*PARK*ROBIN" in text.upper() and "MOSS" not in text.upper()
+    output = capsys.readouterr().out
+    assert "Taylor Moss" in output and "Morgan Diaz" in output  # left out, with why
+
+    again = tmp_path / "again.837"
+    call_command("claim_batch", "--all", "--from", first, "--to", last, "--out", str(again))
+    assert not again.exists()

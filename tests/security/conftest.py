@@ -3,13 +3,22 @@ supervisor Sam) and South (client Riley, coach Jordan, supervisor Pat), each
 with a closed session, a signed note, a trust flag and a private request."""
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Role
-from coaching.models import PlanVersion, Recipient, SupervisorRequest, TrustFlag
+from coaching.models import (
+    Claim,
+    ClaimBatch,
+    ClaimInterchange,
+    PlanVersion,
+    Recipient,
+    SupervisorRequest,
+    TrustFlag,
+)
 from coaching.services.consents import consent_prepare, consent_sign
 from coaching.services.plans import goal_add, step_add
 from coaching.services.trust import checkin_submit
-from sessions_log.models import SessionGroup
+from sessions_log.models import FundingProgramme, SessionGroup
 from tests.conftest import make_user
 from tests.helpers import area, signed_contact
 
@@ -34,7 +43,10 @@ def _side(coach, client, supervisor):
         ends_on_event="The end of my enrolment",
     )
     consent_sign(actor=client, consent=consent, typed_name=client.display_name, confirmed=True)
+    claim = _claim(coach, client)
     return {
+        "batch": claim.batch_id,
+        "claim": claim.pk,
         "session": session.pk,
         "note": note.pk,
         "client": client.pk,
@@ -47,6 +59,28 @@ def _side(coach, client, supervisor):
         "consent": consent.pk,
         "group": SessionGroup.objects.create(coach=coach, created_by=coach).pk,
     }
+
+
+def _claim(coach, client):
+    """A claim of the client's in a batch of its own (no lines: the pages
+    and services answer before they read any)."""
+    interchange = ClaimInterchange.objects.create(
+        created_by=coach, control_number=client.pk, file_text="ISA*"
+    )
+    batch = ClaimBatch.objects.create(
+        interchange=interchange,
+        programme=FundingProgramme.objects.get(name="Medicaid"),
+        created_by=coach,
+        first_day=session_day(),
+        last_day=session_day(),
+    )
+    return Claim.objects.create(
+        batch=batch, client=client, coach=coach, claim_id=f"T{client.pk}", total_charge=0
+    )
+
+
+def session_day():
+    return timezone.localdate()
 
 
 @pytest.fixture

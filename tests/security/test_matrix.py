@@ -78,6 +78,19 @@ MATRIX = {
     "coaching:claims": ("get", {"admin"}, None),
     "coaching:claim_download": ("post", {"admin"}, None),
     "coaching:funder_report": ("get", {"supervisor", "admin"}, None),
+    # Billing identities and remittance (835) uploads: staff who bill.
+    "coaching:billing_identities": ("get", {"admin"}, None),
+    "coaching:provider_identity": ("get", {"admin"}, "coach"),
+    "coaching:remittances": ("get", {"admin"}, None),
+    "coaching:remittance_upload": ("post", {"admin"}, None),
+    # Claim batches (the Billing page): staff who bill.
+    "coaching:billing": ("get", {"admin"}, None),
+    "coaching:claim_batch_new": ("post", {"admin"}, None),
+    "coaching:claim_batch": ("get", {"admin"}, "batch"),
+    "coaching:claim_batch_download": ("post", {"admin"}, "batch"),
+    "coaching:claim_batch_accept": ("post", {"admin"}, "batch"),
+    "coaching:claim_void": ("post", {"admin"}, "claim"),
+    "coaching:claim_replace": ("post", {"admin"}, "claim"),
     # The recovery plan: the client and their coach write, the supervisor reads.
     "coaching:my_plan": ("get", {"client"}, None),
     "coaching:plans_due": ("get", {"coach", "supervisor"}, None),
