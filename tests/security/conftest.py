@@ -5,7 +5,14 @@ with a closed session, a signed note, a trust flag and a private request."""
 import pytest
 
 from accounts.models import Role
-from coaching.models import PlanVersion, Recipient, SupervisorRequest, TrustFlag
+from coaching.models import (
+    Episode,
+    PlanVersion,
+    Recipient,
+    ReferralSource,
+    SupervisorRequest,
+    TrustFlag,
+)
 from coaching.services.consents import consent_prepare, consent_sign
 from coaching.services.plans import goal_add, step_add
 from coaching.services.trust import checkin_submit
@@ -44,6 +51,12 @@ def _side(coach, client, supervisor):
         "step": step.pk,
         "version": PlanVersion.objects.get(plan__client=client).pk,
         "consent": consent.pk,
+        "episode": Episode.objects.create(
+            client=client,
+            intake_date=session.starts_at.date(),
+            referral_source=ReferralSource.objects.first(),
+            opened_by=coach,
+        ).pk,
     }
 
 

@@ -78,6 +78,7 @@ MATRIX = {
     "coaching:billing_identities": ("get", {"admin"}, None),
     "coaching:provider_identity": ("get", {"admin"}, "coach"),
     "coaching:remittances": ("get", {"admin"}, None),
+    "coaching:episode_billing": ("get", {"admin"}, "episode"),
     "coaching:remittance_upload": ("post", {"admin"}, None),
     # The recovery plan: the client and their coach write, the supervisor reads.
     "coaching:my_plan": ("get", {"client"}, None),
