@@ -99,6 +99,23 @@ class PayerIdentityForm(forms.Form):
         label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     member_id = forms.CharField(label="Payer member id", max_length=40, required=False)
+    legal_last_name = forms.CharField(
+        label="Legal last name", max_length=60, required=False, help_text="As on their card."
+    )
+    legal_first_name = forms.CharField(label="Legal first name", max_length=35, required=False)
+    sex = forms.ChoiceField(
+        label="Sex (as the payer records it)",
+        choices=[("", "Not recorded"), ("F", "F"), ("M", "M"), ("U", "U (unknown)")],
+        required=False,
+        error_messages={"invalid_choice": "Choose F, M or U."},
+    )
+    address_line1 = forms.CharField(label="Address", max_length=55, required=False)
+    address_line2 = forms.CharField(label="Address, line 2", max_length=55, required=False)
+    city = forms.CharField(max_length=30, required=False)
+    state = forms.CharField(label="State (2 letters)", max_length=2, required=False)
+    postal_code = forms.CharField(
+        label="ZIP code", max_length=10, required=False, help_text="5 digits, or ZIP+4."
+    )
 
 
 class PersonAccessForm(forms.Form):

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from coaching.models import LifeArea, ProgrammePayer, Recipient, ReferralSource
@@ -50,10 +51,43 @@ class RecipientAdmin(admin.ModelAdmin):
         return False
 
 
+# SBR09, the claim filing indicator (837P 2000B SBR09): the codes a peer
+# recovery organisation's payers use.
+FILING_CODES = [
+    ("MC", "MC Medicaid"),
+    ("HM", "HM Health maintenance organisation"),
+    ("CI", "CI Commercial insurance"),
+    ("BL", "BL Blue Cross / Blue Shield"),
+    ("11", "11 Other non-federal programme (state or county grant)"),
+    ("ZZ", "ZZ Mutually defined"),
+]
+
+
+class ProgrammePayerForm(forms.ModelForm):
+    filing_code = forms.ChoiceField(label="Claim filing code (SBR09)", choices=FILING_CODES)
+
+    class Meta:
+        model = ProgrammePayer
+        fields = [
+            "programme",
+            "recipient",
+            "payer_id",
+            "filing_code",
+            "receiver_name",
+            "receiver_id",
+        ]
+        help_texts = {
+            "payer_id": "The payer's id as your clearinghouse lists it (837P 2010BB NM109).",
+            "receiver_name": "Blank: the file goes to the payer itself.",
+        }
+
+
 @admin.register(ProgrammePayer)
 class ProgrammePayerAdmin(admin.ModelAdmin):
     """Admins say who each billed funding programme's claims go to: an
     organisation on the list of recipients, which a client's consent must
     name for their sessions to go on the claim."""
 
-    list_display = ["programme", "recipient"]
+    list_display = ["programme", "recipient", "payer_id", "filing_code", "receiver_name"]
+    fields = ["programme", "recipient", "payer_id", "filing_code", "receiver_name", "receiver_id"]
+    form = ProgrammePayerForm

@@ -56,13 +56,15 @@ coaching_urlpatterns = [
     path("billing/claims/", billing.claims, name="claims"),
     path("billing/claims/download/", billing.claim_download, name="claim_download"),
     path("billing/funder-report/", billing.funder_report, name="funder_report"),
-    # Billing identities (the organisation, the coaches) and remittances (835 uploads).
+    # Billing identities (the organisation, the coaches, an episode's diagnosis and prior
+    # authorisation) and remittances (835 uploads).
     path("billing/identities/", billing_identities.identities, name="billing_identities"),
     path(
         "billing/identities/coaches/<int:pk>/",
         billing_identities.provider_identity,
         name="provider_identity",
     ),
+    path("billing/episodes/<int:pk>/", episodes.episode_billing, name="episode_billing"),
     path("billing/remittances/", remittances.remittances, name="remittances"),
     path("billing/remittances/upload/", remittances.remittance_upload, name="remittance_upload"),
     # Billing for the staff who bill: the Billing page (ready lines, make a

@@ -67,3 +67,12 @@ def provider_identity_scope(user: User) -> Q:
     if bills(user):
         return Q(role=Role.COACH)
     return NOTHING
+
+
+def episode_biller_scope(user: User) -> Q:
+    """Episodes (on Episode) whose diagnosis and prior authorisation `user`
+    may read and record for claims: staff who bill, every client's. A
+    clinical fact for billing, not for the coaching pages."""
+    if bills(user):
+        return Q(client__role=Role.CLIENT)
+    return NOTHING

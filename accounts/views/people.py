@@ -67,11 +67,9 @@ def _person_page(
     if permissions.can_set_payer_identity:
         identity = payer_identity_for_viewing(request.user, person)
         if payer_form is None:
+            fields = list(PayerIdentityForm.base_fields)
             payer_form = PayerIdentityForm(
-                initial={
-                    "date_of_birth": identity.date_of_birth if identity else None,
-                    "member_id": identity.member_id if identity else "",
-                }
+                initial={name: getattr(identity, name) for name in fields} if identity else {}
             )
     context = {
         "person": person,

@@ -53,3 +53,18 @@ class EpisodeDischargeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What was achieved and what comes next. The client can read this.",
     )
+
+
+class EpisodeBillingForm(forms.Form):
+    diagnosis_code = forms.CharField(
+        label="Diagnosis (ICD-10-CM)",
+        max_length=8,
+        required=False,
+        help_text="e.g. F11.20. Claims for the episode's sessions carry it.",
+    )
+    prior_authorization = forms.CharField(
+        label="Prior authorisation number",
+        max_length=50,
+        required=False,
+        help_text="Where the programme's payer authorises the service first.",
+    )

@@ -42,6 +42,7 @@ from accounts.policy import (
     relationship_scope,
     reviewable_relationship_scope,
 )
+from accounts.policy.billing import episode_biller_scope
 from coaching.models import Episode, ReferralSource
 from coaching.selectors.acting import holds
 from coaching.selectors.plans import plan_versions_visible_to
@@ -314,3 +315,29 @@ def episode_month_figures(viewer: User, *, months: int = 12, today: date | None 
             }
         )
     return figures
+
+
+def episode_billing_for_viewing(user: User, pk: int) -> Episode:
+    """An episode with its client, for the staff who bill to read and record
+    its diagnosis and prior authorisation (policy.episode_biller_scope);
+    404 for anyone else alike. The reading is audited ("episode.billing_view")
+    here, and nowhere else."""
+    episode = get_object_or_404(
+        Episode.objects.filter(episode_biller_scope(user)).select_related("client"), pk=pk
+    )
+    audit_record(actor=user, action="episode.billing_view", obj=episode, client=episode.client)
+    return episode
+
+
+def episode_billing_for_change(user: User, pk: int) -> Episode:
+    """The same episode, locked while its billing details are recorded;
+    PermissionDenied when `user` may not record them."""
+    episode = (
+        Episode.objects.select_for_update(of=("self",))
+        .filter(episode_biller_scope(user), pk=pk)
+        .select_related("client")
+        .first()
+    )
+    if episode is None:
+        raise PermissionDenied
+    return episode

@@ -10,6 +10,7 @@ now (episode_opener_scope); the coach or their team's supervisors discharge
 (episode_discharger_scope).
 """
 
+import re
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
@@ -21,7 +22,8 @@ from accounts.audit import audit_record
 from accounts.models import User
 from accounts.policy import episode_discharger_scope, episode_opener_scope
 from coaching.models import Episode, ReferralSource
-from coaching.selectors.episodes import episode_client_for_change
+from coaching.selectors.episodes import episode_billing_for_change, episode_client_for_change
+from coaching.x12.identifiers import icd10_error
 from common.dates import local_today
 from sessions_log.models import Session
 
@@ -129,4 +131,34 @@ def episode_discharge(
     episode.discharged_at = timezone.now()
     episode.save()
     audit_record(actor=actor, action="episode.discharge", obj=episode, client=client)
+    return episode
+
+
+_PRIOR_AUTH = re.compile(r"[A-Za-z0-9-]{1,50}")
+
+
+@transaction.atomic
+def episode_billing_set(
+    *, actor: User, episode: Episode, diagnosis_code: str, prior_authorization: str
+) -> Episode:
+    """The staff who bill record what a claim for the episode states: its
+    ICD-10-CM diagnosis (shape checked: coaching.x12.identifiers.icd10_error;
+    stored upper case, e.g. F11.20) and the payer's prior authorisation
+    number (blank when the programme needs none). Audited
+    ("episode.billing_set")."""
+    episode = episode_billing_for_change(actor, episode.pk)
+    code = diagnosis_code.strip().upper()
+    number = prior_authorization.strip()
+    errors = {}
+    if code and icd10_error(code):
+        errors["diagnosis_code"] = icd10_error(code)
+    if number and not _PRIOR_AUTH.fullmatch(number):
+        errors["prior_authorization"] = (
+            "A prior authorisation number is letters, digits and hyphens, at most 50."
+        )
+    if errors:
+        raise ValidationError(errors)
+    episode.diagnosis_code, episode.prior_authorization = code, number
+    episode.save(update_fields=["diagnosis_code", "prior_authorization"])
+    audit_record(actor=actor, action="episode.billing_set", obj=episode, client=episode.client)
     return episode

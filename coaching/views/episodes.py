@@ -6,13 +6,13 @@ from functools import partial
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import form_saved
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
-from coaching.forms.episodes import EpisodeDischargeForm, EpisodeOpenForm
+from coaching.forms.episodes import EpisodeBillingForm, EpisodeDischargeForm, EpisodeOpenForm
 from coaching.selectors import episodes as selectors
 from coaching.services import episodes as services
 
@@ -83,3 +83,26 @@ def episode_discharge(request, pk):
         messages.success(request, "Discharged. The episode stays in the history.")
         return redirect("coaching:episodes", pk=client.pk)
     return _episodes_page(request, client.pk, status=400, discharge_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.ADMIN)
+@deliberate_read
+def episode_billing(request, pk):
+    """An episode's diagnosis and prior authorisation, for the staff who bill."""
+    episode = selectors.episode_billing_for_viewing(request.user, pk)
+    if request.method == "POST":
+        form = EpisodeBillingForm(request.POST)
+        saved = partial(services.episode_billing_set, actor=request.user, episode=episode)
+        if form_saved(form, saved):
+            messages.success(request, "The episode's billing details are saved.")
+            return redirect("coaching:episode_billing", pk=episode.pk)
+        status = 400
+    else:
+        initial = {
+            "diagnosis_code": episode.diagnosis_code,
+            "prior_authorization": episode.prior_authorization,
+        }
+        form, status = EpisodeBillingForm(initial=initial), 200
+    context = {"episode": episode, "form": form}
+    return render(request, "coaching/episodes/billing.html", context, status=status)

@@ -10,8 +10,10 @@ from coaching.models import (
     Claim,
     ClaimBatch,
     ClaimInterchange,
+    Episode,
     PlanVersion,
     Recipient,
+    ReferralSource,
     SupervisorRequest,
     TrustFlag,
 )
@@ -58,6 +60,12 @@ def _side(coach, client, supervisor):
         "version": PlanVersion.objects.get(plan__client=client).pk,
         "consent": consent.pk,
         "group": SessionGroup.objects.create(coach=coach, created_by=coach).pk,
+        "episode": Episode.objects.create(
+            client=client,
+            intake_date=session.starts_at.date(),
+            referral_source=ReferralSource.objects.first(),
+            opened_by=coach,
+        ).pk,
     }
 
 

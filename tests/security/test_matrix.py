@@ -82,6 +82,7 @@ MATRIX = {
     "coaching:billing_identities": ("get", {"admin"}, None),
     "coaching:provider_identity": ("get", {"admin"}, "coach"),
     "coaching:remittances": ("get", {"admin"}, None),
+    "coaching:episode_billing": ("get", {"admin"}, "episode"),
     "coaching:remittance_upload": ("post", {"admin"}, None),
     # Claim batches (the Billing page): staff who bill.
     "coaching:billing": ("get", {"admin"}, None),
