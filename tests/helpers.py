@@ -406,6 +406,7 @@ def billable_contact(
     modality="in_person",
     place_type="community",
     modifiers="",
+    **details,
 ):
     """A contact of `minutes` actually spent from `started`, under
     `programme` (default Medicaid), code H0038 (with `modifiers`, e.g. "HQ"),
@@ -419,6 +420,7 @@ def billable_contact(
         place_type=place_type,
         service_code=ServiceCode.objects.get(code="H0038", modifiers=modifiers),
         funding_programme=programme or FundingProgramme.objects.get(name="Medicaid"),
+        **details,
     )
     note = note_open(actor=coach, session=session)
     note_save_draft(actor=coach, note=note, narrative="Peer support", services=["Peer support"])

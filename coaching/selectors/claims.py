@@ -229,8 +229,11 @@ def ready_lines(
     ready = Ready(lines=[], left_out=[], billed=[])
     for item in excluded:
         if only_sessions is None or item.session.pk in only_sessions:
-            target = ready.billed if item.session.live_batch else ready.left_out
-            target.append(_not_ready(item.session, [item.reason]))
+            if item.session.live_batch:
+                held = f"Already in claim batch {item.session.live_batch}."
+                ready.billed.append(_not_ready(item.session, [held, item.reason]))
+            else:
+                ready.left_out.append(_not_ready(item.session, [item.reason]))
     for line in lines:
         session = line.session
         if only_sessions is not None and session.pk not in only_sessions:

@@ -89,7 +89,7 @@ def nothing_ready(ready) -> ValidationError:
     batches), or every session is left out (the reasons), or none bills."""
     parts = []
     if ready.billed:
-        held = sorted({int(item.reasons[0].split()[-1].rstrip(".")) for item in ready.billed})
+        held = sorted({item.session.live_batch for item in ready.billed})
         numbers = ", ".join(str(pk) for pk in held)
         plural = "es" if len(held) > 1 else ""
         parts.append(

@@ -29,7 +29,12 @@ from coaching.models import (
     Frequency,
     LineState,
 )
-from coaching.selectors.claim_checks import episode_on, episode_problems
+from coaching.selectors.claim_checks import (
+    coach_problems,
+    episode_on,
+    episode_problems,
+    identity_problems,
+)
 from coaching.selectors.claims import (
     NotReady,
     ReadyLine,
@@ -158,6 +163,11 @@ def _correction(*, actor, claim, frequency, lines, left_out) -> BatchResult:
     org = organisation_locked()
     programme = claim.batch.programme
     payer = payers_of([programme])[programme.pk]
+    client = User.objects.select_related("payer_identity").get(pk=claim.client_id)
+    coach = User.objects.select_related("provider_identity").get(pk=claim.coach_id)
+    problems = identity_problems(getattr(client, "payer_identity", None)) + coach_problems(coach)
+    if problems:
+        raise ValidationError(f"{' '.join(problems)} Claim {claim.claim_id} is unchanged.")
     verb = "void" if frequency == Frequency.VOID else "replacement"
     kept, left = disclose(
         actor=actor,

@@ -12,15 +12,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import CaseloadAssignment, PayerIdentity, Role
+from accounts.models import AuditEvent, CaseloadAssignment, PayerIdentity, Role
 from coaching.models import ClaimBatch, ClaimLine, Disclosure, LineState
-from coaching.selectors.claims import ready_lines
+from coaching.selectors.claims import ready_for_viewing, ready_lines
 from coaching.services.claims import claim_batch_create, claim_interchange_file
 from coaching.x12.validate import validate
 from sessions_log.models import FundingProgramme
 from tests.coaching.test_billing_views import _yesterday_at
 from tests.conftest import make_user
-from tests.helpers import billable_contact, billing_identities
+from tests.helpers import billable_contact, billing_identities, count_queries
 
 
 def segments(text):
@@ -309,3 +309,27 @@ def test_an_incomplete_organisation_identity_refuses_the_batch(
         _batch(admin_user)
     assert "fails its check digit" in str(refused.value)
     assert not ClaimBatch.objects.exists() and not Disclosure.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_ready_lines_page_read_audits_the_clients_in_fixed_queries(
+    coach, supervisor, client_user, admin_user, billed
+):
+    medicaid = FundingProgramme.objects.get(name="Medicaid")
+    days = {"programmes": [medicaid], "start": _yesterday(), "end": _yesterday()}
+    billable_contact(
+        coach, client_user, started=_yesterday_at(9), minutes=30, supervisor=supervisor
+    )
+    few, ready = count_queries(ready_for_viewing, admin_user, **days)
+    assert len(ready.lines) == 1
+    assert AuditEvent.objects.filter(action="claim.ready", client=client_user).count() == 1
+    for n in range(3):
+        other = make_user(f"c{n}@example.org", Role.CLIENT, name=f"Client {n}")
+        CaseloadAssignment.objects.create(coach=coach, client=other)
+        billing_identities(coach=coach, client=other, admin=admin_user)
+        billable_contact(
+            coach, other, started=_yesterday_at(11 + n), minutes=30, supervisor=supervisor
+        )
+    many, ready = count_queries(ready_for_viewing, admin_user, **days)
+    assert len(ready.lines) == 4
+    assert many == few

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from accounts.models import PayerIdentity
 from coaching.models import Claim, ClaimBatch, ClaimLine, Disclosure, LineState
 from coaching.selectors.claims import ready_lines
 from coaching.services.claims import (
@@ -113,3 +114,15 @@ def test_only_staff_who_bill_void_or_replace(request, who, admin_user, sent):
             correct(actor=actor, claim_pk=claim.pk)
     assert ClaimBatch.objects.count() == 1
     assert set(ClaimLine.objects.values_list("state", flat=True)) == {LineState.ACCEPTED}
+
+
+@pytest.mark.django_db
+def test_a_void_without_the_members_identity_is_refused_and_changes_nothing(
+    client_user, admin_user, sent
+):
+    claim, _ = sent
+    PayerIdentity.objects.filter(client=client_user).delete()
+    with pytest.raises(ValidationError, match="no payer identity"):
+        sent_claim_void(actor=admin_user, claim_pk=claim.pk)
+    assert ClaimBatch.objects.count() == 1 and Disclosure.objects.count() == 1
+    assert list(ClaimLine.objects.values_list("state", flat=True)) == [LineState.ACCEPTED]
