@@ -67,6 +67,11 @@ coaching_urlpatterns = [
     path("billing/episodes/<int:pk>/", episodes.episode_billing, name="episode_billing"),
     path("billing/remittances/", remittances.remittances, name="remittances"),
     path("billing/remittances/upload/", remittances.remittance_upload, name="remittance_upload"),
+    path(
+        "billing/remittances/<int:pk>/download/",
+        remittances.remittance_download,
+        name="remittance_download",
+    ),
     # Billing for the staff who bill: the Billing page (ready lines, make a
     # batch, recent batches) and a batch's page (download, accept, void, replace).
     path("billing/", claims.billing, name="billing"),

@@ -12,7 +12,9 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
+from accounts.audit import audit_clients_shown
 from accounts.models import User
 from accounts.policy import bills
 from coaching.models import LIVE_STATES, BillingOrganisation, ClaimLine, LineState, Remittance
@@ -34,6 +36,21 @@ def recent_remittances(user: User) -> QuerySet[Remittance]:
         lines_paid=Count("lines", filter=Q(lines__state=LineState.PAID)),
         lines_denied=Count("lines", filter=Q(lines__state=LineState.DENIED)),
     ).order_by("-uploaded_at", "-pk")[:RECENT]
+
+
+def remittance_for_viewing(user: User, pk) -> Remittance:
+    """One remittance as the payer sent it (its text), for the staff who
+    bill; Http404 for anyone else and for one that does not exist. The
+    clients whose lines it answered are audited ("remittance.download"):
+    the file names them."""
+    remittance = Remittance.objects.filter(pk=pk).first() if bills(user) else None
+    if remittance is None:
+        raise Http404
+    clients = User.objects.filter(
+        pk__in=ClaimLine.objects.filter(remittance=remittance).values("claim__client_id")
+    )
+    audit_clients_shown(actor=user, shown=[("remittance.download", list(clients))])
+    return remittance
 
 
 def billing_organisation() -> BillingOrganisation | None:

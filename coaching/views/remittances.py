@@ -3,6 +3,7 @@ uploaded, with what they paid and denied, and the upload itself."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -49,3 +50,15 @@ def remittance_upload(request):
         f"{paid} line{'s' if paid != 1 else ''} paid, {denied} denied.",
     )
     return redirect("coaching:remittances")
+
+
+@require_POST
+@role_required(*BILLERS)
+def remittance_download(request, pk):
+    """The 835 as it was uploaded, byte for byte: what an auditor compares
+    the lines' states with."""
+    remittance = selectors.remittance_for_viewing(request.user, pk)
+    response = HttpResponse(remittance.file_text, content_type="text/plain; charset=us-ascii")
+    response["Content-Disposition"] = f'attachment; filename="remittance-{remittance.pk}.x12"'
+    response["Cache-Control"] = "no-store"
+    return response

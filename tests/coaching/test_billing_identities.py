@@ -97,9 +97,7 @@ def test_a_coachs_rendering_identity_and_credential_are_saved(admin_user, coach)
 
 def test_a_bad_npi_for_a_coach_saves_nothing(admin_user, coach):
     with pytest.raises(ValidationError) as refusal:
-        provider_identity_set(
-            actor=admin_user, coach=coach, **(PROVIDER | {"npi": "1003000127"})
-        )
+        provider_identity_set(actor=admin_user, coach=coach, **(PROVIDER | {"npi": "1003000127"}))
     assert "fails its check digit" in refusal.value.message_dict["npi"][0]
     assert not ProviderIdentity.objects.exists()
     coach.refresh_from_db()

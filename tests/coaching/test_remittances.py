@@ -176,4 +176,3 @@ def test_a_voided_line_is_not_answered_on_its_own(admin_user, sent):
     _refused(admin_user, remittance_835([sent]), "was voided")
 
     assert not Remittance.objects.exists()
-

@@ -14,6 +14,7 @@ from coaching.models import (
     PlanVersion,
     Recipient,
     ReferralSource,
+    Remittance,
     SupervisorRequest,
     TrustFlag,
 )
@@ -47,6 +48,15 @@ def _side(coach, client, supervisor):
     consent_sign(actor=client, consent=consent, typed_name=client.display_name, confirmed=True)
     claim = _claim(coach, client)
     return {
+        "remittance": Remittance.objects.create(
+            payer_name="Acme Health Plan",
+            trace_number=f"T{client.pk}",
+            payer_tax_id="999999999",
+            payment_date=session_day(),
+            payment_amount=0,
+            file_text="ISA*",
+            uploaded_by=coach,
+        ).pk,
         "batch": claim.batch_id,
         "claim": claim.pk,
         "session": session.pk,

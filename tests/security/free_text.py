@@ -17,10 +17,11 @@ from django.utils import timezone
 from accounts.fields import EncryptedTextField
 from accounts.models import CaseloadAssignment, Role
 from accounts.services import payer_identity_set
-from coaching.models import LifeArea, PlanVersion, ReferralSource, TrustFlag
+from coaching.models import Claim, Episode, LifeArea, PlanVersion, ReferralSource, TrustFlag
 from coaching.services.caseloads import client_reassign
+from coaching.services.claims import claim_batch_create
 from coaching.services.consents import consent_prepare, consent_sign
-from coaching.services.episodes import episode_discharge, episode_open
+from coaching.services.episodes import episode_billing_set, episode_discharge, episode_open
 from coaching.services.plans import (
     goal_add,
     goal_change,
@@ -30,6 +31,7 @@ from coaching.services.plans import (
     step_change,
     step_progress,
 )
+from coaching.services.remittances import remittance_apply
 from coaching.services.trust import checkin_submit, flag_resolve
 from sessions_log.models import FundingProgramme, ServiceCode
 from sessions_log.services.notes import (
@@ -40,8 +42,9 @@ from sessions_log.services.notes import (
     note_sign,
 )
 from sessions_log.services.sessions import session_billing_set, session_cancel, session_schedule
+from tests.coaching.remittance_helpers import remittance_835
 from tests.conftest import make_user
-from tests.helpers import past_contact
+from tests.helpers import billable_contact, billing_identities, past_contact
 
 LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}
 _NOTE_TEXT = ("goals", "narrative", "client_words", "next_steps")
@@ -91,6 +94,16 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.Consent", "purpose"),
         ("coaching.Consent", "ends_on_event"),
         ("coaching.Consent", "signed_name"),
+        ("accounts.PayerIdentity", "legal_last_name"),
+        ("accounts.PayerIdentity", "legal_first_name"),
+        ("accounts.PayerIdentity", "sex"),
+        ("accounts.PayerIdentity", "address_line1"),
+        ("accounts.PayerIdentity", "address_line2"),
+        ("accounts.PayerIdentity", "city"),
+        ("accounts.PayerIdentity", "state"),
+        ("accounts.PayerIdentity", "postal_code"),
+        ("coaching.Episode", "diagnosis_code"),
+        ("coaching.Episode", "prior_authorization"),
     }
     planted = {
         (label, name): f"Canary {label.split('.')[1]} {name} {token}" for label, name in fields
@@ -99,6 +112,17 @@ def texts(token: str) -> dict[tuple[str, str], str]:
     # Identifiers have their own shapes: a date of birth and a member id.
     planted["accounts.PayerIdentity", "date_of_birth"] = "1987-03-14"
     planted["accounts.PayerIdentity", "member_id"] = f"MBR-{token[:20]}"
+    # A claim's name and address, within the 837P's lengths, and its codes.
+    planted["accounts.PayerIdentity", "legal_last_name"] = f"Last {token}"
+    planted["accounts.PayerIdentity", "legal_first_name"] = f"First {token[:28]}"
+    planted["accounts.PayerIdentity", "sex"] = "F"
+    planted["accounts.PayerIdentity", "address_line1"] = f"1 Canary St {token}"
+    planted["accounts.PayerIdentity", "address_line2"] = f"Apt {token}"
+    planted["accounts.PayerIdentity", "city"] = f"City {token[:24]}"
+    planted["accounts.PayerIdentity", "state"] = "IL"
+    planted["accounts.PayerIdentity", "postal_code"] = f"{int(token, 16) % 10**9:09d}"
+    planted["coaching.Episode", "diagnosis_code"] = "F15.288"
+    planted["coaching.Episode", "prior_authorization"] = f"PA-{token}"
     # A signature must be the client's name (any case and spacing): this
     # one is told apart by its case alone, which the token sets.
     planted["coaching.Consent", "signed_name"] = _cased(CLIENT_NAME, token)
@@ -106,6 +130,11 @@ def texts(token: str) -> dict[tuple[str, str], str]:
 
 
 CLIENT_NAME = "Quinn Client"
+
+# One- and two-letter codes (sex, a state) turn up by chance in any dump of
+# ciphertext: the dump test leaves them out of its search; the rotation test
+# still shows they are stored encrypted.
+SHORT_CODES = {("accounts.PayerIdentity", "sex"), ("accounts.PayerIdentity", "state")}
 
 
 def _cased(name: str, token: str) -> str:
@@ -231,6 +260,7 @@ def plant(*, team, coach, supervisor) -> dict:
         date_of_birth=date.fromisoformat(text["accounts.PayerIdentity", "date_of_birth"]),
         member_id=text["accounts.PayerIdentity", "member_id"],
     )
+    billed = _bill(coach=coach, client=client, supervisor=supervisor, biller=biller, text=text)
     note_review(
         actor=supervisor,
         note=note,
@@ -265,9 +295,11 @@ def plant(*, team, coach, supervisor) -> dict:
         typed_name=text["coaching.Consent", "signed_name"],
         confirmed=True,
     )
+    text.update(billed.pop("files"))
     return {
         "token": token,
         "text": text,
+        **billed,
         "consent": consent.pk,
         "client": client,
         "coach": coach,
@@ -279,14 +311,98 @@ def plant(*, team, coach, supervisor) -> dict:
     }
 
 
+def _bill(*, coach, client, supervisor, biller, text) -> dict:
+    """The client's claim identities written through the billing services,
+    a billed contact sent in a batch (its 837P names the client) and the
+    payer's 835 answering it uploaded: the files are kept encrypted."""
+    billing_identities(coach=coach, client=client, admin=biller, consent=True)
+    identity = {
+        name: text["accounts.PayerIdentity", name]
+        for name in (
+            "legal_last_name",
+            "legal_first_name",
+            "sex",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+        )
+    }
+    payer_identity_set(
+        actor=biller,
+        client=client,
+        date_of_birth=date.fromisoformat(text["accounts.PayerIdentity", "date_of_birth"]),
+        member_id=text["accounts.PayerIdentity", "member_id"],
+        **identity,
+    )
+    episode_billing_set(
+        actor=biller,
+        episode=Episode.objects.get(client=client, discharge_date__isnull=True),
+        diagnosis_code=text["coaching.Episode", "diagnosis_code"],
+        prior_authorization=text["coaching.Episode", "prior_authorization"],
+    )
+    started = timezone.now() - timedelta(days=2, hours=7)
+    billable_contact(coach, client, started=started, minutes=30, supervisor=supervisor)
+    day = timezone.localdate(started)
+    made = claim_batch_create(
+        actor=biller,
+        programmes=[FundingProgramme.objects.get(name="Medicaid")],
+        start=day - timedelta(days=1),
+        end=day + timedelta(days=1),
+    )
+    answer = remittance_835(list(Claim.objects.filter(batch__interchange=made.interchange)))
+    remittance = remittance_apply(actor=biller, text=answer)
+    return {
+        "files": {
+            ("coaching.ClaimInterchange", "file_text"): made.interchange.file_text,
+            ("coaching.Remittance", "file_text"): answer,
+        },
+        "batch": made.batches[0].pk,
+        "remittance": remittance.pk,
+    }
+
+
 def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
-    """(person, url, the fields whose text that page shows them)."""
+    """(person, url, the fields whose text that page shows them); a url
+    ("post", url) is a download (`fetch`)."""
     coach, supervisor, client = planted["coach"], planted["supervisor"], planted["client"]
 
     def session_page(pk):
         return reverse("sessions_log:session_detail", args=[pk])
 
+    biller = planted["biller"]
+    identity = [
+        ("accounts.PayerIdentity", name)
+        for name in (
+            "legal_last_name",
+            "legal_first_name",
+            "sex",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+        )
+    ]
+    episode = Episode.objects.get(client=client, discharge_date__isnull=True)
     return [
+        (biller, reverse("accounts:person", args=[client.pk]), identity),
+        (
+            biller,
+            reverse("coaching:episode_billing", args=[episode.pk]),
+            [("coaching.Episode", "diagnosis_code"), ("coaching.Episode", "prior_authorization")],
+        ),
+        (
+            biller,
+            ("post", reverse("coaching:claim_batch_download", args=[planted["batch"]])),
+            [("coaching.ClaimInterchange", "file_text")],
+        ),
+        (
+            biller,
+            ("post", reverse("coaching:remittance_download", args=[planted["remittance"]])),
+            [("coaching.Remittance", "file_text")],
+        ),
         (
             coach,
             session_page(planted["upcoming"]),
@@ -405,3 +521,10 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
             ],
         ),
     ]
+
+
+def fetch(client, url):
+    """A page of `pages`: a GET, or a POST for a download ("post", url)."""
+    if isinstance(url, tuple):
+        return client.post(url[1])
+    return client.get(url)

@@ -27,7 +27,7 @@ from coaching.models import CheckIn
 from common import crypto
 from sessions_log.models import Note, Session
 from tests.helpers import sign_in
-from tests.security.free_text import encrypted_fields_in_registry, pages, plant
+from tests.security.free_text import encrypted_fields_in_registry, fetch, pages, plant
 
 # "app_label.Model.field": why it may be stored in the clear. Free text
 # (anything a person types about themselves or someone else) never belongs
@@ -117,6 +117,78 @@ PLAINTEXT = {
     "coaching.Disclosure.information": "choices",
     "coaching.Disclosure.export": "a choice",
     "coaching.Disclosure.description": "what an export was, written by the code that made it",
+    # billing: codes, numbers and the organisation's and coaches' public
+    # identities; a client's identity, diagnosis and the files sent and
+    # received (which name clients) are encrypted.
+    "sessions_log.FundingProgramme.place_codes": (
+        "CMS place-of-service codes per place type (an admin's list)"
+    ),
+    "sessions_log.FundingProgramme.telehealth_modifiers": (
+        "modifier codes per contact mode (an admin's list)"
+    ),
+    "coaching.BillingOrganisation.name": (
+        "the organisation's own billing identity, public on its claims (NPPES)"
+    ),
+    "coaching.BillingOrganisation.address_line1": (
+        "the organisation's own billing identity, public on its claims (NPPES)"
+    ),
+    "coaching.BillingOrganisation.address_line2": (
+        "the organisation's own billing identity, public on its claims (NPPES)"
+    ),
+    "coaching.BillingOrganisation.city": (
+        "the organisation's own billing identity, public on its claims (NPPES)"
+    ),
+    "coaching.BillingOrganisation.state": (
+        "the organisation's own billing identity, public on its claims (NPPES)"
+    ),
+    "coaching.BillingOrganisation.postal_code": (
+        "the organisation's own billing identity, public on its claims (NPPES)"
+    ),
+    "coaching.BillingOrganisation.npi": (
+        "the organisation's own billing identity, public on its claims (NPPES)"
+    ),
+    "coaching.BillingOrganisation.tax_id": (
+        "the organisation's own billing identity, public on its claims (NPPES)"
+    ),
+    "coaching.BillingOrganisation.taxonomy": (
+        "the organisation's own billing identity, public on its claims (NPPES)"
+    ),
+    "coaching.BillingOrganisation.submitter_id": (
+        "the organisation's own billing identity, public on its claims (NPPES)"
+    ),
+    "coaching.BillingOrganisation.contact_name": (
+        "the organisation's own billing identity, public on its claims (NPPES)"
+    ),
+    "coaching.BillingOrganisation.contact_phone": (
+        "the organisation's own billing identity, public on its claims (NPPES)"
+    ),
+    "coaching.ProviderIdentity.last_name": (
+        "a coach's professional identity, public in the NPI registry"
+    ),
+    "coaching.ProviderIdentity.first_name": (
+        "a coach's professional identity, public in the NPI registry"
+    ),
+    "coaching.ProviderIdentity.npi": "a coach's professional identity, public in the NPI registry",
+    "coaching.ProviderIdentity.taxonomy": (
+        "a coach's professional identity, public in the NPI registry"
+    ),
+    "coaching.ProgrammePayer.payer_id": "the payer's id at its clearinghouse",
+    "coaching.ProgrammePayer.filing_code": "a code (SBR09)",
+    "coaching.ProgrammePayer.receiver_name": "the clearinghouse's name",
+    "coaching.ProgrammePayer.receiver_id": "the clearinghouse's id",
+    "coaching.ClaimBatch.frequency": "a choice",
+    "coaching.Claim.claim_id": "a number the app makes (CLM01)",
+    "coaching.Claim.frequency": "a choice",
+    "coaching.Claim.payer_claim_number": "the payer's reference number for a claim",
+    "coaching.ClaimLine.control_number": "a number the app makes (REF*6R)",
+    "coaching.ClaimLine.code": "a billing code from the admin's list",
+    "coaching.ClaimLine.modifiers": "modifier codes from the admin's lists",
+    "coaching.ClaimLine.place_of_service": "a CMS place-of-service code",
+    "coaching.ClaimLine.state": "a choice",
+    "coaching.ClaimLine.reason_codes": "the payer's adjustment codes (CARC), no one's words",
+    "coaching.Remittance.payer_name": "an organisation's name, as the 835 gives it",
+    "coaching.Remittance.trace_number": "the payment's check or EFT number",
+    "coaching.Remittance.payer_tax_id": "the payer's tax id",
 }
 
 
@@ -248,7 +320,7 @@ def test_after_rotating_and_dropping_the_old_key_every_page_shows_its_text(
     shown = set()
     for person, url, fields in pages(planted):
         sign_in(client, person)
-        response = client.get(url)
+        response = fetch(client, url)
         assert response.status_code == 200, (person.email, url)
         body = response.content.decode()
         for field in fields:

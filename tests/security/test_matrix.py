@@ -84,6 +84,7 @@ MATRIX = {
     "coaching:remittances": ("get", {"admin"}, None),
     "coaching:episode_billing": ("get", {"admin"}, "episode"),
     "coaching:remittance_upload": ("post", {"admin"}, None),
+    "coaching:remittance_download": ("post", {"admin"}, "remittance"),
     # Claim batches (the Billing page): staff who bill.
     "coaching:billing": ("get", {"admin"}, None),
     "coaching:claim_batch_new": ("post", {"admin"}, None),

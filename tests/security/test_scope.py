@@ -173,11 +173,15 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
     acme = Recipient.objects.get_or_create(name="Acme Health Plan", kind="organisation")[0]
     other_client = world["personas"]["another client"][0]
     for someone in (client_user, other_client, moved, former):
-        Episode.objects.create(
+        # Each side's client has one already (the world's, for the billing page).
+        Episode.objects.get_or_create(
             client=someone,
-            intake_date=timezone.localdate() - timedelta(days=30),
-            referral_source=referred,
-            opened_by=coach,
+            discharge_date=None,
+            defaults={
+                "intake_date": timezone.localdate() - timedelta(days=30),
+                "referral_source": referred,
+                "opened_by": coach,
+            },
         )
         OutreachAttempt.objects.create(
             client=someone, coach=coach, channel="phone", outcome="reached"
