@@ -68,13 +68,15 @@ def _to_minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
-def _check_details(*, duration, modality, video_url) -> None:
+def _check_details(*, duration, modality, video_url, planned=True) -> None:
+    """A planned video session needs its link (people join through it); a
+    contact logged afterwards does not."""
     errors = {}
     if not MIN_DURATION <= duration <= MAX_DURATION:
         errors["duration"] = "A session lasts between 5 minutes and 8 hours."
     if video_url and not video_url.lower().startswith("https://"):
         errors["video_url"] = "A video link must start with https://."
-    if modality == Session.Modality.VIDEO and not video_url:
+    if planned and modality == Session.Modality.VIDEO and not video_url:
         errors["video_url"] = "Add the video link for a video session."
     if errors:
         raise ValidationError(errors)
@@ -191,7 +193,7 @@ def contact_log(
         raise ValidationError(
             {"starts_at": "A logged contact must already be over. To plan a session, schedule it."}
         )
-    _check_details(duration=duration, modality=modality, video_url="")
+    _check_details(duration=duration, modality=modality, video_url="", planned=False)
     started_at = check_time_spent(
         booked_start=started_at, actual_start=started_at, minutes_spent=minutes_spent
     )

@@ -190,6 +190,30 @@ def test_logging_a_past_contact_creates_a_completed_session(coach, client_user):
 
 
 @pytest.mark.django_db
+def test_a_video_contact_logged_afterwards_needs_no_link_but_a_planned_one_does(
+    coach, client_user
+):
+    """The link is how people join a planned call; once it is over, the
+    coach records that it happened (and a claim bills it with modifier 95)."""
+    logged = contact_log(
+        actor=coach,
+        client=client_user,
+        started_at=timezone.now() - 2 * HOUR,
+        duration=timedelta(minutes=30),
+        modality="video",
+    )
+    assert (logged.status, logged.modality, logged.video_url) == ("completed", "video", "")
+    with pytest.raises(ValidationError, match="Add the video link"):
+        session_schedule(
+            actor=coach,
+            client=client_user,
+            starts_at=_tomorrow(),
+            duration=HOUR,
+            modality="video",
+        )
+
+
+@pytest.mark.django_db
 def test_who_sees_which_sessions(coach, other_coach, client_user, other_client, supervisor):
     mine = _schedule(coach, client_user)
     theirs = session_schedule(
