@@ -24,31 +24,16 @@ from coaching.x12.payer import remittance_for
 from coaching.x12.remittance import write_835
 from coaching.x12.segments import Envelope
 from sessions_log.models import FundingProgramme
-from tests.helpers import past_contact
+from tests import helpers
+from tests.helpers import ORGANISATION_NPI, past_contact
 
-ORG_NPI = "1234567893"
+ORG_NPI = ORGANISATION_NPI
 OTHER_NPI = "1245319599"
 _numbers = itertools.count(1)
 
 
 def billing_organisation(npi: str = ORG_NPI) -> BillingOrganisation:
-    organisation, _ = BillingOrganisation.objects.update_or_create(
-        pk=1,
-        defaults={
-            "name": "Harbor Peer Recovery",
-            "address_line1": "100 Harbor Way",
-            "city": "Springfield",
-            "state": "IL",
-            "postal_code": "627011234",
-            "npi": npi,
-            "tax_id": "123456789",
-            "taxonomy": "175T00000X",
-            "submitter_id": "HPR01",
-            "contact_name": "Billing Office",
-            "contact_phone": "2175550100",
-        },
-    )
-    return organisation
+    return helpers.billing_organisation(npi=npi)
 
 
 def sent_claim(actor, coach, client, *, lines: int = 2, charge: str = "60.00") -> Claim:

@@ -46,6 +46,18 @@ from tests.coaching.remittance_helpers import remittance_835
 from tests.conftest import make_user
 from tests.helpers import billable_contact, billing_identities, past_contact
 
+# The client as a claim names them (837P 2010BA), beside the member id.
+CLAIM_IDENTITY = (
+    "legal_last_name",
+    "legal_first_name",
+    "sex",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+)
+
 LOW = {"heard": 6, "safe": 5, "focus": 7, "trust": 6, "helping": 6}
 _NOTE_TEXT = ("goals", "narrative", "client_words", "next_steps")
 
@@ -94,14 +106,7 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.Consent", "purpose"),
         ("coaching.Consent", "ends_on_event"),
         ("coaching.Consent", "signed_name"),
-        ("accounts.PayerIdentity", "legal_last_name"),
-        ("accounts.PayerIdentity", "legal_first_name"),
-        ("accounts.PayerIdentity", "sex"),
-        ("accounts.PayerIdentity", "address_line1"),
-        ("accounts.PayerIdentity", "address_line2"),
-        ("accounts.PayerIdentity", "city"),
-        ("accounts.PayerIdentity", "state"),
-        ("accounts.PayerIdentity", "postal_code"),
+        *(("accounts.PayerIdentity", name) for name in CLAIM_IDENTITY),
         ("coaching.Episode", "diagnosis_code"),
         ("coaching.Episode", "prior_authorization"),
     }
@@ -316,19 +321,7 @@ def _bill(*, coach, client, supervisor, biller, text) -> dict:
     a billed contact sent in a batch (its 837P names the client) and the
     payer's 835 answering it uploaded: the files are kept encrypted."""
     billing_identities(coach=coach, client=client, admin=biller, consent=True)
-    identity = {
-        name: text["accounts.PayerIdentity", name]
-        for name in (
-            "legal_last_name",
-            "legal_first_name",
-            "sex",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "postal_code",
-        )
-    }
+    identity = {name: text["accounts.PayerIdentity", name] for name in CLAIM_IDENTITY}
     payer_identity_set(
         actor=biller,
         client=client,
@@ -372,19 +365,7 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
         return reverse("sessions_log:session_detail", args=[pk])
 
     biller = planted["biller"]
-    identity = [
-        ("accounts.PayerIdentity", name)
-        for name in (
-            "legal_last_name",
-            "legal_first_name",
-            "sex",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "postal_code",
-        )
-    ]
+    identity = [("accounts.PayerIdentity", name) for name in CLAIM_IDENTITY]
     episode = Episode.objects.get(client=client, discharge_date__isnull=True)
     return [
         (biller, reverse("accounts:person", args=[client.pk]), identity),

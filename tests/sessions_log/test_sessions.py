@@ -190,9 +190,7 @@ def test_logging_a_past_contact_creates_a_completed_session(coach, client_user):
 
 
 @pytest.mark.django_db
-def test_a_video_contact_logged_afterwards_needs_no_link_but_a_planned_one_does(
-    coach, client_user
-):
+def test_a_video_contact_logged_afterwards_needs_no_link_but_a_planned_one_does(coach, client_user):
     """The link is how people join a planned call; once it is over, the
     coach records that it happened (and a claim bills it with modifier 95)."""
     logged = contact_log(
