@@ -9,24 +9,58 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    Sum,
+)
 from django.http import Http404
 
 from accounts.audit import audit_clients_shown
 from accounts.models import User
 from accounts.policy.billing import bills, claim_batch_scope, sent_claim_scope
 from coaching.models import LIVE_STATES, Claim, ClaimBatch, ClaimLine, LineState
+from sessions_log.models import Addendum
+
+
+def corrected_after_sending() -> Q:
+    """(On ClaimLine) a live line whose session's time an addendum corrected
+    after the line was sent: what the payer holds is wrong until the claim
+    is replaced (or voided)."""
+    later = Addendum.objects.filter(
+        Q(corrected_minutes__isnull=False) | Q(corrected_start__isnull=False),
+        note__session_id=OuterRef("session_id"),
+        signed_at__gt=OuterRef("claim__batch__created_at"),
+    )
+    return Q(Exists(later), state__in=LIVE_STATES)
 
 
 def _line_figures(batch_ids) -> dict[int, dict]:
-    """Per batch: lines per state, total charge, total paid. One query."""
+    """Per batch: lines per state, total charge, total paid, and how many
+    sent lines were corrected since. One query."""
     figures: dict[int, dict] = defaultdict(
-        lambda: {"states": {}, "lines": 0, "charge": Decimal("0.00"), "paid": Decimal("0.00")}
+        lambda: {
+            "states": {},
+            "lines": 0,
+            "charge": Decimal("0.00"),
+            "paid": Decimal("0.00"),
+            "corrected": 0,
+        }
     )
     rows = (
         ClaimLine.objects.filter(claim__batch_id__in=batch_ids)
         .values("claim__batch_id", "state")
-        .annotate(n=Count("pk"), charge=Sum("charge"), paid=Sum("paid_amount"))
+        .annotate(
+            n=Count("pk"),
+            charge=Sum("charge"),
+            paid=Sum("paid_amount"),
+            corrected=Count("pk", filter=corrected_after_sending()),
+        )
         .order_by()
     )
     for row in rows:
@@ -35,6 +69,7 @@ def _line_figures(batch_ids) -> dict[int, dict]:
         batch["lines"] += row["n"]
         batch["charge"] += row["charge"]
         batch["paid"] += row["paid"]
+        batch["corrected"] += row["corrected"]
     return figures
 
 
@@ -77,8 +112,13 @@ def batch_for_viewing(user: User, pk) -> dict:
     `user`'s scope. The clients shown are audited as "claim_batch.view".
     Four queries and the audit."""
     batch = _batch(user, pk)
+    lines = ClaimLine.objects.annotate(
+        corrected=ExpressionWrapper(corrected_after_sending(), output_field=BooleanField())
+    )
     claims = list(
-        batch.claims.select_related("client", "coach", "original").prefetch_related("lines")
+        batch.claims.select_related("client", "coach", "original").prefetch_related(
+            Prefetch("lines", queryset=lines)
+        )
     )
     audit_clients_shown(actor=user, shown=[("claim_batch.view", [c.client for c in claims])])
     figures = _line_figures([batch.pk])[batch.pk]
@@ -106,10 +146,12 @@ def batch_for_viewing(user: User, pk) -> dict:
                         "state_code": line.state,
                         "paid": line.paid_amount,
                         "reason_codes": tuple(line.reason_codes),
+                        "corrected": line.corrected,
                     }
                     for line in claim.lines.all()
                 ],
                 "can_correct": _can_correct(claim),
+                "needs_replacement": any(line.corrected for line in claim.lines.all()),
             }
             for claim in claims
         ],

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.urls import reverse
 
 from accounts.models import PayerIdentity
 from coaching.models import Claim, ClaimBatch, ClaimLine, Disclosure, LineState
@@ -22,7 +23,7 @@ from sessions_log.models import FundingProgramme
 from sessions_log.services.notes import addendum_add
 from tests.coaching.test_billing_views import _yesterday_at
 from tests.coaching.test_claims import _batch, _yesterday, assert_valid_and_as_stored
-from tests.helpers import billable_contact, billing_identities
+from tests.helpers import billable_contact, billing_identities, sign_in
 
 
 @pytest.fixture
@@ -126,3 +127,35 @@ def test_a_void_without_the_members_identity_is_refused_and_changes_nothing(
         sent_claim_void(actor=admin_user, claim_pk=claim.pk)
     assert ClaimBatch.objects.count() == 1 and Disclosure.objects.count() == 1
     assert list(ClaimLine.objects.values_list("state", flat=True)) == [LineState.ACCEPTED]
+
+
+@pytest.mark.django_db
+def test_a_line_corrected_after_sending_is_flagged_until_the_claim_is_replaced(
+    client, coach, admin_user, sent
+):
+    """Issue 27 point 1: after signing, minutes change only by an addendum,
+    and a line already sent must then be replaced: the pages say which."""
+    claim, session = sent
+    sign_in(client, admin_user)
+    batch_page = reverse("coaching:claim_batch", args=[claim.batch_id])
+    assert "Corrected after sending" not in client.get(batch_page).content.decode()
+    addendum_add(
+        actor=coach,
+        note=session.note,
+        text="Ended early: 20 minutes, not 38.",
+        corrected_start=session.actual_start,
+        corrected_minutes=20,
+    )
+    page = client.get(batch_page).content.decode()
+    assert "Corrected after sending" in page
+    assert "what the payer holds is wrong" in page
+    assert (
+        "1 corrected after sending: replace"
+        in client.get(reverse("coaching:billing")).content.decode()
+    )
+
+    replacement = sent_claim_replace(actor=admin_user, claim_pk=claim.pk).batches[0]
+    assert "Corrected after sending" not in client.get(batch_page).content.decode()
+    page = client.get(reverse("coaching:claim_batch", args=[replacement.pk])).content.decode()
+    assert "Corrected after sending" not in page
+    assert "corrected after sending" not in client.get(reverse("coaching:billing")).content.decode()
