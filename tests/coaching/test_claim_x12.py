@@ -6,13 +6,20 @@ code set: 10 telehealth in the patient's home, 11 office), the rendering
 provider (2310B NM1*82 with the coach's NPI), the billing provider (2010AA
 NM1*85, REF*EI) and the member's legal name (2010BA). Valid under pyx12."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from accounts.models import CaseloadAssignment, Role
 from coaching.models import ClaimBatch
+from coaching.services.claims import claim_batch_create
 from sessions_log.models import FundingProgramme, Session
 from tests.coaching.test_billing_views import _yesterday_at
 from tests.coaching.test_claims import _batch, assert_valid_and_as_stored, segments
+from tests.conftest import make_user
 from tests.helpers import COACH_NPIS, ORGANISATION_NPI, billable_contact, billing_identities
+from tests.sessions_log.test_groups import _closed, _signed_and_cosigned, a_group
 
 
 @pytest.mark.django_db
@@ -33,18 +40,15 @@ def test_the_file_names_who_and_why_from_the_records(coach, supervisor, client_u
         supervisor=supervisor,
         place_type="office",
     )
-    # A video contact (logged contacts cannot be video yet: contact_log asks
-    # for a link it does not take), as a closed video session would be.
-    video = billable_contact(
+    billable_contact(
         coach,
         client_user,
         started=_yesterday_at(13),
         minutes=30,
         supervisor=supervisor,
-        modality="phone",
+        modality="video",
         place_type="video",
     )
-    Session.objects.filter(pk=video.pk).update(modality="video")
     lines = assert_valid_and_as_stored(_batch(admin_user).interchange)
     assert [(line["modifiers"], line["pos"]) for line in lines] == [((), "11"), (("GT",), "02")]
     segs = segments(ClaimBatch.objects.get().interchange.file_text)
@@ -60,6 +64,36 @@ def test_the_file_names_who_and_why_from_the_records(coach, supervisor, client_u
 
 
 @pytest.mark.django_db
+def test_by_default_video_bills_95_from_home_and_phone_93(
+    coach, supervisor, client_user, admin_user
+):
+    """The default contract: modifier 95 for real-time audio and video, 93
+    for audio only (CPT telehealth modifiers), POS 10 (telehealth in the
+    patient's home, CMS POS code set) for both, 12 for a home visit."""
+    billing_identities(coach=coach, client=client_user, admin=admin_user)
+    for hour, modality, place in (
+        (9, "video", "video"),
+        (12, "phone", "phone"),
+        (15, "in_person", "home"),
+    ):
+        billable_contact(
+            coach,
+            client_user,
+            started=_yesterday_at(hour),
+            minutes=30,
+            supervisor=supervisor,
+            modality=modality,
+            place_type=place,
+        )
+    lines = assert_valid_and_as_stored(_batch(admin_user).interchange)
+    assert [(line["modifiers"], line["pos"]) for line in lines] == [
+        (("95",), "10"),
+        (("93",), "10"),
+        ((), "12"),
+    ]
+
+
+@pytest.mark.django_db
 def test_a_programme_without_fee_leaves_its_lines_out(coach, supervisor, client_user, admin_user):
     billing_identities(coach=coach, client=client_user, admin=admin_user, fee_per_unit="0")
     billable_contact(
@@ -68,3 +102,37 @@ def test_a_programme_without_fee_leaves_its_lines_out(coach, supervisor, client_
     with pytest.raises(Exception, match="Medicaid has no fee per unit set"):
         _batch(admin_user)
     assert not ClaimBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_group_session_is_one_hq_line_per_attending_client_on_the_837p(
+    coach, supervisor, client_user, admin_user
+):
+    """A group session (H0038 with HCPCS modifier HQ, "group setting"): each
+    attending client's claim has one line of their own minutes' units (CMS
+    Pub. 100-04 ch. 5 §20.2); the no-show member is on no claim."""
+    kai = make_user("kai@example.org", Role.CLIENT, name="Kai Nakamura")
+    sky = make_user("sky@example.org", Role.CLIENT, name="Sky Okafor")
+    for person in (kai, sky):
+        CaseloadAssignment.objects.create(coach=coach, client=person)
+    for person, member in ((client_user, "MCD0001"), (kai, "MCD0002"), (sky, "MCD0003")):
+        billing_identities(coach=coach, client=person, admin=admin_user, member_id=member)
+    group = a_group(coach, [client_user, kai, sky])
+    _closed(
+        coach,
+        group,
+        {client_user: ("completed", 60), kai: ("completed", 20), sky: ("no_show", None)},
+    )
+    for row in Session.objects.filter(session_group=group, status="completed"):
+        _signed_and_cosigned(coach, supervisor, row)
+    result = claim_batch_create(
+        actor=admin_user,
+        programmes=[FundingProgramme.objects.get(name="Medicaid")],
+        start=timezone.localdate() - timedelta(days=1),
+        end=timezone.localdate(),
+    )
+    lines = assert_valid_and_as_stored(result.interchange)
+    assert sorted((line["member"], line["modifiers"], line["units"]) for line in lines) == [
+        ("MCD0001", ("HQ",), 4),
+        ("MCD0002", ("HQ",), 1),
+    ]
