@@ -125,6 +125,12 @@ class LeftOut:
     reason: str
 
 
+def place_code(session: Session) -> str:
+    """The CMS place-of-service code the session's programme maps its place
+    to ("" when it maps none)."""
+    return (session.funding_programme.place_codes or {}).get(session.place_type, "")
+
+
 def modality_paid(session: Session) -> bool:
     return session.modality in (session.funding_programme.billable_modalities or [])
 

@@ -217,7 +217,8 @@ def claim_rows(lines: list[billing.ClaimLine], consents: dict[int, Consent]) -> 
                 line.units,
                 line.over_cap,
                 billing.over_cap_reason(line),
-                session.get_place_type_display(),
+                # The CMS POS code the programme gives the place, and its name.
+                f"{billing.place_code(session)} {session.get_place_type_display()}".strip(),
                 code.code,
                 " ".join(code.modifiers.split()),
                 session.coach.display_name,

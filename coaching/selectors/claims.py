@@ -166,7 +166,7 @@ def line_mapping(session: Session) -> tuple[str, tuple[str, ...], list[str]]:
     the session's place; modifiers = the service code's (e.g. HQ), then the
     programme's telehealth modifier for the contact mode (95, 93, GT)."""
     programme, problems = session.funding_programme, []
-    place = (programme.place_codes or {}).get(session.place_type, "")
+    place = billing.place_code(session)
     if ids.place_of_service_error(place):
         problems.append(
             f"{programme.name} has no place-of-service code for "

@@ -116,7 +116,8 @@ def test_the_claim_file_holds_every_field_of_a_billable_session(
         "units": "3",
         "units over daily cap": "0",
         "reason over cap": "",
-        "place of service": "Community",
+        # The CMS POS code the programme maps the place to (99: other place).
+        "place of service": "99 Community",
         "service code": "H0038",
         "modifiers": "HQ",
         "provider": "Casey Rivera",
