@@ -279,8 +279,10 @@ def sessions_hand_over(
 ) -> int:
     """The client's upcoming sessions with `from_coach`, when the client moves
     to `to_coach`: moved to the new coach (same time; the client is told
-    what changed) or cancelled with notice. Runs inside the reassignment's
-    transaction; returns how many sessions it touched."""
+    what changed) or cancelled with notice. A place in the old coach's group
+    session is always cancelled: the group is theirs, and the old coach no
+    longer sees the client. Runs inside the reassignment's transaction;
+    returns how many sessions it touched."""
     upcoming = (
         Session.objects.select_for_update(of=("self",))
         .select_related("coach", "client")
@@ -294,7 +296,7 @@ def sessions_hand_over(
     )
     count = 0
     for session in upcoming:
-        if cancel:
+        if cancel or session.session_group_id:
             _cancel(actor, session, reason)
         else:
             session.coach = to_coach

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role
+from coaching.services.caseloads import client_reassign
 from sessions_log import billing
 from sessions_log.models import FundingProgramme, Reminder, ServiceCode, Session, SessionGroup
 from sessions_log.services.groups import group_close, group_schedule
@@ -192,6 +193,37 @@ def _closed(coach, group, outcomes_by_client):
     rows = {row.client_id: row.pk for row in Session.objects.filter(session_group=group)}
     outcomes = {rows[client.pk]: outcome for client, outcome in outcomes_by_client.items()}
     return group_close(actor=coach, group=group, actual_start=start, outcomes=outcomes)
+
+
+@pytest.mark.django_db
+def test_a_client_who_changes_coach_leaves_the_old_coachs_group(
+    coach, supervisor, team, client_user, kai, sky
+):
+    """The group stays its coach's: a member handed to another coach has
+    their place cancelled (the old coach no longer sees them), even when
+    their one-to-one sessions move with them; the others keep theirs."""
+    group = a_group(coach, [client_user, kai, sky])
+    one_to_one = session_schedule(
+        actor=coach,
+        client=client_user,
+        starts_at=tomorrow_at(15),
+        duration=timedelta(hours=1),
+        modality="phone",
+    )
+    new_coach = make_user("drew@example.org", Role.COACH, name="Drew Park", team=team)
+    client_reassign(
+        actor=supervisor,
+        client=client_user,
+        new_coach=new_coach,
+        reason="Closer to home",
+        cancel_upcoming=False,
+    )
+    place = Session.objects.get(session_group=group, client=client_user)
+    assert (place.status, place.coach) == ("cancelled", coach)
+    one_to_one.refresh_from_db()
+    assert (one_to_one.status, one_to_one.coach) == ("scheduled", new_coach)
+    others = Session.objects.filter(session_group=group).exclude(client=client_user)
+    assert set(others.values_list("status", flat=True)) == {"scheduled"}
 
 
 @pytest.mark.django_db
