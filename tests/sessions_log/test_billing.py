@@ -44,10 +44,13 @@ def _medicaid():
 
 
 def _contact(coach, client, *, minutes, hours_ago=3, code=None):
+    """A contact `hours_ago` before 21:00 yesterday (UTC, the client's zone):
+    the contacts of one test fall on one day whatever the time it runs."""
+    evening = timezone.now().replace(hour=21, minute=0, second=0, microsecond=0)
     return contact_log(
         actor=coach,
         client=client,
-        started_at=timezone.now() - timedelta(hours=hours_ago),
+        started_at=evening - timedelta(days=1, hours=hours_ago),
         duration=timedelta(minutes=minutes),
         modality="in_person",
         place_type="community",
