@@ -17,9 +17,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import AuditEvent
 from coaching.models import Claim, ClaimLine, LineState, Remittance
+from coaching.selectors.claims import batch_for_viewing
+from coaching.services.claims import claim_batch_create
 from coaching.services.remittances import remittance_apply
 from coaching.x12.claims import write_837p
 from coaching.x12.payer import remittance_for
+from coaching.x12.validate import validate
+from sessions_log.models import FundingProgramme
 from tests.coaching.remittance_helpers import (
     OTHER_NPI,
     as_sent,
@@ -28,8 +32,11 @@ from tests.coaching.remittance_helpers import (
     sent_claim,
     written,
 )
+from tests.coaching.test_billing_views import _yesterday_at
+from tests.coaching.test_claims import _yesterday
 from tests.coaching.test_x12 import claim as x12_claim
 from tests.coaching.test_x12 import interchange, line, transaction
+from tests.helpers import billable_contact, billing_identities
 
 
 @pytest.fixture
@@ -176,3 +183,46 @@ def test_a_voided_line_is_not_answered_on_its_own(admin_user, sent):
     _refused(admin_user, remittance_835([sent]), "was voided")
 
     assert not Remittance.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_835_answering_a_batch_made_from_records_marks_its_lines_and_is_valid(
+    coach, supervisor, client_user, admin_user
+):
+    """The round trip of issue 27: a batch made from signed sessions
+    (837P), the stand-in payer's 835 for it (valid under pyx12, 835
+    005010X221A1), one line paid and one denied CO-197 (precertification
+    absent), uploaded: each line takes the payer's answer, the claim its
+    CLP07; the batch page's figures follow."""
+    billing_identities(coach=coach, client=client_user, admin=admin_user)
+    for hour in (9, 14):
+        billable_contact(
+            coach, client_user, started=_yesterday_at(hour), minutes=30, supervisor=supervisor
+        )
+    made = claim_batch_create(
+        actor=admin_user,
+        programmes=[FundingProgramme.objects.get(name="Medicaid")],
+        start=_yesterday(),
+        end=_yesterday(),
+    )
+    (claim,) = Claim.objects.filter(batch__interchange=made.interchange)
+    first, second = claim.lines.order_by("service_date", "pk")
+    answer = remittance_835([claim], denied={second.control_number: [("CO", "197")]})
+    assert validate(answer) == []
+    remittance_apply(actor=admin_user, text=answer)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, first.paid_amount, first.reason_codes) == (
+        LineState.PAID,
+        first.charge,
+        [],
+    )
+    assert (second.state, second.paid_amount, second.reason_codes) == (
+        LineState.DENIED,
+        Decimal("0.00"),
+        ["CO-197"],
+    )
+    assert Claim.objects.get(pk=claim.pk).payer_claim_number
+    figures = batch_for_viewing(admin_user, made.batches[0].pk)
+    assert figures["states"] == {LineState.PAID: 1, LineState.DENIED: 1}
+    assert figures["paid"] == first.charge
