@@ -14,12 +14,12 @@ from django.utils import timezone
 from accounts.models import CaseloadAssignment, Role
 from coaching.models import ClaimBatch
 from coaching.services.claims import claim_batch_create
-from sessions_log.models import FundingProgramme, Session
+from sessions_log.models import FundingProgramme
 from tests.coaching.test_billing_views import _yesterday_at
 from tests.coaching.test_claims import _batch, assert_valid_and_as_stored, segments
 from tests.conftest import make_user
 from tests.helpers import COACH_NPIS, ORGANISATION_NPI, billable_contact, billing_identities
-from tests.sessions_log.test_groups import _closed, _signed_and_cosigned, a_group
+from tests.sessions_log.test_groups import a_billable_group
 
 
 @pytest.mark.django_db
@@ -117,14 +117,7 @@ def test_a_group_session_is_one_hq_line_per_attending_client_on_the_837p(
         CaseloadAssignment.objects.create(coach=coach, client=person)
     for person, member in ((client_user, "MCD0001"), (kai, "MCD0002"), (sky, "MCD0003")):
         billing_identities(coach=coach, client=person, admin=admin_user, member_id=member)
-    group = a_group(coach, [client_user, kai, sky])
-    _closed(
-        coach,
-        group,
-        {client_user: ("completed", 60), kai: ("completed", 20), sky: ("no_show", None)},
-    )
-    for row in Session.objects.filter(session_group=group, status="completed"):
-        _signed_and_cosigned(coach, supervisor, row)
+    a_billable_group(coach, supervisor, attended={client_user: 60, kai: 20}, absent=[sky])
     result = claim_batch_create(
         actor=admin_user,
         programmes=[FundingProgramme.objects.get(name="Medicaid")],

@@ -42,6 +42,16 @@ def sent(coach, supervisor, client_user, admin_user):
     return claim, session
 
 
+def _corrected_to_20_minutes(coach, session):
+    addendum_add(
+        actor=coach,
+        note=session.note,
+        text="Ended early: 20 minutes, not 38.",
+        corrected_start=session.actual_start,
+        corrected_minutes=20,
+    )
+
+
 @pytest.mark.django_db
 def test_a_void_carries_frequency_8_and_the_payers_claim_number(admin_user, sent):
     claim, session = sent
@@ -66,13 +76,7 @@ def test_a_replacement_bills_the_corrected_minutes_with_frequency_7(coach, admin
     """An addendum corrects 38 minutes to 20: the replacement bills 1 unit
     (CMS Pub. 100-04 ch. 5 §20.2: 8-22 minutes), the old line is replaced."""
     claim, session = sent
-    addendum_add(
-        actor=coach,
-        note=session.note,
-        text="Ended early: 20 minutes, not 38.",
-        corrected_start=session.actual_start,
-        corrected_minutes=20,
-    )
+    _corrected_to_20_minutes(coach, session)
     result = sent_claim_replace(actor=admin_user, claim_pk=claim.pk)
     (line,) = assert_valid_and_as_stored(result.interchange)
     assert (line["frequency"], line["original"], line["units"]) == ("7", "PCN-1", 1)
@@ -139,13 +143,7 @@ def test_a_line_corrected_after_sending_is_flagged_until_the_claim_is_replaced(
     sign_in(client, admin_user)
     batch_page = reverse("coaching:claim_batch", args=[claim.batch_id])
     assert "Corrected after sending" not in client.get(batch_page).content.decode()
-    addendum_add(
-        actor=coach,
-        note=session.note,
-        text="Ended early: 20 minutes, not 38.",
-        corrected_start=session.actual_start,
-        corrected_minutes=20,
-    )
+    _corrected_to_20_minutes(coach, session)
     page = client.get(batch_page).content.decode()
     assert "Corrected after sending" in page
     assert "what the payer holds is wrong" in page

@@ -273,6 +273,18 @@ def _signed_and_cosigned(coach, supervisor, session):
     note_review(actor=supervisor, note=note, decision="cosigned")
 
 
+def a_billable_group(coach, supervisor, *, attended, absent):
+    """A past group session: the `attended` clients with their minutes, each
+    note signed and co-signed; the `absent` a no-show."""
+    group = a_group(coach, [*attended, *absent])
+    outcomes = {client: ("completed", minutes) for client, minutes in attended.items()}
+    outcomes.update({client: ("no_show", None) for client in absent})
+    _closed(coach, group, outcomes)
+    for row in Session.objects.filter(session_group=group, status="completed"):
+        _signed_and_cosigned(coach, supervisor, row)
+    return group
+
+
 @pytest.mark.django_db
 def test_a_group_session_bills_each_attending_client_once_with_hq(
     coach, supervisor, client_user, kai, sky
@@ -280,14 +292,7 @@ def test_a_group_session_bills_each_attending_client_once_with_hq(
     """CMS HCPCS modifier HQ ("group setting") on H0038; units per client
     from their own minutes (CMS Pub. 100-04 ch. 5 §20.2); a no-show bills
     nothing."""
-    group = a_group(coach, [client_user, kai, sky])
-    _closed(
-        coach,
-        group,
-        {client_user: ("completed", 60), kai: ("completed", 20), sky: ("no_show", None)},
-    )
-    for row in Session.objects.filter(session_group=group, status="completed"):
-        _signed_and_cosigned(coach, supervisor, row)
+    a_billable_group(coach, supervisor, attended={client_user: 60, kai: 20}, absent=[sky])
     sessions = list(
         billing.with_billed_time(
             Session.objects.filter(billing.billable()).select_related(
