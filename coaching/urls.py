@@ -82,6 +82,7 @@ coaching_urlpatterns = [
         claims.claim_batch_download,
         name="claim_batch_download",
     ),
+    path("billing/batches/<int:pk>/cover/", claims.claim_batch_cover, name="claim_batch_cover"),
     path("billing/batches/<int:pk>/accept/", claims.claim_batch_accept, name="claim_batch_accept"),
     path("billing/claims/<int:pk>/void/", claims.claim_void, name="claim_void"),
     path("billing/claims/<int:pk>/replace/", claims.claim_replace, name="claim_replace"),

@@ -193,6 +193,10 @@ class Disclosure(models.Model):
     description = models.CharField(max_length=200, blank=True)
     by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+    # Which notice went with it (coaching/notices.py NOTICE_VERSION, e.g.
+    # "42 CFR 2.32(a) Statement 1, 2024"); rows from before coaching 0014
+    # say they carried the app's own wording.
+    notice_version = models.CharField(max_length=80)
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -200,6 +204,9 @@ class Disclosure(models.Model):
             models.CheckConstraint(
                 condition=Q(export__in=[choice.value for choice in ExportKind]),
                 name="disclosure_export_in_list",
+            ),
+            models.CheckConstraint(
+                condition=~Q(notice_version=""), name="disclosure_names_its_notice"
             ),
         ]
         indexes = [

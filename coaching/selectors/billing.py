@@ -35,7 +35,6 @@ from accounts.audit import audit_clients_shown, audit_record
 from accounts.models import CaseloadAssignment, User
 from accounts.policy import bills, claim_scope, funder_report_scope
 from coaching.models import (
-    Consent,
     Episode,
     Information,
     OutreachAttempt,
@@ -68,7 +67,6 @@ CLAIM_HEADER = [
     "date of birth",
     "payer member id",
     "programme",
-    "consent",
 ]
 
 
@@ -194,11 +192,13 @@ def claim_preview(viewer: User, *, start: date, end: date, programme: FundingPro
     }
 
 
-def claim_rows(lines: list[billing.ClaimLine], consents: dict[int, Consent]) -> list[list]:
+def claim_rows(lines: list[billing.ClaimLine]) -> list[list]:
     """The claim's rows, one per line with billable units (in the order
     given: by day and actual start). Units are the line's share of the
     client's day under the programme's rule; units past the daily cap are
-    shown apart, with the reason, and never counted in "units"."""
+    shown apart, with the reason, and never counted in "units". The consent
+    each client's lines go under is explained apart, once per client
+    (coaching.notices.consent_scope, 42 CFR 2.32(b))."""
     rows = []
     for line in lines:
         session = line.session
@@ -207,7 +207,6 @@ def claim_rows(lines: list[billing.ClaimLine], consents: dict[int, Consent]) -> 
         ends = starts + timedelta(minutes=line.minutes)
         note, code = session.note, session.service_code
         identity = getattr(session.client, "payer_identity", None)
-        consent = consents[session.client_id]
         rows.append(
             [
                 starts.date().isoformat(),
@@ -228,8 +227,6 @@ def claim_rows(lines: list[billing.ClaimLine], consents: dict[int, Consent]) -> 
                 identity.date_of_birth if identity else "",
                 identity.member_id if identity else "",
                 session.funding_programme.name,
-                f"Consent {consent.pk}, signed "
-                f"{timezone.localtime(consent.signed_at, zone).date().isoformat()}",
             ]
         )
     return rows

@@ -1,8 +1,9 @@
 """The claim file: billable sessions of one programme and date range, for
 the clients with a consent covering the programme's payer, through the one
 export path (coaching/services/consents.py export_split): a Disclosure per
-included client, the redisclosure notice at the file's head, the others
-left out and listed apart (on the page, never in the file)."""
+included client, 42 CFR 2.32(a) Statement 1 at the file's head and each
+included client's consent scope (2.32(b)), the others left out and listed
+apart (on the page, never in the file)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +13,7 @@ from django.db import transaction
 
 from accounts.models import User
 from coaching.models import ExportKind, Recipient
+from coaching.notices import consent_scope, organisation_name
 from coaching.selectors.billing import (
     CLAIM_HEADER,
     CLAIM_INFORMATION,
@@ -27,7 +29,11 @@ from sessions_log.models import FundingProgramme
 @dataclass(frozen=True)
 class ClaimFile:
     notice: str
+    notice_version: str
+    disclosed_by: str
     recipient: Recipient
+    # One row per included client, in coaching.notices.SCOPE_LABELS order.
+    scopes: list[list[str]]
     header: list[str]
     rows: list[list]
     left_out: list[User]
@@ -79,10 +85,17 @@ def claim_export(*, actor: User, start: date, end: date, programme: FundingProgr
         for line in lines
         if line.session.client_id not in split.consents
     }
+    disclosed_by = organisation_name()
     return ClaimFile(
         notice=split.notice,
+        notice_version=split.notice_version,
+        disclosed_by=disclosed_by,
         recipient=payer.recipient,
+        scopes=sorted(
+            consent_scope(consent, disclosed_by=disclosed_by, on_day=end)
+            for consent in split.consents.values()
+        ),
         header=CLAIM_HEADER,
-        rows=claim_rows(included, split.consents),
+        rows=claim_rows(included),
         left_out=sorted(left_out.values(), key=lambda client: client.display_name),
     )

@@ -32,6 +32,7 @@ from accounts.audit import audit_record, audit_record_many
 from accounts.models import Role, User
 from accounts.policy import consent_signer_scope, consent_staff_scope
 from coaching.models import Consent, Disclosure, ExportKind, Information, Recipient
+from coaching.notices import NOTICE_VERSION, STATEMENT_1
 from coaching.selectors.consents import (
     consent_client_for_change,
     consent_for_change,
@@ -42,24 +43,15 @@ from coaching.selectors.consents import (
 from coaching.selectors.disclosures import disclosure_rows
 from common.dates import local_today
 
-# The notice 42 CFR 2.32 asks every disclosure to carry, in our own words.
-# Every export that leaves the organisation puts it at its head.
-REDISCLOSURE_NOTICE = (
-    "NOTICE: This information comes from records protected by federal "
-    "confidentiality rules (42 CFR Part 2). Those rules do not let you disclose "
-    "it any further unless the person it is about gives written consent that "
-    "allows it, or 42 CFR Part 2 otherwise expressly permits it. A general "
-    "authorization to release medical or other information is not enough. Nor may "
-    "this information, or testimony about what it says, be used in any civil, "
-    "criminal, administrative or legislative proceeding against that person, "
-    "unless they consent or a court orders it as 42 CFR Part 2 provides "
-    "(sections 2.12(c)(5), 2.64 and 2.65)."
-)
+# The notice of 42 CFR 2.32(a) every export that leaves the organisation
+# carries at its head: Statement 1, word for word (coaching/notices.py).
+# Kept under its old name for the callers that import it from here.
+REDISCLOSURE_NOTICE = STATEMENT_1
 
 
 def notice_text() -> str:
-    """The redisclosure notice an export carries at its head."""
-    return REDISCLOSURE_NOTICE
+    """The notice an export (and its preview) carries at its head."""
+    return STATEMENT_1
 
 
 def _zone(client: User) -> zoneinfo.ZoneInfo:
@@ -239,6 +231,7 @@ def disclosures_record(
                 description=description[:200],
                 by=actor,
                 at=at,
+                notice_version=NOTICE_VERSION,
             )
             for client_id, consent in sorted(consents.items())
         ]
@@ -257,12 +250,14 @@ def disclosures_record(
 @dataclass(frozen=True)
 class ExportSplit:
     """Who an export may include (their consents, by client id), who it must
-    leave out, the disclosures recorded, and the notice for its head."""
+    leave out, the disclosures recorded, and the notice for its head (with
+    the version each disclosure stores)."""
 
     consents: dict[int, Consent]
     unconsented_ids: list[int]
     disclosures: list[Disclosure] = field(default_factory=list)
-    notice: str = REDISCLOSURE_NOTICE
+    notice: str = STATEMENT_1
+    notice_version: str = NOTICE_VERSION
 
     @property
     def consented_ids(self) -> list[int]:
@@ -287,7 +282,9 @@ def export_split(
     export commits: a revocation waits and takes effect after it), records
     a Disclosure per covered client naming that consent, and returns the
     split. Include only `consented_ids`; list `unconsented_ids` apart; put
-    `notice` at the export's head. Nobody covered: nothing is recorded."""
+    `notice` at the export's head and each included client's consent scope
+    (coaching.notices.consent_scope, 42 CFR 2.32(b)) in it. Nobody covered:
+    nothing is recorded."""
     ids = sorted(set(client_ids))
     kinds = sorted(set(information))
     consents = newest_per_client(
@@ -296,7 +293,11 @@ def export_split(
             recipient=recipient,
             information=kinds,
             on_day=on_day or timezone.localdate(),
-        ).select_for_update(of=("self",), no_key=True)
+        )
+        # Client and recipient come along for the scope each export carries
+        # (coaching.notices.consent_scope); only the consent rows are locked.
+        .select_related("client", "recipient")
+        .select_for_update(of=("self",), no_key=True)
     )
     disclosures = disclosures_record(
         actor=actor,

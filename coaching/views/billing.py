@@ -16,6 +16,7 @@ from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
 from coaching.forms.billing import ClaimForm, FunderReportForm
+from coaching.notices import NOTICE_VERSION, SCOPE_HEADING, SCOPE_LABELS, STATEMENT_1
 from coaching.selectors import billing as selectors
 from coaching.selectors.report import csv_safe
 from coaching.services.billing import claim_export
@@ -34,6 +35,8 @@ def _claims_page(request, form, *, preview=None, status=200):
         "preview": preview,
         "requires_cosign": settings.BILLING_REQUIRES_COSIGN,
         "permissions": selectors.permissions_for(request.user),
+        "notice": STATEMENT_1,
+        "notice_version": NOTICE_VERSION,
     }
     return render(request, "coaching/billing/claims.html", context, status=status)
 
@@ -60,10 +63,12 @@ def claims(request):
 @require_POST
 @role_required(*BILLERS)
 def claim_download(request):
-    """The claim file (CSV): the redisclosure notice at its head, whom it is
-    for, then one row per billable session of the clients whose consent
-    covers the payer; a Disclosure recorded per client. Refused with a
-    message, and nothing recorded, when nobody on it has a consent."""
+    """The claim file (CSV): 42 CFR 2.32(a) Statement 1 at its head (its
+    version on the next row), whom it is for and who discloses, each
+    included client's consent scope (2.32(b)), then one row per billable
+    session of the clients whose consent covers the payer; a Disclosure
+    recorded per client. Refused with a message, and nothing recorded, when
+    nobody on it has a consent."""
     form = _claim_form(request.POST)
     if not form.is_valid():
         return _claims_page(request, form, status=400)
@@ -84,12 +89,18 @@ def claim_download(request):
     writer = csv.writer(response)
     for row in [
         [claim.notice],
+        [claim.notice_version],
         [],
         ["Claim for", claim.recipient.name],
+        ["Disclosed by", claim.disclosed_by],
         ["Programme", data["programme"].name],
         ["Dates of service", f"{start} to {end}"],
         ["Prepared by", request.user.display_name],
         ["Prepared on", timezone.localdate().isoformat()],
+        [],
+        [SCOPE_HEADING],
+        list(SCOPE_LABELS),
+        *claim.scopes,
         [],
         claim.header,
         *claim.rows,

@@ -17,9 +17,11 @@ from accounts.policy import role_required
 from coaching.forms.claims import ReadyForm, default_range
 from coaching.forms.remittances import RemittanceUploadForm
 from coaching.models import LineState
+from coaching.notices import NOTICE_VERSION, STATEMENT_1
 from coaching.selectors import billing as billing_selectors
 from coaching.selectors import claims as selectors
 from coaching.services import claims as services
+from coaching.services.notices import claim_batch_cover as batch_cover
 
 BILLERS = (Role.ADMIN,)
 # Recent batches the Billing page lists; older ones are a batch's own page away.
@@ -118,7 +120,12 @@ def claim_batch(request, pk):
 
 def _batch_page(request, pk, *, status=200):
     view = _with_state_counts(selectors.batch_for_viewing(request.user, pk))
-    context = {"view": view, "permissions": selectors.permissions_for(request.user)}
+    context = {
+        "view": view,
+        "permissions": selectors.permissions_for(request.user),
+        "notice": STATEMENT_1,
+        "notice_version": NOTICE_VERSION,
+    }
     return render(request, "coaching/billing/batch.html", context, status=status)
 
 
@@ -128,6 +135,19 @@ def claim_batch_download(request, pk):
     """The batch's 837P file as sent: the same bytes every time."""
     filename, text = services.claim_interchange_file(actor=request.user, batch_pk=pk)
     response = HttpResponse(text, content_type="text/plain; charset=us-ascii")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@role_required(*BILLERS)
+def claim_batch_cover(request, pk):
+    """The batch's cover sheet (plain text), sent with its 837P: the notice
+    42 CFR 2.32(a) prescribes (Statement 1) and each client's consent scope
+    (2.32(b)), which an 837P has no place for."""
+    filename, text = batch_cover(actor=request.user, batch_pk=pk)
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -18,6 +18,14 @@ from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
 from coaching.forms.consents import ConsentPrepareForm, ConsentSignForm
+from coaching.notices import (
+    NOTICE_VERSION,
+    SCOPE_HEADING,
+    SCOPE_LABELS,
+    STATEMENT_1,
+    consent_scope,
+    organisation_name,
+)
 from coaching.selectors import consents as selectors
 from coaching.selectors.report import csv_safe
 from coaching.services import consents as services
@@ -139,15 +147,22 @@ def consent_end(request, pk):
 @role_required(*STAFF)
 @deliberate_read
 def consent_disclosure(request, pk):
-    """What a disclosure under this consent would send, to whom, with the
-    notice; a button to download it (consent_disclose)."""
+    """What a disclosure under this consent would send, to whom, under the
+    notice (42 CFR 2.32(a) Statement 1) and the consent's scope (2.32(b))
+    the file carries; a button to download it (consent_disclose)."""
     get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
     data = selectors.consent_for_viewing(request.user, pk)
+    consent, today = data["consent"], timezone.localdate()
+    in_force = consent.in_force_on(today)
+    scope = consent_scope(consent, disclosed_by=organisation_name(), on_day=today)
     context = {
         **data,
-        "permissions": selectors.permissions_for(request.user, data["consent"]),
-        "in_force": data["consent"].in_force_on(timezone.localdate()),
-        "notice": services.notice_text(),
+        "permissions": selectors.permissions_for(request.user, consent),
+        "in_force": in_force,
+        "notice": STATEMENT_1,
+        "notice_version": NOTICE_VERSION,
+        "scope_heading": SCOPE_HEADING,
+        "scope": list(zip(SCOPE_LABELS, scope, strict=True)) if in_force else [],
     }
     return render(request, "coaching/consents/disclose.html", context)
 
@@ -156,7 +171,8 @@ def consent_disclosure(request, pk):
 @role_required(*STAFF)
 def consent_disclose(request, pk):
     """The named-recipient disclosure: a CSV of what the consent covers for
-    its client, the notice at its head, recorded as a Disclosure through
+    its client, 42 CFR 2.32(a) Statement 1 at its head (its version next)
+    and the consent's scope under it (2.32(b)), recorded as a Disclosure through
     the one export path (services.export_split). Without a covering consent:
     a message, nothing sent, nothing recorded."""
     consent = get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
@@ -174,16 +190,16 @@ def consent_disclose(request, pk):
     )
     response["Cache-Control"] = "no-store"
     writer = csv.writer(response)
+    scope = consent_scope(used, disclosed_by=organisation_name(), on_day=today)
     for row in [
         [split.notice],
+        [split.notice_version],
         [],
-        ["Client", client.display_name],
-        ["Disclosed to", consent.recipient.label],
-        ["Disclosed by", request.user.display_name],
+        [SCOPE_HEADING],
+        *([label, value] for label, value in zip(SCOPE_LABELS, scope, strict=True)),
+        [],
+        ["Prepared by", request.user.display_name],
         ["Date", today.isoformat()],
-        ["Consent", f"Signed {timezone.localtime(used.signed_at).date().isoformat()}"],
-        ["Purpose", used.purpose],
-        ["Information", "; ".join(used.information_labels())],
         [],
         ["Section", "Date", "Item", "Detail"],
         *rows,

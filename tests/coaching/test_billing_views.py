@@ -128,7 +128,6 @@ def test_the_claim_file_holds_every_field_of_a_billable_session(
         "date of birth": "1984-02-29",
         "payer member id": "MCD-55",
         "programme": "Medicaid",
-        "consent": f"Consent {consent.pk}, signed {timezone.localdate().isoformat()}",
     }
     assert "NOTE-WORDS-9931" not in response.content.decode()
     disclosure = Disclosure.objects.get()
@@ -323,7 +322,10 @@ def test_the_claim_download_runs_a_fixed_number_of_queries(
     client.get(reverse("coaching:claims"))
     queries, response = count_queries(client.post, reverse("coaching:claim_download"), fields)
     assert response.status_code == 200
-    assert len(_read_csv(response)) == 9 + (count + 1) // 2
+    # The head (notice, its version, who to and by, the days, the scope's
+    # heading and labels, blank lines: 14 rows), then per consented client
+    # one scope row (42 CFR 2.32(b)) and, here, one session row.
+    assert len(_read_csv(response)) == 14 + 2 * ((count + 1) // 2)
     # A download, not a page: its transaction and export_split's savepoint
     # (4 statements) and its two inserts (disclosures, audit rows) on top.
     assert queries <= PAGE_STATEMENTS + 2

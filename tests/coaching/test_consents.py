@@ -370,7 +370,8 @@ def test_an_export_includes_the_consented_and_lists_the_rest_apart(
     assert split.consented_ids == [client_user.pk]
     assert split.unconsented_ids == [other_client.pk]
     assert split.notice == REDISCLOSURE_NOTICE
-    assert "42 CFR Part 2" in split.notice
+    assert "42 CFR part 2" in split.notice
+    assert split.notice_version == "42 CFR 2.32(a) Statement 1, 2024"
     disclosure = Disclosure.objects.get()
     assert (disclosure.client, disclosure.consent, disclosure.recipient, disclosure.by) == (
         client_user,

@@ -208,13 +208,13 @@ def test_a_disclosure_is_a_csv_with_the_notice_at_its_head_and_is_recorded(
     )
     sign_in(client, coach)
     page = client.get(reverse("coaching:consent_disclosure", args=[consent.pk])).content.decode()
-    assert "Download the CSV" in page and "42 CFR Part 2" in page
+    assert "Download the CSV" in page and "42 CFR part 2" in page
     response = client.post(reverse("coaching:consent_disclose", args=[consent.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = _csv(response)
     assert rows[0] == [REDISCLOSURE_NOTICE]
-    assert ["Disclosed to", "Acme Health Plan"] in rows
+    assert ["Recipient", "Acme Health Plan"] in rows
     assert ["Client", "Robin Park"] in rows
     sections = {row[0] for row in rows[rows.index(["Section", "Date", "Item", "Detail"]) + 1 :]}
     assert sections == {"Attendance and service record", "Signed session notes"}

@@ -117,6 +117,7 @@ PLAINTEXT = {
     "coaching.Disclosure.information": "choices",
     "coaching.Disclosure.export": "a choice",
     "coaching.Disclosure.description": "what an export was, written by the code that made it",
+    "coaching.Disclosure.notice_version": "which 42 CFR 2.32 notice went with it (the code)",
     # billing: codes, numbers and the organisation's and coaches' public
     # identities; a client's identity, diagnosis and the files sent and
     # received (which name clients) are encrypted.

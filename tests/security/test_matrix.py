@@ -90,6 +90,7 @@ MATRIX = {
     "coaching:claim_batch_new": ("post", {"admin"}, None),
     "coaching:claim_batch": ("get", {"admin"}, "batch"),
     "coaching:claim_batch_download": ("post", {"admin"}, "batch"),
+    "coaching:claim_batch_cover": ("post", {"admin"}, "batch"),
     "coaching:claim_batch_accept": ("post", {"admin"}, "batch"),
     "coaching:claim_void": ("post", {"admin"}, "claim"),
     "coaching:claim_replace": ("post", {"admin"}, "claim"),
