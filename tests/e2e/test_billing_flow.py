@@ -124,7 +124,7 @@ def test_intake_to_claim_with_one_client_consented_and_one_not(
     billing = open_page()
     sign_in(billing, admin_user, totp_secret=TOTP_SECRET)
     billing.goto(reverse("coaching:claims"))
-    expect_heading(billing, "Claim file")
+    expect_heading(billing, "Claim review sheet")
     assert_accessible(billing)
     billing.get_by_label("Funding programme").select_option(label="Medicaid")
     billing.get_by_label("From").fill(yesterday.isoformat())
