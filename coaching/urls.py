@@ -128,9 +128,9 @@ coaching_urlpatterns = [
     path("consents/<int:pk>/disclose/csv/", consents.consent_disclose, name="consent_disclose"),
     # The client's own record (HIPAA 164.524) and requests about it, with
     # their 30-day clock (164.524 access, 164.526 amendment).
-    path("my/record/", record.my_record, name="my_record"),
-    path("my/record/print/", record.my_record_print, name="my_record_print"),
-    path("my/record/download.json", record.my_record_json, name="my_record_json"),
+    path("my/full-record/", record.my_record, name="my_record"),
+    path("my/full-record/print/", record.my_record_print, name="my_record_print"),
+    path("my/full-record/download.json", record.my_record_json, name="my_record_json"),
     path("record-requests/", record_requests.record_requests, name="record_requests"),
     path(
         "clients/<int:pk>/record-requests/",
