@@ -54,7 +54,9 @@ def record_request_log(
     if kind == RecordRequest.Kind.AMENDMENT:
         if note is None:
             errors["note"] = "Choose the signed note the client wants changed."
-        elif note.session.client_id != client.pk or not note.is_signed:
+        elif not Note.objects.filter(
+            pk=note.pk, session__client=client, signed_at__isnull=False
+        ).exists():
             errors["note"] = "Choose one of this client's signed notes."
     elif note is not None:
         errors["note"] = "A request for a copy names no note."
