@@ -117,6 +117,8 @@ PLAINTEXT = {
     "coaching.Disclosure.information": "choices",
     "coaching.Disclosure.export": "a choice",
     "coaching.Disclosure.description": "what an export was, written by the code that made it",
+    "coaching.RecordRequest.kind": "a choice (access or amendment)",
+    "coaching.RecordRequest.decision": "a choice",
     # billing: codes, numbers and the organisation's and coaches' public
     # identities; a client's identity, diagnosis and the files sent and
     # received (which name clients) are encrypted.
