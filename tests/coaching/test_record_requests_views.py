@@ -75,6 +75,8 @@ def test_staff_log_a_request_and_bad_input_changes_nothing(client, coach, client
     assert response.status_code == 302
     request = RecordRequest.objects.get()
     assert request.due_on == day + timedelta(days=30) and request.logged_by == coach
+    timeline = client.get(reverse("coaching:client_timeline", args=[client_user.pk]))
+    assert url in timeline.content.decode()
 
 
 @pytest.mark.django_db
