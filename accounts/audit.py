@@ -104,8 +104,9 @@ def audit_clients_shown(*, actor, shown, also=()) -> None:
 
 
 # What a client did themselves that their "Who viewed my record" page also
-# lists: a calendar feed is read by whoever holds its link, who may not be them.
-CLIENT_SEES_OWN = ("calendar_feed.read",)
+# lists: a calendar feed is read by whoever holds its link, who may not be
+# them; a download of their whole record, so a copy made is never unseen.
+CLIENT_SEES_OWN = ("calendar_feed.read", "record.download")
 
 
 def audit_record_many(*, actor, action: str, objects: list) -> None:

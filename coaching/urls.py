@@ -16,6 +16,8 @@ from coaching.views import (
     homes,
     outreach,
     plans,
+    record,
+    record_requests,
     remittances,
     trust,
 )
@@ -125,6 +127,18 @@ coaching_urlpatterns = [
     path("consents/<int:pk>/end/", consents.consent_end, name="consent_end"),
     path("consents/<int:pk>/disclose/", consents.consent_disclosure, name="consent_disclosure"),
     path("consents/<int:pk>/disclose/csv/", consents.consent_disclose, name="consent_disclose"),
+    # The client's own record (HIPAA 164.524) and requests about it, with
+    # their 30-day clock (164.524 access, 164.526 amendment).
+    path("my/full-record/", record.my_record, name="my_record"),
+    path("my/full-record/print/", record.my_record_print, name="my_record_print"),
+    path("my/full-record/download.json", record.my_record_json, name="my_record_json"),
+    path("record-requests/", record_requests.record_requests, name="record_requests"),
+    path(
+        "clients/<int:pk>/record-requests/",
+        record_requests.client_record_requests,
+        name="client_record_requests",
+    ),
+    path("record-requests/<int:pk>/", record_requests.record_request, name="record_request"),
 ]
 
 # Django tries these in order, and every include that does not match costs

@@ -19,6 +19,8 @@ SENTENCES = {
     "plan.print": "{who} opened the printable page of your recovery plan",
     "consents.view": "{who} looked at your consents and what was shared",
     "consent.view": "{who} looked at one of your consents",
+    "record_requests.view": "{who} looked at your requests about your record",
+    "record_request.view": "{who} looked at one of your requests about your record",
     # Lists that showed you among others.
     "caseload.list": "{who} saw you in their caseload list",
     "coach_caseload.list": "{who} saw you in your coach's caseload list",
@@ -27,10 +29,12 @@ SENTENCES = {
     "review_queue.list": "{who} saw your session in the list of notes to co-sign",
     "trust_flags.list": "{who} saw a check-in flag about you in the flags inbox",
     "plans_due.list": "{who} saw you in the list of plans to review",
+    "record_requests.list": "{who} saw your request about your record in the list of open ones",
     # Files and feeds.
     "report.included": "{who} exported a report that included you",
     "calendar.download": "{who} downloaded one of your sessions to their calendar",
     "calendar_feed.read": "The calendar feed of {who} was read (it lists your sessions)",
+    "record.download": "{who} downloaded your whole record",
     "disclosure.record": (
         "{who} sent some of your information outside this organisation, under a consent "
         "you signed (see My consents)"
@@ -50,6 +54,8 @@ SENTENCES = {
     "plan.sign": "{who} signed your recovery plan",
     "consent.prepare": "{who} prepared a consent for you to read and sign",
     "consent.end": "{who} ended one of your consents",
+    "record_request.log": "{who} wrote down your request about your record",
+    "record_request.decide": "{who} answered your request about your record",
     "note.cosigned": "{who} co-signed a session note",
     "note.returned": "{who} returned a session note to your coach",
     "session.schedule": "{who} scheduled a session",
@@ -76,6 +82,7 @@ SENTENCES = {
 # Events a client sees about their own account, in their own words.
 OWN_SENTENCES = {
     "calendar_feed.read": "Your calendar feed was read",
+    "record.download": "You opened or downloaded your whole record",
 }
 
 

@@ -1,8 +1,9 @@
 """The coaching app's models, a module per feature: the relationship's trust
 check-ins, flags and private requests (checkins), the recovery plan (plans),
 episodes of care and outreach (episodes), consents and disclosures
-(consents), who a funding programme's claims go to (billing), and the
-claims sent and paid (claims)."""
+(consents), a client's requests about their record (records), who a
+funding programme's claims go to (billing), and the claims sent and paid
+(claims)."""
 
 from coaching.models.billing import ProgrammePayer
 from coaching.models.checkins import (
@@ -50,6 +51,7 @@ from coaching.models.plans import (
     PlanVersion,
     Step,
 )
+from coaching.models.records import RecordRequest
 
 __all__ = [
     "ITEMS",
@@ -84,6 +86,7 @@ __all__ = [
     "PlanVersion",
     "ProgrammePayer",
     "Recipient",
+    "RecordRequest",
     "ReferralSource",
     "Step",
     "SupervisorRequest",

@@ -20,6 +20,7 @@ from coaching.models import (
 )
 from coaching.services.consents import consent_prepare, consent_sign
 from coaching.services.plans import goal_add, step_add
+from coaching.services.record_requests import record_request_log
 from coaching.services.trust import checkin_submit
 from sessions_log.models import FundingProgramme, SessionGroup
 from tests.conftest import make_user
@@ -69,6 +70,13 @@ def _side(coach, client, supervisor):
         "step": step.pk,
         "version": PlanVersion.objects.get(plan__client=client).pk,
         "consent": consent.pk,
+        "record_request": record_request_log(
+            actor=coach,
+            client=client,
+            kind="access",
+            received_on=session.starts_at.date(),
+            asked="A copy",
+        ).pk,
         "group": SessionGroup.objects.create(coach=coach, created_by=coach).pk,
         "episode": Episode.objects.create(
             client=client,

@@ -31,6 +31,7 @@ from coaching.services.plans import (
     step_change,
     step_progress,
 )
+from coaching.services.record_requests import record_request_decide, record_request_log
 from coaching.services.remittances import remittance_apply
 from coaching.services.trust import checkin_submit, flag_resolve
 from sessions_log.models import FundingProgramme, ServiceCode
@@ -109,6 +110,9 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         *(("accounts.PayerIdentity", name) for name in CLAIM_IDENTITY),
         ("coaching.Episode", "diagnosis_code"),
         ("coaching.Episode", "prior_authorization"),
+        ("coaching.RecordRequest", "asked"),
+        ("coaching.RecordRequest", "denial_reason"),
+        ("coaching.RecordRequest", "disagreement"),
     }
     planted = {
         (label, name): f"Canary {label.split('.')[1]} {name} {token}" for label, name in fields
@@ -300,8 +304,25 @@ def plant(*, team, coach, supervisor) -> dict:
         typed_name=text["coaching.Consent", "signed_name"],
         confirmed=True,
     )
+    # An amendment of that note asked for, and denied with the client's statement.
+    record_request = record_request_log(
+        actor=coach,
+        client=client,
+        kind="amendment",
+        received_on=today,
+        asked=text["coaching.RecordRequest", "asked"],
+        note=note,
+    )
+    record_request_decide(
+        actor=supervisor,
+        request=record_request,
+        decision="denied",
+        denial_reason=text["coaching.RecordRequest", "denial_reason"],
+        disagreement=text["coaching.RecordRequest", "disagreement"],
+    )
     text.update(billed.pop("files"))
     return {
+        "record_request": record_request.pk,
         "token": token,
         "text": text,
         **billed,
@@ -367,7 +388,12 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
     biller = planted["biller"]
     identity = [("accounts.PayerIdentity", name) for name in CLAIM_IDENTITY]
     episode = Episode.objects.get(client=client, discharge_date__isnull=True)
+    asked = [
+        ("coaching.RecordRequest", name) for name in ("asked", "denial_reason", "disagreement")
+    ]
     return [
+        (supervisor, reverse("coaching:record_request", args=[planted["record_request"]]), asked),
+        (client, reverse("coaching:my_record"), asked),
         (biller, reverse("accounts:person", args=[client.pk]), identity),
         (
             biller,

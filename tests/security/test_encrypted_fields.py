@@ -118,6 +118,8 @@ PLAINTEXT = {
     "coaching.Disclosure.export": "a choice",
     "coaching.Disclosure.description": "what an export was, written by the code that made it",
     "coaching.Disclosure.notice_version": "which 42 CFR 2.32 notice went with it (the code)",
+    "coaching.RecordRequest.kind": "a choice (access or amendment)",
+    "coaching.RecordRequest.decision": "a choice",
     # billing: codes, numbers and the organisation's and coaches' public
     # identities; a client's identity, diagnosis and the files sent and
     # received (which name clients) are encrypted.

@@ -119,6 +119,13 @@ MATRIX = {
     # Consents: the client reads, signs and revokes their own; staff who see
     # the client prepare, end and disclose under one.
     "coaching:my_consents": ("get", {"client"}, None),
+    # The client's own record (their copy), and staff's requests about records.
+    "coaching:my_record": ("get", {"client"}, None),
+    "coaching:my_record_print": ("get", {"client"}, None),
+    "coaching:my_record_json": ("get", {"client"}, None),
+    "coaching:record_requests": ("get", {"supervisor"}, None),
+    "coaching:client_record_requests": ("get", {"coach", "supervisor"}, "client"),
+    "coaching:record_request": ("get", {"coach", "supervisor"}, "record_request"),
     "coaching:my_consent": ("get", {"client"}, "consent"),
     "coaching:consent_sign": ("post", {"client"}, "consent"),
     "coaching:consent_revoke": ("post", {"client"}, "consent"),
