@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Cast, Coalesce, Now, NullIf
 from django.shortcuts import get_object_or_404
 
 from accounts.audit import audit_record
@@ -23,6 +24,7 @@ from accounts.models import Role, User
 from accounts.policy import consent_scope, consent_signer_scope, consent_staff_scope
 from coaching.models import Consent, Disclosure, Information, Recipient
 from coaching.selectors.acting import holds
+from coaching.selectors.episodes import local_date
 from common.dates import local_today
 
 # ------------------------------------------------------------- the records
@@ -176,17 +178,28 @@ def _checked_kinds(information: Iterable[str]) -> list[str]:
     return kinds
 
 
+def client_today(client_ref: str = "client") -> Cast:
+    """Today in the time zone of the client `client_ref` points at, in SQL
+    (UTC for one without a zone): common.dates.local_today for many rows."""
+    zone = Coalesce(NullIf(F(f"{client_ref}__time_zone"), Value("")), Value("UTC"))
+    return local_date(Now(), zone)
+
+
 def covering_queryset(
     *,
     client_ids: Iterable[int],
     recipient: Recipient | int,
     information: Iterable[str],
-    on_day: date,
+    on_day: date | None = None,
 ) -> QuerySet[Consent]:
-    """The consents in force on `on_day` for these clients that name
-    `recipient` (the same row: see coaching/models/consents.py) and cover
-    every kind in `information`, newest signature first per client. The rule
-    in words is Consent.in_force_on's."""
+    """The consents in force for these clients that name `recipient` (the
+    same row: see coaching/models/consents.py) and cover every kind in
+    `information`, newest signature first per client. In force on `on_day`,
+    or, without one, on each client's own today (an end date counts in the
+    client's day, not the server's: a consent ending on the 3rd still holds
+    at 13:00 UTC on the 4th for a client in Honolulu). The rule in words is
+    Consent.in_force_on's."""
+    last_day = client_today() if on_day is None else Value(on_day)
     return (
         Consent.objects.filter(
             client_id__in=list(client_ids),
@@ -197,7 +210,7 @@ def covering_queryset(
             information__contains=_checked_kinds(information),
         )
         # It still holds on its end date.
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on_day))
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=last_day))
         .order_by("client_id", "-signed_at", "-pk")
     )
 
@@ -214,11 +227,11 @@ def consents_covering(
     client_ids: Iterable[int],
     recipient: Recipient | int,
     information: Iterable[str],
-    on_day: date,
+    on_day: date | None = None,
 ) -> dict[int, Consent]:
     """For each client who has one, the consent that covers disclosing
-    `information` (kinds from `Information`, all of them) to `recipient` on
-    `on_day` (the day the export leaves, in the organisation's calendar):
+    `information` (kinds from `Information`, all of them) to `recipient`
+    today in each client's own calendar (or on `on_day`):
     signed, not revoked, not past its end date, naming that recipient. The
     newest signature wins where several do. Clients without one are absent.
     One query, whatever the number of clients."""

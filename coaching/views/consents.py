@@ -146,7 +146,7 @@ def consent_disclosure(request, pk):
     context = {
         **data,
         "permissions": selectors.permissions_for(request.user, data["consent"]),
-        "in_force": data["consent"].in_force_on(timezone.localdate()),
+        "in_force": data["consent"].in_force_on(local_today(data["consent"].client)),
         "notice": services.notice_text(),
     }
     return render(request, "coaching/consents/disclose.html", context)
