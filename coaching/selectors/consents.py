@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce, Now, NullIf
+from django.db.models import DateTimeField, F, Q, QuerySet, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import Role, User
 from accounts.policy import consent_scope, consent_signer_scope, consent_staff_scope
 from coaching.models import Consent, Disclosure, Information, Recipient
+from coaching.models.consents import RevokedHow
 from coaching.selectors.acting import holds
 from coaching.selectors.episodes import local_date
 from common.dates import local_today
@@ -40,6 +42,18 @@ def consents_signable_by(user: User) -> QuerySet[Consent]:
     """The consents `user` signs or revokes: a client's own."""
     return Consent.objects.filter(consent_signer_scope(user)).select_related(
         "recipient", "prepared_by", "revoked_by"
+    )
+
+
+def consents_waiting_for(client: User) -> list[Consent]:
+    """The consents prepared for `client` that wait for their signature (not
+    past their end date in their own day), oldest first: the client's home
+    shows them. One query."""
+    return list(
+        consents_signable_by(client)
+        .filter(signed_at__isnull=True)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=local_today(client)))
+        .order_by("prepared_at", "pk")
     )
 
 
@@ -182,7 +196,8 @@ def client_today(client_ref: str = "client") -> Cast:
     """Today in the time zone of the client `client_ref` points at, in SQL
     (UTC for one without a zone): common.dates.local_today for many rows."""
     zone = Coalesce(NullIf(F(f"{client_ref}__time_zone"), Value("")), Value("UTC"))
-    return local_date(Now(), zone)
+    # The app's clock, not the database's: the same instant as local_today.
+    return local_date(Value(timezone.now(), output_field=DateTimeField()), zone)
 
 
 def covering_queryset(
@@ -260,7 +275,9 @@ def consent_state(consent: Consent, today: date) -> ConsentState:
             return ConsentState("expired", "Not signed, past its end date")
         return ConsentState("draft", "Waiting to be signed")
     if consent.revoked_at is not None:
-        if consent.revoked_by_id == consent.client_id:
+        if consent.revoked_how == RevokedHow.IN_WRITING:
+            return ConsentState("revoked", "Revoked in writing")
+        if consent.revoked_how == RevokedHow.IN_APP:
             return ConsentState("revoked", "Revoked")
         return ConsentState("ended", "Ended by staff")
     if consent.ends_on is not None and consent.ends_on < today:

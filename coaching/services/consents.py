@@ -23,6 +23,7 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -40,6 +41,7 @@ from coaching.selectors.consents import (
     recipients_for,
 )
 from coaching.selectors.disclosures import disclosure_rows
+from coaching.services.consent_prompts import consent_waiting_announce
 
 # Ending a consent (revoking it, in the app or in writing, or ending it as
 # staff) lives in coaching/services/revocations.py; callers find it here too.
@@ -154,6 +156,7 @@ def consent_prepare(
         prepared_by=actor,
     )
     audit_record(actor=actor, action="consent.prepare", obj=consent, client=client)
+    transaction.on_commit(partial(consent_waiting_announce, consent.pk))
     return consent
 
 
