@@ -249,7 +249,8 @@ def test_coaches_are_asked_monthly_about_event_based_consents_until_they_end(
     link = f"http://testserver/clients/{client_user.pk}/consents/"
     assert link in body
     # Outside the link (a page only its coach opens), nothing says what it is about.
-    prose = message.as_string().replace(link, "")
+    html = message.get_body(("html",)).get_content()
+    prose = " ".join((message["Subject"], body, html)).replace(link, "")
     for word in (*WORDS_NEVER_SENT, "enrolment", client_user.display_name):
         assert word.lower() not in prose.lower(), word
     mailbox.clear()
