@@ -107,6 +107,7 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.Consent", "purpose"),
         ("coaching.Consent", "ends_on_event"),
         ("coaching.Consent", "signed_name"),
+        ("coaching.Consent", "revocation_note"),
         *(("accounts.PayerIdentity", name) for name in CLAIM_IDENTITY),
         ("coaching.Episode", "diagnosis_code"),
         ("coaching.Episode", "prior_authorization"),
