@@ -4,6 +4,7 @@ import smtplib
 
 from celery import shared_task
 
+from coaching.services import consent_prompts
 from coaching.services import trust as services
 from coaching.services.outreach import outreach_flags_raise as raise_flags
 
@@ -32,3 +33,21 @@ def outreach_flags_raise() -> int:
     """Beat runs this daily: flag clients nobody has reached for
     OUTREACH_FLAG_DAYS (coaching/services/outreach.py)."""
     return raise_flags()
+
+
+# coaching/services/consent_prompts.py queues it by this name (CONSENT_WAITING_TASK).
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=10,
+)
+def consent_waiting_notify(consent_id: int) -> bool:
+    """Queued when staff prepare a consent: tell the client a form waits."""
+    return consent_prompts.consent_waiting_notify(consent_id=consent_id)
+
+
+@shared_task(autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=300, max_retries=5)
+def consent_events_prompt() -> int:
+    """Beat runs this monthly: ask coaches to check event-based consents."""
+    return consent_prompts.consent_events_prompt()

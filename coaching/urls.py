@@ -125,6 +125,11 @@ coaching_urlpatterns = [
     path("clients/<int:pk>/consents/", consents.client_consents, name="client_consents"),
     path("clients/<int:pk>/consents/new/", consents.consent_prepare, name="consent_prepare"),
     path("consents/<int:pk>/end/", consents.consent_end, name="consent_end"),
+    path(
+        "consents/<int:pk>/revoked-in-writing/",
+        consents.consent_revoke_in_writing,
+        name="consent_revoke_in_writing",
+    ),
     path("consents/<int:pk>/disclose/", consents.consent_disclosure, name="consent_disclosure"),
     path("consents/<int:pk>/disclose/csv/", consents.consent_disclose, name="consent_disclose"),
     # The client's own record (HIPAA 164.524) and requests about it, with

@@ -1,4 +1,4 @@
-"""Consents: preparing one, signing it."""
+"""Consents: preparing one, signing it, recording a revocation in writing."""
 
 from django import forms
 
@@ -6,6 +6,7 @@ from coaching.models import (
     Information,
     Recipient,
 )
+from coaching.models.consents import RevocationMedium
 
 
 class ConsentPrepareForm(forms.Form):
@@ -69,4 +70,32 @@ class ConsentSignForm(forms.Form):
     confirmed = forms.BooleanField(
         label="I have read this consent and I agree to it.",
         error_messages={"required": "Tick the box to say you agree."},
+    )
+
+
+class WrittenRevocationForm(forms.Form):
+    """Staff record a revocation the client made in writing."""
+
+    medium = forms.ChoiceField(
+        label="It came as",
+        choices=[("", "Choose…"), *RevocationMedium.choices],
+        error_messages={
+            "required": "Choose what the revocation came as.",
+            "invalid_choice": "Choose what the revocation came as.",
+        },
+    )
+    received_on = forms.DateField(
+        label="Received on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Give the date the revocation was received.",
+            "invalid": "Enter a date.",
+        },
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Where the writing is kept, or anything the client added.",
     )

@@ -97,6 +97,26 @@ class Recipient(models.Model):
         return self.name or self.person_name
 
 
+class RevokedHow(models.TextChoices):
+    """How a signed consent stopped: the client revoked it in the app, staff
+    recorded a revocation the client made in writing, or staff ended it (the
+    event it ends on happened)."""
+
+    IN_APP = "in_app", "Revoked by the client in the app"
+    IN_WRITING = "in_writing", "Revoked by the client in writing"
+    ENDED = "ended", "Ended by staff"
+
+
+class RevocationMedium(models.TextChoices):
+    """What a written revocation came as."""
+
+    LETTER = "letter", "Letter"
+    FORM = "form", "Our revocation form"
+    EMAIL = "email", "Email"
+    FAX = "fax", "Fax"
+    OTHER = "other", "Other writing"
+
+
 class Consent(models.Model):
     """A client's written consent to disclose some of their information to
     one recipient for one purpose, until a date or an event."""
@@ -119,6 +139,15 @@ class Consent(models.Model):
     revoked_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # How it stopped; for a revocation in writing, what it came as, the day it
+    # was received (in the client's calendar) and staff's note (revoked_by is
+    # who recorded it; revoked_at when: exports stop from that moment).
+    revoked_how = models.CharField(max_length=12, choices=RevokedHow.choices, blank=True)
+    revocation_received_on = models.DateField(null=True, blank=True)
+    revocation_medium = models.CharField(
+        max_length=10, choices=RevocationMedium.choices, blank=True
+    )
+    revocation_note = EncryptedTextField(blank=True, max_length=500)
 
     class Meta:
         ordering = ["client", "-prepared_at", "-pk"]
@@ -142,6 +171,26 @@ class Consent(models.Model):
                 condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
                 | Q(revoked_at__isnull=False, revoked_by__isnull=False, signed_at__isnull=False),
                 name="consent_revoked_after_signing",
+            ),
+            # A stopped consent says how; one in writing says when it was
+            # received and what it came as; nothing else has those.
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_how="")
+                | (Q(revoked_at__isnull=False) & ~Q(revoked_how="")),
+                name="consent_revoked_says_how",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    revoked_how="in_writing",
+                    revocation_received_on__isnull=False,
+                    revocation_medium__in=["letter", "form", "email", "fax", "other"],
+                )
+                | (
+                    ~Q(revoked_how="in_writing")
+                    & Q(revocation_received_on__isnull=True, revocation_medium="")
+                    & Q(revocation_note="")
+                ),
+                name="consent_written_revocation_complete",
             ),
         ]
         indexes = [

@@ -163,7 +163,6 @@ def claim_preview(viewer: User, *, start: date, end: date, programme: FundingPro
             client_ids=list(clients),
             recipient=payer.recipient,
             information=CLAIM_INFORMATION,
-            on_day=timezone.localdate(),
         )
         if payer and clients
         else {}

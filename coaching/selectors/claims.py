@@ -21,7 +21,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 
 from accounts.audit import audit_clients_shown
 from accounts.models import User
@@ -220,7 +219,6 @@ def ready_lines(
             client_ids=clients,
             recipient=payer.recipient_id,
             information=CLAIM_INFORMATION,
-            on_day=timezone.localdate(),
         )
         for payer in payers.values()
         if clients

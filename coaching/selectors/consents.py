@@ -15,14 +15,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import DateTimeField, F, Q, QuerySet, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import Role, User
 from accounts.policy import consent_scope, consent_signer_scope, consent_staff_scope
 from coaching.models import Consent, Disclosure, Information, Recipient
+from coaching.models.consents import RevokedHow
 from coaching.selectors.acting import holds
+from coaching.selectors.episodes import local_date
 from common.dates import local_today
 
 # ------------------------------------------------------------- the records
@@ -38,6 +42,18 @@ def consents_signable_by(user: User) -> QuerySet[Consent]:
     """The consents `user` signs or revokes: a client's own."""
     return Consent.objects.filter(consent_signer_scope(user)).select_related(
         "recipient", "prepared_by", "revoked_by"
+    )
+
+
+def consents_waiting_for(client: User) -> list[Consent]:
+    """The consents prepared for `client` that wait for their signature (not
+    past their end date in their own day), oldest first: the client's home
+    shows them. One query."""
+    return list(
+        consents_signable_by(client)
+        .filter(signed_at__isnull=True)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=local_today(client)))
+        .order_by("prepared_at", "pk")
     )
 
 
@@ -176,17 +192,29 @@ def _checked_kinds(information: Iterable[str]) -> list[str]:
     return kinds
 
 
+def client_today(client_ref: str = "client") -> Cast:
+    """Today in the time zone of the client `client_ref` points at, in SQL
+    (UTC for one without a zone): common.dates.local_today for many rows."""
+    zone = Coalesce(NullIf(F(f"{client_ref}__time_zone"), Value("")), Value("UTC"))
+    # The app's clock, not the database's: the same instant as local_today.
+    return local_date(Value(timezone.now(), output_field=DateTimeField()), zone)
+
+
 def covering_queryset(
     *,
     client_ids: Iterable[int],
     recipient: Recipient | int,
     information: Iterable[str],
-    on_day: date,
+    on_day: date | None = None,
 ) -> QuerySet[Consent]:
-    """The consents in force on `on_day` for these clients that name
-    `recipient` (the same row: see coaching/models/consents.py) and cover
-    every kind in `information`, newest signature first per client. The rule
-    in words is Consent.in_force_on's."""
+    """The consents in force for these clients that name `recipient` (the
+    same row: see coaching/models/consents.py) and cover every kind in
+    `information`, newest signature first per client. In force on `on_day`,
+    or, without one, on each client's own today (an end date counts in the
+    client's day, not the server's: a consent ending on the 3rd still holds
+    at 13:00 UTC on the 4th for a client in Honolulu). The rule in words is
+    Consent.in_force_on's."""
+    last_day = client_today() if on_day is None else Value(on_day)
     return (
         Consent.objects.filter(
             client_id__in=list(client_ids),
@@ -197,7 +225,7 @@ def covering_queryset(
             information__contains=_checked_kinds(information),
         )
         # It still holds on its end date.
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on_day))
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=last_day))
         .order_by("client_id", "-signed_at", "-pk")
     )
 
@@ -214,11 +242,11 @@ def consents_covering(
     client_ids: Iterable[int],
     recipient: Recipient | int,
     information: Iterable[str],
-    on_day: date,
+    on_day: date | None = None,
 ) -> dict[int, Consent]:
     """For each client who has one, the consent that covers disclosing
-    `information` (kinds from `Information`, all of them) to `recipient` on
-    `on_day` (the day the export leaves, in the organisation's calendar):
+    `information` (kinds from `Information`, all of them) to `recipient`
+    today in each client's own calendar (or on `on_day`):
     signed, not revoked, not past its end date, naming that recipient. The
     newest signature wins where several do. Clients without one are absent.
     One query, whatever the number of clients."""
@@ -247,7 +275,9 @@ def consent_state(consent: Consent, today: date) -> ConsentState:
             return ConsentState("expired", "Not signed, past its end date")
         return ConsentState("draft", "Waiting to be signed")
     if consent.revoked_at is not None:
-        if consent.revoked_by_id == consent.client_id:
+        if consent.revoked_how == RevokedHow.IN_WRITING:
+            return ConsentState("revoked", "Revoked in writing")
+        if consent.revoked_how == RevokedHow.IN_APP:
             return ConsentState("revoked", "Revoked")
         return ConsentState("ended", "Ended by staff")
     if consent.ends_on is not None and consent.ends_on < today:

@@ -23,6 +23,7 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -41,6 +42,13 @@ from coaching.selectors.consents import (
     recipients_for,
 )
 from coaching.selectors.disclosures import disclosure_rows
+from coaching.services.consent_prompts import consent_waiting_announce
+
+# Ending a consent (revoking it, in the app or in writing, or ending it as
+# staff) lives in coaching/services/revocations.py; callers find it here too.
+from coaching.services.revocations import consent_end as consent_end
+from coaching.services.revocations import consent_revoke as consent_revoke
+from coaching.services.revocations import consent_revoke_in_writing as consent_revoke_in_writing
 from common.dates import local_today
 
 # The notice of 42 CFR 2.32(a) every export that leaves the organisation
@@ -140,6 +148,7 @@ def consent_prepare(
         prepared_by=actor,
     )
     audit_record(actor=actor, action="consent.prepare", obj=consent, client=client)
+    transaction.on_commit(partial(consent_waiting_announce, consent.pk))
     return consent
 
 
@@ -168,34 +177,6 @@ def consent_sign(*, actor: User, consent: Consent, typed_name: str, confirmed: b
     consent.save(update_fields=["signed_name", "signed_at"])
     audit_record(actor=actor, action="consent.sign", obj=consent, client=consent.client)
     return consent
-
-
-def _stop(*, actor: User, consent: Consent, scope, action: str) -> Consent:
-    consent = consent_for_change(actor, consent.pk, scope=scope)
-    if consent.signed_at is None:
-        raise ValidationError("This consent was never signed, so there is nothing to end.")
-    if consent.revoked_at is not None:
-        raise ValidationError("This consent has already ended.")
-    consent.revoked_at = timezone.now()
-    consent.revoked_by = actor
-    consent.save(update_fields=["revoked_at", "revoked_by"])
-    audit_record(actor=actor, action=action, obj=consent, client=consent.client)
-    return consent
-
-
-@transaction.atomic
-def consent_revoke(*, actor: User, consent: Consent) -> Consent:
-    """The client takes their consent back: nothing more is disclosed under
-    it from this moment. What was disclosed before stays disclosed (and
-    listed)."""
-    return _stop(actor=actor, consent=consent, scope=consent_signer_scope, action="consent.revoke")
-
-
-@transaction.atomic
-def consent_end(*, actor: User, consent: Consent) -> Consent:
-    """Staff end a client's consent: the event it ends on has happened, or
-    the client asked them to. Effective at once, as a revocation."""
-    return _stop(actor=actor, consent=consent, scope=consent_staff_scope, action="consent.end")
 
 
 # ------------------------------------------------------------ disclosures
@@ -292,7 +273,7 @@ def export_split(
             client_ids=ids,
             recipient=recipient,
             information=kinds,
-            on_day=on_day or timezone.localdate(),
+            on_day=on_day,
         )
         # Client and recipient come along for the scope each export carries
         # (coaching.notices.consent_scope); only the consent rows are locked.
@@ -339,7 +320,7 @@ def consent_disclose(*, actor: User, consent: Consent) -> ConsentDisclosure:
     the client only (consent_staff_scope). Refused (NOT_COVERED), with
     nothing recorded, when the consent is not in force."""
     consent = consent_for_change(actor, consent.pk, scope=consent_staff_scope)
-    if not consent.in_force_on(timezone.localdate()):
+    if not consent.in_force_on(local_today(consent.client)):
         raise ValidationError(NOT_COVERED)
     client = consent.client
     split = export_split(

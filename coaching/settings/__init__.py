@@ -304,6 +304,8 @@ MAILERS = {
 # A neutral sender: nothing in a mailbox should reveal what the app is for.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Appointments <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The app's name in emails ("A form is waiting for you in Appointments"): as neutral.
+APP_NAME = env_str("APP_NAME", default="Appointments")
 
 CELERY_BROKER_URL = REDIS_URL
 # The queue reminder sweeps and sends go to (tests give each run its own).
@@ -327,6 +329,12 @@ CELERY_BEAT_SCHEDULE = {
     "outreach-flags-raise": {
         "task": "coaching.tasks.outreach_flags_raise",
         "schedule": crontab(minute=41, hour=4),
+    },
+    # Event-based consents: their coaches check monthly whether the event happened.
+    "consent-events-prompt": {
+        "task": "coaching.tasks.consent_events_prompt",
+        "schedule": crontab(minute=23, hour=15, day_of_month=1),
+        "options": {"queue": REMINDER_QUEUE},
     },
     "checkin-requests-expire": {
         "task": "coaching.tasks.checkin_requests_expire",

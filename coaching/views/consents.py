@@ -1,6 +1,7 @@
 """Consents and disclosures: the client's pages (their consents, reading and
 signing one staff prepared, revoking one, what was disclosed) and staff's
-(a client's consents, preparing one, ending one, and a disclosure to the
+(a client's consents, preparing one, ending one, recording a revocation the
+client made in writing, and a disclosure to the
 recipient a consent names: a CSV with the notice at its head, recorded)."""
 
 import csv
@@ -14,10 +15,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import form_saved
-from accounts.middleware import deliberate_read
+from accounts.middleware import confirm_open, deliberate_read, navigation_is_deliberate
 from accounts.models import Role
 from accounts.policy import role_required
-from coaching.forms.consents import ConsentPrepareForm, ConsentSignForm
+from coaching.forms.consents import ConsentPrepareForm, ConsentSignForm, WrittenRevocationForm
 from coaching.notices import (
     NOTICE_VERSION,
     SCOPE_HEADING,
@@ -143,6 +144,27 @@ def consent_end(request, pk):
     return redirect("coaching:client_consents", pk=consent.client_id)
 
 
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF)
+def consent_revoke_in_writing(request, pk):
+    """Staff record a revocation the client made in writing: GET the form,
+    POST records it (effective at once: the next export leaves them out)."""
+    consent = get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
+    if request.method == "GET" and not navigation_is_deliberate(request):
+        return confirm_open(request)  # as deliberate_read: the page reads the client's consent
+    form, status = WrittenRevocationForm(request.POST or None), 200
+    if request.method == "POST":
+        record = partial(services.consent_revoke_in_writing, actor=request.user, consent=consent)
+        if form_saved(form, record):
+            messages.success(
+                request, "Recorded. Nothing more will be disclosed under this consent."
+            )
+            return redirect("coaching:client_consents", pk=consent.client_id)
+        status = 400
+    context = {**selectors.consent_for_viewing(request.user, pk), "form": form}
+    return render(request, "coaching/consents/revoke_in_writing.html", context, status=status)
+
+
 @require_GET
 @role_required(*STAFF)
 @deliberate_read
@@ -152,7 +174,9 @@ def consent_disclosure(request, pk):
     the file carries; a button to download it (consent_disclose)."""
     get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
     data = selectors.consent_for_viewing(request.user, pk)
-    consent, today = data["consent"], timezone.localdate()
+    # The consent's end counts in the client's own day.
+    consent = data["consent"]
+    today = local_today(consent.client)
     in_force = consent.in_force_on(today)
     scope = consent_scope(consent, disclosed_by=organisation_name(), on_day=today)
     context = {

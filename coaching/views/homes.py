@@ -14,6 +14,7 @@ from accounts.models import Role
 from accounts.policy import role_required
 from accounts.selectors import active_coach_of, invitations_visible_to
 from coaching.forms.trust import FlagResolveForm
+from coaching.selectors.consents import consents_waiting_for
 from coaching.selectors.homes import (
     client_for_viewing,
     coach_caseload_home,
@@ -64,6 +65,7 @@ def client_home(request):
     past = sessions.filter(starts_at__lt=now).order_by("-starts_at", "-pk")
     context = {
         "prompts": checkin_prompts(client),
+        "consents_waiting": consents_waiting_for(client),
         "coach": active_coach_of(client),
         "steps": own_steps_summary(client),
         "upcoming": list(sessions.filter(starts_at__gte=now).order_by("starts_at")),

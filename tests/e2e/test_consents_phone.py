@@ -37,7 +37,10 @@ def test_client_signs_sees_a_disclosure_and_revokes_on_a_small_phone(open_page, 
     phone = open_page(**SMALL)
     sign_in(phone, client_user)
     phone.goto(reverse("coaching:client_home"))
-    phone.get_by_role("link", name="My consents").click()
+    assert "A consent is waiting for you" in phone.content()
+    check_client_page(phone, 320, "home-consent-waiting")
+    # In the menu and on the home: the home's button.
+    phone.get_by_role("main").get_by_role("link", name="My consents").click()
     expect_heading(phone, "My consents")
     check_client_page(phone, 320, "my-consents-draft")
     phone.get_by_role("link", name="To Acme Health Plan").click()

@@ -20,7 +20,7 @@ from accounts.services import payer_identity_set
 from coaching.models import Claim, Episode, LifeArea, PlanVersion, ReferralSource, TrustFlag
 from coaching.services.caseloads import client_reassign
 from coaching.services.claims import claim_batch_create
-from coaching.services.consents import consent_prepare, consent_sign
+from coaching.services.consents import consent_prepare, consent_revoke_in_writing, consent_sign
 from coaching.services.episodes import episode_billing_set, episode_discharge, episode_open
 from coaching.services.plans import (
     goal_add,
@@ -34,6 +34,7 @@ from coaching.services.plans import (
 from coaching.services.record_requests import record_request_decide, record_request_log
 from coaching.services.remittances import remittance_apply
 from coaching.services.trust import checkin_submit, flag_resolve
+from common.dates import local_today
 from sessions_log.models import FundingProgramme, ServiceCode
 from sessions_log.services.notes import (
     addendum_add,
@@ -107,6 +108,7 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.Consent", "purpose"),
         ("coaching.Consent", "ends_on_event"),
         ("coaching.Consent", "signed_name"),
+        ("coaching.Consent", "revocation_note"),
         *(("accounts.PayerIdentity", name) for name in CLAIM_IDENTITY),
         ("coaching.Episode", "diagnosis_code"),
         ("coaching.Episode", "prior_authorization"),
@@ -320,6 +322,28 @@ def plant(*, team, coach, supervisor) -> dict:
         denial_reason=text["coaching.RecordRequest", "denial_reason"],
         disagreement=text["coaching.RecordRequest", "disagreement"],
     )
+    # A second one, revoked in writing: staff's note on the client's page.
+    revoked = consent_prepare(
+        actor=coach,
+        client=client,
+        person_name=text["coaching.Recipient", "person_name"],
+        purpose=text["coaching.Consent", "purpose"],
+        information=["recovery_plan"],
+        ends_on_event=text["coaching.Consent", "ends_on_event"],
+    )
+    consent_sign(
+        actor=client,
+        consent=revoked,
+        typed_name=text["coaching.Consent", "signed_name"],
+        confirmed=True,
+    )
+    consent_revoke_in_writing(
+        actor=coach,
+        consent=revoked,
+        medium="letter",
+        received_on=local_today(client),
+        note=text["coaching.Consent", "revocation_note"],
+    )
     text.update(billed.pop("files"))
     return {
         "record_request": record_request.pk,
@@ -516,6 +540,7 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
                 ("coaching.Recipient", "person_name"),
                 ("coaching.Consent", "purpose"),
                 ("coaching.Consent", "ends_on_event"),
+                ("coaching.Consent", "revocation_note"),
             ],
         ),
         (

@@ -114,6 +114,8 @@ PLAINTEXT = {
     "coaching.Recipient.kind": "a choice",
     "coaching.Recipient.name": "an admin's list of organisations (a person's name is encrypted)",
     "coaching.Consent.information": "choices",
+    "coaching.Consent.revoked_how": "choices (in the app, in writing, ended by staff)",
+    "coaching.Consent.revocation_medium": "choices (letter, form, email, fax, other)",
     "coaching.Disclosure.information": "choices",
     "coaching.Disclosure.export": "a choice",
     "coaching.Disclosure.description": "what an export was, written by the code that made it",
@@ -252,6 +254,7 @@ def test_the_fields_people_write_in_are_encrypted():
         "coaching.Consent.purpose",
         "coaching.Consent.ends_on_event",
         "coaching.Consent.signed_name",
+        "coaching.Consent.revocation_note",
     ):
         assert isinstance(fields[name], EncryptedTextField), name
 
