@@ -85,6 +85,7 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
         SupervisorRequest,
         TrustFlag,
     )
+    from coaching.notices import NOTICE_VERSION
     from coaching.selectors.caseloads import (
         clients_reviewable_by,
         coaches_reviewable_by,
@@ -203,6 +204,7 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
             information=["service_record"],
             export="claim_file",
             by=coach,
+            notice_version=NOTICE_VERSION,
         )
     # A client's own sign-in: their supervisor oversees the coaching, not this.
     audit_record(actor=client_user, action="auth.login", obj=client_user, client=client_user)
