@@ -292,20 +292,7 @@ def plant(*, team, coach, supervisor) -> dict:
         note=text["coaching.TrustFlag", "resolution_note"],
     )
     # A consent to a person the client named, signed on their phone.
-    consent = consent_prepare(
-        actor=coach,
-        client=client,
-        person_name=text["coaching.Recipient", "person_name"],
-        purpose=text["coaching.Consent", "purpose"],
-        information=["recovery_plan"],
-        ends_on_event=text["coaching.Consent", "ends_on_event"],
-    )
-    consent_sign(
-        actor=client,
-        consent=consent,
-        typed_name=text["coaching.Consent", "signed_name"],
-        confirmed=True,
-    )
+    consent = _signed_consent(coach, client, text)
     # An amendment of that note asked for, and denied with the client's statement.
     record_request = record_request_log(
         actor=coach,
@@ -323,20 +310,7 @@ def plant(*, team, coach, supervisor) -> dict:
         disagreement=text["coaching.RecordRequest", "disagreement"],
     )
     # A second one, revoked in writing: staff's note on the client's page.
-    revoked = consent_prepare(
-        actor=coach,
-        client=client,
-        person_name=text["coaching.Recipient", "person_name"],
-        purpose=text["coaching.Consent", "purpose"],
-        information=["recovery_plan"],
-        ends_on_event=text["coaching.Consent", "ends_on_event"],
-    )
-    consent_sign(
-        actor=client,
-        consent=revoked,
-        typed_name=text["coaching.Consent", "signed_name"],
-        confirmed=True,
-    )
+    revoked = _signed_consent(coach, client, text)
     consent_revoke_in_writing(
         actor=coach,
         consent=revoked,
@@ -359,6 +333,25 @@ def plant(*, team, coach, supervisor) -> dict:
         "cancelled": cancelled.pk,
         "past": past.pk,
     }
+
+
+def _signed_consent(coach, client, text):
+    """A consent to a person the client named, with the planted words,
+    signed by the client."""
+    consent = consent_prepare(
+        actor=coach,
+        client=client,
+        person_name=text["coaching.Recipient", "person_name"],
+        purpose=text["coaching.Consent", "purpose"],
+        information=["recovery_plan"],
+        ends_on_event=text["coaching.Consent", "ends_on_event"],
+    )
+    return consent_sign(
+        actor=client,
+        consent=consent,
+        typed_name=text["coaching.Consent", "signed_name"],
+        confirmed=True,
+    )
 
 
 def _bill(*, coach, client, supervisor, biller, text) -> dict:
