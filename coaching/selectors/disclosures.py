@@ -16,6 +16,22 @@ from coaching.selectors.trust import checkins_visible_to
 from sessions_log.models import Session
 from sessions_log.selectors import notes_visible_to, sessions_visible_to
 
+# The kinds a named-recipient disclosure sends (`disclosure_rows`). Billing
+# identifiers go only to a payer, on a claim: a disclosure never lists as
+# sent what its file does not hold (42 CFR 2.13(a), minimum necessary).
+NAMED_RECIPIENT_KINDS = (
+    Information.SERVICE_RECORD,
+    Information.EPISODES,
+    Information.RECOVERY_PLAN,
+    Information.SESSION_NOTES,
+    Information.CHECKINS,
+)
+
+
+def named_recipient_kinds(information: Iterable[str]) -> list[str]:
+    """Of the kinds a consent covers, those a named-recipient disclosure sends."""
+    return [kind for kind in information if kind in NAMED_RECIPIENT_KINDS]
+
 
 def _time(moment, zone) -> str:
     return timezone.localtime(moment, zone).strftime("%H:%M")
@@ -49,9 +65,6 @@ def disclosure_rows(viewer: User, client: User, information: Iterable[str]) -> l
                     f"{minutes} minutes",
                 ]
             )
-    if Information.BILLING_IDS in kinds:
-        # The payer identifiers are kept with the billing record; none here yet.
-        rows.append(["Identifiers for billing", "", "", "None recorded"])
     if Information.EPISODES in kinds:
         section = "Episodes of care"
         for episode in episodes_visible_to(viewer).filter(client=client).order_by("intake_date"):

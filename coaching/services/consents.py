@@ -41,7 +41,7 @@ from coaching.selectors.consents import (
     newest_per_client,
     recipients_for,
 )
-from coaching.selectors.disclosures import disclosure_rows
+from coaching.selectors.disclosures import disclosure_rows, named_recipient_kinds
 from coaching.services.consent_prompts import consent_waiting_announce
 
 # Ending a consent (revoking it, in the app or in writing, or ending it as
@@ -301,6 +301,10 @@ NOT_COVERED = (
     "Nothing was sent: this consent is not active (it was revoked, ended or is past "
     "its end date, or was never signed). Ask the client for a new one."
 )
+NOTHING_TO_SEND = (
+    "Nothing was sent: this consent covers only identifiers for billing, which go to "
+    "a payer on a claim (Billing), not in a disclosure to a named recipient."
+)
 
 
 @dataclass(frozen=True)
@@ -323,11 +327,14 @@ def consent_disclose(*, actor: User, consent: Consent) -> ConsentDisclosure:
     if not consent.in_force_on(local_today(consent.client)):
         raise ValidationError(NOT_COVERED)
     client = consent.client
+    sent = named_recipient_kinds(consent.information)
+    if not sent:
+        raise ValidationError(NOTHING_TO_SEND)
     split = export_split(
         actor=actor,
         client_ids=[client.pk],
         recipient=consent.recipient,
-        information=consent.information,
+        information=sent,
         export=ExportKind.NAMED_RECIPIENT,
         description="Disclosure to a named recipient (CSV)",
     )
@@ -336,5 +343,5 @@ def consent_disclose(*, actor: User, consent: Consent) -> ConsentDisclosure:
     return ConsentDisclosure(
         split=split,
         used=split.consents[client.pk],
-        rows=disclosure_rows(actor, client, consent.information),
+        rows=disclosure_rows(actor, client, sent),
     )

@@ -19,6 +19,7 @@ from accounts.middleware import confirm_open, deliberate_read, navigation_is_del
 from accounts.models import Role
 from accounts.policy import role_required
 from coaching.forms.consents import ConsentPrepareForm, ConsentSignForm, WrittenRevocationForm
+from coaching.models import Information
 from coaching.notices import (
     NOTICE_VERSION,
     SCOPE_HEADING,
@@ -28,6 +29,7 @@ from coaching.notices import (
     organisation_name,
 )
 from coaching.selectors import consents as selectors
+from coaching.selectors.disclosures import named_recipient_kinds
 from coaching.selectors.report import csv_safe
 from coaching.services import consents as services
 from common.dates import local_today
@@ -187,6 +189,12 @@ def consent_disclosure(request, pk):
         "notice_version": NOTICE_VERSION,
         "scope_heading": SCOPE_HEADING,
         "scope": list(zip(SCOPE_LABELS, scope, strict=True)) if in_force else [],
+        # What the file holds: billing identifiers go only on claims.
+        "sent": [
+            label
+            for kind, label in Information.choices
+            if kind in named_recipient_kinds(consent.information)
+        ],
     }
     return render(request, "coaching/consents/disclose.html", context)
 

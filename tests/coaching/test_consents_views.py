@@ -304,3 +304,32 @@ def test_a_disclosure_csv_never_runs_a_formula(client, coach, client_user):
     sign_in(client, coach)
     rows = _csv(client.post(reverse("coaching:consent_disclose", args=[consent.pk])))
     assert ["Purpose", '\'=HYPERLINK("http://x")'] in rows
+
+
+@pytest.mark.django_db
+def test_a_named_recipient_disclosure_lists_as_sent_only_what_its_file_holds(
+    client, coach, client_user
+):
+    """42 CFR 2.13(a), minimum necessary; 2.25 accounting: billing
+    identifiers go to a payer on a claim, so a disclosure to a named
+    recipient neither sends them nor records them as disclosed; a consent
+    covering nothing else sends nothing and records nothing."""
+    consent = signed(coach, client_user, payer())  # service record and billing identifiers
+    sign_in(client, coach)
+    page = client.get(reverse("coaching:consent_disclosure", args=[consent.pk])).content.decode()
+    assert "Attendance and service record" in page
+    rows = _csv(client.post(reverse("coaching:consent_disclose", args=[consent.pk])))
+    assert not [row for row in rows if row and row[0] == "Identifiers for billing"]
+    assert Disclosure.objects.get().information == [Information.SERVICE_RECORD]
+
+    only_ids = signed(
+        coach, client_user, payer("Beacon Health"), information=[Information.BILLING_IDS]
+    )
+    url = reverse("coaching:consent_disclosure", args=[only_ids.pk])
+    page = client.get(url).content.decode()
+    assert "Nothing: this consent covers only identifiers for billing" in page
+    assert "Download the CSV" not in page
+    response = client.post(reverse("coaching:consent_disclose", args=[only_ids.pk]), follow=True)
+    assert "covers only identifiers for billing" in response.content.decode()
+    assert not response.get("Content-Disposition")
+    assert Disclosure.objects.count() == 1  # only the first one
