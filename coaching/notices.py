@@ -72,8 +72,8 @@ NO_NAME = "The organisation (its name is not set yet: an admin sets it on Billin
 def organisation_name() -> str:
     """Who discloses, as exports name them: the organisation's name (its
     one BillingOrganisation row). One query."""
-    name = BillingOrganisation.objects.filter(pk=1).values_list("name", flat=True).first()
-    return name or NO_NAME
+    organisation = BillingOrganisation.objects.current()
+    return organisation.name if organisation else NO_NAME
 
 
 def _day(value: date) -> str:

@@ -21,6 +21,12 @@ from accounts.models import User
 from sessions_log.models import FundingProgramme, Session
 
 
+class BillingOrganisationManager(models.Manager):
+    def current(self) -> "BillingOrganisation | None":
+        """The one row, or None before admins enter it."""
+        return self.filter(pk=1).first()
+
+
 class BillingOrganisation(models.Model):
     """The organisation that bills (837P 1000A submitter, 2010AA billing
     provider): one row, edited by admins."""
@@ -41,6 +47,8 @@ class BillingOrganisation(models.Model):
     contact_phone = models.CharField(max_length=10)
     updated_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = BillingOrganisationManager()
 
     class Meta:
         constraints = [

@@ -20,7 +20,7 @@ def billing_organisation_for_viewing(user: User) -> BillingOrganisation | None:
     PermissionDenied for anyone who does not bill."""
     if not bills(user):
         raise PermissionDenied
-    return BillingOrganisation.objects.filter(pk=1).first()
+    return BillingOrganisation.objects.current()
 
 
 def billing_organisation_for_change(user: User) -> BillingOrganisation | None:

@@ -24,7 +24,7 @@ from django.http import Http404
 from accounts.audit import audit_clients_shown
 from accounts.models import User
 from accounts.policy.billing import bills, claim_batch_scope, sent_claim_scope
-from coaching.models import LIVE_STATES, Claim, ClaimBatch, ClaimLine, LineState
+from coaching.models import LIVE_STATES, Claim, ClaimBatch, ClaimLine
 from sessions_log.models import Addendum
 
 
@@ -202,7 +202,3 @@ def permissions_for(user: User, record=None) -> ClaimPermissions:
     can_bill = bills(user)
     can_correct = can_bill and isinstance(record, Claim) and _can_correct(record)
     return ClaimPermissions(can_bill=can_bill, can_correct=can_correct)
-
-
-# LineState re-exported for the pages' state filters.
-STATES = [(state.value, state.label) for state in LineState]

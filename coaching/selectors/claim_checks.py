@@ -22,7 +22,7 @@ ENVELOPE_ID_LIMIT = 15
 def organisation_problems() -> list[str]:
     """What the organisation's billing identity lacks ([] when complete).
     One query."""
-    org = BillingOrganisation.objects.filter(pk=1).first()
+    org = BillingOrganisation.objects.current()
     if org is None:
         return [
             "The organisation's billing identity is not set: enter its name, address, "

@@ -33,7 +33,6 @@ from coaching.models import (
 )
 from coaching.selectors.billing import CLAIM_INFORMATION
 from coaching.selectors.claim_batches import (  # noqa: F401 (the claims API)
-    STATES,
     ClaimPermissions,
     batch_for_change,
     batch_for_viewing,

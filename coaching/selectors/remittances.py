@@ -17,7 +17,7 @@ from django.http import Http404
 from accounts.audit import audit_clients_shown
 from accounts.models import User
 from accounts.policy import bills
-from coaching.models import LIVE_STATES, BillingOrganisation, ClaimLine, LineState, Remittance
+from coaching.models import LIVE_STATES, ClaimLine, LineState, Remittance
 from sessions_log.models import FundingProgramme
 
 RECENT = 50
@@ -51,11 +51,6 @@ def remittance_for_viewing(user: User, pk) -> Remittance:
     )
     audit_clients_shown(actor=user, shown=[("remittance.download", list(clients))])
     return remittance
-
-
-def billing_organisation() -> BillingOrganisation | None:
-    """The organisation that bills (one row), or None before admins enter it."""
-    return BillingOrganisation.objects.filter(pk=1).first()
 
 
 def remittance_lines_for_change(user: User, claim_ids: list[str]) -> list[ClaimLine]:

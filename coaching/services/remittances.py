@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
-from coaching.models import Claim, ClaimLine, LineState, Remittance
-from coaching.selectors.remittances import billing_organisation, remittance_lines_for_change
+from coaching.models import BillingOrganisation, Claim, ClaimLine, LineState, Remittance
+from coaching.selectors.remittances import remittance_lines_for_change
 from coaching.x12.remittance import RemittanceError, read_835
 from coaching.x12.remittance_data import Remittance as RemittanceData
 
@@ -34,7 +34,7 @@ def remittance_apply(*, actor: User, text: str) -> Remittance:
         data = read_835(text)
     except RemittanceError as error:
         raise ValidationError(f"This is not a valid 835: {error}") from None
-    organisation = billing_organisation()
+    organisation = BillingOrganisation.objects.current()
     if organisation is None:
         raise ValidationError(
             "Enter the organisation's billing identity (its NPI) before uploading remittances."
