@@ -99,7 +99,7 @@ def consent_scope(consent, *, disclosed_by: str, on_day: date | None = None) -> 
     return [
         consent.client.display_name,
         disclosed_by,
-        consent.recipient.label,
+        consent.recipient_label,
         consent.purpose,
         "; ".join(consent.information_labels()),
         covered,

@@ -125,6 +125,7 @@ coaching_urlpatterns = [
     path("clients/<int:pk>/consents/", consents.client_consents, name="client_consents"),
     path("clients/<int:pk>/consents/new/", consents.consent_prepare, name="consent_prepare"),
     path("consents/<int:pk>/end/", consents.consent_end, name="consent_end"),
+    path("consents/<int:pk>/signed.txt", consents.consent_signed_copy, name="consent_signed_copy"),
     path(
         "consents/<int:pk>/revoked-in-writing/",
         consents.consent_revoke_in_writing,

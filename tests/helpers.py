@@ -7,7 +7,7 @@ import itertools
 import re
 import struct
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -376,6 +376,8 @@ def billing_identities(
         prepared = consent_prepare(
             actor=coach,
             client=client,
+            legal_name=client.display_name,
+            information_from=date(2020, 1, 1),
             recipient=payer.recipient,
             purpose="Billing for peer support",
             information=["service_record", "billing_ids"],

@@ -1,12 +1,13 @@
 """Demo consents and a disclosure."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
 from accounts.models import User
 from coaching.models import Consent, ExportKind, Information, Recipient
-from coaching.services.consents import consent_prepare, consent_revoke, consent_sign, export_split
+from coaching.services.consents import consent_prepare, consent_revoke, consent_sign
+from coaching.services.disclosures import export_split
 
 
 def seed():
@@ -28,6 +29,8 @@ def seed():
     robins = consent_prepare(
         actor=casey,
         client=robin,
+        legal_name=robin.display_name,
+        information_from=date(2020, 1, 1),
         recipient=acme,
         purpose="Billing Medicaid for my peer support sessions",
         information=claim,
@@ -45,6 +48,8 @@ def seed():
     consent_prepare(
         actor=casey,
         client=taylor,
+        legal_name=taylor.display_name,
+        information_from=date(2020, 1, 1),
         person_name="Jamie Moss",
         purpose="So my sister can help me keep to my plan",
         information=[Information.RECOVERY_PLAN],
@@ -53,6 +58,8 @@ def seed():
     morgans = consent_prepare(
         actor=casey,
         client=morgan,
+        legal_name=morgan.display_name,
+        information_from=date(2020, 1, 1),
         recipient=acme,
         purpose="Billing Medicaid",
         information=claim,

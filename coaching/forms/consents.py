@@ -2,18 +2,31 @@
 
 from django import forms
 
-from coaching.models import (
-    Information,
-    Recipient,
-)
+from coaching.models import Information, PurposeKind, Recipient
 from coaching.models.consents import RevocationMedium
 
 
 class ConsentPrepareForm(forms.Form):
-    """Staff prepare a consent for the client to sign: to whom (an
-    organisation from the list, or a person the client names), what for,
-    which information, until when."""
+    """Staff prepare a consent for the client to sign: in the client's legal
+    name; to whom (an organisation from the list, a person the client names,
+    or, for the single consent for treatment, payment and operations, that
+    class of recipients); what for; which information from which dates;
+    until when."""
 
+    legal_name = forms.CharField(
+        label="The client's legal name",
+        max_length=150,
+        help_text="As on their ID: the consent states it (42 CFR 2.31(a)(1)). It is kept "
+        "apart from the name they go by.",
+        error_messages={"required": "Give the client's legal name, as on their ID."},
+    )
+    purpose_kind = forms.ChoiceField(
+        label="What it is for",
+        choices=PurposeKind.choices,
+        initial=PurposeKind.OTHER,
+        help_text="Treatment, payment or operations add the statements 42 CFR 2.31(a)(10) "
+        "requires. The single consent for all three names no one recipient.",
+    )
     recipient = forms.ModelChoiceField(
         label="To an organisation",
         required=False,
@@ -28,7 +41,7 @@ class ConsentPrepareForm(forms.Form):
         help_text="Someone the client names, such as a family member.",
     )
     purpose = forms.CharField(
-        label="What for",
+        label="In words: what for",
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Say what the information is for."},
@@ -41,6 +54,22 @@ class ConsentPrepareForm(forms.Form):
             "required": "Choose at least one kind of information.",
             "invalid_choice": "Choose the information from the list.",
         },
+    )
+    information_from = forms.DateField(
+        label="Information from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The first date the information may be from.",
+        error_messages={
+            "required": "Give the first date the information may be from.",
+            "invalid": "Enter a date.",
+        },
+    )
+    information_to = forms.DateField(
+        label="Information up to (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for every date until the consent ends.",
+        error_messages={"invalid": "Enter a date."},
     )
     ends_on = forms.DateField(
         label="Ends on a date",
@@ -59,6 +88,9 @@ class ConsentPrepareForm(forms.Form):
     def __init__(self, *args, recipients, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recipient"].queryset = recipients
+        self.order_fields(
+            ["legal_name", "purpose_kind", "recipient", "person_name", "purpose", "information"]
+        )
 
 
 class ConsentSignForm(forms.Form):

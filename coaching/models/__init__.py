@@ -27,12 +27,16 @@ from coaching.models.claims import (
     Remittance,
 )
 from coaching.models.consents import (
+    Authority,
     Consent,
-    Disclosure,
-    ExportKind,
+    ConsentDocument,
+    DocumentKind,
     Information,
+    PurposeKind,
     Recipient,
+    SignedHow,
 )
+from coaching.models.disclosures import Basis, Disclosure, ExportKind, OutgoingFile, SentBy
 from coaching.models.episodes import (
     Channel,
     ContactPreferences,
@@ -71,8 +75,16 @@ __all__ = [
     "Channel",
     "CheckIn",
     "CheckInRequest",
+    "Authority",
+    "Basis",
     "Consent",
+    "ConsentDocument",
     "ContactPreferences",
+    "DocumentKind",
+    "OutgoingFile",
+    "PurposeKind",
+    "SentBy",
+    "SignedHow",
     "Disclosure",
     "Episode",
     "ExportKind",

@@ -117,6 +117,12 @@ class ClaimBatch(models.Model):
     frequency = models.CharField(
         max_length=1, choices=Frequency.choices, default=Frequency.ORIGINAL
     )
+    # Set when staff mark the file sent: its disclosures are recorded then,
+    # each consent checked again at that moment.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Set when the clearinghouse or payer acknowledged the file.
     accepted_at = models.DateTimeField(null=True, blank=True)
 

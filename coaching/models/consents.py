@@ -12,9 +12,10 @@ the organisation, to whom, and a record of every time something did.
   (their name, typed, and a tick). It covers disclosures from its signature
   until the client revokes it, staff end it (the event happened) or its end
   date passes (it still holds on that day).
-- A `Disclosure` is one row per client per export that left the
-  organisation, naming the consent it relied on. The table is append-only
-  in PostgreSQL itself (coaching 0011), like the audit trail.
+- What was signed is frozen with the signature (`signed_text`, its version
+  and hash); paper signatures, by the client or a representative, are
+  recorded by staff with the scan (`ConsentDocument`).
+- What left the organisation under a consent is in coaching/models/disclosures.py.
 """
 
 from django.contrib.postgres.fields import ArrayField
@@ -66,6 +67,14 @@ class Recipient(models.Model):
     client = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A HIPAA covered entity or business associate (a health plan, a
+    # provider that bills electronically, a clearinghouse): a consent for it
+    # to receive records for treatment, payment or operations carries the
+    # statement of 42 CFR 2.31(a)(4)(iii).
+    covered_entity = models.BooleanField(default=False)
+    # Where it is, for the accounting of disclosures (45 CFR 164.528(b)(2)(ii)):
+    # encrypted, since a person's address says who the client knows.
+    address = EncryptedTextField(blank=True, max_length=300)
     active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -117,6 +126,39 @@ class RevocationMedium(models.TextChoices):
     OTHER = "other", "Other writing"
 
 
+class SignedHow(models.TextChoices):
+    """Who signed a consent, and where: the client in the app, or on paper
+    (the client, or a representative with authority to sign for them,
+    42 CFR 2.14, 2.15) recorded by staff with the scan."""
+
+    IN_APP = "in_app", "Signed by the client in the app"
+    PAPER_CLIENT = "paper_client", "Signed on paper by the client"
+    PAPER_REPRESENTATIVE = "paper_representative", "Signed on paper by a representative"
+
+
+class Authority(models.TextChoices):
+    """Why a representative may sign for the client."""
+
+    PARENT_OF_MINOR = "parent_of_minor", "Parent of a minor"
+    GUARDIAN = "guardian", "Guardian appointed by a court"
+    HEALTH_CARE_PROXY = "health_care_proxy", "Health care proxy"
+
+
+class PurposeKind(models.TextChoices):
+    TREATMENT = "treatment", "Treatment"
+    PAYMENT = "payment", "Payment"
+    OPERATIONS = "operations", "Health care operations"
+    TPO = "tpo", "Treatment, payment and health care operations (one consent for all)"
+    OTHER = "other", "Another purpose"
+
+
+# How 2.31(a)(4)(i) lets a single TPO consent describe its recipients.
+TPO_RECIPIENTS = (
+    "my treating providers, health plans, third-party payers, and people helping to "
+    "operate this program"
+)
+
+
 class Consent(models.Model):
     """A client's written consent to disclose some of their information to
     one recipient for one purpose, until a date or an event."""
@@ -124,9 +166,27 @@ class Consent(models.Model):
     Information = Information
 
     client = models.ForeignKey(User, on_delete=models.PROTECT, related_name="consents")
-    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="consents")
+    recipient = models.ForeignKey(
+        Recipient, null=True, blank=True, on_delete=models.PROTECT, related_name="consents"
+    )
     purpose = EncryptedTextField(max_length=500)
     information = ArrayField(models.CharField(max_length=30, choices=Information.choices))
+    # The dates the information is from (42 CFR 2.31(a)(3): how much): a
+    # disclosure under the consent sends nothing dated outside them. Null on
+    # consents prepared before coaching 0017 (they covered every date).
+    information_from = models.DateField(null=True, blank=True)
+    information_to = models.DateField(null=True, blank=True)
+    # The client's legal name as the consent states it (2.31(a)(1)), apart
+    # from the name they go by on their account.
+    legal_name = EncryptedTextField(blank=True, max_length=150)
+    # What the use or disclosure is for, as the rule sorts it: treatment,
+    # payment or health care operations carry the statements of 2.31(a)(10);
+    # "tpo" is the single consent for all future uses and disclosures for
+    # all three (2.31(a)(4)(i), 2.33(a)(2)), which names a class of
+    # recipients rather than one (`recipient` is null).
+    purpose_kind = models.CharField(
+        max_length=12, choices=PurposeKind.choices, default=PurposeKind.OTHER
+    )
     ends_on = models.DateField(null=True, blank=True)
     ends_on_event = EncryptedTextField(blank=True, max_length=200)
     prepared_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -134,6 +194,23 @@ class Consent(models.Model):
     # The client's name as they typed it, and when: their signature.
     signed_name = EncryptedTextField(blank=True, max_length=150)
     signed_at = models.DateTimeField(null=True, blank=True)
+    # Who signed and where; for a representative, their name and authority;
+    # for paper, the staff member who recorded it (the scan is a
+    # ConsentDocument).
+    signed_how = models.CharField(max_length=24, choices=SignedHow.choices, blank=True)
+    representative_name = EncryptedTextField(blank=True, max_length=150)
+    representative_authority = models.CharField(
+        max_length=20, choices=Authority.choices, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What was signed, frozen: the exact text the signer saw, the version of
+    # the wording and its SHA-256 (hex, of the text as UTF-8). A change of
+    # wording later never touches a signed consent.
+    signed_text = EncryptedTextField(blank=True)
+    signed_text_version = models.CharField(max_length=40, blank=True)
+    signed_text_sha256 = models.CharField(max_length=64, blank=True)
     # Revoked by the client, or ended by staff when the event happened.
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
@@ -165,6 +242,63 @@ class Consent(models.Model):
                 condition=Q(signed_at__isnull=True, signed_name="")
                 | (Q(signed_at__isnull=False) & ~Q(signed_name="")),
                 name="consent_signature_has_name",
+            ),
+            # One recipient, or the single TPO consent's class of them.
+            models.CheckConstraint(
+                condition=Q(purpose_kind="tpo", recipient__isnull=True)
+                | (~Q(purpose_kind="tpo") & Q(recipient__isnull=False)),
+                name="consent_recipient_or_tpo_class",
+            ),
+            # A signature says who signed and where, and keeps what was signed.
+            models.CheckConstraint(
+                condition=Q(
+                    signed_at__isnull=True,
+                    signed_how="",
+                    signed_text="",
+                    signed_text_version="",
+                    signed_text_sha256="",
+                )
+                | (
+                    Q(signed_at__isnull=False)
+                    & ~Q(signed_how="")
+                    & ~Q(signed_text="")
+                    & ~Q(signed_text_version="")
+                    & Q(signed_text_sha256__regex=r"^[0-9a-f]{64}$")
+                ),
+                name="consent_signature_keeps_text",
+            ),
+            # A representative's signature names them and their authority;
+            # nobody else's does. Paper says who recorded it; the app does not.
+            models.CheckConstraint(
+                condition=(
+                    Q(signed_how="paper_representative")
+                    & ~Q(representative_name="")
+                    & Q(
+                        representative_authority__in=[
+                            "parent_of_minor",
+                            "guardian",
+                            "health_care_proxy",
+                        ]
+                    )
+                )
+                | (
+                    ~Q(signed_how="paper_representative")
+                    & Q(representative_name="", representative_authority="")
+                ),
+                name="consent_representative_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_how__in=["paper_client", "paper_representative"])
+                & Q(recorded_by__isnull=False)
+                | ~Q(signed_how__in=["paper_client", "paper_representative"])
+                & Q(recorded_by__isnull=True),
+                name="consent_paper_recorded_by_staff",
+            ),
+            models.CheckConstraint(
+                condition=Q(information_from__isnull=True)
+                | Q(information_to__isnull=True)
+                | Q(information_from__lte=models.F("information_to")),
+                name="consent_information_dates_in_order",
             ),
             # Only a signed consent can be revoked (a draft is withdrawn).
             models.CheckConstraint(
@@ -209,6 +343,12 @@ class Consent(models.Model):
         labels = dict(Information.choices)
         return [labels.get(kind, kind) for kind in self.information]
 
+    @property
+    def recipient_label(self) -> str:
+        """Who it lets information go to: the recipient's name, or the single
+        TPO consent's class of recipients."""
+        return self.recipient.label if self.recipient_id else TPO_RECIPIENTS
+
     def in_force_on(self, day) -> bool:
         """Signed, not revoked or ended, and not past its end date on `day`
         (it holds on the end date itself). The same rule as
@@ -220,51 +360,40 @@ class Consent(models.Model):
         )
 
 
-class ExportKind(models.TextChoices):
-    CLAIM_FILE = "claim_file", "Claim file"
-    NAMED_RECIPIENT = "named_recipient", "Disclosure to a named recipient"
+class DocumentKind(models.TextChoices):
+    SIGNED_CONSENT = "signed_consent", "Consent signed on paper"
+    REVOCATION = "revocation", "Revocation in writing"
 
 
-class Disclosure(models.Model):
-    """One client's information leaving the organisation once: when, to whom,
-    what, by whom, and the consent it relied on. Append-only (a trigger in
-    coaching 0011 refuses UPDATE and DELETE)."""
+class ConsentDocument(models.Model):
+    """A scan staff attached to a consent: the paper it was signed on, or the
+    written revocation. PDF, JPEG or PNG only (checked by content), at most
+    10 MB; the bytes are kept encrypted (base64 inside the ciphertext) and
+    every read is audited."""
 
-    Export = ExportKind
+    Kind = DocumentKind
 
-    client = models.ForeignKey(User, on_delete=models.PROTECT, related_name="disclosures")
-    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="disclosures")
-    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="+")
-    information = ArrayField(models.CharField(max_length=30, choices=Information.choices))
-    export = models.CharField(max_length=20, choices=ExportKind.choices)
-    # What the export was, in the words of the code that made it (e.g. "Claim
-    # file, 1-30 November 2026"): never the client's data.
-    description = models.CharField(max_length=200, blank=True)
-    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    # Which notice went with it (coaching/notices.py NOTICE_VERSION, e.g.
-    # "42 CFR 2.32(a) Statement 1, 2024"); rows from before coaching 0014
-    # say they carried the app's own wording.
-    notice_version = models.CharField(max_length=80)
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = EncryptedTextField()
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["-at", "-pk"]
+        ordering = ["uploaded_at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(export__in=[choice.value for choice in ExportKind]),
-                name="disclosure_export_in_list",
+                condition=Q(content_type__in=["application/pdf", "image/jpeg", "image/png"]),
+                name="consent_document_type_allowed",
             ),
             models.CheckConstraint(
-                condition=~Q(notice_version=""), name="disclosure_names_its_notice"
+                condition=Q(size__gt=0, size__lte=10 * 1024 * 1024),
+                name="consent_document_size_allowed",
             ),
-        ]
-        indexes = [
-            models.Index(fields=["client", "at"], name="disclosure_client_at_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"Disclosure {self.pk} of {self.client_id}"
-
-    def information_labels(self) -> list[str]:
-        labels = dict(Information.choices)
-        return [labels.get(kind, kind) for kind in self.information]
+        return f"Consent document {self.pk}"

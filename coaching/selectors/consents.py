@@ -15,15 +15,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import DateTimeField, F, Q, QuerySet, Value
+from django.db.models import DateTimeField, Exists, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import Role, User
+from accounts.models import PayerIdentity, Role, User
 from accounts.policy import consent_scope, consent_signer_scope, consent_staff_scope
-from coaching.models import Consent, Disclosure, Information, Recipient
+from coaching.consent_wording import consent_sections, in_plain_words
+from coaching.models import Consent, Disclosure, Information, PurposeKind, Recipient
 from coaching.models.consents import RevokedHow
 from coaching.selectors.acting import holds
 from coaching.selectors.episodes import local_date
@@ -109,7 +110,7 @@ def consent_for_viewing(user: User, pk: int) -> dict:
     (here, and nowhere else)."""
     consent = get_object_or_404(
         consents_visible_to(user)
-        .select_related("client")
+        .select_related("client", "recipient")
         .annotate(
             may_manage=holds(consent_staff_scope(user)),
             may_sign=holds(consent_signer_scope(user)),
@@ -215,10 +216,17 @@ def covering_queryset(
     at 13:00 UTC on the 4th for a client in Honolulu). The rule in words is
     Consent.in_force_on's."""
     last_day = client_today() if on_day is None else Value(on_day)
+    recipient_id = getattr(recipient, "pk", recipient)
+    # The single TPO consent (2.33(a)(2)) names a class of recipients (its
+    # providers, health plans, payers and those helping run the program):
+    # it covers any organisation on the list, never a person a client named.
+    tpo_covers = Q(purpose_kind=PurposeKind.TPO) & Exists(
+        Recipient.objects.filter(pk=recipient_id, kind=Recipient.Kind.ORGANISATION)
+    )
     return (
-        Consent.objects.filter(
+        Consent.objects.filter(Q(recipient_id=recipient_id) | tpo_covers)
+        .filter(
             client_id__in=list(client_ids),
-            recipient_id=getattr(recipient, "pk", recipient),
             signed_at__isnull=False,
             # A revocation takes effect at once: no export after it, whatever the day.
             revoked_at__isnull=True,
@@ -285,27 +293,6 @@ def consent_state(consent: Consent, today: date) -> ConsentState:
     return ConsentState("active", "Active")
 
 
-# What each kind of information is, in the words the client's page uses:
-# "Dana Lee sent your attendance and service record to Acme Health Plan".
-PLAIN = {
-    Information.SERVICE_RECORD: "your attendance and service record",
-    Information.BILLING_IDS: "the identifiers a payer needs to bill (date of birth, member id)",
-    Information.EPISODES: "your episodes of care (when you started and left, and why)",
-    Information.RECOVERY_PLAN: "your recovery plan",
-    Information.SESSION_NOTES: "your signed session notes",
-    Information.CHECKINS: "your check-in scores",
-}
-
-
-def in_plain_words(kinds: Iterable[str]) -> str:
-    """ "your recovery plan and your check-in scores"."""
-    order = {kind: position for position, kind in enumerate(Information.values)}
-    phrases = [PLAIN.get(kind, kind) for kind in sorted(kinds, key=lambda k: order.get(k, 99))]
-    if len(phrases) <= 1:
-        return "".join(phrases)
-    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
-
-
 def _with_state(consents: list[Consent], today: date) -> list[Consent]:
     for consent in consents:
         consent.state = consent_state(consent, today)
@@ -337,5 +324,16 @@ def consent_page(viewer: User, consent: Consent) -> dict:
     return {
         "consent": consent,
         "plain": in_plain_words(consent.information),
+        # What was signed, as kept; a draft's words as they stand now.
+        "sections": [] if consent.signed_at else consent_sections(consent),
         "disclosures": disclosures,
     }
+
+
+def legal_name_on_file(client: User) -> str:
+    """The client's legal name as their payer identity holds it (first and
+    last), to start a consent's; empty when none is on file. One query."""
+    identity = PayerIdentity.objects.filter(client=client).first()
+    if identity is None:
+        return ""
+    return " ".join(part for part in (identity.legal_first_name, identity.legal_last_name) if part)

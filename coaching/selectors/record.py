@@ -181,7 +181,7 @@ def _checkins(client: User) -> list[dict]:
 def _consents(client: User) -> list[dict]:
     return [
         {
-            "recipient": consent.recipient.label,
+            "recipient": consent.recipient_label,
             "purpose": consent.purpose,
             "information": consent.information_labels(),
             "ends_on": consent.ends_on,

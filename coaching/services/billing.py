@@ -1,6 +1,6 @@
 """The claim file: billable sessions of one programme and date range, for
 the clients with a consent covering the programme's payer, through the one
-export path (coaching/services/consents.py export_split): a Disclosure per
+export path (coaching/services/disclosures.py export_split): a Disclosure per
 included client, 42 CFR 2.32(a) Statement 1 at the file's head and each
 included client's consent scope (2.32(b)), the others left out and listed
 apart (on the page, never in the file)."""
@@ -21,7 +21,7 @@ from coaching.selectors.billing import (
     claim_rows,
     programme_payer,
 )
-from coaching.services.consents import export_split
+from coaching.services.disclosures import export_split
 from sessions_log.billing import claim_lines
 from sessions_log.models import FundingProgramme
 

@@ -25,7 +25,7 @@ from coaching.selectors.billing import CLAIM_INFORMATION
 from coaching.selectors.claim_checks import ENVELOPE_ID_LIMIT
 from coaching.selectors.claims import NotReady, ReadyLine, organisation_problems
 from coaching.services.claim_x12 import BatchSpec, ClaimSpec, interchange_text
-from coaching.services.consents import export_split
+from coaching.services.disclosures import export_split
 from sessions_log.models import FundingProgramme
 
 NOTHING_READY = "nothing_ready"

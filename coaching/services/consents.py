@@ -1,18 +1,11 @@
-"""Writes to consents and disclosures (coaching/models/consents.py), and the
-one path every export that leaves the organisation takes (`export_split`).
+"""Writes to consents (coaching/models/consents.py).
 
 - Staff prepare a consent (consent_prepare); the client reads it in plain
   words and signs it with their name, typed, and a tick (consent_sign); the
   client revokes it whenever they like, effective at once (consent_revoke);
   staff end one when the event it ends on has happened, or the client asked
   them to (consent_end).
-- An export (the claim file, a disclosure to a named recipient) calls
-  `export_split` in the transaction that builds it: it finds the covering
-  consent of each client (locking them, so a revocation waits for the export
-  to finish and takes effect after it), records a Disclosure per covered
-  client and an audit event each, and hands back who is covered, who is not
-  (left out of the export, listed apart) and the notice the export carries
-  at its head.
+- Every export takes one path, coaching/services/disclosures.py.
 
 Who may write comes from accounts/policy/consents.py (consent_staff_scope,
 consent_signer_scope), through coaching.selectors.consents.consent_for_change
@@ -21,7 +14,6 @@ and consent_client_for_change (the acting scope, the row locked).
 
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 
@@ -29,19 +21,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import dateformat, timezone
 
-from accounts.audit import audit_record, audit_record_many
-from accounts.models import Role, User
-from accounts.policy import consent_signer_scope, consent_staff_scope
-from coaching.models import Consent, Disclosure, ExportKind, Information, Recipient
-from coaching.notices import NOTICE_VERSION, STATEMENT_1
+from accounts.audit import audit_record
+from accounts.models import User
+from accounts.policy import consent_signer_scope
+from coaching.consent_wording import frozen_copy
+from coaching.models import Consent, Information, PurposeKind, Recipient, SignedHow
+from coaching.notices import STATEMENT_1
 from coaching.selectors.consents import (
     consent_client_for_change,
     consent_for_change,
-    covering_queryset,
-    newest_per_client,
     recipients_for,
 )
-from coaching.selectors.disclosures import disclosure_rows, named_recipient_kinds
 from coaching.services.consent_prompts import consent_waiting_announce
 
 # Ending a consent (revoking it, in the app or in writing, or ending it as
@@ -86,20 +76,43 @@ def consent_prepare(
     client: User,
     recipient: Recipient | None = None,
     person_name: str = "",
+    legal_name: str,
+    purpose_kind: str = PurposeKind.OTHER,
     purpose: str,
     information: Iterable[str],
+    information_from: date | None,
+    information_to: date | None = None,
     ends_on: date | None = None,
     ends_on_event: str = "",
 ) -> Consent:
-    """A consent for the client to read and sign: to an organisation from the
-    list (`recipient`) or to a person they name (`person_name`), for a
-    purpose, covering some kinds of information, until a date or an event.
-    Nothing is disclosed under it until the client signs."""
+    """A consent for the client to read and sign (42 CFR 2.31(a)): in their
+    legal name, to an organisation from the list (`recipient`) or to a
+    person they name (`person_name`) or, for the single consent for
+    treatment, payment and health care operations (purpose_kind "tpo"), to
+    that class of recipients; for a purpose; covering some kinds of
+    information from some dates; until a date or an event. Nothing is
+    disclosed under it until it is signed."""
     client = consent_client_for_change(actor, client.pk)
     errors = {}
     person_name = " ".join((person_name or "").split())
     name_limit = Recipient._meta.get_field("person_name").max_length
-    if recipient is not None and person_name:
+    legal_name = " ".join((legal_name or "").split())
+    legal_limit = Consent._meta.get_field("legal_name").max_length
+    if not legal_name:
+        errors["legal_name"] = "Give the client's legal name, as on their ID."
+    elif len(legal_name) > legal_limit:
+        errors["legal_name"] = f"Keep the legal name to {legal_limit} characters."
+    if purpose_kind not in PurposeKind.values:
+        errors["purpose_kind"] = "Choose what the information is for from the list."
+    tpo = purpose_kind == PurposeKind.TPO
+    if tpo and (recipient is not None or person_name):
+        errors["recipient"] = (
+            "The single consent for treatment, payment and operations names no one "
+            "recipient: leave the recipient empty."
+        )
+    elif tpo:
+        pass
+    elif recipient is not None and person_name:
         errors["recipient"] = "Choose an organisation or name a person, not both."
     elif recipient is None and not person_name:
         errors["recipient"] = "Choose who the information may go to, or name a person."
@@ -118,6 +131,10 @@ def consent_prepare(
         errors["information"] = "Choose at least one kind of information."
     elif any(kind not in Information.values for kind in kinds):
         errors["information"] = "Choose the information from the list."
+    if information_from is None:
+        errors["information_from"] = "Give the first date the information may be from."
+    elif information_to is not None and information_to < information_from:
+        errors["information_to"] = "The last date cannot be before the first."
     ends_on_event = (ends_on_event or "").strip()
     event_limit = Consent._meta.get_field("ends_on_event").max_length
     if ends_on is not None and ends_on_event:
@@ -141,8 +158,12 @@ def consent_prepare(
     consent = Consent.objects.create(
         client=client,
         recipient=recipient,
+        legal_name=legal_name,
+        purpose_kind=purpose_kind,
         purpose=purpose,
         information=kinds,
+        information_from=information_from,
+        information_to=information_to,
         ends_on=ends_on,
         ends_on_event=ends_on_event,
         prepared_by=actor,
@@ -154,194 +175,73 @@ def consent_prepare(
 
 @transaction.atomic
 def consent_sign(*, actor: User, consent: Consent, typed_name: str, confirmed: bool) -> Consent:
-    """The client signs a consent staff prepared: their name as on their
-    account (any case and spacing) and a tick, time stamped. Refused once
-    signed, and past its end date (a new one must be prepared)."""
+    """The client signs a consent staff prepared: their name (the legal name
+    the consent states, or the name on their account; any case and spacing)
+    and a tick, time stamped. The text they were shown is frozen with the
+    signature. Refused once signed, and past its end date (a new one must be
+    prepared)."""
     consent = consent_for_change(actor, consent.pk, scope=consent_signer_scope)
-    if consent.signed_at is not None:
-        raise ValidationError("You have already signed this consent.")
-    if consent.ends_on is not None and consent.ends_on < local_today(consent.client):
-        raise ValidationError(
-            f"This consent ended on {_day(consent.ends_on)} and can no longer be signed. "
-            "Ask your coach to prepare a new one if you still want it."
-        )
+    signable(consent)
     errors = {}
-    if not same_name(typed_name or "", actor.display_name):
-        errors["typed_name"] = f"Type your name as it is on your account: {actor.display_name}."
+    names = [name for name in (consent.legal_name, actor.display_name) if name]
+    if not any(same_name(typed_name or "", name) for name in names):
+        errors["typed_name"] = f"Type your name as the consent gives it: {names[0]}."
     if confirmed is not True:
         errors["confirmed"] = "Tick the box to say you agree."
     if errors:
         raise ValidationError(errors)
-    consent.signed_name = " ".join(typed_name.split())
-    consent.signed_at = timezone.now()
-    consent.save(update_fields=["signed_name", "signed_at"])
+    signature_keep(consent, signed_name=" ".join(typed_name.split()), signed_how=SignedHow.IN_APP)
     audit_record(actor=actor, action="consent.sign", obj=consent, client=consent.client)
     return consent
 
 
-# ------------------------------------------------------------ disclosures
-
-
-def disclosures_record(
-    *,
-    actor: User,
-    export: str,
-    recipient: Recipient,
-    information: Iterable[str],
-    consents: dict[int, Consent],
-    description: str = "",
-) -> list[Disclosure]:
-    """One Disclosure per client in `consents` (client id -> the consent
-    relied on), all in one statement, and an audit event per client
-    ("disclosure.record", which the client's "Who viewed my record" lists).
-    Called by export_split; on its own, only inside the export's transaction."""
-    if export not in ExportKind.values:
-        raise ValueError(f"Not a kind of export: {export}")
-    if not consents:
-        return []
-    at = timezone.now()
-    kinds = sorted(set(information))
-    disclosures = Disclosure.objects.bulk_create(
-        [
-            Disclosure(
-                client_id=client_id,
-                consent=consent,
-                recipient=recipient,
-                information=kinds,
-                export=export,
-                description=description[:200],
-                by=actor,
-                at=at,
-                notice_version=NOTICE_VERSION,
-            )
-            for client_id, consent in sorted(consents.items())
-        ]
-    )
-    audit_record_many(
-        actor=actor,
-        action="disclosure.record",
-        objects=[
-            (disclosure, User(pk=disclosure.client_id, role=Role.CLIENT))
-            for disclosure in disclosures
-        ],
-    )
-    return disclosures
-
-
-@dataclass(frozen=True)
-class ExportSplit:
-    """Who an export may include (their consents, by client id), who it must
-    leave out, the disclosures recorded, and the notice for its head (with
-    the version each disclosure stores)."""
-
-    consents: dict[int, Consent]
-    unconsented_ids: list[int]
-    disclosures: list[Disclosure] = field(default_factory=list)
-    notice: str = STATEMENT_1
-    notice_version: str = NOTICE_VERSION
-
-    @property
-    def consented_ids(self) -> list[int]:
-        return sorted(self.consents)
-
-
-@transaction.atomic
-def export_split(
-    *,
-    actor: User,
-    client_ids: Iterable[int],
-    recipient: Recipient,
-    information: Iterable[str],
-    export: str,
-    description: str = "",
-    on_day: date | None = None,
-) -> ExportSplit:
-    """The one path of every export that leaves the organisation with client
-    data. Call it inside the transaction that builds the export, with the
-    clients the caller's own scoped selector found: it finds each client's
-    covering consent (consents_covering's rule, its rows locked until the
-    export commits: a revocation waits and takes effect after it), records
-    a Disclosure per covered client naming that consent, and returns the
-    split. Include only `consented_ids`; list `unconsented_ids` apart; put
-    `notice` at the export's head and each included client's consent scope
-    (coaching.notices.consent_scope, 42 CFR 2.32(b)) in it. Nobody covered:
-    nothing is recorded."""
-    ids = sorted(set(client_ids))
-    kinds = sorted(set(information))
-    consents = newest_per_client(
-        covering_queryset(
-            client_ids=ids,
-            recipient=recipient,
-            information=kinds,
-            on_day=on_day,
+def signable(consent: Consent) -> None:
+    """Refuse a consent already signed, or past its end date."""
+    if consent.signed_at is not None:
+        raise ValidationError("This consent is already signed.")
+    if consent.ends_on is not None and consent.ends_on < local_today(consent.client):
+        raise ValidationError(
+            f"This consent ended on {_day(consent.ends_on)} and can no longer be signed. "
+            "A new one must be prepared."
         )
-        # Client and recipient come along for the scope each export carries
-        # (coaching.notices.consent_scope); only the consent rows are locked.
-        .select_related("client", "recipient")
-        .select_for_update(of=("self",), no_key=True)
+
+
+def signature_keep(
+    consent: Consent,
+    *,
+    signed_name: str,
+    signed_how: str,
+    signed_at=None,
+    fields: dict | None = None,
+) -> None:
+    """Write a signature and freeze with it the text that was signed (its
+    version and SHA-256), with the signature line (2.31(a)(8), (9)).
+    `fields` are further columns of a paper signature (representative,
+    recorder)."""
+    consent.signed_at = signed_at or timezone.now()
+    consent.signed_name = signed_name
+    consent.signed_how = signed_how
+    for name, value in (fields or {}).items():
+        setattr(consent, name, value)
+    signed_on = timezone.localtime(consent.signed_at, _zone(consent.client)).date()
+    signature = f"Signed by {signed_name} on {_day(signed_on)}"
+    if consent.representative_name:
+        signature += (
+            f", as {consent.get_representative_authority_display().lower()} of "
+            f"{consent.legal_name or consent.client.display_name}"
+        )
+    signature += f" ({SignedHow(signed_how).label.lower()})."
+    consent.signed_text, consent.signed_text_version, consent.signed_text_sha256 = frozen_copy(
+        consent, signature=signature
     )
-    disclosures = disclosures_record(
-        actor=actor,
-        export=export,
-        recipient=recipient,
-        information=kinds,
-        consents=consents,
-        description=description,
-    )
-    return ExportSplit(
-        consents=consents,
-        unconsented_ids=[client_id for client_id in ids if client_id not in consents],
-        disclosures=disclosures,
-    )
-
-
-# ------------------------------------------- a disclosure to a recipient
-
-NOT_COVERED = (
-    "Nothing was sent: this consent is not active (it was revoked, ended or is past "
-    "its end date, or was never signed). Ask the client for a new one."
-)
-NOTHING_TO_SEND = (
-    "Nothing was sent: this consent covers only identifiers for billing, which go to "
-    "a payer on a claim (Billing), not in a disclosure to a named recipient."
-)
-
-
-@dataclass(frozen=True)
-class ConsentDisclosure:
-    """A named-recipient disclosure: the split (its notice, the Disclosure
-    recorded), the consent relied on, and the rows to send."""
-
-    split: ExportSplit
-    used: Consent
-    rows: list[list[str]]
-
-
-@transaction.atomic
-def consent_disclose(*, actor: User, consent: Consent) -> ConsentDisclosure:
-    """What the consent covers of its client, for its recipient, through the
-    one export path (export_split: recorded as a Disclosure). Staff who see
-    the client only (consent_staff_scope). Refused (NOT_COVERED), with
-    nothing recorded, when the consent is not in force."""
-    consent = consent_for_change(actor, consent.pk, scope=consent_staff_scope)
-    if not consent.in_force_on(local_today(consent.client)):
-        raise ValidationError(NOT_COVERED)
-    client = consent.client
-    sent = named_recipient_kinds(consent.information)
-    if not sent:
-        raise ValidationError(NOTHING_TO_SEND)
-    split = export_split(
-        actor=actor,
-        client_ids=[client.pk],
-        recipient=consent.recipient,
-        information=sent,
-        export=ExportKind.NAMED_RECIPIENT,
-        description="Disclosure to a named recipient (CSV)",
-    )
-    if client.pk not in split.consents:
-        raise ValidationError(NOT_COVERED)
-    return ConsentDisclosure(
-        split=split,
-        used=split.consents[client.pk],
-        rows=disclosure_rows(actor, client, sent),
+    consent.save(
+        update_fields=[
+            "signed_at",
+            "signed_name",
+            "signed_how",
+            "signed_text",
+            "signed_text_version",
+            "signed_text_sha256",
+            *(fields or {}),
+        ]
     )

@@ -9,7 +9,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,6 +32,7 @@ from coaching.selectors import consents as selectors
 from coaching.selectors.disclosures import named_recipient_kinds
 from coaching.selectors.report import csv_safe
 from coaching.services import consents as services
+from coaching.services import disclosures
 from common.dates import local_today
 
 STAFF = (Role.COACH, Role.SUPERVISOR)
@@ -65,6 +66,21 @@ def _consent_page(request, pk, *, status=200, sign_form=None):
 @role_required(Role.CLIENT)
 def my_consent(request, pk):
     return _consent_page(request, pk)
+
+
+@require_GET
+@deliberate_read
+def consent_signed_copy(request, pk):
+    """The consent as signed, as kept: the frozen text, byte for byte, for
+    the client and the staff who see their consents (consent_for_viewing:
+    404 otherwise, the read audited). A draft has no signed copy (404)."""
+    consent = selectors.consent_for_viewing(request.user, pk)["consent"]
+    if consent.signed_at is None:
+        raise Http404
+    response = HttpResponse(consent.signed_text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="consent-{consent.pk}-signed.txt"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
@@ -108,7 +124,10 @@ def _client_consents_page(request, pk, *, status=200, form=None):
     data = selectors.client_consents_for_viewing(request.user, pk)
     client = data["client"]
     if form is None:
-        form = ConsentPrepareForm(recipients=selectors.recipients_for(client))
+        form = ConsentPrepareForm(
+            recipients=selectors.recipients_for(client),
+            initial={"legal_name": selectors.legal_name_on_file(client)},
+        )
     permissions = selectors.permissions_for(request.user, client)
     context = {**data, "permissions": permissions, "form": form if permissions.can_manage else None}
     return render(request, "coaching/consents/client.html", context, status=status)
@@ -205,12 +224,12 @@ def consent_disclose(request, pk):
     """The named-recipient disclosure: a CSV of what the consent covers for
     its client, 42 CFR 2.32(a) Statement 1 at its head (its version next)
     and the consent's scope under it (2.32(b)), recorded as a Disclosure through
-    the one export path (services.export_split). Without a covering consent:
+    the one export path (disclosures.export_split). Without a covering consent:
     a message, nothing sent, nothing recorded."""
     consent = get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
     client = consent.client
     try:
-        disclosed = services.consent_disclose(actor=request.user, consent=consent)
+        disclosed = disclosures.consent_disclose(actor=request.user, consent=consent)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("coaching:consent_disclosure", pk=consent.pk)

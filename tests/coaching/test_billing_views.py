@@ -46,6 +46,8 @@ def _consent(coach, client, recipient):
     consent = consent_prepare(
         actor=coach,
         client=client,
+        legal_name=client.display_name,
+        information_from=date(2020, 1, 1),
         recipient=recipient,
         purpose="Billing for peer support",
         information=["service_record", "billing_ids"],

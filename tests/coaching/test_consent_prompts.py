@@ -7,11 +7,8 @@ from django.conf import settings
 
 from coaching.models import ExportKind
 from coaching.services.consent_prompts import consent_events_prompt, consent_waiting_notify
-from coaching.services.consents import (
-    consent_end,
-    consent_sign,
-    export_split,
-)
+from coaching.services.consents import consent_end, consent_sign
+from coaching.services.disclosures import export_split
 from tests.coaching.test_consents import CLAIM, payer, prepared, signed
 from tests.conftest import wait_until
 from tests.helpers import text_body

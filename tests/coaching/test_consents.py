@@ -3,7 +3,7 @@ consent (every bad input refused plainly with nothing changed), the covering
 consent an export finds (boundaries: the end date, a revocation, a subset of
 the information), and the disclosures an export records."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -13,16 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Role
-from coaching.models import Consent, Disclosure, ExportKind, Information, Recipient
+from coaching.models import Consent, Disclosure, Information, Recipient
 from coaching.selectors.consents import consent_state, consents_covering
 from coaching.services.consents import (
-    REDISCLOSURE_NOTICE,
     consent_end,
     consent_prepare,
     consent_revoke,
     consent_sign,
-    disclosures_record,
-    export_split,
 )
 from common import crypto
 from tests.conftest import make_user
@@ -45,6 +42,8 @@ def prepared(coach, client, recipient, *, information=CLAIM, ends_on=None, event
     return consent_prepare(
         actor=coach,
         client=client,
+        legal_name=client.display_name,
+        information_from=date(2020, 1, 1),
         recipient=recipient,
         purpose="Billing Medicaid for peer support",
         information=information,
@@ -88,6 +87,8 @@ def test_it_names_a_person_as_the_clients_own_recipient(coach, client_user, othe
     consent = consent_prepare(
         actor=coach,
         client=client_user,
+        legal_name=client_user.display_name,
+        information_from=date(2020, 1, 1),
         person_name="  Jamie   Park ",
         purpose="So my sister knows how I am doing",
         information=[Information.RECOVERY_PLAN],
@@ -110,6 +111,11 @@ def test_it_names_a_person_as_the_clients_own_recipient(coach, client_user, othe
         ({"recipient": None}, "recipient"),
         ({"person_name": "Jamie Park"}, "recipient"),
         ({"purpose": "x" * 501}, "purpose"),
+        ({"legal_name": "  "}, "legal_name"),
+        ({"information_from": None}, "information_from"),
+        ({"information_to": date(2019, 12, 31)}, "information_to"),
+        ({"purpose_kind": "marketing"}, "purpose_kind"),
+        ({"purpose_kind": "tpo"}, "recipient"),
     ],
 )
 def test_it_refuses_a_bad_consent_and_changes_nothing(coach, client_user, changes, field):
@@ -118,6 +124,8 @@ def test_it_refuses_a_bad_consent_and_changes_nothing(coach, client_user, change
         "actor": coach,
         "client": client_user,
         "recipient": acme,
+        "legal_name": "Robin A. Park",
+        "information_from": date(2020, 1, 1),
         "purpose": "Billing",
         "information": SERVICE,
         "ends_on": today() + timedelta(days=30),
@@ -351,102 +359,6 @@ def test_the_newest_signature_wins_and_it_is_one_query_for_many_clients(coach, c
 
 
 # --------------------------------------------------------------- exports
-
-
-@pytest.mark.django_db
-def test_an_export_includes_the_consented_and_lists_the_rest_apart(
-    coach, client_user, other_client
-):
-    acme = payer()
-    consent = signed(coach, client_user, acme)
-    split = export_split(
-        actor=coach,
-        client_ids=[client_user.pk, other_client.pk],
-        recipient=acme,
-        information=CLAIM,
-        export=ExportKind.CLAIM_FILE,
-        description="Claim file, November 2026",
-    )
-    assert split.consented_ids == [client_user.pk]
-    assert split.unconsented_ids == [other_client.pk]
-    assert split.notice == REDISCLOSURE_NOTICE
-    assert "42 CFR part 2" in split.notice
-    assert split.notice_version == "42 CFR 2.32(a) Statement 1, 2024"
-    disclosure = Disclosure.objects.get()
-    assert (disclosure.client, disclosure.consent, disclosure.recipient, disclosure.by) == (
-        client_user,
-        consent,
-        acme,
-        coach,
-    )
-    assert disclosure.information == sorted(CLAIM)
-    assert disclosure.export == ExportKind.CLAIM_FILE
-    event = AuditEvent.objects.get(action="disclosure.record")
-    assert (event.client, event.actor, event.object_id) == (
-        client_user,
-        coach,
-        str(disclosure.pk),
-    )
-
-
-@pytest.mark.django_db
-def test_an_export_without_any_consent_records_nothing(coach, client_user):
-    acme = payer()
-    split = export_split(
-        actor=coach,
-        client_ids=[client_user.pk],
-        recipient=acme,
-        information=CLAIM,
-        export=ExportKind.CLAIM_FILE,
-    )
-    assert split.consented_ids == []
-    assert split.unconsented_ids == [client_user.pk]
-    assert not Disclosure.objects.exists()
-    assert not AuditEvent.objects.filter(action="disclosure.record").exists()
-
-
-@pytest.mark.django_db
-def test_disclosures_are_recorded_in_one_statement_for_many_clients(coach, client_user):
-    acme = payer()
-    consents = {}
-    for number in range(20):
-        person = make_user(f"d{number}@example.org", Role.CLIENT, name=f"Client {number}")
-        person.coach_assignments.create(coach=coach)
-        consents[person.pk] = signed(coach, person, acme)
-    with CaptureQueriesContext(connection) as queries, transaction.atomic():
-        disclosures_record(
-            actor=coach,
-            export=ExportKind.CLAIM_FILE,
-            recipient=acme,
-            information=SERVICE,
-            consents=consents,
-        )
-    inserts = [query for query in queries if query["sql"].startswith("INSERT")]
-    assert len(inserts) == 2  # the disclosures, the audit events
-    assert Disclosure.objects.count() == 20
-
-
-# ------------------------------------------------------------- the database
-
-
-@pytest.mark.django_db
-def test_the_database_refuses_to_change_or_delete_a_disclosure(coach, client_user):
-    acme = payer()
-    signed(coach, client_user, acme)
-    export_split(
-        actor=coach,
-        client_ids=[client_user.pk],
-        recipient=acme,
-        information=SERVICE,
-        export=ExportKind.NAMED_RECIPIENT,
-    )
-    for change in (
-        lambda: Disclosure.objects.update(description="rewritten"),
-        lambda: Disclosure.objects.all().delete(),
-    ):
-        with pytest.raises(DatabaseError), transaction.atomic():
-            change()
-    assert Disclosure.objects.get().description == ""
 
 
 @pytest.mark.django_db

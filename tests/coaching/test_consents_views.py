@@ -7,7 +7,7 @@ number of consents and disclosures."""
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from coaching.models import Consent, Disclosure, ExportKind, Information
-from coaching.services.consents import REDISCLOSURE_NOTICE, consent_sign, export_split
+from coaching.services.consents import REDISCLOSURE_NOTICE, consent_sign
+from coaching.services.disclosures import export_split
 from tests.coaching.test_consents import CLAIM, _state, payer, prepared, signed, today
 from tests.helpers import PAGE_STATEMENTS, count_queries, sign_in, signed_contact
 
@@ -35,8 +36,8 @@ def test_the_client_reads_a_consent_in_plain_words_and_signs_it(client, coach, c
     listing = client.get(reverse("coaching:my_consents")).content.decode()
     assert "To Acme Health Plan" in listing and "Waiting to be signed" in listing
     page = client.get(reverse("coaching:my_consent", args=[consent.pk])).content.decode()
-    shares = "you agree that this organisation may share your attendance and service record"
-    assert f"{shares} and the identifiers" in page
+    shares = "Your attendance and service record and the identifiers a payer needs to bill"
+    assert shares in page and "Your records may go to Acme Health Plan." in page
     assert "Sign this consent" in page
     response = client.post(
         reverse("coaching:consent_sign", args=[consent.pk]),
@@ -53,7 +54,10 @@ def test_the_client_reads_a_consent_in_plain_words_and_signs_it(client, coach, c
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"typed_name": "Someone Else", "confirmed": "on"}, "Type your name as it is"),
+        (
+            {"typed_name": "Someone Else", "confirmed": "on"},
+            "Type your name as the consent gives it",
+        ),
         ({"typed_name": "Robin Park"}, "Tick the box"),
         ({}, "Type your name to sign"),
     ],
@@ -101,7 +105,8 @@ def test_the_client_revokes_after_a_confirm_step(client, coach, client_user):
     consent.refresh_from_db()
     assert consent.revoked_by == client_user
     page = client.get(reverse("coaching:my_consent", args=[consent.pk])).content.decode()
-    assert "You revoked it" in page and "Revoke this consent" not in page
+    assert "You revoked it" in page
+    assert reverse("coaching:consent_revoke", args=[consent.pk]) not in page
 
 
 @pytest.mark.django_db
@@ -155,15 +160,20 @@ def test_staff_prepare_a_consent_through_the_form(client, coach, client_user):
     response = client.post(
         reverse("coaching:consent_prepare", args=[client_user.pk]),
         {
+            "legal_name": "Robin A. Park",
+            "purpose_kind": "payment",
             "recipient": acme.pk,
             "purpose": "Billing",
             "information": [Information.SERVICE_RECORD],
+            "information_from": "2026-01-01",
             "ends_on_event": "The end of my Medicaid enrolment",
         },
     )
     assert response.status_code == 302
     consent = Consent.objects.get()
     assert (consent.recipient, consent.ends_on_event) == (acme, "The end of my Medicaid enrolment")
+    assert (consent.legal_name, consent.purpose_kind) == ("Robin A. Park", "payment")
+    assert consent.information_from == date(2026, 1, 1)
     page = client.get(reverse("coaching:client_consents", args=[client_user.pk])).content.decode()
     assert "Waiting to be signed" in page
 
@@ -187,7 +197,14 @@ def test_a_bad_consent_is_answered_on_the_form_and_changes_nothing(
     acme = payer()
     sign_in(client, coach)
     response = client.post(
-        reverse("coaching:consent_prepare", args=[client_user.pk]), {"recipient": acme.pk, **data}
+        reverse("coaching:consent_prepare", args=[client_user.pk]),
+        {
+            "recipient": acme.pk,
+            "legal_name": "Robin Park",
+            "purpose_kind": "other",
+            "information_from": "2026-01-01",
+            **data,
+        },
     )
     assert response.status_code == 400
     assert message in response.content.decode()

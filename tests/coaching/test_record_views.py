@@ -6,7 +6,7 @@ anyone else, not their coach's private agenda, and every download shows in
 their "Who viewed my record"."""
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -91,6 +91,8 @@ def test_the_download_holds_what_was_written_earlier_and_nothing_of_anyone_else(
     consent = consent_prepare(
         actor=coach,
         client=client_user,
+        legal_name=client_user.display_name,
+        information_from=date(2020, 1, 1),
         recipient=Recipient.objects.get_or_create(name="Acme Health Plan", kind="organisation")[0],
         purpose="Purpose MINE-7f3a",
         information=["service_record"],

@@ -13,13 +13,8 @@ from django.db import DatabaseError, connection, transaction
 from accounts.models import AuditEvent, Role
 from coaching.models import Consent, ExportKind
 from coaching.selectors.consents import consent_state, consents_covering
-from coaching.services.consents import (
-    consent_disclose,
-    consent_end,
-    consent_revoke,
-    consent_revoke_in_writing,
-    export_split,
-)
+from coaching.services.consents import consent_end, consent_revoke, consent_revoke_in_writing
+from coaching.services.disclosures import consent_disclose, export_split
 from tests.coaching.test_consents import CLAIM, _state, payer, prepared, signed, today
 from tests.conftest import make_user
 

@@ -8,7 +8,7 @@ serious on any page."""
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -69,6 +69,8 @@ def test_intake_to_claim_with_one_client_consented_and_one_not(
     consent = consent_prepare(
         actor=coach,
         client=client_user,
+        legal_name=client_user.display_name,
+        information_from=date(2020, 1, 1),
         recipient=acme,
         purpose="Billing Medicaid for peer support",
         information=["service_record", "billing_ids"],

@@ -2,6 +2,8 @@
 supervisor Sam) and South (client Riley, coach Jordan, supervisor Pat), each
 with a closed session, a signed note, a trust flag and a private request."""
 
+from datetime import date
+
 import pytest
 from django.utils import timezone
 
@@ -41,6 +43,8 @@ def _side(coach, client, supervisor):
     consent = consent_prepare(
         actor=coach,
         client=client,
+        legal_name=client.display_name,
+        information_from=date(2020, 1, 1),
         recipient=Recipient.objects.get_or_create(name="Acme Health Plan", kind="organisation")[0],
         purpose="Billing",
         information=["service_record"],

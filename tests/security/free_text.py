@@ -109,6 +109,10 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.Consent", "ends_on_event"),
         ("coaching.Consent", "signed_name"),
         ("coaching.Consent", "revocation_note"),
+        ("coaching.Consent", "legal_name"),
+        # Made at signing from the consent's words: plant() sets it to what
+        # was signed, and the signed copy's download shows it whole.
+        ("coaching.Consent", "signed_text"),
         *(("accounts.PayerIdentity", name) for name in CLAIM_IDENTITY),
         ("coaching.Episode", "diagnosis_code"),
         ("coaching.Episode", "prior_authorization"),
@@ -293,6 +297,7 @@ def plant(*, team, coach, supervisor) -> dict:
     )
     # A consent to a person the client named, signed on their phone.
     consent = _signed_consent(coach, client, text)
+    text["coaching.Consent", "signed_text"] = consent.signed_text
     # An amendment of that note asked for, and denied with the client's statement.
     record_request = record_request_log(
         actor=coach,
@@ -341,17 +346,20 @@ def _signed_consent(coach, client, text):
     consent = consent_prepare(
         actor=coach,
         client=client,
+        legal_name=text["coaching.Consent", "legal_name"],
+        information_from=date(2020, 1, 1),
         person_name=text["coaching.Recipient", "person_name"],
         purpose=text["coaching.Consent", "purpose"],
         information=["recovery_plan"],
         ends_on_event=text["coaching.Consent", "ends_on_event"],
     )
-    return consent_sign(
+    consent = consent_sign(
         actor=client,
         consent=consent,
         typed_name=text["coaching.Consent", "signed_name"],
         confirmed=True,
     )
+    return consent
 
 
 def _bill(*, coach, client, supervisor, biller, text) -> dict:
@@ -525,6 +533,11 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
                 ("coaching.Consent", "ends_on_event"),
                 ("coaching.Consent", "signed_name"),
             ],
+        ),
+        (
+            client,
+            reverse("coaching:consent_signed_copy", args=[planted["consent"]]),
+            [("coaching.Consent", "legal_name"), ("coaching.Consent", "signed_text")],
         ),
         (
             coach,

@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import redis
@@ -24,7 +24,8 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from accounts.services import payer_identity_set
 from coaching.models import CheckInRequest, ExportKind, Recipient, ReferralSource
-from coaching.services.consents import consent_prepare, consent_sign, export_split
+from coaching.services.consents import consent_prepare, consent_sign
+from coaching.services.disclosures import export_split
 from coaching.services.episodes import episode_discharge, episode_open
 from coaching.services.trust import checkin_submit
 from sessions_log.models import Note, Reminder
@@ -99,6 +100,8 @@ def planted(coach, client_user, supervisor, admin_user):
     consent = consent_prepare(
         actor=coach,
         client=client_user,
+        legal_name=client_user.display_name,
+        information_from=date(2020, 1, 1),
         recipient=acme,
         purpose=CANARIES[4],
         information=["service_record", "session_notes"],

@@ -132,6 +132,7 @@ MATRIX = {
     "coaching:client_consents": ("get", {"coach", "supervisor"}, "client"),
     "coaching:consent_prepare": ("post", {"coach", "supervisor"}, "client"),
     "coaching:consent_end": ("post", {"coach", "supervisor"}, "consent"),
+    "coaching:consent_signed_copy": ("get", {"client", "coach", "supervisor"}, "consent"),
     "coaching:consent_revoke_in_writing": ("post", {"coach", "supervisor"}, "consent"),
     "coaching:consent_disclosure": ("get", {"coach", "supervisor"}, "consent"),
     "coaching:consent_disclose": ("post", {"coach", "supervisor"}, "consent"),
