@@ -22,16 +22,20 @@ def seed():
     casey = User.objects.get(email="casey@demo.test")
     taylor = User.objects.get(email="taylor@demo.test")
     morgan = User.objects.get(email="morgan@demo.test")
+    # A health plan: a HIPAA covered entity (its consents carry 2.31(a)(4)(iii)).
     acme = Recipient.objects.get_or_create(
-        name="Acme Health Plan", kind=Recipient.Kind.ORGANISATION
+        name="Acme Health Plan",
+        kind=Recipient.Kind.ORGANISATION,
+        defaults={"covered_entity": True},
     )[0]
     claim = [Information.SERVICE_RECORD, Information.BILLING_IDS]
     robins = consent_prepare(
         actor=casey,
         client=robin,
-        legal_name=robin.display_name,
+        legal_name="Robin Park",
         information_from=date(2020, 1, 1),
         recipient=acme,
+        purpose_kind="payment",
         purpose="Billing Medicaid for my peer support sessions",
         information=claim,
         ends_on_event="The end of my Medicaid enrolment",
@@ -48,7 +52,7 @@ def seed():
     consent_prepare(
         actor=casey,
         client=taylor,
-        legal_name=taylor.display_name,
+        legal_name="Taylor Moss",
         information_from=date(2020, 1, 1),
         person_name="Jamie Moss",
         purpose="So my sister can help me keep to my plan",
@@ -58,9 +62,10 @@ def seed():
     morgans = consent_prepare(
         actor=casey,
         client=morgan,
-        legal_name=morgan.display_name,
+        legal_name="Morgan Diaz",
         information_from=date(2020, 1, 1),
         recipient=acme,
+        purpose_kind="payment",
         purpose="Billing Medicaid",
         information=claim,
         ends_on=timezone.localdate() + timedelta(days=365),
