@@ -34,7 +34,8 @@ from datetime import date
 
 from django.utils import dateformat
 
-from coaching.models import BillingOrganisation, Consent, Information, PurposeKind
+from coaching.models import Consent, Information, PurposeKind
+from coaching.notices import NO_NAME, organisation_identity
 
 WORDING_VERSION = "42 CFR 2.31 (2024) wording 2026-12-06"
 
@@ -118,22 +119,6 @@ def _day(value: date) -> str:
     return dateformat.format(value, "j F Y")
 
 
-def _organisation() -> tuple[str, str, str]:
-    """The organisation's name, postal address and phone (one query)."""
-    org = BillingOrganisation.objects.current()
-    if org is None:
-        return NO_ORGANISATION, "", ""
-    zip_code = org.postal_code
-    if len(zip_code) == 9:
-        zip_code = f"{zip_code[:5]}-{zip_code[5:]}"
-    lines = [org.address_line1, org.address_line2, f"{org.city}, {org.state} {zip_code}"]
-    address = ", ".join(line for line in lines if line)
-    phone = org.contact_phone
-    if len(phone) == 10:
-        phone = f"({phone[:3]}) {phone[3:6]}-{phone[6:]}"
-    return org.name, address, phone
-
-
 def _dates(consent: Consent) -> str:
     if consent.information_from and consent.information_to:
         return f"from {_day(consent.information_from)} to {_day(consent.information_to)}"
@@ -155,7 +140,9 @@ def consent_sections(consent: Consent) -> list[Section]:
     """The consent's words, section by section, as shown for signing. Needs
     the consent's client and recipient (select_related) and one query for
     the organisation."""
-    organisation, address, phone = _organisation()
+    organisation, address, phone = organisation_identity()
+    if organisation == NO_NAME:
+        organisation = NO_ORGANISATION
     recipient = consent.recipient_label
     legal_name = consent.legal_name or consent.client.display_name
     kind = PurposeKind(consent.purpose_kind)

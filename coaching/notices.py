@@ -69,15 +69,50 @@ REVOCABLE = (
 NO_NAME = "The organisation (its name is not set yet: an admin sets it on Billing identities)"
 
 
-def organisation_name() -> str:
-    """Who discloses, as exports name them: the organisation's name (its
-    one BillingOrganisation row). One query."""
+def organisation_identity() -> tuple[str, str, str]:
+    """The organisation's name, postal address and phone, as consents and
+    exports print them (its one BillingOrganisation row, one query); the
+    address and phone empty while it is not set."""
     organisation = BillingOrganisation.objects.current()
-    return organisation.name if organisation else NO_NAME
+    if organisation is None:
+        return NO_NAME, "", ""
+    zip_code = organisation.postal_code
+    if len(zip_code) == 9:
+        zip_code = f"{zip_code[:5]}-{zip_code[5:]}"
+    lines = [
+        organisation.address_line1,
+        organisation.address_line2,
+        f"{organisation.city}, {organisation.state} {zip_code}",
+    ]
+    phone = organisation.contact_phone
+    if len(phone) == 10:
+        phone = f"({phone[:3]}) {phone[3:6]}-{phone[6:]}"
+    return organisation.name, ", ".join(line for line in lines if line), phone
+
+
+def organisation_name() -> str:
+    """Who discloses, as exports name them (2.32(b)'s scope, "Disclosed
+    by"): the organisation's name, address and phone. One query."""
+    name, address, phone = organisation_identity()
+    return ", ".join(part for part in (name, address, phone and f"phone {phone}") if part)
 
 
 def _day(value: date) -> str:
     return dateformat.format(value, "j F Y")
+
+
+def _dates_covered(consent, on_day: date | None) -> str:
+    """The dates of service the consent lets go, up to `on_day` (the
+    export's last day) when it is given."""
+    first, last = consent.information_from, consent.information_to
+    if on_day is not None and (last is None or on_day < last):
+        last = on_day
+    if first is None:  # consents prepared before coaching 0017
+        covered = "Every date of service in the record"
+        return f"{covered} up to {_day(last)}" if last else covered
+    if last is None:
+        return f"From {_day(first)} until the consent ends"
+    return f"From {_day(first)} to {_day(last)}"
 
 
 def consent_scope(consent, *, disclosed_by: str, on_day: date | None = None) -> list[str]:
@@ -93,16 +128,13 @@ def consent_scope(consent, *, disclosed_by: str, on_day: date | None = None) -> 
         if consent.ends_on
         else f"When this happens: {consent.ends_on_event}"
     )
-    covered = "Every date of service in the record"
-    if on_day is not None:
-        covered += f" up to {_day(on_day)}"
     return [
-        consent.client.display_name,
+        consent.legal_name or consent.client.display_name,
         disclosed_by,
         consent.recipient_label,
         consent.purpose,
         "; ".join(consent.information_labels()),
-        covered,
+        _dates_covered(consent, on_day),
         ends,
         _day(signed),
         REVOCABLE,

@@ -30,6 +30,9 @@ from tests.coaching.test_consents import signed
 from tests.conftest import make_user
 from tests.helpers import billable_contact, billing_identities, sign_in, signed_contact
 
+# Who discloses, as exports name them (the organisation's name, address, phone).
+HARBOR = "Harbor Peer Recovery, 100 Harbor Way, Springfield, IL 62701-1234, phone (217) 555-0100"
+
 # 42 CFR 2.32(a)(1), Statement 1, as amended in 2024: its paragraphs one a line.
 STATEMENT_1 = (
     "This record which has been disclosed to you is protected by Federal confidentiality "
@@ -110,19 +113,19 @@ def test_the_claim_review_csv_opens_with_statement_1_and_gives_each_clients_scop
     rows = _rows(response)
     assert rows[0] == [STATEMENT_1]
     assert rows[1] == [VERSION]
-    assert ["Disclosed by", "Harbor Peer Recovery"] in rows
+    assert ["Disclosed by", HARBOR] in rows
     labels = rows.index(["What the client's consent covers (42 CFR 2.32(b))"]) + 1
     scope_rows = rows[labels + 1 : rows.index([], labels)]
     assert [row[0] for row in scope_rows] == ["Robin Park"]
     scope = dict(zip(rows[labels], scope_rows[0], strict=True))
-    assert scope["Disclosed by"] == "Harbor Peer Recovery"
+    assert scope["Disclosed by"] == HARBOR
     assert scope["Recipient"] == "State Medicaid Agency"
     assert scope["Purpose"] == "Billing for peer support"
     assert scope["Information"] == (
         "Identifiers for billing (date of birth, payer member id); "
         "Attendance and service record (dates, times, place, service codes, units)"
     )
-    assert scope["Dates covered"] == f"Every date of service in the record up to {_day(day)}"
+    assert scope["Dates covered"] == f"From 1 January 2020 to {_day(day)}"
     assert scope["Ends"] == (f"On {_day(billed.consent.ends_on)} (it still covers that day)")
     assert scope["Signed"] == _day(timezone.localdate())
     assert REVOCABLE_IN_WRITING in scope["Revocable"]
@@ -159,9 +162,7 @@ def test_the_named_recipient_disclosure_opens_with_statement_1_and_its_consents_
     assert scope["Information"] == (
         "Attendance and service record (dates, times, place, service codes, units)"
     )
-    assert scope["Dates covered"] == (
-        f"Every date of service in the record up to {_day(timezone.localdate())}"
-    )
+    assert scope["Dates covered"] == (f"From 1 January 2020 to {_day(timezone.localdate())}")
     assert scope["Ends"] == f"On {_day(consent.ends_on)} (it still covers that day)"
     assert REVOCABLE_IN_WRITING in scope["Revocable"]
     assert Disclosure.objects.get().notice_version == VERSION
@@ -206,15 +207,15 @@ def test_a_batch_cover_sheet_carries_statement_1_and_the_consent_each_client_rel
     text = response.content.decode()
     assert text.startswith(STATEMENT_1 + "\n\n")
     assert f"Notice: {VERSION}\n" in text
-    assert "Disclosed by: Harbor Peer Recovery\nDisclosed to: State Medicaid Agency\n" in text
+    assert f"Disclosed by: {HARBOR}\nDisclosed to: State Medicaid Agency\n" in text
     assert (
         "Client: Robin Park\n"
-        "Disclosed by: Harbor Peer Recovery\n"
+        f"Disclosed by: {HARBOR}\n"
         "Recipient: State Medicaid Agency\n"
         "Purpose: Billing for peer support\n"
         "Information: Identifiers for billing (date of birth, payer member id); "
         "Attendance and service record (dates, times, place, service codes, units)\n"
-        f"Dates covered: Every date of service in the record up to {_day(day)}\n"
+        f"Dates covered: From 1 January 2020 to {_day(day)}\n"
         f"Ends: On {_day(billed.consent.ends_on)} (it still covers that day)\n"
         f"Signed: {_day(timezone.localdate())}\n"
         "Revocable: Yes. The client may revoke this consent in writing at any time; what "

@@ -9,6 +9,7 @@ import csv
 import io
 
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from coaching.models import Consent, Disclosure, Recipient
 from coaching.services.consents import REDISCLOSURE_NOTICE
@@ -26,9 +27,12 @@ def test_client_signs_sees_a_disclosure_and_revokes_on_a_small_phone(open_page, 
     staff.goto(reverse("coaching:client_consents", args=[client_user.pk]))
     expect_heading(staff, "Consents: Robin Park")
     check_client_page(staff, 320, "consents-staff-empty")
+    staff.get_by_label("The client's legal name").fill("Robin Alexandra Park")
+    staff.get_by_label("What it is for").select_option(label="Payment")
     staff.get_by_label("To an organisation").select_option(label="Acme Health Plan")
-    staff.get_by_label("What for").fill("Billing Medicaid for peer support")
+    staff.get_by_label("In words: what for").fill("Billing Medicaid for peer support")
     staff.get_by_label("Attendance and service record").check()
+    staff.get_by_label("Information from").fill("2026-01-01")
     staff.get_by_label("Or ends on an event").fill("The end of my Medicaid enrolment")
     staff.get_by_role("button", name="Prepare it for the client to sign").click()
     expect_message(staff, "Prepared.")
@@ -45,13 +49,23 @@ def test_client_signs_sees_a_disclosure_and_revokes_on_a_small_phone(open_page, 
     check_client_page(phone, 320, "my-consents-draft")
     phone.get_by_role("link", name="To Acme Health Plan").click()
     expect_heading(phone, "Consent to share with Acme Health Plan")
-    assert "may share your attendance and service record with Acme Health Plan" in (phone.content())
+    words = phone.get_by_role("region", name="What it says")
+    assert "Robin Alexandra Park" in words.inner_text()
+    assert "Your records may go to Acme Health Plan." in words.inner_text()
+    assert "If you do not sign, you will still get peer recovery coaching" in words.inner_text()
     check_client_page(phone, 320, "consent-to-sign")
     phone.get_by_label("Type your full name to sign").fill("robin park")
     phone.get_by_label("I have read this consent and I agree to it.").check()
     phone.get_by_role("button", name="Sign this consent").click()
     expect_message(phone, "Signed.")
+    expect(phone.get_by_role("heading", name="The consent as signed")).to_be_visible()
+    consent.refresh_from_db()
+    assert "Signed by robin park on" in phone.locator("#signed-copy").inner_text()
     check_client_page(phone, 320, "consent-signed")
+    with phone.expect_download() as signed_copy:
+        phone.get_by_role("link", name="Download the signed copy").click()
+    kept = open(signed_copy.value.path(), encoding="utf-8").read()  # noqa: PTH123, SIM115
+    assert kept == consent.signed_text and "Robin Alexandra Park" in kept
 
     staff.goto(reverse("coaching:consent_disclosure", args=[consent.pk]))
     expect_heading(staff, "Disclose to Acme Health Plan")
