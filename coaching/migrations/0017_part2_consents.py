@@ -53,6 +53,9 @@ def backfill(apps, schema_editor):
             update_fields=["signed_how", "signed_text", "signed_text_version", "signed_text_sha256"]
         )
     with schema_editor.connection.cursor() as cursor:
+        # The updates queued deferred foreign-key checks; PostgreSQL alters
+        # no table with checks pending, so they run now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE coaching_consent ENABLE TRIGGER coaching_consent_locked")
 
 
