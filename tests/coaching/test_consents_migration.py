@@ -71,3 +71,24 @@ def test_consents_signed_before_0017_say_their_wording_was_not_kept():
             Consent.objects.filter(pk=signed.pk).update(purpose_kind="other")
     finally:
         _migrate(leaves)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_consents_revoked_before_0016_say_how():
+    """coaching 0016 on a consent revoked before it: by the client, "in_app";
+    by staff, "ended"."""
+    before = [("coaching", "0015_record_requests")]
+    executor = _migrate(before)
+    leaves = executor.loader.graph.leaf_nodes()
+    try:
+        old_apps = executor.loader.project_state(before).apps
+        rows = _plant(old_apps)
+        consent = old_apps.get_model("coaching", "Consent")
+        signed = consent.objects.get(pk=rows["signed"])
+        consent.objects.filter(pk=signed.pk).update(
+            revoked_at=timezone.now(), revoked_by_id=signed.client_id
+        )
+        _migrate(leaves)
+        assert Consent.objects.get(pk=rows["signed"]).revoked_how == "in_app"
+    finally:
+        _migrate(leaves)
