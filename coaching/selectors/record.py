@@ -182,13 +182,21 @@ def _consents(client: User) -> list[dict]:
     return [
         {
             "recipient": consent.recipient_label,
+            "for": consent.get_purpose_kind_display(),
             "purpose": consent.purpose,
             "information": consent.information_labels(),
+            "information_from": consent.information_from,
+            "information_to": consent.information_to,
             "ends_on": consent.ends_on,
             "ends_on_event": consent.ends_on_event,
             "prepared_at": consent.prepared_at,
             "signed_at": consent.signed_at,
+            "signed_how": consent.get_signed_how_display(),
             "revoked_at": consent.revoked_at,
+            # What was signed, word for word, with its version and hash.
+            "signed_text": consent.signed_text,
+            "signed_text_version": consent.signed_text_version,
+            "signed_text_sha256": consent.signed_text_sha256,
         }
         for consent in Consent.objects.filter(client=client).select_related("recipient")
     ]
@@ -199,8 +207,14 @@ def _disclosures(client: User) -> list[dict]:
     return [
         {
             "at": disclosure.at,
-            "recipient": disclosure.recipient.label,
+            "recipient": disclosure.recipient_label,
+            "recipient_address": disclosure.recipient_address,
             "information": [labels.get(kind, kind) for kind in disclosure.information],
+            "dates_of_service_from": disclosure.service_from,
+            "dates_of_service_to": disclosure.service_to,
+            "purpose": disclosure.purpose,
+            "under": disclosure.get_basis_display(),
+            "sent_by": disclosure.get_sent_by_display(),
             "what": disclosure.description or disclosure.get_export_display(),
             "by": _who(disclosure.by),
         }

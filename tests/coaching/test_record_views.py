@@ -120,6 +120,10 @@ def test_the_download_holds_what_was_written_earlier_and_nothing_of_anyone_else(
     assert signed[0]["signed_by"] == coach.display_name and signed[0]["signed_at"]
     assert [s["group_session"] for s in record["sessions"]].count(True) == 1
     assert record["checkins"][0]["answers"][0]["answer"] == 9
+    # The consent as signed, word for word (issue 28, point 4).
+    consent.refresh_from_db()
+    assert record["consents"][0]["signed_text"] == consent.signed_text
+    assert record["consents"][0]["signed_text_sha256"] == consent.signed_text_sha256
     # Their own words to a supervisor, and nothing of how it was handled.
     assert record["requests_to_a_supervisor"] == [
         {"at": record["requests_to_a_supervisor"][0]["at"], "your_words": "Private words MINE-7f3a"}
