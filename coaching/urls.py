@@ -138,6 +138,7 @@ coaching_urlpatterns = [
     path("my/full-record/", record.my_record, name="my_record"),
     path("my/full-record/print/", record.my_record_print, name="my_record_print"),
     path("my/full-record/download.json", record.my_record_json, name="my_record_json"),
+    path("my/full-record/download.pdf", record.my_record_pdf, name="my_record_pdf"),
     path("record-requests/", record_requests.record_requests, name="record_requests"),
     path(
         "clients/<int:pk>/record-requests/",

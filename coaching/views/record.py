@@ -1,6 +1,5 @@
 """A client's "My record": their requests about it, and their whole record
-to keep, as a printable page (print it or save it as PDF from the browser)
-and as a JSON file (HIPAA 45 CFR 164.524)."""
+to keep, as a printable page, a PDF and a JSON file (HIPAA 45 CFR 164.524)."""
 
 import json
 
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Role
 from accounts.policy import role_required
+from coaching.record_pdf import record_pdf
 from coaching.selectors import record as selectors
 
 
@@ -39,5 +39,16 @@ def my_record_json(request):
     )
     day = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="my-record-{day}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@role_required(Role.CLIENT)
+def my_record_pdf(request):
+    record = selectors.client_record_for_viewing(request.user, request.user.pk)
+    response = HttpResponse(record_pdf(record), content_type="application/pdf")
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="my-record-{day}.pdf"'
     response["Cache-Control"] = "no-store"
     return response

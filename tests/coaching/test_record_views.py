@@ -5,6 +5,7 @@ its JSON file. It holds what was written about them earlier, nothing about
 anyone else, not their coach's private agenda, and every download shows in
 their "Who viewed my record"."""
 
+import io
 import json
 from datetime import date, timedelta
 
@@ -13,6 +14,7 @@ import time_machine
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from accounts.models import AuditEvent, CaseloadAssignment, Role
 from coaching.models import Recipient
@@ -133,6 +135,17 @@ def test_the_download_holds_what_was_written_earlier_and_nothing_of_anyone_else(
     page = client.get(reverse("coaching:my_record_print")).content.decode()
     assert "Note MINE-7f3a 0" in page and "Comment MINE-7f3a 0" in page
     assert "THEIRS-22b1" not in page and "SECRET-91" not in page and "Sky Member" not in page
+
+    # The same record as a PDF (45 CFR 164.524(c)(2)), read back by pypdf.
+    response = client.get(reverse("coaching:my_record_pdf"))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = " ".join(text.split())
+    for canary in ("Note MINE-7f3a 0", "Goal MINE-7f3a 0", "Comment MINE-7f3a 0"):
+        assert canary in text, canary
+    for absent in ("THEIRS-22b1", "OTHER-0c5d", "SECRET-91", "Sky Member"):
+        assert absent not in text, absent
 
 
 @pytest.mark.django_db

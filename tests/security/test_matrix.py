@@ -123,6 +123,7 @@ MATRIX = {
     "coaching:my_record": ("get", {"client"}, None),
     "coaching:my_record_print": ("get", {"client"}, None),
     "coaching:my_record_json": ("get", {"client"}, None),
+    "coaching:my_record_pdf": ("get", {"client"}, None),
     "coaching:record_requests": ("get", {"supervisor"}, None),
     "coaching:client_record_requests": ("get", {"coach", "supervisor"}, "client"),
     "coaching:record_request": ("get", {"coach", "supervisor"}, "record_request"),
