@@ -69,6 +69,7 @@ def my_consent(request, pk):
 
 
 @require_GET
+@role_required(Role.CLIENT, *STAFF)
 @deliberate_read
 def consent_signed_copy(request, pk):
     """The consent as signed, as kept: the frozen text, byte for byte, for
