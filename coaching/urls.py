@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from coaching.views import (
+    accounting,
     billing,
     billing_identities,
     caseloads,
@@ -133,6 +134,14 @@ coaching_urlpatterns = [
     ),
     path("consents/<int:pk>/disclose/", consents.consent_disclosure, name="consent_disclosure"),
     path("consents/<int:pk>/disclose/csv/", consents.consent_disclose, name="consent_disclose"),
+    # The accounting of disclosures (42 CFR 2.25), and those made outside the app.
+    path("my/disclosures/", accounting.my_accounting, name="my_accounting"),
+    path("clients/<int:pk>/disclosures/", accounting.client_accounting, name="client_accounting"),
+    path(
+        "clients/<int:pk>/disclosures/outside/",
+        accounting.outside_disclosure_record,
+        name="outside_disclosure_record",
+    ),
     # The client's own record (HIPAA 164.524) and requests about it, with
     # their 30-day clock (164.524 access, 164.526 amendment).
     path("my/full-record/", record.my_record, name="my_record"),

@@ -35,14 +35,18 @@ def disclosures_record(
     *,
     actor: User,
     export: str,
-    recipient: Recipient,
+    recipient: Recipient | None,
     information: Iterable[str],
-    consents: dict[int, Consent],
+    consents: dict[int, Consent | None],
     description: str = "",
+    details: dict | None = None,
 ) -> list[Disclosure]:
     """One Disclosure per client in `consents` (client id -> the consent
-    relied on), all in one statement, and an audit event per client
-    ("disclosure.record", which the client's "Who viewed my record" lists).
+    relied on, None under an exception), all in one statement, and an audit
+    event per client ("disclosure.record", which the client's "Who viewed my
+    record" lists). `details`: further fields of every row (a disclosure made
+    outside the app gives its basis, recipient name and address, purpose,
+    dates of service, how and when it was sent and its notice version).
     Called by export_split; on its own, only inside the export's transaction."""
     if export not in ExportKind.values:
         raise ValueError(f"Not a kind of export: {export}")
@@ -60,8 +64,7 @@ def disclosures_record(
                 export=export,
                 description=description[:200],
                 by=actor,
-                at=at,
-                notice_version=NOTICE_VERSION,
+                **{"at": at, "notice_version": NOTICE_VERSION, **(details or {})},
             )
             for client_id, consent in sorted(consents.items())
         ]

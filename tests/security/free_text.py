@@ -22,6 +22,7 @@ from coaching.services.caseloads import client_reassign
 from coaching.services.claims import claim_batch_create
 from coaching.services.consents import consent_prepare, consent_revoke_in_writing, consent_sign
 from coaching.services.episodes import episode_billing_set, episode_discharge, episode_open
+from coaching.services.outside_disclosures import disclosure_record_outside
 from coaching.services.plans import (
     goal_add,
     goal_change,
@@ -119,6 +120,10 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.RecordRequest", "asked"),
         ("coaching.RecordRequest", "denial_reason"),
         ("coaching.RecordRequest", "disagreement"),
+        # A disclosure made outside the app, to someone not on the list.
+        ("coaching.Disclosure", "recipient_name"),
+        ("coaching.Disclosure", "recipient_address"),
+        ("coaching.Disclosure", "purpose"),
     }
     planted = {
         (label, name): f"Canary {label.split('.')[1]} {name} {token}" for label, name in fields
@@ -322,6 +327,21 @@ def plant(*, team, coach, supervisor) -> dict:
         medium="letter",
         received_on=local_today(client),
         note=text["coaching.Consent", "revocation_note"],
+    )
+    # A disclosure made outside the app in an emergency (42 CFR 2.51):
+    # the client's accounting shows it.
+    disclosure_record_outside(
+        actor=coach,
+        client=client,
+        sent_at=timezone.now() - timedelta(hours=1),
+        basis="emergency",
+        recipient_name=text["coaching.Disclosure", "recipient_name"],
+        recipient_address=text["coaching.Disclosure", "recipient_address"],
+        information=["service_record"],
+        service_from=today - timedelta(days=30),
+        service_to=today,
+        purpose=text["coaching.Disclosure", "purpose"],
+        sent_by="phone",
     )
     text.update(billed.pop("files"))
     return {
@@ -547,6 +567,24 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
                 ("coaching.Consent", "purpose"),
                 ("coaching.Consent", "ends_on_event"),
                 ("coaching.Consent", "revocation_note"),
+            ],
+        ),
+        (
+            client,
+            reverse("coaching:my_accounting"),
+            [
+                ("coaching.Disclosure", "recipient_name"),
+                ("coaching.Disclosure", "recipient_address"),
+                ("coaching.Disclosure", "purpose"),
+            ],
+        ),
+        (
+            coach,
+            reverse("coaching:client_accounting", args=[client.pk]),
+            [
+                ("coaching.Disclosure", "recipient_name"),
+                ("coaching.Disclosure", "recipient_address"),
+                ("coaching.Disclosure", "purpose"),
             ],
         ),
         (

@@ -137,6 +137,9 @@ MATRIX = {
     "coaching:consent_revoke_in_writing": ("post", {"coach", "supervisor"}, "consent"),
     "coaching:consent_disclosure": ("get", {"coach", "supervisor"}, "consent"),
     "coaching:consent_disclose": ("post", {"coach", "supervisor"}, "consent"),
+    "coaching:my_accounting": ("get", {"client"}, None),
+    "coaching:client_accounting": ("get", {"coach", "supervisor"}, "client"),
+    "coaching:outside_disclosure_record": ("post", {"coach", "supervisor"}, "client"),
 }
 # The token in the URL is the credential; a wrong token is refused plainly.
 BY_TOKEN = {
