@@ -156,6 +156,11 @@ CLIENT_NAME = "Quinn Client"
 # still shows they are stored encrypted.
 SHORT_CODES = {("accounts.PayerIdentity", "sex"), ("accounts.PayerIdentity", "state")}
 
+# Files kept as base64 inside the ciphertext (a scan): their planted text is
+# the base64 of the bytes, and the page that shows them is the download,
+# which serves the bytes themselves.
+FILES = {("coaching.ConsentDocument", "content")}
+
 
 def _cased(name: str, token: str) -> str:
     cased = "".join(
