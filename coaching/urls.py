@@ -86,6 +86,7 @@ coaching_urlpatterns = [
     ),
     path("billing/batches/<int:pk>/cover/", claims.claim_batch_cover, name="claim_batch_cover"),
     path("billing/batches/<int:pk>/accept/", claims.claim_batch_accept, name="claim_batch_accept"),
+    path("billing/batches/<int:pk>/sent/", claims.claim_batch_sent, name="claim_batch_sent"),
     path("billing/claims/<int:pk>/void/", claims.claim_void, name="claim_void"),
     path("billing/claims/<int:pk>/replace/", claims.claim_replace, name="claim_replace"),
     # The recovery plan.
@@ -133,6 +134,7 @@ coaching_urlpatterns = [
     ),
     path("consents/<int:pk>/disclose/", consents.consent_disclosure, name="consent_disclosure"),
     path("consents/<int:pk>/disclose/csv/", consents.consent_disclose, name="consent_disclose"),
+    path("consents/files/<int:pk>/sent/", consents.outgoing_file_sent, name="outgoing_file_sent"),
     # The client's own record (HIPAA 164.524) and requests about it, with
     # their 30-day clock (164.524 access, 164.526 amendment).
     path("my/full-record/", record.my_record, name="my_record"),
