@@ -135,6 +135,11 @@ coaching_urlpatterns = [
     path("consents/<int:pk>/disclose/", consents.consent_disclosure, name="consent_disclosure"),
     path("consents/<int:pk>/disclose/csv/", consents.consent_disclose, name="consent_disclose"),
     path("consents/files/<int:pk>/sent/", consents.outgoing_file_sent, name="outgoing_file_sent"),
+    path(
+        "consents/files/<int:pk>/download/",
+        consents.outgoing_file_download,
+        name="outgoing_file_download",
+    ),
     # The client's own record (HIPAA 164.524) and requests about it, with
     # their 30-day clock (164.524 access, 164.526 amendment).
     path("my/full-record/", record.my_record, name="my_record"),

@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from accounts.models import User
 from accounts.policy import consent_staff_scope
 from coaching.models import Information, OutgoingFile, Step
@@ -66,13 +67,28 @@ def outgoing_file_for_change(user: User, pk) -> OutgoingFile:
     return outgoing
 
 
+def outgoing_file_for_viewing(user: User, pk) -> OutgoingFile:
+    """A named-recipient file `user` downloads again (consent_staff_scope;
+    404 otherwise), the read audited as "outgoing_file.download"."""
+    outgoing = outgoing_files_managed_by(user).filter(pk=pk).first()
+    if outgoing is None:
+        raise Http404("No such file.")
+    audit_record(
+        actor=user,
+        action="outgoing_file.download",
+        obj=outgoing,
+        client=User(pk=outgoing.client_id),
+    )
+    return outgoing
+
+
 def outgoing_files_of(user: User, consent_pk) -> list[OutgoingFile]:
     """The files downloaded under a consent, newest first (their text not
-    read). One query."""
+    read), each with its disclosure once sent. One query."""
     return list(
         outgoing_files_managed_by(user)
         .filter(consent_id=consent_pk)
-        .select_related("created_by", "marked_sent_by")
+        .select_related("created_by", "marked_sent_by", "disclosure")
         .defer("file_text")
     )
 

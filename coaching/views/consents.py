@@ -31,6 +31,7 @@ from coaching.notices import (
 from coaching.selectors import consents as selectors
 from coaching.selectors.disclosures import (
     named_recipient_kinds,
+    outgoing_file_for_viewing,
     outgoing_files_managed_by,
     outgoing_files_of,
 )
@@ -271,12 +272,23 @@ def consent_disclose(request, pk):
         for text in error.messages:
             messages.error(request, text)
         return _disclosure_page(request, pk, status=400, range_form=form)
+    return _file_response(outgoing)
+
+
+def _file_response(outgoing):
     response = HttpResponse(outgoing.file_text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="disclosure-{outgoing.client_id}-{outgoing.pk}.csv"'
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+@role_required(*STAFF)
+def outgoing_file_download(request, pk):
+    """A file downloaded before, again: exactly the text kept (audited)."""
+    return _file_response(outgoing_file_for_viewing(request.user, pk))
 
 
 @require_POST

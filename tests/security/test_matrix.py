@@ -92,6 +92,7 @@ MATRIX = {
     "coaching:claim_batch_download": ("post", {"admin"}, "batch"),
     "coaching:claim_batch_cover": ("post", {"admin"}, "batch"),
     "coaching:claim_batch_accept": ("post", {"admin"}, "batch"),
+    "coaching:claim_batch_sent": ("post", {"admin"}, "batch"),
     "coaching:claim_void": ("post", {"admin"}, "claim"),
     "coaching:claim_replace": ("post", {"admin"}, "claim"),
     # The recovery plan: the client and their coach write, the supervisor reads.
@@ -136,6 +137,8 @@ MATRIX = {
     "coaching:consent_revoke_in_writing": ("post", {"coach", "supervisor"}, "consent"),
     "coaching:consent_disclosure": ("get", {"coach", "supervisor"}, "consent"),
     "coaching:consent_disclose": ("post", {"coach", "supervisor"}, "consent"),
+    "coaching:outgoing_file_sent": ("post", {"coach", "supervisor"}, "outgoing_file"),
+    "coaching:outgoing_file_download": ("post", {"coach", "supervisor"}, "outgoing_file"),
 }
 # The token in the URL is the credential; a wrong token is refused plainly.
 BY_TOKEN = {
