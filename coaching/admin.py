@@ -32,10 +32,13 @@ class RecipientAdmin(admin.ModelAdmin):
     switch the old one off instead. The people clients name are theirs and
     are not listed here."""
 
-    list_display = ["name", "position", "active"]
+    list_display = ["name", "covered_entity", "position", "active"]
     list_editable = ["position", "active"]
     search_fields = ["name"]
-    fields = ["name", "position", "active"]
+    # The address goes on each disclosure to them (42 CFR 2.25; 45 CFR
+    # 164.528(b)(2)(ii)); a covered entity or business associate gets the
+    # 2.31(a)(4)(iii) statement on consents naming them.
+    fields = ["name", "address", "covered_entity", "position", "active"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(kind=Recipient.Kind.ORGANISATION)

@@ -87,6 +87,7 @@ coaching_urlpatterns = [
     ),
     path("billing/batches/<int:pk>/cover/", claims.claim_batch_cover, name="claim_batch_cover"),
     path("billing/batches/<int:pk>/accept/", claims.claim_batch_accept, name="claim_batch_accept"),
+    path("billing/batches/<int:pk>/sent/", claims.claim_batch_sent, name="claim_batch_sent"),
     path("billing/claims/<int:pk>/void/", claims.claim_void, name="claim_void"),
     path("billing/claims/<int:pk>/replace/", claims.claim_replace, name="claim_replace"),
     # The recovery plan.
@@ -134,6 +135,12 @@ coaching_urlpatterns = [
     ),
     path("consents/<int:pk>/disclose/", consents.consent_disclosure, name="consent_disclosure"),
     path("consents/<int:pk>/disclose/csv/", consents.consent_disclose, name="consent_disclose"),
+    path("consents/files/<int:pk>/sent/", consents.outgoing_file_sent, name="outgoing_file_sent"),
+    path(
+        "consents/files/<int:pk>/download/",
+        consents.outgoing_file_download,
+        name="outgoing_file_download",
+    ),
     # The accounting of disclosures (42 CFR 2.25), and those made outside the app.
     path("my/disclosures/", accounting.my_accounting, name="my_accounting"),
     path("clients/<int:pk>/disclosures/", accounting.client_accounting, name="client_accounting"),

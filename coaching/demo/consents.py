@@ -47,6 +47,7 @@ def seed():
         recipient=acme,
         information=[Information.SERVICE_RECORD],
         export=ExportKind.NAMED_RECIPIENT,
+        service_dates={robin.pk: (timezone.localdate() - timedelta(days=30), timezone.localdate())},
         description="Disclosure to a named recipient (CSV)",
     )
     consent_prepare(

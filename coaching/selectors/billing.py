@@ -56,13 +56,11 @@ CLAIM_HEADER = [
     "minutes",
     "units",
     "units over daily cap",
-    "reason over cap",
     "place of service",
     "service code",
     "modifiers",
     "provider",
     "provider credential",
-    "services addressed",
     "client",
     "date of birth",
     "payer member id",
@@ -195,7 +193,9 @@ def claim_rows(lines: list[billing.ClaimLine]) -> list[list]:
     """The claim's rows, one per line with billable units (in the order
     given: by day and actual start). Units are the line's share of the
     client's day under the programme's rule; units past the daily cap are
-    shown apart, with the reason, and never counted in "units". The consent
+    shown apart and never counted in "units". Only what a claim needs
+    (42 CFR 2.13(a), minimum necessary): never the services the note ticked
+    nor the coach's reason for going over the cap. The consent
     each client's lines go under is explained apart, once per client
     (coaching.notices.consent_scope, 42 CFR 2.32(b))."""
     rows = []
@@ -214,14 +214,12 @@ def claim_rows(lines: list[billing.ClaimLine]) -> list[list]:
                 line.minutes,
                 line.units,
                 line.over_cap,
-                billing.over_cap_reason(line),
                 # The CMS POS code the programme gives the place, and its name.
                 f"{billing.place_code(session)} {session.get_place_type_display()}".strip(),
                 code.code,
                 " ".join(code.modifiers.split()),
                 session.coach.display_name,
                 note.signed_credential,
-                "; ".join(note.services),
                 session.client.display_name,
                 identity.date_of_birth if identity else "",
                 identity.member_id if identity else "",

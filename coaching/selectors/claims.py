@@ -147,6 +147,19 @@ def _sessions(viewer: User, programmes, start: date, end: date, client_ids=None,
     )
 
 
+def _dates_problems(consent, day) -> list[str]:
+    """A line dated outside the dates of information the consent states is
+    not billed under it (42 CFR 2.31(a)(3), 2.13(a) minimum necessary)."""
+    low, high = consent.information_from, consent.information_to
+    if (low and day < low) or (high and day > high):
+        stated = f"{low or 'any date'} to {high or 'now'}"
+        return [
+            f"Dated {day}, outside the dates of information its consent covers ({stated}): "
+            "not billed under it."
+        ]
+    return []
+
+
 def _not_ready(session: Session, reasons) -> NotReady:
     return NotReady(
         session=session,
@@ -246,11 +259,14 @@ def ready_lines(
         reasons += coach_problems(session.coach)
         episode = episode_on(episodes[session.client_id], day)
         reasons += episode_problems(episode, programme, day)
-        if payer and session.client_id not in covering.get(payer.recipient_id, {}):
+        consent = covering.get(payer.recipient_id, {}).get(session.client_id) if payer else None
+        if payer and consent is None:
             reasons.append(
                 f"No consent naming {payer.recipient.name} for the service record and "
                 "billing identifiers."
             )
+        elif consent is not None:
+            reasons += _dates_problems(consent, day)
         place, modifiers, problems = line_mapping(session)
         reasons += problems
         if reasons:

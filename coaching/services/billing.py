@@ -5,6 +5,7 @@ included client, 42 CFR 2.32(a) Statement 1 at the file's head and each
 included client's consent scope (2.32(b)), the others left out and listed
 apart (on the page, never in the file)."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,7 +23,7 @@ from coaching.selectors.billing import (
     programme_payer,
 )
 from coaching.services.disclosures import export_split
-from sessions_log.billing import claim_lines
+from sessions_log.billing import claim_lines, client_day
 from sessions_log.models import FundingProgramme
 
 
@@ -65,9 +66,13 @@ def claim_export(*, actor: User, start: date, end: date, programme: FundingProgr
             "(and co-signed) and it has a service code and this programme, a contact mode "
             "the programme pays for and at least one unit."
         )
+    days: dict[int, list[date]] = defaultdict(list)
+    for line in lines:
+        days[line.session.client_id].append(client_day(line.session))
     split = export_split(
         actor=actor,
-        client_ids={line.session.client_id for line in lines},
+        client_ids=set(days),
+        service_dates={pk: (min(each), max(each)) for pk, each in days.items()},
         recipient=payer.recipient,
         information=CLAIM_INFORMATION,
         export=ExportKind.CLAIM_FILE,

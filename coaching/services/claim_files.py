@@ -8,22 +8,27 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
 from accounts.audit import audit_record
+from accounts.models import User
 from coaching.models import (
     BillingOrganisation,
     Claim,
     ClaimBatch,
     ClaimInterchange,
     ClaimLine,
+    Consent,
+    Episode,
     ExportKind,
     ProgrammePayer,
+    PurposeKind,
 )
 from coaching.selectors.billing import CLAIM_INFORMATION
-from coaching.selectors.claim_checks import ENVELOPE_ID_LIMIT
+from coaching.selectors.claim_checks import ENVELOPE_ID_LIMIT, episode_on
 from coaching.selectors.claims import NotReady, ReadyLine, organisation_problems
+from coaching.selectors.disclosures import zone_of
 from coaching.services.claim_x12 import BatchSpec, ClaimSpec, interchange_text
 from coaching.services.disclosures import export_split
 from sessions_log.models import FundingProgramme
@@ -193,16 +198,17 @@ def interchange_make(*, actor, org, frequency, plan, state, days) -> tuple[Claim
     return interchange, batches
 
 
-def disclose(*, actor, payer, lines, description) -> tuple[list[ReadyLine], list[NotReady]]:
-    """The lines whose client has a consent naming the payer (a Disclosure
-    recorded per client, audited), and the others, left out with why."""
+def disclose(*, actor, payer, lines) -> tuple[list[ReadyLine], list[NotReady]]:
+    """The lines whose client has a consent naming the payer, and the
+    others, left out with why. Only checks: the batch counts as disclosed
+    when staff mark it sent (coaching/services/claims.py)."""
     split = export_split(
         actor=actor,
         client_ids={line.client.pk for line in lines},
         recipient=payer.recipient,
         information=CLAIM_INFORMATION,
         export=ExportKind.CLAIM_FILE,
-        description=description,
+        service_dates=None,
     )
     reason = (
         f"No consent naming {payer.recipient.name} for the service record and billing identifiers."
@@ -216,3 +222,83 @@ def disclose(*, actor, payer, lines, description) -> tuple[list[ReadyLine], list
         if line.client.pk not in split.consents
     ]
     return kept, left
+
+
+def why_not_covered(client: User, payer: ProgrammePayer, today) -> str:
+    """Why a client's claims may no longer go to the payer, in words staff
+    act on: the consent relied on was revoked, or ended, on a day."""
+    consent = (
+        Consent.objects.filter(client=client, signed_at__isnull=False)
+        .filter(Q(recipient=payer.recipient) | Q(purpose_kind=PurposeKind.TPO))
+        .order_by("-signed_at", "-pk")
+        .first()
+    )
+    if consent is not None and consent.revoked_at is not None:
+        day = timezone.localtime(consent.revoked_at, zone_of(client)).date()
+        return f"their consent was revoked on {day:%-d %b %Y}"
+    if consent is not None and consent.ends_on is not None and consent.ends_on < today:
+        return f"their consent ended on {consent.ends_on:%-d %b %Y}"
+    return f"they no longer have an active consent naming {payer.recipient.name}"
+
+
+def claims_remove(claims: list[Claim]) -> None:
+    """Take claims out of a batch not yet sent: their lines go (the sessions
+    are not billed again, so Billing shows them ready or left out with why),
+    then the claims."""
+    ClaimLine.objects.filter(claim__in=claims).delete()
+    Claim.objects.filter(pk__in=[claim.pk for claim in claims]).delete()
+
+
+def interchange_rewrite(*, org, interchange: ClaimInterchange, payers) -> None:
+    """The interchange's 837P written again from its stored batches, claims
+    and lines (after claims were taken out); an emptied batch goes. The
+    envelope keeps its creation time and control number."""
+    batches = list(interchange.batches.order_by("pk").select_related("programme"))
+    specs = []
+    for batch in batches:
+        claims = list(
+            batch.claims.order_by("pk")
+            .select_related("client__payer_identity", "coach__provider_identity", "original")
+            .prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.order_by("pk")))
+        )
+        if not claims:
+            batch.delete()
+            continue
+        episodes = _episodes_of({claim.client_id for claim in claims})
+        specs.append(
+            BatchSpec(
+                batch=batch,
+                payer=payers[batch.programme_id],
+                claims=[
+                    ClaimSpec(
+                        claim=claim,
+                        lines=list(claim.lines.all()),
+                        identity=claim.client.payer_identity,
+                        provider=claim.coach.provider_identity,
+                        episode=episode_on(
+                            episodes[claim.client_id], claim.lines.all()[0].service_date
+                        ),
+                        programme=batch.programme,
+                        original_claim_number=claim.original.payer_claim_number
+                        if claim.original
+                        else "",
+                    )
+                    for claim in claims
+                ],
+            )
+        )
+    if not specs:
+        interchange.delete()
+        return
+    try:
+        interchange.file_text = interchange_text(interchange, org, specs)
+    except ValueError as error:
+        raise ValidationError(f"The claim file could not be written: {error}") from error
+    interchange.save(update_fields=["file_text"])
+
+
+def _episodes_of(client_ids) -> dict[int, list[Episode]]:
+    episodes: dict[int, list[Episode]] = defaultdict(list)
+    for episode in Episode.objects.filter(client_id__in=client_ids):
+        episodes[episode.client_id].append(episode)
+    return episodes

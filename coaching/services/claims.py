@@ -3,9 +3,11 @@ as an X12 837P interchange, download it (the stored text, the same bytes
 every time), mark it accepted, void or replace a claim the payer answered
 (claim frequency 8 or 7, citing the payer's claim number in REF*F8).
 
-Every batch goes through the one export path (coaching/services/consents.py
-export_split: a Disclosure per client, audited); clients without a consent
-naming the payer are left out. Batches are made one at a time: each takes
+Every batch goes through the one export path (coaching/services/disclosures.py
+export_split): clients without a consent naming the payer are left out when
+it is made, and it counts as disclosed (a Disclosure per client, audited)
+only when staff mark it sent (coaching/services/claim_sending.py). Batches
+are made one at a time: each takes
 the organisation's row lock first (so two runs on the same days cannot both
 take the same lines, and interchange numbers are max + 1 under the lock);
 the one-live-line-per-session constraint backs it. Any refusal is a
@@ -89,7 +91,6 @@ def claim_batch_create(*, actor: User, programmes, start: date, end: date) -> Ba
             actor=actor,
             payer=payers[programme.pk],
             lines=lines,
-            description=f"Claim batch (837P), {programme.name}, {start} to {end}",
         )
         left_out += left
         if kept:
@@ -173,7 +174,6 @@ def _correction(*, actor, claim, frequency, lines, left_out) -> BatchResult:
         actor=actor,
         payer=payer,
         lines=lines,
-        description=f"Claim {verb} (837P) of claim {claim.claim_id}, {programme.name}",
     )
     if left:
         raise ValidationError(f"{left[0].reasons[0]} Claim {claim.claim_id} is unchanged.")

@@ -4,17 +4,17 @@ An X12 837P has no place for prose, so the notice 42 CFR 2.32(a) requires
 with each disclosure made with consent (Statement 1, coaching/notices.py)
 and the explanation of each client's consent that 2.32(b) requires go with
 the batch as a plain-text cover sheet, downloaded from the batch's page next
-to its 837P file and sent with it. The sheet names the consent each client's
-Disclosure relied on when the batch was made (the newest claim disclosure of
-that client to the programme's payer made no later than the batch), so it
-says what was relied on then, whatever changed since."""
+to its 837P file and sent with it. Before the batch is marked sent the sheet
+names each client's covering consent now (the one marking it sent will rely
+on; a client without one is taken out then); once sent, the consent each
+client's Disclosure relied on when it was marked sent, whatever changed since."""
 
 from django.db import transaction
 from django.utils import dateformat, timezone
 
 from accounts.audit import audit_clients_shown
 from accounts.models import User
-from coaching.models import Claim, Disclosure, ExportKind, ProgrammePayer
+from coaching.models import Claim, Consent, Disclosure, ExportKind, ProgrammePayer
 from coaching.notices import (
     NOTICE_VERSION,
     SCOPE_HEADING,
@@ -23,25 +23,40 @@ from coaching.notices import (
     consent_scope,
     organisation_name,
 )
+from coaching.selectors.billing import CLAIM_INFORMATION
 from coaching.selectors.claims import batch_for_change
+from coaching.selectors.consents import covering_queryset, newest_per_client
 
-NO_DISCLOSURE = "No disclosure of this client to the payer was recorded before the batch was made."
+NO_DISCLOSURE = "No disclosure of this client to the payer was recorded when the batch was sent."
+NO_CONSENT = (
+    "No active consent naming the payer: this client is taken out when the batch is marked sent."
+)
 
 
-def _relied_on(batch, client_ids: list[int], recipient_id: int | None) -> dict[int, Disclosure]:
-    """Per client, the claim-file disclosure the batch relied on. One query."""
+def _relied_on(batch, client_ids: list[int], recipient_id: int | None) -> dict[int, Consent]:
+    """Per client, the consent the batch relies on: once sent, the one its
+    claim-file Disclosure (recorded at the moment it was marked sent)
+    names; before, the one covering the client now. One query."""
+    if recipient_id is None:
+        return {}
+    if batch.sent_at is None:
+        return newest_per_client(
+            covering_queryset(
+                client_ids=client_ids, recipient=recipient_id, information=CLAIM_INFORMATION
+            ).select_related("client", "recipient")
+        )
     disclosures = (
         Disclosure.objects.filter(
             client_id__in=client_ids,
             recipient_id=recipient_id,
             export=ExportKind.CLAIM_FILE,
-            at__lte=batch.created_at,
+            at=batch.sent_at,
         )
         .select_related("consent", "consent__client", "consent__recipient")
-        .order_by("client_id", "-at", "-pk")
+        .order_by("client_id", "-pk")
         .distinct("client_id")
     )
-    return {disclosure.client_id: disclosure for disclosure in disclosures}
+    return {disclosure.client_id: disclosure.consent for disclosure in disclosures}
 
 
 @transaction.atomic
@@ -80,11 +95,12 @@ def claim_batch_cover(*, actor: User, batch_pk) -> tuple[str, str]:
     ]
     for client_id, client in sorted(clients.items(), key=lambda item: item[1].display_name):
         lines.append("")
-        disclosure = relied_on.get(client_id)
-        if disclosure is None:
-            lines += [f"Client: {client.display_name}", NO_DISCLOSURE]
+        consent = relied_on.get(client_id)
+        if consent is None:
+            missing = NO_CONSENT if batch.sent_at is None else NO_DISCLOSURE
+            lines += [f"Client: {client.display_name}", missing]
             continue
-        scope = consent_scope(disclosure.consent, disclosed_by=disclosed_by, on_day=batch.last_day)
+        scope = consent_scope(consent, disclosed_by=disclosed_by, on_day=batch.last_day)
         lines += [f"{label}: {value}" for label, value in zip(SCOPE_LABELS, scope, strict=True)]
     audit_clients_shown(actor=actor, shown=[("claim_batch.cover", sorted(clients))])
     filename = f"claims-{batch.interchange.control_number:09d}-batch-{batch.pk}-cover.txt"

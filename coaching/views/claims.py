@@ -20,6 +20,7 @@ from coaching.models import LineState
 from coaching.notices import NOTICE_VERSION, STATEMENT_1
 from coaching.selectors import billing as billing_selectors
 from coaching.selectors import claims as selectors
+from coaching.services import claim_sending as sending
 from coaching.services import claims as services
 from coaching.services.notices import claim_batch_cover as batch_cover
 
@@ -163,6 +164,27 @@ def claim_batch_accept(request, pk):
         return _refused(request, pk, error)
     messages.success(request, "Marked accepted.")
     return redirect("coaching:claim_batch", pk=pk)
+
+
+@require_POST
+@role_required(*BILLERS)
+def claim_batch_sent(request, pk):
+    """Staff sent the file: every batch of it marked sent and its
+    disclosures recorded, each consent checked again now. A client no
+    longer covered is taken out first and named; nothing is marked then."""
+    try:
+        result = sending.claim_batch_mark_sent(actor=request.user, batch_pk=pk)
+    except ValidationError as error:
+        return _refused(request, pk, error)
+    for text in result.removed:
+        messages.error(request, text)
+    if result.show is None:
+        messages.error(request, "Nothing is left in the file: nothing was marked sent.")
+        return redirect("coaching:billing")
+    if result.sent:
+        numbers = ", ".join(str(batch.pk) for batch in result.sent)
+        messages.success(request, f"Marked sent (batch {numbers}): the disclosures are recorded.")
+    return redirect("coaching:claim_batch", pk=result.show)
 
 
 @require_POST

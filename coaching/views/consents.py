@@ -2,16 +2,15 @@
 signing one staff prepared, revoking one, what was disclosed) and staff's
 (a client's consents, preparing one, ending one, recording a revocation the
 client made in writing, and a disclosure to the
-recipient a consent names: a CSV with the notice at its head, recorded)."""
+recipient a consent names: a CSV with the notice at its head, kept until
+staff mark it sent, when the disclosure is recorded)."""
 
-import csv
 from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import form_saved
@@ -19,6 +18,7 @@ from accounts.middleware import confirm_open, deliberate_read, navigation_is_del
 from accounts.models import Role
 from accounts.policy import role_required
 from coaching.forms.consents import ConsentPrepareForm, ConsentSignForm, WrittenRevocationForm
+from coaching.forms.disclosures import DisclosureRangeForm, MarkSentForm
 from coaching.models import Information
 from coaching.notices import (
     NOTICE_VERSION,
@@ -29,8 +29,12 @@ from coaching.notices import (
     organisation_name,
 )
 from coaching.selectors import consents as selectors
-from coaching.selectors.disclosures import named_recipient_kinds
-from coaching.selectors.report import csv_safe
+from coaching.selectors.disclosures import (
+    named_recipient_kinds,
+    outgoing_file_for_viewing,
+    outgoing_files_managed_by,
+    outgoing_files_of,
+)
 from coaching.services import consents as services
 from coaching.services import disclosures
 from common.dates import local_today
@@ -187,13 +191,21 @@ def consent_revoke_in_writing(request, pk):
     return render(request, "coaching/consents/revoke_in_writing.html", context, status=status)
 
 
-@require_GET
-@role_required(*STAFF)
-@deliberate_read
-def consent_disclosure(request, pk):
-    """What a disclosure under this consent would send, to whom, under the
-    notice (42 CFR 2.32(a) Statement 1) and the consent's scope (2.32(b))
-    the file carries; a button to download it (consent_disclose)."""
+def _sent_forms(files, today, bound=None):
+    """A "mark sent" form per unsent file (its own ids); `bound`, the one
+    just refused, keeps what was typed."""
+    return [
+        (
+            file,
+            bound
+            if bound is not None and bound.file_pk == file.pk
+            else MarkSentForm(initial={"sent_on": today}, auto_id=f"file{file.pk}-%s"),
+        )
+        for file in files
+    ]
+
+
+def _disclosure_page(request, pk, *, status=200, range_form=None, sent_form=None):
     get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
     data = selectors.consent_for_viewing(request.user, pk)
     # The consent's end counts in the client's own day.
@@ -201,10 +213,15 @@ def consent_disclosure(request, pk):
     today = local_today(consent.client)
     in_force = consent.in_force_on(today)
     scope = consent_scope(consent, disclosed_by=organisation_name(), on_day=today)
+    if range_form is None:
+        range_form = DisclosureRangeForm(
+            initial={"start": consent.information_from, "end": consent.information_to or today}
+        )
     context = {
         **data,
         "permissions": selectors.permissions_for(request.user, consent),
         "in_force": in_force,
+        "named": consent.recipient_id is not None,
         "notice": STATEMENT_1,
         "notice_version": NOTICE_VERSION,
         "scope_heading": SCOPE_HEADING,
@@ -215,46 +232,88 @@ def consent_disclosure(request, pk):
             for kind, label in Information.choices
             if kind in named_recipient_kinds(consent.information)
         ],
+        "range_form": range_form,
+        "files": _sent_forms(outgoing_files_of(request.user, consent.pk), today, sent_form),
     }
-    return render(request, "coaching/consents/disclose.html", context)
+    return render(request, "coaching/consents/disclose.html", context, status=status)
+
+
+@require_GET
+@role_required(*STAFF)
+@deliberate_read
+def consent_disclosure(request, pk):
+    """What a disclosure under this consent would send, to whom, under the
+    notice (42 CFR 2.32(a) Statement 1) and the consent's scope (2.32(b))
+    the file carries; the days to send (within the consent's dates of
+    information) and a button to download the file (consent_disclose); the
+    files downloaded, each marked sent or with a form to mark it."""
+    return _disclosure_page(request, pk)
 
 
 @require_POST
 @role_required(*STAFF)
 def consent_disclose(request, pk):
-    """The named-recipient disclosure: a CSV of what the consent covers for
-    its client, 42 CFR 2.32(a) Statement 1 at its head (its version next)
-    and the consent's scope under it (2.32(b)), recorded as a Disclosure through
-    the one export path (disclosures.export_split). Without a covering consent:
-    a message, nothing sent, nothing recorded."""
+    """The named-recipient file: a CSV of what the consent covers for its
+    client on the days chosen, 42 CFR 2.32(a) Statement 1 at its head (its
+    version next) and the consent's scope under it (2.32(b)), kept as an
+    OutgoingFile; nothing counts as disclosed until it is marked sent.
+    Refused: the page again with why, nothing kept."""
     consent = get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
-    client = consent.client
+    form = DisclosureRangeForm(request.POST)
+    if not form.is_valid():
+        return _disclosure_page(request, pk, status=400, range_form=form)
     try:
-        disclosed = disclosures.consent_disclose(actor=request.user, consent=consent)
+        outgoing = disclosures.consent_disclose(
+            actor=request.user,
+            consent=consent,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+        )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("coaching:consent_disclosure", pk=consent.pk)
-    split, used, rows = disclosed.split, disclosed.used, disclosed.rows
-    today = timezone.localdate()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+        for text in error.messages:
+            messages.error(request, text)
+        return _disclosure_page(request, pk, status=400, range_form=form)
+    return _file_response(outgoing)
+
+
+def _file_response(outgoing):
+    response = HttpResponse(outgoing.file_text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
-        f'attachment; filename="disclosure-{client.pk}-{today.isoformat()}.csv"'
+        f'attachment; filename="disclosure-{outgoing.client_id}-{outgoing.pk}.csv"'
     )
     response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
-    scope = consent_scope(used, disclosed_by=organisation_name(), on_day=today)
-    for row in [
-        [split.notice],
-        [split.notice_version],
-        [],
-        [SCOPE_HEADING],
-        *([label, value] for label, value in zip(SCOPE_LABELS, scope, strict=True)),
-        [],
-        ["Prepared by", request.user.display_name],
-        ["Date", today.isoformat()],
-        [],
-        ["Section", "Date", "Item", "Detail"],
-        *rows,
-    ]:
-        writer.writerow([csv_safe(value) for value in row])
     return response
+
+
+@require_POST
+@role_required(*STAFF)
+def outgoing_file_download(request, pk):
+    """A file downloaded before, again: exactly the text kept (audited)."""
+    return _file_response(outgoing_file_for_viewing(request.user, pk))
+
+
+@require_POST
+@role_required(*STAFF)
+def outgoing_file_sent(request, pk):
+    """Mark a downloaded file sent (the day, how): the consent checked again
+    and the Disclosure recorded then (42 CFR 2.25). Refused (a consent
+    revoked since the download, marked already, a bad date): says why,
+    nothing recorded."""
+    outgoing = get_object_or_404(outgoing_files_managed_by(request.user), pk=pk)
+    form = MarkSentForm(request.POST, auto_id=f"file{outgoing.pk}-%s")
+    form.file_pk = outgoing.pk
+    if not form.is_valid():
+        return _disclosure_page(request, outgoing.consent_id, status=400, sent_form=form)
+    try:
+        disclosures.outgoing_file_mark_sent(
+            actor=request.user,
+            file_pk=outgoing.pk,
+            sent_on=form.cleaned_data["sent_on"],
+            sent_by=form.cleaned_data["sent_by"],
+        )
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return _disclosure_page(request, outgoing.consent_id, status=400, sent_form=form)
+    messages.success(request, "Marked sent: the disclosure is recorded, and the client sees it.")
+    return redirect("coaching:consent_disclosure", pk=outgoing.consent_id)

@@ -117,21 +117,22 @@ def test_the_claim_file_holds_every_field_of_a_billable_session(
         "minutes": "38",
         "units": "3",
         "units over daily cap": "0",
-        "reason over cap": "",
         # The CMS POS code the programme maps the place to (99: other place).
         "place of service": "99 Community",
         "service code": "H0038",
         "modifiers": "HQ",
         "provider": "Casey Rivera",
         "provider credential": "CPRS",
-        # Formula-safe, like the caseload report; never the note's words.
-        "services addressed": "Peer support; =cmd",
         "client": "Robin Park",
         "date of birth": "1984-02-29",
         "payer member id": "MCD-55",
         "programme": "Medicaid",
     }
+    # 42 CFR 2.13(a), minimum necessary: nothing of the note (its words, the
+    # services it ticked) goes on a claim, only the service code.
     assert "NOTE-WORDS-9931" not in response.content.decode()
+    assert "=cmd" not in response.content.decode()
+    assert "services addressed" not in rows[header] and "reason over cap" not in rows[header]
     disclosure = Disclosure.objects.get()
     assert (disclosure.client, disclosure.consent, disclosure.recipient) == (
         client_user,
@@ -226,7 +227,8 @@ def test_units_over_the_cap_show_on_the_claim_with_the_reason(
     it are never billed (they were billed, with the coach's reason). The
     second session's 2 units all go past the cap of 4 (CMS Pub. 100-04 ch. 5
     §20.2: 60 + 30 minutes that day = 6 units): it is not on the file; a
-    line partly past the cap shows the rest apart with the reason."""
+    line partly past the cap shows the units past it apart. 42 CFR 2.13(a),
+    minimum necessary: the coach's reason for going over is not on it."""
     FundingProgramme.objects.filter(pk=medicaid.pk).update(daily_unit_cap=5)
     _consent(coach, client_user, ProgrammePayer.objects.get().recipient)
     _billable(coach, supervisor, client_user, medicaid, started=_yesterday_at(9), minutes=60)
@@ -249,11 +251,9 @@ def test_units_over_the_cap_show_on_the_claim_with_the_reason(
         )
     )
     header = rows.index(CLAIM_HEADER)
-    over = [(row[4], row[5], row[6]) for row in rows[header + 1 :]]
-    assert over == [
-        ("4", "0", ""),
-        ("1", "1", "Past Medicaid's daily cap of 5 units: not billable."),
-    ]
+    over = [(row[4], row[5]) for row in rows[header + 1 :]]
+    assert over == [("4", "0"), ("1", "1")]
+    assert not [row for row in rows if any(reason in cell for cell in row)]
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import CaseloadAssignment, PayerIdentity, Role
-from coaching.models import ClaimBatch
+from coaching.models import ClaimBatch, Disclosure
 from coaching.x12.validate import validate
 from tests.coaching.test_billing_views import _yesterday_at
 from tests.coaching.test_claims import _yesterday, lines_back
@@ -92,3 +92,19 @@ def test_a_coach_cannot_make_a_batch(ready, coach, tmp_path):
     with pytest.raises(CommandError, match="does not bill"):
         _run("--all", *_days(), "--out", str(tmp_path / "c.x12"), "--as", coach.email)
     assert not ClaimBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_with_sent_the_batch_is_marked_sent_and_the_disclosure_recorded(
+    ready, client_user, admin_user, tmp_path
+):
+    """42 CFR 2.25; 45 CFR 164.528(b)(2): a batch counts as disclosed when it
+    is sent; --sent says it goes at once, so it is marked sent and each
+    client's disclosure recorded then, with the dates of service it holds."""
+    printed = _run("--programme", "medicaid", *_days(), "--out", str(tmp_path / "a.x12"), "--sent")
+    batch = ClaimBatch.objects.get()
+    assert f"Marked sent: claim batch {batch.pk}; disclosures recorded." in printed
+    assert batch.sent_at is not None and batch.sent_by == admin_user
+    disclosure = Disclosure.objects.get()
+    assert disclosure.client == client_user
+    assert (disclosure.service_from, disclosure.service_to) == (_yesterday(), _yesterday())

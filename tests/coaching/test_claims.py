@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, CaseloadAssignment, PayerIdentity, Role
 from coaching.models import ClaimBatch, ClaimLine, Disclosure, LineState
 from coaching.selectors.claims import ready_for_viewing, ready_lines
+from coaching.services.claim_sending import claim_batch_mark_sent
 from coaching.services.claims import claim_batch_create, claim_interchange_file
 from coaching.x12.validate import validate
 from sessions_log.models import FundingProgramme
@@ -142,9 +143,13 @@ def test_a_batch_837p_is_valid_and_states_each_line_as_the_database(
     assert {ln["date"] for ln in lines} == {day}
     assert {ln["member"] for ln in lines} == {"MCD0001"}
     assert set(ClaimLine.objects.values_list("state", flat=True)) == {LineState.IN_BATCH}
-    # The consent check: one disclosure for the client, to the payer.
+    # 42 CFR 2.25: made is not sent; marked sent, one disclosure for the
+    # client, to the payer, with the dates of service the file holds.
+    assert not Disclosure.objects.exists()
+    claim_batch_mark_sent(actor=admin_user, batch_pk=batch.pk)
     disclosure = Disclosure.objects.get()
     assert (disclosure.client, disclosure.recipient) == (client_user, billed.payer.recipient)
+    assert (disclosure.service_from, disclosure.service_to) == (_yesterday(), _yesterday())
     assert result.left_out == []
     text = result.interchange.file_text
     assert "REF*G1" not in text  # the programme needs no prior authorisation
@@ -221,7 +226,8 @@ def test_a_client_without_member_id_is_left_out_with_the_reason(
     assert {line["member"] for line in lines} == {"MCD0002"}
     (left,) = result.left_out
     assert (left.client, left.reasons) == (client_user, ("No member id.",))
-    # Not disclosed to the payer: only the client on the file is.
+    # Not disclosed to the payer: only the client on the file is, once sent.
+    claim_batch_mark_sent(actor=admin_user, batch_pk=result.batches[0].pk)
     assert list(Disclosure.objects.values_list("client", flat=True)) == [other.pk]
 
 
@@ -277,6 +283,7 @@ def test_two_creates_on_the_same_days_make_one_batch_and_name_it(
         coach, client_user, started=_yesterday_at(9), minutes=30, supervisor=supervisor
     )
     first = _batch(admin_user).batches[0]
+    claim_batch_mark_sent(actor=admin_user, batch_pk=first.pk)
     with pytest.raises(ValidationError) as refused:
         _batch(admin_user)
     assert f"already in claim batch {first.pk}" in str(refused.value)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from coaching.models import Consent, Disclosure, ExportKind, Information
+from coaching.models import Consent, Disclosure, ExportKind, Information, OutgoingFile
 from coaching.services.consents import REDISCLOSURE_NOTICE, consent_sign
 from coaching.services.disclosures import export_split
 from tests.coaching.test_consents import CLAIM, _state, payer, prepared, signed, today
@@ -24,6 +24,27 @@ from tests.helpers import PAGE_STATEMENTS, count_queries, sign_in, signed_contac
 
 def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def download(client, consent, *, start="2020-01-01", end=None, **extra):
+    """Staff download the named-recipient file of `consent` (information
+    dated start..end, today by default)."""
+    end = end or timezone.localdate().isoformat()
+    return client.post(
+        reverse("coaching:consent_disclose", args=[consent.pk]),
+        {"start": start, "end": end},
+        **extra,
+    )
+
+
+def mark_sent(client, outgoing, *, sent_on=None, sent_by="email", **extra):
+    """Staff mark a downloaded file sent (today by default)."""
+    sent_on = sent_on or timezone.localdate().isoformat()
+    return client.post(
+        reverse("coaching:outgoing_file_sent", args=[outgoing.pk]),
+        {"sent_on": sent_on, "sent_by": sent_by},
+        **extra,
+    )
 
 
 # ------------------------------------------------------------ the client's
@@ -137,6 +158,7 @@ def test_the_client_sees_what_was_shared_in_plain_words(client, coach, client_us
         recipient=acme,
         information=CLAIM,
         export=ExportKind.CLAIM_FILE,
+        service_dates={client_user.pk: (today(), today())},
     )
     sign_in(client, client_user)
     page = client.get(reverse("coaching:my_consents")).content.decode()
@@ -212,9 +234,11 @@ def test_a_bad_consent_is_answered_on_the_form_and_changes_nothing(
 
 
 @pytest.mark.django_db
-def test_a_disclosure_is_a_csv_with_the_notice_at_its_head_and_is_recorded(
+def test_a_disclosure_is_a_csv_with_the_notice_at_its_head_and_is_recorded_when_sent(
     client, coach, client_user
 ):
+    """42 CFR 2.32(a): the notice heads the file; 2.25: the disclosure is
+    recorded when staff mark the file sent, not at the download."""
     signed_contact(coach, client_user, narrative="Talked about housing")
     acme = payer()
     consent = signed(
@@ -226,7 +250,7 @@ def test_a_disclosure_is_a_csv_with_the_notice_at_its_head_and_is_recorded(
     sign_in(client, coach)
     page = client.get(reverse("coaching:consent_disclosure", args=[consent.pk])).content.decode()
     assert "Download the CSV" in page and "42 CFR part 2" in page
-    response = client.post(reverse("coaching:consent_disclose", args=[consent.pk]))
+    response = download(client, consent)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = _csv(response)
@@ -236,6 +260,8 @@ def test_a_disclosure_is_a_csv_with_the_notice_at_its_head_and_is_recorded(
     sections = {row[0] for row in rows[rows.index(["Section", "Date", "Item", "Detail"]) + 1 :]}
     assert sections == {"Attendance and service record", "Signed session notes"}
     assert any(row[-1:] == ["Talked about housing"] for row in rows)
+    assert not Disclosure.objects.exists()  # downloaded, not sent yet
+    assert mark_sent(client, OutgoingFile.objects.get()).status_code == 302
     disclosure = Disclosure.objects.get()
     assert (disclosure.consent, disclosure.by, disclosure.export) == (
         consent,
@@ -256,9 +282,10 @@ def test_a_disclosure_without_an_active_consent_sends_and_records_nothing(
     sign_in(client, coach)
     page = client.get(reverse("coaching:consent_disclosure", args=[consent.pk])).content.decode()
     assert "nothing can be disclosed under it" in page and "Download the CSV" not in page
-    response = client.post(reverse("coaching:consent_disclose", args=[consent.pk]), follow=True)
-    assert response.status_code == 200
+    response = download(client, consent)
+    assert response.status_code == 400
     assert "Nothing was sent" in response.content.decode()
+    assert not OutgoingFile.objects.exists()
     assert not Disclosure.objects.exists()
     assert not AuditEvent.objects.filter(action="disclosure.record").exists()
 
@@ -287,6 +314,7 @@ def _many(coach, client_user, acme, count):
         recipient=acme,
         information=[Information.SERVICE_RECORD],
         export=ExportKind.NAMED_RECIPIENT,
+        service_dates={client_user.pk: (today(), today())},
     )
 
 
@@ -319,7 +347,7 @@ def test_a_disclosure_csv_never_runs_a_formula(client, coach, client_user):
     Consent.objects.filter(pk=consent.pk).update(purpose='=HYPERLINK("http://x")')
     consent_sign(actor=client_user, consent=consent, typed_name="Robin Park", confirmed=True)
     sign_in(client, coach)
-    rows = _csv(client.post(reverse("coaching:consent_disclose", args=[consent.pk])))
+    rows = _csv(download(client, consent))
     assert ["Purpose", '\'=HYPERLINK("http://x")'] in rows
 
 
@@ -335,8 +363,10 @@ def test_a_named_recipient_disclosure_lists_as_sent_only_what_its_file_holds(
     sign_in(client, coach)
     page = client.get(reverse("coaching:consent_disclosure", args=[consent.pk])).content.decode()
     assert "Attendance and service record" in page
-    rows = _csv(client.post(reverse("coaching:consent_disclose", args=[consent.pk])))
+    rows = _csv(download(client, consent))
     assert not [row for row in rows if row and row[0] == "Identifiers for billing"]
+    assert OutgoingFile.objects.get().information == [Information.SERVICE_RECORD]
+    mark_sent(client, OutgoingFile.objects.get())
     assert Disclosure.objects.get().information == [Information.SERVICE_RECORD]
 
     only_ids = signed(
@@ -346,7 +376,8 @@ def test_a_named_recipient_disclosure_lists_as_sent_only_what_its_file_holds(
     page = client.get(url).content.decode()
     assert "Nothing: this consent covers only identifiers for billing" in page
     assert "Download the CSV" not in page
-    response = client.post(reverse("coaching:consent_disclose", args=[only_ids.pk]), follow=True)
+    response = download(client, only_ids)
     assert "covers only identifiers for billing" in response.content.decode()
+    assert OutgoingFile.objects.count() == 1 and Disclosure.objects.count() == 1
     assert not response.get("Content-Disposition")
     assert Disclosure.objects.count() == 1  # only the first one

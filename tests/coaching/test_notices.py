@@ -20,13 +20,15 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from accounts.models import AuditEvent, CaseloadAssignment, Role
-from coaching.models import Disclosure, Information
+from coaching.models import Disclosure, Information, OutgoingFile
+from coaching.services.claim_sending import claim_batch_mark_sent
 from coaching.services.claims import claim_batch_create
 from coaching.services.consents import consent_revoke
 from sessions_log.models import FundingProgramme
 from tests.coaching.test_billing_views import _yesterday_at
 from tests.coaching.test_consents import payer as organisation
 from tests.coaching.test_consents import signed
+from tests.coaching.test_consents_views import download, mark_sent
 from tests.conftest import make_user
 from tests.helpers import billable_contact, billing_identities, sign_in, signed_contact
 
@@ -150,7 +152,7 @@ def test_the_named_recipient_disclosure_opens_with_statement_1_and_its_consents_
     page = client.get(reverse("coaching:consent_disclosure", args=[consent.pk])).content.decode()
     assert _shows_the_statement(page)
     assert VERSION in page and REVOCABLE_IN_WRITING in page
-    response = client.post(reverse("coaching:consent_disclose", args=[consent.pk]))
+    response = download(client, consent)
     assert response.status_code == 200
     rows = _rows(response)
     assert rows[0] == [STATEMENT_1]
@@ -165,6 +167,7 @@ def test_the_named_recipient_disclosure_opens_with_statement_1_and_its_consents_
     assert scope["Dates covered"] == (f"From 1 January 2020 to {_day(timezone.localdate())}")
     assert scope["Ends"] == f"On {_day(consent.ends_on)} (it still covers that day)"
     assert REVOCABLE_IN_WRITING in scope["Revocable"]
+    mark_sent(client, OutgoingFile.objects.get())
     assert Disclosure.objects.get().notice_version == VERSION
 
 
@@ -174,7 +177,7 @@ def test_a_consent_ending_on_an_event_says_so_in_the_scope(client, coach, client
     ends on when it has no end date."""
     consent = signed(coach, client_user, organisation(), event="The end of my Medicaid enrolment")
     sign_in(client, coach)
-    rows = _rows(client.post(reverse("coaching:consent_disclose", args=[consent.pk])))
+    rows = _rows(download(client, consent))
     assert ["Ends", "When this happens: The end of my Medicaid enrolment"] in rows
 
 
@@ -185,8 +188,9 @@ def test_a_batch_cover_sheet_carries_statement_1_and_the_consent_each_client_rel
     """An 837P has no room for prose, so a batch's cover sheet carries what
     42 CFR 2.32 requires with it: Statement 1 word for word at its head
     ((a)(1)) and per client on the batch the scope of the consent relied on
-    ((b)), that consent's even after the client revoked it. Audited; the
-    batch page shows the notice."""
+    ((b)): before the batch is sent, the consent covering them now; once
+    marked sent, the one its Disclosure relied on, even after the client
+    revoked it. Audited; the batch page shows the notice."""
     for hour, person in ((9, client_user), (11, unconsented)):
         billable_contact(
             coach, person, started=_yesterday_at(hour), minutes=38, supervisor=supervisor
@@ -195,9 +199,13 @@ def test_a_batch_cover_sheet_carries_statement_1_and_the_consent_each_client_rel
     (batch,) = claim_batch_create(
         actor=admin_user, programmes=[billed.programme], start=day, end=day
     ).batches
+    sign_in(client, admin_user)
+    before = client.post(reverse("coaching:claim_batch_cover", args=[batch.pk])).content.decode()
+    assert "Client: Robin Park\nDisclosed by: Harbor Peer Recovery\n" in before
+    assert not Disclosure.objects.exists()  # made, not sent: nothing disclosed yet
+    claim_batch_mark_sent(actor=admin_user, batch_pk=batch.pk)
     assert Disclosure.objects.get().notice_version == VERSION
     consent_revoke(actor=client_user, consent=billed.consent)
-    sign_in(client, admin_user)
     page = client.get(reverse("coaching:claim_batch", args=[batch.pk])).content.decode()
     assert _shows_the_statement(page) and "Download its cover sheet" in page
     response = client.post(reverse("coaching:claim_batch_cover", args=[batch.pk]))

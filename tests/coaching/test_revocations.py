@@ -28,6 +28,7 @@ def _split(coach, clients, acme):
         recipient=acme,
         information=CLAIM,
         export=ExportKind.CLAIM_FILE,
+        service_dates=None,
         description="Claim file",
     )
 
@@ -168,11 +169,12 @@ def test_a_consent_ending_today_holds_until_midnight_in_the_clients_own_zone(coa
         assert set(consents_covering(client_ids=ids, recipient=acme, information=CLAIM)) == {far.pk}
         split = _split(coach, [client_user, far], acme)
         assert (split.consented_ids, split.unconsented_ids) == ([far.pk], [client_user.pk])
-        assert (
-            consent_disclose(actor=coach, consent=consents[far.pk]).used.pk == consents[far.pk].pk
+        days = {"start": date(2027, 1, 1), "end": date(2027, 3, 3)}
+        assert consent_disclose(actor=coach, consent=consents[far.pk], **days).consent_id == (
+            consents[far.pk].pk
         )
         with pytest.raises(ValidationError):
-            consent_disclose(actor=coach, consent=consents[client_user.pk])
+            consent_disclose(actor=coach, consent=consents[client_user.pk], **days)
     with time_machine.travel(AFTER_HONOLULU_MIDNIGHT, tick=False):
         assert consents_covering(client_ids=ids, recipient=acme, information=CLAIM) == {}
         assert _split(coach, [client_user, far], acme).consented_ids == []

@@ -21,9 +21,11 @@ from coaching.models import (
     TrustFlag,
 )
 from coaching.services.consents import consent_prepare, consent_sign
+from coaching.services.disclosures import consent_disclose
 from coaching.services.plans import goal_add, step_add
 from coaching.services.record_requests import record_request_log
 from coaching.services.trust import checkin_submit
+from common.dates import local_today
 from sessions_log.models import FundingProgramme, SessionGroup
 from tests.conftest import make_user
 from tests.helpers import area, signed_contact
@@ -51,6 +53,9 @@ def _side(coach, client, supervisor):
         ends_on_event="The end of my enrolment",
     )
     consent_sign(actor=client, consent=consent, typed_name=client.display_name, confirmed=True)
+    outgoing = consent_disclose(
+        actor=coach, consent=consent, start=date(2020, 1, 1), end=local_today(client)
+    )
     claim = _claim(coach, client)
     return {
         "remittance": Remittance.objects.create(
@@ -74,6 +79,7 @@ def _side(coach, client, supervisor):
         "step": step.pk,
         "version": PlanVersion.objects.get(plan__client=client).pk,
         "consent": consent.pk,
+        "outgoing_file": outgoing.pk,
         "record_request": record_request_log(
             actor=coach,
             client=client,

@@ -21,6 +21,7 @@ from coaching.models import Claim, Episode, LifeArea, PlanVersion, ReferralSourc
 from coaching.services.caseloads import client_reassign
 from coaching.services.claims import claim_batch_create
 from coaching.services.consents import consent_prepare, consent_revoke_in_writing, consent_sign
+from coaching.services.disclosures import consent_disclose, outgoing_file_mark_sent
 from coaching.services.episodes import episode_billing_set, episode_discharge, episode_open
 from coaching.services.outside_disclosures import disclosure_record_outside
 from coaching.services.plans import (
@@ -124,6 +125,10 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.Disclosure", "recipient_name"),
         ("coaching.Disclosure", "recipient_address"),
         ("coaching.Disclosure", "purpose"),
+        ("coaching.Recipient", "address"),
+        # Made from the consent and the recipient when a file is downloaded:
+        # plant() sets it to what was made.
+        ("coaching.OutgoingFile", "file_text"),
     }
     planted = {
         (label, name): f"Canary {label.split('.')[1]} {name} {token}" for label, name in fields
@@ -308,6 +313,21 @@ def plant(*, team, coach, supervisor) -> dict:
     # A consent to a person the client named, signed on their phone.
     consent = _signed_consent(coach, client, text)
     text["coaching.Consent", "signed_text"] = consent.signed_text
+    # Its file to that person, downloaded and marked sent (the accounting's row).
+    consent.recipient.address = text["coaching.Recipient", "address"]
+    consent.recipient.save(update_fields=["address"])
+    outgoing = consent_disclose(
+        actor=coach, consent=consent, start=date(2020, 1, 1), end=local_today(client)
+    )
+    sent = outgoing_file_mark_sent(
+        actor=coach, file_pk=outgoing.pk, sent_on=local_today(client), sent_by="email"
+    )
+    text["coaching.OutgoingFile", "file_text"] = outgoing.file_text
+    # Its Disclosure keeps the consent's purpose and the recipient's address.
+    assert (sent.purpose, sent.recipient_address) == (
+        text["coaching.Consent", "purpose"],
+        text["coaching.Recipient", "address"],
+    )
     # An amendment of that note asked for, and denied with the client's statement.
     record_request = record_request_log(
         actor=coach,
@@ -355,6 +375,7 @@ def plant(*, team, coach, supervisor) -> dict:
         "text": text,
         **billed,
         "consent": consent.pk,
+        "outgoing_file": outgoing.pk,
         "client": client,
         "coach": coach,
         "supervisor": supervisor,
@@ -558,6 +579,16 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
                 ("coaching.Consent", "ends_on_event"),
                 ("coaching.Consent", "signed_name"),
             ],
+        ),
+        (
+            coach,
+            reverse("coaching:consent_disclosure", args=[planted["consent"]]),
+            [("coaching.Recipient", "address")],
+        ),
+        (
+            coach,
+            ("post", reverse("coaching:outgoing_file_download", args=[planted["outgoing_file"]])),
+            [("coaching.OutgoingFile", "file_text")],
         ),
         (
             client,

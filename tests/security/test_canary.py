@@ -116,6 +116,7 @@ def planted(coach, client_user, supervisor, admin_user):
         recipient=acme,
         information=["service_record"],
         export=ExportKind.NAMED_RECIPIENT,
+        service_dates={client_user.pk: (session.starts_at.date(), session.starts_at.date())},
     )
     return {
         "session": session.pk,

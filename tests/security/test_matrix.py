@@ -92,6 +92,7 @@ MATRIX = {
     "coaching:claim_batch_download": ("post", {"admin"}, "batch"),
     "coaching:claim_batch_cover": ("post", {"admin"}, "batch"),
     "coaching:claim_batch_accept": ("post", {"admin"}, "batch"),
+    "coaching:claim_batch_sent": ("post", {"admin"}, "batch"),
     "coaching:claim_void": ("post", {"admin"}, "claim"),
     "coaching:claim_replace": ("post", {"admin"}, "claim"),
     # The recovery plan: the client and their coach write, the supervisor reads.
@@ -140,6 +141,8 @@ MATRIX = {
     "coaching:my_accounting": ("get", {"client"}, None),
     "coaching:client_accounting": ("get", {"coach", "supervisor"}, "client"),
     "coaching:outside_disclosure_record": ("post", {"coach", "supervisor"}, "client"),
+    "coaching:outgoing_file_sent": ("post", {"coach", "supervisor"}, "outgoing_file"),
+    "coaching:outgoing_file_download": ("post", {"coach", "supervisor"}, "outgoing_file"),
 }
 # The token in the URL is the credential; a wrong token is refused plainly.
 BY_TOKEN = {

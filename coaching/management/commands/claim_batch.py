@@ -3,7 +3,9 @@ point 7). Makes a batch of the ready lines of one programme (or, with
 --all, one per billed programme, in one interchange), writes the 837P to
 FILE, prints the batch ids and the lines left out with why. Run again on
 the same days, it makes no second batch, says which batch holds the lines,
-writes no file and exits 0."""
+writes no file and exits 0. With --sent, the batches are marked sent too
+(the file goes at once): the consents checked again and the disclosures
+recorded then (42 CFR 2.25)."""
 
 from datetime import date
 from pathlib import Path
@@ -13,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Role, User
 from coaching.selectors.billing import claim_programmes
+from coaching.services.claim_sending import claim_batch_mark_sent
 from coaching.services.claims import (
     NOTHING_READY,
     claim_batch_create,
@@ -42,8 +45,11 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="end", required=True, help="YYYY-MM-DD")
         parser.add_argument("--out", required=True, type=Path, help="the 837P file to write")
         parser.add_argument("--as", dest="email", help="the billing user acting")
+        parser.add_argument(
+            "--sent", action="store_true", help="mark the batches sent (disclosures recorded)"
+        )
 
-    def handle(self, *args, programme, all, start, end, out, email, **options):  # noqa: A002
+    def handle(self, *args, programme, all, start, end, out, email, sent=False, **options):  # noqa: A002
         start, end = _day(start, "--from"), _day(end, "--to")
         actor = self._actor(email)
         programmes = self._all() if all else [self._programme(programme)]
@@ -68,6 +74,20 @@ class Command(BaseCommand):
                 f"{'s' if lines != 1 else ''}, {start} to {end}."
             )
         self.stdout.write(f"Wrote {out} (837P, interchange {result.interchange.control_number}).")
+        if sent:
+            done = claim_batch_mark_sent(actor=actor, batch_pk=result.batches[0].pk)
+            for line in done.removed:  # a consent revoked meanwhile: the file changed
+                self.stdout.write(line)
+            if done.removed and done.show is None:
+                out.unlink()
+                self.stdout.write(f"Removed {out}: nobody is left on it; not marked sent.")
+            elif done.removed:
+                _, text = claim_interchange_file(actor=actor, batch_pk=done.show)
+                out.write_text(text)
+                self.stdout.write(f"Wrote {out} again; not marked sent.")
+            else:
+                marked = ", ".join(str(batch.pk) for batch in done.sent)
+                self.stdout.write(f"Marked sent: claim batch {marked}; disclosures recorded.")
         if result.left_out:
             self.stdout.write(f"Left out ({len(result.left_out)}):")
         for item in result.left_out:
