@@ -121,7 +121,9 @@ PLAINTEXT = {
     "coaching.Disclosure.description": "what an export was, written by the code that made it",
     "coaching.Disclosure.notice_version": "which 42 CFR 2.32 notice went with it (the code)",
     "coaching.Consent.purpose_kind": "a choice (treatment, payment, operations, TPO, other)",
-    "coaching.Consent.signed_how": "a choice (in the app, on paper by the client or a representative)",
+    "coaching.Consent.signed_how": (
+        "a choice (in the app, on paper by the client or a representative)"
+    ),
     "coaching.Consent.representative_authority": "a choice (parent, guardian, health care proxy)",
     "coaching.Consent.signed_text_version": "which wording was signed (the code's version string)",
     "coaching.Consent.signed_text_sha256": "a hash of the encrypted signed text",
