@@ -15,6 +15,7 @@ from coaching.views import (
     health,
     homes,
     outreach,
+    paper_consents,
     plans,
     record,
     record_requests,
@@ -131,6 +132,13 @@ coaching_urlpatterns = [
         consents.consent_revoke_in_writing,
         name="consent_revoke_in_writing",
     ),
+    path("consents/<int:pk>/print/", paper_consents.consent_print, name="consent_print"),
+    path(
+        "consents/<int:pk>/paper-signature/",
+        paper_consents.consent_paper_signature,
+        name="consent_paper_signature",
+    ),
+    path("consent-scans/<int:pk>/", paper_consents.consent_document, name="consent_document"),
     path("consents/<int:pk>/disclose/", consents.consent_disclosure, name="consent_disclosure"),
     path("consents/<int:pk>/disclose/csv/", consents.consent_disclose, name="consent_disclose"),
     # The client's own record (HIPAA 164.524) and requests about it, with

@@ -3,7 +3,7 @@
 
 import base64
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from accounts.audit import audit_record
@@ -22,6 +22,19 @@ def consent_documents_visible_to(user: User) -> QuerySet[ConsentDocument]:
         .select_related("uploaded_by")
         .defer("content")
     )
+
+
+def with_documents(user: User, consents: list) -> list:
+    """Give each consent its scans `user` may see (`scans`, oldest first)
+    and, for one signed on paper, who recorded it: two queries whatever
+    their number."""
+    prefetch_related_objects(consents, "recorded_by")
+    by_consent: dict[int, list[ConsentDocument]] = {consent.pk: [] for consent in consents}
+    for document in consent_documents_visible_to(user).filter(consent__in=list(by_consent)):
+        by_consent[document.consent_id].append(document)
+    for consent in consents:
+        consent.scans = by_consent[consent.pk]
+    return consents
 
 
 def consent_document_for_viewing(user: User, pk: int) -> dict:

@@ -41,8 +41,9 @@ def _kept():
     return (
         list(Consent.objects.values("pk", "signed_at", "signed_how", "signed_text")),
         ConsentDocument.objects.count(),
-        AuditEvent.objects.filter(action__in=["consent.sign_on_paper", "consent_document.add"])
-        .count(),
+        AuditEvent.objects.filter(
+            action__in=["consent.sign_on_paper", "consent_document.add"]
+        ).count(),
     )
 
 
@@ -77,9 +78,7 @@ def test_a_guardian_signs_on_paper_and_the_frozen_text_says_so(coach, client_use
     assert base64.b64decode(document.content) == PDF
     assert document.sha256 == hashlib.sha256(PDF).hexdigest()
     with connection.cursor() as cursor:  # the scan and the name are kept encrypted
-        cursor.execute(
-            "SELECT content FROM coaching_consentdocument WHERE id = %s", [document.pk]
-        )
+        cursor.execute("SELECT content FROM coaching_consentdocument WHERE id = %s", [document.pk])
         (stored,) = cursor.fetchone()
         cursor.execute(
             "SELECT representative_name FROM coaching_consent WHERE id = %s", [consent.pk]
@@ -173,9 +172,7 @@ def test_a_scan_of_exactly_10_mb_is_kept(coach, client_user):
         ({"representative_name": "Morgan Lee", "authority": "friend"}, "authority"),
     ],
 )
-def test_bad_signature_details_are_refused_and_nothing_is_kept(
-    coach, client_user, changes, field
-):
+def test_bad_signature_details_are_refused_and_nothing_is_kept(coach, client_user, changes, field):
     consent = prepared(coach, client_user, payer())
     before = _kept()
     arguments = {

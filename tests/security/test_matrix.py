@@ -134,6 +134,10 @@ MATRIX = {
     "coaching:consent_end": ("post", {"coach", "supervisor"}, "consent"),
     "coaching:consent_signed_copy": ("get", {"client", "coach", "supervisor"}, "consent"),
     "coaching:consent_revoke_in_writing": ("post", {"coach", "supervisor"}, "consent"),
+    "coaching:consent_print": ("get", {"coach", "supervisor"}, "consent"),
+    "coaching:consent_paper_signature": ("post", {"coach", "supervisor"}, "consent"),
+    "coaching:consent_document": ("get", {"client", "coach", "supervisor"}, "consent_document"),
+    "accounts:offline_client_create": ("post", {"coach"}, None),
     "coaching:consent_disclosure": ("get", {"coach", "supervisor"}, "consent"),
     "coaching:consent_disclose": ("post", {"coach", "supervisor"}, "consent"),
 }
