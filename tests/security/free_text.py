@@ -348,10 +348,12 @@ def plant(*, team, coach, supervisor) -> dict:
         authority="guardian",
         scan=SimpleUploadedFile("scan.pdf", scan),
     )
+    # The scan's field holds base64 of its bytes: the download serves the bytes.
     text["coaching.ConsentDocument", "content"] = base64.b64encode(scan).decode()
     text.update(billed.pop("files"))
     return {
         "paper_consent": paper.pk,
+        "paper_scan": paper.documents.get().pk,
         "record_request": record_request.pk,
         "token": token,
         "text": text,
@@ -570,6 +572,11 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
             coach,
             reverse("coaching:consent_print", args=[planted["paper_consent"]]),
             [("coaching.Consent", "representative_name")],
+        ),
+        (
+            coach,
+            reverse("coaching:consent_document", args=[planted["paper_scan"]]),
+            [("coaching.ConsentDocument", "content")],
         ),
         (
             coach,
