@@ -7,13 +7,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
-from common import crypto
+from common import crypto, emails
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         # People join only through an invitation (accounts.views.invitation_accept).
         return False
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's mail (a password reset among it) goes nowhere for an
+        undeliverable address: a client with no login (common/emails.py)."""
+        if emails.deliverable(email):
+            super().send_mail(template_prefix, email, context)
 
     def get_client_ip(self, request) -> str:
         """The proxy's X-Forwarded-For (or client IP header) counts only on a

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.views import invitations, manage, people, teams, trail, who_viewed
+from accounts.views import invitations, manage, offline_clients, people, teams, trail, who_viewed
 
 app_name = "accounts"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("manage/", manage.manage, name="manage"),
     path("invitations/new/", invitations.invitation_create, name="invitation_create"),
     path("invitations/revoke/", invitations.invitation_revoke, name="invitation_revoke"),
+    path(
+        "clients/no-login/new/", offline_clients.offline_client_create, name="offline_client_create"
+    ),
     path("teams/new/", manage.team_create, name="team_create"),
     path("manage/people/", people.people, name="people"),
     path("manage/people/<int:pk>/", people.person, name="person"),

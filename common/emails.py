@@ -33,6 +33,18 @@ from django.utils.timezone import get_current_timezone
 # (a server drops idle clients after a while; RFC 5321 asks for >= 5 minutes).
 KEPT_IDLE_CHECK_SECONDS = 10.0
 
+# Clients with no login (accounts/services/offline_clients.py) are given an
+# address under the reserved top-level domain ".invalid" (RFC 2606): it can
+# never be delivered, and nothing is ever sent to it. This is the one check,
+# made by `build` (so by `send` and the outbox's `send_kept`) and by the
+# allauth adapter (password reset and its other mail).
+UNDELIVERABLE_DOMAIN = ".invalid"
+
+
+def deliverable(address: str) -> bool:
+    """Whether mail may be sent to `address`: not one under ".invalid"."""
+    return not (address or "").strip().rstrip(".").lower().endswith(UNDELIVERABLE_DOMAIN)
+
 
 def build(
     *,
@@ -48,7 +60,7 @@ def build(
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"emails/{template}.txt", context),
-        to=[to],
+        to=[to] if deliverable(to) else [],
         headers=headers or {},
         attachments=list(attachments),
     )
@@ -58,7 +70,8 @@ def build(
 
 def send(**kwargs) -> None:
     """Render and send one email (see `build`). SMTP errors propagate: the
-    caller decides whether to retry."""
+    caller decides whether to retry. Nothing is sent to an undeliverable
+    address (Django sends a message with no recipients to nobody)."""
     build(**kwargs).send()
 
 
@@ -258,7 +271,10 @@ def _kept_backend():
 def send_kept(message: EmailMessage) -> None:
     """Send one built email over this thread's kept-open connection, opening
     it if needed (and again after a failure). SMTP errors propagate, as from
-    `send`; an error that loses the connection also closes it."""
+    `send`; an error that loses the connection also closes it. A message
+    with no deliverable recipient (see `build`) is not sent."""
+    if not [address for address in message.recipients() if deliverable(address)]:
+        return
     backend = _kept_backend()
     smtp = getattr(backend, "connection", None)
     try:

@@ -131,3 +131,10 @@ class WrittenRevocationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Where the writing is kept, or anything the client added.",
     )
+    scan = forms.FileField(
+        label="Scan of the writing (optional)",
+        required=False,
+        help_text="A PDF, JPEG or PNG, at most 10 MB. It is kept encrypted.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+        error_messages={"empty": "The scan is empty: choose the file again."},
+    )

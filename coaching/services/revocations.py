@@ -1,7 +1,7 @@
 """Ending a signed consent: the client revokes it in the app
 (consent_revoke), staff record a revocation the client made in writing
 (consent_revoke_in_writing: what it came as, the day it was received, a
-note) or end it when the event it ends on has happened (consent_end). Each
+note, the scan of the writing) or end it when the event it ends on has happened (consent_end). Each
 takes effect at once: the row is locked (consent_for_change), so an export
 relying on it finishes first, and every export after it leaves the client
 out (coaching.selectors.consents.covering_queryset). What was disclosed
@@ -18,9 +18,10 @@ from django.utils import dateformat, timezone
 from accounts.audit import audit_record
 from accounts.models import User
 from accounts.policy import consent_signer_scope, consent_staff_scope
-from coaching.models import Consent
+from coaching.models import Consent, DocumentKind
 from coaching.models.consents import RevocationMedium, RevokedHow
 from coaching.selectors.consents import consent_for_change
+from coaching.services.consent_documents import consent_document_keep, scan_read
 from common.dates import local_today
 
 
@@ -28,14 +29,17 @@ def _day(value: date) -> str:
     return dateformat.format(value, "j F Y")
 
 
-def _stop(*, actor: User, consent: Consent, scope, action: str, how: str, **writing) -> Consent:
+def _stop(
+    *, actor: User, consent: Consent, scope, action: str, how: str, scan=None, **writing
+) -> Consent:
     consent = consent_for_change(actor, consent.pk, scope=scope)
     if consent.signed_at is None:
         raise ValidationError("This consent was never signed, so there is nothing to end.")
     if consent.revoked_at is not None:
         raise ValidationError("This consent has already ended.")
+    scanned = None
     if writing:
-        writing = _written_revocation(consent, **writing)
+        writing, scanned = _written_revocation(consent, scan=scan, **writing)
     consent.revoked_at = timezone.now()
     consent.revoked_by = actor
     consent.revoked_how = how
@@ -43,6 +47,15 @@ def _stop(*, actor: User, consent: Consent, scope, action: str, how: str, **writ
         setattr(consent, name, value)
     consent.save(update_fields=["revoked_at", "revoked_by", "revoked_how", *writing])
     audit_record(actor=actor, action=action, obj=consent, client=consent.client)
+    if scanned is not None:
+        content_type, data = scanned
+        consent_document_keep(
+            actor=actor,
+            consent=consent,
+            kind=DocumentKind.REVOCATION,
+            content_type=content_type,
+            data=data,
+        )
     return consent
 
 
@@ -75,10 +88,18 @@ def consent_end(*, actor: User, consent: Consent) -> Consent:
 
 @transaction.atomic
 def consent_revoke_in_writing(
-    *, actor: User, consent: Consent, medium: str, received_on: date | None, note: str = ""
+    *,
+    actor: User,
+    consent: Consent,
+    medium: str,
+    received_on: date | None,
+    note: str = "",
+    scan=None,
 ) -> Consent:
     """Staff record a revocation the client made in writing (42 CFR
-    2.31(a)(6)): what it came as, the day it was received, a note. It takes
+    2.31(a)(6)): what it came as, the day it was received, a note, and
+    optionally the scan of the writing (PDF, JPEG or PNG by content, at most
+    10 MB: a ConsentDocument of kind "revocation"). It takes
     effect from the moment it is recorded: the next export leaves the client
     out (covering_queryset); one made before stays made. Staff who may end
     the consent (consent_staff_scope) record it; they are `revoked_by`."""
@@ -91,12 +112,14 @@ def consent_revoke_in_writing(
         revocation_medium=medium,
         revocation_received_on=received_on,
         revocation_note=note,
+        scan=scan,
     )
 
 
-def _written_revocation(consent: Consent, **writing) -> dict:
+def _written_revocation(consent: Consent, *, scan, **writing) -> tuple[dict, tuple | None]:
     """The written revocation's fields, checked: a kind of writing from the
-    list, received between the signature and today (the client's days)."""
+    list, received between the signature and today (the client's days); and
+    its scan read and checked (content type, bytes), or None without one."""
     errors = {}
     medium, received_on = writing["revocation_medium"], writing["revocation_received_on"]
     note = (writing["revocation_note"] or "").strip()
@@ -115,6 +138,12 @@ def _written_revocation(consent: Consent, **writing) -> dict:
     limit = Consent._meta.get_field("revocation_note").max_length
     if len(note) > limit:
         errors["note"] = f"Keep the note to {limit} characters."
+    scanned = None
+    if scan:
+        try:
+            scanned = scan_read(scan)
+        except ValidationError as error:
+            errors["scan"] = error.messages[0]
     if errors:
         raise ValidationError(errors)
-    return {**writing, "revocation_note": note}
+    return {**writing, "revocation_note": note}, scanned

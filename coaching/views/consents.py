@@ -29,6 +29,7 @@ from coaching.notices import (
     organisation_name,
 )
 from coaching.selectors import consents as selectors
+from coaching.selectors.consent_documents import with_documents
 from coaching.selectors.disclosures import (
     named_recipient_kinds,
     outgoing_file_for_viewing,
@@ -127,6 +128,7 @@ def consent_revoke(request, pk):
 
 def _client_consents_page(request, pk, *, status=200, form=None):
     data = selectors.client_consents_for_viewing(request.user, pk)
+    with_documents(request.user, data["consents"])  # the paper scans, listed
     client = data["client"]
     if form is None:
         form = ConsentPrepareForm(
@@ -178,7 +180,7 @@ def consent_revoke_in_writing(request, pk):
     consent = get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
     if request.method == "GET" and not navigation_is_deliberate(request):
         return confirm_open(request)  # as deliberate_read: the page reads the client's consent
-    form, status = WrittenRevocationForm(request.POST or None), 200
+    form, status = WrittenRevocationForm(request.POST or None, request.FILES or None), 200
     if request.method == "POST":
         record = partial(services.consent_revoke_in_writing, actor=request.user, consent=consent)
         if form_saved(form, record):

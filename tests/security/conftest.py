@@ -20,6 +20,7 @@ from coaching.models import (
     SupervisorRequest,
     TrustFlag,
 )
+from coaching.services.consent_documents import consent_document_keep
 from coaching.services.consents import consent_prepare, consent_sign
 from coaching.services.disclosures import consent_disclose
 from coaching.services.plans import goal_add, step_add
@@ -80,6 +81,13 @@ def _side(coach, client, supervisor):
         "version": PlanVersion.objects.get(plan__client=client).pk,
         "consent": consent.pk,
         "outgoing_file": outgoing.pk,
+        "consent_document": consent_document_keep(
+            actor=coach,
+            consent=consent,
+            kind="signed_consent",
+            content_type="application/pdf",
+            data=b"%PDF-1.7 scan",
+        ).pk,
         "record_request": record_request_log(
             actor=coach,
             client=client,

@@ -6,11 +6,13 @@ A new encrypted field needs a line here: the tests compare these keys with
 every EncryptedTextField in the model registry and fail on a missing one.
 """
 
+import base64
 import itertools
 import uuid
 from datetime import date, timedelta
 
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +26,7 @@ from coaching.services.consents import consent_prepare, consent_revoke_in_writin
 from coaching.services.disclosures import consent_disclose, outgoing_file_mark_sent
 from coaching.services.episodes import episode_billing_set, episode_discharge, episode_open
 from coaching.services.outside_disclosures import disclosure_record_outside
+from coaching.services.paper_consents import consent_sign_on_paper
 from coaching.services.plans import (
     goal_add,
     goal_change,
@@ -112,6 +115,8 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.Consent", "signed_name"),
         ("coaching.Consent", "revocation_note"),
         ("coaching.Consent", "legal_name"),
+        ("coaching.Consent", "representative_name"),
+        ("coaching.ConsentDocument", "content"),
         # Made at signing from the consent's words: plant() sets it to what
         # was signed, and the signed copy's download shows it whole.
         ("coaching.Consent", "signed_text"),
@@ -368,8 +373,32 @@ def plant(*, team, coach, supervisor) -> dict:
         purpose=text["coaching.Disclosure", "purpose"],
         sent_by="phone",
     )
+    # A third, signed on paper by a guardian, with its scan (kept as base64).
+    paper = consent_prepare(
+        actor=coach,
+        client=client,
+        legal_name=text["coaching.Consent", "legal_name"],
+        information_from=date(2020, 1, 1),
+        person_name=text["coaching.Recipient", "person_name"],
+        purpose=text["coaching.Consent", "purpose"],
+        information=["recovery_plan"],
+        ends_on_event=text["coaching.Consent", "ends_on_event"],
+    )
+    scan = ("%PDF-1.7 " + text["coaching.ConsentDocument", "content"]).encode()
+    consent_sign_on_paper(
+        actor=coach,
+        consent=paper,
+        signed_by_name=text["coaching.Consent", "representative_name"],
+        signed_on=local_today(client),
+        authority="guardian",
+        scan=SimpleUploadedFile("scan.pdf", scan),
+    )
+    # The scan's field holds base64 of its bytes: the download serves the bytes.
+    text["coaching.ConsentDocument", "content"] = base64.b64encode(scan).decode()
     text.update(billed.pop("files"))
     return {
+        "paper_consent": paper.pk,
+        "paper_scan": paper.documents.get().pk,
         "record_request": record_request.pk,
         "token": token,
         "text": text,
@@ -594,6 +623,16 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
             client,
             reverse("coaching:consent_signed_copy", args=[planted["consent"]]),
             [("coaching.Consent", "legal_name"), ("coaching.Consent", "signed_text")],
+        ),
+        (
+            coach,
+            reverse("coaching:consent_print", args=[planted["paper_consent"]]),
+            [("coaching.Consent", "representative_name")],
+        ),
+        (
+            coach,
+            reverse("coaching:consent_document", args=[planted["paper_scan"]]),
+            [("coaching.ConsentDocument", "content")],
         ),
         (
             coach,
