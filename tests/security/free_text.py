@@ -172,6 +172,14 @@ SHORT_CODES = {("accounts.PayerIdentity", "sex"), ("accounts.PayerIdentity", "st
 FILES = {("coaching.ConsentDocument", "content")}
 
 
+def shows(response, field, text: str) -> bool:
+    """Whether a page (or download) shows a field's planted text: a file's
+    download serves the bytes whose base64 is kept."""
+    if field in FILES:
+        return base64.b64encode(response.content).decode() == text
+    return text in response.content.decode()
+
+
 def _cased(name: str, token: str) -> str:
     cased = "".join(
         char.upper() if int(digit, 16) % 2 else char.lower()
