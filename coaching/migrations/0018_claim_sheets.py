@@ -12,33 +12,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coaching', '0017_part2_consents'),
-        ('sessions_log', '0015_session_groups'),
+        ("coaching", "0017_part2_consents"),
+        ("sessions_log", "0015_session_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClaimSheet',
+            name="ClaimSheet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_day', models.DateField()),
-                ('last_day', models.DateField()),
-                ('file_text', accounts.fields.EncryptedTextField()),
-                ('service_dates', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_by', models.CharField(blank=True, choices=[('app_file', 'A file from this app'), ('phone', 'Phone'), ('paper', 'Paper, by post or by hand'), ('fax', 'Fax'), ('email', 'Email'), ('in_person', 'In person'), ('other', 'Other')], max_length=12)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('marked_sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sessions_log.fundingprogramme')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='coaching.recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_day", models.DateField()),
+                ("last_day", models.DateField()),
+                ("file_text", accounts.fields.EncryptedTextField()),
+                ("service_dates", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "sent_by",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("app_file", "A file from this app"),
+                            ("phone", "Phone"),
+                            ("paper", "Paper, by post or by hand"),
+                            ("fax", "Fax"),
+                            ("email", "Email"),
+                            ("in_person", "In person"),
+                            ("other", "Other"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "marked_sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sessions_log.fundingprogramme",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="coaching.recipient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('marked_sent_by__isnull', True), ('sent_at__isnull', True), ('sent_by', '')), models.Q(('marked_sent_by__isnull', False), ('sent_at__isnull', False), models.Q(('sent_by', ''), _negated=True)), _connector='OR'), name='claim_sheet_sent_complete'), models.CheckConstraint(condition=models.Q(('first_day__lte', models.F('last_day'))), name='claim_sheet_days_in_order')],
+                "ordering": ["-created_at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("marked_sent_by__isnull", True),
+                                ("sent_at__isnull", True),
+                                ("sent_by", ""),
+                            ),
+                            models.Q(
+                                ("marked_sent_by__isnull", False),
+                                ("sent_at__isnull", False),
+                                models.Q(("sent_by", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="claim_sheet_sent_complete",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("first_day__lte", models.F("last_day"))),
+                        name="claim_sheet_days_in_order",
+                    ),
+                ],
             },
         ),
     ]
