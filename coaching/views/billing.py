@@ -143,7 +143,9 @@ def claim_sheet_sent(request, pk):
             sent_by=form.cleaned_data["sent_by"],
         )
     except ValidationError as error:
-        add_service_errors(form, error)
+        # Above the page: the file refused may show no form (sent, or emptied).
+        for text in error.messages:
+            messages.error(request, text)
         return _claims_page(request, _claim_form(), status=400, sent_form=form)
     for text in done.removed:
         messages.warning(request, text)
