@@ -12,15 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, CaseloadAssignment, Role
-from coaching.models import ClaimSheet, Disclosure, ProgrammePayer
+from coaching.models import ClaimSheet, Disclosure, ProgrammePayer, Recipient
 from coaching.services.revocations import consent_revoke
+from sessions_log.models import FundingProgramme
 from tests.coaching.test_billing_views import (
     _billable,
     _consent,
     _mark_sent,
     _read_csv,
     _yesterday_at,
-    medicaid,  # noqa: F401 (a fixture)
 )
 from tests.conftest import make_user
 from tests.helpers import PAGE_STATEMENTS, count_queries, sign_in
@@ -38,6 +38,14 @@ def _download(client, programme):
 
 
 @pytest.fixture
+def medicaid():
+    programme = FundingProgramme.objects.get(name="Medicaid")
+    payer = Recipient.objects.create(name="State Medicaid Agency", kind=Recipient.Kind.ORGANISATION)
+    ProgrammePayer.objects.create(programme=programme, recipient=payer)
+    return programme
+
+
+@pytest.fixture
 def noor(coach):
     person = make_user("noor@example.org", Role.CLIENT, name="Noor Haddad")
     CaseloadAssignment.objects.create(coach=coach, client=person)
@@ -45,7 +53,7 @@ def noor(coach):
 
 
 @pytest.fixture
-def two_billed(coach, supervisor, client_user, noor, medicaid):  # noqa: F811
+def two_billed(coach, supervisor, client_user, noor, medicaid):
     """Robin Park and Noor Haddad, each with a consent naming the payer and a
     billable session yesterday."""
     payer = ProgrammePayer.objects.get(programme=medicaid).recipient
@@ -60,7 +68,11 @@ def two_billed(coach, supervisor, client_user, noor, medicaid):  # noqa: F811
 
 @pytest.mark.django_db
 def test_the_download_records_nothing_and_keeps_the_file_to_download_again(
-    client, admin_user, client_user, medicaid, two_billed  # noqa: F811
+    client,
+    admin_user,
+    client_user,
+    medicaid,
+    two_billed,
 ):
     """42 CFR 2.25: a file made to be sent later is not yet a disclosure."""
     sign_in(client, admin_user)
@@ -80,7 +92,11 @@ def test_the_download_records_nothing_and_keeps_the_file_to_download_again(
 
 @pytest.mark.django_db
 def test_marking_sent_records_one_disclosure_per_client_with_the_accounting_fields(
-    client, admin_user, client_user, medicaid, two_billed  # noqa: F811
+    client,
+    admin_user,
+    client_user,
+    medicaid,
+    two_billed,
 ):
     """42 CFR 2.25(b) and 45 CFR 164.528(b)(2): the date sent, the
     recipient's name and address, the kinds and dates of service sent, the
@@ -116,7 +132,12 @@ def test_marking_sent_records_one_disclosure_per_client_with_the_accounting_fiel
 
 @pytest.mark.django_db
 def test_a_consent_revoked_since_the_download_takes_the_client_off_and_nothing_is_marked(
-    client, admin_user, client_user, noor, medicaid, two_billed  # noqa: F811
+    client,
+    admin_user,
+    client_user,
+    noor,
+    medicaid,
+    two_billed,
 ):
     """Issue 28 point 7: marking sent re-checks each consent; the revoked
     client is removed and named, the file written again without them, and
@@ -147,7 +168,12 @@ def test_a_consent_revoked_since_the_download_takes_the_client_off_and_nothing_i
 
 @pytest.mark.django_db
 def test_a_file_whose_every_client_revoked_has_nothing_to_send(
-    client, coach, supervisor, admin_user, client_user, medicaid  # noqa: F811
+    client,
+    coach,
+    supervisor,
+    admin_user,
+    client_user,
+    medicaid,
 ):
     consent = _consent(coach, client_user, ProgrammePayer.objects.get().recipient)
     _billable(coach, supervisor, client_user, medicaid, started=_yesterday_at(9))
@@ -164,7 +190,7 @@ def test_a_file_whose_every_client_revoked_has_nothing_to_send(
 
 
 @pytest.mark.django_db
-def test_marking_a_file_sent_twice_is_refused(client, admin_user, medicaid, two_billed):  # noqa: F811
+def test_marking_a_file_sent_twice_is_refused(client, admin_user, medicaid, two_billed):
     sign_in(client, admin_user)
     _download(client, medicaid)
     _mark_sent(client)
@@ -176,7 +202,10 @@ def test_marking_a_file_sent_twice_is_refused(client, admin_user, medicaid, two_
 
 @pytest.mark.django_db
 def test_a_day_to_come_or_before_the_download_or_no_way_is_refused(
-    client, admin_user, medicaid, two_billed  # noqa: F811
+    client,
+    admin_user,
+    medicaid,
+    two_billed,
 ):
     sign_in(client, admin_user)
     _download(client, medicaid)
@@ -194,7 +223,12 @@ def test_a_day_to_come_or_before_the_download_or_no_way_is_refused(
 
 @pytest.mark.django_db
 def test_only_staff_who_bill_download_again_or_mark_sent(
-    client, coach, supervisor, admin_user, medicaid, two_billed  # noqa: F811
+    client,
+    coach,
+    supervisor,
+    admin_user,
+    medicaid,
+    two_billed,
 ):
     sign_in(client, admin_user)
     _download(client, medicaid)
@@ -213,7 +247,11 @@ def test_only_staff_who_bill_download_again_or_mark_sent(
 @pytest.mark.django_db
 @pytest.mark.parametrize("count", [1, 12])
 def test_the_claim_page_lists_the_files_in_a_fixed_number_of_queries(
-    client, admin_user, medicaid, two_billed, count  # noqa: F811
+    client,
+    admin_user,
+    medicaid,
+    two_billed,
+    count,
 ):
     sign_in(client, admin_user)
     for _ in range(count):
