@@ -59,6 +59,12 @@ coaching_urlpatterns = [
     # Billing: the claim file and the funder report.
     path("billing/claims/", billing.claims, name="claims"),
     path("billing/claims/download/", billing.claim_download, name="claim_download"),
+    path(
+        "billing/claims/files/<int:pk>/download/",
+        billing.claim_sheet_download,
+        name="claim_sheet_download",
+    ),
+    path("billing/claims/files/<int:pk>/sent/", billing.claim_sheet_sent, name="claim_sheet_sent"),
     path("billing/funder-report/", billing.funder_report, name="funder_report"),
     # Billing identities (the organisation, the coaches, an episode's diagnosis and prior
     # authorisation) and remittances (835 uploads).

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
 from accounts.models import User
+from coaching.models.consents import Recipient
+from coaching.models.disclosures import SentBy
 from sessions_log.models import FundingProgramme, Session
 
 
@@ -239,3 +241,48 @@ class Remittance(models.Model):
 
     def __str__(self) -> str:
         return f"Remittance {self.trace_number}"
+
+
+class ClaimSheet(models.Model):
+    """The CSV claim file (the review sheet) of one programme and range of
+    days as downloaded: its text kept (encrypted: it names clients, their
+    dates of birth and member ids) so that "download again" and what staff
+    mark sent are what they downloaded, and the clients on it with the
+    first and last date of service it holds for each. Nothing counts as
+    disclosed until staff mark it sent; each consent is checked again then
+    (coaching/services/billing.py claim_sheet_mark_sent)."""
+
+    programme = models.ForeignKey(FundingProgramme, on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="+")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    file_text = EncryptedTextField()
+    # Client id (as text) -> [first, last] date of service on the sheet (ISO).
+    service_dates = models.JSONField(default=dict)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    marked_sent_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_by = models.CharField(max_length=12, choices=SentBy.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True, marked_sent_by__isnull=True, sent_by="")
+                | (Q(sent_at__isnull=False, marked_sent_by__isnull=False) & ~Q(sent_by="")),
+                name="claim_sheet_sent_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_day__lte=models.F("last_day")), name="claim_sheet_days_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim sheet {self.pk}"
+
+    @property
+    def client_ids(self) -> list[int]:
+        return sorted(int(pk) for pk in self.service_dates)

@@ -1,13 +1,13 @@
 """Billing for the staff who bill (admins: accounts/policy.py bills): the
-claim file per programme and range of days, and the funder report per month
-and programme. Supervisors read the funder report for their team."""
-
-import csv
+claim file per programme and range of days (kept as downloaded, disclosed
+when marked sent), and the funder report per month and programme.
+Supervisors read the funder report for their team."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,10 +16,15 @@ from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
 from coaching.forms.billing import ClaimForm, FunderReportForm
-from coaching.notices import NOTICE_VERSION, SCOPE_HEADING, SCOPE_LABELS, STATEMENT_1
+from coaching.forms.disclosures import MarkSentForm
+from coaching.notices import NOTICE_VERSION, STATEMENT_1
 from coaching.selectors import billing as selectors
-from coaching.selectors.report import csv_safe
-from coaching.services.billing import claim_export
+from coaching.selectors.claim_sheets import (
+    claim_sheet_for_viewing,
+    claim_sheets_managed_by,
+    claim_sheets_recent,
+)
+from coaching.services.billing import claim_export, claim_sheet_mark_sent
 
 BILLERS = (Role.ADMIN,)
 REPORTERS = (Role.ADMIN, Role.SUPERVISOR)
@@ -29,8 +34,24 @@ def _claim_form(data=None):
     return ClaimForm(data, programmes=selectors.claim_programmes())
 
 
-def _claims_page(request, form, *, preview=None, status=200):
+def _sheet_forms(sheets, bound=None):
+    """A "mark sent" form per unsent sheet (its own ids); `bound`, the one
+    just refused, keeps what was typed."""
+    today = timezone.localdate()
+    return [
+        (
+            sheet,
+            bound
+            if bound is not None and bound.sheet_pk == sheet.pk
+            else MarkSentForm(initial={"sent_on": today}, auto_id=f"sheet{sheet.pk}-%s"),
+        )
+        for sheet in sheets
+    ]
+
+
+def _claims_page(request, form, *, preview=None, status=200, sent_form=None):
     context = {
+        "sheets": _sheet_forms(claim_sheets_recent(request.user), sent_form),
         "form": form,
         "preview": preview,
         "requires_cosign": settings.BILLING_REQUIRES_COSIGN,
@@ -66,47 +87,75 @@ def claim_download(request):
     """The claim file (CSV): 42 CFR 2.32(a) Statement 1 at its head (its
     version on the next row), whom it is for and who discloses, each
     included client's consent scope (2.32(b)), then one row per billable
-    session of the clients whose consent covers the payer; a Disclosure
-    recorded per client. Refused with a message, and nothing recorded, when
-    nobody on it has a consent."""
+    session of the clients whose consent covers the payer. Kept as a
+    ClaimSheet: nothing counts as disclosed until it is marked sent.
+    Refused with a message, and nothing kept, when nobody on it has a
+    consent."""
     form = _claim_form(request.POST)
     if not form.is_valid():
         return _claims_page(request, form, status=400)
     data = form.cleaned_data
     try:
-        claim = claim_export(
+        sheet = claim_export(
             actor=request.user, start=data["start"], end=data["end"], programme=data["programme"]
         )
     except ValidationError as error:
         add_service_errors(form, error)
         return _claims_page(request, form, status=400)
-    start, end = data["start"].isoformat(), data["end"].isoformat()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    return _sheet_response(sheet)
+
+
+def _sheet_response(sheet):
+    response = HttpResponse(sheet.file_text, content_type="text/csv; charset=utf-8")
+    start, end = sheet.first_day.isoformat(), sheet.last_day.isoformat()
     response["Content-Disposition"] = (
-        f'attachment; filename="claim-{data["programme"].pk}-{start}-{end}.csv"'
+        f'attachment; filename="claim-{sheet.programme_id}-{start}-{end}-{sheet.pk}.csv"'
     )
     response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
-    for row in [
-        [claim.notice],
-        [claim.notice_version],
-        [],
-        ["Claim for", claim.recipient.name],
-        ["Disclosed by", claim.disclosed_by],
-        ["Programme", data["programme"].name],
-        ["Dates of service", f"{start} to {end}"],
-        ["Prepared by", request.user.display_name],
-        ["Prepared on", timezone.localdate().isoformat()],
-        [],
-        [SCOPE_HEADING],
-        list(SCOPE_LABELS),
-        *claim.scopes,
-        [],
-        claim.header,
-        *claim.rows,
-    ]:
-        writer.writerow([csv_safe(value) for value in row])
     return response
+
+
+@require_POST
+@role_required(*BILLERS)
+def claim_sheet_download(request, pk):
+    """A claim file downloaded before, again: exactly the text kept (audited)."""
+    return _sheet_response(claim_sheet_for_viewing(request.user, pk))
+
+
+@require_POST
+@role_required(*BILLERS)
+def claim_sheet_sent(request, pk):
+    """Mark a claim file sent (the day, how): each consent checked again and
+    the Disclosures recorded then (42 CFR 2.25; 45 CFR 164.528). A client
+    no longer covered is taken off the file, named, and nothing marked: the
+    file must be downloaded again. Refused (marked already, a bad date):
+    says why, nothing recorded."""
+    sheet = get_object_or_404(claim_sheets_managed_by(request.user), pk=pk)
+    form = MarkSentForm(request.POST, auto_id=f"sheet{sheet.pk}-%s")
+    form.sheet_pk = sheet.pk
+    if not form.is_valid():
+        return _claims_page(request, _claim_form(), status=400, sent_form=form)
+    try:
+        done = claim_sheet_mark_sent(
+            actor=request.user,
+            sheet_pk=pk,
+            sent_on=form.cleaned_data["sent_on"],
+            sent_by=form.cleaned_data["sent_by"],
+        )
+    except ValidationError as error:
+        # Above the page: the file refused may show no form (sent, or emptied).
+        for text in error.messages:
+            messages.error(request, text)
+        return _claims_page(request, _claim_form(), status=400, sent_form=form)
+    for text in done.removed:
+        messages.warning(request, text)
+    if done.sent:
+        messages.success(
+            request,
+            f"Claim file {pk} marked sent: the disclosures are recorded, and each "
+            "client sees theirs.",
+        )
+    return redirect("coaching:claims")
 
 
 @require_GET

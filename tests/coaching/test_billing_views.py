@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import CaseloadAssignment, Role
 from accounts.services import payer_identity_set
 from coaching.models import (
+    ClaimSheet,
     Disclosure,
     Episode,
     OutreachAttempt,
@@ -88,6 +89,15 @@ def _read_csv(response):
     return list(csv.reader(io.StringIO(response.content.decode())))
 
 
+def _mark_sent(client, sheet=None, *, sent_on=None, sent_by="email"):
+    """Mark a downloaded claim file (the newest, unless given) sent."""
+    sheet = sheet or ClaimSheet.objects.first()
+    return client.post(
+        reverse("coaching:claim_sheet_sent", args=[sheet.pk]),
+        {"sent_on": (sent_on or timezone.localdate()).isoformat(), "sent_by": sent_by},
+    )
+
+
 @pytest.mark.django_db
 def test_the_claim_file_holds_every_field_of_a_billable_session(
     client, coach, supervisor, client_user, admin_user, medicaid
@@ -133,6 +143,10 @@ def test_the_claim_file_holds_every_field_of_a_billable_session(
     assert "NOTE-WORDS-9931" not in response.content.decode()
     assert "=cmd" not in response.content.decode()
     assert "services addressed" not in rows[header] and "reason over cap" not in rows[header]
+    # Kept as served; disclosed only once marked sent (42 CFR 2.25).
+    assert ClaimSheet.objects.get().file_text == response.content.decode()
+    assert not Disclosure.objects.exists()
+    assert _mark_sent(client).status_code == 302
     disclosure = Disclosure.objects.get()
     assert (disclosure.client, disclosure.consent, disclosure.recipient) == (
         client_user,
@@ -184,6 +198,7 @@ def test_clients_without_a_covering_consent_are_listed_apart_and_left_out(
     response = client.post(reverse("coaching:claim_download"), fields)
     content = response.content.decode()
     assert "Robin Park" in content and "Kai Unconsented" not in content
+    _mark_sent(client)
     assert list(Disclosure.objects.values_list("client", flat=True)) == [client_user.pk]
 
 
@@ -329,7 +344,7 @@ def test_the_claim_download_runs_a_fixed_number_of_queries(
     # one scope row (42 CFR 2.32(b)) and, here, one session row.
     assert len(_read_csv(response)) == 14 + 2 * ((count + 1) // 2)
     # A download, not a page: its transaction and export_split's savepoint
-    # (4 statements) and its two inserts (disclosures, audit rows) on top.
+    # (4 statements) and its two inserts (the kept file, audit rows) on top.
     assert queries <= PAGE_STATEMENTS + 2
 
 

@@ -16,7 +16,7 @@ from coaching.selectors.billing import CLAIM_HEADER, funder_report
 from sessions_log.models import FundingProgramme, NoteReview, ServiceCode
 from sessions_log.services.notes import note_open, note_review, note_save_draft, note_sign
 from sessions_log.services.sessions import contact_log
-from tests.coaching.test_billing_views import _consent, _read_csv, _yesterday_at
+from tests.coaching.test_billing_views import _consent, _mark_sent, _read_csv, _yesterday_at
 from tests.conftest import make_user
 from tests.helpers import sign_in
 
@@ -121,6 +121,7 @@ def test_a_seven_minute_contact_is_never_on_a_claim_nor_disclosed(
     rows = _read_csv(_claim(client, medicaid))
     names = [row[CLAIM_HEADER.index("client")] for row in rows[rows.index(CLAIM_HEADER) + 1 :]]
     assert names == ["Noor Haddad"]
+    _mark_sent(client)
     assert list(Disclosure.objects.values_list("client", flat=True)) == [other.pk]
 
 
@@ -134,6 +135,7 @@ def test_seven_and_seven_minutes_bill_one_unit_under_cms(
         _signed(coach, supervisor, client_user, medicaid, started=_yesterday_at(hour), minutes=7)
     sign_in(client, admin_user)
     assert _lines(_claim(client, medicaid)) == [("7", "1")]
+    _mark_sent(client)
     assert Disclosure.objects.count() == 1
     # The funder report counts the day's unit too (each note alone had none).
     month = (timezone.localdate() - timedelta(days=1)).replace(day=1)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from accounts.models import AuditEvent, CaseloadAssignment, Role
-from coaching.models import Disclosure, Information, OutgoingFile
+from coaching.models import ClaimSheet, Disclosure, Information, OutgoingFile
 from coaching.services.claim_sending import claim_batch_mark_sent
 from coaching.services.claims import claim_batch_create
 from coaching.services.consents import consent_revoke
@@ -133,6 +133,11 @@ def test_the_claim_review_csv_opens_with_statement_1_and_gives_each_clients_scop
     assert REVOCABLE_IN_WRITING in scope["Revocable"]
     # The client without a consent is not on the file, nor their scope.
     assert unconsented.display_name not in response.content.decode()
+    sheet = ClaimSheet.objects.get()
+    client.post(
+        reverse("coaching:claim_sheet_sent", args=[sheet.pk]),
+        {"sent_on": timezone.localdate().isoformat(), "sent_by": "app_file"},
+    )
     disclosure = Disclosure.objects.get()
     assert (disclosure.client, disclosure.notice_version) == (client_user, VERSION)
 

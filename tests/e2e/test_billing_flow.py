@@ -8,6 +8,7 @@ serious on any page."""
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 from django.urls import reverse
@@ -144,8 +145,16 @@ def test_intake_to_claim_with_one_client_consented_and_one_not(
     assert rows[0] == [REDISCLOSURE_NOTICE]
     claim = rows[rows.index(CLAIM_HEADER) + 1 :]
     assert [row[CLAIM_HEADER.index("client")] for row in claim] == ["Robin Park"]
-    assert claim[0][CLAIM_HEADER.index("services addressed")] == "Peer support"
+    # 42 CFR 2.13(a), minimum necessary: the services the note ticked are not on a claim.
+    assert "services addressed" not in CLAIM_HEADER
     assert "Kai Nakamura" not in text
+    # Disclosed only when marked sent (42 CFR 2.25): the day and how.
+    assert not Disclosure.objects.exists()
+    billing.goto(reverse("coaching:claims"))
+    sent = billing.get_by_role("button", name=re.compile(r"^Mark file \d+ sent$"))
+    sent.click()
+    expect_message(billing, "marked sent: the disclosures are recorded")
+    assert_accessible(billing)
     assert Disclosure.objects.get().client == client_user
 
     # The client sees it on their phone, in plain words.

@@ -12,6 +12,7 @@ from coaching.models import (
     Claim,
     ClaimBatch,
     ClaimInterchange,
+    ClaimSheet,
     Episode,
     PlanVersion,
     Recipient,
@@ -59,6 +60,16 @@ def _side(coach, client, supervisor):
     )
     claim = _claim(coach, client)
     return {
+        # A CSV claim file as downloaded, naming the client (not yet sent).
+        "claim_sheet": ClaimSheet.objects.create(
+            programme=FundingProgramme.objects.get(name="Medicaid"),
+            recipient=consent.recipient,
+            first_day=session_day(),
+            last_day=session_day(),
+            file_text="Claim",
+            service_dates={str(client.pk): [session_day().isoformat()] * 2},
+            created_by=coach,
+        ).pk,
         "remittance": Remittance.objects.create(
             payer_name="Acme Health Plan",
             trace_number=f"T{client.pk}",

@@ -20,6 +20,7 @@ from accounts.fields import EncryptedTextField
 from accounts.models import CaseloadAssignment, Role
 from accounts.services import payer_identity_set
 from coaching.models import Claim, Episode, LifeArea, PlanVersion, ReferralSource, TrustFlag
+from coaching.services.billing import claim_export
 from coaching.services.caseloads import client_reassign
 from coaching.services.claims import claim_batch_create
 from coaching.services.consents import consent_prepare, consent_revoke_in_writing, consent_sign
@@ -134,6 +135,8 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         # Made from the consent and the recipient when a file is downloaded:
         # plant() sets it to what was made.
         ("coaching.OutgoingFile", "file_text"),
+        # The CSV claim file as downloaded: plant() sets it to what was made.
+        ("coaching.ClaimSheet", "file_text"),
     }
     planted = {
         (label, name): f"Canary {label.split('.')[1]} {name} {token}" for label, name in fields
@@ -475,8 +478,17 @@ def _bill(*, coach, client, supervisor, biller, text) -> dict:
     )
     answer = remittance_835(list(Claim.objects.filter(batch__interchange=made.interchange)))
     remittance = remittance_apply(actor=biller, text=answer)
+    # The CSV claim file of those days, kept as downloaded (it names the client).
+    sheet = claim_export(
+        actor=biller,
+        programme=FundingProgramme.objects.get(name="Medicaid"),
+        start=day - timedelta(days=1),
+        end=day + timedelta(days=1),
+    )
     return {
+        "claim_sheet": sheet.pk,
         "files": {
+            ("coaching.ClaimSheet", "file_text"): sheet.file_text,
             ("coaching.ClaimInterchange", "file_text"): made.interchange.file_text,
             ("coaching.Remittance", "file_text"): answer,
         },
@@ -512,6 +524,11 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
             biller,
             ("post", reverse("coaching:claim_batch_download", args=[planted["batch"]])),
             [("coaching.ClaimInterchange", "file_text")],
+        ),
+        (
+            biller,
+            ("post", reverse("coaching:claim_sheet_download", args=[planted["claim_sheet"]])),
+            [("coaching.ClaimSheet", "file_text")],
         ),
         (
             biller,

@@ -138,6 +138,8 @@ PLAINTEXT = {
     "coaching.Disclosure.sent_by": "a choice (how it was sent)",
     "coaching.OutgoingFile.information": "choices",
     "coaching.OutgoingFile.sent_by": "a choice (how it was sent)",
+    "coaching.ClaimSheet.sent_by": "a choice (how it was sent)",
+    "coaching.ClaimSheet.service_dates": "client ids and ISO dates of service",
     "coaching.RecordRequest.kind": "a choice (access or amendment)",
     "coaching.RecordRequest.decision": "a choice",
     # billing: codes, numbers and the organisation's and coaches' public
@@ -282,6 +284,7 @@ def test_the_fields_people_write_in_are_encrypted():
         "coaching.Disclosure.recipient_address",
         "coaching.Disclosure.purpose",
         "coaching.OutgoingFile.file_text",
+        "coaching.ClaimSheet.file_text",
     ):
         assert isinstance(fields[name], EncryptedTextField), name
 

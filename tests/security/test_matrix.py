@@ -77,6 +77,9 @@ MATRIX = {
     # funder report (counts only) is for admins and supervisors.
     "coaching:claims": ("get", {"admin"}, None),
     "coaching:claim_download": ("post", {"admin"}, None),
+    # The CSV claim files kept as downloaded: download again, mark sent.
+    "coaching:claim_sheet_download": ("post", {"admin"}, "claim_sheet"),
+    "coaching:claim_sheet_sent": ("post", {"admin"}, "claim_sheet"),
     "coaching:funder_report": ("get", {"supervisor", "admin"}, None),
     # Billing identities and remittance (835) uploads: staff who bill.
     "coaching:billing_identities": ("get", {"admin"}, None),
