@@ -14,6 +14,7 @@ from django.urls import reverse
 from accounts.models import PayerIdentity
 from coaching.models import Claim, ClaimBatch, ClaimLine, Disclosure, LineState
 from coaching.selectors.claims import ready_lines
+from coaching.services.claim_sending import claim_batch_mark_sent
 from coaching.services.claims import (
     claim_batch_accept,
     sent_claim_replace,
@@ -35,6 +36,7 @@ def sent(coach, supervisor, client_user, admin_user):
         coach, client_user, started=_yesterday_at(9), minutes=38, supervisor=supervisor
     )
     result = _batch(admin_user)
+    claim_batch_mark_sent(actor=admin_user, batch_pk=result.batches[0].pk)
     claim_batch_accept(actor=admin_user, batch_pk=result.batches[0].pk)
     claim = Claim.objects.get()
     claim.payer_claim_number = "PCN-1"
@@ -85,6 +87,8 @@ def test_a_replacement_bills_the_corrected_minutes_with_frequency_7(coach, admin
     assert states == {"1": LineState.REPLACED, "7": LineState.IN_BATCH}
     new = Claim.objects.get(frequency="7")
     assert new.original == claim
+    assert Disclosure.objects.count() == 1  # the replacement is not sent yet
+    claim_batch_mark_sent(actor=admin_user, batch_pk=new.batch_id)
     assert Disclosure.objects.count() == 2  # the batch and the replacement
     # The session is on one live line: not ready again.
     medicaid = FundingProgramme.objects.get(name="Medicaid")

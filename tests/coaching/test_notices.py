@@ -206,7 +206,7 @@ def test_a_batch_cover_sheet_carries_statement_1_and_the_consent_each_client_rel
     ).batches
     sign_in(client, admin_user)
     before = client.post(reverse("coaching:claim_batch_cover", args=[batch.pk])).content.decode()
-    assert "Client: Robin Park\nDisclosed by: Harbor Peer Recovery\n" in before
+    assert f"Client: Robin Park\nDisclosed by: {HARBOR}\n" in before
     assert not Disclosure.objects.exists()  # made, not sent: nothing disclosed yet
     claim_batch_mark_sent(actor=admin_user, batch_pk=batch.pk)
     assert Disclosure.objects.get().notice_version == VERSION
