@@ -84,7 +84,7 @@ def test_client_signs_sees_a_disclosure_and_revokes_on_a_small_phone(open_page, 
     check_client_page(staff, 320, "consent-disclose")
     today = timezone.localdate()
     staff.get_by_label("Information from").fill("2026-01-01")
-    staff.get_by_label("to", exact=True).fill(today.isoformat())
+    staff.get_by_label("to:", exact=True).fill(today.isoformat())
     with staff.expect_download() as download:
         staff.get_by_role("button", name="Download the CSV").click()
     text = open(download.value.path(), encoding="utf-8").read()  # noqa: PTH123, SIM115
