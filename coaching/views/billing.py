@@ -6,7 +6,6 @@ Supervisors read the funder report for their team."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -25,6 +24,7 @@ from coaching.selectors.claim_sheets import (
     claim_sheets_recent,
 )
 from coaching.services.billing import claim_export, claim_sheet_mark_sent
+from common.downloads import attachment
 
 BILLERS = (Role.ADMIN,)
 REPORTERS = (Role.ADMIN, Role.SUPERVISOR)
@@ -106,13 +106,12 @@ def claim_download(request):
 
 
 def _sheet_response(sheet):
-    response = HttpResponse(sheet.file_text, content_type="text/csv; charset=utf-8")
     start, end = sheet.first_day.isoformat(), sheet.last_day.isoformat()
-    response["Content-Disposition"] = (
-        f'attachment; filename="claim-{sheet.programme_id}-{start}-{end}-{sheet.pk}.csv"'
+    return attachment(
+        sheet.file_text,
+        filename=f"claim-{sheet.programme_id}-{start}-{end}-{sheet.pk}.csv",
+        content_type="text/csv; charset=utf-8",
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_POST

@@ -6,7 +6,6 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,6 +22,7 @@ from coaching.selectors.history import reviewed_client_for_viewing
 from coaching.selectors.report import csv_safe
 from coaching.services.caseloads import client_reassign as reassign
 from coaching.services.caseloads import report_export
+from common.downloads import attachment
 
 REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
 # The dashboard's columns, in order: (sort key, heading).
@@ -158,9 +158,9 @@ def report(request):
         return confirm_open(request)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     rows = report_export(actor=request.user, start=start, end=end)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="caseload-{start}-{end}.csv"'
-    response["Cache-Control"] = "no-store"
+    response = attachment(
+        "", filename=f"caseload-{start}-{end}.csv", content_type="text/csv; charset=utf-8"
+    )
     writer = csv.writer(response)
     for row in rows:
         writer.writerow([csv_safe(value) for value in row])

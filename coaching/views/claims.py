@@ -7,7 +7,6 @@ coaching/services/claims.py; these views hand them plain values."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,6 +22,7 @@ from coaching.selectors import claims as selectors
 from coaching.services import claim_sending as sending
 from coaching.services import claims as services
 from coaching.services.notices import claim_batch_cover as batch_cover
+from common.downloads import attachment
 
 BILLERS = (Role.ADMIN,)
 # Recent batches the Billing page lists; older ones are a batch's own page away.
@@ -135,10 +135,7 @@ def _batch_page(request, pk, *, status=200):
 def claim_batch_download(request, pk):
     """The batch's 837P file as sent: the same bytes every time."""
     filename, text = services.claim_interchange_file(actor=request.user, batch_pk=pk)
-    response = HttpResponse(text, content_type="text/plain; charset=us-ascii")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(text, filename=filename, content_type="text/plain; charset=us-ascii")
 
 
 @require_POST
@@ -148,10 +145,7 @@ def claim_batch_cover(request, pk):
     42 CFR 2.32(a) prescribes (Statement 1) and each client's consent scope
     (2.32(b)), which an 837P has no place for."""
     filename, text = batch_cover(actor=request.user, batch_pk=pk)
-    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(text, filename=filename, content_type="text/plain; charset=utf-8")
 
 
 @require_POST

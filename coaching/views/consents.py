@@ -9,7 +9,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -39,6 +39,7 @@ from coaching.selectors.disclosures import (
 from coaching.services import consents as services
 from coaching.services import disclosures
 from common.dates import local_today
+from common.downloads import attachment
 
 STAFF = (Role.COACH, Role.SUPERVISOR)
 
@@ -83,10 +84,11 @@ def consent_signed_copy(request, pk):
     consent = selectors.consent_for_viewing(request.user, pk)["consent"]
     if consent.signed_at is None:
         raise Http404
-    response = HttpResponse(consent.signed_text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="consent-{consent.pk}-signed.txt"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(
+        consent.signed_text,
+        filename=f"consent-{consent.pk}-signed.txt",
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 @require_POST
@@ -279,12 +281,11 @@ def consent_disclose(request, pk):
 
 
 def _file_response(outgoing):
-    response = HttpResponse(outgoing.file_text, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="disclosure-{outgoing.client_id}-{outgoing.pk}.csv"'
+    return attachment(
+        outgoing.file_text,
+        filename=f"disclosure-{outgoing.client_id}-{outgoing.pk}.csv",
+        content_type="text/csv; charset=utf-8",
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_POST

@@ -5,7 +5,6 @@ signature with its scan, and downloading a consent's scan (audited)."""
 from functools import partial
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -18,6 +17,7 @@ from coaching.models.consents import Authority
 from coaching.selectors import consents as selectors
 from coaching.selectors.consent_documents import consent_document_for_viewing
 from coaching.services.paper_consents import consent_sign_on_paper
+from common.downloads import attachment
 
 STAFF = (Role.COACH, Role.SUPERVISOR)
 
@@ -71,8 +71,6 @@ def consent_document(request, pk):
     """A consent's scan, as a download: for whoever sees the consent (404
     otherwise), each read audited (consent_document_for_viewing)."""
     data = consent_document_for_viewing(request.user, pk)
-    response = HttpResponse(data["data"], content_type=data["document"].content_type)
-    response["Content-Disposition"] = f'attachment; filename="{data["filename"]}"'
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(
+        data["data"], filename=data["filename"], content_type=data["document"].content_type
+    )

@@ -4,7 +4,6 @@ to keep, as a printable page, a PDF and a JSON file (HIPAA 45 CFR 164.524)."""
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -13,6 +12,7 @@ from accounts.models import Role
 from accounts.policy import role_required
 from coaching.record_pdf import record_pdf
 from coaching.selectors import record as selectors
+from common.downloads import attachment
 
 
 @require_GET
@@ -33,22 +33,19 @@ def my_record_print(request):
 @role_required(Role.CLIENT)
 def my_record_json(request):
     record = selectors.client_record_for_viewing(request.user, request.user.pk)
-    response = HttpResponse(
+    return attachment(
         json.dumps(record, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        filename=f"my-record-{timezone.localdate().isoformat()}.json",
         content_type="application/json; charset=utf-8",
     )
-    day = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="my-record-{day}.json"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_GET
 @role_required(Role.CLIENT)
 def my_record_pdf(request):
     record = selectors.client_record_for_viewing(request.user, request.user.pk)
-    response = HttpResponse(record_pdf(record), content_type="application/pdf")
-    day = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="my-record-{day}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(
+        record_pdf(record),
+        filename=f"my-record-{timezone.localdate().isoformat()}.pdf",
+        content_type="application/pdf",
+    )

@@ -3,7 +3,6 @@ uploaded, with what they paid and denied, and the upload itself."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -13,6 +12,7 @@ from accounts.policy import role_required
 from coaching.forms.remittances import RemittanceUploadForm
 from coaching.selectors import remittances as selectors
 from coaching.services.remittances import remittance_apply
+from common.downloads import attachment
 
 BILLERS = (Role.ADMIN,)
 
@@ -58,7 +58,8 @@ def remittance_download(request, pk):
     """The 835 as it was uploaded, byte for byte: what an auditor compares
     the lines' states with."""
     remittance = selectors.remittance_for_viewing(request.user, pk)
-    response = HttpResponse(remittance.file_text, content_type="text/plain; charset=us-ascii")
-    response["Content-Disposition"] = f'attachment; filename="remittance-{remittance.pk}.x12"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(
+        remittance.file_text,
+        filename=f"remittance-{remittance.pk}.x12",
+        content_type="text/plain; charset=us-ascii",
+    )

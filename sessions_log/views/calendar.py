@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
+from common.downloads import attachment
 from sessions_log.calendar import calendar
 from sessions_log.selectors.calendar import (
     calendar_feed_for_viewing,
@@ -21,10 +22,7 @@ PEOPLE = (Role.CLIENT, Role.COACH)
 
 
 def _ics(body: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(body, filename=filename, content_type="text/calendar; charset=utf-8")
 
 
 @require_GET
