@@ -375,6 +375,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
+    # fpdf2's font subsetting (the record's PDF) logs every table it prunes.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 # The product's rules (reminders, check-ins, trust flags, plans, outreach,
