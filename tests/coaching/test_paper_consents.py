@@ -18,6 +18,7 @@ from accounts.models import AuditEvent
 from accounts.services.offline_clients import offline_client_add
 from coaching.models import ClaimLine, Consent, ConsentDocument, Disclosure, ExportKind
 from coaching.selectors.consents import consent_state
+from coaching.services.claim_sending import claim_batch_mark_sent
 from coaching.services.claims import claim_batch_create
 from coaching.services.consents import consent_revoke_in_writing
 from coaching.services.disclosures import export_split
@@ -234,6 +235,7 @@ def test_a_paper_consent_covers_an_export_as_one_signed_in_the_app(coach, client
             information=CLAIM,
             export=ExportKind.CLAIM_FILE,
             description="Claim file",
+            service_dates=None,  # checks the consents, records nothing
         )
 
     assert split().consented_ids == []
@@ -293,6 +295,7 @@ def test_a_guardians_paper_consent_puts_a_client_with_no_login_on_a_claim_until_
         )
     )
     assert billed == {client_user.pk, offline.pk}
+    claim_batch_mark_sent(actor=admin_user, batch_pk=first.batches[0].pk)
     assert Disclosure.objects.filter(client=offline, consent=consent).count() == 1
 
     consent_revoke_in_writing(
@@ -311,6 +314,7 @@ def test_a_guardians_paper_consent_puts_a_client_with_no_login_on_a_claim_until_
     assert billed == {client_user.pk}
     (left,) = [item for item in second.left_out if item.session.client_id == offline.pk]
     assert "consent" in " ".join(left.reasons).lower()
+    claim_batch_mark_sent(actor=admin_user, batch_pk=second.batches[0].pk)
     assert Disclosure.objects.filter(client=offline).count() == 1
     kinds = list(consent.documents.values_list("kind", "content_type"))
     assert kinds == [("signed_consent", "image/png"), ("revocation", "application/pdf")]
