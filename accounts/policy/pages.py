@@ -41,6 +41,15 @@ def can_invite(actor, role: str) -> bool:
     return actor.is_active and role in INVITABLE_ROLES.get(actor.role, ())
 
 
+def adds_clients_without_login(actor) -> bool:
+    """Whether `actor` may add a client who has no app account: a coach who
+    may invite clients (to their own caseload), or an admin (naming the
+    coach)."""
+    return actor.is_active and (
+        (holds_caseload(actor) and can_invite(actor, Role.CLIENT)) or actor.role == Role.ADMIN
+    )
+
+
 def mfa_enabled(user) -> bool:
     """Whether the person has a second factor set up: as loaded with the
     request (accounts.backends), or asked now."""

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from accounts.audit import audit_record
 from accounts.models import Role, User, validate_time_zone
-from accounts.policy import can_invite
+from accounts.policy.pages import adds_clients_without_login
 from accounts.policy.relationships import takes_clients
 from accounts.services.relationships import assignment_create
 from common.emails import UNDELIVERABLE_DOMAIN, deliverable
@@ -47,11 +47,9 @@ def offline_client_add(
     caseload (`coach` is the actor); an admin names the coach. They cannot
     sign in and are never emailed. Refused (PermissionDenied) for anyone
     else; bad values: ValidationError, nothing saved."""
-    if not actor.is_active or actor.role not in (Role.COACH, Role.ADMIN):
+    if not adds_clients_without_login(actor):
         raise PermissionDenied
-    if actor.role == Role.COACH:
-        if not can_invite(actor, Role.CLIENT):
-            raise PermissionDenied
+    if takes_clients(actor):
         coach = actor
     errors = {}
     display_name = " ".join((display_name or "").split())
