@@ -79,9 +79,11 @@ done = function(summary, latency, requests)
       + summary.errors.timeout
   for _, thread in ipairs(threads) do errors = errors + thread:get("bad") end
   io.write(string.format(
-    '{"requests": %%d, "seconds": %%f, "p50": %%f, "p95": %%f, "p99": %%f, "errors": %%d}\n',
+    '{"requests": %%d, "seconds": %%f, "p50": %%f, "p95": %%f, "p99": %%f, "errors": %%d,'
+    .. ' "timeouts": %%d, "max": %%f}\n',
     summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, latency:percentile(99) / 1000, errors))
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, errors,
+    summary.errors.timeout, latency.max / 1000))
 end
 """
 
@@ -95,9 +97,12 @@ def drive(
     refuse: str = "",
     htmx: bool = False,
     seconds: int = DURATION,
+    timeout: int = 0,
 ) -> dict:
     """wrk at CONNECTIONS connections for `seconds`, replaying `requests`
-    in turn; returns requests/s, latency percentiles (ms) and errors."""
+    in turn; returns requests/s, latency percentiles (ms) and errors.
+    `timeout`: seconds after which wrk gives a request up as an error
+    (0: wrk's own 2 s)."""
     listing = ROOT / ".run" / "bench-requests.tsv"
     listing.write_text("".join(f"{r.path}\t{r.cookie}\t{r.body}\n" for r in requests))
     script = ROOT / ".run" / "bench.lua"
@@ -114,6 +119,8 @@ def drive(
     )
     # wrk comes from `make bench-deps`; the arguments are fixed.
     command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(script), base]
+    if timeout:
+        command[1:1] = ["--timeout", f"{timeout}s"]
     result = subprocess.run(  # noqa: S603
         command, capture_output=True, text=True, timeout=seconds + 60, check=False
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 # organisation's models are.
 from bench import load, pages
 from bench.organisation import build
+from scripts.cluster.cluster import REQUEST_TIMEOUT
 
 GET_PAGES = 6  # bench/pages.py lists its six GET pages first
 
@@ -35,7 +36,7 @@ def prepare(out: Path) -> None:
 
 def drive(requests: Path, seconds: int, base: str, out: Path) -> None:
     mix = [load.Request(path, cookie) for path, cookie in json.loads(requests.read_text())]
-    out.write_text(json.dumps(load.drive(base, mix, seconds=seconds)))
+    out.write_text(json.dumps(load.drive(base, mix, seconds=seconds, timeout=REQUEST_TIMEOUT)))
 
 
 if __name__ == "__main__":

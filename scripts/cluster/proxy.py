@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from scripts.cluster import hosts
+from scripts.cluster.upstream_check import render
 
 WEB_PORT = 8000
 
@@ -55,7 +56,11 @@ http {{
             proxy_connect_timeout 2s;
             proxy_read_timeout 60s;
             # A web host that refuses or drops a connection: the request
-            # goes to the next one (passive checks; GET/HEAD only).
+            # goes to the next one (a POST only if it never reached the
+            # host). No failure is counted against the host for it
+            # (max_fails=0 in the upstream lines): a busy machine makes
+            # every host slow at once, and counted failures would take
+            # them all out; the upstream checker marks hosts down.
             proxy_next_upstream error timeout http_502;
             proxy_next_upstream_tries 2;
         }}
@@ -64,12 +69,12 @@ http {{
 """
 
 
+def _server(host: str) -> str:
+    return f"{hosts.address(host)}:{WEB_PORT}"
+
+
 def upstream_lines(web_hosts: list[str], down: set[str] = frozenset()) -> str:
-    return "".join(
-        f"server {hosts.address(h)}:{WEB_PORT} max_fails=1 fail_timeout=5s"
-        f"{' down' if h in down else ''};\n"
-        for h in web_hosts
-    )
+    return render([_server(h) for h in web_hosts], {_server(h) for h in down})
 
 
 def make_certificate(run: Path) -> Path:
@@ -127,9 +132,5 @@ def start(network: hosts.Hosts, run: Path, web_hosts: list[str]) -> None:
 
 
 def hosts_marked_down(run: Path, web_hosts: list[str]) -> set[str]:
-    text = (run / "upstreams.conf").read_text()
-    return {
-        h
-        for h in web_hosts
-        if f"{hosts.address(h)}:{WEB_PORT} max_fails=1 fail_timeout=5s down" in text
-    }
+    lines = set((run / "upstreams.conf").read_text().splitlines())
+    return {h for h in web_hosts if render([_server(h)], {_server(h)}).strip() in lines}

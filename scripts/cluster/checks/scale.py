@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from scripts.cluster import hosts, proxy
-from scripts.cluster.cluster import PYTHON, WEB_HOSTS, Cluster, proxy_url
+from scripts.cluster.cluster import PYTHON, REQUEST_TIMEOUT, WEB_HOSTS, Cluster, proxy_url
 
 # A smaller organisation than `make bench`'s, built in seconds (at least 50
 # clients per coach: bench/organisation.py spreads sessions over 50).
@@ -124,11 +124,13 @@ def scale_out(cluster: Cluster) -> tuple[bool, str]:
     return bool(ok), line
 
 
-def losing_a_web_host(cluster: Cluster) -> tuple[bool, str]:
-    """2. web1 killed (SIGKILL, master and workers) 3 s into a 10 s run."""
-    out = cluster.run / "load-switch.json"
+def _lose_web1(cluster: Cluster, tag: str) -> tuple[float, dict, dict]:
+    """web1 killed (SIGKILL, master and workers) 3 s into a 10 s run; then
+    6 s more on web2 alone; web1 back. How long the checker took to take
+    web1 out, and wrk's figures during the switch and after."""
+    out = cluster.run / f"load-switch-{tag}.json"
     load = cluster.network.start(
-        "client1", "load-switch", _drive_argv(cluster, 10, out), env=cluster.app_env()
+        "client1", f"load-switch-{tag}", _drive_argv(cluster, 10, out), env=cluster.app_env()
     )
     time.sleep(3)  # the load has been running for a while when the host dies
     cluster.web["web1"].kill()
@@ -138,11 +140,61 @@ def losing_a_web_host(cluster: Cluster) -> tuple[bool, str]:
     after = drive(cluster, 6)
     cluster.start_web("web1")
     cluster.wait_web("web1")
-    _wait_marked(cluster, "web1", down=False)
-    ok = after["errors"] == 0 and after["requests"] > 0
+    _wait_marked(cluster, "web1", down=False, timeout=60)
+    return noticed, switch, after
+
+
+def _failed(figures: dict) -> str:
+    timeouts = figures.get("timeouts", 0)
+    return f"{figures['errors']} of {figures['requests']}" + (
+        f" ({timeouts} without an answer in {REQUEST_TIMEOUT} s)" if timeouts else ""
+    )
+
+
+def losing_a_web_host(cluster: Cluster) -> tuple[bool, str]:
+    """2. web1 killed under load: no request fails, during or after."""
+    noticed, switch, after = _lose_web1(cluster, "quiet")
+    ok = switch["errors"] == 0 and after["errors"] == 0 and after["requests"] > 0
     line = (
         f"2. losing a web host: web1 killed under load; the proxy's /healthz checker took it "
-        f"out after {noticed:.1f} s; {switch['errors']} of {switch['requests']} requests failed "
-        f"during the switch, {after['errors']} of {after['requests']} after"
+        f"out after {noticed:.1f} s; {_failed(switch)} requests failed during the switch, "
+        f"{_failed(after)} after"
+    )
+    return ok, line
+
+
+def _burners(cluster: Cluster) -> list[hosts.Process]:
+    """A CPU-bound process per core on each web host: every host shares
+    this machine's cores, so each web host's CPU is saturated."""
+    return [
+        cluster.network.start(host, f"burn-{host}-{n}", [PYTHON, "-c", "while True: pass"])
+        for host in WEB_HOSTS
+        for n in range(os.cpu_count() or 1)
+    ]
+
+
+def busy_machine(cluster: Cluster) -> tuple[bool, str]:
+    """8. Checks 1 (two hosts) and 2 again while other work saturates
+    every core: slow, but no request fails, and losing web1 fails none."""
+    burners = _burners(cluster)
+    try:
+        two, _, machine = _measured(cluster)
+        noticed, switch, after = _lose_web1(cluster, "busy")
+    finally:
+        for burner in burners:
+            burner.kill()
+    ok = (
+        two["errors"] == 0
+        and switch["errors"] == 0
+        and after["errors"] == 0
+        and two["requests"] > 0
+        and after["requests"] > 0
+    )
+    line = (
+        f"8. a busy machine: {len(burners)} CPU-bound processes on the web hosts, the machine "
+        f"{machine:.0%} busy: page mix {two['rps']:.0f} req/s (p95 {two['p95']:.0f} ms, max "
+        f"{two.get('max', 0):.0f} ms), {_failed(two)} failed; web1 killed under load: taken out "
+        f"after {noticed:.1f} s, {_failed(switch)} requests failed during the switch, "
+        f"{_failed(after)} after"
     )
     return ok, line
