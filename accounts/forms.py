@@ -241,3 +241,27 @@ def form_saved(form, save) -> bool:
         add_service_errors(form, error)
         return False
     return True
+
+
+class ReviewPeriodForm(forms.Form):
+    """A period of whole days for a compliance review, at most a year
+    (one file an admin can open; a longer review is several)."""
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The end date must not be before the start date.")
+            elif (end - start).days > 366:
+                self.add_error("end", "Choose at most a year; export a longer time in parts.")
+        return data
+
+
+class BreachReportForm(ReviewPeriodForm):
+    account = forms.EmailField(label="Account (email)", max_length=254)
+
+    field_order = ["account", "start", "end"]

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from accounts.views import invitations, manage, offline_clients, people, teams, trail, who_viewed
+from accounts.views import (
+    invitations,
+    manage,
+    offline_clients,
+    people,
+    reviews,
+    teams,
+    trail,
+    who_viewed,
+)
 
 app_name = "accounts"
 
@@ -21,5 +30,7 @@ urlpatterns = [
     path("manage/people/payer/", people.person_payer_identity, name="person_payer_identity"),
     path("invite/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
     path("audit/", trail.audit_trail, name="audit_log"),
+    path("audit/export/", reviews.audit_export, name="audit_export"),
+    path("audit/breach-report/", reviews.breach_report, name="breach_report"),
     path("my/record/", who_viewed.record_views, name="record_views"),
 ]

@@ -9,6 +9,7 @@ from accounts.audit import CLIENT_SEES_OWN, audit_record
 from accounts.models import STAFF_ROLES, AuditEvent, User
 from accounts.policy import audit_scope
 from accounts.policy.pages import sees_whole_audit_trail
+from accounts.policy.reviews import runs_compliance_reviews
 
 
 def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
@@ -40,7 +41,11 @@ def record_views_for_viewing(client: User) -> QuerySet[AuditEvent]:
 class TrailPermissions:
     # Every event and every IP (admins), or a team's, with staff IPs only.
     sees_whole_trail: bool
+    # Exporting the trail and breach reports (policy.reviews).
+    runs_reviews: bool
 
 
 def permissions_for(user: User, event: AuditEvent | None = None) -> TrailPermissions:
-    return TrailPermissions(sees_whole_trail=sees_whole_audit_trail(user))
+    return TrailPermissions(
+        sees_whole_trail=sees_whole_audit_trail(user), runs_reviews=runs_compliance_reviews(user)
+    )

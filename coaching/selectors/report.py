@@ -151,16 +151,6 @@ def team_report_and_clients(user: User, start, end) -> tuple[list[list], list[in
     return rows, sorted(clients)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value):
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def permissions_for(user: User, record=None):
     """What the report page offers `user`: the caseload pages' flags."""
     return caseload_permissions_for(user, record)

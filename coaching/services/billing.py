@@ -34,10 +34,10 @@ from coaching.selectors.billing import (
 )
 from coaching.selectors.claim_sheets import claim_sheet_for_change
 from coaching.selectors.disclosures import sent_moment
-from coaching.selectors.report import csv_safe
 from coaching.services.claim_files import why_not_covered
 from coaching.services.disclosures import disclosures_record, export_split
 from common.dates import local_today
+from common.downloads import csv_safe
 from sessions_log.billing import claim_lines, client_day
 from sessions_log.models import FundingProgramme
 

@@ -50,8 +50,8 @@ from coaching.selectors.disclosures import (
     sent_moment,
     zone_of,
 )
-from coaching.selectors.report import csv_safe
 from common.dates import local_today
+from common.downloads import csv_safe
 
 # ------------------------------------------------------------ disclosures
 

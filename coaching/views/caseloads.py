@@ -19,10 +19,9 @@ from coaching.selectors import caseloads as selectors
 from coaching.selectors.episodes import episode_month_figures
 from coaching.selectors.history import client_history as history_of
 from coaching.selectors.history import reviewed_client_for_viewing
-from coaching.selectors.report import csv_safe
 from coaching.services.caseloads import client_reassign as reassign
 from coaching.services.caseloads import report_export
-from common.downloads import attachment
+from common.downloads import attachment, csv_safe
 
 REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
 # The dashboard's columns, in order: (sort key, heading).

@@ -35,6 +35,8 @@ MATRIX = {
     "accounts:person_credential": ("post", {"admin"}, None),
     "accounts:person_payer_identity": ("post", {"admin"}, None),
     "accounts:audit_log": ("get", {"admin", "supervisor"}, None),
+    "accounts:audit_export": ("get", {"admin"}, None),
+    "accounts:breach_report": ("get", {"admin"}, None),
     "accounts:record_views": ("get", {"client"}, None),
     "coaching:client_home": ("get", {"client"}, None),
     "sessions_log:agenda": ("get", {"coach"}, None),
