@@ -243,9 +243,12 @@ def form_saved(form, save) -> bool:
     return True
 
 
-class ReviewPeriodForm(forms.Form):
-    """A period of whole days for a compliance review, at most a year
-    (one file an admin can open; a longer review is several)."""
+class PeriodForm(forms.Form):
+    """A period of whole days, `start` to `end` inclusive, at most
+    `max_days` apart (a subclass sets both and what to say)."""
+
+    max_days = 366
+    too_long = "Choose at most a year; export a longer time in parts."
 
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
@@ -256,12 +259,17 @@ class ReviewPeriodForm(forms.Form):
         if start and end:
             if end < start:
                 self.add_error("end", "The end date must not be before the start date.")
-            elif (end - start).days > 366:
-                self.add_error("end", "Choose at most a year; export a longer time in parts.")
+            elif (end - start).days > self.max_days:
+                self.add_error("end", self.too_long)
         return data
 
 
-class BreachReportForm(ReviewPeriodForm):
+class ReviewPeriodForm(PeriodForm):
+    """A compliance review's days: at most a year (one file an admin can
+    open; a longer review is several)."""
+
+
+class BreachReportForm(PeriodForm):
     account = forms.EmailField(label="Account (email)", max_length=254)
 
     field_order = ["account", "start", "end"]

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from accounts.forms import PeriodForm
+
 
 class ReassignForm(forms.Form):
     new_coach = forms.ModelChoiceField(
@@ -25,19 +27,6 @@ class ReassignForm(forms.Form):
         self.fields["new_coach"].queryset = coaches
 
 
-MAX_REPORT_DAYS = 731
-
-
-class ReportForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end:
-            if end < start:
-                self.add_error("end", "The end date must not be before the start date.")
-            elif (end - start).days > MAX_REPORT_DAYS:
-                self.add_error("end", "A report covers at most 2 years.")
-        return data
+class ReportForm(PeriodForm):
+    max_days = 731
+    too_long = "A report covers at most 2 years."
