@@ -79,3 +79,8 @@ if BILLING_UNIT_THRESHOLD_MINUTES > BILLING_UNIT_MINUTES:
     raise ImproperlyConfigured(
         "BILLING_UNIT_THRESHOLD_MINUTES cannot be more than BILLING_UNIT_MINUTES."
     )
+
+# The funder report hides every count from 1 to FUNDER_REPORT_MIN_CELL - 1,
+# and whatever would let one be worked out (CMS's cell size policy: counts
+# 1-10 hidden, so 11 by default). A funder that asks for more sets it higher.
+FUNDER_REPORT_MIN_CELL = env_int("FUNDER_REPORT_MIN_CELL", default=11, minimum=2)
