@@ -1,6 +1,7 @@
 import ipaddress
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +21,13 @@ class AccountAdapter(DefaultAccountAdapter):
         undeliverable address: a client with no login (common/emails.py)."""
         if emails.deliverable(email):
             super().send_mail(template_prefix, email, context)
+
+    def send_password_reset_mail(self, user, email: str, context: dict) -> None:
+        """A reset link goes only to an address the account proved it holds:
+        one added and never verified (by whoever had the session) is not a
+        way into the account."""
+        if EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+            super().send_password_reset_mail(user, email, context)
 
     def get_client_ip(self, request) -> str:
         """The proxy's X-Forwarded-For (or client IP header) counts only on a
