@@ -33,12 +33,19 @@ class AccountAdapter(DefaultAccountAdapter):
         """The proxy's X-Forwarded-For (or client IP header) counts only on a
         request that comes from a trusted proxy's address: someone reaching
         a web host directly cannot choose the address their rate limits and
-        audit rows are kept under."""
+        audit rows are kept under. Of the client IP header, only the
+        rightmost entry counts: the one our proxy wrote (docs/deploy.md's
+        nginx overwrites it with the address it saw; one that appends puts
+        whatever the client sent first)."""
         if settings.TRUSTED_PROXY_ADDRESSES and not _from_trusted_proxy(request):
-            address = request.META.get("REMOTE_ADDR")
-            if not address:
-                raise PermissionDenied("Unable to determine client IP address")
-            return address
+            return _remote_addr(request)
+        header = settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER
+        if header:
+            written = request.headers.get(header, "").rsplit(",", 1)[-1].strip()
+            try:
+                return str(ipaddress.ip_address(written))
+            except ValueError:
+                raise PermissionDenied("Unable to determine client IP address") from None
         return super().get_client_ip(request)
 
     def pre_authenticate(self, request, **credentials) -> None:
@@ -63,6 +70,13 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return crypto.decrypt(encrypted_text)
+
+
+def _remote_addr(request) -> str:
+    address = request.META.get("REMOTE_ADDR")
+    if not address:
+        raise PermissionDenied("Unable to determine client IP address")
+    return address
 
 
 def _from_trusted_proxy(request) -> bool:
