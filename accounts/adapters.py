@@ -1,6 +1,7 @@
 import ipaddress
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,16 +22,30 @@ class AccountAdapter(DefaultAccountAdapter):
         if emails.deliverable(email):
             super().send_mail(template_prefix, email, context)
 
+    def send_password_reset_mail(self, user, email: str, context: dict) -> None:
+        """A reset link goes only to an address the account proved it holds:
+        one added and never verified (by whoever had the session) is not a
+        way into the account."""
+        if EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+            super().send_password_reset_mail(user, email, context)
+
     def get_client_ip(self, request) -> str:
         """The proxy's X-Forwarded-For (or client IP header) counts only on a
         request that comes from a trusted proxy's address: someone reaching
         a web host directly cannot choose the address their rate limits and
-        audit rows are kept under."""
+        audit rows are kept under. Of the client IP header, only the
+        rightmost entry counts: the one our proxy wrote (docs/deploy.md's
+        nginx overwrites it with the address it saw; one that appends puts
+        whatever the client sent first)."""
         if settings.TRUSTED_PROXY_ADDRESSES and not _from_trusted_proxy(request):
-            address = request.META.get("REMOTE_ADDR")
-            if not address:
-                raise PermissionDenied("Unable to determine client IP address")
-            return address
+            return _remote_addr(request)
+        header = settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER
+        if header:
+            written = request.headers.get(header, "").rsplit(",", 1)[-1].strip()
+            try:
+                return str(ipaddress.ip_address(written))
+            except ValueError:
+                raise PermissionDenied("Unable to determine client IP address") from None
         return super().get_client_ip(request)
 
     def pre_authenticate(self, request, **credentials) -> None:
@@ -55,6 +70,13 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return crypto.decrypt(encrypted_text)
+
+
+def _remote_addr(request) -> str:
+    address = request.META.get("REMOTE_ADDR")
+    if not address:
+        raise PermissionDenied("Unable to determine client IP address")
+    return address
 
 
 def _from_trusted_proxy(request) -> bool:

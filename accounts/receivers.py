@@ -1,12 +1,14 @@
 """Audit events for authentication and for changes to how someone signs in
-(email, password, MFA), the notice to the old address of an email change,
-and the MFA record after set-up. Audit rows name the account, never an
+(email, password, MFA), the notices of an email change (to the old address),
+of an address added and of a completed password reset (to the account's
+verified addresses), and the MFA record after set-up. Audit rows name the account, never an
 address or a secret."""
 
 import logging
 import smtplib
 
 from allauth.account.internal.flows.login import record_authentication
+from allauth.account.models import EmailAddress
 from allauth.account.signals import (
     email_added,
     email_changed,
@@ -68,12 +70,42 @@ def _password_set(sender, request, user, **kwargs):
 
 @receiver(password_reset)
 def _password_reset(sender, request, user, **kwargs):
+    """A completed reset: audited, and every verified address is told, in
+    case it was not the account's owner who reset it."""
     audit_record(actor=user, action="auth.password_reset", obj=user)
+    _notify_verified(user, "password_reset_done", notice="auth.password_reset_notice")
 
 
 @receiver(email_added)
 def _email_added(sender, request, user, email_address, **kwargs):
+    """An address added: audited, and the verified addresses the account
+    already had are told (someone with the session could add their own,
+    verify it and reset the password through it)."""
     audit_record(actor=user, action="auth.email_added", obj=user)
+    _notify_verified(user, "email_added", notice="auth.email_added_notice", but=email_address.email)
+
+
+def _notify_verified(user: User, template: str, *, notice: str, but: str = "") -> None:
+    """After commit, send `template` (it names neither an address nor the
+    service) to each verified address of `user` other than `but`; a failed
+    send is logged and audited as `notice`, never raised."""
+    addresses = [
+        address
+        for address in EmailAddress.objects.filter(user=user, verified=True).values_list(
+            "email", flat=True
+        )
+        if address.lower() != but.lower()
+    ]
+
+    def notify():
+        for address in addresses:
+            try:
+                emails.send(template=template, to=address, context={})
+            except (smtplib.SMTPException, OSError):
+                logger.warning("The %s notice to user %s was not sent.", template, user.pk)
+                audit_record(actor=None, action=notice, obj=user, outcome=AuditEvent.Outcome.FAILED)
+
+    transaction.on_commit(notify)
 
 
 @receiver(email_removed)

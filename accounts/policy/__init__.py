@@ -44,7 +44,9 @@ invitations, people, teams, the audit trail).
 from accounts.policy.billing import (  # noqa: F401
     bills,
     claim_scope,
+    funder_report_held_on,
     funder_report_scope,
+    funder_report_work_scope,
     payer_identity_scope,
 )
 from accounts.policy.consents import (  # noqa: F401

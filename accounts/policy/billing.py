@@ -1,8 +1,8 @@
 """Billing: payer identifiers, claims and the funder report."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from accounts.models import Role, User
+from accounts.models import CaseloadAssignment, Role, User
 from accounts.policy.relationships import NOTHING, held_relationship_scope
 
 #
@@ -44,8 +44,39 @@ def funder_report_scope(user: User, prefix: str = "") -> Q:
     """Relationships (on CaseloadAssignment, or through `prefix`) whose
     clients count in the funder report `user` reads: an admin, every one
     (the organisation's report); a supervisor, those their team held.
-    Figures only: counts under 5 are not shown."""
+    Figures only: small counts are not shown."""
     return held_relationship_scope(user, prefix)
+
+
+def funder_report_work_scope(user: User, coach: str = "coach") -> Q:
+    """Work (sessions, contact attempts, claims: `coach` the foreign key to
+    who did it) the funder report `user` reads counts: an admin, everyone's
+    (the organisation reports to its funders as one); a supervisor, their
+    team's coaches' only: a client who moved to another team's coach brings
+    none of that coach's work into this team's report."""
+    if not user.is_active:
+        return NOTHING
+    if user.role == Role.ADMIN:
+        return Q()
+    if user.role == Role.SUPERVISOR and user.team_id:
+        return Q(**{f"{coach}__team_id": user.team_id})
+    return NOTHING
+
+
+def funder_report_held_on(user: User, day: str) -> Q:
+    """Episodes (on Episode) whose date `day` (intake_date, discharge_date)
+    counts in `user`'s funder report: an admin, every one; a supervisor,
+    those of a client their team's coach held on that day."""
+    if not user.is_active:
+        return NOTHING
+    if user.role == Role.ADMIN:
+        return Q()
+    held = CaseloadAssignment.objects.filter(
+        held_relationship_scope(user),
+        client=OuterRef("client_id"),
+        started_at__date__lte=OuterRef(day),
+    ).filter(Q(ended_at__isnull=True) | Q(ended_at__date__gte=OuterRef(day)))
+    return Q(Exists(held))
 
 
 def claim_batch_scope(user: User) -> Q:

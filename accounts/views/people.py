@@ -19,6 +19,7 @@ from accounts.forms import (
     add_service_errors,
     form_saved,
 )
+from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
 from accounts.selectors import people as people_selectors
@@ -85,6 +86,7 @@ def _person_page(
 
 @require_GET
 @role_required(Role.ADMIN)
+@deliberate_read  # it reads (and records reading) a client's payer details
 def person(request, pk):
     return _person_page(request, people_selectors.person_for_viewing(request.user, pk))
 

@@ -85,15 +85,21 @@ class LineStateCount:
 
 
 def line_state_counts(
-    clients: QuerySet, *, month: date, end: date, programme: FundingProgramme | None
+    clients: QuerySet,
+    *,
+    month: date,
+    end: date,
+    programme: FundingProgramme | None,
+    work: Q | None = None,
 ) -> list[LineStateCount]:
     """Service lines with a date of service in month..end (exclusive), of
-    `clients` (a values("client_id") queryset: the funder report's scope),
-    under `programme` (None: all), counted by state with the amounts
-    charged and paid: one query. Voided and replaced lines are not counted
-    (their replacement is)."""
+    `clients` (a values("client_id") queryset: the funder report's scope)
+    and `work` (a condition on ClaimLine: whose claims count), under
+    `programme` (None: all), counted by state with the amounts charged and
+    paid: one query. Voided and replaced lines are not counted (their
+    replacement is)."""
     lines = ClaimLine.objects.filter(
-        service_date__gte=month, service_date__lt=end, claim__client_id__in=clients
+        work or Q(), service_date__gte=month, service_date__lt=end, claim__client_id__in=clients
     )
     if programme is not None:
         lines = lines.filter(claim__batch__programme=programme)
@@ -119,11 +125,12 @@ def line_state_counts(
 
 def line_states_shown(states: list[LineStateCount], suppressed) -> list[tuple]:
     """(label, count, charged, paid) as the funder report shows them: the
-    count through `suppressed` (1 to 4 as "<5"), and the amounts only with
-    a count shown as it is (a small amount would point at a person's care)."""
+    count through `suppressed` (state -> what to show), and the amounts
+    only with a count shown as it is (a small amount would point at a
+    person's care)."""
     rows = []
     for state in states:
-        count = suppressed(state.lines)
+        count = suppressed(state)
         shown = count == str(state.lines)
         rows.append((state.label, count, *((state.charged, state.paid) if shown else ("—", "—"))))
     return rows

@@ -31,6 +31,10 @@ REMINDER_LATE_AFTER = timedelta(minutes=5)
 # What /healthz reports as the app's version: the deployment sets it (a git
 # commit or release tag); the package's version otherwise.
 APP_VERSION = env_str("APP_VERSION", default="0.1.0")
+# /healthz shows its details (version, replicas, Redis, reminder lag) only to
+# a request with this in its X-Healthz-Token header (monitoring, the proxy's
+# checker) or to a signed-in admin; empty: to admins only.
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", default="")
 CHECKIN_VALID_DAYS = 7
 # A session that ended longer ago than this (a contact logged late) asks for no check-in.
 CHECKIN_ASK_WITHIN_DAYS = 7
@@ -79,3 +83,8 @@ if BILLING_UNIT_THRESHOLD_MINUTES > BILLING_UNIT_MINUTES:
     raise ImproperlyConfigured(
         "BILLING_UNIT_THRESHOLD_MINUTES cannot be more than BILLING_UNIT_MINUTES."
     )
+
+# The funder report hides every count from 1 to FUNDER_REPORT_MIN_CELL - 1,
+# and whatever would let one be worked out (CMS's cell size policy: counts
+# 1-10 hidden, so 11 by default). A funder that asks for more sets it higher.
+FUNDER_REPORT_MIN_CELL = env_int("FUNDER_REPORT_MIN_CELL", default=11, minimum=2)

@@ -23,6 +23,7 @@ from coaching.selectors.claim_sheets import (
     claim_sheets_managed_by,
     claim_sheets_recent,
 )
+from coaching.selectors.funder_report import FOLLOW_UP_DAYS, funder_report_for_viewing
 from coaching.services.billing import claim_export, claim_sheet_mark_sent
 from common.downloads import attachment
 
@@ -160,8 +161,8 @@ def claim_sheet_sent(request, pk):
 @require_GET
 @role_required(*REPORTERS)
 def funder_report(request):
-    """The funder report for a month and programme: counts only, those from
-    1 to 4 shown as "<5"."""
+    """The funder report for a month and programme: counts only, small ones
+    and those that would give one away hidden (selectors/funder_report.py)."""
     programmes = selectors.claim_programmes()
     if "month" not in request.GET:
         form = FunderReportForm(
@@ -174,14 +175,14 @@ def funder_report(request):
         context = {"form": form, "permissions": selectors.permissions_for(request.user)}
         return render(request, "coaching/billing/funder_report.html", context, status=400)
     data = form.cleaned_data
-    figures = selectors.funder_report_for_viewing(
+    figures, shown = funder_report_for_viewing(
         request.user, month=data["month"], programme=data["programme"]
     )
     context = {
         "form": form,
         "permissions": selectors.permissions_for(request.user),
         "figures": figures,
-        "shown": selectors.funder_report_shown(figures),
-        "follow_up_days": selectors.FOLLOW_UP_DAYS,
+        "shown": shown,
+        "follow_up_days": FOLLOW_UP_DAYS,
     }
     return render(request, "coaching/billing/funder_report.html", context)

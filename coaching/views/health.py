@@ -1,5 +1,7 @@
 """Where each person lands, and the health check for load balancers and monitoring."""
 
+import hmac
+
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -10,7 +12,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.models import Role
 from sessions_log.selectors import reminder_oldest_due
+
+DETAILS_HEADER = "X-Healthz-Token"
 
 
 @require_GET
@@ -86,6 +91,22 @@ def _reminders_late_by() -> int | None:
     return int((timezone.now() - oldest).total_seconds()) if oldest else 0
 
 
+def _may_see_details(request) -> bool:
+    """The details (version, replicas and where they are, Redis, reminder
+    lag) are for monitoring and the proxy's checker, which send
+    HEALTHZ_TOKEN in the X-Healthz-Token header, and for a signed-in admin;
+    anyone else gets the status alone."""
+    token = settings.HEALTHZ_TOKEN
+    sent = request.headers.get(DETAILS_HEADER, "")
+    if token and hmac.compare_digest(sent.encode(), token.encode()):
+        return True
+    try:
+        user = request.user
+        return user.is_authenticated and user.is_active and user.role == Role.ADMIN
+    except DatabaseError:  # no database to find the session's user in
+        return False
+
+
 @never_cache
 @require_GET
 def healthz(request):
@@ -94,17 +115,20 @@ def healthz(request):
     that work is not getting done (503 too, so monitoring says so). Replica
     lag is reported, never a 503: the app reads and writes the primary only.
     A load balancer should take a web host out on `database` alone (the
-    reminders are every host's problem, not this one's)."""
+    reminders are every host's problem, not this one's): it needs the
+    details. The public answer is {"status": "ok"} or "unavailable"."""
     database = _database_ok()
     late_by = _reminders_late_by() if database else None
     reminders_ok = late_by is not None and late_by <= settings.REMINDER_LATE_AFTER.total_seconds()
-    body = {
-        "status": "ok" if database and reminders_ok else "unavailable",
-        "database": "ok" if database else "unavailable",
-        "redis": "ok" if _redis_ok() else "unavailable",
-        "reminders": "ok" if reminders_ok else ("late" if late_by is not None else "unknown"),
-        "oldest_due_reminder_seconds_late": late_by,
-        "replicas": _replicas() if database else None,
-        "version": settings.APP_VERSION,
-    }
-    return JsonResponse(body, status=200 if database and reminders_ok else 503)
+    status = 200 if database and reminders_ok else 503
+    body = {"status": "ok" if status == 200 else "unavailable"}
+    if _may_see_details(request):
+        body |= {
+            "database": "ok" if database else "unavailable",
+            "redis": "ok" if _redis_ok() else "unavailable",
+            "reminders": "ok" if reminders_ok else ("late" if late_by is not None else "unknown"),
+            "oldest_due_reminder_seconds_late": late_by,
+            "replicas": _replicas() if database else None,
+            "version": settings.APP_VERSION,
+        }
+    return JsonResponse(body, status=status)

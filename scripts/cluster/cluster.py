@@ -66,6 +66,8 @@ class Cluster:
         self.extra_servers: list[database.Server] = []  # check 7's fresh one
         self.keys = Fernet.generate_key().decode()
         self.secret_key = secrets.token_urlsafe(40)
+        # /healthz's details (database, replicas, reminder lag) need it.
+        self.healthz_token = secrets.token_urlsafe(24)
         self.web: dict[str, hosts.Process] = {}
         self.workers: dict[str, hosts.Process] = {}
         self.beat: hosts.Process | None = None
@@ -93,6 +95,7 @@ class Cluster:
             "REMINDER_SWEEP_SECONDS": str(SWEEP_SECONDS),
             "REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
             "APP_VERSION": self.version,
+            "HEALTHZ_TOKEN": self.healthz_token,
             "DJANGO_SETTINGS_MODULE": "coaching.settings",
             "PYTHONUNBUFFERED": "1",
             "DEBUG": "false",
@@ -130,7 +133,7 @@ class Cluster:
             self.start_web(host)
         for host in WEB_HOSTS:
             self.wait_web(host)
-        proxy.start(self.network, self.run / "proxy", WEB_HOSTS)
+        proxy.start(self.network, self.run / "proxy", WEB_HOSTS, healthz_token=self.healthz_token)
         self.wait_proxy()
         for host in WORKER_HOSTS:
             self.start_worker(host)
@@ -239,6 +242,8 @@ class Cluster:
                 str(self.run / "proxy" / "proxy.crt"),
                 "--max-time",
                 "5",
+                "-H",
+                f"X-Healthz-Token: {self.healthz_token}",
                 "-w",
                 "\n%{http_code}",
                 f"{proxy_url()}/healthz",

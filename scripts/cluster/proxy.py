@@ -48,10 +48,12 @@ http {{
         location / {{
             proxy_pass http://app;
             proxy_set_header Host $host;
-            # Each proxy appends the address it saw; the app reads the last
-            # entry (TRUSTED_PROXY_COUNT=1) and only from this host's address
+            # The address nginx saw, overwriting whatever the client sent in
+            # these headers; the app reads the last X-Forwarded-For entry
+            # (TRUSTED_PROXY_COUNT=1) and only from this host's address
             # (TRUSTED_PROXY_ADDRESSES).
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_set_header X-Real-IP $remote_addr;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_connect_timeout 2s;
             proxy_read_timeout 60s;
@@ -107,7 +109,7 @@ def make_certificate(run: Path) -> Path:
     return run / "proxy.crt"
 
 
-def start(network: hosts.Hosts, run: Path, web_hosts: list[str]) -> None:
+def start(network: hosts.Hosts, run: Path, web_hosts: list[str], *, healthz_token: str) -> None:
     run.mkdir(parents=True, exist_ok=True)
     make_certificate(run)
     (run / "upstreams.conf").write_text(upstream_lines(web_hosts))
@@ -128,6 +130,7 @@ def start(network: hosts.Hosts, run: Path, web_hosts: list[str]) -> None:
             str(run / "nginx.pid"),
             *[f"{hosts.address(h)}:{WEB_PORT}" for h in web_hosts],
         ],
+        env={"HEALTHZ_TOKEN": healthz_token},  # it reads `database` from the details
     )
 
 

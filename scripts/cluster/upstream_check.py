@@ -45,8 +45,13 @@ OK, DEAD, SLOW = "ok", "dead", "slow"
 
 
 def probe(server: str) -> str:
+    # `database` is among /healthz's details: they need HEALTHZ_TOKEN.
+    request = urllib.request.Request(
+        f"http://{server}/healthz",
+        headers={"X-Healthz-Token": os.environ.get("HEALTHZ_TOKEN", "")},
+    )
     try:
-        with urllib.request.urlopen(f"http://{server}/healthz", timeout=TIMEOUT) as response:  # noqa: S310 - our hosts
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - our hosts
             body = response.read()
     except urllib.error.HTTPError as error:
         body = error.read()

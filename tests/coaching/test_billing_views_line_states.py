@@ -1,6 +1,6 @@
 """The funder report counts service lines by state (issue 27 point 5):
 ready (billable, on no live claim line), in batch, accepted, paid, denied,
-with the amounts charged and paid; small counts as "<5", no amount beside
+with the amounts charged and paid; small counts hidden, no amount beside
 them."""
 
 from datetime import timedelta
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from coaching.models import ClaimLine, LineState
-from coaching.selectors.billing import funder_report, funder_report_shown
+from coaching.selectors.funder_report import funder_report, funder_report_shown
 from tests.coaching.remittance_helpers import sent_claim
 from tests.coaching.test_billing_views import _billable, medicaid  # noqa: F401
 from tests.conftest import make_user
@@ -35,6 +35,7 @@ def _lines_in(month, claim, *, paid: int, denied: int):
 
 @pytest.mark.django_db
 def test_it_counts_the_months_lines_by_state(
+    settings,
     coach,
     supervisor,
     client_user,
@@ -59,10 +60,11 @@ def test_it_counts_the_months_lines_by_state(
         "paid": (5, Decimal("300.00"), Decimal("250.00")),
         "denied": (1, Decimal("60.00"), Decimal("0.00")),
     }
+    settings.FUNDER_REPORT_MIN_CELL = 5
     shown = funder_report_shown(figures)
     assert shown["line_states"][2] == ("Paid", "5", Decimal("300.00"), Decimal("250.00"))
-    assert shown["line_states"][3] == ("Denied", "<5", "—", "—")
-    assert shown["ready"] == "<5"
+    assert shown["line_states"][3] == ("Denied", "*", "—", "—")
+    assert shown["ready"] == "*"
 
     # On a live claim line, the session is no longer ready.
     line = claim.lines.filter(state=LineState.IN_BATCH).get()
@@ -84,10 +86,10 @@ def test_another_teams_supervisor_counts_none_of_these_lines(coach, client_user,
 @pytest.mark.django_db
 def test_the_page_shows_the_states(client, coach, client_user, admin_user):
     month = _last_month()
-    _lines_in(month, sent_claim(admin_user, coach, client_user, lines=6), paid=6, denied=0)
+    _lines_in(month, sent_claim(admin_user, coach, client_user, lines=11), paid=11, denied=0)
     sign_in(client, admin_user)
     page = client.get(reverse("coaching:funder_report"), {"month": month.strftime("%Y-%m")})
     text = page.content.decode()
     assert page.status_code == 200
     assert "Ready (billable, on no claim yet)" in text
-    assert '<th scope="row">Paid</th><td>6</td><td>$360.00</td><td>$300.00</td>' in text
+    assert '<th scope="row">Paid</th><td>11</td><td>$660.00</td><td>$550.00</td>' in text

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role
 from coaching.models import Disclosure, ProgrammePayer, Recipient
-from coaching.selectors.billing import CLAIM_HEADER, funder_report
+from coaching.selectors.billing import CLAIM_HEADER
+from coaching.selectors.funder_report import funder_report
 from sessions_log.models import FundingProgramme, NoteReview, ServiceCode
 from sessions_log.services.notes import note_open, note_review, note_save_draft, note_sign
 from sessions_log.services.sessions import contact_log

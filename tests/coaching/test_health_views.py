@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import subprocess_database_url
+from tests.helpers import sign_in, subprocess_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # Ask /healthz from a separate process whose settings come from `env`.
 _PROBE = """
-import django, json
+import django, json, os
 django.setup()
 from django.test import Client
-response = Client().get("/healthz")
+token = os.environ.get("HEALTHZ_TOKEN", "")
+response = Client().get("/healthz", headers={"X-Healthz-Token": token} if token else {})
 print(json.dumps({"status": response.status_code, "body": json.loads(response.content)}))
 """
 
@@ -33,6 +34,7 @@ def _run(code_or_args, **env):
 
 
 def _health(**env):
+    """/healthz from a separate process; with HEALTHZ_TOKEN in `env`, its details."""
     result = _run(_PROBE, ALLOWED_HOSTS="testserver", **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -40,7 +42,8 @@ def _health(**env):
 
 @pytest.mark.django_db
 def test_it_reports_database_and_redis_as_json(client, settings):
-    response = client.get("/healthz")
+    settings.HEALTHZ_TOKEN = "healthz-token-for-tests-5521"
+    response = client.get("/healthz", headers={"X-Healthz-Token": settings.HEALTHZ_TOKEN})
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
@@ -55,20 +58,26 @@ def test_it_reports_database_and_redis_as_json(client, settings):
 
 @pytest.mark.django_db
 def test_it_reports_the_version_the_deployment_sets():
-    health = _health(APP_VERSION="3f4ea71", DATABASE_URL=subprocess_database_url())
+    health = _health(
+        APP_VERSION="3f4ea71", DATABASE_URL=subprocess_database_url(), HEALTHZ_TOKEN="t0ken"
+    )
     assert health["body"]["version"] == "3f4ea71"
 
 
 def test_it_answers_503_when_the_database_does_not_answer():
     # Port 9 (discard) has no PostgreSQL behind it.
-    health = _health(DATABASE_URL="postgres://nobody@127.0.0.1:9/nothing")
+    health = _health(DATABASE_URL="postgres://nobody@127.0.0.1:9/nothing", HEALTHZ_TOKEN="t0ken")
     assert health["status"] == 503
     assert health["body"]["database"] == "unavailable"
 
 
 @pytest.mark.django_db
 def test_it_stays_up_when_redis_does_not_answer():
-    health = _health(REDIS_URL="redis://127.0.0.1:9/0", DATABASE_URL=subprocess_database_url())
+    health = _health(
+        REDIS_URL="redis://127.0.0.1:9/0",
+        DATABASE_URL=subprocess_database_url(),
+        HEALTHZ_TOKEN="t0ken",
+    )
     assert health["status"] == 200
     assert health["body"]["status"] == "ok"
     assert health["body"]["redis"] == "unavailable"
@@ -104,3 +113,44 @@ def test_production_needs_a_real_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr.strip().splitlines()[-1]
+
+
+# ------------------------------------------------- who sees the details (issue 29 point 5)
+
+TOKEN = "healthz-token-for-tests-5521"
+
+
+@pytest.mark.django_db
+def test_the_public_answer_is_the_status_only(client, settings):
+    """Anyone may ask; the version and the replicas (who and where they are)
+    tell an attacker what to aim at, so the public answer is the status."""
+    settings.HEALTHZ_TOKEN = TOKEN
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert settings.APP_VERSION not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_details_need_the_token(client, settings):
+    settings.HEALTHZ_TOKEN = TOKEN
+    body = client.get("/healthz", headers={"X-Healthz-Token": TOKEN}).json()
+    assert body["version"] == settings.APP_VERSION and body["database"] == "ok"
+    wrong = client.get("/healthz", headers={"X-Healthz-Token": TOKEN + "x"}).json()
+    assert wrong == {"status": "ok"}
+    # With no token set, no header opens the details.
+    settings.HEALTHZ_TOKEN = ""
+    assert client.get("/healthz", headers={"X-Healthz-Token": ""}).json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_an_admin_signed_in_sees_the_details_and_a_coach_does_not(client, admin_user, coach):
+    sign_in(client, coach)
+    assert client.get("/healthz").json() == {"status": "ok"}
+    sign_in(client, admin_user)
+    assert client.get("/healthz").json()["replicas"] == []
+
+
+def test_without_the_database_the_public_answer_is_503_unavailable():
+    health = _health(DATABASE_URL="postgres://nobody@127.0.0.1:9/nothing")
+    assert (health["status"], health["body"]) == (503, {"status": "unavailable"})

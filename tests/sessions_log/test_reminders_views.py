@@ -211,14 +211,17 @@ def test_admins_see_failed_and_expired_deliveries_with_the_error(
 
 @pytest.mark.django_db
 def test_healthz_turns_unhealthy_when_a_reminder_is_more_than_five_minutes_late(
-    client, coach, client_user
+    client, coach, client_user, settings
 ):
+    settings.HEALTHZ_TOKEN = "healthz-token-for-tests"
+    details = {"X-Healthz-Token": settings.HEALTHZ_TOKEN}
     session = schedule_hour(coach, client_user, timezone.now() + timedelta(days=3))
     reminder = Reminder.objects.filter(session=session).first()
     Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now() - timedelta(minutes=4))
     assert client.get("/healthz").status_code == 200
     Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now() - timedelta(minutes=6))
-    response = client.get("/healthz")
+    assert client.get("/healthz").json() == {"status": "unavailable"}
+    response = client.get("/healthz", headers=details)
     assert response.status_code == 503
     body = response.json()
     assert body["reminders"] == "late" and body["oldest_due_reminder_seconds_late"] >= 360

@@ -52,7 +52,17 @@ def backup_and_restore(cluster: Cluster) -> tuple[bool, str]:
     def answers():
         done = cluster.network.run(
             "restore",
-            ["curl", "-s", "--max-time", "3", "-H", "X-Forwarded-Proto: https", f"{base}/healthz"],
+            [
+                "curl",
+                "-s",
+                "--max-time",
+                "3",
+                "-H",
+                "X-Forwarded-Proto: https",
+                "-H",
+                f"X-Healthz-Token: {cluster.healthz_token}",
+                f"{base}/healthz",
+            ],  # fmt: skip
         )
         try:
             return json.loads(done.stdout)
