@@ -255,6 +255,9 @@ pg_up() {
         log "PostgreSQL: creating role $PG_APP_ROLE (the app's: rows only, owns nothing)"
         pg_psql -d postgres -c "create role $PG_APP_ROLE login nosuperuser nocreatedb nocreaterole"
     fi
+    # No temporary tables for the app (they can shadow what the lock triggers read);
+    # sessions_log 0016 does the same for every database it migrates.
+    pg_psql -d postgres -c "revoke temporary on database $PG_DB from public, $PG_APP_ROLE"
 }
 
 pg_down() {

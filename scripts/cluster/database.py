@@ -189,3 +189,7 @@ def create_database(primary: Server) -> None:
     # /healthz reads the replicas' lag from pg_stat_replication, which shows
     # its figures only to superusers and members of pg_monitor.
     primary.sql(f"GRANT pg_monitor TO {APP_ROLE}", database="postgres")
+    # No temporary tables for the app (sessions_log 0016 does it too on migrate).
+    primary.sql(
+        f"REVOKE TEMPORARY ON DATABASE {DATABASE} FROM PUBLIC, {APP_ROLE}", database="postgres"
+    )
