@@ -16,6 +16,7 @@ from coaching.forms.paper_consents import PaperSignatureForm
 from coaching.models.consents import Authority
 from coaching.selectors import consents as selectors
 from coaching.selectors.consent_documents import consent_document_for_viewing
+from coaching.services.consents import consent_revision
 from coaching.services.paper_consents import consent_sign_on_paper
 from common.downloads import attachment
 
@@ -44,16 +45,25 @@ def consent_paper_signature(request, pk):
         return confirm_open(request)  # as deliberate_read: the page reads the client's consent
     form, status = PaperSignatureForm(request.POST or None, request.FILES or None), 200
     if request.method == "POST":
-        record = partial(_sign, actor=request.user, consent=consent)
+        record = partial(
+            _sign,
+            actor=request.user,
+            consent=consent,
+            revision=request.POST.get("revision", ""),
+        )
         if form_saved(form, record):
             messages.success(request, "Recorded. The consent is signed and the scan is kept.")
             return redirect("coaching:client_consents", pk=consent.client_id)
         status = 400
-    context = {**selectors.consent_for_viewing(request.user, pk), "form": form}
+    data = selectors.consent_for_viewing(request.user, pk)
+    # What the form posts: the consent's words as they stand when the page
+    # is shown (the sheet printed from them; changed since, refused).
+    revision = consent_revision(data["sections"]) if data["sections"] else ""
+    context = {**data, "form": form, "revision": revision}
     return render(request, "coaching/consents/paper_signature.html", context, status=status)
 
 
-def _sign(*, actor, consent, signed_by_name, authority, signed_on, scan):
+def _sign(*, actor, consent, revision, signed_by_name, authority, signed_on, scan):
     return consent_sign_on_paper(
         actor=actor,
         consent=consent,
@@ -61,6 +71,7 @@ def _sign(*, actor, consent, signed_by_name, authority, signed_on, scan):
         authority=authority,
         signed_on=signed_on,
         scan=scan,
+        revision=revision,
     )
 
 
