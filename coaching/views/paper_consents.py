@@ -32,8 +32,15 @@ def consent_print(request, pk):
     prints as it was signed (its frozen text)."""
     get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
     data = selectors.consent_for_viewing(request.user, pk)
-    context = {**data, "authorities": Authority.choices}
+    context = {**data, "authorities": Authority.choices, "reference": _reference(data)}
     return render(request, "coaching/consents/print.html", context)
+
+
+def _reference(data: dict) -> str:
+    """A draft's words in short, printed on its sheet and shown where its
+    signature is recorded: staff see whether the paper holds the words the
+    consent holds now (the start of consent_revision)."""
+    return consent_revision(data["sections"])[:12] if data["sections"] else ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -59,7 +66,7 @@ def consent_paper_signature(request, pk):
     # What the form posts: the consent's words as they stand when the page
     # is shown (the sheet printed from them; changed since, refused).
     revision = consent_revision(data["sections"]) if data["sections"] else ""
-    context = {**data, "form": form, "revision": revision}
+    context = {**data, "form": form, "revision": revision, "reference": revision[:12]}
     return render(request, "coaching/consents/paper_signature.html", context, status=status)
 
 

@@ -5,6 +5,8 @@ changed: read it again.", the page shows the consent as it is now (its form
 carrying the new revision) and nothing is signed or kept (42 CFR 2.31(a):
 the consent signed is the consent read)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -96,3 +98,25 @@ def test_the_consent_page_with_its_sign_form_runs_the_queries_it_did(client, coa
         prepared(coach, client_user, payer(f"Payer {number}"))
     many, response = count_queries(client.get, url)
     assert few == many and revision_on(response.content.decode())
+
+
+@pytest.mark.django_db
+def test_the_printed_sheet_and_the_recording_page_show_the_same_words_reference(
+    client, coach, client_user
+):
+    """Staff recording a paper signature can tell whether the sheet signed
+    holds the words the consent holds now: both show the same reference,
+    and a change of words since printing shows another."""
+    billing_organisation()
+    consent = prepared(coach, client_user, payer())
+    sign_in(client, coach)
+    sheet = client.get(reverse("coaching:consent_print", args=[consent.pk])).content.decode()
+    url = reverse("coaching:consent_paper_signature", args=[consent.pk])
+    recording = client.get(url).content.decode()
+    printed = re.search(rf"Consent {consent.pk}, words ([0-9a-f]{{12}})", sheet).group(1)
+    assert f"<strong>{printed}</strong>" in recording
+    assert revision_on(recording).startswith(printed)
+
+    billing_organisation(address_line1="9 Quarry Road")
+
+    assert f"<strong>{printed}</strong>" not in client.get(url).content.decode()
