@@ -12,6 +12,7 @@ consent_signer_scope), through coaching.selectors.consents.consent_for_change
 and consent_client_for_change (the acting scope, the row locked).
 """
 
+import hashlib
 import zoneinfo
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -24,7 +25,8 @@ from django.utils import dateformat, timezone
 from accounts.audit import audit_record
 from accounts.models import User
 from accounts.policy import consent_signer_scope
-from coaching.consent_wording import frozen_copy
+from coaching import consent_wording
+from coaching.consent_wording import Section, consent_text, frozen_copy
 from coaching.models import Consent, Information, PurposeKind, Recipient, SignedHow
 from coaching.notices import STATEMENT_1
 from coaching.selectors.consents import (
@@ -45,6 +47,27 @@ from common.dates import local_today
 # carries at its head: Statement 1, word for word (coaching/notices.py).
 # Kept under its old name for the callers that import it from here.
 REDISCLOSURE_NOTICE = STATEMENT_1
+
+
+# A consent whose words (or their wording version) changed since the page
+# that signs it was read: 42 CFR 2.31(a), the consent signed is the one read.
+CONSENT_CHANGED = "The consent changed: read it again."
+
+
+def consent_revision(sections: list[Section], version: str | None = None) -> str:
+    """The revision of a consent's words as shown (`sections`, from
+    consent_sections: the page already has them, no query): a hex SHA-256
+    of the wording version and the text, the signature line aside. The
+    sign forms carry it; signature_keep checks it against the very text it
+    freezes. A digest, not a counter: no column, and it changes with
+    anything the words hold (the organisation's address, the recipient's
+    name, a new wording deployed) whoever changed it."""
+    version = consent_wording.WORDING_VERSION if version is None else version
+    return _digest(version, consent_text(sections))
+
+
+def _digest(version: str, text: str) -> str:
+    return hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()
 
 
 def notice_text() -> str:
@@ -174,10 +197,19 @@ def consent_prepare(
 
 
 @transaction.atomic
-def consent_sign(*, actor: User, consent: Consent, typed_name: str, confirmed: bool) -> Consent:
+def consent_sign(
+    *,
+    actor: User,
+    consent: Consent,
+    typed_name: str,
+    confirmed: bool,
+    revision: str | None = None,
+) -> Consent:
     """The client signs a consent staff prepared: their name (the legal name
     the consent states, or the name on their account; any case and spacing)
-    and a tick, time stamped. The text they were shown is frozen with the
+    and a tick, time stamped, on the words they read (`revision`, from the
+    page: consent_revision; refused with CONSENT_CHANGED when the words are
+    no longer those). The text they were shown is frozen with the
     signature. Refused once signed, and past its end date (a new one must be
     prepared)."""
     consent = consent_for_change(actor, consent.pk, scope=consent_signer_scope)
@@ -190,7 +222,12 @@ def consent_sign(*, actor: User, consent: Consent, typed_name: str, confirmed: b
         errors["confirmed"] = "Tick the box to say you agree."
     if errors:
         raise ValidationError(errors)
-    signature_keep(consent, signed_name=" ".join(typed_name.split()), signed_how=SignedHow.IN_APP)
+    signature_keep(
+        consent,
+        signed_name=" ".join(typed_name.split()),
+        signed_how=SignedHow.IN_APP,
+        revision=revision,
+    )
     audit_record(actor=actor, action="consent.sign", obj=consent, client=consent.client)
     return consent
 
@@ -213,11 +250,16 @@ def signature_keep(
     signed_how: str,
     signed_at=None,
     fields: dict | None = None,
+    revision: str | None = None,
 ) -> None:
     """Write a signature and freeze with it the text that was signed (its
     version and SHA-256), with the signature line (2.31(a)(8), (9)).
     `fields` are further columns of a paper signature (representative,
-    recorder)."""
+    recorder). `revision`: the words the signer read (consent_revision),
+    checked against the text frozen here, made once from one read of the
+    organisation and the recipient: other words refuse (CONSENT_CHANGED),
+    nothing written. None: a caller signing the words as they are now
+    (demo data), never a page's form."""
     consent.signed_at = signed_at or timezone.now()
     consent.signed_name = signed_name
     consent.signed_how = signed_how
@@ -231,8 +273,13 @@ def signature_keep(
             f"{consent.legal_name or consent.client.display_name}"
         )
     signature += f" ({SignedHow(signed_how).label.lower()})."
-    consent.signed_text, consent.signed_text_version, consent.signed_text_sha256 = frozen_copy(
-        consent, signature=signature
+    text, version, sha256 = frozen_copy(consent, signature=signature)
+    if revision is not None and revision != _digest(version, text.removesuffix(f"\n\n{signature}")):
+        raise ValidationError(CONSENT_CHANGED)
+    consent.signed_text, consent.signed_text_version, consent.signed_text_sha256 = (
+        text,
+        version,
+        sha256,
     )
     consent.save(
         update_fields=[

@@ -54,6 +54,7 @@ def consent_sign_on_paper(
     representative_name: str = "",
     authority: str = "",
     scan,
+    revision: str | None = None,
 ) -> Consent:
     """Record a signature made on paper, with its scan (PDF, JPEG or PNG by
     content, at most 10 MB). By the client: `signed_by_name` is their name as
@@ -61,7 +62,9 @@ def consent_sign_on_paper(
     their name (`representative_name`, or `signed_by_name`). `signed_on`: the
     day it was signed, not in the future, not before the consent was
     prepared (the client's days). Refused as a signature in the app is
-    (already signed, past its end). Bad values: ValidationError, nothing kept."""
+    (already signed, past its end, words changed since the page recording
+    it was read: `revision`, see consent_revision). Bad values:
+    ValidationError, nothing kept."""
     consent = consent_for_change(actor, consent.pk, scope=consent_staff_scope)
     signable(consent)
     errors = {}
@@ -119,6 +122,7 @@ def consent_sign_on_paper(
             "representative_name": representative_name if representative else "",
             "representative_authority": authority if representative else "",
         },
+        revision=revision,
     )
     audit_record(actor=actor, action="consent.sign_on_paper", obj=consent, client=consent.client)
     consent_document_keep(

@@ -4,26 +4,23 @@ time: a signature and an edit cannot cross), and is audited.
 
 Who may write comes from accounts/policy/plans.py, through
 coaching.selectors.plans.plan_for_change (the acting scope, the plan's row
-locked): the client and their coach now edit (plan_editor_scope); only the
-client agrees (plan_agreer_scope); only their coach signs
-(plan_signer_scope). A change to a goal or a step is made
+locked): the client and their coach now edit (plan_editor_scope). Agreeing
+and signing (each bound to the draft its signer read) are in
+plan_signatures.py. A change to a goal or a step is made
 in the open draft version (opened if the last one was agreed) and clears the
 draft's signatures; progress on a step does neither.
 """
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import CaseloadAssignment, User
-from accounts.policy import plan_agreer_scope, plan_signer_scope
 from coaching.models import (
-    AgreedGoal,
-    AgreedStep,
     Goal,
     LifeArea,
     NoteGoal,
@@ -33,16 +30,17 @@ from coaching.models import (
     Step,
 )
 from coaching.selectors.plans import plan_client_for_change, plan_for_change
+
+# Agreeing and signing, each bound to the draft its signer read, live in
+# coaching/services/plan_signatures.py; callers find them here too.
+from coaching.services.plan_signatures import AGREED as AGREED
+from coaching.services.plan_signatures import CHANGED as CHANGED
+from coaching.services.plan_signatures import ONLY_THE_CLIENT as ONLY_THE_CLIENT
+from coaching.services.plan_signatures import ONLY_THE_COACH as ONLY_THE_COACH
+from coaching.services.plan_signatures import plan_confirm as plan_confirm
+from coaching.services.plan_signatures import plan_sign as plan_sign
 from common.dates import local_today
 from sessions_log.models import Note
-
-AGREED = (
-    "This version of the plan is agreed and can no longer be changed. "
-    "Change a goal or a step to start a new draft."
-)
-ONLY_THE_CLIENT = "Only the person whose plan it is can agree to it."
-ONLY_THE_COACH = "Only the client's coach can sign their plan."
-
 
 # ----------------------------------------------------------------- helpers
 
@@ -250,102 +248,6 @@ def step_progress(*, actor: User, step: Step, state: str, how_it_went: str = "")
     _record(plan, actor, PlanChange.What.STEP_PROGRESS, goal=step.goal, step=step, fields=[state])
     audit_record(actor=actor, action="plan.step_progress", obj=step, client=plan.client)
     return step
-
-
-# --------------------------------------------------------------- agreement
-
-
-def _signable(actor: User, version: PlanVersion, scope, refusal: str) -> tuple[Plan, PlanVersion]:
-    try:
-        plan = plan_for_change(actor, version.plan_id, scope=scope)
-    except PermissionDenied:
-        raise ValidationError(refusal) from None
-    version = PlanVersion.objects.get(pk=version.pk)
-    if version.is_agreed:
-        raise ValidationError(AGREED)
-    if not plan.goals.exists():
-        raise ValidationError("Add at least one goal before agreeing to the plan.")
-    return plan, version
-
-
-def _agree(plan: Plan, version: PlanVersion, at) -> None:
-    """Both have signed: copy what they agreed to, then close the version
-    (from here on the trigger keeps it as it is)."""
-    goals = list(plan.goals.select_related("area").prefetch_related("steps"))
-    agreed = AgreedGoal.objects.bulk_create(
-        [
-            AgreedGoal(
-                version=version, goal=goal, area=goal.area.name, words=goal.words, why=goal.why
-            )
-            for goal in goals
-        ]
-    )
-    AgreedStep.objects.bulk_create(
-        [
-            AgreedStep(
-                agreed_goal=agreed_goal,
-                step=step,
-                action=step.action,
-                who=step.who,
-                suggested_by=step.suggested_by,
-                target_date=step.target_date,
-            )
-            for agreed_goal, goal in zip(agreed, goals, strict=True)
-            for step in goal.steps.all()
-        ]
-    )
-    PlanVersion.objects.filter(pk=version.pk, agreed_at__isnull=True).update(agreed_at=at)
-    Plan.objects.filter(pk=version.plan_id).update(last_agreed_at=at)
-    version.agreed_at = at
-
-
-def _same_name(typed: str, name: str) -> bool:
-    return " ".join(typed.split()).casefold() == " ".join(name.split()).casefold()
-
-
-@transaction.atomic
-def plan_confirm(
-    *, actor: User, version: PlanVersion, typed_name: str, confirmed: bool
-) -> PlanVersion:
-    """The client agrees to a version: their name, typed, and a tick."""
-    plan, version = _signable(actor, version, plan_agreer_scope, ONLY_THE_CLIENT)
-    if version.client_confirmed_at:
-        raise ValidationError("You have already agreed to this version.")
-    if not confirmed:
-        raise ValidationError({"confirmed": "Tick the box to say you agree to this plan."})
-    if not _same_name(typed_name or "", actor.display_name):
-        raise ValidationError(
-            {"typed_name": f"Type your name as it is on your account: {actor.display_name}."}
-        )
-    now = timezone.now()
-    version.client_name = " ".join(typed_name.split())
-    version.client_confirmed_at = now
-    PlanVersion.objects.filter(pk=version.pk, agreed_at__isnull=True).update(
-        client_name=version.client_name, client_confirmed_at=now
-    )
-    if version.coach_signed_at:
-        _agree(plan, version, now)
-    _record(plan, actor, PlanChange.What.CONFIRMED, version=version)
-    audit_record(actor=actor, action="plan.confirm", obj=version, client=plan.client)
-    return version
-
-
-@transaction.atomic
-def plan_sign(*, actor: User, version: PlanVersion) -> PlanVersion:
-    """The client's coach signs a version."""
-    plan, version = _signable(actor, version, plan_signer_scope, ONLY_THE_COACH)
-    if version.coach_signed_at:
-        raise ValidationError("This version is already signed.")
-    now = timezone.now()
-    version.coach_signed_by, version.coach_signed_at = actor, now
-    PlanVersion.objects.filter(pk=version.pk, agreed_at__isnull=True).update(
-        coach_signed_by=actor, coach_signed_at=now
-    )
-    if version.client_confirmed_at:
-        _agree(plan, version, now)
-    _record(plan, actor, PlanChange.What.SIGNED, version=version)
-    audit_record(actor=actor, action="plan.sign", obj=version, client=plan.client)
-    return version
 
 
 # ------------------------------------------------------------- notes' goals

@@ -64,7 +64,14 @@ def _consent_page(request, pk, *, status=200, sign_form=None):
     # or past its end date) is not shown again: its refusal is said above.
     if sign_form is not None and sign_form.is_bound and not signable:
         messages.error(request, " ".join(m for errors in sign_form.errors.values() for m in errors))
-    context = {**data, "permissions": permissions, "sign_form": sign_form if signable else None}
+    context = {
+        **data,
+        "permissions": permissions,
+        "sign_form": sign_form if signable else None,
+        # What the sign form posts: the words this page shows (changed
+        # since, the signature is refused and this page shown again).
+        "revision": services.consent_revision(data["sections"]) if signable else "",
+    }
     return render(request, "coaching/consents/detail.html", context, status=status)
 
 
@@ -96,7 +103,13 @@ def consent_signed_copy(request, pk):
 def consent_sign(request, pk):
     consent = get_object_or_404(selectors.consents_signable_by(request.user), pk=pk)
     form = ConsentSignForm(request.POST)
-    if form_saved(form, partial(services.consent_sign, actor=request.user, consent=consent)):
+    sign = partial(
+        services.consent_sign,
+        actor=request.user,
+        consent=consent,
+        revision=request.POST.get("revision", ""),
+    )
+    if form_saved(form, sign):
         messages.success(request, "Signed. You can revoke this consent at any time.")
         return redirect("coaching:my_consent", pk=consent.pk)
     return _consent_page(request, consent.pk, status=400, sign_form=form)

@@ -16,6 +16,7 @@ from coaching.forms.paper_consents import PaperSignatureForm
 from coaching.models.consents import Authority
 from coaching.selectors import consents as selectors
 from coaching.selectors.consent_documents import consent_document_for_viewing
+from coaching.services.consents import consent_revision
 from coaching.services.paper_consents import consent_sign_on_paper
 from common.downloads import attachment
 
@@ -31,8 +32,15 @@ def consent_print(request, pk):
     prints as it was signed (its frozen text)."""
     get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
     data = selectors.consent_for_viewing(request.user, pk)
-    context = {**data, "authorities": Authority.choices}
+    context = {**data, "authorities": Authority.choices, "reference": _reference(data)}
     return render(request, "coaching/consents/print.html", context)
+
+
+def _reference(data: dict) -> str:
+    """A draft's words in short, printed on its sheet and shown where its
+    signature is recorded: staff see whether the paper holds the words the
+    consent holds now (the start of consent_revision)."""
+    return consent_revision(data["sections"])[:12] if data["sections"] else ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -44,16 +52,25 @@ def consent_paper_signature(request, pk):
         return confirm_open(request)  # as deliberate_read: the page reads the client's consent
     form, status = PaperSignatureForm(request.POST or None, request.FILES or None), 200
     if request.method == "POST":
-        record = partial(_sign, actor=request.user, consent=consent)
+        record = partial(
+            _sign,
+            actor=request.user,
+            consent=consent,
+            revision=request.POST.get("revision", ""),
+        )
         if form_saved(form, record):
             messages.success(request, "Recorded. The consent is signed and the scan is kept.")
             return redirect("coaching:client_consents", pk=consent.client_id)
         status = 400
-    context = {**selectors.consent_for_viewing(request.user, pk), "form": form}
+    data = selectors.consent_for_viewing(request.user, pk)
+    # What the form posts: the consent's words as they stand when the page
+    # is shown (the sheet printed from them; changed since, refused).
+    revision = consent_revision(data["sections"]) if data["sections"] else ""
+    context = {**data, "form": form, "revision": revision, "reference": revision[:12]}
     return render(request, "coaching/consents/paper_signature.html", context, status=status)
 
 
-def _sign(*, actor, consent, signed_by_name, authority, signed_on, scan):
+def _sign(*, actor, consent, revision, signed_by_name, authority, signed_on, scan):
     return consent_sign_on_paper(
         actor=actor,
         consent=consent,
@@ -61,6 +78,7 @@ def _sign(*, actor, consent, signed_by_name, authority, signed_on, scan):
         authority=authority,
         signed_on=signed_on,
         scan=scan,
+        revision=revision,
     )
 
 

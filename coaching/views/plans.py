@@ -23,6 +23,7 @@ from coaching.forms.plans import (
 )
 from coaching.selectors import plans as selectors
 from coaching.services import plans as services
+from coaching.services.plan_signatures import plan_revision
 
 READERS = (Role.CLIENT, Role.COACH, Role.SUPERVISOR)
 EDITORS = (Role.CLIENT, Role.COACH)
@@ -54,6 +55,8 @@ def _page(request, pk, *, status=200, **forms):
         "can_edit": can_edit,
         "can_confirm": permissions.can_confirm,
         "can_sign": permissions.can_sign,
+        # What the agree and sign forms post: the draft as this page shows it.
+        "revision": plan_revision(data["goals"]) if data["draft"] else "",
         "goal_form": forms.get("goal_form")
         or (GoalForm(areas=selectors.life_areas()) if can_edit else None),
         "step_form": forms.get("step_form")
@@ -205,11 +208,16 @@ def plan_confirm(request, pk):
     if form.is_valid():
         try:
             version = services.plan_confirm(
-                actor=request.user, version=version, **form.cleaned_data
+                actor=request.user,
+                version=version,
+                revision=request.POST.get("revision", ""),
+                **form.cleaned_data,
             )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
-                # About the version, not what was typed: say it at the top.
+                # About the version (agreed, changed since the page was
+                # read), not what was typed: say it at the top of the plan
+                # as it is now.
                 messages.error(request, " ".join(error.messages))
                 return redirect(_plan_url(client.pk, "agreement"))
             add_service_errors(form, error)
@@ -225,7 +233,9 @@ def plan_confirm(request, pk):
 def plan_sign(request, pk):
     version = get_object_or_404(selectors.plan_versions_visible_to(request.user), pk=pk)
     try:
-        version = services.plan_sign(actor=request.user, version=version)
+        version = services.plan_sign(
+            actor=request.user, version=version, revision=request.POST.get("revision", "")
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

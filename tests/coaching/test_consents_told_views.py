@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from coaching.models import Consent
 from tests.coaching.test_consents import _state, payer, prepared, signed, today
+from tests.coaching.test_plans_views_revisions import revision_on
 from tests.helpers import PAGE_STATEMENTS, count_queries, sign_in
 
 
@@ -23,9 +24,10 @@ def test_a_consent_waiting_is_on_the_clients_home_until_signed(client, coach, cl
     assert "A consent is waiting for you" in page
     assert "To share with Acme Health Plan." in page
     assert f'href="{reverse("coaching:my_consent", args=[consent.pk])}"' in page
+    read = client.get(reverse("coaching:my_consent", args=[consent.pk])).content.decode()
     client.post(
         reverse("coaching:consent_sign", args=[consent.pk]),
-        {"typed_name": client_user.display_name, "confirmed": "on"},
+        {"typed_name": client_user.display_name, "confirmed": "on", "revision": revision_on(read)},
     )
     assert "A consent is waiting for you" not in client.get(home).content.decode()
 

@@ -19,6 +19,7 @@ from coaching.models import Consent, Disclosure, ExportKind, Information, Outgoi
 from coaching.services.consents import REDISCLOSURE_NOTICE, consent_sign
 from coaching.services.disclosures import export_split
 from tests.coaching.test_consents import CLAIM, _state, payer, prepared, signed, today
+from tests.coaching.test_plans_views_revisions import revision_on
 from tests.helpers import PAGE_STATEMENTS, count_queries, sign_in, signed_contact
 
 
@@ -62,7 +63,7 @@ def test_the_client_reads_a_consent_in_plain_words_and_signs_it(client, coach, c
     assert "Sign this consent" in page
     response = client.post(
         reverse("coaching:consent_sign", args=[consent.pk]),
-        {"typed_name": "robin park", "confirmed": "on"},
+        {"typed_name": "robin park", "confirmed": "on", "revision": revision_on(page)},
     )
     assert response.status_code == 302
     consent.refresh_from_db()

@@ -16,6 +16,7 @@ from coaching.models import Consent, ConsentDocument
 from coaching.services.paper_consents import consent_sign_on_paper
 from tests.coaching.test_consents import payer, prepared, today
 from tests.coaching.test_paper_consents import EXE, PDF, PNG
+from tests.coaching.test_plans_views_revisions import revision_on
 from tests.helpers import sign_in
 
 
@@ -45,7 +46,7 @@ def test_staff_record_a_guardians_paper_signature_with_its_scan(client, coach, c
     url = reverse("coaching:consent_paper_signature", args=[consent.pk])
     page = client.get(url).content.decode()
     assert "Record a paper signature" in page and 'enctype="multipart/form-data"' in page
-    response = client.post(url, _form())
+    response = client.post(url, _form(revision=revision_on(page)))
     assert response.status_code == 302
     assert response["Location"] == reverse("coaching:client_consents", args=[client_user.pk])
     consent.refresh_from_db()
@@ -101,9 +102,11 @@ def test_a_bad_scan_is_answered_on_the_form_and_changes_nothing(
 def test_a_png_named_pdf_is_kept_as_the_png_it_is(client, coach, client_user):
     consent = prepared(coach, client_user, payer())
     sign_in(client, coach)
+    url = reverse("coaching:consent_paper_signature", args=[consent.pk])
     response = client.post(
-        reverse("coaching:consent_paper_signature", args=[consent.pk]),
+        url,
         _form(
+            revision=revision_on(client.get(url).content.decode()),
             authority="",
             signed_by_name=client_user.display_name,
             scan=SimpleUploadedFile("scan.pdf", PNG, "application/pdf"),

@@ -13,6 +13,7 @@ from coaching.models import Goal, NoteGoal, PlanVersion, Step
 from coaching.services.plans import step_progress
 from sessions_log.models import Note
 from sessions_log.services.notes import note_open
+from tests.coaching.test_plans_views_revisions import revision_on
 from tests.helpers import agree, area, count_queries, draft_of, past_contact, plan_with, sign_in
 
 
@@ -102,10 +103,13 @@ def test_agreeing_and_signing_through_the_pages(client, coach, client_user, supe
     assert client.post(sign).status_code == 403
     sign_in(client, client_user)
     assert client.post(sign).status_code == 403
-    response = client.post(confirm, {"typed_name": "Robin Park", "confirmed": "on"}, follow=True)
+    page = client.get(reverse("coaching:plan", args=[client_user.pk])).content.decode()
+    data = {"typed_name": "Robin Park", "confirmed": "on", "revision": revision_on(page)}
+    response = client.post(confirm, data, follow=True)
     assert "waiting for your coach to sign" in response.content.decode()
     sign_in(client, coach)
-    response = client.post(sign, follow=True)
+    page = client.get(reverse("coaching:plan", args=[client_user.pk])).content.decode()
+    response = client.post(sign, {"revision": revision_on(page)}, follow=True)
     assert "Plan signed. It is agreed." in response.content.decode()
     assert PlanVersion.objects.get(pk=version.pk).is_agreed
 
@@ -206,9 +210,11 @@ def test_a_wrong_name_or_no_tick_is_shown_on_the_form(client, coach, client_user
     version = draft_of(client_user)
     sign_in(client, client_user)
     url = reverse("coaching:plan_confirm", args=[version.pk])
+    page = client.get(reverse("coaching:plan", args=[client_user.pk])).content.decode()
+    read = revision_on(page)
 
-    wrong = client.post(url, {"typed_name": "R. Park", "confirmed": "on"})
-    unticked = client.post(url, {"typed_name": "Robin Park"})
+    wrong = client.post(url, {"typed_name": "R. Park", "confirmed": "on", "revision": read})
+    unticked = client.post(url, {"typed_name": "Robin Park", "revision": read})
 
     assert wrong.status_code == unticked.status_code == 400
     assert "Type your name as it is on your account: Robin Park." in wrong.content.decode()
