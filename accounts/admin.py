@@ -9,11 +9,14 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.models import Group
 
+from accounts.audit_admin import AuditedAdmin
 from accounts.models import AuditEvent, CaseloadAssignment, Invitation, Team, User
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedAdmin):
     """Listed for reading; written only by the app's services."""
 
     def has_add_permission(self, request):
@@ -24,6 +27,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Django's groups, as Django's admin edits them, audited.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdmin, DjangoGroupAdmin):
+    pass
 
 
 # allauth registers its own, writable, admins for these; ours replace them.
@@ -58,7 +71,7 @@ class UserSessionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(AuditedAdmin):
     list_display = ["email", "display_name", "role", "team", "is_active"]
     list_filter = ["role", "team", "is_active"]
     search_fields = ["email", "display_name"]

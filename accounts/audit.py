@@ -151,3 +151,40 @@ def _write(rows: list[dict]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_MANY, [[row[field.attname] for row in rows] for field in _FIELDS])
+
+
+def audit_admin_edit(*, actor, verb: str, objects: list, fields=()) -> None:
+    """An edit in the Django admin site (`verb`: add, change or delete), one
+    event per object, in one query; a change writes one event per changed
+    field, its name in the action ("admin.change.name"), never its value.
+    accounts/audit_admin.py's AuditedAdmin calls it for every ModelAdmin."""
+    actions = [f"admin.{verb}.{name}"[:64] for name in fields] or [f"admin.{verb}"]
+    _write(
+        [
+            _row_of(
+                _event(
+                    actor=actor, action=action, obj=obj, client=None, outcome=AuditEvent.Outcome.OK
+                )
+            )
+            for obj in objects
+            for action in actions
+        ]
+    )
+
+
+def audit_not_found(*, actor, kind: str, pk) -> AuditEvent:
+    """A record `actor` asked for by number and did not get (`kind`: the
+    page's URL name): absent and not allowed alike, outcome "denied", about
+    no client (the asker may have guessed a number; whose it is stays
+    unsaid). accounts/audit_middleware.py calls it for every 404 on a URL
+    naming a record."""
+    event = _event(
+        actor=actor,
+        action="record.not_found",
+        obj=None,
+        client=None,
+        outcome=AuditEvent.Outcome.DENIED,
+    )
+    event.object_type, event.object_id = kind[:64], str(pk)[:64]
+    event.save()
+    return event

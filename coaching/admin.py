@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib import admin
 
+from accounts.audit_admin import AuditedAdmin
 from coaching.models import LifeArea, ProgrammePayer, Recipient, ReferralSource
 
 
 @admin.register(LifeArea)
-class LifeAreaAdmin(admin.ModelAdmin):
+class LifeAreaAdmin(AuditedAdmin):
     """Admins edit the parts of life a plan's goals sit in. Plans themselves
     are not in the admin: people's words are read through the app, audited."""
 
@@ -15,7 +16,7 @@ class LifeAreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReferralSource)
-class ReferralSourceAdmin(admin.ModelAdmin):
+class ReferralSourceAdmin(AuditedAdmin):
     """Admins edit where clients come from (an episode's intake). A source in
     use is switched off, not deleted: episodes keep where they came from."""
 
@@ -25,7 +26,7 @@ class ReferralSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Recipient)
-class RecipientAdmin(admin.ModelAdmin):
+class RecipientAdmin(AuditedAdmin):
     """Admins keep the organisations a consent may name (payers, providers,
     agencies). A name is read-only once saved: past disclosures name the
     row, so renaming it would rewrite whom they went to; add a new one and
@@ -86,7 +87,7 @@ class ProgrammePayerForm(forms.ModelForm):
 
 
 @admin.register(ProgrammePayer)
-class ProgrammePayerAdmin(admin.ModelAdmin):
+class ProgrammePayerAdmin(AuditedAdmin):
     """Admins say who each billed funding programme's claims go to: an
     organisation on the list of recipients, which a client's consent must
     name for their sessions to go on the claim."""

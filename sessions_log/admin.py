@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from accounts.audit_admin import AuditedAdmin
 from sessions_log.models import FundingProgramme, PlaceType, ServiceCode, ServiceType, Session
 from sessions_log.models.billing import DEFAULT_PLACE_CODES
 
@@ -37,7 +38,7 @@ TELEHEALTH_MODALITIES = [Session.Modality.VIDEO, Session.Modality.PHONE]
 
 
 @admin.register(ServiceType)
-class ServiceTypeAdmin(admin.ModelAdmin):
+class ServiceTypeAdmin(AuditedAdmin):
     """Admins edit the list of services coaches tick on notes. Notes and
     sessions are not in the admin: they are read through the app, audited."""
 
@@ -47,7 +48,7 @@ class ServiceTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceCode)
-class ServiceCodeAdmin(admin.ModelAdmin):
+class ServiceCodeAdmin(AuditedAdmin):
     """Admins edit the billing codes and their descriptions. A code in use is
     switched off (coaches can no longer choose it), not deleted."""
 
@@ -140,7 +141,7 @@ class FundingProgrammeForm(forms.ModelForm):
 
 
 @admin.register(FundingProgramme)
-class FundingProgrammeAdmin(admin.ModelAdmin):
+class FundingProgrammeAdmin(AuditedAdmin):
     """Admins edit who pays for sessions and its contract: how minutes
     become units (sessions_log/units.py), the daily cap, the contact modes
     it pays for and the fee per unit. A programme that is billed has a

@@ -1,8 +1,9 @@
 """iCalendar (RFC 5545) for sessions, safe to show on any screen.
 
-Entries carry no client names (initials at most), no notes, no agenda and no
-clinical words. The UID is the session's and SEQUENCE rises with each change,
-so calendars update or cancel the event instead of adding another.
+Entries carry no client names (initials at most), no notes, no agenda, no
+clinical words and no free-text place (the modality instead). The UID is the
+session's and SEQUENCE rises with each change, so calendars update or cancel
+the event instead of adding another.
 """
 
 import re
@@ -72,7 +73,12 @@ def event_lines(session: Session, viewer: User) -> list[str]:
         f"DTEND:{_stamp(session.ends_at)}",
         f"SUMMARY:{_escape(summary_for(session, viewer))}",
     ]
-    where = session.location or session.get_modality_display()
+    # How to meet, never the place's own words: a calendar app syncs these
+    # files to a third-party cloud, and a place may name a clinic or a
+    # shelter (issue 29). The app shows the place to who may see it.
+    where = session.get_modality_display()
+    if session.location:
+        where += " (the place is in the app)"
     lines.append(f"LOCATION:{_escape(where)}")
     if session.video_url:
         # A URI, not TEXT: nothing to escape, but no space or control either.

@@ -63,13 +63,25 @@ def mfa_completed_this_login(request) -> bool:
     return any(record.get("method") == "mfa" for record in records)
 
 
+# What a client does in the app that their care needs, shown to the team's
+# supervisors in the audit trail (with "plan.*", their plan's changes).
+CLIENT_CARE_ACTIONS = (
+    "checkin.submit",
+    "consent.sign",
+    "consent.revoke",
+    "supervisor_request.create",
+)
+
+
 def audit_scope(user: User) -> Q:
     """Audit events (on AuditEvent): admins, every one; supervisors, those
     done by their team's members, and those about their team's clients
     except the clients' own account activity (signing in and out, failed
     sign-ins, password and MFA changes, their calendar feed and email
-    choices): a supervisor oversees the team's work, not when and from
-    where a client uses the app."""
+    choices) and what the clients did in the app for themselves but what
+    their care needs (CLIENT_CARE_ACTIONS: a check-in, their plan, a
+    consent, a request to talk): a supervisor oversees the team's work, not
+    when and from where a client uses the app."""
     if not user.is_active:
         return NOTHING
     if sees_whole_audit_trail(user):
@@ -80,7 +92,10 @@ def audit_scope(user: User) -> Q:
             | Q(action__startswith="calendar")
             | Q(action__startswith="reminders.")
         )
-        about_clients = Q(client__in=clients_visible_to(user)) & ~own_account
+        own_use = Q(actor__role=Role.CLIENT) & ~(
+            Q(action__in=CLIENT_CARE_ACTIONS) | Q(action__startswith="plan.")
+        )
+        about_clients = Q(client__in=clients_visible_to(user)) & ~own_account & ~own_use
         return about_clients | Q(actor__team_id=user.team_id)
     return NOTHING
 

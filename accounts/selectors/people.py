@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from accounts.audit import audit_clients_shown, audit_record
 from accounts.models import Role, User
 from accounts.policy import people_scope
 from accounts.policy.pages import (
@@ -17,6 +18,7 @@ from accounts.policy.pages import (
     person_change_scope,
 )
 from accounts.selectors.payer import permissions_for as payer_permissions_for
+from common.paging import Page, page_of
 
 
 def people_managed_by(user: User) -> QuerySet[User]:
@@ -36,11 +38,24 @@ def people_managed_by(user: User) -> QuerySet[User]:
     )
 
 
+def people_page_for_viewing(user: User, people: QuerySet[User], number) -> Page:
+    """Page `number` of `people` (people_managed_by, filtered), the clients
+    on it audited ("people.list", one event each, one query): the list names
+    them, and a client's "Who viewed my record" says so."""
+    page = page_of(people, number)
+    audit_clients_shown(actor=user, shown=[("people.list", page.object_list)])
+    return page
+
+
 def person_for_viewing(user: User, pk: int) -> User:
-    """A person `user` manages (policy.people_scope), or a 404. Not audited:
-    managing someone's account is not reading their record (their payer
-    identifiers, which are, are read through selectors.payer)."""
-    return get_object_or_404(people_managed_by(user), pk=pk)
+    """A person `user` manages (policy.people_scope), or a 404. A client's
+    page is audited ("person.view"): it shows their name, email and access,
+    and their "Who viewed my record" says so (their payer identifiers are
+    read, and audited, through selectors.payer)."""
+    person = get_object_or_404(people_managed_by(user), pk=pk)
+    if is_client_account(person):
+        audit_record(actor=user, action="person.view", obj=person)
+    return person
 
 
 def person_for_change(actor: User, pk: int, *, own: str | None = None) -> User:

@@ -2,7 +2,7 @@
 viewed my record" page: one plain sentence per event, naming who did it."""
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
@@ -30,6 +30,11 @@ SENTENCES = {
     "trust_flags.list": "{who} saw a check-in flag about you in the flags inbox",
     "plans_due.list": "{who} saw you in the list of plans to review",
     "record_requests.list": "{who} saw your request about your record in the list of open ones",
+    "people.list": "{who} saw your name and account in the list of people",
+    "person.view": "{who} opened your account's page (name, email, sign-in access)",
+    "audit_trail.list": "{who} saw something done with your record in the audit trail",
+    "client.reassign_view": "{who} opened the page to change your coach",
+    "reminder_problems.list": "{who} saw an email about your session that could not be delivered",
     # Files and feeds.
     "report.included": "{who} exported a report that included you",
     "calendar.download": "{who} downloaded one of your sessions to their calendar",
@@ -91,6 +96,9 @@ def sentence_for(action: str, *, own: bool) -> str:
     client did it themselves (or something did, with their link)."""
     if own and action in OWN_SENTENCES:
         return OWN_SENTENCES[action]
+    if action.startswith("admin."):
+        # An edit in the Django admin site (accounts/audit_admin.py).
+        return "{who} changed your account in the admin site"
     return SENTENCES.get(action, "{who}: " + action.replace("{", "").replace("}", ""))
 
 
@@ -109,3 +117,27 @@ def record_event_sentence(event, viewer) -> str:
         who = format_html("{} ({})", actor.display_name, actor.get_role_display().lower())
     before, _, after = text.partition("{who}")
     return format_html("{}{}{}", before, who, after) if "{who}" in text else text
+
+
+@register.simple_tag
+def record_line_sentence(line, viewer) -> str:
+    """One line of a client's "Who viewed my record": what one person did in
+    one read (several parts of a page read at once are one sentence), e.g.
+    "Sam Lee (supervisor) saw a check-in flag about you in the flags inbox,
+    and read your request to talk with a supervisor"."""
+    actor = line.actor
+    own = actor is not None and actor.pk == viewer.pk
+    if actor is None:
+        who = "Someone"
+    elif own:
+        who = "You"
+    else:
+        who = format_html("{} ({})", actor.display_name, actor.get_role_display().lower())
+    parts = []
+    for index, action in enumerate(line.actions):
+        text = sentence_for(action, own=own)
+        if index and text.startswith("{who} "):
+            text = "and " + text.removeprefix("{who} ")
+        before, _, after = text.partition("{who}")
+        parts.append(format_html("{}{}{}", before, who, after) if "{who}" in text else text)
+    return format_html_join(", ", "{}", ((part,) for part in parts))

@@ -27,7 +27,6 @@ from accounts.selectors.payer import payer_identity_for_viewing
 from accounts.selectors.teams import teams_visible_to
 from accounts.services import payer as payer_services
 from accounts.services import people as people_services
-from common.paging import page_of
 
 
 @require_GET
@@ -44,7 +43,9 @@ def people(request):
     query.pop("page", None)
     context = {
         "form": form,
-        "page": page_of(people, request.GET.get("page")),
+        "page": people_selectors.people_page_for_viewing(
+            request.user, people, request.GET.get("page")
+        ),
         "query": query.urlencode(),
     }
     return render(request, "accounts/people.html", context, status=status)

@@ -1,6 +1,5 @@
 """The audit trail: for admins (everything) and supervisors (their team)."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -14,14 +13,16 @@ from accounts.selectors import trail as trail_selectors
 @role_required(Role.ADMIN, Role.SUPERVISOR)
 def audit_trail(request):
     form = AuditFilterForm(request.GET or None)
-    events = trail_selectors.audit_trail_for_viewing(request.user)
+    events = trail_selectors.audit_events_visible_to(request.user)
     status = 200
     if form.is_bound:
         if form.is_valid():
             events = form.apply(events)
         else:
             events, status = events.none(), 400
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = trail_selectors.audit_trail_page_for_viewing(
+        request.user, events, request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from accounts.audit import audit_clients_shown
+from accounts.audit import audit_clients_shown, audit_record
 from accounts.models import CaseloadAssignment, User
 from accounts.policy import (
     held_relationship_scope,
@@ -304,6 +304,17 @@ def coach_caseload_page(user: User, coach: User, now: datetime, page_number) -> 
         ],
         "overdue": {"oldest": oldest, "count": overdue.count()},
     }
+
+
+def client_for_reassigning(user: User, pk: int) -> User:
+    """A client `user` reviews, for the reassign page (404 otherwise); the
+    page shows who the client is and their coach, so the reading is audited
+    ("client.reassign_view")."""
+    client = clients_reviewable_by(user).filter(pk=pk).first()
+    if client is None:
+        raise Http404
+    audit_record(actor=user, action="client.reassign_view", obj=client)
+    return client
 
 
 def reassign_coaches(user: User) -> QuerySet[User]:

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, taking the person from the statement that read the session.
     "accounts.middleware.AuthenticationMiddleware",
+    # A 404 on a record's URL is logged (accounts.audit, "record.not_found").
+    "accounts.audit_middleware.NotFoundAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

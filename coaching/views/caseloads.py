@@ -6,7 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -113,7 +113,7 @@ def client_history(request, pk):
 @require_http_methods(["GET", "POST"])
 @role_required(Role.SUPERVISOR)
 def client_reassign(request, pk):
-    client = get_object_or_404(selectors.clients_reviewable_by(request.user), pk=pk)
+    client = selectors.client_for_reassigning(request.user, pk)
     coaches = selectors.reassign_coaches(request.user)
     form = ReassignForm(request.POST or None, coaches=coaches.order_by("display_name"))
     if request.method == "POST" and form.is_valid():

@@ -3,9 +3,11 @@ deliveries, the oldest reminder waiting (for the health page)."""
 
 from datetime import datetime
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.audit import audit_clients_shown
 from accounts.models import User
 from accounts.policy.records import reminder_problem_scope
 from sessions_log.models import Reminder, ReminderPreference
@@ -24,9 +26,20 @@ def reminder_problems(user: User) -> QuerySet[Reminder]:
             reminder_problem_scope(user),
             status__in=[Reminder.Status.FAILED, Reminder.Status.EXPIRED],
         )
-        .select_related("recipient")
+        .select_related("recipient", "session")
         .order_by("-updated_at", "-pk")
     )
+
+
+def reminder_problems_page_for_viewing(user: User, number) -> Page:
+    """Page `number` of the failed and expired deliveries; the clients whose
+    sessions they were about are audited ("reminder_problems.list", one
+    event each, one query): the page shows whom the email was for."""
+    page = Paginator(reminder_problems(user), 50).get_page(number)
+    audit_clients_shown(
+        actor=user, shown=[("reminder_problems.list", [r.session for r in page.object_list])]
+    )
+    return page
 
 
 def reminder_oldest_due() -> datetime | None:

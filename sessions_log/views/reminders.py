@@ -3,7 +3,6 @@ admins' list of deliveries that failed."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -11,8 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Role
 from accounts.policy import role_required
 from sessions_log.forms import ReminderPreferenceForm
-from sessions_log.selectors.reminders import reminder_preferences_of
-from sessions_log.selectors.reminders import reminder_problems as problems_of
+from sessions_log.selectors.reminders import (
+    reminder_preferences_of,
+    reminder_problems_page_for_viewing,
+)
 from sessions_log.services import reminders as reminder_services
 
 
@@ -65,5 +66,5 @@ def reminder_unsubscribe(request, token):
 @require_GET
 @role_required(Role.ADMIN)
 def reminder_problems(request):
-    page = Paginator(problems_of(request.user), 50).get_page(request.GET.get("page"))
+    page = reminder_problems_page_for_viewing(request.user, request.GET.get("page"))
     return render(request, "sessions_log/reminder_problems.html", {"page": page})

@@ -6,6 +6,7 @@ every kind of person."""
 from datetime import timedelta
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -287,15 +288,38 @@ def test_every_selector_shows_exactly_what_the_policy_allows(
                 else CaseloadAssignment.objects.none()
             ),
             "audit events": _pks(
-                AuditEvent.objects.all()
-                if person.role == Role.ADMIN
-                # Their clients' records, not the clients' own account activity.
-                else AuditEvent.objects.filter(client__in=visible).exclude(
-                    action__regex=r"^(auth\.|calendar|reminders\.)"
+                (
+                    AuditEvent.objects.all()
+                    if person.role == Role.ADMIN
+                    # Their clients' records, not the clients' own account
+                    # activity nor their own use of the app but for their care.
+                    else AuditEvent.objects.filter(client__in=visible)
+                    .exclude(action__regex=r"^(auth\.|calendar|reminders\.)")
+                    .exclude(
+                        Q(actor__role=Role.CLIENT)
+                        & ~Q(
+                            action__regex=r"^(plan\.|checkin\.submit$|consent\.sign$|"
+                            r"consent\.revoke$|supervisor_request\.create$)"
+                        )
+                    )
+                    | AuditEvent.objects.filter(actor__team=person.team_id)
+                    if person.role == Role.SUPERVISOR
+                    else AuditEvent.objects.none()
                 )
-                | AuditEvent.objects.filter(actor__team=person.team_id)
-                if person.role == Role.SUPERVISOR
-                else AuditEvent.objects.none()
+                # A private request's events: only to who may read it.
+                .exclude(
+                    Q(object_type="supervisorrequest")
+                    & ~Q(
+                        object_id__in=[
+                            str(pk)
+                            for pk in SupervisorRequest.objects.filter(
+                                team_id=person.team_id if person.role == Role.SUPERVISOR else -1
+                            )
+                            .exclude(coach=person)
+                            .values_list("pk", flat=True)
+                        ]
+                    )
+                )
             ),
             "invitations": _pks(
                 Invitation.objects.all()
