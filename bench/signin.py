@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from accounts.models import LoginSession, User
+from accounts.models.login_sessions import session_key_digest
 
 
 def _login_records(user: User, at: float) -> list[dict]:
@@ -63,7 +64,7 @@ def session_keys(users: list[User], *, ip: str = "127.0.0.1", user_agent: str = 
         }
         sessions.append(
             LoginSession(
-                session_key=key,
+                session_key=session_key_digest(key),
                 session_data=store.encode(data),
                 expire_date=expires,
                 user=user,
@@ -81,4 +82,4 @@ def session_keys(users: list[User], *, ip: str = "127.0.0.1", user_agent: str = 
         )
     LoginSession.objects.bulk_create(sessions, batch_size=1000)
     UserSession.objects.bulk_create(user_sessions, batch_size=1000)
-    return [session.session_key for session in sessions]
+    return [user_session.session_key for user_session in user_sessions]

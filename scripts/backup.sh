@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # `make backup` / `make restore` (docs/deploy.md: schedule, retention, keys).
 #
-#   scripts/backup.sh backup    BACKUP_DIR/<UTC time>/: database.dump + manifest.json
-#   scripts/backup.sh restore   BACKUP=<dir>: into a fresh database, then verify it
+#   scripts/backup.sh backup    BACKUP_DIR/<UTC time>/: database.dump (no session, cache or
+#                               confirmation-key rows) + manifest.json (signed)
+#   scripts/backup.sh restore   BACKUP=<dir>: check the manifest's signature, then restore into
+#                               a fresh database as a role that is no superuser, migrate,
+#                               compare the schema with a fresh migrate, verify
 #
 # With DATABASE_OWNER_URL (or DATABASE_URL) set, that database (production: the
 # environment of a host that runs migrations). Without, the project-local server that
 # `make run` uses (.run/env, DEBUG settings, its development keys); `restore` then creates
 # a new database beside it and prints its URL. Either way the encryption keys are never
-# written into the backup: `restore` needs the same FIELD_ENCRYPTION_KEYS from wherever
-# they are kept.
+# written into the backup: `restore` needs the same FIELD_ENCRYPTION_KEYS and
+# BACKUP_SIGNING_KEY (the manifest's HMAC key) from wherever they are kept; locally, the
+# DEBUG development defaults.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -35,6 +35,8 @@ export DJANGO_ALLOW_ASYNC_UNSAFE=1
 export SITE_URL="${SITE_URL:-http://testserver}"
 # urlsafe base64 of the 32 bytes "test-only-insecure-key-32-bytes!" (a valid Fernet key)
 export FIELD_ENCRYPTION_KEYS="${FIELD_ENCRYPTION_KEYS:-dGVzdC1vbmx5LWluc2VjdXJlLWtleS0zMi1ieXRlcyE=}"
+# Signs backup manifests (coaching/backup); kept with the keys above, never in a backup.
+export BACKUP_SIGNING_KEY="${BACKUP_SIGNING_KEY:-test-only-insecure-backup-signing-key}"
 # Where the browser tests find Debian's Chromium and axe-core (informational for the tests).
 CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium || command -v chromium-browser || true)}"
 export CHROMIUM_PATH

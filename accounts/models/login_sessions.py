@@ -9,9 +9,17 @@ expiry rule, creating and deleting sessions are Django's own.
 
 The model and its store name each other, so they live together here (as in
 Django's "extending database-backed session engines"); `accounts.sessions`,
-the SESSION_ENGINE, hands the store to Django."""
+the SESSION_ENGINE, hands the store to Django.
+
+The table keeps only a SHA-256 digest of each session key (as invitation and
+check-in tokens are kept): the cookie carries the key, the row is found by
+its digest, so a copy of the table (a backup, a replica) signs nobody in.
+allauth's `usersessions_usersession` still holds the key itself (its model
+compares and ends sessions by it): backups leave its rows out
+(coaching/backup.py)."""
 
 from allauth.mfa.models import Authenticator
+from asgiref.sync import sync_to_async
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import UpdateError
@@ -20,6 +28,7 @@ from django.db import connections, models, router
 from django.utils import timezone
 
 from accounts.models.people import User
+from common.tokens import token_digest
 
 # The person's columns (table alias `u`), and whether they have a second
 # factor: read with the session here, and alone by accounts.backends.
@@ -41,12 +50,19 @@ def person_from_row(row, database: str = "default") -> User | None:
     return user
 
 
+def session_key_digest(session_key: str) -> str:
+    """What the table keeps of a session key (the cookie's value)."""
+    return token_digest(session_key)
+
+
 class LoginSession(AbstractBaseSession):
     """A browser's signed-in session: Django's session row, with the person it
     belongs to as a column of its own, so that the one statement that reads
-    the session on every request loads the person too.
+    the session on every request loads the person too. `session_key` holds
+    session_key_digest(the cookie's key), never the key.
     Deleting a person ends their sessions."""
 
+    session_key = models.CharField("session key digest", max_length=64, primary_key=True)
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -83,19 +99,46 @@ class SessionStore(db.SessionStore):
                 f"SELECT s.session_data, s.expire_date, {PERSON_COLUMNS_SQL} "  # noqa: S608 - our tables
                 f"FROM {self._table()} s LEFT JOIN {User._meta.db_table} u ON u.id = s.user_id "
                 "WHERE s.session_key = %s AND s.expire_date > %s",
-                [self.session_key, timezone.now()],
+                [session_key_digest(self.session_key), timezone.now()],
             )
             row = cursor.fetchone()
         if row is None:
             self._session_key = None
             return None
         self.person = person_from_row(row[-PERSON_COLUMN_COUNT:], database)
-        return model(session_key=self.session_key, session_data=row[0], expire_date=row[1])
+        return model(
+            session_key=session_key_digest(self.session_key),
+            session_data=row[0],
+            expire_date=row[1],
+        )
+
+    def exists(self, session_key):
+        return super().exists(session_key_digest(session_key))
+
+    async def aexists(self, session_key):
+        return await super().aexists(session_key_digest(session_key))
 
     def create_model_instance(self, data):
         session = super().create_model_instance(data)
+        session.session_key = session_key_digest(session.session_key)
         session.user_id = _person_id(data)
         return session
+
+    async def acreate_model_instance(self, data):
+        session = await super().acreate_model_instance(data)
+        session.session_key = session_key_digest(session.session_key)
+        session.user_id = _person_id(data)
+        return session
+
+    def delete(self, session_key=None):
+        key = session_key if session_key is not None else self.session_key
+        if key is not None:
+            super().delete(session_key_digest(key))
+
+    async def adelete(self, session_key=None):
+        key = session_key if session_key is not None else self.session_key
+        if key is not None:
+            await super().adelete(session_key_digest(key))
 
     def save(self, must_create=False):
         if must_create or self.session_key is None:
@@ -106,8 +149,16 @@ class SessionStore(db.SessionStore):
             cursor.execute(
                 f"UPDATE {self._table()} SET session_data = %s, expire_date = %s, user_id = %s "  # noqa: S608
                 "WHERE session_key = %s",
-                [self.encode(data), self.get_expiry_date(), _person_id(data), self.session_key],
+                [
+                    self.encode(data),
+                    self.get_expiry_date(),
+                    _person_id(data),
+                    session_key_digest(self.session_key),
+                ],
             )
             if cursor.rowcount != 1:
                 # Ended meanwhile (signed out elsewhere): as Django's own store.
                 raise UpdateError
+
+    async def _aget_session_from_db(self):
+        return await sync_to_async(self._get_session_from_db)()

@@ -58,6 +58,12 @@ if not FIELD_ENCRYPTION_KEYS:
         "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
     )
 
+# The key that signs backup manifests (HMAC-SHA256, coaching/backup): kept
+# where the encryption keys are, never beside the backups. Without it no
+# backup is written or restored; the app itself does not need it.
+_DEV_BACKUP_SIGNING_KEY = "dev-only-insecure-backup-signing-key"  # noqa: S105
+BACKUP_SIGNING_KEY = env_str("BACKUP_SIGNING_KEY", default=_DEV_BACKUP_SIGNING_KEY if DEBUG else "")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -68,6 +68,8 @@ class Cluster:
         self.secret_key = secrets.token_urlsafe(40)
         # /healthz's details (database, replicas, reminder lag) need it.
         self.healthz_token = secrets.token_urlsafe(24)
+        # Signs backup manifests: only the owner's one-off commands get it.
+        self.backup_signing_key = secrets.token_urlsafe(32)
         self.web: dict[str, hosts.Process] = {}
         self.workers: dict[str, hosts.Process] = {}
         self.beat: hosts.Process | None = None
@@ -79,7 +81,9 @@ class Cluster:
         """What every app process gets (docs/deploy.md lists it per host)."""
         proxy_address = hosts.address("proxy")
         url = database.owner_url if owner else database.app_url
+        signing = {"BACKUP_SIGNING_KEY": self.backup_signing_key} if owner else {}
         return {
+            **signing,
             "DATABASE_URL": url(self.primary_host),
             "DATABASE_APP_ROLE": database.APP_ROLE,
             "REDIS_URL": f"redis://{hosts.address('redis')}:{REDIS_PORT}/0",

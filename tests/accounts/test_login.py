@@ -6,6 +6,7 @@ from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
 from accounts.models import AuditEvent, LoginSession, User
+from accounts.models.login_sessions import session_key_digest
 from tests.conftest import PASSWORD
 from tests.helpers import first_link, text_body
 
@@ -60,7 +61,7 @@ def test_it_signs_out_and_ends_the_session_on_the_server(client, client_user):
     session_key = client.session.session_key
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
-    assert not LoginSession.objects.filter(session_key=session_key).exists()
+    assert not LoginSession.objects.filter(session_key=session_key_digest(session_key)).exists()
     assert client.get(reverse("coaching:client_home")).status_code == 302
 
 

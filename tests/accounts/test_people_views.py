@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, CaseloadAssignment, Invitation, LoginSession, Role, User
+from accounts.models.login_sessions import session_key_digest
 from accounts.selectors.people import people_managed_by
 from accounts.services.people import user_deactivate, user_role_change, user_team_change
 from tests.conftest import make_user
@@ -170,7 +171,7 @@ def test_deactivating_someone_signs_them_out_everywhere_and_revokes_their_invita
     page = _followed(client, _access(client, coach, "deactivate"))
     assert "Casey Rivera is deactivated and signed out everywhere." in page
     assert "They still have 1 client: their supervisor should reassign them." in page
-    assert not LoginSession.objects.filter(session_key=key).exists()
+    assert not LoginSession.objects.filter(session_key=session_key_digest(key)).exists()
     response = coach_browser.get(reverse("coaching:coach_home"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert Invitation.objects.get(invited_by=coach).status == "revoked"

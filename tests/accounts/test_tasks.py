@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import LoginSession
+from accounts.models.login_sessions import session_key_digest
 from accounts.tasks import sessions_clear_expired
 from tests.conftest import wait_until
 
@@ -11,10 +12,10 @@ def _session(expires_in: timedelta) -> str:
     store = LoginSession.get_session_store_class()()
     store["seen"] = True
     store.create()
-    LoginSession.objects.filter(pk=store.session_key).update(
+    LoginSession.objects.filter(pk=session_key_digest(store.session_key)).update(
         expire_date=timezone.now() + expires_in
     )
-    return store.session_key
+    return session_key_digest(store.session_key)
 
 
 def test_a_real_worker_clears_expired_login_sessions(celery_worker_process):

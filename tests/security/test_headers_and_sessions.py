@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, LoginSession
+from accounts.models.login_sessions import session_key_digest
 from tests.conftest import PASSWORD
 from tests.helpers import sign_in
 
@@ -133,7 +134,7 @@ def test_deactivating_someone_ends_their_sessions_on_the_server(client, client_u
     key = client.session.session_key
     client_user.is_active = False
     client_user.save()
-    assert not LoginSession.objects.filter(session_key=key).exists()
+    assert not LoginSession.objects.filter(session_key=session_key_digest(key)).exists()
     assert not UserSession.objects.filter(user=client_user).exists()
 
 

@@ -7,9 +7,10 @@ from coaching.backup import BackupError, backup_create
 
 class Command(BaseCommand):
     help = (
-        "Write DIR/database.dump (pg_dump) and DIR/manifest.json (row counts per table and "
-        "the latest migration per app, from the same snapshot). Never the encryption keys. "
-        "Run as the tables' owner."
+        "Write DIR/database.dump (pg_dump, without the rows of the session, cache and "
+        "confirmation-key tables) and DIR/manifest.json (row counts per table, the latest "
+        "migration per app and the dump's SHA-256, from the same snapshot), signed with "
+        "BACKUP_SIGNING_KEY. Never the encryption keys. Run as the tables' owner."
     )
 
     def add_arguments(self, parser):
@@ -23,5 +24,5 @@ class Command(BaseCommand):
         rows = sum(manifest["tables"].values())
         self.stdout.write(
             f"Backed up {len(manifest['tables'])} tables ({rows} rows) to {directory}; "
-            "the encryption keys are not in it."
+            "the encryption keys and session rows are not in it; the manifest is signed."
         )

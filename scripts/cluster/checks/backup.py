@@ -13,15 +13,21 @@ def backup_and_restore(cluster: Cluster) -> tuple[bool, str]:
     pg_path = f"{cluster.bin}:/usr/local/bin:/usr/bin:/bin"
     out = cluster.manage("backup_create", str(target), env={"PATH": pg_path})
     manifest = json.loads((target / "manifest.json").read_text())
-    # The keys are not in the backup: neither in the manifest nor anywhere
-    # in the dump's SQL.
+    # The keys (encryption and backup signing) are not in the backup: neither
+    # in the manifest nor anywhere in the dump's SQL; nor is any session row.
     sql = cluster.network.run(
         "web1", [str(cluster.bin / "pg_restore"), "-f", "-", str(target / "database.dump")]
     ).stdout
     key_found = any(
         key in text
-        for key in cluster.keys.split(",")
+        for key in [*cluster.keys.split(","), cluster.backup_signing_key]
         for text in (sql, (target / "manifest.json").read_text())
+    )
+
+    session_rows = any(
+        line.startswith(f"COPY public.{table} ") and not lines_after.startswith("\\.")
+        for table in ("accounts_loginsession", "usersessions_usersession")
+        for line, lines_after in _copies(sql)
     )
 
     # A fresh cluster: a new host with a PostgreSQL of its own.
@@ -80,6 +86,7 @@ def backup_and_restore(cluster: Cluster) -> tuple[bool, str]:
     ok = (
         restored.returncode == 0
         and not key_found
+        and not session_rows
         and health.get("database") == "ok"
         and login == "200"
     )
@@ -87,8 +94,17 @@ def backup_and_restore(cluster: Cluster) -> tuple[bool, str]:
     detail = "; ".join(findings[:3]) if restored.returncode == 0 else restored.stderr[-600:]
     line = (
         f"7. backup and restore: {out.strip().split(';')[0]} ({rows} rows, schema "
-        f"{len(manifest['schema'])} apps; keys in the backup: {'FOUND' if key_found else 'none'}); "
+        f"{len(manifest['schema'])} apps; keys in the backup: {'FOUND' if key_found else 'none'}; "
+        f"session rows: {'FOUND' if session_rows else 'none'}; manifest signed); "
         f"restored into a fresh PostgreSQL on host `restore`: {detail}; the app started on it "
         f"(/healthz database {health.get('database')}, login page {login})"
     )
     return ok, line
+
+
+def _copies(sql: str):
+    """(COPY line, the text after it) for each table's data in the SQL."""
+    lines = sql.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("COPY "):
+            yield line, "\n".join(lines[number + 1 : number + 2])
