@@ -4,7 +4,7 @@ Migrations and key rotation run as the role that owns the tables (with
 DATABASE_URL pointing at it); the web, worker and beat processes connect as
 DATABASE_APP_ROLE, which after every migrate holds SELECT, INSERT, UPDATE and
 DELETE on the tables and use of the sequences, and nothing else: no TRUNCATE,
-no ALTER, no trigger changes, and (sessions_log 0011) no way through the
+no ALTER, no trigger changes, no temporary tables, and (sessions_log 0011) no way through the
 signed-note trigger's rotation path, which only the owner may take.
 """
 
@@ -33,6 +33,16 @@ def app_role_grant(*, using: str = "default") -> str | None:
         ]
         for statement in statements:
             cursor.execute(sql.SQL(statement).format(role=sql.Identifier(role)))
+        # No temporary tables (sessions_log 0016): a database privilege, which
+        # a dump does not carry, so taken again after every migrate (a
+        # restore's too). Only the database's owner can; others get a warning.
+        cursor.execute("SELECT current_database()")
+        (database,) = cursor.fetchone()
+        cursor.execute(
+            sql.SQL("REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC, {role}").format(
+                database=sql.Identifier(database), role=sql.Identifier(role)
+            )
+        )
     return role
 
 
