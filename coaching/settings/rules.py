@@ -79,3 +79,20 @@ if BILLING_UNIT_THRESHOLD_MINUTES > BILLING_UNIT_MINUTES:
     raise ImproperlyConfigured(
         "BILLING_UNIT_THRESHOLD_MINUTES cannot be more than BILLING_UNIT_MINUTES."
     )
+
+# Retention (coaching/selectors/retention.py, `manage.py retention_destroy`):
+# years a record is kept after its last effective date. HIPAA keeps
+# documentation 6 years from creation or last effective date (45 CFR
+# 164.316(b)(2)(i)); a state may ask for longer, never shorter.
+RETENTION_MINIMUM_YEARS = 6
+RETENTION_YEARS = {
+    kind: env_int(f"RETENTION_{kind.upper()}_YEARS", default=RETENTION_MINIMUM_YEARS)
+    for kind in ("client_record", "audit_trail")
+}
+for _kind, _years in RETENTION_YEARS.items():
+    if _years < RETENTION_MINIMUM_YEARS:
+        raise ImproperlyConfigured(
+            f"RETENTION_{_kind.upper()}_YEARS is {_years}: records are kept at least "
+            f"{RETENTION_MINIMUM_YEARS} years (HIPAA, 45 CFR 164.316(b)(2)(i)); "
+            "set it to 6 or more."
+        )
