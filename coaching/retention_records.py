@@ -210,9 +210,14 @@ def require_owner() -> None:
 
 
 def _triggers(cursor, tables, state: str) -> None:
+    """Step the lock triggers aside (DISABLE) or back (ENABLE). PostgreSQL
+    refuses ALTER TABLE on a table with foreign-key checks still pending in
+    the transaction: they are run first (and any failure stops here)."""
     quote = connection.ops.quote_name
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     for table in sorted(tables):
         cursor.execute(f"ALTER TABLE {quote(table)} {state} TRIGGER USER")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _delete(cursor, model, pks) -> None:
@@ -250,9 +255,8 @@ def record_destroy(client: User) -> dict:
         for model, pks in rows.items():
             _delete(cursor, model, pks)
         _deidentify(client)
+        # Checks every foreign key to a deleted row before the locks come back.
         _triggers(cursor, tables, "ENABLE")
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     counts = {
         model._meta.label_lower: len(pks)
         for model, pks in sorted(rows.items(), key=lambda item: item[0]._meta.label)
