@@ -4,7 +4,7 @@ coaching/services/retention.py). HIPAA keeps documentation 6 years from its
 creation or the date it was last in effect (45 CFR 164.316(b)(2)(i))."""
 
 import runpy
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,25 +20,12 @@ from coaching.selectors.retention import CONFIRMED, clients_past_retention
 from coaching.services.retention import retention_confirm, retention_due_notify
 from coaching.tasks import retention_due_notify as retention_due_task
 from tests.conftest import wait_until
-from tests.helpers import count_queries, past_contact, text_body
+from tests.helpers import count_queries, past_contact, retention_passed, text_body
 
 RULES = Path(__file__).resolve().parents[2] / "coaching" / "settings" / "rules.py"
 
 
-def _ended(client, *, on):
-    """The client's relationships ended on day `on` (a date)."""
-    CaseloadAssignment.objects.filter(client=client).update(
-        started_at=timezone.now() - timedelta(days=4000),
-        ended_at=datetime.combine(on, datetime.min.time(), tzinfo=UTC),
-    )
-    client.__class__.objects.filter(pk=client.pk).update(
-        date_joined=timezone.now() - timedelta(days=4000)
-    )
-
-
-def _past(client, years=6, days=1):
-    """Ended `years` years and `days` days ago (negative days: less)."""
-    _ended(client, on=timezone.localdate() - relativedelta(years=years) - timedelta(days=days))
+_past = retention_passed
 
 
 # ------------------------------------------------------------------- selector
