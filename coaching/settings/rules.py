@@ -86,8 +86,8 @@ if BILLING_UNIT_THRESHOLD_MINUTES > BILLING_UNIT_MINUTES:
 # 164.316(b)(2)(i)); a state may ask for longer, never shorter.
 RETENTION_MINIMUM_YEARS = 6
 RETENTION_YEARS = {
-    kind: env_int(f"RETENTION_{kind.upper()}_YEARS", default=RETENTION_MINIMUM_YEARS)
-    for kind in ("client_record", "audit_trail")
+    "client_record": env_int("RETENTION_CLIENT_RECORD_YEARS", default=RETENTION_MINIMUM_YEARS),
+    "audit_trail": env_int("RETENTION_AUDIT_TRAIL_YEARS", default=RETENTION_MINIMUM_YEARS),
 }
 for _kind, _years in RETENTION_YEARS.items():
     if _years < RETENTION_MINIMUM_YEARS:
