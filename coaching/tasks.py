@@ -4,7 +4,7 @@ import smtplib
 
 from celery import shared_task
 
-from coaching.services import consent_prompts
+from coaching.services import consent_prompts, retention
 from coaching.services import trust as services
 from coaching.services.outreach import outreach_flags_raise as raise_flags
 
@@ -51,3 +51,9 @@ def consent_waiting_notify(consent_id: int) -> bool:
 def consent_events_prompt() -> int:
     """Beat runs this monthly: ask coaches to check event-based consents."""
     return consent_prompts.consent_events_prompt()
+
+
+@shared_task(autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=300, max_retries=5)
+def retention_due_notify() -> int:
+    """Beat runs this monthly: tell admins how many records passed retention."""
+    return retention.retention_due_notify()

@@ -21,6 +21,7 @@ from coaching.views import (
     record,
     record_requests,
     remittances,
+    retention,
     trust,
 )
 
@@ -156,6 +157,7 @@ coaching_urlpatterns = [
         name="outgoing_file_download",
     ),
     # The accounting of disclosures (42 CFR 2.25), and those made outside the app.
+    path("retention/", retention.retention_review, name="retention_review"),
     path("my/disclosures/", accounting.my_accounting, name="my_accounting"),
     path("clients/<int:pk>/disclosures/", accounting.client_accounting, name="client_accounting"),
     path(

@@ -7,20 +7,21 @@ import itertools
 import re
 import struct
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import PayerIdentity
+from accounts.models import CaseloadAssignment, PayerIdentity, User
 from coaching.models import (
     BillingOrganisation,
     CheckInRequest,
@@ -431,3 +432,18 @@ def billable_contact(
         note_review(actor=supervisor, note=note, decision=NoteReview.Decision.COSIGNED)
     session.refresh_from_db()
     return session
+
+
+# ----------------------------------- retention (tests/coaching/test_retention*.py)
+
+
+def retention_passed(client, *, years=6, days=1) -> None:
+    """The client's record last in effect `years` years and `days` days ago
+    (negative days: less): their relationships ended then, their account
+    was made long before."""
+    ended = timezone.localdate() - relativedelta(years=years) - timedelta(days=days)
+    long_ago = timezone.now() - timedelta(days=4000)
+    CaseloadAssignment.objects.filter(client=client).update(
+        started_at=long_ago, ended_at=datetime.combine(ended, datetime.min.time(), tzinfo=UTC)
+    )
+    User.objects.filter(pk=client.pk).update(date_joined=long_ago)

@@ -344,6 +344,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=23, hour=15, day_of_month=1),
         "options": {"queue": REMINDER_QUEUE},
     },
+    # Records past retention: admins are told monthly (coaching/services/retention.py).
+    "retention-due-notify": {
+        "task": "coaching.tasks.retention_due_notify",
+        "schedule": crontab(minute=47, hour=5, day_of_month=2),
+    },
     "checkin-requests-expire": {
         "task": "coaching.tasks.checkin_requests_expire",
         "schedule": crontab(minute="*/15"),

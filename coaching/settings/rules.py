@@ -88,3 +88,20 @@ if BILLING_UNIT_THRESHOLD_MINUTES > BILLING_UNIT_MINUTES:
 # and whatever would let one be worked out (CMS's cell size policy: counts
 # 1-10 hidden, so 11 by default). A funder that asks for more sets it higher.
 FUNDER_REPORT_MIN_CELL = env_int("FUNDER_REPORT_MIN_CELL", default=11, minimum=2)
+
+# Retention (coaching/selectors/retention.py, `manage.py retention_destroy`):
+# years a record is kept after its last effective date. HIPAA keeps
+# documentation 6 years from creation or last effective date (45 CFR
+# 164.316(b)(2)(i)); a state may ask for longer, never shorter.
+RETENTION_MINIMUM_YEARS = 6
+RETENTION_YEARS = {
+    "client_record": env_int("RETENTION_CLIENT_RECORD_YEARS", default=RETENTION_MINIMUM_YEARS),
+    "audit_trail": env_int("RETENTION_AUDIT_TRAIL_YEARS", default=RETENTION_MINIMUM_YEARS),
+}
+for _kind, _years in RETENTION_YEARS.items():
+    if _years < RETENTION_MINIMUM_YEARS:
+        raise ImproperlyConfigured(
+            f"RETENTION_{_kind.upper()}_YEARS is {_years}: records are kept at least "
+            f"{RETENTION_MINIMUM_YEARS} years (HIPAA, 45 CFR 164.316(b)(2)(i)); "
+            "set it to 6 or more."
+        )

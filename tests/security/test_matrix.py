@@ -37,6 +37,7 @@ MATRIX = {
     "accounts:audit_log": ("get", {"admin", "supervisor"}, None),
     "accounts:audit_export": ("get", {"admin"}, None),
     "accounts:breach_report": ("get", {"admin"}, None),
+    "coaching:retention_review": ("get", {"admin"}, None),
     "accounts:record_views": ("get", {"client"}, None),
     "coaching:client_home": ("get", {"client"}, None),
     "sessions_log:agenda": ("get", {"coach"}, None),
