@@ -77,7 +77,7 @@ NO_CLIENT = {
     "coaching:report": "the report form; the CSV it makes is audited as report.included",
     "coaching:team_dashboard": "counts per coach",
     "coaching:plans_due": "only the plans due (audited plans_due.list); the world has none",
-    "coaching:retention_review": "only clients past retention (each read audited); all the world's are in care",
+    "coaching:retention_review": "only clients past retention (audited); the world has none",
     "sessions_log:group_detail": "a group session with no member yet",
     "sessions_log:feed_settings": "the person's own feed link",
     "sessions_log:reminder_settings": "the person's own email choices",
