@@ -18,6 +18,7 @@ from accounts.models.people import (
     Team,
     User,
     UserManager,
+    organisation_time_zone,
     validate_time_zone,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "Team",
     "User",
     "UserManager",
+    "organisation_time_zone",
     "validate_time_zone",
 ]
 

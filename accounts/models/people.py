@@ -23,6 +23,13 @@ STAFF_ROLES = frozenset({Role.COACH, Role.SUPERVISOR, Role.ADMIN})
 TEAM_ROLES = frozenset({Role.COACH, Role.SUPERVISOR})
 
 
+def organisation_time_zone() -> str:
+    """A new person's time zone until they choose theirs: the organisation's
+    (read when the person is made, so a changed setting applies to people
+    made after it)."""
+    return settings.TIME_ZONE
+
+
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError("Choose a time zone from the list.")
@@ -70,7 +77,7 @@ class User(AbstractBaseUser):
     email = models.EmailField(max_length=254, unique=True)
     display_name = models.CharField(max_length=100)
     time_zone = models.CharField(
-        max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone]
+        max_length=64, default=organisation_time_zone, validators=[validate_time_zone]
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLIENT)
     team = models.ForeignKey(

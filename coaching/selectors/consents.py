@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import DateTimeField, Exists, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
@@ -195,8 +196,9 @@ def _checked_kinds(information: Iterable[str]) -> list[str]:
 
 def client_today(client_ref: str = "client") -> Cast:
     """Today in the time zone of the client `client_ref` points at, in SQL
-    (UTC for one without a zone): common.dates.local_today for many rows."""
-    zone = Coalesce(NullIf(F(f"{client_ref}__time_zone"), Value("")), Value("UTC"))
+    (the organisation's for one without a zone): common.dates.local_today
+    for many rows."""
+    zone = Coalesce(NullIf(F(f"{client_ref}__time_zone"), Value("")), Value(settings.TIME_ZONE))
     # The app's clock, not the database's: the same instant as local_today.
     return local_date(Value(timezone.now(), output_field=DateTimeField()), zone)
 

@@ -3,6 +3,7 @@
 Production behaviour is the default; `DEBUG=true` is for a developer's machine.
 """
 
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,9 +59,8 @@ if not FIELD_ENCRYPTION_KEYS:
         "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
     )
 
-# The key that signs backup manifests (HMAC-SHA256, coaching/backup): kept
-# where the encryption keys are, never beside the backups. Without it no
-# backup is written or restored; the app itself does not need it.
+# Signs backup manifests (HMAC-SHA256, coaching/backup): kept where the
+# encryption keys are, never beside the backups; the app does not need it.
 _DEV_BACKUP_SIGNING_KEY = "dev-only-insecure-backup-signing-key"  # noqa: S105
 BACKUP_SIGNING_KEY = env_str("BACKUP_SIGNING_KEY", default=_DEV_BACKUP_SIGNING_KEY if DEBUG else "")
 
@@ -365,7 +365,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The organisation's calendar, and the day of anyone who has not chosen theirs.
+TIME_ZONE = env_str("ORGANISATION_TIME_ZONE", default="UTC")
+if TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured(f"ORGANISATION_TIME_ZONE {TIME_ZONE!r} is no time zone name.")
 # The app is in English only. Without translation machinery every value a
 # template prints skips a per-thread language lookup (a tenth of the render
 # time of a long table). Turn it on with the first translation.

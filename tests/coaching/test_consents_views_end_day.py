@@ -108,3 +108,23 @@ def test_a_draft_ending_today_can_be_signed_at_23_30_in_the_clients_day_not_afte
         sign_in(client, person)
         page = client.get(reverse("coaching:my_consent", args=[late.pk])).content.decode()
         assert "Not signed, past its end date" in page and "Sign this consent" not in page
+
+
+@pytest.mark.django_db
+def test_a_client_who_never_chose_a_time_zone_counts_in_the_organisations_day(
+    client, coach, settings
+):
+    """The audit's reproduction: the organisation is in Chicago and the
+    client never chose a zone. Their consent must not end at 6 pm Chicago
+    time on its end date (midnight UTC): they live in the organisation's day."""
+    settings.TIME_ZONE = "America/Chicago"
+    person = make_user("kim@example.org", Role.CLIENT, name="Kim Ortiz")
+    coach.caseload_assignments.create(client=person)
+    assert person.time_zone == "America/Chicago"
+    acme = payer()
+    with time_machine.travel(datetime(2027, 1, 10, 18, 0, tzinfo=UTC), tick=False):
+        signed(coach, person, acme, ends_on=END)
+    with time_machine.travel(CHICAGO_LAST_HALF_HOUR, tick=False):
+        assert set(consents_covering(client_ids=[person.pk], recipient=acme, information=CLAIM))
+    with time_machine.travel(CHICAGO_NEXT_DAY, tick=False):
+        assert not set(consents_covering(client_ids=[person.pk], recipient=acme, information=CLAIM))
