@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from accounts.models import CaseloadAssignment, Role
 from coaching.models import OutreachAttempt, ReferralSource
 from coaching.selectors.funder_report import (
+    COUNTS,
     HIDDEN,
     cells,
     funder_report,
@@ -142,20 +143,7 @@ def test_a_rate_shows_beside_counts_that_show(coach, admin_user, settings):
 
 def _figures(**counts):
     """A report's figures, every count 0 but those given."""
-    figures = {
-        name: counts.get(name, 0)
-        for name in (
-            "people_served",
-            "sessions",
-            "units",
-            "ready",
-            "admitted",
-            "discharged",
-            "attempts",
-            "reached",
-            "followed_up",
-        )
-    }
+    figures = {name: counts.get(name, 0) for name in COUNTS}
     figures["by_reason"] = [(label, counts.get(label, 0)) for label in REASONS]
     figures["line_states"] = [
         LineStateCount(state=s, label=s, lines=counts.get(s, 0), charged=0, paid=0)
