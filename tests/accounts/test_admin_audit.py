@@ -34,6 +34,13 @@ def _form_data(model_admin, request, obj, **changes) -> dict:
     """What the admin's change form would send back unchanged, with `changes`."""
     form = model_admin.get_form(request, obj)(instance=obj)
     data = {name: form[name].value() for name in form.fields}
+    # A field with a callable default (a person's time zone) is sent with
+    # its initial value in a hidden input, as the browser would.
+    data |= {
+        f"initial-{name}": form[name].value()
+        for name, field in form.fields.items()
+        if field.show_hidden_initial
+    }
     data.update(changes)
     return {name: value for name, value in data.items() if value not in (None, False)}
 
