@@ -111,6 +111,12 @@ def invitation_scope(user: User) -> Q:
     return NOTHING
 
 
+def sees_health_details(user) -> bool:
+    """/healthz's details (version, replicas, reminder lag) for a signed-in
+    person: an active admin, who runs the service."""
+    return user.is_authenticated and manages_people(user)
+
+
 def manages_people(user: User) -> bool:
     """Whether `user` manages people, teams and invitations of staff: an
     active admin."""
