@@ -52,7 +52,6 @@ PLAINTEXT = {
     "sessions.Session.session_data": "sign-in state and the app's own notices, not input",
     "accounts.LoginSession.session_key": "a random key",
     "accounts.LoginSession.session_data": "sign-in state and the app's own notices, not input",
-    "accounts.LoginSession.ip": "the address a session was used from (the sessions page)",
     "accounts.LoginSession.user_agent": "browser metadata (the sessions page)",
     "account.EmailAddress.email": "a sign-in address, like User.email",
     "account.EmailConfirmation.key": "a random key",
