@@ -13,6 +13,7 @@ from django.utils.crypto import constant_time_compare
 
 from accounts.models import LoginSession, User
 from accounts.models.login_sessions import SessionStore, session_key_digest
+from accounts.policy.login_sessions import login_session_scope
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,10 @@ def _signed_in(user: User, session_data: str) -> bool:
 
 
 def _own_sessions(user: User):
-    if not user.is_authenticated or not user.is_active:
-        return LoginSession.objects.none()
-    return LoginSession.objects.filter(user=user, expire_date__gt=timezone.now())
+    return LoginSession.objects.filter(login_session_scope(user), expire_date__gt=timezone.now())
 
 
-def login_sessions_of(user: User, current_key: str | None) -> list[SessionLine]:
+def login_sessions_visible_to(user: User, current_key: str | None) -> list[SessionLine]:
     """`user`'s sessions that still sign them in, oldest first; `current`
     marks the one whose cookie key is `current_key`. One query."""
     current = session_key_digest(current_key) if current_key else None

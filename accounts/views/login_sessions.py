@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role
 from accounts.models.login_sessions import session_key_digest
 from accounts.policy import role_required
-from accounts.selectors.login_sessions import login_sessions_of
+from accounts.selectors.login_sessions import login_sessions_visible_to
 from accounts.services import login_sessions as services
 
 _EVERYONE = (Role.CLIENT, Role.COACH, Role.SUPERVISOR, Role.ADMIN)
@@ -19,7 +19,7 @@ _EVERYONE = (Role.CLIENT, Role.COACH, Role.SUPERVISOR, Role.ADMIN)
 @require_GET
 @role_required(*_EVERYONE)
 def login_sessions(request):
-    sessions = login_sessions_of(request.user, request.session.session_key)
+    sessions = login_sessions_visible_to(request.user, request.session.session_key)
     others = sum(1 for session in sessions if not session.current)
     return render(request, "accounts/login_sessions.html", {"sessions": sessions, "others": others})
 
