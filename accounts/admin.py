@@ -7,13 +7,19 @@ moving a session to another person are not an admin's to do by hand."""
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group
 
 from accounts.audit_admin import AuditedAdmin
-from accounts.models import AuditEvent, CaseloadAssignment, Invitation, Team, User
+from accounts.models import (
+    AuditEvent,
+    CaseloadAssignment,
+    Invitation,
+    LoginSession,
+    Team,
+    User,
+)
 
 
 class ReadOnlyAdmin(AuditedAdmin):
@@ -40,7 +46,7 @@ class GroupAdmin(AuditedAdmin, DjangoGroupAdmin):
 
 
 # allauth registers its own, writable, admins for these; ours replace them.
-for _model in (EmailAddress, Authenticator, UserSession):
+for _model in (EmailAddress, Authenticator):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
 
@@ -62,11 +68,11 @@ class AuthenticatorAdmin(ReadOnlyAdmin):
     actions = None
 
 
-@admin.register(UserSession)
-class UserSessionAdmin(ReadOnlyAdmin):
+@admin.register(LoginSession)
+class LoginSessionAdmin(ReadOnlyAdmin):
     list_display = ["user", "created_at", "last_seen_at", "ip"]
-    # The session key would let a reader take over the session.
-    exclude = ["session_key", "data"]
+    # Neither the key's digest nor the session's contents are shown.
+    exclude = ["session_key", "session_data"]
     actions = None
 
 

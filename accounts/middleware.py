@@ -5,7 +5,6 @@ import zoneinfo
 from functools import wraps
 
 from allauth.account.adapter import get_adapter
-from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import logout
@@ -23,6 +22,7 @@ from django.utils.http import urlencode
 
 from accounts.audit import RequestContext, audit_record, current_request
 from accounts.backends import loaded_person
+from accounts.models.login_sessions import USER_AGENT_LENGTH
 from accounts.policy import mfa_completed_this_login, mfa_enabled
 
 
@@ -129,38 +129,33 @@ class StaffMFARequiredMiddleware:
 
 
 # How often a signed-in person's session is written just to say they are
-# still there (each write is a transaction): the idle limit's last-seen time
-# and allauth's "last active" on the sessions page, both to the minute.
+# still there (each write is a statement): the idle limit's last-seen time
+# and "last active" on the sessions page, both to the minute.
 ACTIVITY_EVERY = 60
 
 
 class UserSessionActivityMiddleware:
-    """allauth's user-session tracking (the "sessions" page: address, browser,
-    last active), written once a minute rather than on every request.
-
-    allauth's own middleware reads and rewrites the row in a transaction on
-    every request, four statements that every page paid. Here the row is
-    written on a session's first request, when its address or browser
-    changes (so allauth's session_client_changed still fires at once), and
-    otherwise at most every ACTIVITY_EVERY seconds. A new session key (a
-    login, a password change) is written at once too."""
+    """What the sessions page shows of each session (address, browser, last
+    active), kept on the session's own row (LoginSession) and written with
+    it: every write of the row records the request's address, browser and
+    time. The row is written anyway on a sign-in and whenever the session
+    changes; this makes sure it is also written when the address or browser
+    changes (at once), and otherwise at most every ACTIVITY_EVERY seconds."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated and request.session.session_key:
+        session = request.session
+        client = (request.client_ip, request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH])
+        session.client = client
+        if request.user.is_authenticated and session.session_key:
             now = time.time()
-            session = request.session
-            client = [request.client_ip, request.META.get("HTTP_USER_AGENT", "")[:200]]
             if (
-                session.get("activity_client") != client
-                or session.get("activity_key") != session.session_key
+                session.get("activity_client") != list(client)
                 or now - session.get("activity_at", 0) >= ACTIVITY_EVERY
             ):
-                UserSession.objects.create_from_request(request)
-                session["activity_client"] = client
-                session["activity_key"] = session.session_key
+                session["activity_client"] = list(client)
                 session["activity_at"] = now
         return self.get_response(request)
 

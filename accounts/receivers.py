@@ -23,14 +23,13 @@ from allauth.mfa.signals import (
     authenticator_reset,
     authenticator_used,
 )
-from allauth.usersessions.models import UserSession
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from accounts.audit import audit_record
-from accounts.models import AuditEvent, User
+from accounts.models import AuditEvent, LoginSession, User
 from common import emails
 
 logger = logging.getLogger(__name__)
@@ -167,9 +166,6 @@ def _deactivated(sender, instance, **kwargs):
     """A deactivated account is signed out everywhere, on the server."""
     if instance.is_active:
         return
-    ended = 0
-    for user_session in UserSession.objects.filter(user=instance):
-        user_session.end()
-        ended += 1
+    ended, _ = LoginSession.objects.filter(user=instance).delete()
     if ended:
         audit_record(actor=None, action="auth.sessions_ended", obj=instance)

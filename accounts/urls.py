@@ -2,6 +2,7 @@ from django.urls import path
 
 from accounts.views import (
     invitations,
+    login_sessions,
     manage,
     offline_clients,
     people,
@@ -33,4 +34,12 @@ urlpatterns = [
     path("audit/export/", reviews.audit_export, name="audit_export"),
     path("audit/breach-report/", reviews.breach_report, name="breach_report"),
     path("my/record/", who_viewed.record_views, name="record_views"),
+    # Where allauth's sessions page was (allauth.urls comes after these).
+    path("accounts/sessions/", login_sessions.login_sessions, name="login_sessions"),
+    path("accounts/sessions/end/", login_sessions.login_session_end, name="login_session_end"),
+    path(
+        "accounts/sessions/end-others/",
+        login_sessions.login_sessions_end_others,
+        name="login_sessions_end_others",
+    ),
 ]

@@ -5,7 +5,6 @@ been using the site for a moment."""
 import time
 from datetime import timedelta
 
-from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.test import Client
@@ -40,13 +39,13 @@ def session_key(user: User) -> str:
 
 def session_keys(users: list[User], *, ip: str = "127.0.0.1", user_agent: str = "") -> list[str]:
     """One session each, written in bulk: what logging in writes (the
-    session and allauth's user-session row), plus what the first request
-    of a browser at `ip` with `user_agent` adds (the idle clock and the
-    activity stamp), so that the measured requests are the ones after it."""
+    session row, with its address and browser), plus what the first
+    request of a browser at `ip` with `user_agent` adds (the idle clock and
+    the activity stamp), so that the measured requests are the ones after it."""
     engine = LoginSession.get_session_store_class()
     now, moment = time.time(), timezone.now()
     expires = moment + timedelta(seconds=settings.SESSION_COOKIE_AGE)
-    sessions, user_sessions = [], []
+    sessions, keys = [], []
     for user in users:
         store = engine()
         key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
@@ -59,7 +58,6 @@ def session_keys(users: list[User], *, ip: str = "127.0.0.1", user_agent: str = 
             "limits_started_at": now,
             "limits_last_seen": now,
             "activity_client": [ip, user_agent],
-            "activity_key": key,
             "activity_at": now,
         }
         sessions.append(
@@ -68,18 +66,12 @@ def session_keys(users: list[User], *, ip: str = "127.0.0.1", user_agent: str = 
                 session_data=store.encode(data),
                 expire_date=expires,
                 user=user,
-            )
-        )
-        user_sessions.append(
-            UserSession(
-                user=user,
-                session_key=key,
                 ip=ip,
                 user_agent=user_agent,
                 created_at=moment,
                 last_seen_at=moment,
             )
         )
+        keys.append(key)
     LoginSession.objects.bulk_create(sessions, batch_size=1000)
-    UserSession.objects.bulk_create(user_sessions, batch_size=1000)
-    return [user_session.session_key for user_session in user_sessions]
+    return keys

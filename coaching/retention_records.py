@@ -43,7 +43,6 @@ CLIENT_LINK = "client"
 OWN_LINKS = {
     "account.EmailAddress.user",
     "mfa.Authenticator.user",
-    "usersessions.UserSession.user",
     "accounts.LoginSession.user",
     "accounts.Invitation.accepted_user",
     "sessions_log.CalendarFeed.user",

@@ -14,9 +14,10 @@ the SESSION_ENGINE, hands the store to Django.
 The table keeps only a SHA-256 digest of each session key (as invitation and
 check-in tokens are kept): the cookie carries the key, the row is found by
 its digest, so a copy of the table (a backup, a replica) signs nobody in.
-allauth's `usersessions_usersession` still holds the key itself (its model
-compares and ends sessions by it): backups leave its rows out
-(coaching/backup.py)."""
+The row also says where and when the session was used (address, browser,
+started, last active) for the person's sessions page
+(accounts/views/login_sessions.py): allauth's `usersessions` app, which kept
+every key in the clear, is gone (accounts 0013 drops its table)."""
 
 from allauth.mfa.models import Authenticator
 from asgiref.sync import sync_to_async
@@ -29,6 +30,9 @@ from django.utils import timezone
 
 from accounts.models.people import User
 from common.tokens import token_digest
+
+# The longest browser description kept (the sessions page shows it).
+USER_AGENT_LENGTH = 200
 
 # The person's columns (table alias `u`), and whether they have a second
 # factor: read with the session here, and alone by accounts.backends.
@@ -66,6 +70,11 @@ class LoginSession(AbstractBaseSession):
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # Where and when it was used, for the person's sessions page.
+    ip = models.GenericIPAddressField("address", null=True, blank=True)
+    user_agent = models.CharField("browser", max_length=USER_AGENT_LENGTH, blank=True, default="")
+    created_at = models.DateTimeField("started", default=timezone.now)
+    last_seen_at = models.DateTimeField("last active", default=timezone.now)
 
     @classmethod
     def get_session_store_class(cls):
@@ -80,6 +89,9 @@ def _person_id(data: dict) -> int | None:
 class SessionStore(db.SessionStore):
     # The person the session's statement loaded (None: none, or not known).
     person: User | None = None
+    # The request's (address, browser), set by UserSessionActivityMiddleware:
+    # each write of the row records them and the time (None: not a request).
+    client: tuple[str | None, str] | None = None
 
     @classmethod
     def get_model_class(cls):
@@ -118,17 +130,18 @@ class SessionStore(db.SessionStore):
     async def aexists(self, session_key):
         return await super().aexists(session_key_digest(session_key))
 
-    def create_model_instance(self, data):
-        session = super().create_model_instance(data)
+    def _with_columns(self, session, data):
         session.session_key = session_key_digest(session.session_key)
         session.user_id = _person_id(data)
+        if self.client is not None:
+            session.ip, session.user_agent = self.client
         return session
 
+    def create_model_instance(self, data):
+        return self._with_columns(super().create_model_instance(data), data)
+
     async def acreate_model_instance(self, data):
-        session = await super().acreate_model_instance(data)
-        session.session_key = session_key_digest(session.session_key)
-        session.user_id = _person_id(data)
-        return session
+        return self._with_columns(await super().acreate_model_instance(data), data)
 
     def delete(self, session_key=None):
         key = session_key if session_key is not None else self.session_key
@@ -145,16 +158,15 @@ class SessionStore(db.SessionStore):
             return super().save(must_create=must_create)
         # One UPDATE is atomic by itself: no transaction around it.
         data = self._get_session(no_load=False)
+        columns = "session_data = %s, expire_date = %s, user_id = %s"
+        values = [self.encode(data), self.get_expiry_date(), _person_id(data)]
+        if self.client is not None:
+            columns += ", ip = %s, user_agent = %s, last_seen_at = %s"
+            values += [*self.client, timezone.now()]
         with connections[router.db_for_write(self.model)].cursor() as cursor:
             cursor.execute(
-                f"UPDATE {self._table()} SET session_data = %s, expire_date = %s, user_id = %s "  # noqa: S608
-                "WHERE session_key = %s",
-                [
-                    self.encode(data),
-                    self.get_expiry_date(),
-                    _person_id(data),
-                    session_key_digest(self.session_key),
-                ],
+                f"UPDATE {self._table()} SET {columns} WHERE session_key = %s",  # noqa: S608
+                [*values, session_key_digest(self.session_key)],
             )
             if cursor.rowcount != 1:
                 # Ended meanwhile (signed out elsewhere): as Django's own store.

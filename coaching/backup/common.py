@@ -20,8 +20,6 @@ MANIFEST = "manifest.json"
 # the dump, their rows are not, and a restore refuses if any row arrives.
 # - accounts_loginsession: sessions (digests of the keys, but a session is
 #   live state, and the digest is still what a replica reader could match);
-# - usersessions_usersession: allauth's record of each session, which keeps
-#   the session key itself (its model compares and ends sessions by it);
 # - django_session: Django's old session table (emptied by accounts 0008);
 # - cache_fallback: the cache's PostgreSQL fallback (rate limits, cached
 #   values);
@@ -31,8 +29,9 @@ DATA_LEFT_OUT = (
     "account_emailconfirmation",
     "cache_fallback",
     "django_session",
-    "usersessions_usersession",
 )
+# allauth's usersessions_usersession, which kept each session's key itself,
+# is gone (accounts 0013 drops it): no table holds a session key.
 
 # The role that owns what a restore creates: pg_restore runs as it (SET
 # ROLE), never as a superuser, so nothing in a dump can act as one.

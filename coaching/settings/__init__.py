@@ -76,7 +76,6 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "allauth.usersessions",
     "accounts",
     "sessions_log",
     "coaching",
@@ -97,7 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # allauth's user-session tracking, written once a minute, not per request.
+    # The sessions page's address, browser and last active, on the session's row.
     "accounts.middleware.UserSessionActivityMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
@@ -287,7 +286,6 @@ ACCOUNT_RATE_LIMITS = {
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", default="Appointments")
-USERSESSIONS_TRACK_ACTIVITY = True
 # Changing email, password or MFA asks for the password again.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 

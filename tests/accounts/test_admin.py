@@ -5,10 +5,10 @@ read-only there."""
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.urls import reverse
 
-from accounts.models import CaseloadAssignment, Invitation, Role
+from accounts.models import CaseloadAssignment, Invitation, LoginSession, Role
 from accounts.services.invitations import invitation_create
 from tests.helpers import sign_in
 
@@ -83,11 +83,12 @@ def test_email_addresses_authenticators_and_sessions_cannot_be_written_in_the_ad
     client.get(reverse("admin:index"))  # records the admin's own session
     email = EmailAddress.objects.get(user=coach)
     totp = Authenticator.objects.get(user=coach)
-    session = UserSession.objects.get(user=admin_user)
+    session = LoginSession.objects.get(user=admin_user)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
     cases = [
         ("account", "emailaddress", email, {"email": "taken@example.org", "user": admin_user.pk}),
         ("mfa", "authenticator", totp, {"user": admin_user.pk, "type": "totp"}),
-        ("usersessions", "usersession", session, {"user": coach.pk}),
+        ("accounts", "loginsession", session, {"user": coach.pk}),
     ]
     for app, model, obj, change in cases:
         changelist = reverse(f"admin:{app}_{model}_changelist")
@@ -103,9 +104,11 @@ def test_email_addresses_authenticators_and_sessions_cannot_be_written_in_the_ad
     email.refresh_from_db()
     assert (email.user_id, email.email, email.verified) == (coach.pk, coach.email, True)
     assert Authenticator.objects.filter(pk=totp.pk, user=coach).exists()
-    assert UserSession.objects.filter(pk=session.pk, user=admin_user).exists()
+    assert LoginSession.objects.filter(pk=session.pk, user=admin_user).exists()
     # The second factor's secret and the session key are never shown.
     page = client.get(reverse("admin:mfa_authenticator_change", args=[totp.pk]))
     assert page.status_code == 200 and totp.data["secret"] not in page.content.decode()
-    page = client.get(reverse("admin:usersessions_usersession_change", args=[session.pk]))
-    assert session.session_key not in page.content.decode()
+    page = client.get(reverse("admin:accounts_loginsession_change", args=[session.pk]))
+    assert page.status_code == 200
+    assert key not in page.content.decode()
+    assert session.session_data not in page.content.decode()

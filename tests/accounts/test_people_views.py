@@ -3,7 +3,6 @@ may sign in, on a page of the app, through audited services; never around
 them (the Django admin shows these fields read-only, tests/accounts/test_admin.py)."""
 
 import pytest
-from allauth.usersessions.models import UserSession
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -164,7 +163,7 @@ def test_deactivating_someone_signs_them_out_everywhere_and_revokes_their_invita
     coach_browser = type(client)()
     sign_in(coach_browser, coach)
     coach_browser.post(reverse("accounts:invitation_create"), {"email": "kim@example.org"})
-    assert UserSession.objects.filter(user=coach).exists()
+    assert LoginSession.objects.filter(user=coach).exists()
     key = coach_browser.session.session_key
 
     sign_in(client, admin_user)

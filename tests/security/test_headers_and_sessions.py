@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from allauth.usersessions.models import UserSession
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
@@ -130,12 +129,12 @@ def test_a_session_ends_12_hours_after_login_however_active(client, client_user)
 @pytest.mark.django_db
 def test_deactivating_someone_ends_their_sessions_on_the_server(client, client_user):
     client.post("/accounts/login/", {"login": client_user.email, "password": PASSWORD})
-    assert UserSession.objects.filter(user=client_user).exists()
+    assert LoginSession.objects.filter(user=client_user).exists()
     key = client.session.session_key
     client_user.is_active = False
     client_user.save()
     assert not LoginSession.objects.filter(session_key=session_key_digest(key)).exists()
-    assert not UserSession.objects.filter(user=client_user).exists()
+    assert not LoginSession.objects.filter(user=client_user).exists()
 
 
 @pytest.mark.django_db

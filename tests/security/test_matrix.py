@@ -39,6 +39,14 @@ MATRIX = {
     "accounts:breach_report": ("get", {"admin"}, None),
     "coaching:retention_review": ("get", {"admin"}, None),
     "accounts:record_views": ("get", {"client"}, None),
+    # Everyone has a sessions page of their own (tests/accounts/test_login_sessions_views.py).
+    "accounts:login_sessions": ("get", {"client", "coach", "supervisor", "admin"}, None),
+    "accounts:login_session_end": ("post", {"client", "coach", "supervisor", "admin"}, None),
+    "accounts:login_sessions_end_others": (
+        "post",
+        {"client", "coach", "supervisor", "admin"},
+        None,
+    ),
     "coaching:client_home": ("get", {"client"}, None),
     "sessions_log:agenda": ("get", {"coach"}, None),
     "sessions_log:session_new": ("get", {"coach"}, None),
@@ -162,10 +170,10 @@ BY_TOKEN = {
     "coaching:checkin_by_link": {410},
 }
 PUBLIC = {"healthz"}
-# allauth's own account pages (login, password, MFA, sessions) and Django's
+# allauth's own account pages (login, password, MFA) and Django's
 # admin site guard themselves; they hold no client data. Checked below for
 # "no server error" and, for the admin site, admin-only.
-DELEGATED_PREFIXES = ("account_", "mfa_", "usersessions_", "admin:")
+DELEGATED_PREFIXES = ("account_", "mfa_", "admin:")
 
 
 def _names():
@@ -228,7 +236,7 @@ def test_allauth_pages_answer_without_server_errors(client, client_user):
     names = sorted(
         name
         for name in _names()
-        if name.startswith(("account_", "mfa_", "usersessions_"))
+        if name.startswith(("account_", "mfa_"))
         and name not in ("account_confirm_email", "account_reset_password_from_key")
     )
     for signed_in in (False, True):

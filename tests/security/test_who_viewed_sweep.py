@@ -81,6 +81,7 @@ NO_CLIENT = {
     "sessions_log:group_detail": "a group session with no member yet",
     "sessions_log:feed_settings": "the person's own feed link",
     "sessions_log:reminder_settings": "the person's own email choices",
+    "accounts:login_sessions": "the person's own sessions: addresses and browsers",
 }
 # Forms whose chooser lists the coach's own current clients by name, nothing
 # of their record (the caseload list, which shows them, is audited): not a

@@ -26,7 +26,7 @@ def backup_and_restore(cluster: Cluster) -> tuple[bool, str]:
 
     session_rows = any(
         line.startswith(f"COPY public.{table} ") and not lines_after.startswith("\\.")
-        for table in ("accounts_loginsession", "usersessions_usersession")
+        for table in ("accounts_loginsession",)
         for line, lines_after in _copies(sql)
     )
 
