@@ -158,3 +158,12 @@ def test_staff_see_their_sessions_too(client, coach):
     sign_in(client, coach)
     text = client.get(PAGE, HTTP_USER_AGENT="Coach laptop").content.decode()
     assert "This one" in text
+
+
+@pytest.mark.django_db
+def test_every_page_header_leads_to_the_sessions_page(client, client_user):
+    """Nobody has to know the address: the header links it, as it did
+    allauth's page."""
+    browser = _browser(type(client), client_user, ip="10.0.0.2", agent="Phone")
+    home = browser.get(reverse("coaching:client_home")).content.decode()
+    assert f'href="{PAGE}"' in home
