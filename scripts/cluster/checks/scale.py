@@ -3,6 +3,7 @@ and with two; then web1 killed under load."""
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -124,10 +125,28 @@ def scale_out(cluster: Cluster) -> tuple[bool, str]:
     return bool(ok), line
 
 
+def _proxy_errors(cluster: Cluster, since: int) -> dict:
+    """What nginx logged (its error log from byte `since`), by kind: "upstream
+    prematurely closed connection while reading upstream" is an answer cut
+    after its head was passed on, which no proxy can retry."""
+    log = cluster.run / "proxy" / "nginx-error.log"
+    kinds: dict = {}
+    with log.open("rb") as lines:
+        lines.seek(since)
+        for line in lines.read().decode(errors="replace").splitlines():
+            match = re.search(r"\*\d+ (.*?), client:", line)
+            if match:
+                kinds[match.group(1)] = kinds.get(match.group(1), 0) + 1
+    return kinds
+
+
 def _lose_web1(cluster: Cluster, tag: str) -> tuple[float, dict, dict]:
     """web1 killed (SIGKILL, master and workers) 3 s into a 10 s run; then
     6 s more on web2 alone; web1 back. How long the checker took to take
-    web1 out, and wrk's figures during the switch and after."""
+    web1 out, and wrk's figures during the switch and after (with, under
+    "proxy", what nginx logged meanwhile)."""
+    log = cluster.run / "proxy" / "nginx-error.log"
+    since = log.stat().st_size if log.exists() else 0
     out = cluster.run / f"load-switch-{tag}.json"
     load = cluster.network.start(
         "client1", f"load-switch-{tag}", _drive_argv(cluster, 10, out), env=cluster.app_env()
@@ -137,6 +156,7 @@ def _lose_web1(cluster: Cluster, tag: str) -> tuple[float, dict, dict]:
     noticed = _wait_marked(cluster, "web1", down=True)
     load.popen.wait(timeout=60)
     switch = json.loads(out.read_text())
+    switch["proxy"] = _proxy_errors(cluster, since) if log.exists() else {}
     after = drive(cluster, 6)
     cluster.start_web("web1")
     cluster.wait_web("web1")
@@ -146,8 +166,11 @@ def _lose_web1(cluster: Cluster, tag: str) -> tuple[float, dict, dict]:
 
 def _failed(figures: dict) -> str:
     timeouts = figures.get("timeouts", 0)
-    return f"{figures['errors']} of {figures['requests']}" + (
-        f" ({timeouts} without an answer in {REQUEST_TIMEOUT} s)" if timeouts else ""
+    logged = "; ".join(f"{n} x {kind}" for kind, n in figures.get("proxy", {}).items())
+    return (
+        f"{figures['errors']} of {figures['requests']}"
+        + (f" ({timeouts} without an answer in {REQUEST_TIMEOUT} s)" if timeouts else "")
+        + (f" (the proxy logged: {logged})" if figures["errors"] and logged else "")
     )
 
 
