@@ -19,7 +19,8 @@ Decisions:
 - The audit trail (AuditEvent) stays: it is pruned by age only, so "Who
   viewed my record" rows keep pointing at the de-identified user.
 - The user row stays, de-identified: audit events and the staff links of
-  other records point at it.
+  other records point at it. So do Django admin's log rows about the user
+  or a destroyed row, their object's name replaced.
 - A claim batch, interchange, remittance or paper claim sheet covers several
   clients: the client's claims and claim lines go, the batch and the files
   stay (the organisation's billing documents; they hold the claim as sent).
@@ -31,7 +32,9 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 
 from django.apps import apps
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Q
 
@@ -39,6 +42,7 @@ from accounts.models import AuditEvent, User
 from coaching.selectors.retention import AUDIT_PRUNED, DESTROYED, REMOVED_DOMAIN
 
 CLIENT_LINK = "client"
+ADMIN_LOG_REMOVED = "(destroyed at the end of retention)"
 # Foreign keys to a user whose rows are that user's own: they go with the record.
 OWN_LINKS = {
     "account.EmailAddress.user",
@@ -52,7 +56,8 @@ OWN_LINKS = {
 # Models kept whole, with why.
 KEPT_MODELS = {
     "accounts.AuditEvent": "the audit trail: pruned by age (RETENTION_YEARS['audit_trail'])",
-    "admin.LogEntry": "Django admin's log of what staff changed there",
+    "admin.LogEntry": "Django admin's log of what staff changed there (its names of the "
+    "record's rows de-identified)",
 }
 # Foreign keys to a user who acted on a record (wrote, signed, uploaded,
 # coaches): the row is not that person's record, so it stays.
@@ -239,6 +244,17 @@ def _deidentify(client: User) -> None:
     client.save()
 
 
+def _admin_log_deidentify(client: User, rows: dict) -> None:
+    """Django admin's log names each object it changed (object_repr: the
+    client's name, a session's date and who with): its rows about the user
+    and the destroyed rows keep what was done and when, not whom."""
+    types = ContentType.objects.get_for_models(User, *rows)
+    about = Q(content_type=types[User], object_id=str(client.pk))
+    for model, pks in rows.items():
+        about |= Q(content_type=types[model], object_id__in=[str(pk) for pk in pks])
+    LogEntry.objects.filter(about).update(object_repr=ADMIN_LOG_REMOVED)
+
+
 def record_destroy(client: User) -> dict:
     """Delete every row of the client's record and de-identify their user
     row, in the caller's transaction (call inside `transaction.atomic`);
@@ -254,6 +270,7 @@ def record_destroy(client: User) -> dict:
         for model, pks in rows.items():
             _delete(cursor, model, pks)
         _deidentify(client)
+        _admin_log_deidentify(client, rows)
         # Checks every foreign key to a deleted row before the locks come back.
         _triggers(cursor, tables, "ENABLE")
     counts = {

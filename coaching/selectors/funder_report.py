@@ -11,9 +11,10 @@ while their team held the client (policy.funder_report_held_on).
 What is shown: small counts (1 to FUNDER_REPORT_MIN_CELL - 1; CMS's cell
 size policy, default 11) are hidden, and so is every figure that would let
 one be worked out (selectors/suppression.py): a total minus the other
-cells, a rate beside its count, or a programme's report against the
-all-programmes one."""
+cells, a rate beside its count, a programme's report against the
+all-programmes one, or every programme's against the total."""
 
+from collections import defaultdict
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -23,9 +24,14 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import CaseloadAssignment, User
 from accounts.policy import funder_report_held_on, funder_report_scope, funder_report_work_scope
-from coaching.models import Episode, OutreachAttempt
+from coaching.models import ClaimLine, Episode, OutreachAttempt
 from coaching.selectors.episodes import local_date
-from coaching.selectors.remittances import line_state_counts, line_states_shown, live_line
+from coaching.selectors.remittances import (
+    REPORTED_STATES,
+    line_state_counts,
+    line_states_shown,
+    live_line,
+)
 from coaching.selectors.suppression import suppress
 from sessions_log import billing
 from sessions_log.models import FundingProgramme, Session
@@ -36,6 +42,18 @@ HIDDEN = "*"
 
 def _month_end(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _scope(viewer: User) -> tuple[QuerySet, QuerySet[Session]]:
+    """The clients `viewer` reports on (a values("client_id") queryset) and
+    the completed sessions of theirs whose work counts."""
+    clients = CaseloadAssignment.objects.filter(funder_report_scope(viewer)).values("client_id")
+    completed = Session.objects.filter(
+        funder_report_work_scope(viewer),
+        status=Session.Status.COMPLETED,
+        client_id__in=clients,
+    )
+    return clients, completed
 
 
 def funder_report(viewer: User, *, month: date, programme: FundingProgramme | None) -> dict:
@@ -61,12 +79,7 @@ def funder_report(viewer: User, *, month: date, programme: FundingProgramme | No
     organisation's calendar (TIME_ZONE); for units, the clients' own. Raw
     numbers; the page shows them through `funder_report_shown`."""
     end = _month_end(month)
-    clients = CaseloadAssignment.objects.filter(funder_report_scope(viewer)).values("client_id")
-    completed = Session.objects.filter(
-        funder_report_work_scope(viewer),
-        status=Session.Status.COMPLETED,
-        client_id__in=clients,
-    )
+    clients, completed = _scope(viewer)
     if programme is not None:
         completed = completed.filter(funding_programme=programme)
         clients = completed.filter(starts_at__date__lt=end).values("client_id")
@@ -145,6 +158,12 @@ def billable_units(completed: QuerySet[Session], *, month: date, end: date) -> t
     days of the month, as a claim counts them (each programme's rule, none
     past its cap; sessions_log/billing.py claim_lines), and how many of
     those sessions are ready (on no live claim line). One query."""
+    lines = _billable_lines(completed, month=month, end=end)
+    ready = sum(1 for line in lines if not line.session.on_live_line)
+    return sum(line.units for line in lines), ready
+
+
+def _billable_lines(completed: QuerySet[Session], *, month: date, end: date) -> list:
     day = local_date("billed_start", "client__time_zone")
     sessions = (
         billing.with_billed_time(completed.filter(billing.billable()))
@@ -153,9 +172,59 @@ def billable_units(completed: QuerySet[Session], *, month: date, end: date) -> t
         .annotate(on_live_line=live_line())
         .select_related("client", "funding_programme")
     )
-    lines, _ = billing.claim_lines(list(sessions))
-    ready = sum(1 for line in lines if not line.session.on_live_line)
-    return sum(line.units for line in lines), ready
+    return billing.claim_lines(list(sessions))[0]
+
+
+def programme_counts(viewer: User, *, month: date) -> dict[str, dict[str, int]]:
+    """The counts of `funder_report` that split whole between programmes
+    (each session, unit and claim line is under one programme, or none):
+    by programme ("none" for sessions under none), the same figures each
+    programme's report gives. Three queries. `partition_hidden` reads them
+    side by side, as anyone can who opens every programme's report."""
+    end = _month_end(month)
+    clients, completed = _scope(viewer)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PARTITIONED, 0))
+
+    def key(programme_id: int | None) -> str:
+        return "none" if programme_id is None else str(programme_id)
+
+    in_month = completed.filter(starts_at__date__gte=month, starts_at__date__lt=end)
+    for row in in_month.values("funding_programme_id").annotate(n=Count("pk")).order_by():
+        counts[key(row["funding_programme_id"])]["sessions"] = row["n"]
+    for line in _billable_lines(completed, month=month, end=end):
+        bucket = counts[key(line.session.funding_programme_id)]
+        bucket["units"] += line.units
+        bucket["ready"] += not line.session.on_live_line
+    by_state = {f"lines_{state}": Count("pk", filter=Q(state=state)) for state in REPORTED_STATES}
+    lines = ClaimLine.objects.filter(
+        funder_report_work_scope(viewer, "claim__coach"),
+        service_date__gte=month,
+        service_date__lt=end,
+        claim__client_id__in=clients,
+    )
+    for row in lines.values("claim__batch__programme_id").annotate(**by_state).order_by():
+        counts[key(row.pop("claim__batch__programme_id"))].update(row)
+    return dict(counts)
+
+
+def partition_hidden(by_programme: dict[str, dict[str, int]], threshold: int) -> dict[str, set]:
+    """For each programme's report (by key) and the all-programmes one
+    ("all"), the counts of `programme_counts` to hide so that none that is
+    small comes out of the reports side by side: all programmes minus the
+    others gives no hidden one (three programmes: A, B and the total give
+    C). One table for every report (selectors/suppression.py), so each
+    report hides its part of one safe choice."""
+    values: dict[str, int] = {}
+    sums = []
+    for name in PARTITIONED:
+        members = [f"{key}:{name}" for key in by_programme]
+        for key, counts in by_programme.items():
+            values[f"{key}:{name}"] = counts[name]
+        values[f"all:{name}"] = sum(counts[name] for counts in by_programme.values())
+        sums.append((f"all:{name}", members))
+    hidden = suppress(values, sums, threshold)
+    reports = [*by_programme, "all"]
+    return {key: {n for n in PARTITIONED if f"{key}:{n}" in hidden} for key in reports}
 
 
 # ------------------------------------------------------- what the page shows
@@ -171,6 +240,9 @@ COUNTS = (
     "reached",
     "followed_up",
 )
+# What programme_counts splits by programme: the rest count clients, who can
+# be in several programmes' reports at once.
+PARTITIONED = ("sessions", "units", "ready", *(f"lines_{state}" for state in REPORTED_STATES))
 
 
 def cells(figures: dict) -> dict[str, int]:
@@ -198,25 +270,26 @@ def relations(figures: dict) -> list[tuple[str, list[str]]]:
     ]
 
 
-def hidden_cells(figures: dict, everything: dict | None = None) -> set[str]:
+def hidden_cells(figures: dict, everything: dict | None = None, partitioned=frozenset()) -> set:
     """The names of `cells(figures)` the page hides. `everything` is the
     all-programmes report when `figures` is one programme's: a count is
     hidden too when the rest (all programmes minus this one) is small, as
-    the two reports side by side would show it."""
+    the two reports side by side would show it. `partitioned`: what
+    `partition_hidden` hides of this report, against every programme's."""
     values = cells(figures)
     threshold = settings.FUNDER_REPORT_MIN_CELL
-    also = set()
+    also = set(partitioned)
     if everything is not None:
         rest = cells(everything)
-        also = {name for name, count in values.items() if 0 < rest[name] - count < threshold}
+        also |= {name for name, count in values.items() if 0 < rest[name] - count < threshold}
     return suppress(values, relations(figures), threshold, also=also)
 
 
-def funder_report_shown(figures: dict, everything: dict | None = None) -> dict:
+def funder_report_shown(figures: dict, everything: dict | None = None, partitioned=frozenset()):
     """The figures as the page shows them: each count, or HIDDEN
     (`hidden_cells`); the follow-up rate only beside a shown count of a
     shown number of discharges; amounts only beside a shown line count."""
-    hidden = hidden_cells(figures, everything)
+    hidden = hidden_cells(figures, everything, partitioned)
     values = cells(figures)
 
     def show(name: str) -> str:
@@ -247,5 +320,8 @@ def funder_report_for_viewing(
     everything = None
     if programme is not None:
         everything = funder_report(user, month=month, programme=None)
+    every_programme = programme_counts(user, month=month)
+    joint = partition_hidden(every_programme, settings.FUNDER_REPORT_MIN_CELL)
+    partitioned = joint.get("all" if programme is None else str(programme.pk), set())
     audit_record(actor=user, action="funder_report.view")
-    return figures, funder_report_shown(figures, everything)
+    return figures, funder_report_shown(figures, everything, partitioned)

@@ -18,18 +18,23 @@ from coaching.models import OutreachAttempt, ReferralSource
 from coaching.selectors.funder_report import (
     COUNTS,
     HIDDEN,
+    PARTITIONED,
     cells,
     funder_report,
     funder_report_shown,
     hidden_cells,
+    partition_hidden,
+    programme_counts,
     relations,
 )
 from coaching.selectors.remittances import LineStateCount
 from coaching.selectors.suppression import derivable, suppress
 from coaching.services.episodes import episode_discharge, episode_open
+from sessions_log.billing import units_for
+from sessions_log.models import FundingProgramme
 from sessions_log.services.sessions import contact_log
 from tests.conftest import make_user
-from tests.helpers import sign_in
+from tests.helpers import billable_contact, billing_identities, sign_in
 
 REASONS = ["Goals met", "Moved away", "Lost contact", "Declined", "Transferred", "Other"]
 
@@ -267,3 +272,106 @@ def test_a_programme_beside_all_gives_no_small_rest_away(mine, others):
     for name, rest in zip(names, others, strict=True):
         if name not in hidden and name not in hidden_in_all:
             assert not 0 < rest < 11
+
+
+# -------------------------------------- every programme's report side by side
+
+
+def _sessions(coach, month, programme, count, *, day):
+    """`count` completed contacts with a new client each under `programme`,
+    an hour apart from 8 am on `day` of `month`."""
+    started = timezone.make_aware(timezone.datetime(month.year, month.month, day, 8))
+    for n in range(count):
+        person = make_user(f"{programme.pk}-{n}@example.org", Role.CLIENT, name=f"P {n}")
+        CaseloadAssignment.objects.create(coach=coach, client=person)
+        contact_log(
+            actor=coach,
+            client=person,
+            started_at=started + timedelta(hours=n),
+            duration=timedelta(minutes=30),
+            modality="in_person",
+            funding_programme=programme,
+        )
+
+
+def _programme_page(client, month, programme):
+    response = client.get(
+        reverse("coaching:funder_report"),
+        {"month": month.strftime("%Y-%m"), "programme": programme.pk if programme else ""},
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_three_programmes_and_the_total_do_not_give_the_third_away(client, coach, admin_user):
+    """12 sessions under Medicaid, 11 under the grant, 2 under "None" (a
+    programme not billed: it has no report of its own): Medicaid's page,
+    the grant's and the all-programmes one must not give the 2 away
+    (25 - 12 - 11), though each page alone would not (CMS cell size
+    policy: no cell derivable from other reports)."""
+    month = _last_month()
+    medicaid, grant, none = (
+        FundingProgramme.objects.get(name=name)
+        for name in ("Medicaid", "State opioid response grant", "None")
+    )
+    _sessions(coach, month, medicaid, 12, day=4)
+    _sessions(coach, month, grant, 11, day=5)
+    _sessions(coach, month, none, 2, day=6)
+    sign_in(client, admin_user)
+    label = "Sessions completed"
+    assert _row(label, "25") in _programme_page(client, month, None)
+    assert _row(label, "12") in _programme_page(client, month, medicaid)
+    # The grant's 11 is no small count, but shown it would give the 2 away.
+    assert _row(label, HIDDEN) in _programme_page(client, month, grant)
+
+
+@pytest.mark.django_db
+def test_each_programme_counts_as_its_own_report_does(coach, supervisor, client_user, admin_user):
+    """programme_counts (every programme at once) gives each programme the
+    figures its own report gives: the side-by-side check is about what the
+    pages print."""
+    month = _last_month()
+    medicaid = FundingProgramme.objects.get(name="Medicaid")
+    grant = FundingProgramme.objects.get(name="State opioid response grant")
+    billing_identities(coach=coach, client=client_user, admin=admin_user)
+    for day in (3, 4):
+        billable_contact(
+            coach,
+            client_user,
+            started=timezone.make_aware(timezone.datetime(month.year, month.month, day, 10)),
+            minutes=50,
+            supervisor=supervisor,
+        )
+    _sessions(coach, month, grant, 3, day=5)
+    counts = programme_counts(admin_user, month=month)
+    everything = funder_report(admin_user, month=month, programme=None)
+    assert counts[str(medicaid.pk)]["units"] == 2 * units_for(50)
+    for programme in (medicaid, grant):
+        figures = cells(funder_report(admin_user, month=month, programme=programme))
+        assert {n: figures[n] for n in PARTITIONED} == counts[str(programme.pk)]
+    for name in PARTITIONED:
+        assert sum(c[name] for c in counts.values()) == cells(everything)[name]
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    programmes=st.lists(counts, min_size=2, max_size=6),
+    threshold=st.integers(min_value=2, max_value=15),
+)
+def test_no_programme_comes_out_of_the_others_and_the_total(programmes, threshold):
+    """However the sessions split between programmes, a report's shown
+    count never leaves a small count, or a lone hidden one, as the total
+    minus the others shown."""
+    by_programme = {str(n): {name: c for name in PARTITIONED} for n, c in enumerate(programmes)}
+    joint = partition_hidden(by_programme, threshold)
+    total = sum(programmes)
+    assert all(str(n) in joint for n in range(len(programmes)))
+    hidden = [c for n, c in enumerate(programmes) if "sessions" in joint[str(n)]]
+    assert all(str(n) in joint and "sessions" in joint[str(n)]
+               for n, c in enumerate(programmes) if 0 < c < threshold)  # fmt: skip
+    if "sessions" in joint["all"]:
+        assert hidden or total == 0
+    elif hidden:
+        rest = total - sum(c for n, c in enumerate(programmes) if "sessions" not in joint[str(n)])
+        assert len(hidden) > 1 and not 0 < rest < threshold

@@ -13,6 +13,7 @@ import time_machine
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
@@ -22,6 +23,7 @@ from accounts.models import AuditEvent, CaseloadAssignment, LoginSession, User
 from accounts.selectors.trail import record_views_for_viewing
 from coaching.models import Episode
 from coaching.retention_records import (
+    ADMIN_LOG_REMOVED,
     CLIENT_LINK,
     KEPT_MODELS,
     OWN_LINKS,
@@ -116,6 +118,11 @@ def test_destruction_empties_every_table_of_the_client_and_keeps_the_trail(
     _close(client)
     before = record_rows(client)
     assert {Session, Note} <= set(before)
+    planted_name = client.display_name
+    (admin_logged,) = LogEntry.objects.log_actions(
+        admin_user.pk, [client], CHANGE, change_message="[]", single_object=False
+    )
+    assert admin_logged.object_repr == str(client) and planted_name in str(client)
     others = {model: model._base_manager.count() - len(pks) for model, pks in before.items()}
     with time_machine.travel(timezone.now() + LATER):
         audit_clients_shown(actor=admin_user, shown=[("client.read", [client.pk])])
@@ -139,6 +146,10 @@ def test_destruction_empties_every_table_of_the_client_and_keeps_the_trail(
         assert not any(planted["text"][label, name] in value for value in values), (label, name)
 
     client = User.objects.get(pk=client.pk)
+    # Django admin's log keeps that staff changed the user, not the name.
+    logged = LogEntry.objects.get(pk=admin_logged.pk)
+    assert logged.object_repr == ADMIN_LOG_REMOVED and logged.action_flag == CHANGE
+    assert planted_name not in LogEntry.objects.values_list("object_repr", flat=True)
     assert client.display_name == f"Former client {client.pk}"
     assert client.email == f"{client.pk}@removed.invalid"
     assert not client.has_usable_password() and not client.is_active
