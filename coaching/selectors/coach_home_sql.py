@@ -27,9 +27,9 @@ from coaching.templatetags.trust import sparkline
 from common.fastpaths import (
     day_month,
     day_month_year,
+    url_of,
     weekday_day_month_time,
     weekday_day_month_year,
-    url_of,
 )
 from common.paging import MAX_PAGE, PER_PAGE, Page
 from sessions_log.selectors.notes import NOTES_TO_FINISH_SHOWN
@@ -163,7 +163,13 @@ def coach_home_rows(coach: User, page_number, *, now=None) -> dict:
             "has_draft": draft,
         }
         for pk, client_id, name, start, end, draft in zip(
-            note_ids or [], note_clients or [], names or [], starts or [], ends or [], drafts or []
+            note_ids or [],
+            note_clients or [],
+            names or [],
+            starts or [],
+            ends or [],
+            drafts or [],
+            strict=True,
         )
     ]
     return {
