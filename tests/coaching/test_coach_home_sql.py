@@ -94,7 +94,9 @@ def _organisation(seed: int, coach: User) -> list[User]:
                     assignment=assignment,
                     client=person,
                     coach=assignment.coach,
-                    created_at=tie if rng.random() < 0.3 else NOW - timedelta(hours=rng.randrange(900)),
+                    created_at=tie
+                    if rng.random() < 0.3
+                    else NOW - timedelta(hours=rng.randrange(900)),
                     **answers,
                 )
             # At most one unresolved flag per rule: a rule each.
