@@ -356,3 +356,22 @@ def test_urls_are_what_reverse_gives():
     for name in ("coaching:client_timeline", "coaching:plan", "sessions_log:session_detail"):
         for pk in (1, 7, 918273645, 10**12):
             assert url_of(name, pk) == reverse(name, args=[pk])
+
+
+@pytest.mark.django_db
+def test_a_client_listed_only_in_the_notes_to_finish_is_audited_too(client, coach, client_user):
+    """45 CFR 164.312(b): the second page of the caseload lists other clients
+    than the oldest notes to finish; both are recorded, each under its part."""
+    _grow(coach, 30)
+    sign_in(client, coach)
+    before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    html = client.get(reverse("coaching:coach_home"), {"page": 2}).content.decode()
+    assert "Robin Park" in html and "Grown 29" in html
+    events = dict(
+        AuditEvent.objects.filter(pk__gt=before, client_id__isnull=False).values_list(
+            "client_id__display_name", "action"
+        )
+    )
+    assert events["Robin Park"] == "caseload.list"
+    assert events["Grown 29"] == "notes_to_finish.list"
+    assert len(events) == 6 + 10
