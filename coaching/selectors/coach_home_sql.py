@@ -36,7 +36,8 @@ from sessions_log.selectors.notes import NOTES_TO_FINISH_SHOWN
 
 # One text, so psycopg prepares it once per connection (coaching/postgresql:
 # prepared_cursor) and PostgreSQL plans it once. Parameters:
-# ids: the relationships the policy allows, as a bigint[] literal; coach;
+# ids: the relationships the policy allows, clients: their clients (bigint[]
+# literals: one parameter type whatever the numbers); coach;
 # review_before / agree_before: the plan rules' cut-offs; points: sparkline
 # length; size / skip: the page; notes: how many notes to finish (+1).
 COACH_HOME_SQL = """
@@ -67,7 +68,7 @@ notes AS (
         FROM sessions_log_session s
         JOIN accounts_user u ON u.id = s.client_id
         WHERE s.coach_id = %(coach)s AND s.note_state = 'to_write'
-          AND s.client_id IN (SELECT client_id FROM rel)
+          AND s.client_id = ANY(%(clients)s::bigint[])
         ORDER BY s.ends_at, s.id
         LIMIT %(notes)s
     ) n
@@ -94,20 +95,25 @@ LEFT JOIN (
     ) c ON true
     LEFT JOIN LATERAL (
         SELECT count(*) AS open_flags FROM coaching_trustflag t
-        WHERE t.assignment_id = shown.id AND t.status <> 'resolved'
+        WHERE t.assignment_id = shown.id AND NOT (t.status = 'resolved')
     ) fl ON true
 ) r ON true
 ORDER BY r.display_name, r.id
 """
 
 
-def _allowed_relationships(coach: User) -> list[int]:
-    """The relationships whose clients the coach's home shows: the policy's."""
+def _allowed_relationships(coach: User) -> list[tuple[int, int]]:
+    """The relationships (and their clients) the coach's home shows: the
+    policy's."""
     return list(
         CaseloadAssignment.objects.filter(relationship_scope(coach), coach=coach).values_list(
-            "pk", flat=True
+            "pk", "client_id"
         )
     )
+
+
+def _array(numbers) -> str:
+    return "{" + ",".join(str(int(number)) for number in numbers) + "}"
 
 
 def _page_number(number, total: int) -> int:
@@ -124,10 +130,11 @@ def coach_home_rows(coach: User, page_number, *, now=None) -> dict:
     page of rows, the plan figures and the notes to finish, all as plain
     values. Not audited: coach_home_for_viewing audits what it shows."""
     now = now or timezone.now()
-    ids = _allowed_relationships(coach)
-    number = _page_number(page_number, len(ids))
+    allowed = _allowed_relationships(coach)
+    number = _page_number(page_number, len(allowed))
     params = {
-        "ids": "{" + ",".join(str(pk) for pk in ids) + "}",
+        "ids": _array(pk for pk, _ in allowed),
+        "clients": _array(client_id for _, client_id in allowed),
         "coach": Int8(coach.pk),
         "review_before": now - timedelta(days=settings.PLAN_REVIEW_DAYS),
         "agree_before": now - timedelta(days=settings.PLAN_AGREE_WITHIN_DAYS),
