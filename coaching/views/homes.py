@@ -14,16 +14,15 @@ from accounts.models import Role
 from accounts.policy import role_required
 from accounts.selectors import active_coach_of, invitations_visible_to
 from coaching.forms.trust import FlagResolveForm
+from coaching.selectors.coach_home_sql import coach_home_for_viewing
 from coaching.selectors.consents import consents_waiting_for
 from coaching.selectors.homes import (
     client_for_viewing,
-    coach_caseload_home,
     permissions_for,
     trust_panel,
 )
 from coaching.selectors.plan_figures import (
     own_steps_summary,
-    plan_due_counts_by_coach,
     suggested_steps_by_client,
 )
 from coaching.selectors.trust import checkin_prompts
@@ -41,8 +40,7 @@ INVITATIONS_SHOWN = 20
 def coach_home(request):
     coach = request.user
     context = {
-        **coach_caseload_home(coach, request.GET.get("page")),
-        "plans": plan_due_counts_by_coach(coach, [coach.pk])[coach.pk],
+        **coach_home_for_viewing(coach, request.GET.get("page")),
         "invitations": invitations_visible_to(coach)[:INVITATIONS_SHOWN],
         "form": ClientInvitationForm(),
         "valid_days": settings.INVITATION_VALID_DAYS,

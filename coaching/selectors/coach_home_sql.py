@@ -1,0 +1,249 @@
+"""The coach's home as one static statement, prepared on the server.
+
+The access policy gives the relationships the coach may see (one small
+query on an index); one statement then reads, for those ids only, a page of
+the caseload (client, since when, plan), each row's newest check-in scores
+and open flags (LATERAL: an index walk that stops after a few rows), the
+plan figures over the whole caseload (once per coach, not per row) and the
+oldest notes to finish. The rows come back as plain values with the URLs,
+dates (in the viewer's zone) and sparklines already made, so the template
+prints strings.
+
+The ORM selectors it replaces (coaching.selectors.homes.coach_caseload_home,
+plan_figures.plan_due_counts_by_coach) stay as the reference the tests hold
+it equal to."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from psycopg.types.numeric import Int8
+
+from accounts.audit import audit_clients_shown
+from accounts.models import CaseloadAssignment, User
+from accounts.policy import relationship_scope
+from coaching.templatetags.trust import sparkline
+from common.fastpaths import (
+    day_month,
+    day_month_year,
+    url_of,
+    weekday_day_month_time,
+    weekday_day_month_year,
+)
+from common.paging import MAX_PAGE, PER_PAGE, Page
+from sessions_log.selectors.notes import NOTES_TO_FINISH_SHOWN
+
+# One text, so psycopg prepares it once per connection (coaching/postgresql:
+# prepared_cursor) and PostgreSQL plans it once. Parameters:
+# ids: the relationships the policy allows, clients: their clients (bigint[]
+# literals: one parameter type whatever the numbers); coach;
+# review_before / agree_before: the plan rules' cut-offs; points: sparkline
+# length; size / skip: the page; notes: how many notes to finish (+1).
+COACH_HOME_SQL = """
+WITH rel AS MATERIALIZED (
+    SELECT a.id, a.client_id, a.started_at, u.display_name, p.last_agreed_at
+    FROM accounts_caseloadassignment a
+    JOIN accounts_user u ON u.id = a.client_id
+    LEFT JOIN coaching_plan p ON p.client_id = a.client_id
+    WHERE a.id = ANY(%(ids)s::bigint[])
+),
+figures AS (
+    SELECT count(*) FILTER (WHERE last_agreed_at <= %(review_before)s) AS review_due,
+           count(*) FILTER (
+               WHERE last_agreed_at IS NULL AND started_at <= %(agree_before)s
+           ) AS not_agreed
+    FROM rel
+),
+notes AS (
+    SELECT array_agg(n.id ORDER BY n.ends_at, n.id) AS ids,
+           array_agg(n.client_id ORDER BY n.ends_at, n.id) AS client_ids,
+           array_agg(n.display_name ORDER BY n.ends_at, n.id) AS names,
+           array_agg(n.starts_at ORDER BY n.ends_at, n.id) AS starts,
+           array_agg(n.ends_at ORDER BY n.ends_at, n.id) AS ends,
+           array_agg(n.has_draft ORDER BY n.ends_at, n.id) AS drafts
+    FROM (
+        SELECT s.id, s.client_id, u.display_name, s.starts_at, s.ends_at,
+               EXISTS (SELECT FROM sessions_log_note d WHERE d.session_id = s.id) AS has_draft
+        FROM sessions_log_session s
+        JOIN accounts_user u ON u.id = s.client_id
+        WHERE s.coach_id = %(coach)s AND s.note_state = 'to_write'
+          AND s.client_id = ANY(%(clients)s::bigint[])
+        ORDER BY s.ends_at, s.id
+        LIMIT %(notes)s
+    ) n
+),
+shown AS (
+    SELECT * FROM rel ORDER BY display_name, id LIMIT %(size)s OFFSET %(skip)s
+)
+SELECT f.review_due, f.not_agreed, n.ids, n.client_ids, n.names, n.starts, n.ends, n.drafts,
+       r.client_id, r.display_name, r.started_at, r.last_agreed_at,
+       r.scores, r.latest_at, r.open_flags
+FROM figures f CROSS JOIN notes n
+LEFT JOIN (
+    SELECT shown.*, c.scores, c.latest_at, fl.open_flags
+    FROM shown
+    LEFT JOIN LATERAL (
+        SELECT array_agg(k.score ORDER BY k.created_at, k.id) AS scores,
+               max(k.created_at) AS latest_at
+        FROM (
+            SELECT ci.score, ci.created_at, ci.id FROM coaching_checkin ci
+            WHERE ci.assignment_id = shown.id
+            ORDER BY ci.created_at DESC, ci.id DESC
+            LIMIT %(points)s
+        ) k
+    ) c ON true
+    LEFT JOIN LATERAL (
+        SELECT count(*) AS open_flags FROM coaching_trustflag t
+        WHERE t.assignment_id = shown.id AND NOT (t.status = 'resolved')
+    ) fl ON true
+) r ON true
+ORDER BY r.display_name, r.id
+"""
+
+
+def _allowed_relationships(coach: User) -> list[tuple[int, int]]:
+    """The relationships (and their clients) the coach's home shows: the
+    policy's."""
+    return list(
+        CaseloadAssignment.objects.filter(relationship_scope(coach), coach=coach).values_list(
+            "pk", "client_id"
+        )
+    )
+
+
+def _array(numbers) -> str:
+    return "{" + ",".join(str(int(number)) for number in numbers) + "}"
+
+
+def _page_number(number, total: int) -> int:
+    try:
+        number = min(max(int(number), 1), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
+    # Past the end, the first page (as common.paging.page_of).
+    return number if (number - 1) * PER_PAGE < total else 1
+
+
+def coach_home_rows(coach: User, page_number, *, now=None) -> dict:
+    """The coach's home, read in one statement (plus the policy's ids): a
+    page of rows, the plan figures and the notes to finish, all as plain
+    values. Not audited: coach_home_for_viewing audits what it shows."""
+    now = now or timezone.now()
+    allowed = _allowed_relationships(coach)
+    number = _page_number(page_number, len(allowed))
+    params = {
+        "ids": _array(pk for pk, _ in allowed),
+        "clients": _array(client_id for _, client_id in allowed),
+        "coach": Int8(coach.pk),
+        "review_before": now - timedelta(days=settings.PLAN_REVIEW_DAYS),
+        "agree_before": now - timedelta(days=settings.PLAN_AGREE_WITHIN_DAYS),
+        "points": Int8(settings.TRUST_SPARKLINE_POINTS),
+        "size": Int8(PER_PAGE + 1),
+        "skip": Int8((number - 1) * PER_PAGE),
+        "notes": Int8(NOTES_TO_FINISH_SHOWN + 1),
+    }
+    with connection.prepared_cursor() as cursor:
+        cursor.execute(COACH_HOME_SQL, params)
+        rows = cursor.fetchall()
+    review_due, not_agreed, note_ids, note_clients, names, starts, ends, drafts = rows[0][:8]
+    caseload = [
+        {
+            "client_id": row[8],
+            "display_name": row[9],
+            "started_at": row[10],
+            "plan_agreed_at": row[11],
+            "scores": row[12] or [],
+            "latest_at": row[13],
+            "open_flags": row[14],
+        }
+        for row in rows
+        if row[8] is not None
+    ]
+    notes = [
+        {
+            "pk": pk,
+            "client_id": client_id,
+            "display_name": name,
+            "starts_at": start,
+            "note_due_at": end + timedelta(hours=settings.NOTE_DUE_HOURS),
+            "has_draft": draft,
+        }
+        for pk, client_id, name, start, end, draft in zip(
+            note_ids or [],
+            note_clients or [],
+            names or [],
+            starts or [],
+            ends or [],
+            drafts or [],
+            strict=True,
+        )
+    ]
+    return {
+        "number": number,
+        "caseload": caseload,
+        "plans": {"review_due": review_due, "not_agreed": not_agreed},
+        "notes": notes,
+        "now": now,
+    }
+
+
+def _plan_cell(row: dict, now, zone) -> str:
+    agreed = row["plan_agreed_at"]
+    if agreed is not None and agreed <= now - timedelta(days=settings.PLAN_REVIEW_DAYS):
+        return "Review due"
+    if agreed is None and row["started_at"] <= now - timedelta(
+        days=settings.PLAN_AGREE_WITHIN_DAYS
+    ):
+        return "Not agreed yet"
+    if agreed is not None:
+        return f"Agreed {day_month(agreed.astimezone(zone))}"
+    return "Draft"
+
+
+def coach_home_for_viewing(coach: User, page_number) -> dict:
+    """What the coach's home prints: precomputed strings for each caseload
+    row and note to finish, the plan figures and the page. The clients it
+    shows are audited (caseload first, then notes)."""
+    found = coach_home_rows(coach, page_number)
+    now, zone = found["now"], timezone.get_current_timezone()
+    caseload, notes = found["caseload"][:PER_PAGE], found["notes"][:NOTES_TO_FINISH_SHOWN]
+    audit_clients_shown(
+        actor=coach,
+        shown=[
+            ("caseload.list", [row["client_id"] for row in caseload]),
+            ("notes_to_finish.list", [note["client_id"] for note in notes]),
+        ],
+    )
+    rows = [
+        {
+            "name": row["display_name"],
+            "timeline_url": url_of("coaching:client_timeline", row["client_id"]),
+            "plan_url": url_of("coaching:plan", row["client_id"]),
+            "since": day_month_year(row["started_at"].astimezone(zone)),
+            "latest": row["scores"][-1] if row["scores"] else None,
+            "latest_on": day_month(row["latest_at"].astimezone(zone)) if row["latest_at"] else "",
+            "sparkline": sparkline(row["scores"]),
+            "open_flags": row["open_flags"],
+            "plan": _plan_cell(row, now, zone),
+        }
+        for row in caseload
+    ]
+    note_rows = [
+        {
+            "url": url_of("sessions_log:session_detail", note["pk"]),
+            "name": note["display_name"],
+            "on": weekday_day_month_year(note["starts_at"].astimezone(zone)),
+            "draft": note["has_draft"],
+            "overdue": note["note_due_at"] < now,
+            "due": weekday_day_month_time(note["note_due_at"].astimezone(zone)),
+        }
+        for note in notes
+    ]
+    return {
+        "page": Page(rows, found["number"], len(found["caseload"]) > PER_PAGE),
+        "rows": rows,
+        "plans": found["plans"],
+        "notes_to_finish": note_rows,
+        "more": len(found["notes"]) > NOTES_TO_FINISH_SHOWN,
+    }
