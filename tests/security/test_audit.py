@@ -122,12 +122,13 @@ def _audit_inserts(method, url, **headers) -> tuple[int, object]:
 
 
 def _events_of(response) -> dict[str, set[int]]:
-    """The audit events a response's request wrote: action -> client ids."""
+    """The audit events a response's request wrote: what each showed ->
+    client ids (a page's one event lists its clients, each with what it
+    showed of them: AuditEvent.clients_shown; an event about nobody, None)."""
     found: dict[str, set[int]] = {}
-    for action, client_id in AuditEvent.objects.filter(
-        request_id=response["X-Request-ID"]
-    ).values_list("action", "client_id"):
-        found.setdefault(action, set()).add(client_id)
+    for event in AuditEvent.objects.filter(request_id=response["X-Request-ID"]):
+        for client_id, kind in event.clients_shown() or [(None, event.action)]:
+            found.setdefault(kind, set()).add(client_id)
     return found
 
 
