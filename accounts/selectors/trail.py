@@ -14,7 +14,7 @@ from accounts.audit import CLIENT_SEES_OWN, KIND_SQL, audit_clients_shown, audit
 from accounts.models import STAFF_ROLES, AuditEvent, User
 from accounts.policy import audit_scope
 from accounts.policy.pages import sees_whole_audit_trail
-from accounts.policy.relationships import private_request_scope
+from accounts.policy.relationships import clients_visible_to, private_request_scope
 from accounts.policy.reviews import runs_compliance_reviews
 from common.paging import Page as ListPage
 from common.paging import page_of
@@ -48,14 +48,27 @@ def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
 
 
 def audit_trail_page_for_viewing(user: User, events: QuerySet[AuditEvent], number) -> Page:
-    """Page `number` of `events` (audit_events_visible_to, filtered). The
-    reading is itself audited, in one query: "audit_trail.view" (who read
-    the trail, and when) and "audit_trail.list" for each client named on the
-    page (their "Who viewed my record" says an event about them was seen)."""
+    """Page `number` of `events` (audit_events_visible_to, filtered), each
+    event's `clients_named`: the names of the clients a page's event listed
+    that `user` may see (a supervisor, their team's; an admin, all). The
+    reading is itself audited, as one "audit_trail.view" event listing
+    every client named on the page (kind "audit_trail.list": their "Who
+    viewed my record" says an event about them was seen). The names take
+    one query, whatever the page's size."""
     page = Paginator(events, 50).get_page(number)
+    listed = {pk for event in page.object_list for pk in event.client_ids}
+    may_see = User.objects.filter(pk__in=listed)
+    if not sees_whole_audit_trail(user):
+        may_see = may_see.filter(pk__in=clients_visible_to(user).values("pk"))
+    names = dict(may_see.values_list("pk", "display_name"))
+    named = []
+    for event in page.object_list:
+        event.clients_named = [names[pk] for pk in event.client_ids if pk in names]
+        named.extend([event.client_id] if event.client_id else [])
+        named.extend(pk for pk in event.client_ids if pk in names)
     audit_clients_shown(
         actor=user,
-        shown=[("audit_trail.list", page.object_list)],
+        shown=[("audit_trail.list", named)],
         also=[audit_event(actor=user, action="audit_trail.view")],
     )
     return page

@@ -184,6 +184,14 @@ def test_a_supervisor_sees_a_page_view_that_listed_a_client_of_their_team(
     sign_in(client, admin_user)
     page = client.get(reverse("accounts:audit_log"), {"client": client_user.email})
     assert page.content.decode().count("people.list") == 1
+    assert f"{client_user.display_name}, {other_client.display_name}" in page.content.decode()
+    # The supervisor's trail names their team's client, not the other.
+    sign_in(client, supervisor)
+    page = client.get(reverse("accounts:audit_log")).content.decode()
+    assert page.count("people.list") == 1
+    assert client_user.display_name in page and other_client.display_name not in page
+    (read,) = AuditEvent.objects.filter(actor=supervisor, action="audit_trail.view")
+    assert read.client_ids == [client_user.pk]
 
 
 @pytest.mark.django_db
