@@ -8,7 +8,6 @@ import contextvars
 from dataclasses import dataclass
 
 from django.db import connection
-from django.utils import timezone
 
 from accounts.models import AuditEvent, Role, User
 
@@ -70,37 +69,69 @@ def _client_id_of(record) -> int | None:
 
 
 def audit_clients_shown(*, actor, shown, also=()) -> None:
-    """A page, export or feed that shows clients' data records one event per
-    client it shows, all in one query (none when it shows nobody and `also`
-    is empty).
+    """A page, export or feed that shows clients' data records one event
+    per view listing every client it shows (`client_ids`; `client` too when
+    it is exactly one), with `also` (events of the same request) in the
+    same query; nothing when it shows nobody and `also` is empty.
 
-    `shown` is (action, records) pairs, most telling first: a client shown
-    in several parts of the page is recorded once, with the first part's
-    action. A record is a client, a client's id, or anything with a
-    `client_id` (a relationship, a session, a flag). The event's object is
-    the client: the page showed them, not a record's content."""
-    context, now = current_request.get(), timezone.now()
-    rows, seen = [_row_of(event) for event in also], set()
+    `shown` is (action, records) pairs, most telling first: the event's
+    action is the first part's, and a client shown in several parts is
+    listed once, under the first part that showed them; when the parts'
+    actions differ, the event keeps each client's (`part_actions`,
+    `client_parts`: AuditEvent.kind_of), so "Who viewed my record" tells
+    a client on the coach home's notes to finish from one in its caseload.
+    A record is a client, a client's id, or anything with a `client_id` (a
+    relationship, a session, a flag). The event's object is the client
+    when it is one, else none: the page showed them, not a record's
+    content. A single `also` event about no client (the trail's own
+    "audit_trail.view", an export, a feed read) becomes the page's event
+    itself: one row per view."""
+    ids, parts, kinds = _clients_in(shown)
+    events = list(also)
+    if not ids:
+        _write([_row_of(event) for event in events])
+        return
+    if len(events) == 1 and events[0].client_id is None:
+        page = events.pop()
+    else:
+        page = _event(
+            actor=actor, action=parts[0], obj=None, client=None, outcome=AuditEvent.Outcome.OK
+        )
+        page.object_type = User._meta.model_name
+    if len(ids) == 1:
+        page.client_id = ids[0]
+        if not page.object_id:
+            page.object_id = str(ids[0])
+    page.client_ids = ids
+    if parts != [page.action]:
+        page.part_actions = parts
+        page.client_parts = kinds if len(parts) > 1 else []
+    _write([_row_of(event) for event in [*events, page]])
+
+
+def _clients_in(shown) -> tuple[list[int], list[str], list[int]]:
+    """The clients of `shown`, each once in the order shown; the actions of
+    the parts that showed any; each client's part (1-based)."""
+    ids: list[int] = []
+    parts: list[str] = []
+    kinds: list[int] = []
+    seen: set[int] = set()
     for action, records in shown:
         for record in records:
             client_id = _client_id_of(record)
             if client_id is None or client_id in seen:
                 continue
             seen.add(client_id)
-            rows.append(
-                {
-                    "at": now,
-                    "actor_id": actor.pk if actor is not None else None,
-                    "action": action,
-                    "object_type": User._meta.model_name,
-                    "object_id": str(client_id),
-                    "client_id": client_id,
-                    "outcome": AuditEvent.Outcome.OK,
-                    "ip": context.ip if context else None,
-                    "request_id": context.request_id if context else "",
-                }
-            )
-    _write(rows)
+            if not parts or parts[-1] != action:
+                parts.append(action)
+            ids.append(client_id)
+            kinds.append(len(parts))
+    return ids, parts, kinds
+
+
+# A client's kind on an event `e` (AuditEvent.kind_of in SQL), for the
+# client at position `n` of e.client_ids (NULL when not there: e.action).
+KIND_SQL = "COALESCE(e.part_actions[COALESCE(e.client_parts[{n}], 1)], e.action)"
 
 
 # What a client did themselves that their "Who viewed my record" page also
@@ -128,13 +159,27 @@ def audit_record_many(*, actor, action: str, objects: list) -> None:
     )
 
 
-# Every column but the id, and the SQL array type each is sent as.
+# Every column but the id, and the SQL array type each is sent as. The
+# array columns travel as their text form, one per row (unnest would
+# flatten an array of arrays), and are cast back in the SELECT.
 _FIELDS = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
 _ARRAY_TYPES = {"at": "timestamptz", "actor_id": "bigint", "client_id": "bigint", "ip": "inet"}
-_INSERT_MANY = "INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})".format(  # noqa: S608 - names from the model
-    table=connection.ops.quote_name(AuditEvent._meta.db_table),
-    columns=", ".join(connection.ops.quote_name(field.column) for field in _FIELDS),
-    arrays=", ".join(f"%s::{_ARRAY_TYPES.get(field.column, 'text')}[]" for field in _FIELDS),
+_LIST_TYPES = {
+    "client_ids": "bigint[]",
+    "part_actions": "varchar(64)[]",
+    "client_parts": "smallint[]",
+}
+_INSERT_MANY = (
+    "INSERT INTO {table} ({columns}) SELECT {values} FROM unnest({arrays}) AS u({names})".format(  # noqa: S608 - names from the model
+        table=connection.ops.quote_name(AuditEvent._meta.db_table),
+        columns=", ".join(connection.ops.quote_name(field.column) for field in _FIELDS),
+        values=", ".join(
+            f"u.c{i}::{_LIST_TYPES[field.column]}" if field.column in _LIST_TYPES else f"u.c{i}"
+            for i, field in enumerate(_FIELDS)
+        ),
+        arrays=", ".join(f"%s::{_ARRAY_TYPES.get(field.column, 'text')}[]" for field in _FIELDS),
+        names=", ".join(f"c{i}" for i in range(len(_FIELDS))),
+    )
 )
 
 
@@ -142,15 +187,31 @@ def _row_of(event: AuditEvent) -> dict:
     return {field.attname: getattr(event, field.attname) for field in _FIELDS}
 
 
+def _array_text(values: list) -> str:
+    """A list as PostgreSQL's array text ("{1,2}", '{"a.b"}')."""
+    quoted = (
+        str(value)
+        if isinstance(value, int)
+        else '"{}"'.format(str(value).replace("\\", "\\\\").replace('"', '\\"'))
+        for value in values
+    )
+    return "{" + ",".join(quoted) + "}"
+
+
 def _write(rows: list[dict]) -> None:
     """Several events (each a dict of AuditEvent's columns) in one INSERT:
-    the pages that show clients write a row per client on every view, and
     building models for Django's bulk_create spent more Python on them than
     PostgreSQL spent storing them. Nothing reads their ids back."""
     if not rows:
         return
+    columns = [
+        [_array_text(row[field.attname]) for row in rows]
+        if field.column in _LIST_TYPES
+        else [row[field.attname] for row in rows]
+        for field in _FIELDS
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_MANY, [[row[field.attname] for row in rows] for field in _FIELDS])
+        cursor.execute(_INSERT_MANY, columns)
 
 
 def audit_admin_edit(*, actor, verb: str, objects: list, fields=()) -> None:

@@ -3,6 +3,7 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
@@ -208,7 +209,11 @@ class AuditFilterForm(forms.Form):
         if data.get("person"):
             events = events.filter(actor__email__iexact=data["person"].strip())
         if data.get("client"):
-            events = events.filter(client__email__iexact=data["client"].strip())
+            # About them alone, or on a page's list (client_ids).
+            named = User.objects.filter(email__iexact=data["client"].strip()).values("pk")
+            events = events.filter(
+                Q(client__in=named) | Q(client_ids__overlap=ArraySubquery(named))
+            )
         if data.get("start"):
             events = events.filter(at__date__gte=data["start"])
         if data.get("end"):

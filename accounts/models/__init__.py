@@ -5,6 +5,8 @@ migrations do (`accounts.models.User`, `accounts.models._invitation_expiry`)."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -206,13 +208,45 @@ class AuditEvent(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OK)
     ip = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=36, blank=True)
+    # A page that shows clients (a list, an export, a feed) writes one event
+    # per view listing them all here (accounts.audit.audit_clients_shown),
+    # not a row per client; `client` is set too when it showed exactly one.
+    # Each client's kind (what the page showed of them) is
+    # part_actions[client_parts[i]] for the client at client_ids[i]: a page
+    # in several parts (the coach home's caseload, then its notes to finish)
+    # names each part's action; one part needs no client_parts (part 1), and
+    # empty part_actions mean the event's own action (`kind_of`).
+    client_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    part_actions = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    client_parts = ArrayField(models.SmallIntegerField(), default=list, blank=True)
 
     class Meta:
         ordering = ["-at"]
         indexes = [
             models.Index(fields=["client", "-at"]),
             models.Index(fields=["actor", "-at"]),
+            GinIndex(fields=["client_ids"], name="accounts_audit_client_ids"),
         ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    @staticmethod
+    def about(client_id: int) -> Q:
+        """The events about a client: about them alone (`client`) or a
+        page that listed them (`client_ids`, the GIN index)."""
+        return Q(client_id=client_id) | Q(client_ids__contains=[client_id])
+
+    def clients_shown(self) -> list[tuple[int, str]]:
+        """(client id, kind) for each client the event is about."""
+        if not self.client_ids:
+            return [(self.client_id, self.action)] if self.client_id else []
+        return [(pk, self.kind_of(pk)) for pk in self.client_ids]
+
+    def kind_of(self, client_id: int) -> str:
+        """What the event showed of `client_id` (SQL: audit.KIND_SQL)."""
+        if not self.part_actions or client_id not in self.client_ids:
+            return self.action
+        parts = self.client_parts
+        part = parts[self.client_ids.index(client_id)] if parts else 1
+        return self.part_actions[part - 1]

@@ -6,6 +6,7 @@ from functools import wraps
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
@@ -95,7 +96,11 @@ def audit_scope(user: User) -> Q:
         own_use = Q(actor__role=Role.CLIENT) & ~(
             Q(action__in=CLIENT_CARE_ACTIONS) | Q(action__startswith="plan.")
         )
-        about_clients = Q(client__in=clients_visible_to(user)) & ~own_account & ~own_use
+        # A page's event lists its clients (client_ids): one of the team's
+        # among them makes it the team's business.
+        visible = clients_visible_to(user)
+        listed = Q(client__in=visible) | Q(client_ids__overlap=ArraySubquery(visible.values("pk")))
+        about_clients = listed & ~own_account & ~own_use
         return about_clients | Q(actor__team_id=user.team_id)
     return NOTHING
 

@@ -6,11 +6,11 @@ client it names, so a client's "Who viewed my record" shows it."""
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Max, Min
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.audit import audit_clients_shown, audit_event
+from accounts.audit import KIND_SQL, audit_clients_shown, audit_event
 from accounts.models import AuditEvent, User
 from accounts.policy.reviews import clients_exposed_to, runs_compliance_reviews
 
@@ -27,6 +27,7 @@ EXPORT_COLUMNS = [
     "outcome",
     "ip",
     "request_id",
+    "clients_shown",
 ]
 
 
@@ -51,13 +52,28 @@ def audit_export_for_viewing(user: User, *, start: date, end: date):
     _reviewer(user)
     first, after = _window(start, end)
     events = AuditEvent.objects.filter(at__gte=first, at__lt=after)
-    clients = events.exclude(client=None).order_by().values_list("client_id", flat=True)
     export = audit_event(actor=user, action="audit_trail.export")
     export.object_type, export.object_id = "period", f"{start}..{end}"
     audit_clients_shown(
-        actor=user, shown=[("audit_trail.export_client", clients.distinct())], also=[export]
+        actor=user,
+        shown=[("audit_trail.export_client", _clients_named(first, after))],
+        also=[export],
     )
     return _export_rows(events.select_related("actor", "client").order_by("at", "pk"))
+
+
+# The clients the events of a period name: alone (client_id) or in a
+# page's list (client_ids).
+_CLIENTS_NAMED = """
+SELECT DISTINCT c FROM {events} e, unnest(array_append(e.client_ids, e.client_id)) c
+WHERE e.at >= %s AND e.at < %s AND c IS NOT NULL ORDER BY c
+"""
+
+
+def _clients_named(first: datetime, after: datetime) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(_CLIENTS_NAMED.format(events=_EVENTS), [first, after])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _export_rows(events):
@@ -75,6 +91,7 @@ def _export_rows(events):
             event.outcome,
             event.ip or "",
             event.request_id,
+            " ".join(f"{pk}:{kind}" for pk, kind in event.clients_shown() if event.client_ids),
         ]
 
 
@@ -112,6 +129,27 @@ class BreachReport:
         return sum(1 for c in self.clients if c.reads)
 
 
+# An account's events in a window by client, kind and outcome: an event
+# about one client counts for them (or, about none, for "other reads"); a
+# page's event, once for each client it listed, with what it showed of them.
+_READS = """
+SELECT c.client_id, u.display_name, c.kind, e.outcome, count(*), min(e.at), max(e.at)
+FROM {events} e
+CROSS JOIN LATERAL (
+    SELECT e.client_id, e.action AS kind WHERE cardinality(e.client_ids) = 0
+    UNION ALL
+    SELECT listed.id, {kind}
+    FROM unnest(e.client_ids) WITH ORDINALITY AS listed(id, n)
+) c
+LEFT JOIN {users} u ON u.id = c.client_id
+WHERE e.actor_id = %s AND e.at >= %s AND e.at < %s
+GROUP BY c.client_id, u.display_name, c.kind, e.outcome
+ORDER BY c.client_id, c.kind, e.outcome
+"""
+_EVENTS = connection.ops.quote_name(AuditEvent._meta.db_table)
+_USERS = connection.ops.quote_name(User._meta.db_table)
+
+
 def breach_report_for_viewing(user: User, *, account_email: str, start: date, end: date):
     """For the account signed in as `account_email`, the clients whose
     records it could see at some time in [start, end] and, per client,
@@ -129,22 +167,17 @@ def breach_report_for_viewing(user: User, *, account_email: str, start: date, en
         .order_by("display_name", "pk")
         .values_list("pk", "display_name")
     }
-    grouped = (
-        AuditEvent.objects.filter(actor=account, at__gte=first, at__lt=after)
-        .values("client_id", "client__display_name", "action", "outcome")
-        .annotate(n=Count("pk"), first=Min("at"), last=Max("at"))
-        .order_by("client_id", "action", "outcome")
-    )
+    with connection.cursor() as cursor:
+        sql = _READS.format(events=_EVENTS, users=_USERS, kind=KIND_SQL.format(n="listed.n"))
+        cursor.execute(sql, [account.pk, first, after])
+        grouped = cursor.fetchall()
     other: list[Reads] = []
-    for row in grouped:
-        reads = Reads(row["action"], row["outcome"], row["n"], row["first"], row["last"])
-        if row["client_id"] is None:
+    for client_id, name, action, outcome, n, earliest, latest in grouped:
+        reads = Reads(action, outcome, n, earliest, latest)
+        if client_id is None:
             other.append(reads)
             continue
-        entry = exposed.setdefault(
-            row["client_id"],
-            ExposedClient(row["client_id"], row["client__display_name"], False),
-        )
+        entry = exposed.setdefault(client_id, ExposedClient(client_id, name, False))
         entry.reads.append(reads)
     clients = sorted(exposed.values(), key=lambda c: (not c.reads, c.could_see, c.name))
     run = audit_event(actor=user, action="breach_report.run", obj=account)

@@ -10,11 +10,11 @@ from django.db import connection
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 
-from accounts.audit import CLIENT_SEES_OWN, audit_clients_shown, audit_event
+from accounts.audit import CLIENT_SEES_OWN, KIND_SQL, audit_clients_shown, audit_event
 from accounts.models import STAFF_ROLES, AuditEvent, User
 from accounts.policy import audit_scope
 from accounts.policy.pages import sees_whole_audit_trail
-from accounts.policy.relationships import private_request_scope
+from accounts.policy.relationships import clients_visible_to, private_request_scope
 from accounts.policy.reviews import runs_compliance_reviews
 from common.paging import Page as ListPage
 from common.paging import page_of
@@ -48,14 +48,28 @@ def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
 
 
 def audit_trail_page_for_viewing(user: User, events: QuerySet[AuditEvent], number) -> Page:
-    """Page `number` of `events` (audit_events_visible_to, filtered). The
-    reading is itself audited, in one query: "audit_trail.view" (who read
-    the trail, and when) and "audit_trail.list" for each client named on the
-    page (their "Who viewed my record" says an event about them was seen)."""
+    """Page `number` of `events` (audit_events_visible_to, filtered), each
+    event's `clients_named`: the names of the clients a page's event listed
+    that `user` may see (a supervisor, their team's; an admin, all). The
+    reading is itself audited, as one "audit_trail.view" event listing
+    every client named on the page (kind "audit_trail.list": their "Who
+    viewed my record" says an event about them was seen). The names take
+    one query, whatever the page's size."""
     page = Paginator(events, 50).get_page(number)
+    listed = {pk for event in page.object_list for pk in event.client_ids}
+    # A query even when nobody is listed (no id is 0): a fixed count.
+    may_see = User.objects.filter(pk__in=sorted(listed) or [0])
+    if not sees_whole_audit_trail(user):
+        may_see = may_see.filter(pk__in=clients_visible_to(user).values("pk"))
+    names = dict(may_see.values_list("pk", "display_name"))
+    named = []
+    for event in page.object_list:
+        event.clients_named = [names[pk] for pk in event.client_ids if pk in names]
+        named.extend([event.client_id] if event.client_id else [])
+        named.extend(pk for pk in event.client_ids if pk in names)
     audit_clients_shown(
         actor=user,
-        shown=[("audit_trail.list", page.object_list)],
+        shown=[("audit_trail.list", named)],
         also=[audit_event(actor=user, action="audit_trail.view")],
     )
     return page
@@ -65,9 +79,13 @@ def record_views_for_viewing(client: User) -> QuerySet[AuditEvent]:
     """What staff did with a client's record, and the few events of their own
     they are shown beside it (their calendar feed read): for the client to
     see. Their own reading is not recorded (it is their record)."""
-    by_staff = Q(client=client, actor__role__in=STAFF_ROLES)
-    own = Q(client=client, actor=client, action__in=CLIENT_SEES_OWN)
-    return AuditEvent.objects.filter(by_staff | own).select_related("actor").order_by("-at", "-pk")
+    by_staff = Q(actor__role__in=STAFF_ROLES)
+    own = Q(actor=client, action__in=CLIENT_SEES_OWN)
+    return (
+        AuditEvent.objects.filter(AuditEvent.about(client.pk), by_staff | own)
+        .select_related("actor")
+        .order_by("-at", "-pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -92,13 +110,15 @@ def permissions_for(user: User, event: AuditEvent | None = None) -> TrailPermiss
 # and a private request; a person's page their account and payer details);
 # then a viewer's repeated reads of the same kind on one day become one line
 # with how many times, the first and the last (a calendar app polls a feed
-# every few minutes). The audit trail keeps every event.
+# every few minutes). The audit trail keeps every event. A page's event
+# lists its clients (client_ids, GIN-indexed) and names what it showed of
+# each (KIND_SQL): the line says what the page showed of this client.
 _LINES = """
 WITH reads AS (
     SELECT e.actor_id, min(e.at) AS at,
-           array_agg(DISTINCT e.action ORDER BY e.action) AS actions
+           array_agg(DISTINCT {kind} ORDER BY {kind}) AS actions
     FROM {events} e LEFT JOIN {users} u ON u.id = e.actor_id
-    WHERE e.client_id = %(client)s
+    WHERE (e.client_id = %(client)s OR e.client_ids @> ARRAY[%(client)s]::bigint[])
       AND (u.role = ANY(%(staff)s) OR (e.actor_id = %(client)s AND e.action = ANY(%(own)s)))
     GROUP BY e.actor_id, CASE WHEN e.request_id = '' THEN e.id::text ELSE e.request_id END
 )
@@ -129,6 +149,7 @@ class _Lines:
         sql = _LINES.format(
             events=connection.ops.quote_name(AuditEvent._meta.db_table),
             users=connection.ops.quote_name(User._meta.db_table),
+            kind=KIND_SQL.format(n="array_position(e.client_ids, %(client)s::bigint)"),
         )
         params = {
             "client": self.client.pk,

@@ -237,7 +237,7 @@ def test_a_batch_cover_sheet_carries_statement_1_and_the_consent_each_client_rel
     # The client left out for want of a consent is not on the batch or its sheet.
     assert unconsented.display_name not in text
     assert AuditEvent.objects.filter(
-        action="claim_batch.cover", client=client_user, actor=admin_user
+        AuditEvent.about(client_user.pk), action="claim_batch.cover", actor=admin_user
     ).exists()
 
 

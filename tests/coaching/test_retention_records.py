@@ -125,7 +125,8 @@ def test_destruction_empties_every_table_of_the_client_and_keeps_the_trail(
     assert admin_logged.object_repr == str(client) and planted_name in str(client)
     others = {model: model._base_manager.count() - len(pks) for model, pks in before.items()}
     with time_machine.travel(timezone.now() + LATER):
-        audit_clients_shown(actor=admin_user, shown=[("client.read", [client.pk])])
+        # A page that listed them with another client: one event, both ids.
+        audit_clients_shown(actor=admin_user, shown=[("client.read", [client.pk, other_client.pk])])
         retention_confirm(actor=admin_user, client_pk=client.pk)
         views = list(record_views_for_viewing(client).values_list("pk", "action"))
         assert {"client.read", "retention.confirmed"} <= {action for _, action in views}

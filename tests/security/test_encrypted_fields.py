@@ -73,6 +73,7 @@ PLAINTEXT = {
     "accounts.AuditEvent.object_id": "a primary key",
     "accounts.AuditEvent.outcome": "a choice",
     "accounts.AuditEvent.request_id": "a random id",
+    "accounts.AuditEvent.part_actions": "fixed event names, one per part of a page",
     # sessions_log
     "sessions_log.Session.modality": "a choice",
     "sessions_log.Session.status": "a choice",
