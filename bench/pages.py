@@ -12,13 +12,22 @@ signed-in people use them, beside two references measured in the same run.
    another person's session and, for a page about one record, about
    another record in that person's reach. No figure rests on one person
    repeating a request.
-3. Prints and saves (.run/bench-pages.json) requests/s, p50/p95/p99,
-   errors, SQL statements per request and the shares of both references;
+   The baseline renders its row inside the shared layout (base.html).
+3. Over each wrk run, the CPU the web workers and PostgreSQL spent per
+   request (bench/cpu.py); after it, the page open-loop at 60% of the rate
+   wrk measured, its p95 timed from each request's scheduled moment
+   (bench/openloop.py).
+4. Prints and saves (.run/bench-pages.json) requests/s, p50/p95/p99,
+   errors, SQL statements per request, the shares of both references,
+   CPU per request by tier and the open-loop p95 (bench/report.py);
    prints each gunicorn worker's resident memory; profiles the slowest GET
    page in-process (bench/profile.py).
-4. Measures what bounds each GET page (bench/floor.py): its SQL alone,
+5. Measures what bounds each GET page (bench/floor.py): its SQL alone,
    replayed for the same people under the same load, and in-process the
    time of its requests and of their SQL.
+6. With BENCH_SCALE=N (say 10), builds the organisation again N times over
+   and measures every page again: rows with `"scale": N` in the same JSON.
+   Then prints each of issue 30's targets with its figure.
 """
 
 import json
