@@ -12,13 +12,22 @@ signed-in people use them, beside two references measured in the same run.
    another person's session and, for a page about one record, about
    another record in that person's reach. No figure rests on one person
    repeating a request.
-3. Prints and saves (.run/bench-pages.json) requests/s, p50/p95/p99,
-   errors, SQL statements per request and the shares of both references;
+   The baseline renders its row inside the shared layout (base.html).
+3. Over each wrk run, the CPU the web workers and PostgreSQL spent per
+   request (bench/cpu.py); after it, the page open-loop at 60% of the rate
+   wrk measured, its p95 timed from each request's scheduled moment
+   (bench/openloop.py).
+4. Prints and saves (.run/bench-pages.json) requests/s, p50/p95/p99,
+   errors, SQL statements per request, the shares of both references,
+   CPU per request by tier and the open-loop p95 (bench/report.py);
    prints each gunicorn worker's resident memory; profiles the slowest GET
    page in-process (bench/profile.py).
-4. Measures what bounds each GET page (bench/floor.py): its SQL alone,
+5. Measures what bounds each GET page (bench/floor.py): its SQL alone,
    replayed for the same people under the same load, and in-process the
    time of its requests and of their SQL.
+6. With BENCH_SCALE=N (say 10), builds the organisation again N times over
+   and measures every page again: rows with `"scale": N` in the same JSON.
+   Then prints each of issue 30's targets with its figure.
 """
 
 import json
@@ -40,8 +49,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accounts.models import CaseloadAssignment, Role, Team, User  # noqa: E402
-from bench import floor, load  # noqa: E402
-from bench.organisation import SIZES, build  # noqa: E402
+from bench import cpu, floor, load, openloop, report  # noqa: E402
+from bench.organisation import SIZES, build, wipe  # noqa: E402
 from bench.profile import profile_page  # noqa: E402
 from bench.signin import session_keys, signed_in_client  # noqa: E402
 from coaching.models import CheckInRequest  # noqa: E402
@@ -185,7 +194,50 @@ def _queries(page: Page) -> int:
     return len(queries.captured_queries)
 
 
-def measure() -> None:
+def _page_run(server, page: Page, meter: cpu.Meter) -> tuple[dict, dict, dict]:
+    """wrk's closed-loop run of a page with each tier's CPU per request over
+    it, then the open-loop run at OPEN_SHARE of the capacity wrk measured."""
+    options = {"method": page.method, "status": page.status}
+    options.update(refuse=page.refuse, htmx=page.htmx)
+    # The warm-up takes the first requests of the list; the run, the rest.
+    warm = len(page.requests) // 4 if page.method == "POST" else len(page.requests)
+    load.drive(server.base, page.requests[:warm], seconds=load.WARMUP, **options)
+    rest = page.requests[warm:] if page.method == "POST" else page.requests
+    meter.start()
+    figures = load.drive(server.base, rest, **options)
+    spent = meter.ms_per(figures["requests"])
+    # A POST's person acts once: the open loop goes on past what wrk sent.
+    if page.method == "POST":
+        rest = rest[figures["requests"] + 4 * load.CONNECTIONS :] or rest
+    open_loop = openloop.drive(
+        server.base, rest, rate=report.OPEN_SHARE * figures["rps"], seconds=load.DURATION, **options
+    )
+    return figures, spent, open_loop
+
+
+def _rows(server, pages, meter, references, scale) -> list[dict]:
+    rows = []
+    for page in pages:
+        figures, spent, open_loop = _page_run(server, page, meter)
+        rows.append(
+            report.page_row(
+                page.name,
+                page.method,
+                figures,
+                queries=_queries(page),
+                cpu=spent,
+                open_loop=open_loop,
+                baseline_rps=references["baseline_rps"],
+                bare_rps=references["bare_rps"],
+                scale=scale,
+            )
+        )
+    return rows
+
+
+def measure(build_seconds: float) -> tuple[dict, dict]:
+    """The references and every page at the organisation as built (1x);
+    returns the report and each GET page's SQL-alone share."""
     csrf = secrets.token_hex(16)  # 32 characters: a valid unmasked CSRF secret
     pages, people = _pages(csrf)
     teams = list(Team.objects.order_by("pk").values_list("pk", flat=True))
@@ -197,162 +249,79 @@ def measure() -> None:
     ]
     print(
         f"\nLoad: wrk, {load.CONNECTIONS} connections, {load.WARMUP} s warm-up and "
-        f"{load.DURATION} s per page, gunicorn {load.WORKERS} workers"
+        f"{load.DURATION} s per page, gunicorn {load.WORKERS} workers; then each page "
+        f"open-loop at {report.OPEN_SHARE:.0%} of its req/s for {load.DURATION} s"
     )
     with load.serve("bench.bare_settings") as server:
         load.drive(server.base, bare, seconds=load.WARMUP)
         bare_figures = load.drive(server.base, bare)
         bare_rss = server.worker_rss_mb()
     with load.serve("bench.settings") as server:
+        meter = cpu.Meter(web=server.process.pid, db=cpu.postmaster(connection))
         load.drive(server.base, baseline, seconds=load.WARMUP)
+        meter.start()
         baseline_figures = load.drive(server.base, baseline)
-        results = []
-        for page in pages:
-            options = {"method": page.method, "status": page.status}
-            options.update(refuse=page.refuse, htmx=page.htmx)
-            # The warm-up takes the first requests of the list; the run, the rest.
-            warm = len(page.requests) // 4 if page.method == "POST" else len(page.requests)
-            load.drive(server.base, page.requests[:warm], seconds=load.WARMUP, **options)
-            rest = page.requests[warm:] if page.method == "POST" else page.requests
-            figures = load.drive(server.base, rest, **options)
-            results.append((page, figures))
+        baseline_cpu = meter.ms_per(baseline_figures["requests"])
+        for label, figures in (("bare Django", bare_figures), ("the baseline", baseline_figures)):
+            if not figures["requests"]:
+                sys.exit(f"make bench: {label} answered no request (see the server's log above)")
+        result = {
+            "bare_rps": round(bare_figures["rps"], 1),
+            "baseline_rps": round(baseline_figures["rps"], 1),
+            "baseline_web_cpu_ms": round(baseline_cpu["web"], 2),
+            "baseline_db_cpu_ms": round(baseline_cpu["db"], 2),
+            "build_seconds": {"1": round(build_seconds)},
+        }
+        result["pages"] = _rows(server, pages, meter, result, scale=1)
         # Each GET page's SQL alone, replayed for the same people (bench/floor.py).
-        gets = [page for page, _ in results if page.method == "GET"]
+        gets = [page for page in pages if page.method == "GET"]
         sql_only = {}
         for page, requests in zip(gets, floor.capture(gets, teams), strict=True):
             load.drive(server.base, requests, seconds=load.WARMUP)
             sql_only[page.name] = load.drive(server.base, requests)
         app_rss = server.worker_rss_mb()
-    for label, figures in (("bare Django", bare_figures), ("the baseline", baseline_figures)):
-        if not figures["requests"]:
-            sys.exit(f"make bench: {label} answered no request (see the server's log above)")
-    report = {
-        "bare_rps": round(bare_figures["rps"], 1),
-        "baseline_rps": round(baseline_figures["rps"], 1),
-        "pages": [
-            {
-                "name": page.name,
-                "method": page.method,
-                "rps": round(figures["rps"], 1),
-                "p50_ms": round(figures["p50"], 1),
-                "p95_ms": round(figures["p95"], 1),
-                "p99_ms": round(figures["p99"], 1),
-                "errors": figures["errors"],
-                "queries": _queries(page),
-                "of_baseline": round(figures["rps"] / baseline_figures["rps"], 3),
-                "of_bare": round(figures["rps"] / bare_figures["rps"], 3),
-            }
-            for page, figures in results
-        ],
-    }
-    _print_table(report, bare_figures, baseline_figures, sql_only, len(people))
+    report.print_table(result, bare_figures, baseline_figures, sql_only, len(people), SIZES)
     print(
         "\nResident memory of each gunicorn worker after the run (MiB): "
         f"bare {', '.join(f'{m:.0f}' for m in bare_rss)}; "
         f"app {', '.join(f'{m:.0f}' for m in app_rss)}"
     )
-    out = ROOT / ".run" / "bench-pages.json"
-    out.write_text(json.dumps(report, indent=2))
-    print(f"saved {out}")
-    slowest = min((r for r in report["pages"] if r["method"] == "GET"), key=lambda r: r["rps"])
+    slowest = min((r for r in result["pages"] if r["method"] == "GET"), key=lambda r: r["rps"])
     page = next(p for p in pages if p.name == slowest["name"])
     profile_page(page.name, *page.sample[:2])
     floor.timings(gets, baseline)
-    sql_alone = {name: f["rps"] / baseline_figures["rps"] for name, f in sql_only.items()}
-    missed = _targets(report, sql_alone)
-    if missed:
-        sys.exit(f"\nmake bench: {missed} target(s) not met (see above)")
+    return result, {name: f["rps"] / baseline_figures["rps"] for name, f in sql_only.items()}
 
 
-# The targets (issue 17): shares of the references, latency, errors, statements.
-BASELINE_OF_BARE = 0.50
-GET_OF_BASELINE, POST_OF_BASELINE = 0.35, 0.25
-GET_P95_MS = 100
-MAX_STATEMENTS = 10
-
-
-def _targets(report, sql_alone: dict) -> int:
-    """Prints each target with its figure (and, for a GET page, the share
-    its SQL alone reached); returns how many were missed."""
-    checks = [
-        (
-            f"in-stack baseline >= {BASELINE_OF_BARE:.0%} of bare Django",
-            report["baseline_rps"] / report["bare_rps"] >= BASELINE_OF_BARE,
-            f"{report['baseline_rps'] / report['bare_rps']:.0%}",
-        )
-    ]
-    for row in report["pages"]:
-        share = GET_OF_BASELINE if row["method"] == "GET" else POST_OF_BASELINE
-        checks.append(
-            (
-                f"{row['name']}: >= {share:.0%} of the baseline",
-                row["of_baseline"] >= share,
-                f"{row['of_baseline']:.0%}"
-                + (
-                    f" (its SQL alone: {sql_alone[row['name']]:.0%})"
-                    if row["name"] in sql_alone
-                    else ""
-                ),
-            )
-        )
-        if row["method"] == "GET":
-            checks.append(
-                (
-                    f"{row['name']}: p95 <= {GET_P95_MS} ms",
-                    row["p95_ms"] <= GET_P95_MS,
-                    f"{row['p95_ms']:.0f} ms",
-                )
-            )
-        checks.append((f"{row['name']}: no errors", row["errors"] == 0, str(row["errors"])))
-        checks.append(
-            (
-                f"{row['name']}: <= {MAX_STATEMENTS} statements",
-                row["queries"] <= MAX_STATEMENTS,
-                str(row["queries"]),
-            )
-        )
-    print("\nTargets:")
-    for label, met, figure in checks:
-        print(f"  {'met    ' if met else 'MISSED '} {label:<52} {figure}")
-    return sum(not met for _, met, _ in checks)
-
-
-def _print_table(report, bare, baseline, sql_only, signed_in) -> None:
-    print(f"\n{signed_in:,} people signed in; {SIZES}")
-    print(
-        f"\n{'page':<34} {'method':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'errors':>6} {'queries':>7} {'of base':>7} {'of bare':>7}"
-    )
-    rows = [
-        {"name": "bare Django (one row, template)", "method": "GET", **_figures(bare)},
-        {"name": "in-stack baseline (signed in)", "method": "GET", **_figures(baseline)},
-    ]
-    for page in report["pages"]:
-        rows.append(page)
-        if page["name"] in sql_only:
-            figures = _figures(sql_only[page["name"]])
-            rows.append({"name": "  its SQL alone", "method": "GET", **figures})
+def measure_scaled(result: dict, scale: int) -> None:
+    """Builds the organisation `scale` times over in place of the first and
+    adds each page's row again, with `"scale": scale`, to `result`."""
+    wipe()
+    result["build_seconds"][str(scale)] = round(build(scale))
+    pages, people = _pages(secrets.token_hex(16))
+    print(f"\nAt {scale}x: {len(people):,} people signed in")
+    with load.serve("bench.settings") as server:
+        meter = cpu.Meter(web=server.process.pid, db=cpu.postmaster(connection))
+        rows = _rows(server, pages, meter, result, scale=scale)
+    result["pages"] += rows
     for row in rows:
         print(
-            f"{row['name']:<34} {row['method']:>6} {row['rps']:>7.0f} {row['p50_ms']:>7.1f} "
-            f"{row['p95_ms']:>7.1f} {row['p99_ms']:>7.1f} {row['errors']:>6} "
-            f"{row.get('queries', '-'):>7} "
-            f"{row['rps'] / report['baseline_rps']:>7.0%} {row['rps'] / report['bare_rps']:>7.0%}"
+            f"  {row['name']:<32} {row['rps']:>7.0f} req/s  {row['queries']:>2} statements  "
+            f"web {row['web_cpu_ms']:.2f} ms  db {row['db_cpu_ms']:.2f} ms  "
+            f"p95 open {row['p95_open_ms']:.0f} ms"
         )
-
-
-def _figures(figures: dict) -> dict:
-    return {
-        "rps": figures["rps"],
-        "p50_ms": figures["p50"],
-        "p95_ms": figures["p95"],
-        "p99_ms": figures["p99"],
-        "errors": figures["errors"],
-    }
 
 
 if __name__ == "__main__":
     if Session.objects.exists() or CheckInRequest.objects.exists():
         sys.exit("bench/pages.py expects the empty database scripts/bench.sh creates")
-    build()
-    measure()
+    scale = int(os.environ.get("BENCH_SCALE", "1"))
+    result, sql_alone = measure(build())
+    if scale != 1:
+        measure_scaled(result, scale)
+    out = ROOT / ".run" / "bench-pages.json"
+    out.write_text(json.dumps(result, indent=2))
+    print(f"\nsaved {out}")
+    missed = report.check_targets(result, sql_alone)
+    if missed:
+        sys.exit(f"\nmake bench: {missed} target(s) not met (see above)")

@@ -12,16 +12,17 @@ from bench.models import TeamRow
 @require_GET
 @login_required
 def baseline(request, pk):
-    """The in-stack reference: one row by primary key, a small template,
+    """The in-stack reference: one row by primary key, rendered inside the
+    shared layout every page pays (base.html: header, navigation, footer),
     the full middleware stack, signed in."""
     team = get_object_or_404(TeamRow, pk=pk)
-    return render(request, "bench/baseline.html", {"team": team})
+    return render(request, "bench/layout_baseline.html", {"team": team})
 
 
 @require_GET
 def bare(request, pk):
-    """The bare-Django reference (bench.bare_settings): the same row and
-    template, nothing else."""
+    """The bare-Django reference (bench.bare_settings): the same row in a
+    small template of its own, nothing else."""
     team = get_object_or_404(TeamRow, pk=pk)
     return render(request, "bench/baseline.html", {"team": team})
 
@@ -45,4 +46,4 @@ def sql_only(request, pk, page, n):
             cursor.execute(statement)
             if cursor.description is not None:
                 cursor.fetchall()
-    return render(request, "bench/baseline.html", {"team": team})
+    return render(request, "bench/layout_baseline.html", {"team": team})

@@ -40,3 +40,14 @@ def test_it_answers_404_for_a_team_that_does_not_exist(bench_urls, team, client,
 def test_it_only_reads(bench_urls, team, client, client_user):
     sign_in(client, client_user)
     assert client.post(reverse("bench_baseline", args=[team.pk])).status_code == 405
+
+
+def test_the_baseline_pays_the_shared_layout(bench_urls, team, client, client_user):
+    """The in-stack baseline renders inside base.html, as every real page
+    does: the header with its navigation, the footer."""
+    sign_in(client, client_user)
+    page = client.get(reverse("bench_baseline", args=[team.pk])).content.decode()
+    assert 'class="site-header"' in page
+    assert reverse("coaching:client_home") in page  # the client's navigation
+    assert 'class="site-footer"' in page
+    assert f"<title>{team.name} · Appointments</title>" in page
