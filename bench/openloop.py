@@ -11,6 +11,7 @@ that, a request waits for one, its clock running)."""
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from bench.load import Request
@@ -147,4 +148,8 @@ def drive(
     if rate <= 0 or not requests:
         return {"offered_rps": rate, "sent": 0, "completed": 0, "achieved_rps": 0.0,
                 "p50": 0.0, "p95": 0.0, "p99": 0.0, "errors": 0}  # fmt: skip
-    return asyncio.run(_run(base, requests, rate, seconds, method, status, refuse, htmx))
+    # Its own thread, so its own event loop: the caller's thread may have one
+    # running already (Playwright's sync API keeps one in the test process).
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        run = _run(base, requests, rate, seconds, method, status, refuse, htmx)
+        return thread.submit(asyncio.run, run).result()
