@@ -34,13 +34,18 @@ class Page:
         return self.number + 1
 
 
+def page_number(number) -> int:
+    """A page number asked for: 1 for anything that is not one, at most MAX_PAGE."""
+    try:
+        return min(max(int(number), 1), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
+
+
 def page_of(queryset, number, per_page: int = PER_PAGE) -> Page:
     """Page `number` (1 for anything that is not a page number) of an
     ordered queryset; past the end, the first page."""
-    try:
-        number = min(max(int(number), 1), MAX_PAGE)
-    except (TypeError, ValueError):
-        number = 1
+    number = page_number(number)
     start = (number - 1) * per_page
     rows = list(queryset[start : start + per_page + 1])
     if not rows and number > 1:

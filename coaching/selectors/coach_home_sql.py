@@ -31,7 +31,7 @@ from common.fastpaths import (
     weekday_day_month_time,
     weekday_day_month_year,
 )
-from common.paging import MAX_PAGE, PER_PAGE, Page
+from common.paging import PER_PAGE, Page, page_number
 from sessions_log.selectors.notes import NOTES_TO_FINISH_SHOWN
 
 # One text, so psycopg prepares it once per connection (coaching/postgresql:
@@ -117,10 +117,7 @@ def _array(numbers) -> str:
 
 
 def _page_number(number, total: int) -> int:
-    try:
-        number = min(max(int(number), 1), MAX_PAGE)
-    except (TypeError, ValueError):
-        return 1
+    number = page_number(number)
     # Past the end, the first page (as common.paging.page_of).
     return number if (number - 1) * PER_PAGE < total else 1
 

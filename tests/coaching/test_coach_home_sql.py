@@ -211,6 +211,20 @@ def test_it_gives_every_coach_what_the_orm_selectors_give(coach, supervisor, see
     assert any(row[4] for row in mine["rows"]) and any(not row[4] for row in mine["rows"])
 
 
+def _note_to_write(coach, client, starts):
+    """An hour's completed phone contact whose note is still to write."""
+    return Session.objects.create(
+        coach=coach,
+        client=client,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        modality="phone",
+        status="completed",
+        created_by=coach,
+        note_state="to_write",
+    )
+
+
 @pytest.mark.django_db
 def test_a_closed_or_handed_over_relationship_leaves_the_coachs_home(coach, client_user):
     """What the old coach saw of the client goes with the relationship: rows,
@@ -221,16 +235,7 @@ def test_a_closed_or_handed_over_relationship_leaves_the_coachs_home(coach, clie
         coach=coach,
         **dict.fromkeys(CheckIn_ITEMS, 5),
     )
-    Session.objects.create(
-        coach=coach,
-        client=client_user,
-        starts_at=timezone.now() - timedelta(days=2),
-        ends_at=timezone.now() - timedelta(days=2, hours=-1),
-        modality="phone",
-        status="completed",
-        created_by=coach,
-        note_state="to_write",
-    )
+    _note_to_write(coach, client_user, timezone.now() - timedelta(days=2))
     before = coach_home_rows(coach, 1)
     assert [row["client_id"] for row in before["caseload"]] == [client_user.pk]
     assert [note["client_id"] for note in before["notes"]] == [client_user.pk]
@@ -253,16 +258,7 @@ def _grow(coach, size: int) -> None:
             assignment=assignment, client=person, coach=coach, rule="low_score", detail="x"
         )
         starts = timezone.now() - timedelta(days=3, hours=number * 2)
-        Session.objects.create(
-            coach=coach,
-            client=person,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=1),
-            modality="phone",
-            status="completed",
-            created_by=coach,
-            note_state="to_write",
-        )
+        _note_to_write(coach, person, starts)
 
 
 @pytest.mark.django_db
@@ -299,16 +295,7 @@ def test_the_statement_is_prepared_once_per_connection(client, coach, client_use
 def test_the_page_shows_and_audits_each_client_once(client, coach, client_user):
     """45 CFR 164.312(b): the clients a page shows are recorded, once each
     (the caseload's row first, the note to finish not again)."""
-    Session.objects.create(
-        coach=coach,
-        client=client_user,
-        starts_at=timezone.now() - timedelta(days=5),
-        ends_at=timezone.now() - timedelta(days=5, hours=-1),
-        modality="phone",
-        status="completed",
-        created_by=coach,
-        note_state="to_write",
-    )
+    _note_to_write(coach, client_user, timezone.now() - timedelta(days=5))
     User.objects.filter(pk=client_user.pk).update(display_name="<i>Robin</i>")
     sign_in(client, coach)
     before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
