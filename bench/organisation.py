@@ -27,6 +27,41 @@ SIZES = {
 }
 CHUNKS = 10
 CHUNK_ROWS = 250_000  # sessions per statement, at most
+# Loaded with their indexes and constraints (but the primary key) dropped
+# and made again afterwards: one sort per index instead of an index insert
+# (and, for the constraints, a lookup or a GiST probe) per row. Not the
+# co-signatures: the note states are worked out (per session) from them.
+BULK_TABLES = [
+    "sessions_log_session",
+    "sessions_log_note",
+    "coaching_checkin",
+]
+SESSIONS_SQL = """
+INSERT INTO sessions_log_session (uid, sequence, coach_id, client_id, starts_at, ends_at,
+    modality, location, video_url, agenda, status, cancel_reason, cancelled_at,
+    created_by_id, created_at, updated_at)
+SELECT gen_random_uuid(), 0, k.coach, k.client, t.at, t.at + interval '50 min',
+    (ARRAY['phone','in_person','video','text'])[1 + i %% 4], '', '', '',
+    CASE WHEN t.at > now() THEN 'scheduled'
+         WHEN i %% 17 = 0 THEN 'no_show'
+         WHEN i %% 23 = 0 THEN 'cancelled' ELSE 'completed' END,
+    '',
+    CASE WHEN t.at <= now() AND i %% 17 <> 0 AND i %% 23 = 0 THEN t.at - interval '1 day' END,
+    k.coach, t.at - interval '7 days', t.at
+FROM generate_series(%(first)s, %(last)s) AS i
+CROSS JOIN LATERAL (
+    SELECT (%(coaches)s::bigint[])[1 + i %% %(n_coaches)s] AS coach,
+           (%(clients)s::bigint[])[
+               (i %% %(n_coaches)s + %(n_coaches)s - 1) %% %(n_coaches)s + 1
+               + ((i / %(n_coaches)s) %% %(per_caseload)s) * %(n_coaches)s
+           ] AS client
+) k
+CROSS JOIN LATERAL (
+    SELECT now() - %(span)s * interval '1 hour' * 0.98
+           + (i / %(n_coaches)s) * %(step)s * interval '1 hour' AS at
+) t
+WHERE k.client IS NOT NULL
+"""
 
 
 def _progress(label: str, done: int, total: int, started: float) -> None:
@@ -40,6 +75,41 @@ def _progress(label: str, done: int, total: int, started: float) -> None:
 def _sql(statement: str, params=None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params or {})
+
+
+@contextlib.contextmanager
+def _without_indexes(tables: list[str]):
+    """Drops the tables' indexes and constraints but their primary keys for
+    the block and makes them again from their own definitions after it
+    (foreign keys last: making them checks every row)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid),
+                      c.contype = 'f'
+               FROM pg_constraint c
+               WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype <> 'p'
+               ORDER BY c.contype = 'f' DESC, c.conname""",
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+               FROM pg_index i
+               WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+                 AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+    quote = connection.ops.quote_name
+    for table, name, _, _ in constraints:
+        _sql(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+    for name, _ in indexes:
+        _sql(f"DROP INDEX {quote(name)}")
+    yield
+    for _, definition in indexes:
+        _sql(definition)
+    for table, name, definition, _ in sorted(constraints, key=lambda row: row[3]):
+        _sql(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
 
 
 def wipe() -> None:
@@ -99,46 +169,78 @@ def build(scale: int = 1) -> float:
     )
     # Sessions: each client's sessions go with their coach; a coach's sessions
     # follow each other (50 minutes every few hours) so none overlap. The
-    # newest 2% are still to come.
+    # newest 2% are still to come. Session i is coach i mod n's, with the
+    # coach's clients in turn: the clients were handed out above so that
+    # coach c's m-th client is the ((c + n - 1) mod n) + 1 + m * n-th.
     total = sizes["sessions"]
     chunks = max(CHUNKS, -(-total // CHUNK_ROWS))
     per_chunk = -(-total // chunks)
     span_hours = sizes["years"] * 365 * 24
     per_coach = -(-total // len(coaches))  # sessions each
-    ids.update(n_coaches=len(coaches), span=span_hours, step=span_hours / per_coach)
-    for chunk in range(chunks):
-        first, last = chunk * per_chunk, min(total, (chunk + 1) * per_chunk) - 1
-        if first > last:
-            break
-        _sql(
-            """INSERT INTO sessions_log_session (uid, sequence, coach_id, client_id, starts_at,
-                   ends_at, modality, location, video_url, agenda, status, cancel_reason,
-                   cancelled_at, created_by_id, created_at, updated_at)
-               SELECT gen_random_uuid(), 0, a.coach_id, a.client_id, t.at, t.at + interval '50 min',
-                   (ARRAY['phone','in_person','video','text'])[1 + i %% 4], '', '', '',
-                   CASE WHEN t.at > now() THEN 'scheduled'
-                        WHEN i %% 17 = 0 THEN 'no_show'
-                        WHEN i %% 23 = 0 THEN 'cancelled' ELSE 'completed' END,
-                   '',
-                   CASE WHEN t.at <= now() AND i %% 17 <> 0 AND i %% 23 = 0
-                        THEN t.at - interval '1 day' END,
-                   a.coach_id, t.at - interval '7 days', t.at
-               FROM generate_series(%(first)s, %(last)s) AS i
-               JOIN LATERAL (
-                   SELECT (%(coaches)s::bigint[])[1 + (i %% %(n_coaches)s)] AS coach
-               ) k ON true
-               JOIN LATERAL (
-                   SELECT coach_id, client_id FROM accounts_caseloadassignment
-                   WHERE coach_id = k.coach AND ended_at IS NULL
-                   ORDER BY client_id OFFSET ((i / %(n_coaches)s) %% 50) LIMIT 1
-               ) a ON true
-               CROSS JOIN LATERAL (
-                   SELECT now() - %(span)s * interval '1 hour' * 0.98
-                          + (i / %(n_coaches)s) * %(step)s * interval '1 hour' AS at
-               ) t""",  # noqa: S608 - constants only
-            {**ids, "first": first, "last": last},
+    ids.update(
+        n_coaches=len(coaches),
+        per_caseload=max(1, len(client_ids) // len(coaches)),
+        span=span_hours,
+        step=span_hours / per_coach,
+    )
+    with _without_indexes(BULK_TABLES):
+        for chunk in range(chunks):
+            first, last = chunk * per_chunk, min(total, (chunk + 1) * per_chunk) - 1
+            if first > last:
+                break
+            _sql(SESSIONS_SQL, {**ids, "first": first, "last": last})
+            _progress("sessions", last + 1, total, started)
+        _sql("ANALYZE sessions_log_session")
+        _each_session_in_its_caseload()
+        _notes_and_checkins(sizes, started)
+    _progress("indexes", 1, 1, started)
+    print("  flags, recovery plans, statistics ...")
+    _sql(
+        """INSERT INTO coaching_trustflag (assignment_id, client_id, coach_id, rule, detail,
+               status, raised_at, resolution_note)
+           SELECT id, client_id, coach_id, 'low_score', 'Score 62', 'open',
+                  now() - interval '3 days', ''
+           FROM accounts_caseloadassignment WHERE id %% 40 = 0"""
+    )
+    _plans()
+    _progress("plans", 1, 1, started)
+    # Vacuumed as well as analysed, and the dirty pages written out: the
+    # autovacuum and the checkpoint the build would otherwise set off would
+    # run during the measurements and count as the pages' PostgreSQL CPU.
+    print("  vacuum, analyse, checkpoint ...")
+    _sql("VACUUM (ANALYZE)")
+    with contextlib.suppress(DatabaseError):  # CHECKPOINT needs a privileged role
+        _sql("CHECKPOINT")
+    # Staff reach nothing without MFA set up (and used in this login).
+    for person in [*supervisors, *coaches]:
+        TOTP.activate(person, "JBSWY3DPEHPK3PXP")
+    seconds = time.monotonic() - started
+    print(f"  built in {seconds:.0f} s")
+    return seconds
+
+
+def _each_session_in_its_caseload() -> None:
+    """The sessions' coaches and clients are worked out from the order the
+    clients were handed out in: a session outside its coach's caseload would
+    make pages about nothing."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT count(*) FROM sessions_log_session s
+               WHERE NOT EXISTS (
+                   SELECT FROM accounts_caseloadassignment a
+                   WHERE a.coach_id = s.coach_id AND a.client_id = s.client_id
+               )"""
         )
-        _progress("sessions", last + 1, total, started)
+        (stray,) = cursor.fetchone()
+    if stray:
+        raise RuntimeError(f"{stray:,} sessions are outside their coach's caseload")
+
+
+def _notes_and_checkins(sizes: dict, started: float) -> None:
+    """Notes for the newest closed sessions (signed but for the last five
+    days'), supervisors' co-signatures on those older than a month, the
+    sessions' note states from them, and check-ins after the newest
+    completed sessions."""
     narrative = crypto.encrypt("Talked through the week; agreed the next small step.")
     closed = "s.status IN ('completed', 'no_show')"
     total = sizes["notes"]
@@ -164,6 +266,7 @@ def build(scale: int = 1) -> float:
     )
     print("  note states ...")
     note_states_recompute()
+    _sql("ANALYZE sessions_log_session, sessions_log_note")
     total = sizes["checkins"]
     _progress("check-ins", 0, total, started)
     _sql(
@@ -178,29 +281,6 @@ def build(scale: int = 1) -> float:
         {"n": total},
     )
     _progress("check-ins", total, total, started)
-    print("  flags, recovery plans, statistics ...")
-    _sql(
-        """INSERT INTO coaching_trustflag (assignment_id, client_id, coach_id, rule, detail,
-               status, raised_at, resolution_note)
-           SELECT id, client_id, coach_id, 'low_score', 'Score 62', 'open',
-                  now() - interval '3 days', ''
-           FROM accounts_caseloadassignment WHERE id %% 40 = 0"""
-    )
-    _plans()
-    _progress("plans", 1, 1, started)
-    # Vacuumed as well as analysed, and the dirty pages written out: the
-    # autovacuum and the checkpoint the build would otherwise set off would
-    # run during the measurements and count as the pages' PostgreSQL CPU.
-    print("  vacuum, analyse, checkpoint ...")
-    _sql("VACUUM (ANALYZE)")
-    with contextlib.suppress(DatabaseError):  # CHECKPOINT needs a privileged role
-        _sql("CHECKPOINT")
-    # Staff reach nothing without MFA set up (and used in this login).
-    for person in [*supervisors, *coaches]:
-        TOTP.activate(person, "JBSWY3DPEHPK3PXP")
-    seconds = time.monotonic() - started
-    print(f"  built in {seconds:.0f} s")
-    return seconds
 
 
 def _plans() -> None:
