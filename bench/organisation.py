@@ -105,10 +105,14 @@ def _without_indexes(tables: list[str]):
     for name, _ in indexes:
         _sql(f"DROP INDEX {quote(name)}")
     yield
+    # Sorting (and the GiST build of the no-double-booking constraint) in
+    # memory: this machine has plenty, and the build is one session.
+    _sql("SET maintenance_work_mem = '1GB'")
     for _, definition in indexes:
         _sql(definition)
     for table, name, definition, _ in sorted(constraints, key=lambda row: row[3]):
         _sql(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+    _sql("RESET maintenance_work_mem")
 
 
 def wipe() -> None:
