@@ -22,7 +22,8 @@ from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_clients_shown
 from accounts.models import User
-from accounts.policy.relationships import clients_visible_to
+from accounts.policy.records import session_cosigner_scope
+from accounts.policy.relationships import NOTHING, clients_visible_to
 from common.fastpaths import day_month, day_month_year, url_of
 from common.paging import PER_PAGE, Page, page_number
 
@@ -41,7 +42,11 @@ LIMIT %s OFFSET %s
 
 def _policy(supervisor: User) -> tuple[str, list] | None:
     """The policy's clients of `supervisor` as SQL and its parameters (None:
-    nobody)."""
+    nobody). Whether they co-sign at all is the acting scope's to say
+    (session_cosigner_scope: an active supervisor of a team); whose notes,
+    the one rule's (clients_visible_to), which that scope applies."""
+    if session_cosigner_scope(supervisor) == NOTHING:
+        return None
     try:
         sql, params = clients_visible_to(supervisor).values("pk").query.sql_with_params()
     except EmptyResultSet:
