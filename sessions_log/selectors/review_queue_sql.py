@@ -11,7 +11,8 @@ come back as plain values; the page prints precomputed strings (the URL
 reversed once per process, dates in the viewer's zone).
 
 The ORM selector it replaces (sessions_log.selectors.notes.review_queue,
-review_queue_page) stays as the reference the tests hold it equal to."""
+paged by common.paging.page_of) stays as the reference the tests hold it
+equal to."""
 
 from datetime import datetime
 
@@ -48,7 +49,8 @@ def _policy(supervisor: User) -> tuple[str, list] | None:
     if session_cosigner_scope(supervisor) == NOTHING:
         return None
     try:
-        sql, params = clients_visible_to(supervisor).values("pk").query.sql_with_params()
+        clients = clients_visible_to(supervisor).order_by().values("pk")
+        sql, params = clients.query.sql_with_params()
     except EmptyResultSet:
         return None
     # One parameter type whatever the numbers: the same prepared statement.
