@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import itertools
+import random
 import re
 import struct
 import time
@@ -21,18 +22,21 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import CaseloadAssignment, PayerIdentity, User
+from accounts.models import CaseloadAssignment, PayerIdentity, Role, Team, User
 from coaching.models import (
     BillingOrganisation,
+    CheckIn,
     CheckInRequest,
     Episode,
     LifeArea,
+    OutreachAttempt,
     PlanVersion,
     ProgrammePayer,
     ProviderIdentity,
     Recipient,
     ReferralSource,
     Step,
+    TrustFlag,
 )
 from coaching.services.consents import consent_prepare, consent_sign
 from coaching.services.plans import goal_add, plan_confirm, plan_sign, step_add
@@ -40,6 +44,7 @@ from coaching.services.trust import checkin_submit
 from sessions_log.models import (
     PREFERENCE_KINDS,
     FundingProgramme,
+    Note,
     NoteReview,
     Reminder,
     ReminderPreference,
@@ -447,3 +452,130 @@ def retention_passed(client, *, years=6, days=1) -> None:
         started_at=long_ago, ended_at=datetime.combine(ended, datetime.min.time(), tzinfo=UTC)
     )
     User.objects.filter(pk=client.pk).update(date_joined=long_ago)
+
+
+# ------------- a varied organisation (tests/coaching/test_coach_detail_sql.py,
+# tests/sessions_log/test_review_queue_sql.py)
+
+_CHECKIN_ITEMS = ("heard", "safe", "focus", "trust", "helping")
+
+
+def varied_organisation(seed: int, coach: User, supervisor: User, now: datetime) -> dict:
+    """Three teams of coaches (one inactive) and 60 clients, `coach` holding
+    more than a page of them: relationships closed and handed to another
+    coach (of the same team or not); check-ins (some at the same instant),
+    flags of each status; sessions past and to come, completed, no-show,
+    cancelled; notes in each state (missing, draft, overdue or not, signed
+    and waiting for a co-sign, co-signed, returned); outreach attempts that
+    reached the client or not. Returns the people by kind."""
+    rng = random.Random(seed)
+    teams = [coach.team] + [Team.objects.create(name=f"{side} {seed}") for side in ("East", "West")]
+    coaches = [coach] + [
+        User.objects.create(
+            email=f"coach{seed}-{n}@example.org",
+            display_name=f"Coach {n}",
+            role=Role.COACH,
+            team=teams[n % 3],
+            is_active=n != 4,
+        )
+        for n in range(1, 7)
+    ]
+    east = User.objects.create(
+        email=f"east{seed}@example.org",
+        display_name="East Sup",
+        role=Role.SUPERVISOR,
+        team=teams[1],
+    )
+    past = iter(rng.sample(range(1, 900), 600))
+    future = iter(rng.sample(range(1, 300), 200))
+    clients = []
+    for n in range(60):
+        person = User.objects.create(
+            email=f"client{seed}-{n}@example.org",
+            # Unique names: the ORM selectors order by name alone.
+            display_name=f"{rng.choice(['Ana', 'Bo', 'Cy', '<b>Ed</b>'])} {n:03d}",
+            role=Role.CLIENT,
+        )
+        clients.append(person)
+        first = coach if n < 40 else rng.choice(coaches)
+        started = now - timedelta(days=rng.choice([2, 13, 20, 40, 200]), hours=rng.randrange(24))
+        relationships = [
+            CaseloadAssignment.objects.create(coach=first, client=person, started_at=started)
+        ]
+        if rng.random() < 0.25:  # closed, then maybe taken by another coach
+            moved = started + timedelta(days=1)
+            CaseloadAssignment.objects.filter(pk=relationships[0].pk).update(ended_at=moved)
+            if rng.random() < 0.8:
+                relationships.append(
+                    CaseloadAssignment.objects.create(
+                        coach=rng.choice(coaches[1:]),
+                        client=person,
+                        started_at=moved + timedelta(hours=1),
+                    )
+                )
+        for relationship in relationships:
+            _vary_relationship(rng, relationship, now, past, future)
+        for _ in range(rng.choice([0, 0, 1, 2, 4])):
+            OutreachAttempt.objects.create(
+                client=person,
+                coach=relationships[-1].coach,
+                channel="phone",
+                outcome=rng.choice(["reached", "no_answer", "left_message"]),
+                at=now - timedelta(hours=rng.randrange(1, 24 * 30)),
+            )
+    return {"coaches": coaches, "east": east, "clients": clients, "supervisor": supervisor}
+
+
+def _vary_relationship(rng, relationship, now, past, future) -> None:
+    coach, person = relationship.coach, relationship.client
+    tie = now - timedelta(days=rng.randrange(1, 30))
+    for _ in range(rng.choice([0, 0, 1, 3, 12])):
+        CheckIn.objects.create(
+            assignment=relationship,
+            client=person,
+            coach=coach,
+            created_at=tie if rng.random() < 0.3 else now - timedelta(hours=rng.randrange(900)),
+            **{name: rng.randrange(0, 11) for name in _CHECKIN_ITEMS},
+        )
+    for rule, status in zip(
+        TrustFlag.Rule.values,
+        rng.sample(list(TrustFlag.Status.values) * 2, rng.randrange(0, 4)),
+        strict=False,
+    ):
+        TrustFlag.objects.create(
+            assignment=relationship,
+            client=person,
+            coach=coach,
+            rule=rule,
+            detail="score 40",
+            status=status,
+            resolved_at=now if status == "resolved" else None,
+        )
+    for _ in range(rng.randrange(0, 5)):
+        coming = rng.random() < 0.2
+        starts = (
+            now + timedelta(hours=next(future) * 1.5)
+            if coming
+            else now - timedelta(hours=next(past) * 1.5)
+        )
+        status = "scheduled" if coming else rng.choice(["completed"] * 4 + ["no_show", "cancelled"])
+        if coming and rng.random() < 0.2:
+            status = "cancelled"
+        state = "none"
+        if status == "completed":
+            state = rng.choice(["to_write", "to_write", "awaiting_cosign", "cosigned", "returned"])
+        session = Session.objects.create(
+            coach=coach,
+            client=person,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            modality="phone",
+            status=status,
+            cancelled_at=now if status == "cancelled" else None,
+            created_by=coach,
+            note_state=state,
+            note_state_at=starts + timedelta(hours=rng.randrange(1, 200)),
+        )
+        if state != "none" and (state != "to_write" or rng.random() < 0.5):
+            signed = None if state == "to_write" else starts + timedelta(hours=2)
+            Note.objects.create(session=session, author=coach, signed_at=signed)

@@ -16,6 +16,7 @@ from accounts.models import Role
 from accounts.policy import role_required
 from coaching.forms.caseloads import ReassignForm, ReportForm
 from coaching.selectors import caseloads as selectors
+from coaching.selectors.coach_detail_sql import coach_detail_for_viewing
 from coaching.selectors.episodes import episode_month_figures
 from coaching.selectors.history import client_history as history_of
 from coaching.selectors.history import reviewed_client_for_viewing
@@ -83,14 +84,9 @@ def team_dashboard(request):
 @role_required(*REVIEWERS)
 @deliberate_read
 def coach_detail(request, pk):
-    coach = selectors.coach_for_viewing(request.user, pk)
-    page = selectors.coach_caseload_page(
-        request.user, coach, timezone.now(), request.GET.get("page")
-    )
     context = {
-        "coach": coach,
-        **page,
-        "permissions": selectors.permissions_for(request.user, coach),
+        **coach_detail_for_viewing(request.user, pk, request.GET.get("page")),
+        "permissions": selectors.permissions_for(request.user),
     }
     return render(request, "coaching/caseloads/coach.html", context)
 

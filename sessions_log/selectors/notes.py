@@ -1,7 +1,8 @@
 """Reads of notes, always scoped to the person asking: the one lookup of a
 note to change (note_for_change, locked), the one of a note to review
 (note_for_review), the notes a coach has to finish and the supervisors'
-co-sign queue (each page records the clients it shows)."""
+co-sign queue (its page is selectors/review_queue_sql.py; review_queue
+here stays as the reference it is held equal to)."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -175,10 +176,3 @@ def review_queue(supervisor: User) -> QuerySet[Session]:
         .only("starts_at", "note_state_at", "coach__display_name", "client__display_name")
         .order_by("note_state_at", "pk")
     )
-
-
-def review_queue_page(supervisor: User, number) -> dict:
-    """A page of the co-sign queue. Records the clients it shows."""
-    page = page_of(review_queue(supervisor), number)
-    audit_clients_shown(actor=supervisor, shown=[("review_queue.list", page.object_list)])
-    return {"page": page}

@@ -14,7 +14,8 @@ from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
 from sessions_log.forms import AddendumForm, ReviewForm
-from sessions_log.selectors.notes import notes_to_finish_page, review_queue_page, visible_note
+from sessions_log.selectors.notes import notes_to_finish_page, visible_note
+from sessions_log.selectors.review_queue_sql import review_queue_for_viewing
 from sessions_log.selectors.sessions import visible_session
 from sessions_log.services import notes as services
 from sessions_log.views.sessions import note_form_for, session_page, submit_form
@@ -115,7 +116,7 @@ def notes_to_finish(request):
 @role_required(Role.SUPERVISOR)
 @deliberate_read
 def review_queue(request):
-    context = review_queue_page(request.user, request.GET.get("page"))
+    context = review_queue_for_viewing(request.user, request.GET.get("page"))
     return render(request, "sessions_log/review_queue.html", context)
 
 

@@ -1,0 +1,270 @@
+"""A coach's page (caseload review) as one static statement, prepared on
+the server.
+
+The access policy gives, in one query, the coach (none: 404) and the ids
+the page may read: the coach's active relationships the reviewer reviews,
+those whose trust figures they see, and the clients whose overdue notes
+they follow (relationships their team held). One statement then reads, for
+those ids only, a page of the caseload (each row's last and next session,
+sessions in 30 days, whether the client has gone quiet and the attempts
+since; the newest check-in scores and open flags through LATERAL index
+walks that stop after a few rows) and the oldest overdue notes with how
+many there are. The rows come back as plain values; the page prints
+precomputed strings (URLs reversed once per process, dates in the viewer's
+zone).
+
+The ORM selectors it replaces (coaching.selectors.caseloads.coach_for_viewing,
+coach_caseload_page) stay as the reference the tests hold it equal to."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef
+from django.http import Http404
+from django.utils import timezone
+from psycopg.types.numeric import Int8
+
+from accounts.audit import audit_clients_shown
+from accounts.models import CaseloadAssignment, User
+from accounts.policy import (
+    held_relationship_scope,
+    relationship_scope,
+    reviewable_coach_scope,
+    reviewable_relationship_scope,
+)
+from coaching.selectors.caseloads import DAYS_30, OVERDUE_SHOWN, QUIET_AFTER
+from coaching.templatetags.trust import sparkline
+from common.fastpaths import day_month_year, url_of
+from common.paging import PER_PAGE, Page, page_number
+from sessions_log.models import MAX_DURATION
+
+# One text, so psycopg prepares it once per connection and PostgreSQL plans
+# it once. Parameters: ids: the relationships the page lists; trusted: those
+# whose check-ins and flags the reviewer sees; held: the clients whose
+# overdue notes they follow (bigint[] literals: one parameter type whatever
+# the numbers); coach; now, month (30 days ago), quiet (14 days ago),
+# quiet_starts (quiet less the longest session: the (client, starts_at)
+# index), due (notes due before this are overdue); points: sparkline
+# length; size / skip: the page; oldest: overdue notes listed.
+COACH_DETAIL_SQL = """
+WITH rel AS MATERIALIZED (
+    SELECT a.id, a.client_id, a.started_at, u.display_name
+    FROM accounts_caseloadassignment a
+    JOIN accounts_user u ON u.id = a.client_id
+    WHERE a.id = ANY(%(ids)s::bigint[])
+),
+shown AS (
+    SELECT * FROM rel ORDER BY display_name, id LIMIT %(size)s OFFSET %(skip)s
+),
+overdue AS MATERIALIZED (
+    SELECT s.id, s.client_id, s.starts_at, s.ends_at
+    FROM sessions_log_session s
+    WHERE s.coach_id = %(coach)s AND s.note_state = 'to_write' AND s.ends_at < %(due)s
+      AND s.client_id = ANY(%(held)s::bigint[])
+),
+oldest AS (
+    SELECT (SELECT count(*) FROM overdue) AS total,
+           array_agg(o.id ORDER BY o.ends_at, o.id) AS ids,
+           array_agg(o.client_id ORDER BY o.ends_at, o.id) AS client_ids,
+           array_agg(u.display_name ORDER BY o.ends_at, o.id) AS names,
+           array_agg(o.starts_at ORDER BY o.ends_at, o.id) AS starts
+    FROM (SELECT * FROM overdue ORDER BY ends_at, id LIMIT %(oldest)s) o
+    JOIN accounts_user u ON u.id = o.client_id
+)
+SELECT od.total, od.ids, od.client_ids, od.names, od.starts,
+       r.client_id, r.display_name, r.last_session, r.next_session, r.sessions_30,
+       r.quiet, r.attempts, r.scores, r.latest_at, r.open_flags
+FROM oldest od
+LEFT JOIN (
+    SELECT shown.id, shown.client_id, shown.display_name,
+           (SELECT s.starts_at FROM sessions_log_session s
+            WHERE s.client_id = shown.client_id AND s.coach_id = %(coach)s
+              AND s.starts_at <= %(now)s AND s.status <> 'cancelled'
+            ORDER BY s.starts_at DESC LIMIT 1) AS last_session,
+           (SELECT s.starts_at FROM sessions_log_session s
+            WHERE s.client_id = shown.client_id AND s.coach_id = %(coach)s
+              AND s.starts_at > %(now)s AND s.status = 'scheduled'
+            ORDER BY s.starts_at LIMIT 1) AS next_session,
+           (SELECT count(*) FROM sessions_log_session s
+            WHERE s.client_id = shown.client_id AND s.coach_id = %(coach)s
+              AND s.starts_at >= %(month)s AND s.starts_at <= %(now)s
+              AND s.status <> 'cancelled') AS sessions_30,
+           (shown.started_at < %(quiet)s
+            AND NOT EXISTS (
+                SELECT FROM sessions_log_session s
+                WHERE s.client_id = shown.client_id AND s.coach_id = %(coach)s
+                  AND s.status = 'completed' AND s.ends_at >= %(quiet)s
+                  AND s.starts_at >= %(quiet_starts)s)
+            AND NOT EXISTS (
+                SELECT FROM coaching_outreachattempt o
+                WHERE o.client_id = shown.client_id AND o.outcome = 'reached'
+                  AND o.at >= %(quiet)s)) AS quiet,
+           (SELECT count(*) FROM coaching_outreachattempt o
+            WHERE o.client_id = shown.client_id AND o.at >= %(quiet)s) AS attempts,
+           c.scores, c.latest_at, fl.open_flags
+    FROM shown
+    LEFT JOIN LATERAL (
+        SELECT array_agg(k.score ORDER BY k.created_at, k.id) AS scores,
+               max(k.created_at) AS latest_at
+        FROM (
+            SELECT ci.score, ci.created_at, ci.id FROM coaching_checkin ci
+            WHERE ci.assignment_id = shown.id AND shown.id = ANY(%(trusted)s::bigint[])
+            ORDER BY ci.created_at DESC, ci.id DESC
+            LIMIT %(points)s
+        ) k
+    ) c ON true
+    LEFT JOIN LATERAL (
+        SELECT count(*) AS open_flags FROM coaching_trustflag t
+        WHERE t.assignment_id = shown.id AND shown.id = ANY(%(trusted)s::bigint[])
+          AND NOT (t.status = 'resolved')
+    ) fl ON true
+) r ON true
+ORDER BY r.display_name, r.id
+"""
+
+
+def _ids(column, queryset):
+    return ArraySubquery(queryset.filter(coach=OuterRef("pk")).order_by().values(column))
+
+
+def coach_in_reach(user: User, pk) -> dict:
+    """The policy's answer for the coach `pk`, in one query: their name and
+    the ids the page may read (404 for a coach `user` does not review)."""
+    relationships = CaseloadAssignment.objects
+    found = (
+        User.objects.filter(reviewable_coach_scope(user), pk=pk)
+        .annotate(
+            ids=_ids("pk", relationships.filter(reviewable_relationship_scope(user))),
+            trusted=_ids("pk", relationships.filter(relationship_scope(user))),
+            held=_ids("client_id", relationships.filter(held_relationship_scope(user))),
+        )
+        .values("pk", "display_name", "ids", "trusted", "held")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return {
+        key: (value or []) if key in ("ids", "trusted", "held") else value
+        for key, value in found.items()
+    }
+
+
+def _array(numbers) -> str:
+    return "{" + ",".join(str(int(number)) for number in numbers) + "}"
+
+
+def _page_number(number, total: int) -> int:
+    number = page_number(number)
+    # Past the end, the first page (as common.paging.page_of).
+    return number if (number - 1) * PER_PAGE < total else 1
+
+
+def coach_detail_rows(user: User, coach: dict, page_number, *, now=None) -> dict:
+    """The coach's page read in one statement, as plain values: a page of
+    the caseload and the oldest overdue notes with their count. Not
+    audited: coach_detail_for_viewing audits what it shows."""
+    now = now or timezone.now()
+    number = _page_number(page_number, len(coach["ids"]))
+    quiet = now - QUIET_AFTER
+    params = {
+        "ids": _array(coach["ids"]),
+        "trusted": _array(coach["trusted"]),
+        "held": _array(coach["held"]),
+        "coach": Int8(coach["pk"]),
+        "now": now,
+        "month": now - DAYS_30,
+        "quiet": quiet,
+        "quiet_starts": quiet - MAX_DURATION,
+        "due": now - timedelta(hours=settings.NOTE_DUE_HOURS),
+        "points": Int8(settings.TRUST_SPARKLINE_POINTS),
+        "size": Int8(PER_PAGE + 1),
+        "skip": Int8((number - 1) * PER_PAGE),
+        "oldest": Int8(OVERDUE_SHOWN),
+    }
+    with connection.prepared_cursor() as cursor:
+        cursor.execute(COACH_DETAIL_SQL, params)
+        rows = cursor.fetchall()
+    total, ids, client_ids, names, starts = rows[0][:5]
+    caseload = [
+        {
+            "client_id": row[5],
+            "display_name": row[6],
+            "last_session": row[7],
+            "next_session": row[8],
+            "sessions_30": row[9],
+            "quiet": row[10],
+            "attempts_14": row[11],
+            "scores": row[12] or [],
+            "latest_at": row[13],
+            "open_flags": row[14],
+        }
+        for row in rows
+        if row[5] is not None
+    ]
+    oldest = [
+        {"pk": pk, "client_id": client_id, "display_name": name, "starts_at": start}
+        for pk, client_id, name, start in zip(
+            ids or [], client_ids or [], names or [], starts or [], strict=True
+        )
+    ]
+    return {"number": number, "caseload": caseload, "overdue": oldest, "overdue_count": total}
+
+
+def _with_time(value: datetime) -> str:
+    """The `date:"j M Y, H:i"` of an already local datetime."""
+    return f"{day_month_year(value)}, {value.hour:02d}:{value.minute:02d}"
+
+
+def coach_detail_for_viewing(user: User, pk, page_number) -> dict:
+    """What the coach's page prints: the coach's name, precomputed strings
+    for each caseload row and overdue note, and the page. 404 for a coach
+    `user` does not review; the clients shown are audited, once each."""
+    coach = coach_in_reach(user, pk)
+    found = coach_detail_rows(user, coach, page_number)
+    zone = timezone.get_current_timezone()
+    caseload = found["caseload"][:PER_PAGE]
+    audit_clients_shown(
+        actor=user,
+        shown=[
+            (
+                "coach_caseload.list",
+                [row["client_id"] for row in caseload]
+                + [note["client_id"] for note in found["overdue"]],
+            )
+        ],
+    )
+    rows = [
+        {
+            "name": row["display_name"],
+            "history_url": url_of("coaching:client_history", row["client_id"]),
+            "quiet": row["quiet"],
+            "attempts": row["attempts_14"],
+            "last": day_month_year(row["last_session"].astimezone(zone))
+            if row["last_session"]
+            else "—",
+            "next": _with_time(row["next_session"].astimezone(zone))
+            if row["next_session"]
+            else "—",
+            "sessions_30": row["sessions_30"],
+            "latest": row["scores"][-1] if row["scores"] else None,
+            "sparkline": sparkline(row["scores"]),
+            "open_flags": row["open_flags"],
+        }
+        for row in caseload
+    ]
+    overdue = [
+        {
+            "name": note["display_name"],
+            "on": day_month_year(note["starts_at"].astimezone(zone)),
+            "url": url_of("sessions_log:session_detail", note["pk"]),
+        }
+        for note in found["overdue"]
+    ]
+    return {
+        "coach_name": coach["display_name"],
+        "page": Page(rows, found["number"], len(found["caseload"]) > PER_PAGE),
+        "rows": rows,
+        "overdue": {"oldest": overdue, "count": found["overdue_count"]},
+    }
