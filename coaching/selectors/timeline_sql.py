@@ -36,8 +36,11 @@ from sessions_log.models import Session
 # relationships the policy allows (a bigint[] literal); client: whose page;
 # size / skip: the page (past the end, the first); checkins / flags: how
 # many of the newest; tried: the step states that count as tried.
-# Every part is guarded by `allowed`: with no relationship of the policy's
-# about this client, the statement reads nothing.
+# Every part is guarded by `rel` (the policy's relationships with this
+# client; `allowed`, whether there is one): with none, the statement reads
+# nothing. Check-ins and flags are read by relationship alone (a record's
+# client is its relationship's), so the walk down (assignment, created_at)
+# stops after the newest few however long the history.
 TIMELINE_SQL = """
 WITH rel AS MATERIALIZED (
     SELECT a.id FROM accounts_caseloadassignment a
@@ -74,7 +77,7 @@ newest AS (
         SELECT ci.id, ci.created_at, ci.score, ci.heard, ci.safe, ci.focus, ci.trust,
                ci.helping, ci.comment
         FROM coaching_checkin ci
-        WHERE ci.assignment_id = rel.id AND ci.client_id = %(client)s
+        WHERE ci.assignment_id = rel.id
         ORDER BY ci.created_at DESC, ci.id DESC
         LIMIT %(checkins)s
     ) k
@@ -95,7 +98,7 @@ flagged AS (
         FROM coaching_trustflag t
         LEFT JOIN accounts_user ack ON ack.id = t.acknowledged_by_id
         LEFT JOIN accounts_user res ON res.id = t.resolved_by_id
-        WHERE t.assignment_id = rel.id AND t.client_id = %(client)s
+        WHERE t.assignment_id = rel.id
         ORDER BY t.raised_at DESC, t.id DESC
         LIMIT %(flags)s
     ) f
