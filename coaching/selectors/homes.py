@@ -10,7 +10,7 @@ from accounts.audit import audit_clients_shown, audit_record
 from accounts.models import User
 from accounts.policy import clients_visible_to
 from accounts.selectors import caseload_of
-from coaching.selectors.plan_figures import with_plan_status
+from coaching.selectors.plan_figures import suggested_steps_by_client, with_plan_status
 from coaching.selectors.trust import (
     TrustPermissions,
     checkins_visible_to,
@@ -19,7 +19,7 @@ from coaching.selectors.trust import (
 )
 from coaching.selectors.trust import permissions_for as trust_permissions_for
 from common.paging import page_of
-from sessions_log.selectors import notes_to_finish_summary
+from sessions_log.selectors import notes_to_finish_summary, sessions_visible_to
 
 
 def client_for_viewing(user: User, pk: int) -> User:
@@ -66,6 +66,25 @@ def trust_panel(viewer: User, client: User) -> dict:
         "checkins": checkins,
         "comments": [checkin for checkin in reversed(checkins) if checkin.comment],
         "flags": list(flags_visible_to(viewer).filter(client=client)[:20]),
+    }
+
+
+def client_timeline(viewer: User, client: User, page_number) -> dict:
+    """A client's page with the ORM: a page of their sessions (newest first),
+    the trust panel and the plan's suggested steps. The reference that
+    coaching.selectors.timeline_sql (what the page runs) is held equal to."""
+    sessions = (
+        sessions_visible_to(viewer)
+        .filter(client=client)
+        .select_related(None)
+        .select_related("coach", "note")
+        .only("starts_at", "ends_at", "status", "coach__display_name", "note__signed_at")
+        .order_by("-starts_at", "-pk")
+    )
+    return {
+        "page": page_of(sessions, page_number),
+        **trust_panel(viewer, client),
+        "steps": suggested_steps_by_client(viewer, [client.pk])[client.pk],
     }
 
 

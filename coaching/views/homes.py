@@ -16,15 +16,9 @@ from accounts.selectors import active_coach_of, invitations_visible_to
 from coaching.forms.trust import FlagResolveForm
 from coaching.selectors.coach_home_sql import coach_home_for_viewing
 from coaching.selectors.consents import consents_waiting_for
-from coaching.selectors.homes import (
-    client_for_viewing,
-    permissions_for,
-    trust_panel,
-)
-from coaching.selectors.plan_figures import (
-    own_steps_summary,
-    suggested_steps_by_client,
-)
+from coaching.selectors.homes import permissions_for
+from coaching.selectors.plan_figures import own_steps_summary
+from coaching.selectors.timeline_sql import client_timeline_for_viewing
 from coaching.selectors.trust import checkin_prompts
 from common.paging import page_of
 from sessions_log.models import Session
@@ -76,21 +70,9 @@ def client_home(request):
 @role_required(Role.COACH, Role.SUPERVISOR)
 @deliberate_read
 def client_timeline(request, pk):
-    client = client_for_viewing(request.user, pk)
-    sessions = (
-        sessions_visible_to(request.user)
-        .filter(client=client)
-        .select_related(None)
-        .select_related("coach", "note")
-        .only("starts_at", "ends_at", "status", "coach__display_name", "note__signed_at")
-        .order_by("-starts_at", "-pk")
-    )
     context = {
-        "client": client,
-        "page": page_of(sessions, request.GET.get("page")),
-        **trust_panel(request.user, client),
-        "steps": suggested_steps_by_client(request.user, [client.pk])[client.pk],
+        **client_timeline_for_viewing(request.user, pk, request.GET.get("page")),
         "resolve_form": FlagResolveForm(),
-        "permissions": permissions_for(request.user, client),
+        "permissions": permissions_for(request.user),
     }
     return render(request, "coaching/homes/client_timeline.html", context)
