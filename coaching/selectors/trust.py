@@ -189,18 +189,48 @@ def checkin_request_by_token(token: str) -> CheckInRequest | None:
     )
 
 
+def _last_between_sessions(client_id) -> QuerySet[CheckIn]:
+    return (
+        CheckIn.objects.filter(client=client_id, session__isnull=True)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+
+
 def next_checkin_allowed_at(client: User) -> datetime | None:
     """When the client may next check in between sessions; None means now."""
-    last = (
-        CheckIn.objects.filter(client=client, session__isnull=True)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
+    last = _last_between_sessions(client.pk).values_list("created_at", flat=True).first()
+    return checkin_allowed_after(last)
+
+
+def checkin_allowed_after(last: datetime | None) -> datetime | None:
+    """When a client whose last check-in between sessions was at `last` may
+    check in again; None means now."""
     if last is None:
         return None
     allowed = last + timedelta(days=settings.CHECKIN_BETWEEN_SESSIONS_DAYS)
     return allowed if allowed > timezone.now() else None
+
+
+def checkin_history(assignment: CaseloadAssignment, *, before: datetime) -> tuple:
+    """What a new check-in is judged against, in one statement: when its
+    client last checked in between sessions, and the relationship's latest
+    scores before `before`, oldest first (as many as the flag rules' baseline
+    reads: scoring.rules_broken). Read after the relationship or request is
+    locked, so a check-in that has just committed is seen."""
+    scores = CheckIn.objects.filter(assignment=OuterRef("pk"), created_at__lt=before).order_by(
+        "-created_at", "-pk"
+    )
+    last, latest = (
+        CaseloadAssignment.objects.filter(pk=assignment.pk)
+        .annotate(
+            last=Subquery(_last_between_sessions(OuterRef("client_id"))),
+            latest=ArraySubquery(scores.values("score")[: settings.TRUST_FLAG_BASELINE_CHECKINS]),
+        )
+        .values_list("last", "latest")
+        .get()
+    )
+    return last, latest[::-1]
 
 
 def flags_resolved_recently(user: User) -> QuerySet[TrustFlag]:

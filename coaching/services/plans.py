@@ -266,10 +266,15 @@ def note_goals_set(*, actor: User, note: Note, goals: dict[int, str]) -> None:
         )
     )
     NoteGoal.objects.filter(note=note).exclude(goal_id__in=kept).delete()
-    existing = {link.goal_id: link for link in NoteGoal.objects.filter(note=note)}
-    for goal_id in sorted(kept):
-        link = existing.get(goal_id)
-        if link is None:
-            NoteGoal.objects.create(note=note, goal_id=goal_id, words=words[goal_id])
-        elif link.words != words[goal_id]:
-            NoteGoal.objects.filter(pk=link.pk).update(words=words[goal_id])
+    existing = dict(NoteGoal.objects.filter(note=note).values_list("goal_id", "words"))
+    # The new and changed links in one statement, whatever their number (the
+    # autosave runs every few seconds); unchanged ones are not rewritten.
+    changed = [
+        NoteGoal(note=note, goal_id=goal_id, words=words[goal_id])
+        for goal_id in sorted(kept)
+        if existing.get(goal_id) != words[goal_id]
+    ]
+    if changed:
+        NoteGoal.objects.bulk_create(
+            changed, update_conflicts=True, unique_fields=["note", "goal"], update_fields=["words"]
+        )

@@ -17,10 +17,11 @@ from coaching import scoring
 from coaching.celery import app
 from coaching.models import ITEM_NAMES, CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
 from coaching.selectors.trust import (
+    checkin_allowed_after,
+    checkin_history,
     checkin_relationship_for_change,
     checkin_request_for_change,
     flag_for_change,
-    next_checkin_allowed_at,
     private_request_for_change,
     team_supervisors,
 )
@@ -93,12 +94,7 @@ def _check_answers(answers: dict) -> list[int]:
     return values
 
 
-def _flags_raise(checkin: CheckIn, answers: list[int]) -> list[TrustFlag]:
-    previous = list(
-        CheckIn.objects.filter(assignment=checkin.assignment, created_at__lt=checkin.created_at)
-        .order_by("created_at", "pk")
-        .values_list("score", flat=True)
-    )
+def _flags_raise(checkin: CheckIn, answers: list[int], previous: list[int]) -> list[TrustFlag]:
     return [
         flag
         for rule, detail in scoring.rules_broken(answers, previous)
@@ -160,11 +156,13 @@ def checkin_submit(
         if request.expires_at <= now:
             raise ValidationError(_EXPIRED)
         assignment, session = request.assignment, request.session
+        previous = checkin_history(assignment, before=now)[1]
     else:
         assignment = checkin_relationship_for_change(client)
         if assignment is None:
             raise ValidationError("You do not have a coach right now, so there is nothing to rate.")
-        allowed_at = next_checkin_allowed_at(client)
+        last, previous = checkin_history(assignment, before=now)
+        allowed_at = checkin_allowed_after(last)
         if allowed_at is not None:
             raise ValidationError(
                 "You checked in less than a week ago. You can check in again from "
@@ -207,7 +205,7 @@ def checkin_submit(
         audit_record(actor=client, action="supervisor_request.create", obj=private, client=client)
         # The team's supervisors hear of it at once (after commit, by a task).
         transaction.on_commit(partial(_supervisor_request_announce, private.pk))
-    _flags_raise(checkin, values)
+    _flags_raise(checkin, values, previous)
     return checkin
 
 

@@ -5,24 +5,18 @@ trust)."""
 
 from django.conf import settings
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.forms import ClientInvitationForm
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
-from accounts.selectors import active_coach_of, invitations_visible_to
+from accounts.selectors import invitations_visible_to
 from coaching.forms.trust import FlagResolveForm
+from coaching.selectors.client_home_sql import client_home_for_viewing
 from coaching.selectors.coach_home_sql import coach_home_for_viewing
-from coaching.selectors.consents import consents_waiting_for
 from coaching.selectors.homes import permissions_for
-from coaching.selectors.plan_figures import own_steps_summary
 from coaching.selectors.timeline_sql import client_timeline_for_viewing
-from coaching.selectors.trust import checkin_prompts
-from common.paging import page_of
-from sessions_log.models import Session
-from sessions_log.selectors import sessions_visible_to
 
 # Invitations listed on the coach's home.
 INVITATIONS_SHOWN = 20
@@ -45,24 +39,7 @@ def coach_home(request):
 @require_GET
 @role_required(Role.CLIENT)
 def client_home(request):
-    client, now = request.user, timezone.now()
-    # Clients see the next steps of their notes, never the rest of them.
-    sessions = (
-        sessions_visible_to(client)
-        .exclude(status=Session.Status.CANCELLED, starts_at__lt=now)
-        .select_related("note")
-        .defer("agenda", "note__narrative", "note__client_words", "note__goals")
-    )
-    # A phone screen of past sessions at a time, newest first.
-    past = sessions.filter(starts_at__lt=now).order_by("-starts_at", "-pk")
-    context = {
-        "prompts": checkin_prompts(client),
-        "consents_waiting": consents_waiting_for(client),
-        "coach": active_coach_of(client),
-        "steps": own_steps_summary(client),
-        "upcoming": list(sessions.filter(starts_at__gte=now).order_by("starts_at")),
-        "page": page_of(past, request.GET.get("page"), 10),
-    }
+    context = client_home_for_viewing(request.user, request.GET.get("page"))
     return render(request, "coaching/homes/client.html", context)
 
 
