@@ -16,6 +16,7 @@ from accounts.models import Role
 from accounts.policy import role_required
 from coaching.forms.caseloads import ReassignForm, ReportForm
 from coaching.selectors import caseloads as selectors
+from coaching.selectors.dashboard_sql import team_dashboard_for_viewing
 from coaching.selectors.episodes import episode_month_figures
 from coaching.selectors.history import client_history as history_of
 from coaching.selectors.history import reviewed_client_for_viewing
@@ -45,7 +46,7 @@ COLUMNS = [
 
 def _sort_value(row, key):
     if key == "coach":
-        return row["coach"].display_name.lower()
+        return row["name"].lower()
     value = row[key]
     return (value is None, value if value is not None else 0)
 
@@ -63,7 +64,8 @@ def team_dashboard(request):
         sort, key, status = "coach", "coach", 400
 
     permissions = selectors.permissions_for(request.user)
-    rows = selectors.team_dashboard(request.user, timezone.now())
+    found = team_dashboard_for_viewing(request.user, timezone.now(), timezone.localdate())
+    rows = found["rows"]
     rows.sort(key=lambda row: _sort_value(row, key), reverse=sort.startswith("-"))
     context = {
         "rows": rows,
@@ -74,7 +76,7 @@ def team_dashboard(request):
         "permissions": permissions,
         "sees_requests": permissions.can_see_private_requests,
         # Active episodes, admissions and discharges: this month and the two before.
-        "episode_months": episode_month_figures(request.user, months=3),
+        "episode_months": found["episode_months"],
     }
     return render(request, "coaching/caseloads/dashboard.html", context, status=status)
 
