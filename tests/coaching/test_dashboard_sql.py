@@ -50,8 +50,9 @@ def _organisation(seed: int, team: Team, supervisor: User) -> None:
     quiet relationships with and without attempts to reach them;
     relationships closed and reassigned; plans never, lately or long ago
     agreed; steps suggested by coaches and clients; private requests handled
-    or not, about a coach who is now a supervisor too; episodes open,
-    discharged for each reason, in each month."""
+    or not, one coach moved to another team since (their requests stay with
+    the team they were made to); episodes open, discharged for each reason,
+    in each month."""
     rng = random.Random(seed)
     teams = [team, Team.objects.create(name=f"East {seed}"), Team.objects.create(name="West")]
     coaches = [
@@ -185,8 +186,8 @@ def _organisation(seed: int, team: Team, supervisor: User) -> None:
                 discharge_reason=rng.choice(Episode.DischargeReason.values) if discharged else "",
                 discharged_by=first if discharged else None,
             )
-    # A coach who became one of the team's supervisors: their own private
-    # requests stay hidden from them.
+    # A coach moved to the supervisor's team: the requests made before stay
+    # with the team they were made to.
     User.objects.filter(pk=coaches[3].pk).update(team=team)
 
 
