@@ -1,6 +1,6 @@
 # Covering indexes replacing the ones they extend (issue 30 point 4): the
-# check-in score beside (assignment, created_at) for the coach home's newest
-# scores per relationship and beside (coach, created_at) for the team
+# check-in score and id beside (assignment, created_at) for the coach home's
+# newest scores per relationship (ordered by created_at, id) and beside (coach, created_at) for the team
 # dashboard's trust column; the step's state beside the coaches' suggested
 # steps for the dashboard's "tried" share. Index-only scans. Built
 # concurrently, each new one before the old one goes.
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             model_name="checkin",
             index=models.Index(
                 fields=["assignment", "created_at"],
-                include=["score"],
+                include=["score", "id"],
                 name="checkin_assignment_cover_idx",
             ),
         ),

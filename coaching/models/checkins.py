@@ -67,11 +67,12 @@ class CheckIn(models.Model):
             for name in ITEM_NAMES
         ]
         indexes = [
-            # Covering (the score): the coach home's newest scores per
-            # relationship, the team dashboard's trust column per coach.
+            # Covering (the score; the id, the newest's tie-break): the coach
+            # home's newest scores per relationship, the team dashboard's
+            # trust column per coach.
             models.Index(
                 fields=["assignment", "created_at"],
-                include=["score"],
+                include=["score", "id"],
                 name="checkin_assignment_cover_idx",
             ),
             models.Index(fields=["client", "created_at"]),
