@@ -78,10 +78,13 @@ class CaseloadAssignment(models.Model):
             ),
         ]
         indexes = [
+            # Covering: the dashboard's caseload figures (since when) and the
+            # policy's ids per coach from the index alone.
             models.Index(
                 fields=["coach", "client"],
+                include=["started_at"],
                 condition=Q(ended_at__isnull=True),
-                name="assignment_active_by_coach",
+                name="assignment_active_coach_cover",
             ),
         ]
 

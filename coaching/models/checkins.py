@@ -67,9 +67,18 @@ class CheckIn(models.Model):
             for name in ITEM_NAMES
         ]
         indexes = [
-            models.Index(fields=["assignment", "created_at"]),
+            # Covering (the score; the id, the newest's tie-break): the coach
+            # home's newest scores per relationship, the team dashboard's
+            # trust column per coach.
+            models.Index(
+                fields=["assignment", "created_at"],
+                include=["score", "id"],
+                name="checkin_assignment_cover_idx",
+            ),
             models.Index(fields=["client", "created_at"]),
-            models.Index(fields=["coach", "created_at"]),  # the team dashboard's trust column
+            models.Index(
+                fields=["coach", "created_at"], include=["score"], name="checkin_coach_cover_idx"
+            ),
         ]
 
     def __str__(self) -> str:

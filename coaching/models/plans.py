@@ -175,10 +175,12 @@ class Step(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [
+            # Covering (the state): the dashboard's "tried" share per coach.
             models.Index(
                 fields=["coach", "created_at"],
+                include=["state"],
                 condition=Q(suggested_by="coach"),
-                name="plan_step_coach_suggested_idx",
+                name="plan_step_suggested_cover",
             ),
         ]
 

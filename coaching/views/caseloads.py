@@ -17,6 +17,7 @@ from accounts.policy import role_required
 from coaching.forms.caseloads import ReassignForm, ReportForm
 from coaching.selectors import caseloads as selectors
 from coaching.selectors.coach_detail_sql import coach_detail_for_viewing
+from coaching.selectors.dashboard_sql import team_dashboard_for_viewing
 from coaching.selectors.episodes import episode_month_figures
 from coaching.selectors.history import client_history as history_of
 from coaching.selectors.history import reviewed_client_for_viewing
@@ -46,7 +47,7 @@ COLUMNS = [
 
 def _sort_value(row, key):
     if key == "coach":
-        return row["coach"].display_name.lower()
+        return row["name"].lower()
     value = row[key]
     return (value is None, value if value is not None else 0)
 
@@ -64,7 +65,8 @@ def team_dashboard(request):
         sort, key, status = "coach", "coach", 400
 
     permissions = selectors.permissions_for(request.user)
-    rows = selectors.team_dashboard(request.user, timezone.now())
+    found = team_dashboard_for_viewing(request.user, timezone.now(), timezone.localdate())
+    rows = found["rows"]
     rows.sort(key=lambda row: _sort_value(row, key), reverse=sort.startswith("-"))
     context = {
         "rows": rows,
@@ -75,7 +77,7 @@ def team_dashboard(request):
         "permissions": permissions,
         "sees_requests": permissions.can_see_private_requests,
         # Active episodes, admissions and discharges: this month and the two before.
-        "episode_months": episode_month_figures(request.user, months=3),
+        "episode_months": found["episode_months"],
     }
     return render(request, "coaching/caseloads/dashboard.html", context, status=status)
 
