@@ -1,13 +1,16 @@
 """Where this layer plugs into the one below (sessions_log/hooks.py), which
 must not import it: connected from CoachingConfig.ready."""
 
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
 
+from accounts.models import CaseloadAssignment
 from coaching import tasks  # noqa: F401 - registers the tasks services queue by name
 from coaching.forms.plans import WORDS_FIELD, note_goal_fields
 from coaching.selectors.plans import note_goal_choices, note_goals_shown
 from coaching.selectors.trust import checkin_request_is_open
+from coaching.services.figures import relationship_figures_start, session_figures_count
 from coaching.services.plans import note_goals_set
 from coaching.services.trust import checkin_link_issue, checkin_request_open
 from sessions_log import hooks
@@ -51,3 +54,19 @@ def _note_goals_save(*, actor, note, data) -> None:
 hooks.note_goals_register(
     form_fields=_note_goal_fields, save=_note_goals_save, shown=note_goals_shown
 )
+
+
+# The figures kept for the pages (coaching/services/figures.py): a session
+# closed or logged, and a relationship started (in accounts, below us, or
+# by a reassignment), in the transaction that wrote them.
+
+
+@receiver(hooks.session_closed, dispatch_uid="coaching.figures_session")
+def count_session(sender, *, session, **kwargs) -> None:
+    session_figures_count(session=session)
+
+
+@receiver(post_save, sender=CaseloadAssignment, dispatch_uid="coaching.figures_relationship")
+def start_relationship(sender, *, instance, created, raw=False, **kwargs) -> None:
+    if created and not raw:
+        relationship_figures_start(assignment=instance)

@@ -68,6 +68,7 @@ STAFF_LINKS = {
     "accounts.Invitation.coach",
     "accounts.Invitation.invited_by",
     "sessions_log.SessionGroup.coach",
+    "coaching.CoachDayFigures.coach",
     "sessions_log.SessionGroup.created_by",
     "sessions_log.Session.coach",
     "sessions_log.Session.cancelled_by",

@@ -4,7 +4,7 @@ import smtplib
 
 from celery import shared_task
 
-from coaching.services import consent_prompts, retention
+from coaching.services import consent_prompts, figures, retention
 from coaching.services import trust as services
 from coaching.services.outreach import outreach_flags_raise as raise_flags
 
@@ -57,3 +57,11 @@ def consent_events_prompt() -> int:
 def retention_due_notify() -> int:
     """Beat runs this monthly: tell admins how many records passed retention."""
     return retention.retention_due_notify()
+
+
+@shared_task(autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=300, max_retries=5)
+def figures_check() -> dict:
+    """Beat runs this nightly: compare the kept figures with history, repair
+    any that drifted and tell admins how many (coaching/services/figures.py)."""
+    repaired = figures.figures_check()
+    return {"coach_days": repaired.coach_days, "relationships": repaired.relationships}

@@ -6,6 +6,9 @@ AppConfig.ready:
 
 - `session_completed` is sent inside the transaction that completes a
   session: the layer above asks the client for a trust check-in there.
+- `session_closed` is sent inside the transaction that closes a session
+  (completed or no-show) or logs a past one: the layer above keeps its
+  figures (coaching/services/figures.py).
 - `checkin_email` is what the outbox needs to send that ask: whether it is
   still open, and a fresh link to answer it.
 - `note_goals` lets a note record which goals of the client's recovery plan
@@ -20,6 +23,9 @@ from django.dispatch import Signal
 
 # Sent with `session=` (a locked Session row) by the service that completes it.
 session_completed = Signal()
+
+# Sent with `session=` (its status just set) by the services that close or log one.
+session_closed = Signal()
 
 
 @dataclass

@@ -2,8 +2,8 @@
 check-ins, flags and private requests (checkins), the recovery plan (plans),
 episodes of care and outreach (episodes), consents and disclosures
 (consents), a client's requests about their record (records), who a
-funding programme's claims go to (billing), and the claims sent and paid
-(claims)."""
+funding programme's claims go to (billing), the claims sent and paid
+(claims), and the figures kept for pages that sum history (figures)."""
 
 from coaching.models.billing import ProgrammePayer
 from coaching.models.checkins import (
@@ -45,6 +45,7 @@ from coaching.models.episodes import (
     OutreachAttempt,
     ReferralSource,
 )
+from coaching.models.figures import CoachDayFigures, RelationshipFigures
 from coaching.models.plans import (
     AgreedGoal,
     AgreedStep,
@@ -77,6 +78,7 @@ __all__ = [
     "Channel",
     "CheckIn",
     "CheckInRequest",
+    "CoachDayFigures",
     "Authority",
     "Basis",
     "Consent",
@@ -101,6 +103,7 @@ __all__ = [
     "ProgrammePayer",
     "Recipient",
     "RecordRequest",
+    "RelationshipFigures",
     "ReferralSource",
     "Step",
     "SupervisorRequest",

@@ -28,6 +28,7 @@ from coaching.selectors.outreach import (
     outreach_client_for_change,
     without_contact_since,
 )
+from coaching.services.figures import contact_figures_count
 from coaching.services.trust import flag_raise
 
 
@@ -48,6 +49,7 @@ def outreach_attempt_log(
     attempt = OutreachAttempt.objects.create(
         client=client, coach=actor, channel=channel, outcome=outcome
     )
+    contact_figures_count(attempt=attempt)
     audit_record(actor=actor, action="outreach.attempt", obj=attempt, client=client)
     return attempt
 

@@ -31,6 +31,7 @@ from accounts.models import User
 from accounts.policy import plan_agreer_scope, plan_signer_scope
 from coaching.models import AgreedGoal, AgreedStep, Goal, Plan, PlanChange, PlanVersion
 from coaching.selectors.plans import plan_for_change
+from coaching.services.figures import plan_figures_agreed
 
 AGREED = (
     "This version of the plan is agreed and can no longer be changed. "
@@ -119,6 +120,7 @@ def _agree(version: PlanVersion, goals: list[Goal], at) -> None:
     )
     PlanVersion.objects.filter(pk=version.pk, agreed_at__isnull=True).update(agreed_at=at)
     Plan.objects.filter(pk=version.plan_id).update(last_agreed_at=at)
+    plan_figures_agreed(plan_id=version.plan_id, at=at)
     version.agreed_at = at
 
 

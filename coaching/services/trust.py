@@ -25,6 +25,7 @@ from coaching.selectors.trust import (
     private_request_for_change,
     team_supervisors,
 )
+from coaching.services.figures import checkin_figures_count
 from common import emails
 from common.tokens import new_token, token_digest
 from sessions_log.models import Session
@@ -184,6 +185,7 @@ def checkin_submit(
         )
     except IntegrityError:
         raise ValidationError(_ANSWERED) from None
+    checkin_figures_count(checkin=checkin)
     if request is not None:
         request.checkin = checkin
         request.token_digest = ""  # the link is spent

@@ -347,6 +347,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coaching.tasks.retention_due_notify",
         "schedule": crontab(minute=47, hour=5, day_of_month=2),
     },
+    "figures-check": {"task": "coaching.tasks.figures_check", "schedule": crontab(29, 2)},
     "checkin-requests-expire": {
         "task": "coaching.tasks.checkin_requests_expire",
         "schedule": crontab(minute="*/15"),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import User
 from accounts.policy.records import session_coach_scope
-from sessions_log.hooks import session_completed
+from sessions_log.hooks import session_closed, session_completed
 from sessions_log.models import (
     MAX_DURATION,
     MAX_MINUTES_SPENT,
@@ -217,6 +217,7 @@ def contact_log(
         created_by=actor,
     )
     _save_without_overlap(session)
+    session_closed.send(sender=Session, session=session)
     audit_record(actor=actor, action="session.log_contact", obj=session, client=client)
     # However a session came to be completed, the layer above hears of it.
     session_completed.send(sender=Session, session=session)
@@ -344,6 +345,7 @@ def session_close(
     session.status = status
     session.note_state, session.note_state_at = Session.NoteState.TO_WRITE, session.ends_at
     session.save()
+    session_closed.send(sender=Session, session=session)
     if status == Session.Status.COMPLETED:
         # The layer above asks the client how the session felt (and plans its email).
         session_completed.send(sender=Session, session=session)

@@ -1,0 +1,51 @@
+"""Figures kept up to date where pages would otherwise sum history (issue 30
+point 5): per relationship, when its client's plan was last agreed and when
+the client was last reached; per coach and day, the sessions completed, the
+no-shows and the check-ins with their score sum.
+
+Derived data: the services that change the history update these rows in
+their own transaction (coaching/services/figures.py, which also holds the
+statements that recompute them from history), and a nightly job compares,
+repairs and tells admins of any drift. Nothing here is a record of its own:
+counts and times only, no words."""
+
+from django.db import models
+
+from accounts.models import CaseloadAssignment, User
+
+
+class RelationshipFigures(models.Model):
+    """One row per relationship (CaseloadAssignment), made when it starts."""
+
+    assignment = models.OneToOneField(
+        CaseloadAssignment, primary_key=True, on_delete=models.CASCADE, related_name="figures"
+    )
+    # The client's plan's last agreement (Plan.last_agreed_at; None: never).
+    plan_agreed_at = models.DateTimeField(null=True, blank=True)
+    # The last successful contact: the end of a completed session with this
+    # coach, or an attempt (by anyone) that reached the client.
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Figures of relationship {self.assignment_id}"
+
+
+class CoachDayFigures(models.Model):
+    """One coach's day in the organisation's calendar (TIME_ZONE): sessions
+    by the day they started, check-ins by the day they were made."""
+
+    coach = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    completed = models.PositiveIntegerField(default=0)
+    no_shows = models.PositiveIntegerField(default=0)
+    checkins = models.PositiveIntegerField(default=0)
+    # The sum of the check-ins' scores (0-100 each): their mean is sum / count.
+    checkin_score_sum = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["coach", "day"], name="coach_day_figures_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Figures of coach {self.coach_id} on {self.day}"

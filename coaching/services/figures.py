@@ -1,0 +1,320 @@
+"""The figures kept for pages that sum history (coaching/models/figures.py):
+the updates the services make in their own transaction, the statements that
+recompute each figure table from history, and the nightly check that
+compares, repairs and tells admins.
+
+Each update is one statement, run by the service that changed the history,
+right after its write: a session closed or logged (`session_figures_count`),
+a check-in (`checkin_figures_count`), an attempt that reached a client
+(`contact_figures_count`), a plan agreed (`plan_figures_agreed`), a
+relationship started (`relationship_figures_start`, from the
+CaseloadAssignment's post_save: accounts, below us, creates them too).
+Increments are upserts, so two requests never lose each other's count.
+Scheduling, moving, cancelling, signing, flags and discharges change no
+figure: only scheduled sessions move or get cancelled, and they count once
+closed.
+
+Days are the organisation's calendar (settings.TIME_ZONE), as the pages'
+`starts_at__date` reads them; a change of TIME_ZONE is repaired by the next
+nightly check."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from accounts.models import Role, User
+from common import emails
+
+COACH_DAYS = "coaching_coachdayfigures"
+RELATIONSHIPS = "coaching_relationshipfigures"
+
+# ------------------------------------------------------------ the updates
+
+_SESSION_COUNT_SQL = """
+WITH day AS (
+    INSERT INTO coaching_coachdayfigures
+        (coach_id, day, completed, no_shows, checkins, checkin_score_sum)
+    VALUES (%(coach)s, (%(starts_at)s AT TIME ZONE %(zone)s)::date,
+            %(completed)s, %(no_shows)s, 0, 0)
+    ON CONFLICT (coach_id, day) DO UPDATE
+    SET completed = coaching_coachdayfigures.completed + EXCLUDED.completed,
+        no_shows = coaching_coachdayfigures.no_shows + EXCLUDED.no_shows
+)
+UPDATE coaching_relationshipfigures r
+SET last_contact_at = GREATEST(r.last_contact_at, %(ends_at)s)
+FROM accounts_caseloadassignment a
+WHERE %(completed)s = 1 AND a.id = r.assignment_id
+  AND a.coach_id = %(coach)s AND a.client_id = %(client)s
+"""
+
+_CHECKIN_COUNT_SQL = """
+INSERT INTO coaching_coachdayfigures
+    (coach_id, day, completed, no_shows, checkins, checkin_score_sum)
+VALUES (%(coach)s, (%(created_at)s AT TIME ZONE %(zone)s)::date, 0, 0, 1, %(score)s)
+ON CONFLICT (coach_id, day) DO UPDATE
+SET checkins = coaching_coachdayfigures.checkins + 1,
+    checkin_score_sum = coaching_coachdayfigures.checkin_score_sum + EXCLUDED.checkin_score_sum
+"""
+
+_CONTACT_SQL = """
+UPDATE coaching_relationshipfigures r
+SET last_contact_at = GREATEST(r.last_contact_at, %(at)s)
+FROM accounts_caseloadassignment a
+WHERE a.id = r.assignment_id AND a.client_id = %(client)s
+"""
+
+_PLAN_AGREED_SQL = """
+UPDATE coaching_relationshipfigures r
+SET plan_agreed_at = %(at)s
+FROM coaching_plan p JOIN accounts_caseloadassignment a ON a.client_id = p.client_id
+WHERE p.id = %(plan)s AND a.id = r.assignment_id
+"""
+
+# ------------------------------------------------- recomputed from history
+
+# Per coach and day, from the sessions and check-ins themselves. No zero rows.
+RECOMPUTE_COACH_DAYS_SQL = """
+SELECT coalesce(s.coach_id, c.coach_id) AS coach_id, coalesce(s.day, c.day) AS day,
+       coalesce(s.completed, 0) AS completed, coalesce(s.no_shows, 0) AS no_shows,
+       coalesce(c.checkins, 0) AS checkins, coalesce(c.score_sum, 0) AS checkin_score_sum
+FROM (
+    SELECT coach_id, (starts_at AT TIME ZONE %(zone)s)::date AS day,
+           count(*) FILTER (WHERE status = 'completed') AS completed,
+           count(*) FILTER (WHERE status = 'no_show') AS no_shows
+    FROM sessions_log_session
+    WHERE status IN ('completed', 'no_show')
+    GROUP BY 1, 2
+) s
+FULL JOIN (
+    SELECT coach_id, (created_at AT TIME ZONE %(zone)s)::date AS day,
+           count(*) AS checkins, sum(score) AS score_sum
+    FROM coaching_checkin
+    GROUP BY 1, 2
+) c ON c.coach_id = s.coach_id AND c.day = s.day
+"""
+
+# Per relationship (all of them, or those in %(ids)s), from the plan, the
+# completed sessions with its coach and the attempts that reached the client
+# (each an index walk: (client, starts_at), the partial (client, at) on reached).
+RECOMPUTE_RELATIONSHIPS_SQL = """
+SELECT a.id AS assignment_id, p.last_agreed_at AS plan_agreed_at,
+       GREATEST(
+           (SELECT max(s.ends_at) FROM sessions_log_session s
+            WHERE s.client_id = a.client_id AND s.coach_id = a.coach_id
+              AND s.status = 'completed'),
+           (SELECT max(o.at) FROM coaching_outreachattempt o
+            WHERE o.client_id = a.client_id AND o.outcome = 'reached')
+       ) AS last_contact_at
+FROM accounts_caseloadassignment a
+LEFT JOIN coaching_plan p ON p.client_id = a.client_id
+WHERE %(ids)s::bigint[] IS NULL OR a.id = ANY(%(ids)s::bigint[])
+"""
+
+_START_SQL = f"""
+INSERT INTO coaching_relationshipfigures (assignment_id, plan_agreed_at, last_contact_at)
+SELECT * FROM ({RECOMPUTE_RELATIONSHIPS_SQL}) fresh
+ON CONFLICT (assignment_id) DO UPDATE
+SET plan_agreed_at = EXCLUDED.plan_agreed_at, last_contact_at = EXCLUDED.last_contact_at
+"""  # noqa: S608 - this module's own constant texts
+
+# What differs between the kept rows and history: one row per difference,
+# with `gone` when the kept row should not exist at all.
+_COACH_DAY_DRIFT = f"""
+SELECT coalesce(f.coach_id, k.coach_id) AS coach_id, coalesce(f.day, k.day) AS day,
+       coalesce(f.completed, 0) AS completed, coalesce(f.no_shows, 0) AS no_shows,
+       coalesce(f.checkins, 0) AS checkins,
+       coalesce(f.checkin_score_sum, 0) AS checkin_score_sum,
+       f.coach_id IS NULL AS gone
+FROM ({RECOMPUTE_COACH_DAYS_SQL}) f
+FULL JOIN coaching_coachdayfigures k ON k.coach_id = f.coach_id AND k.day = f.day
+WHERE (coalesce(f.completed, 0), coalesce(f.no_shows, 0), coalesce(f.checkins, 0),
+       coalesce(f.checkin_score_sum, 0))
+      IS DISTINCT FROM
+      (coalesce(k.completed, 0), coalesce(k.no_shows, 0), coalesce(k.checkins, 0),
+       coalesce(k.checkin_score_sum, 0))
+"""  # noqa: S608 - this module's own constant texts
+
+_RELATIONSHIP_DRIFT = f"""
+SELECT f.assignment_id, f.plan_agreed_at, f.last_contact_at, false AS gone
+FROM ({RECOMPUTE_RELATIONSHIPS_SQL}) f
+LEFT JOIN coaching_relationshipfigures k ON k.assignment_id = f.assignment_id
+WHERE k.assignment_id IS NULL
+   OR (f.plan_agreed_at, f.last_contact_at) IS DISTINCT FROM (k.plan_agreed_at, k.last_contact_at)
+"""  # noqa: S608 - this module's own constant texts
+
+COACH_DAY_DRIFT_SQL = f"SELECT count(*) FROM ({_COACH_DAY_DRIFT}) d"  # noqa: S608
+RELATIONSHIP_DRIFT_SQL = f"SELECT count(*) FROM ({_RELATIONSHIP_DRIFT}) d"  # noqa: S608
+
+# The repairs: one statement per table, writing what history says where the
+# kept rows differ; each returns how many rows it set right.
+_COACH_DAY_REPAIR_SQL = f"""
+WITH drift AS MATERIALIZED ({_COACH_DAY_DRIFT}),
+gone AS (
+    DELETE FROM coaching_coachdayfigures k USING drift d
+    WHERE d.gone AND k.coach_id = d.coach_id AND k.day = d.day
+    RETURNING 1
+),
+fixed AS (
+    INSERT INTO coaching_coachdayfigures
+        (coach_id, day, completed, no_shows, checkins, checkin_score_sum)
+    SELECT coach_id, day, completed, no_shows, checkins, checkin_score_sum
+    FROM drift WHERE NOT gone
+    ON CONFLICT (coach_id, day) DO UPDATE
+    SET completed = EXCLUDED.completed, no_shows = EXCLUDED.no_shows,
+        checkins = EXCLUDED.checkins, checkin_score_sum = EXCLUDED.checkin_score_sum
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM fixed)
+"""  # noqa: S608 - this module's own constant texts
+
+_RELATIONSHIP_REPAIR_SQL = f"""
+WITH drift AS MATERIALIZED ({_RELATIONSHIP_DRIFT}),
+fixed AS (
+    INSERT INTO coaching_relationshipfigures (assignment_id, plan_agreed_at, last_contact_at)
+    SELECT assignment_id, plan_agreed_at, last_contact_at FROM drift
+    ON CONFLICT (assignment_id) DO UPDATE
+    SET plan_agreed_at = EXCLUDED.plan_agreed_at, last_contact_at = EXCLUDED.last_contact_at
+    RETURNING 1
+)
+SELECT count(*) FROM fixed
+"""  # noqa: S608 - this module's own constant texts
+
+
+def _zone() -> str:
+    return settings.TIME_ZONE
+
+
+def _run(sql: str, params: dict) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _value(sql: str, params: dict) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def session_figures_count(*, session) -> None:
+    """A session just closed (completed or no-show) or logged: its coach's
+    day counts it, and a completed one is its relationship's last contact."""
+    if session.status not in ("completed", "no_show"):
+        return
+    completed = int(session.status == "completed")
+    _run(
+        _SESSION_COUNT_SQL,
+        {
+            "coach": session.coach_id,
+            "client": session.client_id,
+            "starts_at": session.starts_at,
+            "ends_at": session.ends_at,
+            "zone": _zone(),
+            "completed": completed,
+            "no_shows": 1 - completed,
+        },
+    )
+
+
+def checkin_figures_count(*, checkin) -> None:
+    """A check-in just made: its coach's day counts it and its score."""
+    _run(
+        _CHECKIN_COUNT_SQL,
+        {
+            "coach": checkin.coach_id,
+            "created_at": checkin.created_at,
+            "zone": _zone(),
+            "score": checkin.score,
+        },
+    )
+
+
+def contact_figures_count(*, attempt) -> None:
+    """An attempt just logged: one that reached the client is the last
+    contact of each of the client's relationships."""
+    if attempt.outcome == "reached":
+        _run(_CONTACT_SQL, {"client": attempt.client_id, "at": attempt.at})
+
+
+def plan_figures_agreed(*, plan_id: int, at) -> None:
+    """A version of the plan was just agreed: each of its client's relationships."""
+    _run(_PLAN_AGREED_SQL, {"plan": plan_id, "at": at})
+
+
+def relationship_figures_start(*, assignment) -> None:
+    """A relationship just started: its figures from history (a client who
+    comes back keeps their plan and their last contact with this coach)."""
+    _run(_START_SQL, {"ids": [assignment.pk]})
+
+
+# ------------------------------------------------------ the nightly check
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How many kept rows differed from history, per table."""
+
+    coach_days: int
+    relationships: int
+
+    @property
+    def any(self) -> bool:
+        return bool(self.coach_days or self.relationships)
+
+
+def figures_drift() -> Drift:
+    """Compare without writing or locking (a figure in flight may show)."""
+    params = {"zone": _zone(), "ids": None}
+    return Drift(
+        coach_days=_value(COACH_DAY_DRIFT_SQL, params),
+        relationships=_value(RELATIONSHIP_DRIFT_SQL, params),
+    )
+
+
+def figures_repair() -> Drift:
+    """Write what history says wherever a kept figure differs, with the
+    figure tables locked against writers (readers go on): a service's
+    update then waits, and lands on the repaired row, so none is lost.
+    Returns what it set right."""
+    params = {"zone": _zone(), "ids": None}
+    with transaction.atomic():
+        # The order every service writes them in: coach days, then relationships.
+        _run(f"LOCK TABLE {COACH_DAYS}, {RELATIONSHIPS} IN EXCLUSIVE MODE", {})
+        return Drift(
+            coach_days=_value(_COACH_DAY_REPAIR_SQL, params),
+            relationships=_value(_RELATIONSHIP_REPAIR_SQL, params),
+        )
+
+
+def figures_check() -> Drift:
+    """The nightly job: compare the kept figures with history; where they
+    differ, repair them and tell every active admin how many rows differed
+    (counts only: no client, no coach, no words). Locks only when a
+    difference was seen. The email goes inside the repair's transaction:
+    an SMTP error undoes the repair and the task's retry finds the same
+    drift, so the alert is never lost. Returns what was repaired."""
+    if not figures_drift().any:
+        return Drift(0, 0)
+    with transaction.atomic():
+        repaired = figures_repair()
+        if repaired.any:
+            _drift_alert(repaired)
+    return repaired
+
+
+def _drift_alert(drift: Drift) -> None:
+    admins = (
+        User.objects.filter(role=Role.ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+    for email in admins:
+        emails.send(
+            template="figures_drift",
+            to=email,
+            context={
+                "app_name": settings.APP_NAME,
+                "coach_days": drift.coach_days,
+                "relationships": drift.relationships,
+            },
+        )
