@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("coaching", "0019_locks_search_path"),
+        ("coaching", "0020_maintained_figures"),
     ]
 
     operations = [
