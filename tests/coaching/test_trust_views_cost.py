@@ -14,15 +14,17 @@ from tests.helpers import GOOD, LOW, _requested, count_queries, sign_in
 
 # Between sessions: the session and its person, the relationship locked,
 # what the check is made against (the last check-in between sessions and the
-# relationship's latest scores, one read), the check-in, its audit row, the
+# relationship's latest scores, one read), the check-in, the coach's figures
+# for the day (one upsert: coaching/services/figures.py), its audit row, the
 # thank-you message in the session row (+ the transaction's SAVEPOINT and
 # RELEASE in a test; BEGIN and COMMIT in production are not counted by
-# Django). It was 9: the two reads were two statements.
-BETWEEN_SESSIONS_STATEMENTS = 8
+# Django). It was 9 before the figures: the two reads were two statements.
+BETWEEN_SESSIONS_STATEMENTS = 9
 # About a session: the session and its person, the request read (404 for
-# another's), the request locked, the scores, the check-in, the request
-# marked answered, the audit row, the message (+ SAVEPOINT and RELEASE).
-ABOUT_A_SESSION_STATEMENTS = 10
+# another's), the request locked, the scores, the check-in, the coach's
+# figures for the day, the request marked answered, the audit row, the
+# message (+ SAVEPOINT and RELEASE).
+ABOUT_A_SESSION_STATEMENTS = 11
 
 
 def _post(answers=GOOD):
