@@ -44,6 +44,11 @@ def day_month(value: datetime) -> str:
     return f"{value.day} {_MONTHS[value.month]}"
 
 
+def day_month_year_time(value: datetime) -> str:
+    """The `date:"j M Y, H:i"` of an already local datetime."""
+    return f"{day_month_year(value)}, {value.hour:02d}:{value.minute:02d}"
+
+
 def weekday_day_month_year(value: datetime) -> str:
     """The `date:"D j M Y"` of an already local datetime."""
     return f"{_WEEKDAYS[value.weekday()]} {value.day} {_MONTHS[value.month]} {value.year}"
@@ -55,3 +60,9 @@ def weekday_day_month_time(value: datetime) -> str:
         f"{_WEEKDAYS[value.weekday()]} {value.day} {_MONTHS[value.month]}, "
         f"{value.hour:02d}:{value.minute:02d}"
     )
+
+
+def bigint_array(numbers) -> str:
+    """Ids as a `bigint[]` literal, one parameter of one type whatever how
+    many: a prepared statement's text and plan stay the same."""
+    return "{" + ",".join(str(int(number)) for number in numbers) + "}"

@@ -42,6 +42,13 @@ def page_number(number) -> int:
         return 1
 
 
+def page_within(number, total: int, per_page: int = PER_PAGE) -> int:
+    """The page number asked for among `total` rows; past the end, the
+    first page (as page_of)."""
+    number = page_number(number)
+    return number if (number - 1) * per_page < total else 1
+
+
 def page_of(queryset, number, per_page: int = PER_PAGE) -> Page:
     """Page `number` (1 for anything that is not a page number) of an
     ordered queryset; past the end, the first page."""

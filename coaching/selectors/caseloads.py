@@ -210,7 +210,7 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
                 "notes_overdue": counts.get("overdue", 0),
                 "notes_waiting": counts.get("waiting", 0),
                 "trust_mean": round(mean) if mean is not None else None,
-                "trust_direction": _direction(mean, before),
+                "trust_direction": trust_direction(mean, before),
                 "open_flags": flags.get(coach.pk, {}).get("open", 0),
                 "resolved_flags_30": flags.get(coach.pk, {}).get("resolved", 0),
                 "open_requests": requests.get(coach.pk, 0) if sees_requests else None,
@@ -223,7 +223,9 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
     return rows
 
 
-def _direction(recent, before) -> str:
+def trust_direction(recent, before) -> str:
+    """How a mean trust score moved between two months: up or down by 2
+    points or more, else steady ("" without both)."""
     if recent is None or before is None:
         return ""
     if recent - before >= 2:

@@ -16,7 +16,7 @@ zone).
 The ORM selectors it replaces (coaching.selectors.caseloads.coach_for_viewing,
 coach_caseload_page) stay as the reference the tests hold it equal to."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -36,8 +36,8 @@ from accounts.policy import (
 )
 from coaching.selectors.caseloads import DAYS_30, OVERDUE_SHOWN, QUIET_AFTER
 from coaching.templatetags.trust import sparkline
-from common.fastpaths import day_month_year, url_of
-from common.paging import PER_PAGE, Page, page_number
+from common.fastpaths import bigint_array, day_month_year, day_month_year_time, url_of
+from common.paging import PER_PAGE, Page, page_within
 from sessions_log.models import MAX_DURATION
 
 # One text, so psycopg prepares it once per connection and PostgreSQL plans
@@ -151,27 +151,17 @@ def coach_in_reach(user: User, pk) -> dict:
     }
 
 
-def _array(numbers) -> str:
-    return "{" + ",".join(str(int(number)) for number in numbers) + "}"
-
-
-def _page_number(number, total: int) -> int:
-    number = page_number(number)
-    # Past the end, the first page (as common.paging.page_of).
-    return number if (number - 1) * PER_PAGE < total else 1
-
-
 def coach_detail_rows(user: User, coach: dict, page_number, *, now=None) -> dict:
     """The coach's page read in one statement, as plain values: a page of
     the caseload and the oldest overdue notes with their count. Not
     audited: coach_detail_for_viewing audits what it shows."""
     now = now or timezone.now()
-    number = _page_number(page_number, len(coach["ids"]))
+    number = page_within(page_number, len(coach["ids"]))
     quiet = now - QUIET_AFTER
     params = {
-        "ids": _array(coach["ids"]),
-        "trusted": _array(coach["trusted"]),
-        "held": _array(coach["held"]),
+        "ids": bigint_array(coach["ids"]),
+        "trusted": bigint_array(coach["trusted"]),
+        "held": bigint_array(coach["held"]),
         "coach": Int8(coach["pk"]),
         "now": now,
         "month": now - DAYS_30,
@@ -212,11 +202,6 @@ def coach_detail_rows(user: User, coach: dict, page_number, *, now=None) -> dict
     return {"number": number, "caseload": caseload, "overdue": oldest, "overdue_count": total}
 
 
-def _with_time(value: datetime) -> str:
-    """The `date:"j M Y, H:i"` of an already local datetime."""
-    return f"{day_month_year(value)}, {value.hour:02d}:{value.minute:02d}"
-
-
 def coach_detail_for_viewing(user: User, pk, page_number) -> dict:
     """What the coach's page prints: the coach's name, precomputed strings
     for each caseload row and overdue note, and the page. 404 for a coach
@@ -244,7 +229,7 @@ def coach_detail_for_viewing(user: User, pk, page_number) -> dict:
             "last": day_month_year(row["last_session"].astimezone(zone))
             if row["last_session"]
             else "—",
-            "next": _with_time(row["next_session"].astimezone(zone))
+            "next": day_month_year_time(row["next_session"].astimezone(zone))
             if row["next_session"]
             else "—",
             "sessions_30": row["sessions_30"],

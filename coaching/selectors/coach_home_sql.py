@@ -25,13 +25,14 @@ from accounts.models import CaseloadAssignment, User
 from accounts.policy import relationship_scope
 from coaching.templatetags.trust import sparkline
 from common.fastpaths import (
+    bigint_array,
     day_month,
     day_month_year,
     url_of,
     weekday_day_month_time,
     weekday_day_month_year,
 )
-from common.paging import PER_PAGE, Page, page_number
+from common.paging import PER_PAGE, Page, page_within
 from sessions_log.selectors.notes import NOTES_TO_FINISH_SHOWN
 
 # One text, so psycopg prepares it once per connection (coaching/postgresql:
@@ -112,26 +113,16 @@ def _allowed_relationships(coach: User) -> list[tuple[int, int]]:
     )
 
 
-def _array(numbers) -> str:
-    return "{" + ",".join(str(int(number)) for number in numbers) + "}"
-
-
-def _page_number(number, total: int) -> int:
-    number = page_number(number)
-    # Past the end, the first page (as common.paging.page_of).
-    return number if (number - 1) * PER_PAGE < total else 1
-
-
 def coach_home_rows(coach: User, page_number, *, now=None) -> dict:
     """The coach's home, read in one statement (plus the policy's ids): a
     page of rows, the plan figures and the notes to finish, all as plain
     values. Not audited: coach_home_for_viewing audits what it shows."""
     now = now or timezone.now()
     allowed = _allowed_relationships(coach)
-    number = _page_number(page_number, len(allowed))
+    number = page_within(page_number, len(allowed))
     params = {
-        "ids": _array(pk for pk, _ in allowed),
-        "clients": _array(client_id for _, client_id in allowed),
+        "ids": bigint_array(pk for pk, _ in allowed),
+        "clients": bigint_array(client_id for _, client_id in allowed),
         "coach": Int8(coach.pk),
         "review_before": now - timedelta(days=settings.PLAN_REVIEW_DAYS),
         "agree_before": now - timedelta(days=settings.PLAN_AGREE_WITHIN_DAYS),

@@ -29,8 +29,13 @@ from psycopg.types.numeric import Int8
 from accounts.models import User
 from accounts.policy.relationships import reviews_every_team, sees_private_requests
 from coaching.models import Episode
-from coaching.selectors.caseloads import DAYS_30, QUIET_AFTER, coaches_reviewable_by
-from common.fastpaths import url_of
+from coaching.selectors.caseloads import (
+    DAYS_30,
+    QUIET_AFTER,
+    coaches_reviewable_by,
+    trust_direction,
+)
+from common.fastpaths import bigint_array, url_of
 from sessions_log.models import MAX_DURATION
 
 
@@ -204,20 +209,6 @@ GROUP BY m.i, e.discharge_reason
 """
 
 
-def _array(numbers) -> str:
-    return "{" + ",".join(str(int(number)) for number in numbers) + "}"
-
-
-def _direction(recent, before) -> str:
-    if recent is None or before is None:
-        return ""
-    if recent - before >= 2:
-        return "up"
-    if before - recent >= 2:
-        return "down"
-    return "steady"
-
-
 def reviewed_coach_ids(user: User) -> list[int]:
     """The coaches whose caseload `user` reviews: the policy's."""
     return list(coaches_reviewable_by(user).order_by().values_list("pk", flat=True))
@@ -229,7 +220,7 @@ def team_dashboard_rows(user: User, now: datetime, coach_ids: list[int]) -> list
     values: one prepared statement."""
     sees = sees_private_requests(user)
     params = {
-        "ids": _array(coach_ids),
+        "ids": bigint_array(coach_ids),
         "now": now,
         "since": now - DAYS_30,
         "trust_since": now - 2 * DAYS_30,
@@ -271,7 +262,7 @@ def team_dashboard_rows(user: User, now: datetime, coach_ids: list[int]) -> list
                 "notes_overdue": overdue,
                 "notes_waiting": waiting,
                 "trust_mean": round(mean) if mean is not None else None,
-                "trust_direction": _direction(mean, earlier),
+                "trust_direction": trust_direction(mean, earlier),
                 "open_flags": open_flags,
                 "resolved_flags_30": resolved,
                 "open_requests": requests if sees else None,
@@ -302,7 +293,7 @@ def episode_month_rows(user: User, coach_ids: list[int], today: date, months: in
     params = {
         "starts": "{" + ",".join(day.isoformat() for day in starts) + "}",
         "every": reviews_every_team(user),
-        "ids": _array(coach_ids),
+        "ids": bigint_array(coach_ids),
     }
     with connection.prepared_cursor() as cursor:
         cursor.execute(EPISODE_MONTHS_SQL, params)

@@ -27,7 +27,7 @@ from accounts.models import CaseloadAssignment, Role, User
 from accounts.policy import relationship_scope
 from coaching.models import CheckIn, Step, TrustFlag
 from coaching.models.checkins import ITEMS
-from common.fastpaths import day_month_year, url_of, weekday_day_month_time
+from common.fastpaths import bigint_array, day_month_year, url_of, weekday_day_month_time
 from common.paging import PER_PAGE, Page, page_number
 from sessions_log.models import Session
 
@@ -154,10 +154,6 @@ def _allowed(viewer: User, pk) -> tuple[list[int], str] | None:
     return [row[0] for row in rows], rows[0][1]
 
 
-def _array(numbers) -> str:
-    return "{" + ",".join(str(int(number)) for number in numbers) + "}"
-
-
 def _decrypted(field, value):
     return field.from_db_value(value, None, connection)
 
@@ -169,7 +165,7 @@ def timeline_rows(viewer: User, client_id: int, relationship_ids: list[int], num
     plain values. Not audited: client_timeline_for_viewing audits."""
     number = page_number(number)
     params = {
-        "ids": _array(relationship_ids),
+        "ids": bigint_array(relationship_ids),
         "client": Int8(client_id),
         "size": Int8(PER_PAGE + 1),
         "skip": Int8((number - 1) * PER_PAGE),

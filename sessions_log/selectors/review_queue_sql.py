@@ -14,8 +14,6 @@ The ORM selector it replaces (sessions_log.selectors.notes.review_queue,
 paged by common.paging.page_of) stays as the reference the tests hold it
 equal to."""
 
-from datetime import datetime
-
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils import timezone
@@ -25,7 +23,7 @@ from accounts.audit import audit_clients_shown
 from accounts.models import User
 from accounts.policy.records import session_cosigner_scope
 from accounts.policy.relationships import NOTHING, clients_visible_to
-from common.fastpaths import day_month, day_month_year, url_of
+from common.fastpaths import day_month, day_month_year_time, url_of
 from common.paging import PER_PAGE, Page, page_number
 
 # Positional parameters: the policy's own (its compiled query), then the
@@ -86,11 +84,6 @@ def review_queue_rows(supervisor: User, number) -> dict:
     return {"number": number, "rows": rows}
 
 
-def _with_time(value: datetime) -> str:
-    """The `date:"j M Y, H:i"` of an already local datetime."""
-    return f"{day_month_year(value)}, {value.hour:02d}:{value.minute:02d}"
-
-
 def review_queue_for_viewing(supervisor: User, number) -> dict:
     """What the queue prints: a page of rows as precomputed strings. The
     clients it shows are audited, once each, in one event."""
@@ -102,7 +95,7 @@ def review_queue_for_viewing(supervisor: User, number) -> dict:
     zone = timezone.get_current_timezone()
     rows = [
         {
-            "waiting_since": _with_time(row["note_state_at"].astimezone(zone)),
+            "waiting_since": day_month_year_time(row["note_state_at"].astimezone(zone)),
             "coach": row["coach_name"],
             "client": row["client_name"],
             "url": url_of("sessions_log:session_detail", row["pk"]),
