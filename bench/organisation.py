@@ -25,6 +25,7 @@ SIZES = {
     "years": int(os.environ.get("BENCH_YEARS", 3)),
 }
 CHUNKS = 10
+ADMINS = 5
 CHUNK_ROWS = 250_000  # sessions per statement, at most
 # Loaded with their indexes and constraints (but the primary key) dropped
 # and made again afterwards: one sort per index instead of an index insert
@@ -137,6 +138,10 @@ def build(scale: int = 1) -> float:
     supervisors = User.objects.bulk_create(
         user(f"supervisor{n}@bench.example", Role.SUPERVISOR, team) for n, team in enumerate(teams)
     )
+    # The organisation's few admins (they read the all-teams dashboard).
+    admins = User.objects.bulk_create(
+        user(f"admin{n}@bench.example", Role.ADMIN) for n in range(ADMINS)
+    )
     coaches = User.objects.bulk_create(
         (
             user(f"coach{n}@bench.example", Role.COACH, teams[n % len(teams)])
@@ -215,7 +220,7 @@ def build(scale: int = 1) -> float:
     with contextlib.suppress(DatabaseError):  # CHECKPOINT needs a privileged role
         _sql("CHECKPOINT")
     # Staff reach nothing without MFA set up (and used in this login).
-    for person in [*supervisors, *coaches]:
+    for person in [*admins, *supervisors, *coaches]:
         TOTP.activate(person, "JBSWY3DPEHPK3PXP")
     seconds = time.monotonic() - started
     print(f"  built in {seconds:.0f} s")

@@ -80,6 +80,7 @@ def _pages(csrf: str) -> tuple[list[Page], list[User]]:
     cookie_name, csrf_name = settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME
     coaches = list(User.objects.filter(role=Role.COACH).order_by("pk"))
     supervisors = list(User.objects.filter(role=Role.SUPERVISOR).order_by("pk"))
+    admins = list(User.objects.filter(role=Role.ADMIN).order_by("pk"))
     clients = list(
         User.objects.filter(role=Role.CLIENT, coach_assignments__ended_at__isnull=True)
         .order_by("pk")
@@ -88,7 +89,7 @@ def _pages(csrf: str) -> tuple[list[Page], list[User]]:
     viewers, posters = clients[:SIGNED_IN_CLIENTS], clients[-POSTING_CLIENTS:]
     if set(viewers) & set(posters):
         sys.exit("BENCH_CLIENTS is too small for the signed-in and the posting clients")
-    people = [*coaches, *supervisors, *viewers, *posters]
+    people = [*coaches, *supervisors, *admins, *viewers, *posters]
     print(f"Signing in {len(people):,} people (one session each, MFA done for staff)")
     keys = dict(zip([p.pk for p in people], session_keys(people), strict=True))
 
@@ -133,6 +134,17 @@ def _pages(csrf: str) -> tuple[list[Page], list[User]]:
     dashboard, queue = reverse("coaching:team_dashboard"), reverse("sessions_log:review_queue")
     checkin_path = reverse("coaching:checkin_new")
     timelines = spread([[(c, timeline(x)) for x in caseloads[c.pk][:PER_VIEWER]] for c in coaches])
+    # A supervisor reads their team's clients' timelines (each coach's first).
+    team_timelines = spread(
+        [
+            [
+                (s, timeline(caseloads[c.pk][0]))
+                for c in team_coaches.get(s.team_id, [])
+                if caseloads.get(c.pk)
+            ]
+            for s in supervisors
+        ]
+    )
     details = spread(
         [[(s, coach_detail(c)) for c in team_coaches.get(s.team_id, [])] for s in supervisors]
     )
@@ -147,9 +159,19 @@ def _pages(csrf: str) -> tuple[list[Page], list[User]]:
             sample=(*timelines[0], {}),
         ),
         Page(
+            "client timeline (supervisor)",
+            [get(*pair) for pair in team_timelines],
+            sample=(*team_timelines[0], {}),
+        ),
+        Page(
             "team dashboard",
             [get(s, dashboard) for s in supervisors],
             sample=(supervisors[0], dashboard, {}),
+        ),
+        Page(
+            "all-teams dashboard (admin)",
+            [get(a, dashboard) for a in admins],
+            sample=(admins[0], dashboard, {}),
         ),
         Page("coach detail", [get(*pair) for pair in details], sample=(*details[0], {})),
         Page(
