@@ -8,22 +8,24 @@ Two measures, both printed by `make bench`:
 - under the same load as the pages, the **page's SQL alone**: each of the
   page's requests (up to 1,000, each another person's or record's) is made
   once in-process and the statements it ran beyond the session's are kept
-  (`capture`); `bench.views.sql_only` then answers as the baseline does
+  (`capture`: each with its parameters, and whether it ran prepared on
+  the server, `prepared_cursor`, so that it is replayed the same way,
+  its plan kept); `bench.views.sql_only` then answers as the baseline does
   plus replaying one request's statements, and wrk drives it with the same
   people's cookies. Its share of the baseline is what the page would reach
   if all its own Python cost nothing."""
 
-import json
+import pickle
 import time
 
-from django.db import connection, reset_queries
+from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bench import load
 
-CAPTURED = load.ROOT / ".run" / "bench-sql.json"
+# Pickled: the parameters keep their types (psycopg's Int8, aware datetimes).
+CAPTURED = load.ROOT / ".run" / "bench-sql.pickle"
 CAPTURE_LIMIT = 1000
 # The stack's own statements (the session row, with the sessions page's
 # address, browser and last active), which the baseline runs too.
@@ -40,24 +42,41 @@ def capture(pages, teams: list[int]) -> list[list[load.Request]]:
         for n, request in enumerate(page.requests[:CAPTURE_LIMIT]):
             # The log keeps the last 9,000 statements: once full, a capture
             # would see none.
-            reset_queries()
-            with CaptureQueriesContext(connection) as queries:
+            ran = []
+            with connection.execute_wrapper(_recorder(ran)):
                 response = client.get(request.path, HTTP_COOKIE=request.cookie)
             if response.status_code != 200:
                 raise SystemExit(f"GET {request.path} answered {response.status_code}")
             statements.append(
-                [
-                    query["sql"]
-                    for query in queries.captured_queries
-                    if not any(table in query["sql"] for table in _STACK_TABLES)
-                ]
+                [row for row in ran if not any(table in row[0] for table in _STACK_TABLES)]
             )
             path = reverse("bench_sql_only", args=[teams[n % len(teams)], index, n])
             requests.append(load.Request(path, request.cookie))
         captured[str(index)] = statements
         lists.append(requests)
-    CAPTURED.write_text(json.dumps(captured))
+    CAPTURED.write_bytes(pickle.dumps(captured))
     return lists
+
+
+def _recorder(ran: list):
+    """An execute wrapper keeping (sql, params, prepared) of each statement."""
+
+    def record(execute, sql, params, many, context):
+        prepared = getattr(context["cursor"].cursor, "prepares", False)
+        ran.append((sql, params, prepared))
+        return execute(sql, params, many, context)
+
+    return record
+
+
+def replay(statements) -> None:
+    """Runs captured statements as they ran (bench.views.sql_only)."""
+    for sql, params, prepared in statements:
+        cursor = connection.prepared_cursor() if prepared else connection.cursor()
+        with cursor:
+            cursor.execute(sql, params)
+            if cursor.description is not None:
+                cursor.fetchall()
 
 
 def timings(pages, baseline, people: int = 20) -> None:
