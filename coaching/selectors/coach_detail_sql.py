@@ -19,20 +19,19 @@ coach_caseload_page) stay as the reference the tests hold it equal to."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import OuterRef
 from django.http import Http404
 from django.utils import timezone
 from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_clients_shown
-from accounts.models import CaseloadAssignment, User
-from accounts.policy import (
-    held_relationship_scope,
-    relationship_scope,
-    reviewable_coach_scope,
-    reviewable_relationship_scope,
+from accounts.models import User
+from accounts.policy.sql import (
+    NOTHING,
+    held_relationship_condition,
+    relationship_condition,
+    reviewable_coach_condition,
+    reviewable_relationship_condition,
 )
 from coaching.selectors.caseloads import DAYS_30, OVERDUE_SHOWN, QUIET_AFTER
 from coaching.templatetags.trust import sparkline
@@ -73,12 +72,19 @@ oldest AS (
     FROM (SELECT * FROM overdue ORDER BY ends_at, id LIMIT %(oldest)s) o
     JOIN accounts_user u ON u.id = o.client_id
 )
-SELECT od.total, od.ids, od.client_ids, od.names, od.starts,
+SELECT od.total,
+       -- The oldest overdue notes ride on the first row only (repeated, the
+       -- driver decoded them again for every row).
+       CASE WHEN coalesce(r.pos, 1) = 1 THEN od.ids END,
+       CASE WHEN coalesce(r.pos, 1) = 1 THEN od.client_ids END,
+       CASE WHEN coalesce(r.pos, 1) = 1 THEN od.names END,
+       CASE WHEN coalesce(r.pos, 1) = 1 THEN od.starts END,
        r.client_id, r.display_name, r.last_session, r.next_session, r.sessions_30,
        r.quiet, r.attempts, r.scores, r.latest_at, r.open_flags
 FROM oldest od
 LEFT JOIN (
     SELECT shown.id, shown.client_id, shown.display_name,
+           row_number() OVER (ORDER BY shown.display_name, shown.id) AS pos,
            (SELECT s.starts_at FROM sessions_log_session s
             WHERE s.client_id = shown.client_id AND s.coach_id = %(coach)s
               AND s.starts_at <= %(now)s AND s.status <> 'cancelled'
@@ -125,30 +131,44 @@ ORDER BY r.display_name, r.id
 """
 
 
-def _ids(column, queryset):
-    return ArraySubquery(queryset.filter(coach=OuterRef("pk")).order_by().values(column))
+# The coach, if the viewer reviews them, and the policy's ids for their
+# page (each condition from accounts/policy/sql.py, on the coach `k`).
+_IN_REACH_SQL = """
+SELECT k.id, k.display_name,
+       ARRAY(SELECT a.id FROM {relationships} WHERE a.coach_id = k.id AND {ids} ORDER BY a.id),
+       ARRAY(SELECT a.id FROM {relationships} WHERE a.coach_id = k.id AND {trusted} ORDER BY a.id),
+       ARRAY(SELECT a.client_id FROM {relationships} WHERE a.coach_id = k.id AND {held}
+             ORDER BY a.id)
+FROM accounts_user k
+WHERE k.id = %(coach)s AND {coach}
+"""
+# Within the arrays, the relationship's own coach is the page's coach.
+_RELATIONSHIPS = "accounts_caseloadassignment a JOIN accounts_user c ON c.id = a.client_id"
 
 
 def coach_in_reach(user: User, pk) -> dict:
     """The policy's answer for the coach `pk`, in one query: their name and
     the ids the page may read (404 for a coach `user` does not review)."""
-    relationships = CaseloadAssignment.objects
-    found = (
-        User.objects.filter(reviewable_coach_scope(user), pk=pk)
-        .annotate(
-            ids=_ids("pk", relationships.filter(reviewable_relationship_scope(user))),
-            trusted=_ids("pk", relationships.filter(relationship_scope(user))),
-            held=_ids("client_id", relationships.filter(held_relationship_scope(user))),
-        )
-        .values("pk", "display_name", "ids", "trusted", "held")
-        .first()
+    conditions = {
+        "coach": reviewable_coach_condition(user),
+        "ids": reviewable_relationship_condition(user),
+        "trusted": relationship_condition(user),
+        "held": held_relationship_condition(user),
+    }
+    if conditions["coach"] == NOTHING or not isinstance(pk, int) or not 0 < pk < 2**63:
+        raise Http404
+    params = {"coach": Int8(pk)}
+    for _, own in conditions.values():
+        params.update(own)
+    text = _IN_REACH_SQL.format(
+        relationships=_RELATIONSHIPS, **{name: sql for name, (sql, _) in conditions.items()}
     )
+    with connection.prepared_cursor() as cursor:
+        cursor.execute(text, params)
+        found = cursor.fetchone()
     if found is None:
         raise Http404
-    return {
-        key: (value or []) if key in ("ids", "trusted", "held") else value
-        for key, value in found.items()
-    }
+    return dict(zip(("pk", "display_name", "ids", "trusted", "held"), found, strict=True))
 
 
 def coach_detail_rows(user: User, coach: dict, page_number, *, now=None) -> dict:

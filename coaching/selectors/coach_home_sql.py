@@ -21,8 +21,8 @@ from django.utils import timezone
 from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_clients_shown
-from accounts.models import CaseloadAssignment, User
-from accounts.policy import relationship_scope
+from accounts.models import User
+from accounts.policy.sql import relationship_condition, relationship_rows
 from coaching.templatetags.trust import sparkline
 from common.fastpaths import (
     bigint_array,
@@ -77,12 +77,21 @@ notes AS (
 shown AS (
     SELECT * FROM rel ORDER BY display_name, id LIMIT %(size)s OFFSET %(skip)s
 )
-SELECT f.review_due, f.not_agreed, n.ids, n.client_ids, n.names, n.starts, n.ends, n.drafts,
+SELECT f.review_due, f.not_agreed,
+       -- The notes to finish ride on the first row only: repeated on every
+       -- row, their dates were most of what the driver decoded.
+       CASE WHEN coalesce(r.pos, 1) = 1 THEN n.ids END,
+       CASE WHEN coalesce(r.pos, 1) = 1 THEN n.client_ids END,
+       CASE WHEN coalesce(r.pos, 1) = 1 THEN n.names END,
+       CASE WHEN coalesce(r.pos, 1) = 1 THEN n.starts END,
+       CASE WHEN coalesce(r.pos, 1) = 1 THEN n.ends END,
+       CASE WHEN coalesce(r.pos, 1) = 1 THEN n.drafts END,
        r.client_id, r.display_name, r.started_at, r.last_agreed_at,
        r.scores, r.latest_at, r.open_flags
 FROM figures f CROSS JOIN notes n
 LEFT JOIN (
-    SELECT shown.*, c.scores, c.latest_at, fl.open_flags
+    SELECT shown.*, c.scores, c.latest_at, fl.open_flags,
+           row_number() OVER (ORDER BY shown.display_name, shown.id) AS pos
     FROM shown
     LEFT JOIN LATERAL (
         SELECT array_agg(k.score ORDER BY k.created_at, k.id) AS scores,
@@ -106,10 +115,11 @@ ORDER BY r.display_name, r.id
 def _allowed_relationships(coach: User) -> list[tuple[int, int]]:
     """The relationships (and their clients) the coach's home shows: the
     policy's."""
-    return list(
-        CaseloadAssignment.objects.filter(relationship_scope(coach), coach=coach).values_list(
-            "pk", "client_id"
-        )
+    return relationship_rows(
+        "a.id, a.client_id",
+        relationship_condition(coach),
+        "a.coach_id = %(coach)s",
+        coach=Int8(coach.pk),
     )
 
 

@@ -23,8 +23,8 @@ from django.utils import timezone
 from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_record
-from accounts.models import CaseloadAssignment, Role, User
-from accounts.policy import relationship_scope
+from accounts.models import Role, User
+from accounts.policy.sql import relationship_condition, relationship_rows
 from coaching.models import CheckIn, Step, TrustFlag
 from coaching.models.checkins import ITEMS
 from common.fastpaths import bigint_array, day_month_year, url_of, weekday_day_month_time
@@ -142,12 +142,13 @@ def _allowed(viewer: User, pk) -> tuple[list[int], str] | None:
     """The relationships with client `pk` that `viewer` may see (the
     policy's relationship_scope, the same rule as clients_visible_to) and
     the client's name; None when there are none."""
-    if not isinstance(pk, int):
-        return None
-    rows = list(
-        CaseloadAssignment.objects.filter(relationship_scope(viewer), client_id=pk).values_list(
-            "pk", "client__display_name"
-        )
+    if not isinstance(pk, int) or not 0 < pk < 2**63:
+        return None  # no such row (a bigint, from 1)
+    rows = relationship_rows(
+        "a.id, c.display_name",
+        relationship_condition(viewer),
+        "a.client_id = %(client)s",
+        client=Int8(pk),
     )
     if not rows:
         return None
