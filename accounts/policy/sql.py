@@ -1,4 +1,5 @@
-"""The relationship rules of accounts/policy/relationships.py stated in SQL,
+"""The relationship rules of accounts/policy/relationships.py (and the
+invitations' of accounts/policy/pages.py) stated in SQL,
 for the everyday pages' prepared statements (issue 30).
 
 Building and compiling the ORM's form of a scope cost each page 0.4-2.3 ms
@@ -75,6 +76,18 @@ def reviewable_coach_condition(user: User) -> tuple[str, dict]:
             f"k.role = '{Role.COACH}' AND k.team_id = %(viewer_team)s",
             {"viewer_team": Int8(user.team_id)},
         )
+    return NOTHING
+
+
+def invitation_condition(user: User) -> tuple[str, dict]:
+    """invitation_scope(user), on an invitation `i`: an admin, every one; a
+    coach, their own."""
+    if not user.is_active:
+        return NOTHING
+    if user.role == Role.ADMIN:
+        return "true", {}
+    if user.role == Role.COACH:
+        return "i.invited_by_id = %(viewer)s", {"viewer": Int8(user.pk)}
     return NOTHING
 
 

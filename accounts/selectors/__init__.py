@@ -7,7 +7,7 @@ its read is audited), `<thing>_for_change` (the acting scope, locked) and
 
 The names the layers above read are also named here."""
 
-from accounts.selectors.invitations import invitations_visible_to
+from accounts.selectors.invitations import invitations_visible_to, newest_invitations_visible_to
 from accounts.selectors.people import people_managed_by
 from accounts.selectors.relationships import active_coach_of, caseload_of, clients_of
 from accounts.selectors.teams import teams_visible_to
@@ -19,6 +19,7 @@ __all__ = [
     "caseload_of",
     "clients_of",
     "invitations_visible_to",
+    "newest_invitations_visible_to",
     "people_managed_by",
     "teams_visible_to",
 ]

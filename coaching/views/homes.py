@@ -11,7 +11,7 @@ from accounts.forms import ClientInvitationForm
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
-from accounts.selectors import invitations_visible_to
+from accounts.selectors import newest_invitations_visible_to
 from coaching.forms.trust import FlagResolveForm
 from coaching.selectors.client_home_sql import client_home_for_viewing
 from coaching.selectors.coach_home_sql import coach_home_for_viewing
@@ -29,7 +29,7 @@ def coach_home(request):
     coach = request.user
     context = {
         **coach_home_for_viewing(coach, request.GET.get("page")),
-        "invitations": invitations_visible_to(coach)[:INVITATIONS_SHOWN],
+        "invitations": newest_invitations_visible_to(coach, INVITATIONS_SHOWN),
         "form": ClientInvitationForm(),
         "valid_days": settings.INVITATION_VALID_DAYS,
     }

@@ -3,26 +3,30 @@ prepared statements: for every kind of viewer, over a varied organisation,
 each SQL condition gives exactly what its Q gives (45 CFR 164.502(b),
 164.514(d): a page shows a person only the clients the one rule allows)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from accounts.models import CaseloadAssignment, Role, User
+from accounts.models import CaseloadAssignment, Invitation, Role, User
 from accounts.policy import (
     held_relationship_scope,
+    invitation_scope,
     relationship_scope,
     reviewable_coach_scope,
     reviewable_relationship_scope,
 )
 from accounts.policy.sql import (
     held_relationship_condition,
+    invitation_condition,
     relationship_condition,
     relationship_rows,
     reviewable_coach_condition,
     reviewable_relationship_condition,
 )
+from accounts.selectors import invitations_visible_to, newest_invitations_visible_to
 from tests.conftest import make_user
 from tests.helpers import varied_organisation
 
@@ -33,6 +37,13 @@ RULES = [
     (reviewable_relationship_scope, reviewable_relationship_condition),
     (held_relationship_scope, held_relationship_condition),
 ]
+
+
+def _ids(table: str, alias: str, condition: tuple[str, dict]) -> list[int]:
+    text, params = condition
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {alias}.id FROM {table} WHERE {text} ORDER BY 1", params)  # noqa: S608
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _viewers(people, coach, supervisor, admin_user) -> list[User]:
@@ -82,10 +93,10 @@ def test_each_sql_rule_gives_every_viewer_what_its_q_gives(coach, supervisor, ad
             )
             if expected:
                 seen[rule.__name__].add(viewer.role)
-        text, params = reviewable_coach_condition(viewer)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT k.id FROM accounts_user k WHERE {text} ORDER BY k.id", params)  # noqa: S608
-            coaches = [row[0] for row in cursor.fetchall()]
+        invitations = _ids("accounts_invitation i", "i", invitation_condition(viewer))
+        expected = Invitation.objects.filter(invitation_scope(viewer)).order_by("pk")
+        assert invitations == [i.pk for i in expected], viewer
+        coaches = _ids("accounts_user k", "k", reviewable_coach_condition(viewer))
         expected = list(
             User.objects.filter(reviewable_coach_scope(viewer)).order_by("pk").values_list("pk")
         )
@@ -98,6 +109,37 @@ def test_each_sql_rule_gives_every_viewer_what_its_q_gives(coach, supervisor, ad
         "held_relationship_scope": {Role.SUPERVISOR, Role.ADMIN},
     }
     assert CaseloadAssignment.objects.filter(ended_at__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_the_newest_invitations_are_those_the_orm_list_gives(coach, other_coach, admin_user):
+    """The coach's home lists its invitations by one statement: the same
+    invitations, newest first, with the same status, as the policy's list."""
+    moment = timezone.now()
+    for n in range(25):
+        Invitation.objects.create(
+            email=f"invited{n}@example.org",
+            role=Role.CLIENT,
+            coach=coach if n % 3 else other_coach,
+            invited_by=coach if n % 3 else other_coach,
+            token_digest=f"{n:064d}",
+            # Some sent at the same moment; some accepted, revoked, expired.
+            created_at=moment - timedelta(hours=n // 2),
+            expires_at=moment + timedelta(days=1 if n % 4 else -1),
+            revoked_at=moment if n % 5 == 0 else None,
+        )
+    statuses = set()
+    for viewer in (coach, other_coach, admin_user, make_user("s@example.org", Role.SUPERVISOR)):
+        for shown in (1, 20):
+            expected = list(invitations_visible_to(viewer)[:shown])
+            found = newest_invitations_visible_to(viewer, shown)
+            assert [
+                (i.pk, i.email, i.get_role_display(), i.created_at, i.status) for i in found
+            ] == [
+                (i.pk, i.email, i.get_role_display(), i.created_at, i.status) for i in expected
+            ], (viewer, shown)
+            statuses |= {i.status for i in found}
+    assert statuses == {"pending", "revoked", "expired"}
 
 
 @pytest.mark.django_db
