@@ -4,7 +4,10 @@ the views hand the scores over, no tag here reads the database."""
 
 from django import template
 from django.conf import settings
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+
+from common.fastpaths import day_month_year
 
 register = template.Library()
 
@@ -40,15 +43,41 @@ def sparkline(scores: list[int]):
     )
 
 
+def _answers(checkin) -> list[tuple[str, int]]:
+    # A CheckIn's answers() is a method; a page's plain row holds the list.
+    answers = checkin.answers
+    return answers() if callable(answers) else answers
+
+
 @register.inclusion_tag("coaching/includes/trust_chart.html")
 def trust_chart(checkins, caption: str):
-    """The full trend: a line over 0-100 with the flag threshold marked."""
+    """The full trend: a line over 0-100 with the flag threshold marked, and
+    the table of the same numbers. The table's rows are made here as one
+    string (escaped): through the template engine, its cells were half of
+    the client timeline's rendering."""
     scores = [checkin.score for checkin in checkins]
     points = _points(scores, _W, _H, _PAD) if scores else []
     threshold_y = _PAD + (100 - settings.TRUST_FLAG_SCORE_BELOW) * (_H - 2 * _PAD) / 100
+    zone = timezone.get_current_timezone()
     return {
         "checkins": checkins,
         "caption": caption,
+        "scores": ", ".join(str(score) for score in scores),
+        "labels": [label for label, _ in _answers(checkins[0])] if scores else [],
+        "rows": format_html_join(
+            "\n",
+            "<tr><td>{}</td><td>{}</td>{}</tr>",
+            (
+                (
+                    day_month_year(checkin.created_at.astimezone(zone)),
+                    checkin.score,
+                    format_html_join(
+                        "", "<td>{}</td>", ((value,) for _, value in _answers(checkin))
+                    ),
+                )
+                for checkin in checkins
+            ),
+        ),
         "width": _W,
         "height": _H,
         "polyline": " ".join(f"{x:.1f},{y:.1f}" for x, y in points),
