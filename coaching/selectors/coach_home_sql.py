@@ -18,6 +18,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_clients_shown
@@ -110,6 +112,9 @@ LEFT JOIN (
 ) r ON true
 ORDER BY r.display_name, r.id
 """
+
+
+NONE_YET = mark_safe('<span class="muted">None yet</span>')  # noqa: S308 - a constant
 
 
 def _allowed_relationships(coach: User) -> list[tuple[int, int]]:
@@ -227,6 +232,17 @@ def coach_home_for_viewing(coach: User, page_number) -> dict:
         }
         for row in caseload
     ]
+    for row in rows:  # the cells with a condition, for {% rows %}
+        row["latest_cell"] = (
+            format_html('{} <span class="muted">({})</span>', row["latest"], row["latest_on"])
+            if row["latest"] is not None
+            else NONE_YET
+        )
+        row["flags_cell"] = (
+            format_html('<strong class="flag-count">{}</strong>', row["open_flags"])
+            if row["open_flags"]
+            else "0"
+        )
     note_rows = [
         {
             "url": url_of("sessions_log:session_detail", note["pk"]),
