@@ -21,7 +21,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection
 from django.http import Http404
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_clients_shown
@@ -34,6 +37,7 @@ from accounts.policy.sql import (
     reviewable_relationship_condition,
 )
 from coaching.selectors.caseloads import DAYS_30, OVERDUE_SHOWN, QUIET_AFTER
+from coaching.selectors.coach_home_sql import NONE_YET
 from coaching.templatetags.trust import sparkline
 from common.fastpaths import bigint_array, day_month_year, day_month_year_time, url_of
 from common.paging import PER_PAGE, Page, page_within
@@ -222,6 +226,21 @@ def coach_detail_rows(user: User, coach: dict, page_number, *, now=None) -> dict
     return {"number": number, "caseload": caseload, "overdue": oldest, "overdue_count": total}
 
 
+def _quiet_badge(quiet: bool, attempts: int):
+    if not quiet:
+        return ""
+    if not attempts:
+        return QUIET_BADGE
+    return format_html(
+        ' <span class="badge">No contact 14+ days, {} attempt{}</span>',
+        attempts,
+        pluralize(attempts),
+    )
+
+
+QUIET_BADGE = mark_safe(' <span class="badge">No contact 14+ days</span>')  # noqa: S308 - a constant
+
+
 def coach_detail_for_viewing(user: User, pk, page_number) -> dict:
     """What the coach's page prints: the coach's name, precomputed strings
     for each caseload row and overdue note, and the page. 404 for a coach
@@ -259,6 +278,9 @@ def coach_detail_for_viewing(user: User, pk, page_number) -> dict:
         }
         for row in caseload
     ]
+    for row in rows:  # the cells with a condition, for {% rows %}
+        row["quiet_badge"] = _quiet_badge(row["quiet"], row["attempts"])
+        row["latest_cell"] = row["latest"] if row["latest"] is not None else NONE_YET
     overdue = [
         {
             "name": note["display_name"],
