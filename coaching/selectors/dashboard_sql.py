@@ -75,7 +75,7 @@ WITH coach AS MATERIALIZED (
     LEFT JOIN accounts_team t ON t.id = u.team_id
     WHERE u.id = ANY($ids)
 ),
-relationship AS MATERIALIZED (
+relationship AS (
     SELECT a.coach_id, a.client_id, a.started_at, f.plan_agreed_at,
            (a.started_at < $quiet_since
             AND (f.last_contact_at IS NULL OR f.last_contact_at < $quiet_since)) AS quiet
