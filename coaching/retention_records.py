@@ -39,7 +39,10 @@ from django.db import connection
 from django.db.models import Q
 
 from accounts.models import AuditEvent, User
+from coaching.models import CheckIn
 from coaching.selectors.retention import AUDIT_PRUNED, DESTROYED, REMOVED_DOMAIN
+from coaching.services.figures import coach_figures_repair
+from sessions_log.models import Session
 
 CLIENT_LINK = "client"
 ADMIN_LOG_REMOVED = "(destroyed at the end of retention)"
@@ -256,6 +259,17 @@ def _admin_log_deidentify(client: User, rows: dict) -> None:
     LogEntry.objects.filter(about).update(object_repr=ADMIN_LOG_REMOVED)
 
 
+def _coaches_counted(rows: dict) -> set[int]:
+    """The coaches whose kept day figures count some of `rows` (the
+    record's sessions and check-ins)."""
+    coaches = set()
+    for model in (Session, CheckIn):
+        if rows.get(model):
+            found = model._base_manager.filter(pk__in=rows[model])
+            coaches |= set(found.values_list("coach_id", flat=True))
+    return coaches
+
+
 def record_destroy(client: User) -> dict:
     """Delete every row of the client's record and de-identify their user
     row, in the caller's transaction (call inside `transaction.atomic`);
@@ -266,6 +280,7 @@ def record_destroy(client: User) -> dict:
     require_owner()
     rows = record_rows(client)
     tables = {model._meta.db_table for model in rows} | {User._meta.db_table}
+    coaches = _coaches_counted(rows)
     with connection.cursor() as cursor:
         _triggers(cursor, tables, "DISABLE")
         for model, pks in rows.items():
@@ -274,6 +289,10 @@ def record_destroy(client: User) -> dict:
         _admin_log_deidentify(client, rows)
         # Checks every foreign key to a deleted row before the locks come back.
         _triggers(cursor, tables, "ENABLE")
+    # The coaches' kept figures counted the sessions and check-ins just
+    # destroyed: set right now, or the nightly check would tell admins of a
+    # drift no one caused. (The relationships' own figures went with them.)
+    coach_figures_repair(coach_ids=coaches)
     counts = {
         model._meta.label_lower: len(pks)
         for model, pks in sorted(rows.items(), key=lambda item: item[0]._meta.label)

@@ -4,13 +4,13 @@ from a fixed number of grouped queries, whatever the size of the team:
 never one query per row."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Aggregate,
-    Avg,
     BooleanField,
     Count,
     Exists,
@@ -50,6 +50,31 @@ from sessions_log.models import MAX_DURATION, Session
 
 DAYS_30 = timedelta(days=30)
 QUIET_AFTER = timedelta(days=14)
+# The dashboard's "last 30 days": today and the 29 days before, whole days of
+# the organisation's calendar, as its kept figures (CoachDayFigures) count them.
+DASHBOARD_DAYS = 30
+
+
+@dataclass(frozen=True)
+class DashboardDays:
+    """The dashboard's windows in the organisation's calendar (TIME_ZONE,
+    whatever zone the viewer reads in): `since` to `today` (both included)
+    is the last 30 days; `trust_since` to the day before `since`, the 30
+    before them (the trust trend's comparison)."""
+
+    today: date
+    since: date
+    trust_since: date
+
+    def start(self, day: date) -> datetime:
+        """The first instant of `day` in the organisation's calendar."""
+        return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def dashboard_days(now: datetime) -> DashboardDays:
+    today = now.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    since = today - timedelta(days=DASHBOARD_DAYS - 1)
+    return DashboardDays(today, since, since - timedelta(days=DASHBOARD_DAYS))
 
 
 def coaches_reviewable_by(user: User) -> QuerySet[User]:
@@ -144,10 +169,13 @@ def overdue_note_sessions(now: datetime, user: User | None = None):
 
 
 def team_dashboard(user: User, now: datetime) -> list[dict]:
-    """One row per coach the user may review, with the figures behind each column."""
+    """One row per coach the user may review, with the figures behind each
+    column; "30 days" are the whole days of dashboard_days (the reference
+    the prepared statement, dashboard_sql, is held equal to)."""
     coaches = list(coaches_reviewable_by(user).order_by("display_name"))
     ids = [coach.pk for coach in coaches]
-    since = now - DAYS_30
+    days = dashboard_days(now)
+    since, until = days.start(days.since), days.start(days.today + timedelta(days=1))
     caseloads = _by_coach(
         with_plan_status(
             CaseloadAssignment.objects.filter(coach__in=ids, ended_at__isnull=True), now=now
@@ -158,7 +186,7 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
         plans_review_due=Q(plan_review_due=True),
         plans_not_agreed=Q(plan_not_agreed=True),
     )
-    recent = Q(starts_at__gte=since, starts_at__lte=now)
+    recent = Q(starts_at__gte=since, starts_at__lt=until)
     overdue, waiting = _overdue_note(now), Q(note_state=Session.NoteState.AWAITING_COSIGN)
     # Each side of the OR matches an index: (coach, starts_at) and the
     # partial ones on note_state.
@@ -169,14 +197,22 @@ def team_dashboard(user: User, now: datetime) -> list[dict]:
         overdue=overdue,
         waiting=waiting,
     )
+    # Each mean as the kept figures give it: the score sum over the count.
     trust = {
-        row["coach_id"]: row
-        for row in CheckIn.objects.filter(coach__in=ids, created_at__gte=now - 2 * DAYS_30)
+        row["coach_id"]: {
+            "recent": row["recent_sum"] / row["recent_n"] if row["recent_n"] else None,
+            "before": row["before_sum"] / row["before_n"] if row["before_n"] else None,
+        }
+        for row in CheckIn.objects.filter(
+            coach__in=ids, created_at__gte=days.start(days.trust_since), created_at__lt=until
+        )
         .order_by()
         .values("coach_id")
         .annotate(
-            recent=Avg("score", filter=Q(created_at__gte=since)),
-            before=Avg("score", filter=Q(created_at__lt=since)),
+            recent_sum=Sum("score", filter=Q(created_at__gte=since)),
+            recent_n=Count("pk", filter=Q(created_at__gte=since)),
+            before_sum=Sum("score", filter=Q(created_at__lt=since)),
+            before_n=Count("pk", filter=Q(created_at__lt=since)),
         )
     }
     unresolved = ~Q(status=TrustFlag.Status.RESOLVED)

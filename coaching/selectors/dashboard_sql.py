@@ -4,11 +4,16 @@ static statements, prepared on the server.
 The access policy gives the coaches the viewer reviews (one small query on
 an index). One statement then reads, for those ids only, each coach's
 figures: every table is aggregated once per coach (GROUP BY coach_id over
-an index that holds what it counts), and the "quiet" check (no successful
-contact for 14 days) is computed once per active relationship, its
-attempts counted only for the quiet ones. A second grouped statement gives
-the episodes panel (per month and discharge reason). The rows come back as
-plain values with the URLs already made, so the template prints strings.
+an index that holds what it counts). What would sum history comes from the
+kept figures (coaching/models/figures.py, kept by the services in their
+transaction, checked nightly): "quiet" (no successful contact for 14 days)
+is a compare of each active relationship's RelationshipFigures
+last_contact_at, not a probe of its sessions and attempts (its attempts are
+counted only for the quiet ones); its plan's last agreement is the figures'
+too; the 30-day counts and the trust means are sums of CoachDayFigures over
+whole days of the organisation's calendar (caseloads.dashboard_days). A
+second grouped statement gives the episodes panel (per month and discharge
+reason). The rows come back as plain values with the URLs already made.
 
 Both are static texts with the same parameter types whatever the viewer,
 so psycopg prepares each once per connection. The figures' statement is
@@ -17,7 +22,8 @@ shaped so that PostgreSQL keeps its generic plan (below: re-planning it cost
 
 The ORM selectors they replace (caseloads.team_dashboard and
 episodes.episode_month_figures) stay as the reference the tests hold them
-equal to. The page shows figures only, no client: nothing to audit."""
+equal to: the reference reads history, so the two agree while the figures
+do. The page shows figures only, no client: nothing to audit."""
 
 import re
 from datetime import date, datetime, timedelta
@@ -30,20 +36,22 @@ from accounts.models import User
 from accounts.policy.relationships import reviews_every_team, sees_private_requests
 from coaching.models import Episode
 from coaching.selectors.caseloads import (
-    DAYS_30,
     QUIET_AFTER,
     coaches_reviewable_by,
+    dashboard_days,
     trust_direction,
 )
 from common.fastpaths import bigint_array, url_of
-from sessions_log.models import MAX_DURATION
+
+# The parameters that are days of the organisation's calendar (the figures' `day`).
+DAY_PARAMETERS = ("today", "since_day", "trust_day")
 
 
 def _values_unseen(text: str) -> str:
     """Each $name of `text` as a scalar subquery of the parameter (an
     InitPlan): $ids a bigint[] literal, the others times."""
     # (The cast after the subquery makes ANY(...) read it as an array.)
-    types = {"ids": "bigint[])::bigint[]"}
+    types = {"ids": "bigint[])::bigint[]", **dict.fromkeys(DAY_PARAMETERS, "date)")}
     return re.sub(
         r"\$([a-z_]+)",
         lambda found: f"(SELECT %({found[1]})s::{types.get(found[1], 'timestamptz)')}",
@@ -51,8 +59,9 @@ def _values_unseen(text: str) -> str:
     )
 
 
-# Parameters: ids (bigint[] literal: the coaches the policy gives); now and
-# the cut-offs computed from it; sees / team / viewer: the private requests
+# Parameters: ids (bigint[] literal: the coaches the policy gives); the
+# cut-offs computed from now; today and the first days of the two 30-day
+# windows (dates, the figures' days); sees / team / viewer: the private requests
 # the viewer may count (private_request_scope). Each value is read through
 # a scalar subquery (an InitPlan): the planner then sees no value in a
 # custom plan either, so its custom plans cost what the generic one does
@@ -66,22 +75,12 @@ WITH coach AS MATERIALIZED (
     LEFT JOIN accounts_team t ON t.id = u.team_id
     WHERE u.id = ANY($ids)
 ),
-relationship AS MATERIALIZED (
-    SELECT a.coach_id, a.client_id, a.started_at, p.last_agreed_at,
+relationship AS (
+    SELECT a.coach_id, a.client_id, a.started_at, f.plan_agreed_at,
            (a.started_at < $quiet_since
-            AND NOT EXISTS (
-                SELECT FROM sessions_log_session s
-                WHERE s.client_id = a.client_id AND s.coach_id = a.coach_id
-                  AND s.status = 'completed' AND s.ends_at >= $quiet_since
-                  AND s.starts_at >= $quiet_sessions_from
-            )
-            AND NOT EXISTS (
-                SELECT FROM coaching_outreachattempt o
-                WHERE o.client_id = a.client_id AND o.outcome = 'reached'
-                  AND o.at >= $quiet_since
-            )) AS quiet
+            AND (f.last_contact_at IS NULL OR f.last_contact_at < $quiet_since)) AS quiet
     FROM accounts_caseloadassignment a
-    LEFT JOIN coaching_plan p ON p.client_id = a.client_id
+    LEFT JOIN coaching_relationshipfigures f ON f.assignment_id = a.id
     WHERE a.coach_id = ANY($ids) AND a.ended_at IS NULL
 ),
 rel AS (
@@ -91,21 +90,24 @@ rel AS (
            sum((SELECT count(*) FROM coaching_outreachattempt o
                 WHERE o.client_id = r.client_id AND o.at >= $quiet_since))
                FILTER (WHERE r.quiet) AS quiet_attempts,
-           count(*) FILTER (WHERE r.last_agreed_at <= $review_before) AS review_due,
+           count(*) FILTER (WHERE r.plan_agreed_at <= $review_before) AS review_due,
            count(*) FILTER (
-               WHERE r.last_agreed_at IS NULL AND r.started_at <= $agree_before
+               WHERE r.plan_agreed_at IS NULL AND r.started_at <= $agree_before
            ) AS not_agreed
     FROM relationship r
     GROUP BY r.coach_id
 ),
-recent AS (
-    SELECT s.coach_id,
-           count(*) FILTER (WHERE s.status = 'completed') AS completed,
-           count(*) FILTER (WHERE s.status = 'no_show') AS no_shows
-    FROM sessions_log_session s
-    WHERE s.coach_id = ANY($ids)
-      AND s.starts_at >= $since AND s.starts_at <= $now
-    GROUP BY s.coach_id
+days AS (
+    SELECT d.coach_id,
+           sum(d.completed) FILTER (WHERE d.day >= $since_day) AS completed,
+           sum(d.no_shows) FILTER (WHERE d.day >= $since_day) AS no_shows,
+           sum(d.checkin_score_sum) FILTER (WHERE d.day >= $since_day) AS recent_sum,
+           sum(d.checkins) FILTER (WHERE d.day >= $since_day) AS recent_n,
+           sum(d.checkin_score_sum) FILTER (WHERE d.day < $since_day) AS before_sum,
+           sum(d.checkins) FILTER (WHERE d.day < $since_day) AS before_n
+    FROM coaching_coachdayfigures d
+    WHERE d.coach_id = ANY($ids) AND d.day >= $trust_day AND d.day <= $today
+    GROUP BY d.coach_id
 ),
 overdue AS (
     SELECT s.coach_id, count(*) AS n
@@ -119,14 +121,6 @@ waiting AS (
     FROM sessions_log_session s
     WHERE s.coach_id = ANY($ids) AND s.note_state = 'awaiting_cosign'
     GROUP BY s.coach_id
-),
-trust AS (
-    SELECT c.coach_id,
-           avg(c.score) FILTER (WHERE c.created_at >= $since) AS recent,
-           avg(c.score) FILTER (WHERE c.created_at < $since) AS before
-    FROM coaching_checkin c
-    WHERE c.coach_id = ANY($ids) AND c.created_at >= $trust_since
-    GROUP BY c.coach_id
 ),
 open_flags AS (
     SELECT f.coach_id, count(*) AS n
@@ -160,17 +154,17 @@ SELECT coach.id, coach.display_name, coach.team_name,
        coalesce(rel.active, 0), coalesce(rel.quiet, 0),
        coalesce(rel.quiet_attempts, 0)::bigint,
        coalesce(rel.review_due, 0), coalesce(rel.not_agreed, 0),
-       coalesce(recent.completed, 0), coalesce(recent.no_shows, 0),
+       coalesce(days.completed, 0)::bigint, coalesce(days.no_shows, 0)::bigint,
        coalesce(overdue.n, 0), coalesce(waiting.n, 0),
-       trust.recent, trust.before,
+       coalesce(days.recent_sum, 0)::bigint, coalesce(days.recent_n, 0)::bigint,
+       coalesce(days.before_sum, 0)::bigint, coalesce(days.before_n, 0)::bigint,
        coalesce(open_flags.n, 0), coalesce(resolved_flags.n, 0), coalesce(requests.n, 0),
        coalesce(steps.suggested, 0), coalesce(steps.tried, 0)
 FROM coach
 LEFT JOIN rel ON rel.coach_id = coach.id
-LEFT JOIN recent ON recent.coach_id = coach.id
+LEFT JOIN days ON days.coach_id = coach.id
 LEFT JOIN overdue ON overdue.coach_id = coach.id
 LEFT JOIN waiting ON waiting.coach_id = coach.id
-LEFT JOIN trust ON trust.coach_id = coach.id
 LEFT JOIN open_flags ON open_flags.coach_id = coach.id
 LEFT JOIN resolved_flags ON resolved_flags.coach_id = coach.id
 LEFT JOIN requests ON requests.coach_id = coach.id
@@ -219,15 +213,13 @@ def team_dashboard_rows(user: User, now: datetime, coach_ids: list[int]) -> list
     ordered by name, with the figures of caseloads.team_dashboard as plain
     values: one prepared statement."""
     sees = sees_private_requests(user)
+    days = dashboard_days(now)
     params = {
         "ids": bigint_array(coach_ids),
-        "now": now,
-        "since": now - DAYS_30,
-        "trust_since": now - 2 * DAYS_30,
+        "today": days.today,
+        "since_day": days.since,
+        "trust_day": days.trust_since,
         "quiet_since": now - QUIET_AFTER,
-        # Implied by ends_at (sessions last at most MAX_DURATION): only the
-        # last two weeks of the (client, starts_at) index are read.
-        "quiet_sessions_from": now - QUIET_AFTER - MAX_DURATION,
         "note_due": now - timedelta(hours=settings.NOTE_DUE_HOURS),
         "review_before": now - timedelta(days=settings.PLAN_REVIEW_DAYS),
         "agree_before": now - timedelta(days=settings.PLAN_AGREE_WITHIN_DAYS),
@@ -243,12 +235,12 @@ def team_dashboard_rows(user: User, now: datetime, coach_ids: list[int]) -> list
     rows = []
     for (
         pk, name, team, active, quiet, quiet_attempts, review_due, not_agreed,
-        completed, no_shows, overdue, waiting, recent, before,
+        completed, no_shows, overdue, waiting, recent_sum, recent_n, before_sum, before_n,
         open_flags, resolved, requests, suggested, tried,
     ) in found:  # fmt: skip
-        # As Django gives an Avg: the numeric as a float.
-        mean = float(recent) if recent is not None else None
-        earlier = float(before) if before is not None else None
+        # The means of the kept sums, as the reference takes them.
+        mean = recent_sum / recent_n if recent_n else None
+        earlier = before_sum / before_n if before_n else None
         rows.append(
             {
                 "coach_id": pk,

@@ -73,8 +73,15 @@ WHERE p.id = %(plan)s AND a.id = r.assignment_id
 
 # ------------------------------------------------- recomputed from history
 
-# Per coach and day, from the sessions and check-ins themselves. No zero rows.
-RECOMPUTE_COACH_DAYS_SQL = """
+# Only the coaches in %(coaches)s: the repair after history was removed past
+# the services (coach_figures_repair); each side an index walk per coach.
+_SOME_COACHES = "AND coach_id = ANY(%(coaches)s::bigint[])"
+
+
+def _recompute_coach_days(scope: str = "") -> str:
+    """Per coach and day, from the sessions and check-ins themselves. No
+    zero rows. `scope`: "" (every coach) or _SOME_COACHES."""
+    return f"""
 SELECT coalesce(s.coach_id, c.coach_id) AS coach_id, coalesce(s.day, c.day) AS day,
        coalesce(s.completed, 0) AS completed, coalesce(s.no_shows, 0) AS no_shows,
        coalesce(c.checkins, 0) AS checkins, coalesce(c.score_sum, 0) AS checkin_score_sum
@@ -83,16 +90,20 @@ FROM (
            count(*) FILTER (WHERE status = 'completed') AS completed,
            count(*) FILTER (WHERE status = 'no_show') AS no_shows
     FROM sessions_log_session
-    WHERE status IN ('completed', 'no_show')
+    WHERE status IN ('completed', 'no_show') {scope}
     GROUP BY 1, 2
 ) s
 FULL JOIN (
     SELECT coach_id, (created_at AT TIME ZONE %(zone)s)::date AS day,
            count(*) AS checkins, sum(score) AS score_sum
     FROM coaching_checkin
+    WHERE true {scope}
     GROUP BY 1, 2
 ) c ON c.coach_id = s.coach_id AND c.day = s.day
-"""
+"""  # noqa: S608 - this module's own constant texts
+
+
+RECOMPUTE_COACH_DAYS_SQL = _recompute_coach_days()
 
 # Per relationship (all of them, or those in %(ids)s), from the plan, the
 # completed sessions with its coach and the attempts that reached the client
@@ -118,22 +129,28 @@ ON CONFLICT (assignment_id) DO UPDATE
 SET plan_agreed_at = EXCLUDED.plan_agreed_at, last_contact_at = EXCLUDED.last_contact_at
 """  # noqa: S608 - this module's own constant texts
 
+
 # What differs between the kept rows and history: one row per difference,
 # with `gone` when the kept row should not exist at all.
-_COACH_DAY_DRIFT = f"""
+def _coach_day_drift(scope: str = "") -> str:
+    return f"""
 SELECT coalesce(f.coach_id, k.coach_id) AS coach_id, coalesce(f.day, k.day) AS day,
        coalesce(f.completed, 0) AS completed, coalesce(f.no_shows, 0) AS no_shows,
        coalesce(f.checkins, 0) AS checkins,
        coalesce(f.checkin_score_sum, 0) AS checkin_score_sum,
        f.coach_id IS NULL AS gone
-FROM ({RECOMPUTE_COACH_DAYS_SQL}) f
-FULL JOIN coaching_coachdayfigures k ON k.coach_id = f.coach_id AND k.day = f.day
+FROM ({_recompute_coach_days(scope)}) f
+FULL JOIN (SELECT * FROM coaching_coachdayfigures WHERE true {scope}) k
+  ON k.coach_id = f.coach_id AND k.day = f.day
 WHERE (coalesce(f.completed, 0), coalesce(f.no_shows, 0), coalesce(f.checkins, 0),
        coalesce(f.checkin_score_sum, 0))
       IS DISTINCT FROM
       (coalesce(k.completed, 0), coalesce(k.no_shows, 0), coalesce(k.checkins, 0),
        coalesce(k.checkin_score_sum, 0))
 """  # noqa: S608 - this module's own constant texts
+
+
+_COACH_DAY_DRIFT = _coach_day_drift()
 
 _RELATIONSHIP_DRIFT = f"""
 SELECT f.assignment_id, f.plan_agreed_at, f.last_contact_at, false AS gone
@@ -146,10 +163,12 @@ WHERE k.assignment_id IS NULL
 COACH_DAY_DRIFT_SQL = f"SELECT count(*) FROM ({_COACH_DAY_DRIFT}) d"  # noqa: S608
 RELATIONSHIP_DRIFT_SQL = f"SELECT count(*) FROM ({_RELATIONSHIP_DRIFT}) d"  # noqa: S608
 
+
 # The repairs: one statement per table, writing what history says where the
 # kept rows differ; each returns how many rows it set right.
-_COACH_DAY_REPAIR_SQL = f"""
-WITH drift AS MATERIALIZED ({_COACH_DAY_DRIFT}),
+def _coach_day_repair(scope: str = "") -> str:
+    return f"""
+WITH drift AS MATERIALIZED ({_coach_day_drift(scope)}),
 gone AS (
     DELETE FROM coaching_coachdayfigures k USING drift d
     WHERE d.gone AND k.coach_id = d.coach_id AND k.day = d.day
@@ -167,6 +186,10 @@ fixed AS (
 )
 SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM fixed)
 """  # noqa: S608 - this module's own constant texts
+
+
+_COACH_DAY_REPAIR_SQL = _coach_day_repair()
+_SOME_COACH_DAYS_REPAIR_SQL = _coach_day_repair(_SOME_COACHES)
 
 _RELATIONSHIP_REPAIR_SQL = f"""
 WITH drift AS MATERIALIZED ({_RELATIONSHIP_DRIFT}),
@@ -283,6 +306,22 @@ def figures_repair() -> Drift:
         return Drift(
             coach_days=_value(_COACH_DAY_REPAIR_SQL, params),
             relationships=_value(_RELATIONSHIP_REPAIR_SQL, params),
+        )
+
+
+def coach_figures_repair(*, coach_ids) -> int:
+    """Write what history says of the days of the coaches in `coach_ids`
+    only, with the figure tables locked against writers as figures_repair
+    does: the repair after history was removed past the services (a record
+    destroyed at the end of retention), which would otherwise show as drift
+    at night. An index walk per coach, not the whole history. Returns how
+    many rows it set right."""
+    if not coach_ids:
+        return 0
+    with transaction.atomic():
+        _run(f"LOCK TABLE {COACH_DAYS}, {RELATIONSHIPS} IN EXCLUSIVE MODE", {})
+        return _value(
+            _SOME_COACH_DAYS_REPAIR_SQL, {"zone": _zone(), "coaches": sorted(set(coach_ids))}
         )
 
 

@@ -23,6 +23,7 @@ from coaching.selectors.history import client_history as history_of
 from coaching.selectors.history import reviewed_client_for_viewing
 from coaching.services.caseloads import client_reassign as reassign
 from coaching.services.caseloads import report_export
+from coaching.views.dashboard_rows import dashboard_cells
 from common.downloads import attachment, csv_safe
 
 REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
@@ -68,6 +69,7 @@ def team_dashboard(request):
     found = team_dashboard_for_viewing(request.user, timezone.now(), timezone.localdate())
     rows = found["rows"]
     rows.sort(key=lambda row: _sort_value(row, key), reverse=sort.startswith("-"))
+    dashboard_cells(rows, permissions)
     context = {
         "rows": rows,
         # Private requests lead the page: someone asked to talk with a supervisor.

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from bench import organisation
+from coaching.services.figures import figures_drift
 from sessions_log.services.notes import note_states_recompute
 
 SMALL = {
@@ -81,3 +82,16 @@ def test_the_sessions_note_states_are_those_the_app_works_out_from_the_notes(sma
     assert states.get("to_write", 0) > 0
     assert states.get("cosigned", 0) > 0
     assert states.get("awaiting_cosign", 0) > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_figures_the_pages_read_are_those_history_gives(small_organisation):
+    """The dashboard reads the kept figures: a bulk load that left them
+    empty or stale would measure a page that shows wrong counts."""
+    assert not figures_drift().any
+    (days, relationships), *_ = _fetch(
+        """SELECT (SELECT count(*) FROM coaching_coachdayfigures WHERE completed > 0),
+                  (SELECT count(*) FROM coaching_relationshipfigures
+                   WHERE last_contact_at IS NOT NULL)"""
+    )
+    assert days > 0 and relationships == SMALL["clients"]

@@ -1,17 +1,26 @@
 """The team dashboard from prepared statements (coaching/selectors/
 dashboard_sql.py), held equal to the ORM selectors it replaced, which stay
 as the reference: coaching.selectors.caseloads.team_dashboard and
-episodes.episode_month_figures; the page's fixed cost; its plan kept."""
+episodes.episode_month_figures; the page's fixed cost; its plan kept.
 
+The statement reads the kept figures (coaching/models/figures.py), the
+reference reads history: data made here by plain inserts (bypassing the
+services) gets its figures from figures_repair(), as the nightly check
+would; one case keeps them through the real services alone."""
+
+import contextlib
 import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role, Team, User
+from accounts.services.relationships import assignment_create
 from coaching.models import (
     CheckIn,
     Episode,
@@ -30,8 +39,12 @@ from coaching.selectors.dashboard_sql import (
     team_dashboard_rows,
 )
 from coaching.selectors.episodes import episode_month_figures
+from coaching.services.figures import figures_drift, figures_repair
+from coaching.services.outreach import outreach_attempt_log
 from sessions_log.models import Session
-from tests.helpers import area, count_queries, sign_in
+from sessions_log.services.sessions import session_close, session_schedule
+from tests.conftest import make_user
+from tests.helpers import LOW, _submit, agree, area, count_queries, past_contact, plan_with, sign_in
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 ITEMS = ("heard", "safe", "focus", "trust", "helping")
@@ -189,9 +202,13 @@ def _organisation(seed: int, team: Team, supervisor: User) -> None:
     # A coach moved to the supervisor's team: the requests made before stay
     # with the team they were made to.
     User.objects.filter(pk=coaches[3].pk).update(team=team)
+    # Made by plain inserts: the figures come from history, as the nightly
+    # check would write them.
+    figures_repair()
+    assert not figures_drift().any
 
 
-def _reference(viewer: User) -> dict:
+def _reference(viewer: User, now: datetime = NOW) -> dict:
     return {
         row["coach"].pk: {
             **{key: value for key, value in row.items() if key != "coach"},
@@ -202,20 +219,25 @@ def _reference(viewer: User) -> dict:
                 "tried": row["suggestions"]["tried"],
             },
         }
-        for row in team_dashboard(viewer, NOW)
+        for row in team_dashboard(viewer, now)
     }
 
 
-def _statement(viewer: User) -> dict:
-    rows = team_dashboard_rows(viewer, NOW, reviewed_coach_ids(viewer))
+def _statement(viewer: User, now: datetime = NOW) -> dict:
+    rows = team_dashboard_rows(viewer, now, reviewed_coach_ids(viewer))
     return {row.pop("coach_id"): row for row in rows}
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(
+    ("seed", "zone"), [(1, "UTC"), (2, "America/New_York"), (3, "Pacific/Auckland")]
+)
 def test_it_gives_supervisors_and_admins_what_the_orm_selectors_give(
-    seed, team, supervisor, admin_user, coach, client_user
+    seed, zone, settings, team, supervisor, admin_user, coach, client_user
 ):
+    """Whatever the organisation's calendar: its days split the 30-day
+    windows, so sessions and check-ins near midnight fall on either side."""
+    settings.TIME_ZONE = zone
     with time_machine.travel(NOW, tick=False):
         _organisation(seed, team, supervisor)
         other = User.objects.create(
@@ -242,6 +264,66 @@ def test_it_gives_supervisors_and_admins_what_the_orm_selectors_give(
     assert any(row["open_requests"] for row in _statement(supervisor).values())
     months = episode_month_rows(admin_user, [], NOW.date(), 6)
     assert all(month["active"] for month in months) and any(m["discharged"] for m in months)
+
+
+@pytest.mark.django_db
+def test_it_says_what_the_orm_selectors_say_with_figures_kept_by_the_services_alone(
+    settings, team, supervisor, admin_user
+):
+    """Ten weeks of a team's work through the real services (contacts
+    logged, no-shows closed, check-ins, attempts that reached a client or
+    not, a plan agreed), New York's calendar: no repair, and the page says
+    what history says."""
+    settings.TIME_ZONE = "America/New_York"
+    clock_start = NOW - timedelta(days=75, hours=5)
+    with time_machine.travel(clock_start, tick=False) as clock:
+        coaches = [
+            make_user(f"k{n}@example.org", Role.COACH, name=f"Coach {n}", team=team)
+            for n in range(2)
+        ]
+        people = [make_user(f"q{n}@example.org", Role.CLIENT, name=f"Person {n}") for n in range(4)]
+        for n, person in enumerate(people):
+            assignment_create(actor=supervisor, coach=coaches[n % 2], client=person)
+        plan_with(coaches[0], people[0])
+        agree(coaches[0], people[0])
+        rng = random.Random(7)
+        for step in range(40):
+            clock.shift(timedelta(hours=rng.choice([31, 43, 47, 53])))
+            person = people[step % 3]  # the last person is never reached: quiet
+            coach = coaches[people.index(person) % 2]
+            choice = rng.choice(["contact", "contact", "no_show", "checkin", "reached", "missed"])
+            if choice == "contact":
+                past_contact(coach, person, timedelta(hours=rng.randrange(1, 20)))
+            elif choice == "no_show":
+                session = session_schedule(
+                    actor=coach, client=person, starts_at=timezone.now() + timedelta(hours=1),
+                    duration=timedelta(hours=1), modality="phone",
+                )  # fmt: skip
+                clock.shift(timedelta(hours=1, minutes=20))
+                session_close(actor=coach, session=session, status=Session.Status.NO_SHOW)
+            elif choice == "checkin":
+                with contextlib.suppress(ValidationError):  # once a week at most
+                    _submit(person, answers=rng.choice([LOW, dict.fromkeys(ITEMS, 9)]))
+            else:
+                # Attempts that missed go to the one never reached.
+                target = person if choice == "reached" else people[-1]
+                outreach_attempt_log(
+                    actor=coaches[people.index(target) % 2],
+                    client=target,
+                    channel="phone",
+                    outcome="reached" if choice == "reached" else "no_answer",
+                )
+        now = timezone.now()
+        assert not figures_drift().any  # kept by the services alone
+        for viewer in (supervisor, admin_user):
+            viewer.refresh_from_db()
+            assert _statement(viewer, now) == _reference(viewer, now), viewer
+        rows = [
+            row for row in _statement(admin_user, now).values() if row["name"].startswith("Coach")
+        ]
+    assert sum(row["completed_30"] for row in rows) and sum(row["no_shows_30"] for row in rows)
+    assert sum(row["quiet_clients"] for row in rows) and sum(row["quiet_attempts"] for row in rows)
+    assert any(row["trust_mean"] is not None for row in rows)
 
 
 def _grow(team: Team, count: int) -> None:

@@ -19,9 +19,9 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.audit import audit_clients_shown
-from accounts.models import AuditEvent, CaseloadAssignment, LoginSession, User
+from accounts.models import AuditEvent, CaseloadAssignment, LoginSession, Role, User
 from accounts.selectors.trail import record_views_for_viewing
-from coaching.models import Episode
+from coaching.models import CoachDayFigures, Episode
 from coaching.retention_records import (
     ADMIN_LOG_REMOVED,
     CLIENT_LINK,
@@ -35,10 +35,12 @@ from coaching.retention_records import (
     user_links,
 )
 from coaching.selectors.retention import AUDIT_PRUNED, DESTROYED
+from coaching.services.figures import figures_drift
 from coaching.services.retention import retention_confirm
 from common import crypto
 from sessions_log.models import Note, Session
-from tests.helpers import signed_contact
+from tests.conftest import make_user
+from tests.helpers import _submit, past_contact, signed_contact
 from tests.security.free_text import encrypted_fields_in_registry, plant
 
 # Billing files covering several clients' claims: kept whole (the module's
@@ -169,6 +171,36 @@ def test_destruction_empties_every_table_of_the_client_and_keeps_the_trail(
     # Done once: a second run finds nobody.
     with time_machine.travel(timezone.now() + LATER):
         assert "Destroyed 0 client record(s)" in _run()
+
+
+@pytest.mark.django_db
+def test_destruction_sets_the_coachs_kept_figures_to_what_history_still_says(
+    coach, client_user, other_coach, other_client, admin_user, settings
+):
+    """The coach's day counted the destroyed client's session and check-in
+    beside another client's session: the kept figures lose the first two
+    and keep the third, so the nightly check finds no drift to alert on.
+    Another coach's figures are not touched."""
+    settings.RETENTION_YEARS = {"client_record": 6, "audit_trail": 10}
+    # The evening after the people were made: both contacts fall on one day.
+    evening = timezone.now().replace(hour=18, minute=0) + timedelta(days=1)
+    with time_machine.travel(evening, tick=False):
+        stays = make_user("stays@example.org", Role.CLIENT, name="Stay Client")
+        CaseloadAssignment.objects.create(coach=coach, client=stays)
+        past_contact(coach, client_user, timedelta(hours=3))
+        past_contact(coach, stays, timedelta(hours=2))
+        past_contact(other_coach, other_client, timedelta(hours=2))
+        _submit(client_user)
+        (day,) = CoachDayFigures.objects.filter(coach=coach)
+        assert (day.completed, day.checkins) == (2, 1)
+        _close(client_user)
+        with time_machine.travel(timezone.now() + LATER):
+            retention_confirm(actor=admin_user, client_pk=client_user.pk)
+            assert "Destroyed 1 client record(s)" in _run()
+    assert not figures_drift().any
+    day.refresh_from_db()
+    assert (day.completed, day.checkins, day.checkin_score_sum) == (1, 0, 0)
+    assert CoachDayFigures.objects.get(coach=other_coach).completed == 1
 
 
 @pytest.mark.django_db
