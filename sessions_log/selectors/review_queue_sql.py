@@ -3,8 +3,8 @@
 The queue's rows are the sessions whose signed note waits for a co-sign,
 of the clients the access policy lets the supervisor see. The policy's
 clients are not fetched first (that would be a statement more than the ORM
-page ran): its query (`clients_visible_to`, the one rule) is compiled by
-the ORM and read inside the statement, whose text is then the same for
+page ran): its rule, stated in SQL (accounts/policy/sql.py, held equal to
+the ORM's), is read inside the statement, whose text is then the same for
 every supervisor (only the team's id, a parameter, differs), so psycopg
 prepares it once per connection and PostgreSQL keeps its plan. The rows
 come back as plain values; the page prints precomputed strings (the URL
@@ -14,7 +14,6 @@ The ORM selector it replaces (sessions_log.selectors.notes.review_queue,
 paged by common.paging.page_of) stays as the reference the tests hold it
 equal to."""
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils import timezone
 from psycopg.types.numeric import Int8
@@ -22,12 +21,14 @@ from psycopg.types.numeric import Int8
 from accounts.audit import audit_clients_shown
 from accounts.models import User
 from accounts.policy.records import session_cosigner_scope
-from accounts.policy.relationships import NOTHING, clients_visible_to
+from accounts.policy.relationships import NOTHING
+from accounts.policy.sql import NOTHING as SQL_NOTHING
+from accounts.policy.sql import RELATIONSHIPS, relationship_condition
 from common.fastpaths import day_month, day_month_year_time, url_of
 from common.paging import PER_PAGE, Page, page_number
 
-# Positional parameters: the policy's own (its compiled query), then the
-# page's size and offset. Longest waiting first.
+# Parameters: the policy's own, then the page's size and offset. Longest
+# waiting first.
 REVIEW_QUEUE_SQL = """
 SELECT s.id, s.client_id, s.starts_at, s.note_state_at, k.display_name, c.display_name
 FROM sessions_log_session s
@@ -35,24 +36,22 @@ JOIN accounts_user k ON k.id = s.client_id
 JOIN accounts_user c ON c.id = s.coach_id
 WHERE s.note_state = 'awaiting_cosign' AND s.client_id IN ({clients})
 ORDER BY s.note_state_at, s.id
-LIMIT %s OFFSET %s
+LIMIT %(size)s OFFSET %(skip)s
 """
 
 
-def _policy(supervisor: User) -> tuple[str, list] | None:
+def _policy(supervisor: User) -> tuple[str, dict] | None:
     """The policy's clients of `supervisor` as SQL and its parameters (None:
     nobody). Whether they co-sign at all is the acting scope's to say
     (session_cosigner_scope: an active supervisor of a team); whose notes,
-    the one rule's (clients_visible_to), which that scope applies."""
+    the one rule's (clients_visible_to, stated on the relationships their
+    clients have: relationship_condition), which that scope applies."""
     if session_cosigner_scope(supervisor) == NOTHING:
         return None
-    try:
-        clients = clients_visible_to(supervisor).order_by().values("pk")
-        sql, params = clients.query.sql_with_params()
-    except EmptyResultSet:
+    condition, params = relationship_condition(supervisor)
+    if (condition, params) == SQL_NOTHING:
         return None
-    # One parameter type whatever the numbers: the same prepared statement.
-    return sql, [Int8(value) if isinstance(value, int) else value for value in params]
+    return f"SELECT a.client_id FROM {RELATIONSHIPS} WHERE {condition}", params  # noqa: S608 - the policy's text
 
 
 def review_queue_rows(supervisor: User, number) -> dict:
@@ -66,7 +65,9 @@ def review_queue_rows(supervisor: User, number) -> dict:
     scope, params = policy
     statement = REVIEW_QUEUE_SQL.format(clients=scope)
     with connection.prepared_cursor() as cursor:
-        cursor.execute(statement, [*params, Int8(PER_PAGE + 1), Int8((number - 1) * PER_PAGE)])
+        cursor.execute(
+            statement, {**params, "size": Int8(PER_PAGE + 1), "skip": Int8((number - 1) * PER_PAGE)}
+        )
         found = cursor.fetchall()
     if not found and number > 1:
         return review_queue_rows(supervisor, 1)
