@@ -30,13 +30,19 @@ from common.paging import PER_PAGE, Page, page_number
 # Parameters: the policy's own, then the page's size and offset. Longest
 # waiting first.
 REVIEW_QUEUE_SQL = """
-SELECT s.id, s.client_id, s.starts_at, s.note_state_at, k.display_name, c.display_name
-FROM sessions_log_session s
-JOIN accounts_user k ON k.id = s.client_id
-JOIN accounts_user c ON c.id = s.coach_id
-WHERE s.note_state = 'awaiting_cosign' AND s.client_id IN ({clients})
-ORDER BY s.note_state_at, s.id
-LIMIT %(size)s OFFSET %(skip)s
+SELECT q.id, q.client_id, q.starts_at, q.note_state_at, k.display_name, c.display_name
+FROM (
+    -- The page first, then the names of its rows only (joined before the
+    -- sort, a team's every waiting note looked up two names).
+    SELECT s.id, s.client_id, s.coach_id, s.starts_at, s.note_state_at
+    FROM sessions_log_session s
+    WHERE s.note_state = 'awaiting_cosign' AND s.client_id IN ({clients})
+    ORDER BY s.note_state_at, s.id
+    LIMIT %(size)s OFFSET %(skip)s
+) q
+JOIN accounts_user k ON k.id = q.client_id
+JOIN accounts_user c ON c.id = q.coach_id
+ORDER BY q.note_state_at, q.id
 """
 
 
