@@ -52,6 +52,8 @@ def _checkin_form_page(request, *, client, checkin_request, template_context, se
             return None
     if session_id is not None and checkin_request is None:
         checkin_request = selectors.checkin_request_for_viewing(client, session_id=session_id)
+        if not checkin_request.is_open:
+            return render(request, "coaching/checkin_closed.html", status=410)
         template_context = {**template_context, "checkin_request": checkin_request}
     status = 400 if form.errors else 200
     context = {"form": form, **template_context}
