@@ -213,21 +213,15 @@ def checkin_allowed_after(last: datetime | None) -> datetime | None:
 
 
 def _history(before: datetime, assignment: str = "pk") -> dict:
-    """What a new check-in is judged against, read with the lock of its
-    relationship or request (as annotations): when its client last checked
-    in between sessions (`last_between`; the once-a-week rule is checked
-    again in the write itself: coaching/services/trust_sql.py) and the
-    relationship's latest scores before `before`, newest first (as many as
-    the flag rules' baseline reads: scoring.rules_broken)."""
-    scores = CheckIn.objects.filter(
-        assignment=OuterRef(assignment), created_at__lt=before
-    ).order_by("-created_at", "-pk")
-    client = "client_id" if assignment == "pk" else "assignment__client_id"
-    return {
-        "last_between": Subquery(_last_between_sessions(OuterRef(client))),
-        "newest_scores": ArraySubquery(
-            scores.values("score")[: settings.TRUST_FLAG_BASELINE_CHECKINS]
-        ),
+    """What a new check-in is judged against, as annotations read with the
+    lock: the client's last check-in between sessions (the write checks the
+    rule again: coaching/services/trust_sql.py) and the relationship's
+    latest scores before `before`, newest first (scoring.rules_broken)."""
+    scores = CheckIn.objects.filter(assignment=OuterRef(assignment), created_at__lt=before)
+    newest = scores.order_by("-created_at", "-pk").values("score")
+    return {  # a request has its client's id as a relationship does
+        "last_between": Subquery(_last_between_sessions(OuterRef("client_id"))),
+        "newest_scores": ArraySubquery(newest[: settings.TRUST_FLAG_BASELINE_CHECKINS]),
     }
 
 
@@ -284,12 +278,10 @@ def checkin_request_for_viewing(user: User, *, session_id: int) -> CheckInReques
 def checkin_request_for_change(
     user: User, pk: int | None = None, *, session_id: int | None = None, before=None
 ) -> CheckInRequest:
-    """A check-in request its client answers, locked, with what the check-in
-    is judged against (`_history`), the coach's team (`coach_team_id`) and
-    the relationship, in one statement. By `pk` (the emailed link's request)
-    anyone else is refused; by `session_id` (the signed-in page's
-    ?session=), a request someone may not answer is a 404, as for one that
-    does not exist (checkin_request_for_viewing: the same records)."""
+    """A check-in request its client answers, locked, with its relationship,
+    its coach's team and `_history`, in one statement. By `pk` (the emailed
+    link's) anyone else is refused; by `session_id` (the page's ?session=)
+    it is a 404, as for one that does not exist."""
     lookup = {"pk": pk} if session_id is None else {"session_id": session_id}
     found = (
         CheckInRequest.objects.select_for_update(of=("self",))
@@ -310,9 +302,8 @@ def checkin_request_for_change(
 
 def checkin_relationship_for_change(user: User, *, before=None) -> CaseloadAssignment | None:
     """The relationship a between-sessions check-in is about, locked: the
-    client's with their coach now (None when they have none), with what the
-    check-in is judged against (`_history`) and the coach's team
-    (`coach_team_id`), in one statement."""
+    client's with their coach now (None when they have none), with its
+    coach's team and `_history`, in one statement."""
     if checkin_relationship_scope(user) == NOTHING:
         raise PermissionDenied
     return (
