@@ -43,9 +43,9 @@ def _checkin_form_page(request, *, client, checkin_request, template_context, se
                 return _checkin_too_soon(request, error.params["allowed_at"])
             if code in (services.CLOSED, services.CHANGED):
                 # Answered, expired or about another coaching since the page was shown.
-                changed = code == services.CHANGED and template_context.get("by_link", False)
-                context = {"by_link": template_context.get("by_link", False)}
-                context["coaching_changed"] = changed
+                by_link = template_context.get("by_link", False)
+                changed = by_link and code == services.CHANGED
+                context = {"by_link": by_link, "coaching_changed": changed}
                 return render(request, "coaching/checkin_closed.html", context, status=410)
             add_service_errors(form, error)
         else:

@@ -66,10 +66,9 @@ def note_draft(request, pk):
         return redirect("sessions_log:session_detail", pk=note.session_id)
     # Shown again with what signing needs too (the daily cap's reason).
     shown = note_form_for(visible_note(request.user, pk), request.POST)
-    shown.is_valid()
-    for field, errors in form.errors.items():
-        for error in errors if field not in shown.errors else ():
-            shown.add_error(None if field == "__all__" else field, error)
+    if shown.is_valid() or not shown.non_field_errors():
+        for error in form.non_field_errors():  # the service's refusal
+            shown.add_error(None, error)
     return session_page(request, note.session_id, status=400, note_form=shown)
 
 
