@@ -62,6 +62,9 @@ class NoteGoals:
     save: Callable[..., None]
     # What the note shows of them to `viewer`: (note, viewer) -> [(label, words)].
     shown: Callable[..., list]
+    # Annotations for a Note queryset that read what form_fields and save
+    # need with the note itself (the autosave's locked read): () -> {name: expression}.
+    with_note: Callable[..., dict]
 
 
 def _no_fields(note) -> dict:
@@ -76,8 +79,14 @@ def _nothing_shown(note, viewer) -> list:
     return []
 
 
+def _nothing_read() -> dict:
+    return {}
+
+
 # Until the layer above registers, a note records no plan goals.
-note_goals = NoteGoals(form_fields=_no_fields, save=_nothing_to_save, shown=_nothing_shown)
+note_goals = NoteGoals(
+    form_fields=_no_fields, save=_nothing_to_save, shown=_nothing_shown, with_note=_nothing_read
+)
 
 
 def note_goals_register(
@@ -85,5 +94,7 @@ def note_goals_register(
     form_fields: Callable[..., dict],
     save: Callable[..., None],
     shown: Callable[..., list],
+    with_note: Callable[..., dict] = _nothing_read,
 ):
     note_goals.form_fields, note_goals.save, note_goals.shown = form_fields, save, shown
+    note_goals.with_note = with_note

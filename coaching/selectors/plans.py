@@ -38,6 +38,7 @@ from coaching.models import (
     Step,
 )
 from coaching.selectors.acting import holds
+from coaching.selectors.note_goals import note_goal_choices_read
 from coaching.selectors.plan_figures import plans_to_attend
 from common.paging import page_of
 
@@ -341,7 +342,10 @@ def plan_history(viewer: User, pk: int) -> dict:
 def note_goal_choices(note) -> tuple[list[Goal], dict[int, str]]:
     """The goals of a note's client's plan, and the words the note already
     has for those it worked on. One query: the note form (and its autosave,
-    many times a session) asks this."""
+    many times a session) asks this, when the note was not read with them
+    (note_goals.note_goal_annotations)."""
+    if (read := note_goal_choices_read(note)) is not None:
+        return read
     link = NoteGoal.objects.filter(note=note, goal=OuterRef("pk"))
     goals = list(
         Goal.objects.filter(plan__client_id=note.session.client_id)

@@ -212,25 +212,17 @@ def checkin_allowed_after(last: datetime | None) -> datetime | None:
     return allowed if allowed > timezone.now() else None
 
 
-def checkin_history(assignment: CaseloadAssignment, *, before: datetime) -> tuple:
-    """What a new check-in is judged against, in one statement: when its
-    client last checked in between sessions, and the relationship's latest
-    scores before `before`, oldest first (as many as the flag rules' baseline
-    reads: scoring.rules_broken). Read after the relationship or request is
-    locked, so a check-in that has just committed is seen."""
-    scores = CheckIn.objects.filter(assignment=OuterRef("pk"), created_at__lt=before).order_by(
-        "-created_at", "-pk"
-    )
-    last, latest = (
-        CaseloadAssignment.objects.filter(pk=assignment.pk)
-        .annotate(
-            last=Subquery(_last_between_sessions(OuterRef("client_id"))),
-            latest=ArraySubquery(scores.values("score")[: settings.TRUST_FLAG_BASELINE_CHECKINS]),
-        )
-        .values_list("last", "latest")
-        .get()
-    )
-    return last, latest[::-1]
+def _history(before: datetime, assignment: str = "pk") -> dict:
+    """What a new check-in is judged against, as annotations read with the
+    lock: the client's last check-in between sessions (the write checks the
+    rule again: coaching/services/trust_sql.py) and the relationship's
+    latest scores before `before`, newest first (scoring.rules_broken)."""
+    scores = CheckIn.objects.filter(assignment=OuterRef(assignment), created_at__lt=before)
+    newest = scores.order_by("-created_at", "-pk").values("score")
+    return {  # a request has its client's id as a relationship does
+        "last_between": Subquery(_last_between_sessions(OuterRef("client_id"))),
+        "newest_scores": ArraySubquery(newest[: settings.TRUST_FLAG_BASELINE_CHECKINS]),
+    }
 
 
 def flags_resolved_recently(user: User) -> QuerySet[TrustFlag]:
@@ -283,28 +275,41 @@ def checkin_request_for_viewing(user: User, *, session_id: int) -> CheckInReques
     return found
 
 
-def checkin_request_for_change(user: User, pk: int) -> CheckInRequest:
-    """A check-in request its client answers, locked; anyone else is refused."""
+def checkin_request_for_change(
+    user: User, pk: int | None = None, *, session_id: int | None = None, before=None
+) -> CheckInRequest:
+    """A check-in request its client answers, locked, with its relationship,
+    its coach's team and `_history`, in one statement. By `pk` (the emailed
+    link's) anyone else is refused; by `session_id` (the page's ?session=)
+    it is a 404, as for one that does not exist."""
+    lookup = {"pk": pk} if session_id is None else {"session_id": session_id}
     found = (
         CheckInRequest.objects.select_for_update(of=("self",))
-        .select_related("assignment", "session")
-        .filter(checkin_request_answerer_scope(user), pk=pk)
+        .select_related("assignment")
+        .filter(checkin_request_answerer_scope(user), **lookup)
+        .annotate(
+            coach_team_id=F("assignment__coach__team_id"),
+            **_history(before or timezone.now(), "assignment_id"),
+        )
         .first()
     )
     if found is None:
+        if session_id is not None:
+            raise Http404
         raise PermissionDenied
     return found
 
 
-def checkin_relationship_for_change(user: User) -> CaseloadAssignment | None:
+def checkin_relationship_for_change(user: User, *, before=None) -> CaseloadAssignment | None:
     """The relationship a between-sessions check-in is about, locked: the
-    client's with their coach now (None when they have none)."""
+    client's with their coach now (None when they have none), with its
+    coach's team and `_history`, in one statement."""
     if checkin_relationship_scope(user) == NOTHING:
         raise PermissionDenied
     return (
         CaseloadAssignment.objects.select_for_update(of=("self",))
-        .select_related("coach")
         .filter(checkin_relationship_scope(user))
+        .annotate(coach_team_id=F("coach__team_id"), **_history(before or timezone.now()))
         .first()
     )
 

@@ -5,10 +5,11 @@ compares, repairs and tells admins.
 
 Each update is one statement, run by the service that changed the history,
 right after its write: a session closed or logged (`session_figures_count`),
-a check-in (`checkin_figures_count`), an attempt that reached a client
-(`contact_figures_count`), a plan agreed (`plan_figures_agreed`), a
-relationship started (`relationship_figures_start`, from the
-CaseloadAssignment's post_save: accounts, below us, creates them too).
+a check-in (`CHECKIN_COUNT_PART_SQL`, a part of the check-in's own
+statement), an attempt that reached a client (`contact_figures_count`), a
+plan agreed (`plan_figures_agreed`), a relationship started
+(`relationship_figures_start`, from the CaseloadAssignment's post_save:
+accounts, below us, creates them too).
 Increments are upserts, so two requests never lose each other's count.
 Scheduling, moving, cancelling, signing, flags and discharges change no
 figure: only scheduled sessions move or get cancelled, and they count once
@@ -48,10 +49,12 @@ WHERE %(completed)s = 1 AND a.id = r.assignment_id
   AND a.coach_id = %(coach)s AND a.client_id = %(client)s
 """
 
-_CHECKIN_COUNT_SQL = """
+# A check-in counts in the statement that inserts it (coaching/services/
+# trust_sql.py), as a part reading the inserted row from its `ins` part.
+CHECKIN_COUNT_PART_SQL = """
 INSERT INTO coaching_coachdayfigures
     (coach_id, day, completed, no_shows, checkins, checkin_score_sum)
-VALUES (%(coach)s, (%(created_at)s AT TIME ZONE %(zone)s)::date, 0, 0, 1, %(score)s)
+SELECT ins.coach_id, (ins.created_at AT TIME ZONE %(zone)s)::date, 0, 0, 1, ins.score FROM ins
 ON CONFLICT (coach_id, day) DO UPDATE
 SET checkins = coaching_coachdayfigures.checkins + 1,
     checkin_score_sum = coaching_coachdayfigures.checkin_score_sum + EXCLUDED.checkin_score_sum
@@ -235,19 +238,6 @@ def session_figures_count(*, session) -> None:
             "zone": _zone(),
             "completed": completed,
             "no_shows": 1 - completed,
-        },
-    )
-
-
-def checkin_figures_count(*, checkin) -> None:
-    """A check-in just made: its coach's day counts it and its score."""
-    _run(
-        _CHECKIN_COUNT_SQL,
-        {
-            "coach": checkin.coach_id,
-            "created_at": checkin.created_at,
-            "zone": _zone(),
-            "score": checkin.score,
         },
     )
 

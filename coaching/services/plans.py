@@ -14,7 +14,7 @@ draft's signatures; progress on a step does neither.
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ from coaching.models import (
     PlanVersion,
     Step,
 )
-from coaching.selectors.plans import plan_client_for_change, plan_for_change
+from coaching.selectors.plans import note_goal_choices, plan_client_for_change, plan_for_change
 
 # Agreeing and signing, each bound to the draft its signer read, live in
 # coaching/services/plan_signatures.py; callers find them here too.
@@ -253,28 +253,43 @@ def step_progress(*, actor: User, step: Step, state: str, how_it_went: str = "")
 # ------------------------------------------------------------- notes' goals
 
 
+# The links removed and the new or changed ones written, in one statement.
+_NOTE_GOALS_WRITE_SQL = """
+WITH gone AS (
+    DELETE FROM coaching_notegoal
+    WHERE note_id = %(note)s AND goal_id = ANY(%(gone)s::bigint[])
+)
+INSERT INTO coaching_notegoal (note_id, goal_id, words)
+SELECT %(note)s, u.goal_id, u.words
+FROM unnest(%(goals)s::bigint[], %(words)s::text[]) AS u(goal_id, words)
+ON CONFLICT (note_id, goal_id) DO UPDATE SET words = EXCLUDED.words
+"""
+
+
 def note_goals_set(*, actor: User, note: Note, goals: dict[int, str]) -> None:
     """Which goals of the client's plan a draft note worked on, each with
     optional words (`goals`: goal id -> words). Called through
     sessions_log's hook inside the transaction that saves the draft (which
     checks the actor and that the note is still a draft, and audits it);
-    only goals of the note's client's plan count."""
+    only goals of the note's client's plan count. What the note had comes
+    with the note when the autosave read them together (note_goal_choices),
+    and nothing is written when nothing changed (the autosave runs every
+    few seconds); else one statement, whatever the number of goals."""
     words = {pk: _text(text, field="plan_goals", max_length=300) for pk, text in goals.items()}
-    kept = set(
-        Goal.objects.filter(plan__client_id=note.session.client_id, pk__in=words).values_list(
-            "pk", flat=True
-        )
-    )
-    NoteGoal.objects.filter(note=note).exclude(goal_id__in=kept).delete()
-    existing = dict(NoteGoal.objects.filter(note=note).values_list("goal_id", "words"))
-    # The new and changed links in one statement, whatever their number (the
-    # autosave runs every few seconds); unchanged ones are not rewritten.
-    changed = [
-        NoteGoal(note=note, goal_id=goal_id, words=words[goal_id])
-        for goal_id in sorted(kept)
-        if existing.get(goal_id) != words[goal_id]
-    ]
-    if changed:
-        NoteGoal.objects.bulk_create(
-            changed, update_conflicts=True, unique_fields=["note", "goal"], update_fields=["words"]
+    offered, existing = note_goal_choices(note)
+    kept = {goal.pk for goal in offered} & set(words)
+    gone = sorted(set(existing) - kept)
+    changed = [goal_id for goal_id in sorted(kept) if existing.get(goal_id) != words[goal_id]]
+    if not gone and not changed:
+        return
+    field = NoteGoal._meta.get_field("words")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _NOTE_GOALS_WRITE_SQL,
+            {
+                "note": note.pk,
+                "gone": gone,
+                "goals": changed,
+                "words": [field.get_prep_value(words[goal_id]) for goal_id in changed],
+            },
         )

@@ -18,14 +18,13 @@ from coaching.celery import app
 from coaching.models import ITEM_NAMES, CheckIn, CheckInRequest, SupervisorRequest, TrustFlag
 from coaching.selectors.trust import (
     checkin_allowed_after,
-    checkin_history,
     checkin_relationship_for_change,
     checkin_request_for_change,
     flag_for_change,
     private_request_for_change,
     team_supervisors,
 )
-from coaching.services.figures import checkin_figures_count
+from coaching.services.trust_sql import checkin_write
 from common import emails
 from common.tokens import new_token, token_digest
 from sessions_log.models import Session
@@ -95,14 +94,6 @@ def _check_answers(answers: dict) -> list[int]:
     return values
 
 
-def _flags_raise(checkin: CheckIn, answers: list[int], previous: list[int]) -> list[TrustFlag]:
-    return [
-        flag
-        for rule, detail in scoring.rules_broken(answers, previous)
-        if (flag := _flag_raise(checkin.assignment, rule, detail, checkin)) is not None
-    ]
-
-
 def flag_raise(*, assignment, rule, detail) -> TrustFlag | None:
     """Raise a flag of another rule than a check-in's (the outreach task's
     "no successful contact"): None when one of that rule is unresolved."""
@@ -126,8 +117,21 @@ def _flag_raise(assignment, rule, detail, checkin=None) -> TrustFlag | None:
     return flag
 
 
-# The code of the refusal of a second check-in between sessions within a week.
+# The codes of the refusals of a second check-in between sessions within a
+# week, of a request already answered or expired, and of one about a
+# coaching that has changed since (the pages answer those 409 and 410).
 TOO_SOON = "too_soon"
+CLOSED = "closed"
+CHANGED = "coaching_changed"
+
+
+def _too_soon(allowed_at) -> ValidationError:
+    return ValidationError(
+        "You checked in less than a week ago. You can check in again from "
+        f"{dateformat.format(timezone.localtime(allowed_at), 'l j F')}.",
+        code=TOO_SOON,
+        params={"allowed_at": allowed_at},
+    )
 
 
 @transaction.atomic
@@ -139,76 +143,70 @@ def checkin_submit(
     talk_to_supervisor: bool = False,
     message: str = "",
     request: CheckInRequest | None = None,
+    session_id: int | None = None,
 ) -> CheckIn:
-    """Record a check-in: for a requested one (`request`) or between sessions.
+    """Record a check-in: for a requested one (`request`, or the request
+    about `session_id`: a 404 when it is not the client's) or between
+    sessions.
 
-    The private request to talk with a supervisor is stored apart from the
-    check-in, for the supervisors of the coach's team only."""
+    Two statements: the relationship or request locked with what the
+    check-in is judged against, then every write at once
+    (coaching/services/trust_sql.py). The private request to talk with a
+    supervisor is stored apart from the check-in, for the supervisors of
+    the coach's team only."""
     values = _check_answers(answers)
     now = timezone.now()
-    session = None
-    if request is not None:
+    request_id = None
+    if request is not None or session_id is not None:
         # Only its own client answers a request (PermissionDenied otherwise).
-        request = checkin_request_for_change(client, request.pk)
+        request = checkin_request_for_change(
+            client, request.pk if request is not None else None, session_id=session_id, before=now
+        )
         if request.checkin_id is not None:
-            raise ValidationError(_ANSWERED)
+            raise ValidationError(_ANSWERED, code=CLOSED)
         if request.assignment.ended_at is not None:
-            raise ValidationError(COACHING_CHANGED)
+            raise ValidationError(COACHING_CHANGED, code=CHANGED)
         if request.expires_at <= now:
-            raise ValidationError(_EXPIRED)
-        assignment, session = request.assignment, request.session
-        previous = checkin_history(assignment, before=now)[1]
+            raise ValidationError(_EXPIRED, code=CLOSED)
+        locked, assignment = request, request.assignment
+        session_id, request_id = request.session_id, request.pk
     else:
-        assignment = checkin_relationship_for_change(client)
+        assignment = locked = checkin_relationship_for_change(client, before=now)
         if assignment is None:
             raise ValidationError("You do not have a coach right now, so there is nothing to rate.")
-        last, previous = checkin_history(assignment, before=now)
-        allowed_at = checkin_allowed_after(last)
+        allowed_at = checkin_allowed_after(assignment.last_between)
         if allowed_at is not None:
-            raise ValidationError(
-                "You checked in less than a week ago. You can check in again from "
-                f"{dateformat.format(timezone.localtime(allowed_at), 'l j F')}.",
-                code=TOO_SOON,
-                params={"allowed_at": allowed_at},
-            )
-    # No savepoint: a refused insert ends this whole transaction anyway. The
-    # generated score comes back with the insert (RETURNING).
+            raise _too_soon(allowed_at)
+    if talk_to_supervisor and locked.coach_team_id is None:
+        raise ValidationError(
+            {"talk_to_supervisor": "Your coach has no supervisor yet. Please ask the office."}
+        )
+    # No savepoint: a refused insert ends this whole transaction anyway.
     try:
-        checkin = CheckIn.objects.create(
-            assignment=assignment,
+        written = checkin_write(
             client=client,
+            assignment_id=assignment.pk,
             coach_id=assignment.coach_id,
-            session=session,
+            values=values,
             comment=comment.strip(),
-            created_at=now,
-            **dict(zip(ITEM_NAMES, values, strict=True)),
+            now=now,
+            session_id=session_id,
+            request_id=request_id,
+            team_id=locked.coach_team_id,
+            message=message.strip() if talk_to_supervisor else None,
+            flags=scoring.rules_broken(values, locked.newest_scores[::-1]),
         )
     except IntegrityError:
-        raise ValidationError(_ANSWERED) from None
-    checkin_figures_count(checkin=checkin)
+        raise ValidationError(_ANSWERED, code=CLOSED) from None
+    if written.checkin is None:
+        # Another check-in between sessions committed while we waited for the lock.
+        raise _too_soon(checkin_allowed_after(written.last))
     if request is not None:
-        request.checkin = checkin
-        request.token_digest = ""  # the link is spent
-        request.save(update_fields=["checkin", "token_digest"])
-    audit_record(actor=client, action="checkin.submit", obj=checkin, client=client)
-    if talk_to_supervisor:
-        coach = assignment.coach
-        if coach.team_id is None:
-            raise ValidationError(
-                {"talk_to_supervisor": "Your coach has no supervisor yet. Please ask the office."}
-            )
-        private = SupervisorRequest.objects.create(
-            client=client,
-            coach=coach,
-            team_id=coach.team_id,
-            checkin=checkin,
-            message=message.strip(),
-        )
-        audit_record(actor=client, action="supervisor_request.create", obj=private, client=client)
+        request.checkin, request.token_digest = written.checkin, ""  # the link is spent
+    if written.private_id is not None:
         # The team's supervisors hear of it at once (after commit, by a task).
-        transaction.on_commit(partial(_supervisor_request_announce, private.pk))
-    _flags_raise(checkin, values, previous)
-    return checkin
+        transaction.on_commit(partial(_supervisor_request_announce, written.private_id))
+    return written.checkin
 
 
 @transaction.atomic

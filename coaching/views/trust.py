@@ -19,9 +19,11 @@ from coaching.selectors.trust import checkin_prompts, private_requests_of
 from coaching.services import trust as services
 
 
-def _checkin_form_page(request, *, client, checkin_request, template_context):
+def _checkin_form_page(request, *, client, checkin_request, template_context, session_id=None):
     """Show the form; on a valid post record the check-in. Returns the
-    response, or None when the check-in was recorded."""
+    response, or None when the check-in was recorded. With `session_id` (a
+    POST from the signed-in page) the service reads the request, locked,
+    and a form shown again reads it for the page."""
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -33,13 +35,26 @@ def _checkin_form_page(request, *, client, checkin_request, template_context):
                 talk_to_supervisor=data["talk_to_supervisor"],
                 message=data["message"],
                 request=checkin_request,
+                session_id=session_id if checkin_request is None else None,
             )
         except ValidationError as error:
-            if getattr(error, "code", None) == services.TOO_SOON:
+            code = getattr(error, "code", None)
+            if code == services.TOO_SOON:
                 return _checkin_too_soon(request, error.params["allowed_at"])
+            if code in (services.CLOSED, services.CHANGED):
+                # Answered, expired or about another coaching since the page was shown.
+                by_link = template_context.get("by_link", False)
+                changed = by_link and code == services.CHANGED
+                context = {"by_link": by_link, "coaching_changed": changed}
+                return render(request, "coaching/checkin_closed.html", context, status=410)
             add_service_errors(form, error)
         else:
             return None
+    if session_id is not None and checkin_request is None:
+        checkin_request = selectors.checkin_request_for_viewing(client, session_id=session_id)
+        if not checkin_request.is_open:
+            return render(request, "coaching/checkin_closed.html", status=410)
+        template_context = {**template_context, "checkin_request": checkin_request}
     status = 400 if form.errors else 200
     context = {"form": form, **template_context}
     return render(request, "coaching/checkin_form.html", context, status=status)
@@ -54,18 +69,23 @@ def _checkin_too_soon(request, allowed_at):
 @role_required(Role.CLIENT)
 def checkin_new(request):
     """A signed-in client checks in: about a session (?session=<id>) they were
-    asked about, or between sessions."""
-    checkin_request = None
+    asked about, or between sessions. A POST about a session reads its
+    request once, locked, in checkin_submit (404 when it is not theirs, 410
+    when it has closed), and refuses a second check-in within the week
+    there too."""
+    checkin_request, session_id = None, None
     if "session" in request.GET:
         try:
             session_id = int(request.GET["session"])
         except ValueError:
             raise Http404 from None
-        checkin_request = selectors.checkin_request_for_viewing(request.user, session_id=session_id)
-        if not checkin_request.is_open:
-            return render(request, "coaching/checkin_closed.html", status=410)
+        if request.method == "GET":
+            checkin_request = selectors.checkin_request_for_viewing(
+                request.user, session_id=session_id
+            )
+            if not checkin_request.is_open:
+                return render(request, "coaching/checkin_closed.html", status=410)
     elif request.method == "GET":
-        # A POST is refused by checkin_submit itself, under its lock.
         allowed_at = selectors.next_checkin_allowed_at(request.user)
         if allowed_at is not None:
             return _checkin_too_soon(request, allowed_at)
@@ -73,6 +93,7 @@ def checkin_new(request):
         request,
         client=request.user,
         checkin_request=checkin_request,
+        session_id=session_id,
         template_context={"checkin_request": checkin_request, "signed_in": True},
     )
     if response is not None:

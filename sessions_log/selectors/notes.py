@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import (
     BooleanField,
@@ -17,7 +18,9 @@ from django.db.models import (
     F,
     OuterRef,
     QuerySet,
+    Subquery,
 )
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -33,7 +36,8 @@ from accounts.policy.records import (
 )
 from accounts.policy.relationships import client_scope
 from common.paging import page_of
-from sessions_log.models import Note, NoteReview, Session
+from sessions_log import hooks
+from sessions_log.models import Note, NoteReview, ServiceType, Session
 
 
 def notes_visible_to(user: User) -> QuerySet[Note]:
@@ -64,6 +68,42 @@ def note_for_change(user: User, pk: int) -> Note:
     )
     if note is None:
         raise PermissionDenied
+    return note
+
+
+def note_draft_for_change(user: User, pk: int) -> Note:
+    """The note an autosave writes in, read and locked in one statement: a
+    404 for a note `user` may not see, as for one that does not exist (the
+    reading scope, note_scope, is the WHERE of the SELECT ... FOR UPDATE);
+    refused (PermissionDenied) for one they see but may not write (the
+    acting scope, note_author_scope, a column of the same row). With it,
+    what the draft form checks against: the active service names and
+    whatever the layer above reads with the note (hooks.note_goals.with_note).
+    Only the columns the save needs: the texts are posted whole.
+
+    The annotations are read as the statement began; when another save of
+    the note committed while we waited for its lock, they are read again
+    (one more statement, only then)."""
+    notes = (
+        Note.objects.filter(note_scope(user), pk=pk)
+        .only("session_id", "signed_at", "updated_at")
+        .annotate(
+            may_write=ExpressionWrapper(note_author_scope(user), output_field=BooleanField()),
+            session_client_id=F("session__client_id"),
+            service_names=ArraySubquery(
+                ServiceType.objects.filter(active=True).order_by("name").values("name")
+            ),
+            seen_updated_at=Subquery(Note.objects.filter(pk=OuterRef("pk")).values("updated_at")),
+            **hooks.note_goals.with_note(),
+        )
+    )
+    note = notes.select_for_update(of=("self",)).first()
+    if note is None:
+        raise Http404
+    if not note.may_write:
+        raise PermissionDenied
+    if note.seen_updated_at != note.updated_at:
+        note = notes.get()
     return note
 
 

@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.audit import audit_record
+from accounts.audit import audit_event, audit_record
 from accounts.models import User
 from accounts.policy.records import session_coach_scope
 from sessions_log import hooks
 from sessions_log.models import Addendum, Note, NoteReview, Session
 from sessions_log.selectors.billing import billing_preview
-from sessions_log.selectors.notes import note_for_change, note_for_review
+from sessions_log.selectors.notes import note_draft_for_change, note_for_change, note_for_review
 from sessions_log.selectors.sessions import session_for_change
 from sessions_log.services.sessions import check_time_spent
 
@@ -51,6 +51,72 @@ def note_save_draft(*, actor: User, note: Note, **fields) -> Note:
     hooks.note_goals.save(actor=actor, note=note, data=fields)
     audit_record(actor=actor, action="note.save_draft", obj=note, client=note.session.client)
     return note
+
+
+# The draft's texts and its audit row in one statement; nothing is written
+# once the note is signed, even if the signature landed a moment ago.
+_DRAFT_SAVE_SQL = """
+WITH saved AS (
+    UPDATE sessions_log_note
+    SET services = %(services)s::varchar(100)[], goals = %(goals)s, narrative = %(narrative)s,
+        client_words = %(client_words)s, next_steps = %(next_steps)s,
+        updated_at = %(now)s::timestamptz
+    WHERE id = %(note)s AND signed_at IS NULL
+    RETURNING id
+), audit AS (
+    INSERT INTO accounts_auditevent
+        (at, actor_id, action, object_type, object_id, client_id, outcome, ip, request_id,
+         client_ids, part_actions, client_parts)
+    SELECT %(at)s::timestamptz, %(actor)s, 'note.save_draft', 'note', saved.id::text,
+           %(client)s, 'ok', %(ip)s::inet, %(request_id)s, '{}', '{}', '{}'
+    FROM saved
+)
+SELECT count(*) FROM saved
+"""
+
+
+@transaction.atomic
+def note_draft_autosave(*, actor: User, pk: int, data, form_for) -> tuple[Note, object, bool]:
+    """The autosave (and the draft's Save button): the note read and locked
+    with what its form checks against (note_draft_for_change: 404 for a
+    note `actor` may not see), the form `form_for(note, data)` checked, then
+    the texts and the audit row in one statement and the plan goals in at
+    most one more (the hook). Returns the note, the form and whether it was
+    saved; a signed note is refused on the form."""
+    note = note_draft_for_change(actor, pk)
+    form = form_for(note, data)
+    if not form.is_valid():
+        return note, form, False
+    if note.is_signed:
+        form.add_error(None, _SIGNED)
+        return note, form, False
+    fields = form.cleaned_data
+    texts = {name: fields[name] for name in _NOTE_FIELDS}
+    event = audit_event(actor=actor, action="note.save_draft")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DRAFT_SAVE_SQL,
+            {
+                **{
+                    name: Note._meta.get_field(name).get_db_prep_value(value, connection)
+                    for name, value in texts.items()
+                },
+                "note": note.pk,
+                "now": timezone.now(),
+                "actor": actor.pk,
+                "client": note.session_client_id,
+                "at": event.at,
+                "ip": event.ip,
+                "request_id": event.request_id,
+            },
+        )
+        if not cursor.fetchone()[0]:
+            form.add_error(None, _SIGNED)
+            return note, form, False
+    for name, value in texts.items():
+        setattr(note, name, value)
+    hooks.note_goals.save(actor=actor, note=note, data=fields)
+    return note, form, True
 
 
 @transaction.atomic

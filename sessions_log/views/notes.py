@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
-from sessions_log.forms import AddendumForm, ReviewForm
+from sessions_log import hooks
+from sessions_log.forms import AddendumForm, NoteForm, ReviewForm
 from sessions_log.selectors.notes import notes_to_finish_page, visible_note
 from sessions_log.selectors.review_queue_sql import review_queue_for_viewing
 from sessions_log.selectors.sessions import visible_session
@@ -33,19 +34,22 @@ def note_open(request, pk):
     return redirect("sessions_log:session_detail", pk=pk)
 
 
+def _draft_form(note, data) -> NoteForm:
+    """The draft's form for an autosave: the fields it saves, checked
+    against what was read with the note (note_draft_for_change), without
+    the billing preview (signing's, not a draft's)."""
+    form = NoteForm(data, service_names=note.service_names)
+    form.fields.update(hooks.note_goals.form_fields(note))
+    return form
+
+
 @require_POST
 @role_required(Role.COACH)
 def note_draft(request, pk):
     """Saves the draft: htmx autosaves while typing; without JS, the button."""
-    note = visible_note(request.user, pk)
-    form = note_form_for(note, request.POST)
-    saved = False
-    if form.is_valid():
-        try:
-            services.note_save_draft(actor=request.user, note=note, **form.cleaned_data)
-            saved = True
-        except ValidationError as error:
-            form.add_error(None, error)
+    note, form, saved = services.note_draft_autosave(
+        actor=request.user, pk=pk, data=request.POST, form_for=_draft_form
+    )
     if request.headers.get("HX-Request"):
         # Always 200: htmx leaves the page alone on 4xx, and the status line
         # must say "Not saved" rather than keep an old "Draft saved".
@@ -60,7 +64,12 @@ def note_draft(request, pk):
     if saved:
         messages.success(request, "Draft saved.")
         return redirect("sessions_log:session_detail", pk=note.session_id)
-    return session_page(request, note.session_id, status=400, note_form=form)
+    # Shown again with what signing needs too (the daily cap's reason).
+    shown = note_form_for(visible_note(request.user, pk), request.POST)
+    if shown.is_valid() or not shown.non_field_errors():
+        for error in form.non_field_errors():  # the service's refusal
+            shown.add_error(None, error)
+    return session_page(request, note.session_id, status=400, note_form=shown)
 
 
 @require_POST
