@@ -18,7 +18,7 @@ Two measures, both printed by `make bench`:
 import pickle
 import time
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -77,6 +77,44 @@ def replay(statements) -> None:
             cursor.execute(sql, params)
             if cursor.description is not None:
                 cursor.fetchall()
+
+
+EXPLAINED = load.ROOT / ".run" / "bench-explain.txt"
+
+
+def explain(pages) -> None:
+    """Writes EXPLAIN (ANALYZE, BUFFERS) of each statement one request of
+    each GET page ran (its first captured request: the statements kept in
+    CAPTURED), each in a transaction rolled back (the audit row's INSERT
+    too), to EXPLAINED; prints each page's planning and execution time
+    and shared buffers. The values are bound into the text, so PostgreSQL
+    shows the plan it makes for them (a prepared statement's generic plan
+    is what the pages' statements are shaped to make the same)."""
+    captured = pickle.loads(CAPTURED.read_bytes())  # noqa: S301 - our own file
+    lines = []
+    print("\nEach GET page's statements, EXPLAIN ANALYZE (one request; .run/bench-explain.txt):")
+    for index, page in enumerate(pages):
+        statements = captured[str(index)][0]
+        lines.append(f"## {page.name}: {len(statements)} statements beyond the session's")
+        planning = execution = buffers = 0.0
+        for sql, params, _ in statements:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+                plan = [row[0] for row in cursor.fetchall()]
+                transaction.set_rollback(True)
+            lines += ["", " ".join(sql.split())[:160] + " ...", *plan, ""]
+            for line in plan:
+                if line.startswith("Planning Time:"):
+                    planning += float(line.split()[2])
+                elif line.startswith("Execution Time:"):
+                    execution += float(line.split()[2])
+            top = next((line for line in plan if "Buffers: shared" in line), "")
+            buffers += sum(int(part.split("=")[1]) for part in top.split()[1:] if "=" in part)
+        print(
+            f"  {page.name:<32} planning {planning:6.2f} ms  execution {execution:6.2f} ms  "
+            f"buffers {buffers:>8,.0f}"
+        )
+    EXPLAINED.write_text("\n".join(lines))
 
 
 def timings(pages, baseline, people: int = 20) -> None:

@@ -24,7 +24,8 @@ signed-in people use them, beside two references measured in the same run.
    page in-process (bench/profile.py).
 5. Measures what bounds each GET page (bench/floor.py): its SQL alone,
    replayed for the same people under the same load, and in-process the
-   time of its requests and of their SQL.
+   time of its requests and of their SQL; and the EXPLAIN ANALYZE of each
+   statement of one request of each (.run/bench-explain.txt).
 6. With BENCH_SCALE=N (say 10), builds the organisation again N times over
    and measures every page again: rows with `"scale": N` in the same JSON.
    Then prints each of issue 30's targets with its figure.
@@ -312,6 +313,7 @@ def measure(build_seconds: float) -> tuple[dict, dict]:
     page = next(p for p in pages if p.name == slowest["name"])
     profile_page(page.name, *page.sample[:2])
     floor.timings(gets, baseline)
+    floor.explain(gets)
     return result, {name: f["rps"] / baseline_figures["rps"] for name, f in sql_only.items()}
 
 

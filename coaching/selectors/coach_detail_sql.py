@@ -65,7 +65,10 @@ overdue AS MATERIALIZED (
     SELECT s.id, s.client_id, s.starts_at, s.ends_at
     FROM sessions_log_session s
     WHERE s.coach_id = %(coach)s AND s.note_state = 'to_write' AND s.ends_at < %(due)s
-      AND s.client_id = ANY(%(held)s::bigint[])
+      -- A filter on the coach's few notes to write (their partial index),
+      -- not an index scan of the held clients' every session: "+ 0" keeps
+      -- the planner off the client index (3.3 ms -> a few hundred µs).
+      AND s.client_id + 0 = ANY(%(held)s::bigint[])
 ),
 oldest AS (
     SELECT (SELECT count(*) FROM overdue) AS total,

@@ -44,10 +44,13 @@ from sessions_log.selectors.notes import NOTES_TO_FINISH_SHOWN
 # length; size / skip: the page; notes: how many notes to finish (+1).
 COACH_HOME_SQL = """
 WITH rel AS MATERIALIZED (
-    SELECT a.id, a.client_id, a.started_at, u.display_name, p.last_agreed_at
+    -- The plan's last agreement from the relationship's kept figures, one
+    -- primary-key look-up a row (joined, PostgreSQL hashed every plan).
+    SELECT a.id, a.client_id, a.started_at, u.display_name,
+           (SELECT f.plan_agreed_at FROM coaching_relationshipfigures f
+            WHERE f.assignment_id = a.id) AS last_agreed_at
     FROM accounts_caseloadassignment a
     JOIN accounts_user u ON u.id = a.client_id
-    LEFT JOIN coaching_plan p ON p.client_id = a.client_id
     WHERE a.id = ANY(%(ids)s::bigint[])
 ),
 figures AS (

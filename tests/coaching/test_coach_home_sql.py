@@ -18,6 +18,7 @@ from coaching.models import CheckIn, Plan, TrustFlag
 from coaching.selectors.coach_home_sql import coach_home_rows
 from coaching.selectors.homes import coach_caseload_home
 from coaching.selectors.plan_figures import plan_due_counts_by_coach
+from coaching.services.figures import figures_repair
 from common.fastpaths import (
     day_month,
     day_month_year,
@@ -129,6 +130,9 @@ def _organisation(seed: int, coach: User) -> list[User]:
                 )
                 if rng.random() < 0.4:
                     Note.objects.create(session=session, author=assignment.coach)
+    # Made past the services: the kept figures (the plan's last agreement,
+    # which the statement reads) from history, as the nightly check does.
+    figures_repair()
     return coaches
 
 
