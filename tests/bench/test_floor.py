@@ -1,9 +1,14 @@
 """bench/floor.py: a page's SQL alone is replayed as the page ran it, its
 prepared statements prepared (their plan kept), with their parameters."""
 
+import pickle
+from types import SimpleNamespace
+
 import pytest
 from django.db import connection
 
+from accounts.audit import audit_clients_shown
+from accounts.models import AuditEvent, User
 from bench import floor
 from coaching.selectors.coach_home_sql import COACH_HOME_SQL, coach_home_rows
 
@@ -24,12 +29,13 @@ def test_a_page_statement_prepared_on_the_server_is_recorded_and_replayed_prepar
     ran = []
     with connection.execute_wrapper(floor._recorder(ran)):
         expected = coach_home_rows(coach, 1)
+        # A statement through Django's own cursor: replayed the same way.
+        assert User.objects.filter(pk=coach.pk).exists()
     (statement,) = [row for row in ran if row[0] == COACH_HOME_SQL]
     _, params, prepared = statement
     assert prepared is True
     assert params["coach"] == coach.pk
-    # The policy's own query ran through Django's cursor: replayed the same way.
-    assert any(not row[2] for row in ran)
+    assert [prepared for _, _, prepared in ran] == [True, True, False]
 
     # Nothing prepared on the connection (psycopg forgets its own too).
     with connection.cursor() as cursor:
@@ -38,3 +44,26 @@ def test_a_page_statement_prepared_on_the_server_is_recorded_and_replayed_prepar
     floor.replay(ran)
     assert _home_prepared()
     assert expected["caseload"]
+
+
+def test_each_page_statement_is_explained_and_what_it_writes_is_rolled_back(
+    coach, client_user, tmp_path, monkeypatch, capsys
+):
+    """make bench writes each GET page's EXPLAIN ANALYZE: the plan of every
+    statement one of its requests ran, the audit row's INSERT included but
+    not kept."""
+    ran = []
+    with connection.execute_wrapper(floor._recorder(ran)):
+        audit_clients_shown(actor=coach, shown=[("caseload.list", [client_user.pk])])
+        coach_home_rows(coach, 1)
+    before = AuditEvent.objects.count()
+    monkeypatch.setattr(floor, "CAPTURED", tmp_path / "captured.pickle")
+    monkeypatch.setattr(floor, "EXPLAINED", tmp_path / "explained.txt")
+    floor.CAPTURED.write_bytes(pickle.dumps({"0": [ran]}))
+    floor.explain([SimpleNamespace(name="coach home")])
+    text = floor.EXPLAINED.read_text()
+    assert text.startswith(f"## coach home: {len(ran)} statements")
+    assert text.count("Execution Time:") == len(ran) == 3
+    assert "Insert on accounts_auditevent" in text
+    assert AuditEvent.objects.count() == before
+    assert "coach home" in capsys.readouterr().out
