@@ -91,12 +91,13 @@ def invitation_condition(user: User) -> tuple[str, dict]:
     return NOTHING
 
 
-# A relationship with its client and coach, the aliases every condition uses.
-RELATIONSHIPS = (
-    "accounts_caseloadassignment a"
-    " JOIN accounts_user c ON c.id = a.client_id"
-    " JOIN accounts_user k ON k.id = a.coach_id"
+# A relationship with its client (the aliases every condition uses but the
+# coach's); inside a statement that has its coach as `k` already, enough.
+RELATIONSHIPS_WITH_CLIENT = (
+    "accounts_caseloadassignment a JOIN accounts_user c ON c.id = a.client_id"
 )
+# A relationship with its client and coach.
+RELATIONSHIPS = f"{RELATIONSHIPS_WITH_CLIENT} JOIN accounts_user k ON k.id = a.coach_id"
 
 
 def relationship_rows(select: str, condition: tuple[str, dict], where: str = "", **params):

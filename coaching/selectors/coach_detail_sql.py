@@ -31,6 +31,7 @@ from accounts.audit import audit_clients_shown
 from accounts.models import User
 from accounts.policy.sql import (
     NOTHING,
+    RELATIONSHIPS_WITH_CLIENT,
     held_relationship_condition,
     relationship_condition,
     reviewable_coach_condition,
@@ -139,7 +140,8 @@ ORDER BY r.display_name, r.id
 
 
 # The coach, if the viewer reviews them, and the policy's ids for their
-# page (each condition from accounts/policy/sql.py, on the coach `k`).
+# page (each condition from accounts/policy/sql.py; within the arrays, the
+# relationship's coach is the page's coach `k`).
 _IN_REACH_SQL = """
 SELECT k.id, k.display_name,
        ARRAY(SELECT a.id FROM {relationships} WHERE a.coach_id = k.id AND {ids} ORDER BY a.id),
@@ -149,8 +151,6 @@ SELECT k.id, k.display_name,
 FROM accounts_user k
 WHERE k.id = %(coach)s AND {coach}
 """
-# Within the arrays, the relationship's own coach is the page's coach.
-_RELATIONSHIPS = "accounts_caseloadassignment a JOIN accounts_user c ON c.id = a.client_id"
 
 
 def coach_in_reach(user: User, pk) -> dict:
@@ -168,7 +168,8 @@ def coach_in_reach(user: User, pk) -> dict:
     for _, own in conditions.values():
         params.update(own)
     text = _IN_REACH_SQL.format(
-        relationships=_RELATIONSHIPS, **{name: sql for name, (sql, _) in conditions.items()}
+        relationships=RELATIONSHIPS_WITH_CLIENT,
+        **{name: sql for name, (sql, _) in conditions.items()},
     )
     with connection.prepared_cursor() as cursor:
         cursor.execute(text, params)
