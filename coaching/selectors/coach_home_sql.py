@@ -1,7 +1,7 @@
 """The coach's home as one static statement, prepared on the server.
 
-The access policy gives the relationships the coach may see (one small
-query on an index); one statement then reads, for those ids only, a page of
+The access policy's condition, in SQL, gives the relationships the coach
+may see; the same statement then reads, for those only, a page of
 the caseload (client, since when, plan), each row's newest check-in scores
 and open flags (LATERAL: an index walk that stops after a few rows), the
 plan figures over the whole caseload (once per coach, not per row) and the
@@ -23,10 +23,13 @@ from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_clients_shown
 from accounts.models import User
-from accounts.policy.sql import relationship_condition, relationship_rows
+from accounts.policy.sql import (
+    RELATIONSHIPS,
+    RELATIONSHIPS_WITH_CLIENT,
+    relationship_condition,
+)
 from coaching.templatetags.trust import sparkline
 from common.fastpaths import (
-    bigint_array,
     day_month,
     day_month_year,
     url_of,
@@ -34,30 +37,33 @@ from common.fastpaths import (
     weekday_day_month_year,
 )
 from common.paging import PER_PAGE, Page, page_within
+from common.paging import page_number as page_number_of
 from sessions_log.selectors.notes import NOTES_TO_FINISH_SHOWN
 
-# One text, so psycopg prepares it once per connection (coaching/postgresql:
-# prepared_cursor) and PostgreSQL plans it once. Parameters:
-# ids: the relationships the policy allows, clients: their clients (bigint[]
-# literals: one parameter type whatever the numbers); coach;
-# review_before / agree_before: the plan rules' cut-offs; points: sparkline
-# length; size / skip: the page; notes: how many notes to finish (+1).
+# One text per kind of viewer (the policy's condition is part of it), so
+# psycopg prepares it once per connection (coaching/postgresql:
+# prepared_cursor) and PostgreSQL plans it once. Parameters: the
+# condition's own; coach; review_before / agree_before: the plan rules'
+# cut-offs; points: sparkline length; size / skip: the page (past the end:
+# the first page, as page_within); notes: how many notes to finish (+1).
 COACH_HOME_SQL = """
 WITH rel AS MATERIALIZED (
-    -- The plan's last agreement from the relationship's kept figures, one
-    -- primary-key look-up a row (joined, PostgreSQL hashed every plan).
-    SELECT a.id, a.client_id, a.started_at, u.display_name,
+    -- The relationships the policy allows (its condition, in SQL: the
+    -- same statement, not a query of ids before it). The plan's last
+    -- agreement from the relationship's kept figures, one primary-key
+    -- look-up a row (joined, PostgreSQL hashed every plan).
+    SELECT a.id, a.client_id, a.started_at, c.display_name,
            (SELECT f.plan_agreed_at FROM coaching_relationshipfigures f
             WHERE f.assignment_id = a.id) AS last_agreed_at
-    FROM accounts_caseloadassignment a
-    JOIN accounts_user u ON u.id = a.client_id
-    WHERE a.id = ANY(%(ids)s::bigint[])
+    FROM __RELATIONSHIPS__
+    WHERE (__ALLOWED__) AND a.coach_id = %(coach)s
 ),
 figures AS (
     SELECT count(*) FILTER (WHERE last_agreed_at <= %(review_before)s) AS review_due,
            count(*) FILTER (
                WHERE last_agreed_at IS NULL AND started_at <= %(agree_before)s
-           ) AS not_agreed
+           ) AS not_agreed,
+           count(*) AS total
     FROM rel
 ),
 notes AS (
@@ -73,15 +79,17 @@ notes AS (
         FROM sessions_log_session s
         JOIN accounts_user u ON u.id = s.client_id
         WHERE s.coach_id = %(coach)s AND s.note_state = 'to_write'
-          AND s.client_id = ANY(%(clients)s::bigint[])
+          AND s.client_id IN (SELECT rel.client_id FROM rel)
         ORDER BY s.ends_at, s.id
         LIMIT %(notes)s
     ) n
 ),
 shown AS (
-    SELECT * FROM rel ORDER BY display_name, id LIMIT %(size)s OFFSET %(skip)s
+    SELECT * FROM rel ORDER BY display_name, id
+    LIMIT %(size)s
+    OFFSET CASE WHEN %(skip)s < (SELECT count(*) FROM rel) THEN %(skip)s ELSE 0 END
 )
-SELECT f.review_due, f.not_agreed,
+SELECT f.review_due, f.not_agreed, f.total,
        -- The notes to finish ride on the first row only: repeated on every
        -- row, their dates were most of what the driver decoded.
        CASE WHEN coalesce(r.pos, 1) = 1 THEN n.ids END,
@@ -119,51 +127,46 @@ ORDER BY r.display_name, r.id
 NONE_YET = mark_safe('<span class="muted">None yet</span>')  # noqa: S308 - a constant
 
 
-def _allowed_relationships(coach: User) -> list[tuple[int, int]]:
-    """The relationships (and their clients) the coach's home shows: the
-    policy's."""
-    return relationship_rows(
-        "a.id, a.client_id",
-        relationship_condition(coach),
-        "a.coach_id = %(coach)s",
-        coach=Int8(coach.pk),
-    )
+def _statement(condition: str) -> str:
+    """COACH_HOME_SQL with the policy's condition (a coach's relationships)."""
+    # The client's join is enough unless the condition reads the coach.
+    tables = RELATIONSHIPS if "k." in condition else RELATIONSHIPS_WITH_CLIENT
+    return COACH_HOME_SQL.replace("__RELATIONSHIPS__", tables).replace("__ALLOWED__", condition)
 
 
 def coach_home_rows(coach: User, page_number, *, now=None) -> dict:
-    """The coach's home, read in one statement (plus the policy's ids): a
-    page of rows, the plan figures and the notes to finish, all as plain
+    """The coach's home, read in one statement with the policy's condition:
+    a page of rows, the plan figures and the notes to finish, all as plain
     values. Not audited: coach_home_for_viewing audits what it shows."""
     now = now or timezone.now()
-    allowed = _allowed_relationships(coach)
-    number = page_within(page_number, len(allowed))
+    condition, own = relationship_condition(coach)
+    asked = page_number_of(page_number)
     params = {
-        "ids": bigint_array(pk for pk, _ in allowed),
-        "clients": bigint_array(client_id for _, client_id in allowed),
+        **own,
         "coach": Int8(coach.pk),
         "review_before": now - timedelta(days=settings.PLAN_REVIEW_DAYS),
         "agree_before": now - timedelta(days=settings.PLAN_AGREE_WITHIN_DAYS),
         "points": Int8(settings.TRUST_SPARKLINE_POINTS),
         "size": Int8(PER_PAGE + 1),
-        "skip": Int8((number - 1) * PER_PAGE),
+        "skip": Int8((asked - 1) * PER_PAGE),
         "notes": Int8(NOTES_TO_FINISH_SHOWN + 1),
     }
     with connection.prepared_cursor() as cursor:
-        cursor.execute(COACH_HOME_SQL, params)
+        cursor.execute(_statement(condition), params)
         rows = cursor.fetchall()
-    review_due, not_agreed, note_ids, note_clients, names, starts, ends, drafts = rows[0][:8]
+    review_due, not_agreed, total, note_ids, note_clients, names, starts, ends, drafts = rows[0][:9]
     caseload = [
         {
-            "client_id": row[8],
-            "display_name": row[9],
-            "started_at": row[10],
-            "plan_agreed_at": row[11],
-            "scores": row[12] or [],
-            "latest_at": row[13],
-            "open_flags": row[14],
+            "client_id": row[9],
+            "display_name": row[10],
+            "started_at": row[11],
+            "plan_agreed_at": row[12],
+            "scores": row[13] or [],
+            "latest_at": row[14],
+            "open_flags": row[15],
         }
         for row in rows
-        if row[8] is not None
+        if row[9] is not None
     ]
     notes = [
         {
@@ -185,7 +188,7 @@ def coach_home_rows(coach: User, page_number, *, now=None) -> dict:
         )
     ]
     return {
-        "number": number,
+        "number": page_within(asked, total),
         "caseload": caseload,
         "plans": {"review_due": review_due, "not_agreed": not_agreed},
         "notes": notes,

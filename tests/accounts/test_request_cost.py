@@ -56,10 +56,9 @@ def test_the_session_and_person_statement_is_planned_once_per_connection(client,
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE from_sql IS FALSE")
         prepared = [row[0] for row in cursor.fetchall()]
     # The session's statement and the page's own (coaching/selectors/coach_home_sql.py):
-    # the policy's relationships (accounts/policy/sql.py), the invitations and the page.
-    assert len(prepared) == 4
+    # the invitations and the page (the policy's condition is part of it).
+    assert len(prepared) == 3
     assert any("FROM accounts_loginsession s LEFT JOIN accounts_user u" in s for s in prepared)
-    assert any("SELECT a.id, a.client_id FROM accounts_caseloadassignment a" in s for s in prepared)
     assert any("FROM accounts_invitation i" in s for s in prepared)
     assert any("WITH rel AS MATERIALIZED" in s for s in prepared)
 

@@ -10,7 +10,7 @@ from django.db import connection
 from accounts.audit import audit_clients_shown
 from accounts.models import AuditEvent, User
 from bench import floor
-from coaching.selectors.coach_home_sql import COACH_HOME_SQL, coach_home_rows
+from coaching.selectors.coach_home_sql import coach_home_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +31,11 @@ def test_a_page_statement_prepared_on_the_server_is_recorded_and_replayed_prepar
         expected = coach_home_rows(coach, 1)
         # A statement through Django's own cursor: replayed the same way.
         assert User.objects.filter(pk=coach.pk).exists()
-    (statement,) = [row for row in ran if row[0] == COACH_HOME_SQL]
+    (statement,) = [row for row in ran if "WITH rel AS MATERIALIZED" in row[0]]
     _, params, prepared = statement
     assert prepared is True
     assert params["coach"] == coach.pk
-    assert [prepared for _, _, prepared in ran] == [True, True, False]
+    assert [prepared for _, _, prepared in ran] == [True, False]
 
     # Nothing prepared on the connection (psycopg forgets its own too).
     with connection.cursor() as cursor:
@@ -63,7 +63,7 @@ def test_each_page_statement_is_explained_and_what_it_writes_is_rolled_back(
     floor.explain([SimpleNamespace(name="coach home")])
     text = floor.EXPLAINED.read_text()
     assert text.startswith(f"## coach home: {len(ran)} statements")
-    assert text.count("Execution Time:") == len(ran) == 3
+    assert text.count("Execution Time:") == len(ran) == 2
     assert "Insert on accounts_auditevent" in text
     assert AuditEvent.objects.count() == before
     assert "coach home" in capsys.readouterr().out
