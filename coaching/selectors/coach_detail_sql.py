@@ -1,15 +1,15 @@
 """A coach's page (caseload review) as one static statement, prepared on
 the server.
 
-The access policy gives, in one query, the coach (none: 404) and the ids
-the page may read: the coach's active relationships the reviewer reviews,
-those whose trust figures they see, and the clients whose overdue notes
-they follow (relationships their team held). One statement then reads, for
-those ids only, a page of the caseload (each row's last and next session,
-sessions in 30 days, whether the client has gone quiet and the attempts
-since; the newest check-in scores and open flags through LATERAL index
-walks that stop after a few rows) and the oldest overdue notes with how
-many there are. The rows come back as plain values; the page prints
+The access policy's conditions, in SQL and in the same statement, give the
+coach (none: 404) and what the page may read: the coach's active
+relationships the reviewer reviews, those whose trust figures they see,
+and the clients whose overdue notes they follow (relationships their team
+held). The statement reads, for those only, a page of the caseload (each
+row's last and next session, sessions in 30 days, whether the client has
+gone quiet and the attempts since; the newest check-in scores and open
+flags through LATERAL index walks that stop after a few rows) and the
+oldest overdue notes with how many there are. The rows come back as plain values; the page prints
 precomputed strings (URLs reversed once per process, dates in the viewer's
 zone).
 
@@ -40,27 +40,44 @@ from accounts.policy.sql import (
 from coaching.selectors.caseloads import DAYS_30, OVERDUE_SHOWN, QUIET_AFTER
 from coaching.selectors.coach_home_sql import NONE_YET
 from coaching.templatetags.trust import sparkline
-from common.fastpaths import bigint_array, day_month_year, day_month_year_time, url_of
+from common.fastpaths import day_month_year, day_month_year_time, url_of
 from common.paging import PER_PAGE, Page, page_within
+from common.paging import page_number as page_number_of
 from sessions_log.models import MAX_DURATION
 
-# One text, so psycopg prepares it once per connection and PostgreSQL plans
-# it once. Parameters: ids: the relationships the page lists; trusted: those
-# whose check-ins and flags the reviewer sees; held: the clients whose
-# overdue notes they follow (bigint[] literals: one parameter type whatever
-# the numbers); coach; now, month (30 days ago), quiet (14 days ago),
-# quiet_starts (quiet less the longest session: the (client, starts_at)
-# index), due (notes due before this are overdue); points: sparkline
-# length; size / skip: the page; oldest: overdue notes listed.
+# One text per kind of viewer (the policy's conditions, from
+# accounts/policy/sql.py, are part of it), so psycopg prepares it once per
+# connection and PostgreSQL plans it once. Parameters: the conditions' own;
+# coach; now, month (30 days ago), quiet (14 days ago), quiet_starts (quiet
+# less the longest session: the (client, starts_at) index), due (notes due
+# before this are overdue); points: sparkline length; size / skip: the page
+# (past the end: the first, as page_within); oldest: overdue notes listed.
+# Within the conditions the relationship's coach is the page's coach `k`:
+# no row at all when the viewer does not review that coach (a 404).
 COACH_DETAIL_SQL = """
-WITH rel AS MATERIALIZED (
-    SELECT a.id, a.client_id, a.started_at, u.display_name
-    FROM accounts_caseloadassignment a
-    JOIN accounts_user u ON u.id = a.client_id
-    WHERE a.id = ANY(%(ids)s::bigint[])
+WITH page_coach AS MATERIALIZED (
+    SELECT k.id, k.display_name, k.team_id, k.role
+    FROM accounts_user k
+    WHERE k.id = %(coach)s AND {coach}
+),
+rel AS MATERIALIZED (
+    -- The coach's active relationships the viewer reviews; `trusted`:
+    -- whether they see its check-ins and flags too.
+    SELECT a.id, a.client_id, a.started_at, c.display_name, ({trusted}) AS trusted
+    FROM {relationships} JOIN page_coach k ON k.id = a.coach_id
+    WHERE {ids}
+),
+held AS (
+    -- The clients whose overdue notes the viewer follows: the
+    -- relationships, active or ended, their team held.
+    SELECT coalesce(array_agg(a.client_id), '{{}}') AS clients
+    FROM {relationships} JOIN page_coach k ON k.id = a.coach_id
+    WHERE {held}
 ),
 shown AS (
-    SELECT * FROM rel ORDER BY display_name, id LIMIT %(size)s OFFSET %(skip)s
+    SELECT * FROM rel ORDER BY display_name, id
+    LIMIT %(size)s
+    OFFSET CASE WHEN %(skip)s < (SELECT count(*) FROM rel) THEN %(skip)s ELSE 0 END
 ),
 overdue AS MATERIALIZED (
     SELECT s.id, s.client_id, s.starts_at, s.ends_at
@@ -69,10 +86,11 @@ overdue AS MATERIALIZED (
       -- A filter on the coach's few notes to write (their partial index),
       -- not an index scan of the held clients' every session: "+ 0" keeps
       -- the planner off the client index (3.3 ms -> a few hundred µs).
-      AND s.client_id + 0 = ANY(%(held)s::bigint[])
+      AND s.client_id + 0 = ANY((SELECT held.clients FROM held)::bigint[])
 ),
 oldest AS (
     SELECT (SELECT count(*) FROM overdue) AS total,
+           (SELECT count(*) FROM rel) AS relationships,
            array_agg(o.id ORDER BY o.ends_at, o.id) AS ids,
            array_agg(o.client_id ORDER BY o.ends_at, o.id) AS client_ids,
            array_agg(u.display_name ORDER BY o.ends_at, o.id) AS names,
@@ -80,7 +98,7 @@ oldest AS (
     FROM (SELECT * FROM overdue ORDER BY ends_at, id LIMIT %(oldest)s) o
     JOIN accounts_user u ON u.id = o.client_id
 )
-SELECT od.total,
+SELECT k.display_name, od.relationships, od.total,
        -- The oldest overdue notes ride on the first row only (repeated, the
        -- driver decoded them again for every row).
        CASE WHEN coalesce(r.pos, 1) = 1 THEN od.ids END,
@@ -89,7 +107,7 @@ SELECT od.total,
        CASE WHEN coalesce(r.pos, 1) = 1 THEN od.starts END,
        r.client_id, r.display_name, r.last_session, r.next_session, r.sessions_30,
        r.quiet, r.attempts, r.scores, r.latest_at, r.open_flags
-FROM oldest od
+FROM page_coach k CROSS JOIN oldest od
 LEFT JOIN (
     SELECT shown.id, shown.client_id, shown.display_name,
            row_number() OVER (ORDER BY shown.display_name, shown.id) AS pos,
@@ -124,14 +142,14 @@ LEFT JOIN (
                max(k.created_at) AS latest_at
         FROM (
             SELECT ci.score, ci.created_at, ci.id FROM coaching_checkin ci
-            WHERE ci.assignment_id = shown.id AND shown.id = ANY(%(trusted)s::bigint[])
+            WHERE ci.assignment_id = shown.id AND shown.trusted
             ORDER BY ci.created_at DESC, ci.id DESC
             LIMIT %(points)s
         ) k
     ) c ON true
     LEFT JOIN LATERAL (
         SELECT count(*) AS open_flags FROM coaching_trustflag t
-        WHERE t.assignment_id = shown.id AND shown.id = ANY(%(trusted)s::bigint[])
+        WHERE t.assignment_id = shown.id AND shown.trusted
           AND NOT (t.status = 'resolved')
     ) fl ON true
 ) r ON true
@@ -139,23 +157,11 @@ ORDER BY r.display_name, r.id
 """
 
 
-# The coach, if the viewer reviews them, and the policy's ids for their
-# page (each condition from accounts/policy/sql.py; within the arrays, the
-# relationship's coach is the page's coach `k`).
-_IN_REACH_SQL = """
-SELECT k.id, k.display_name,
-       ARRAY(SELECT a.id FROM {relationships} WHERE a.coach_id = k.id AND {ids} ORDER BY a.id),
-       ARRAY(SELECT a.id FROM {relationships} WHERE a.coach_id = k.id AND {trusted} ORDER BY a.id),
-       ARRAY(SELECT a.client_id FROM {relationships} WHERE a.coach_id = k.id AND {held}
-             ORDER BY a.id)
-FROM accounts_user k
-WHERE k.id = %(coach)s AND {coach}
-"""
-
-
-def coach_in_reach(user: User, pk) -> dict:
-    """The policy's answer for the coach `pk`, in one query: their name and
-    the ids the page may read (404 for a coach `user` does not review)."""
+def coach_detail_rows(user: User, pk, page_number, *, now=None) -> dict:
+    """The coach `pk`'s page read in one statement with the policy's
+    conditions, as plain values: their name, a page of the caseload and the
+    oldest overdue notes with their count (404 for a coach `user` does not
+    review). Not audited: coach_detail_for_viewing audits what it shows."""
     conditions = {
         "coach": reviewable_coach_condition(user),
         "ids": reviewable_relationship_condition(user),
@@ -164,33 +170,11 @@ def coach_in_reach(user: User, pk) -> dict:
     }
     if conditions["coach"] == NOTHING or not isinstance(pk, int) or not 0 < pk < 2**63:
         raise Http404
-    params = {"coach": Int8(pk)}
-    for _, own in conditions.values():
-        params.update(own)
-    text = _IN_REACH_SQL.format(
-        relationships=RELATIONSHIPS_WITH_CLIENT,
-        **{name: sql for name, (sql, _) in conditions.items()},
-    )
-    with connection.prepared_cursor() as cursor:
-        cursor.execute(text, params)
-        found = cursor.fetchone()
-    if found is None:
-        raise Http404
-    return dict(zip(("pk", "display_name", "ids", "trusted", "held"), found, strict=True))
-
-
-def coach_detail_rows(user: User, coach: dict, page_number, *, now=None) -> dict:
-    """The coach's page read in one statement, as plain values: a page of
-    the caseload and the oldest overdue notes with their count. Not
-    audited: coach_detail_for_viewing audits what it shows."""
     now = now or timezone.now()
-    number = page_within(page_number, len(coach["ids"]))
+    asked = page_number_of(page_number)
     quiet = now - QUIET_AFTER
     params = {
-        "ids": bigint_array(coach["ids"]),
-        "trusted": bigint_array(coach["trusted"]),
-        "held": bigint_array(coach["held"]),
-        "coach": Int8(coach["pk"]),
+        "coach": Int8(pk),
         "now": now,
         "month": now - DAYS_30,
         "quiet": quiet,
@@ -198,28 +182,36 @@ def coach_detail_rows(user: User, coach: dict, page_number, *, now=None) -> dict
         "due": now - timedelta(hours=settings.NOTE_DUE_HOURS),
         "points": Int8(settings.TRUST_SPARKLINE_POINTS),
         "size": Int8(PER_PAGE + 1),
-        "skip": Int8((number - 1) * PER_PAGE),
+        "skip": Int8((asked - 1) * PER_PAGE),
         "oldest": Int8(OVERDUE_SHOWN),
     }
+    for _, own in conditions.values():
+        params.update(own)
+    text = COACH_DETAIL_SQL.format(
+        relationships=RELATIONSHIPS_WITH_CLIENT,
+        **{name: sql for name, (sql, _) in conditions.items()},
+    )
     with connection.prepared_cursor() as cursor:
-        cursor.execute(COACH_DETAIL_SQL, params)
+        cursor.execute(text, params)
         rows = cursor.fetchall()
-    total, ids, client_ids, names, starts = rows[0][:5]
+    if not rows:
+        raise Http404
+    name, relationships, total, ids, client_ids, names, starts = rows[0][:7]
     caseload = [
         {
-            "client_id": row[5],
-            "display_name": row[6],
-            "last_session": row[7],
-            "next_session": row[8],
-            "sessions_30": row[9],
-            "quiet": row[10],
-            "attempts_14": row[11],
-            "scores": row[12] or [],
-            "latest_at": row[13],
-            "open_flags": row[14],
+            "client_id": row[7],
+            "display_name": row[8],
+            "last_session": row[9],
+            "next_session": row[10],
+            "sessions_30": row[11],
+            "quiet": row[12],
+            "attempts_14": row[13],
+            "scores": row[14] or [],
+            "latest_at": row[15],
+            "open_flags": row[16],
         }
         for row in rows
-        if row[5] is not None
+        if row[7] is not None
     ]
     oldest = [
         {"pk": pk, "client_id": client_id, "display_name": name, "starts_at": start}
@@ -227,7 +219,13 @@ def coach_detail_rows(user: User, coach: dict, page_number, *, now=None) -> dict
             ids or [], client_ids or [], names or [], starts or [], strict=True
         )
     ]
-    return {"number": number, "caseload": caseload, "overdue": oldest, "overdue_count": total}
+    return {
+        "display_name": name,
+        "number": page_within(asked, relationships),
+        "caseload": caseload,
+        "overdue": oldest,
+        "overdue_count": total,
+    }
 
 
 def _quiet_badge(quiet: bool, attempts: int):
@@ -249,8 +247,7 @@ def coach_detail_for_viewing(user: User, pk, page_number) -> dict:
     """What the coach's page prints: the coach's name, precomputed strings
     for each caseload row and overdue note, and the page. 404 for a coach
     `user` does not review; the clients shown are audited, once each."""
-    coach = coach_in_reach(user, pk)
-    found = coach_detail_rows(user, coach, page_number)
+    found = coach_detail_rows(user, pk, page_number)
     zone = timezone.get_current_timezone()
     caseload = found["caseload"][:PER_PAGE]
     audit_clients_shown(
@@ -294,7 +291,7 @@ def coach_detail_for_viewing(user: User, pk, page_number) -> dict:
         for note in found["overdue"]
     ]
     return {
-        "coach_name": coach["display_name"],
+        "coach_name": found["display_name"],
         "page": Page(rows, found["number"], len(found["caseload"]) > PER_PAGE),
         "rows": rows,
         "overdue": {"oldest": overdue, "count": found["overdue_count"]},

@@ -15,15 +15,16 @@ from django.utils import timezone
 from accounts.models import AuditEvent, CaseloadAssignment, Role, User
 from coaching.models import CheckIn, OutreachAttempt, TrustFlag
 from coaching.selectors.caseloads import coach_caseload_page, coach_for_viewing
-from coaching.selectors.coach_detail_sql import coach_detail_rows, coach_in_reach
+from coaching.selectors.coach_detail_sql import coach_detail_rows
 from sessions_log.models import Session
 from tests.helpers import count_queries, sign_in, varied_organisation
 
 # What a coach's page costs, whatever the caseload: the session and its
-# person (1), the policy's coach and ids (1), the prepared statement (1),
+# person (1), the prepared statement with the policy's conditions in it (1),
 # the audit row of the clients shown (1). It was 7: the coach, the caseload,
-# the trust summaries, the oldest overdue notes, their count, each apart.
-COACH_DETAIL_STATEMENTS = 4
+# the trust summaries, the oldest overdue notes, their count, each apart;
+# then 4, the policy's coach and ids read first.
+COACH_DETAIL_STATEMENTS = 3
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 PAGES = [1, 2, 3, "x", -4, 99]
@@ -36,6 +37,7 @@ def _reference(user: User, pk: int, page) -> dict | None:
         return None
     found = coach_caseload_page(user, coach, NOW, page)
     return {
+        "coach": coach.display_name,
         "number": found["page"].number,
         "has_next": found["page"].has_next,
         "rows": [
@@ -63,12 +65,12 @@ def _reference(user: User, pk: int, page) -> dict | None:
 
 def _statement(user: User, pk: int, page) -> dict | None:
     try:
-        coach = coach_in_reach(user, pk)
+        found = coach_detail_rows(user, pk, page, now=NOW)
     except Http404:
         return None
-    found = coach_detail_rows(user, coach, page, now=NOW)
     rows = found["caseload"]
     return {
+        "coach": found["display_name"],
         "number": found["number"],
         "has_next": len(rows) > 25,
         "rows": [
