@@ -174,12 +174,14 @@ class Session(models.Model):
                 condition=Q(note_state="to_write"),
                 name="session_note_to_write_idx",
             ),
-            # The review queue (by client, for the team's clients) and the
-            # dashboard's count per coach.
+            # The review queue (by client, for the team's clients), covering:
+            # its rows come from the index alone. The dashboard's count per
+            # coach is the next one.
             models.Index(
                 fields=["client", "note_state_at"],
+                include=["id", "coach", "starts_at"],
                 condition=Q(note_state="awaiting_cosign"),
-                name="session_note_awaiting_idx",
+                name="session_awaiting_cover_idx",
             ),
             models.Index(
                 fields=["coach"],
