@@ -169,10 +169,13 @@ class Session(models.Model):
                 fields=["coach", "starts_at"], include=["status"], name="session_coach_starts_idx"
             ),
             models.Index(fields=["client", "starts_at"]),
+            # A coach's notes to write, covering: the coach's page lists the
+            # overdue ones (client, start) from the index alone.
             models.Index(
                 fields=["coach", "ends_at"],
+                include=["id", "client", "starts_at"],
                 condition=Q(note_state="to_write"),
-                name="session_note_to_write_idx",
+                name="session_to_write_cover_idx",
             ),
             # The review queue (by client, for the team's clients), covering:
             # its rows come from the index alone. The dashboard's count per
