@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import CaseloadAssignment
 from coaching import tasks  # noqa: F401 - registers the tasks services queue by name
 from coaching.forms.plans import WORDS_FIELD, note_goal_fields
-from coaching.selectors.note_goals import note_goal_annotations
+from coaching.selectors.note_goals import note_goal_annotations, note_goal_sql
 from coaching.selectors.plans import note_goal_choices, note_goals_shown
 from coaching.selectors.trust import checkin_request_is_open
 from coaching.services.figures import relationship_figures_start, session_figures_count
@@ -57,6 +57,7 @@ hooks.note_goals_register(
     save=_note_goals_save,
     shown=note_goals_shown,
     with_note=note_goal_annotations,
+    with_note_sql=note_goal_sql,
 )
 
 

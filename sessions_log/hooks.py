@@ -63,8 +63,13 @@ class NoteGoals:
     # What the note shows of them to `viewer`: (note, viewer) -> [(label, words)].
     shown: Callable[..., list]
     # Annotations for a Note queryset that read what form_fields and save
-    # need with the note itself (the autosave's locked read): () -> {name: expression}.
+    # need with the note itself (the reference of the autosave's locked
+    # read): () -> {name: expression}.
     with_note: Callable[..., dict]
+    # The same as SQL expressions over the note `n` and its session `s`, for
+    # the autosave's static statement (selectors/note_draft_sql.py):
+    # () -> {name: SQL text}; each read back as with_note's would be.
+    with_note_sql: Callable[..., dict]
 
 
 def _no_fields(note) -> dict:
@@ -85,7 +90,11 @@ def _nothing_read() -> dict:
 
 # Until the layer above registers, a note records no plan goals.
 note_goals = NoteGoals(
-    form_fields=_no_fields, save=_nothing_to_save, shown=_nothing_shown, with_note=_nothing_read
+    form_fields=_no_fields,
+    save=_nothing_to_save,
+    shown=_nothing_shown,
+    with_note=_nothing_read,
+    with_note_sql=_nothing_read,
 )
 
 
@@ -95,6 +104,7 @@ def note_goals_register(
     save: Callable[..., None],
     shown: Callable[..., list],
     with_note: Callable[..., dict] = _nothing_read,
+    with_note_sql: Callable[..., dict] = _nothing_read,
 ):
     note_goals.form_fields, note_goals.save, note_goals.shown = form_fields, save, shown
-    note_goals.with_note = with_note
+    note_goals.with_note, note_goals.with_note_sql = with_note, with_note_sql

@@ -1,5 +1,6 @@
 """The relationship rules of accounts/policy/relationships.py (and the
-invitations' of accounts/policy/pages.py) stated in SQL,
+invitations' of accounts/policy/pages.py, and the note rules of
+accounts/policy/records.py the note autosave needs) stated in SQL,
 for the everyday pages' prepared statements (issue 30).
 
 Building and compiling the ORM's form of a scope cost each page 0.4-2.3 ms
@@ -89,6 +90,80 @@ def invitation_condition(user: User) -> tuple[str, dict]:
     if user.role == Role.COACH:
         return "i.invited_by_id = %(viewer)s", {"viewer": Int8(user.pk)}
     return NOTHING
+
+
+# The record rules of accounts/policy/records.py the note autosave's
+# statement needs (sessions_log/selectors/note_draft_sql.py), over its
+# aliases: `n` a note (sessions_log_note), `s` its session
+# (sessions_log_session). A column is given by the caller, as literal text.
+
+
+def client_condition(user: User, column: str) -> tuple[str, dict]:
+    """client_scope(user, field): the clients `user` may see, as a condition
+    on a client id `column` (e.g. "s.client_id"). As its Q, a check of an
+    active relationship per row: the coach's own, or a coach of the
+    supervisor's team (clients_visible_to)."""
+    if not user.is_active:
+        return NOTHING
+    if user.role == Role.CLIENT:
+        return f"{column} = %(viewer)s", {"viewer": Int8(user.pk)}
+    held = (
+        "EXISTS (SELECT 1 FROM accounts_caseloadassignment ca"
+        " JOIN accounts_user cc ON cc.id = ca.client_id"
+    )
+    if user.role == Role.COACH:
+        return (
+            f"{held} WHERE ca.client_id = {column} AND ca.ended_at IS NULL"
+            f" AND cc.role = '{Role.CLIENT}' AND ca.coach_id = %(viewer)s)",
+            {"viewer": Int8(user.pk)},
+        )
+    if user.role == Role.SUPERVISOR and user.team_id:
+        return (
+            f"{held} JOIN accounts_user ck ON ck.id = ca.coach_id"
+            f" WHERE ca.client_id = {column} AND ca.ended_at IS NULL"
+            f" AND cc.role = '{Role.CLIENT}' AND ck.team_id = %(viewer_team)s"
+            f" AND ck.role = '{Role.COACH}')",
+            {"viewer_team": Int8(user.team_id)},
+        )
+    return NOTHING
+
+
+def coach_private_condition(user: User, column: str) -> tuple[str, dict]:
+    """coach_private_scope(user, field): a coach's own material, as a
+    condition on the id of the coach it belongs to, `column` (e.g.
+    "n.author_id"): that coach's, and their team's supervisors'."""
+    if not user.is_active:
+        return NOTHING
+    if user.role == Role.COACH:
+        return f"{column} = %(viewer)s", {"viewer": Int8(user.pk)}
+    if user.role == Role.SUPERVISOR and user.team_id:
+        # `column` is the caller's literal; the team is a parameter.
+        return (
+            f"EXISTS (SELECT 1 FROM accounts_user au WHERE au.id = {column}"  # noqa: S608
+            " AND au.team_id = %(viewer_team)s)",
+            {"viewer_team": Int8(user.team_id)},
+        )
+    return NOTHING
+
+
+def note_condition(user: User) -> tuple[str, dict]:
+    """note_scope(user), on `n` and its session `s`: the notes of the
+    clients `user` sees, once signed; a draft, its author's and their
+    team's supervisors'."""
+    client, own = client_condition(user, "s.client_id")
+    if (client, own) == NOTHING:
+        return NOTHING
+    private, theirs = coach_private_condition(user, "n.author_id")
+    return f"{client} AND (n.signed_at IS NOT NULL OR {private})", {**own, **theirs}
+
+
+def note_author_condition(user: User) -> tuple[str, dict]:
+    """note_author_scope(user), on `n` and its session `s`: an active coach,
+    the coach of the note's session, the client still theirs."""
+    if not user.is_active or user.role != Role.COACH:
+        return NOTHING
+    client, own = client_condition(user, "s.client_id")
+    return f"s.coach_id = %(viewer)s AND {client}", {"viewer": Int8(user.pk), **own}
 
 
 # A relationship with its client (the aliases every condition uses but the

@@ -1,5 +1,7 @@
 """Reads of notes, always scoped to the person asking: the one lookup of a
-note to change (note_for_change, locked), the one of a note to review
+note to change (note_for_change, locked; the autosave's is
+selectors/note_draft_sql.py, note_draft_for_change_orm here its
+reference), the one of a note to review
 (note_for_review), the notes a coach has to finish and the supervisors'
 co-sign queue (its page is selectors/review_queue_sql.py; review_queue
 here stays as the reference it is held equal to)."""
@@ -71,8 +73,10 @@ def note_for_change(user: User, pk: int) -> Note:
     return note
 
 
-def note_draft_for_change(user: User, pk: int) -> Note:
-    """The note an autosave writes in, read and locked in one statement: a
+def note_draft_for_change_orm(user: User, pk: int) -> Note:
+    """The reference for the autosave's static statement
+    (selectors/note_draft_sql.py `note_draft_for_change`, held equal to this
+    by its tests). The note an autosave writes in, read and locked in one statement: a
     404 for a note `user` may not see, as for one that does not exist (the
     reading scope, note_scope, is the WHERE of the SELECT ... FOR UPDATE);
     refused (PermissionDenied) for one they see but may not write (the

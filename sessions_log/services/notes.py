@@ -13,7 +13,8 @@ from accounts.policy.records import session_coach_scope
 from sessions_log import hooks
 from sessions_log.models import Addendum, Note, NoteReview, Session
 from sessions_log.selectors.billing import billing_preview
-from sessions_log.selectors.notes import note_draft_for_change, note_for_change, note_for_review
+from sessions_log.selectors.note_draft_sql import note_draft_for_change
+from sessions_log.selectors.notes import note_for_change, note_for_review
 from sessions_log.selectors.sessions import session_for_change
 from sessions_log.services.sessions import check_time_spent
 
