@@ -18,15 +18,20 @@ from accounts.policy import (
     reviewable_coach_scope,
     reviewable_relationship_scope,
 )
+from accounts.policy.records import note_author_scope, note_scope, session_scope
 from accounts.policy.sql import (
+    client_condition,
     held_relationship_condition,
     invitation_condition,
+    note_author_condition,
+    note_condition,
     relationship_condition,
     relationship_rows,
     reviewable_coach_condition,
     reviewable_relationship_condition,
 )
 from accounts.selectors import invitations_visible_to, newest_invitations_visible_to
+from sessions_log.models import Note, Session
 from tests.conftest import make_user
 from tests.helpers import varied_organisation
 
@@ -46,7 +51,9 @@ def _ids(table: str, alias: str, condition: tuple[str, dict]) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _viewers(people, coach, supervisor, admin_user) -> list[User]:
+def every_kind_of_viewer(people, coach, supervisor, admin_user) -> list[User]:
+    """Each kind of viewer of a varied organisation's records (also the
+    note autosave's tests, tests/sessions_log/test_note_draft_sql.py)."""
     teamless = make_user("teamless@example.org", Role.SUPERVISOR)
     gone = {
         role: make_user(
@@ -82,7 +89,7 @@ def _viewers(people, coach, supervisor, admin_user) -> list[User]:
 def test_each_sql_rule_gives_every_viewer_what_its_q_gives(coach, supervisor, admin_user, seed):
     people = varied_organisation(seed, coach, supervisor, NOW)
     seen = {rule.__name__: set() for rule, _ in RULES}
-    for viewer in _viewers(people, coach, supervisor, admin_user):
+    for viewer in every_kind_of_viewer(people, coach, supervisor, admin_user):
         for rule, condition in RULES:
             expected = sorted(
                 CaseloadAssignment.objects.filter(rule(viewer)).values_list("pk", "client_id")
@@ -109,6 +116,59 @@ def test_each_sql_rule_gives_every_viewer_what_its_q_gives(coach, supervisor, ad
         "held_relationship_scope": {Role.SUPERVISOR, Role.ADMIN},
     }
     assert CaseloadAssignment.objects.filter(ended_at__isnull=False).exists()
+
+
+_NOTES = "sessions_log_note n JOIN sessions_log_session s ON s.id = n.session_id"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [1, 2])
+def test_each_note_rule_in_sql_gives_every_viewer_what_its_q_gives(
+    coach, supervisor, admin_user, seed
+):
+    """The autosave's statement reads its note through these (45 CFR
+    164.502(b)): the sessions whose client a viewer sees, the notes they
+    read (signed ones of the clients they see, drafts only their author's
+    and that coach's team's supervisors'), the notes they write in."""
+    people = varied_organisation(seed, coach, supervisor, NOW)
+    seen = {"session_scope": set(), "note_scope": set(), "note_author_scope": set()}
+    read_not_written = drafts_read_by_others = 0
+    # A client who has signed notes reads them.
+    signed = Note.objects.filter(signed_at__isnull=False).select_related("session__client")
+    viewers = [
+        *every_kind_of_viewer(people, coach, supervisor, admin_user),
+        signed[0].session.client,
+    ]
+    for viewer in viewers:
+        sessions = _ids("sessions_log_session s", "s", client_condition(viewer, "s.client_id"))
+        expected = list(Session.objects.filter(session_scope(viewer)).order_by("pk"))
+        assert sessions == [s.pk for s in expected], viewer
+        read = _ids(_NOTES, "n", note_condition(viewer))
+        expected = list(Note.objects.filter(note_scope(viewer)).order_by("pk"))
+        assert read == [n.pk for n in expected], viewer
+        written = _ids(_NOTES, "n", note_author_condition(viewer))
+        assert written == sorted(
+            Note.objects.filter(note_author_scope(viewer)).values_list("pk", flat=True)
+        ), viewer
+        for rule, found in (
+            ("session_scope", sessions),
+            ("note_scope", read),
+            ("note_author_scope", written),
+        ):
+            if found:
+                seen[rule].add(viewer.role)
+        read_not_written += len(set(read) - set(written)) if viewer.role == Role.COACH else 0
+        drafts_read_by_others += sum(
+            1 for n in expected if n.signed_at is None and n.author_id != viewer.pk
+        )
+    assert seen == {
+        "session_scope": {Role.COACH, Role.SUPERVISOR, Role.CLIENT},
+        "note_scope": {Role.COACH, Role.SUPERVISOR, Role.CLIENT},
+        "note_author_scope": {Role.COACH},
+    }
+    # A successor coach reads an earlier coach's signed notes and writes in
+    # none of them; a supervisor reads their team's drafts.
+    assert read_not_written and drafts_read_by_others
 
 
 @pytest.mark.django_db
