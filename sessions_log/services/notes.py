@@ -6,6 +6,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_event, audit_record
 from accounts.models import User
@@ -54,8 +55,9 @@ def note_save_draft(*, actor: User, note: Note, **fields) -> Note:
     return note
 
 
-# The draft's texts and its audit row in one statement; nothing is written
-# once the note is signed, even if the signature landed a moment ago.
+# The draft's texts and its audit row in one statement, prepared on the
+# server (one text: PostgreSQL plans it once per connection); nothing is
+# written once the note is signed, even if the signature landed a moment ago.
 _DRAFT_SAVE_SQL = """
 WITH saved AS (
     UPDATE sessions_log_note
@@ -94,7 +96,8 @@ def note_draft_autosave(*, actor: User, pk: int, data, form_for) -> tuple[Note, 
     fields = form.cleaned_data
     texts = {name: fields[name] for name in _NOTE_FIELDS}
     event = audit_event(actor=actor, action="note.save_draft")
-    with connection.cursor() as cursor:
+    # Bound on the server, so each id's type is said (bigint), whatever its size.
+    with connection.prepared_cursor() as cursor:
         cursor.execute(
             _DRAFT_SAVE_SQL,
             {
@@ -102,10 +105,10 @@ def note_draft_autosave(*, actor: User, pk: int, data, form_for) -> tuple[Note, 
                     name: Note._meta.get_field(name).get_db_prep_value(value, connection)
                     for name, value in texts.items()
                 },
-                "note": note.pk,
+                "note": Int8(note.pk),
                 "now": timezone.now(),
-                "actor": actor.pk,
-                "client": note.session_client_id,
+                "actor": Int8(actor.pk),
+                "client": Int8(note.session_client_id),
                 "at": event.at,
                 "ip": event.ip,
                 "request_id": event.request_id,
