@@ -8,7 +8,8 @@ of CPU a request (coach detail's three scoped arrays the most), against
 0.1 ms for the same statement as text. So each rule below is the same
 condition as its Q, over fixed aliases: `a` a relationship
 (accounts_caseloadassignment), `c` its client and `k` its coach
-(accounts_user). tests/accounts/test_policy_sql.py holds each equal to its
+(accounts_user); the note rules over `n` a note and `s` its session, or a
+column the caller names. tests/accounts/test_policy_sql.py holds each equal to its
 Q for every kind of viewer (coach, supervisor with and without a team,
 admin, client, inactive) over a varied organisation: a change to a rule
 there fails until it is made here too.
