@@ -72,9 +72,9 @@ def _values_unseen(text: str) -> str:
 # (coach_id, ...) index with the array.
 DASHBOARD_SQL = _values_unseen("""
 WITH coach AS MATERIALIZED (
-    SELECT u.id, u.display_name,
-           (SELECT t.name FROM accounts_team t WHERE t.id = u.team_id) AS team_name
+    SELECT u.id, u.display_name, t.name AS team_name
     FROM accounts_user u
+    LEFT JOIN accounts_team t ON t.id = u.team_id
     WHERE u.id = ANY($ids)
 ),
 relationship AS (
