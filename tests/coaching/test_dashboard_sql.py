@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role, Team, User
+from accounts.policy.relationships import reviews_every_team
 from accounts.services.relationships import assignment_create
 from coaching.models import (
     CheckIn,
@@ -33,7 +34,6 @@ from coaching.models import (
     TrustFlag,
 )
 from coaching.selectors.caseloads import team_dashboard
-from accounts.policy.relationships import reviews_every_team
 from coaching.selectors.dashboard_episodes_sql import episode_month_rows
 from coaching.selectors.dashboard_sql import reviewed_coach_ids, team_dashboard_rows
 from coaching.selectors.episodes import episode_month_figures
