@@ -24,7 +24,7 @@ from coaching.selectors.history import client_history as history_of
 from coaching.selectors.history import reviewed_client_for_viewing
 from coaching.services.caseloads import client_reassign as reassign
 from coaching.services.caseloads import report_export
-from coaching.views.dashboard_rows import dashboard_cells
+from coaching.views.dashboard_rows import dashboard_cells, team_options
 from common.downloads import attachment, csv_safe
 from common.paging import MAX_PAGE
 
@@ -75,7 +75,6 @@ def team_dashboard(request):
         # A team that does not exist and one the viewer may not pick read the same.
         shown = request.GET["team"][:40]
         errors.append(f"There is no team “{shown}” to show; every team you review is shown.")
-        form = DashboardFilterForm(teams=teams)
     raw_page = request.GET.get("page", "1")
     page = _page_asked(raw_page)
     if page is None:
@@ -98,7 +97,7 @@ def team_dashboard(request):
         "page": found["page"],
         "query": urlencode({"sort": sort, **({"team": team} if team is not None else {})}),
         "team_query": team_query,
-        "form": form,
+        "team_options": team_options(teams, team) if permissions.can_see_every_team else "",
         "team": team,
         # Private requests lead the page: someone asked to talk with a supervisor.
         "waiting_requests": found["waiting_requests"],

@@ -145,10 +145,13 @@ def test_every_page_of_every_sort_is_the_reference_table(team, supervisor, admin
 def test_an_admin_shows_one_team_and_the_links_keep_it(
     client, admin_user, coach, other_coach, team, other_team, url
 ):
+    Team.objects.create(name="<b>Q</b>")
     sign_in(client, admin_user)
     page = client.get(url).content.decode()
-    # The filter: a GET form, "Every team" first, then the teams by name.
+    # The filter: a GET form, "Every team" first, then the teams by name, escaped.
+    assert '<option value="" selected>Every team</option>' in page
     assert page.index(">Every team<") < page.index(">North<") < page.index(">South<")
+    assert ">&lt;b&gt;Q&lt;/b&gt;<" in page and "<b>Q" not in page
     response = client.get(url, {"team": other_team.pk, "sort": "-open_flags"})
     assert response.status_code == 200
     assert [row["name"] for row in response.context["rows"]] == [other_coach.display_name]
