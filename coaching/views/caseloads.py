@@ -75,7 +75,7 @@ def team_dashboard(request):
         # A team that does not exist and one the viewer may not pick read the same.
         shown = request.GET["team"][:40]
         errors.append(f"There is no team “{shown}” to show; every team you review is shown.")
-    raw_page = request.GET.get("page", "1")
+    raw_page = request.GET.get("page") or "1"  # empty: none asked for
     page = _page_asked(raw_page)
     if page is None:
         errors.append(f"There is no page “{raw_page[:40]}”; this is page 1.")

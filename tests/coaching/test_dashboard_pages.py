@@ -24,6 +24,7 @@ from coaching.services.figures import figures_repair
 from sessions_log.models import Session
 from tests.coaching.test_dashboard_sql import NOW, _organisation, _reference
 from tests.helpers import sign_in
+from tests.security.test_fuzz import ODD
 
 SORTS = ("coach", "-coach", "-open_flags", "active_clients", "trust_mean", "-suggestions_tried")
 
@@ -218,3 +219,14 @@ def test_a_bad_team_or_page_is_said_and_changes_nothing_else(
     assert message in response.content.decode()
     assert [row["name"] for row in response.context["rows"]] == expected
     assert response.context["page"].number == 1
+
+
+@pytest.mark.django_db
+def test_odd_teams_and_pages_are_never_a_server_error(client, supervisor, admin_user, coach, url):
+    for viewer in (supervisor, admin_user):
+        sign_in(client, viewer)
+        for value in ODD:
+            for name in ("team", "page"):
+                response = client.get(url, {name: value, "sort": "-open_flags"})
+                assert response.status_code == (200 if value == "" else 400), (name, value)
+                assert [row["name"] for row in response.context["rows"]] == [coach.display_name]
