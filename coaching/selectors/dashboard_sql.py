@@ -1,9 +1,13 @@
-"""The team dashboard (a supervisor's team; every team for an admin) as two
-static statements, prepared on the server.
+"""The team dashboard (a supervisor's team; every team for an admin, or
+one team they pick) as static statements, prepared on the server, a page
+of DASHBOARD_PAGE coaches at a time.
 
-The access policy gives the coaches the viewer reviews (one small query on
-an index). One statement then reads, for those ids only, each coach's
-figures: every table is aggregated once per coach (GROUP BY coach_id over
+The access policy's rule in SQL gives the coaches the viewer reviews, by
+name (one small query on an index). Sorted by name, the page's ids are cut
+from them first, so the figures cost a page whatever the organisation;
+sorted by a figure, every coach of the selection is computed and ranked,
+then the page cut. One statement then reads, for those ids only, each
+coach's figures: every table is aggregated once per coach (GROUP BY coach_id over
 an index that holds what it counts). What would sum history comes from the
 kept figures (coaching/models/figures.py, kept by the services in their
 transaction, checked nightly): "quiet" (no successful contact for 14 days)
@@ -13,7 +17,8 @@ counted only for the quiet ones); its plan's last agreement is the figures'
 too; the 30-day counts and the trust means are sums of CoachDayFigures over
 whole days of the organisation's calendar (caseloads.dashboard_days). A
 second grouped statement gives the episodes panel (per month and discharge
-reason). The rows come back as plain values with the URLs already made.
+reason; dashboard_episodes_sql.py). The rows come back as plain values
+with the URLs already made.
 
 Both are static texts with the same parameter types whatever the viewer,
 so psycopg prepares each once per connection. The figures' statement is
