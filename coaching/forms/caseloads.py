@@ -30,3 +30,19 @@ class ReassignForm(forms.Form):
 class ReportForm(PeriodForm):
     max_days = 731
     too_long = "A report covers at most 2 years."
+
+
+class DashboardFilterForm(forms.Form):
+    """The team dashboard's team filter: "Every team" or one of `teams`
+    ((id, name) pairs: the teams the viewer may pick)."""
+
+    team = forms.ChoiceField(label="Team", required=False)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "Every team"), *((str(pk), name) for pk, name in teams)]
+
+    def chosen_team(self) -> int | None:
+        """The team picked (None: every team); call after is_valid()."""
+        team = self.cleaned_data.get("team")
+        return int(team) if team else None

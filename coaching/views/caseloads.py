@@ -3,6 +3,7 @@ the team dashboard, a coach's caseload, a client's whole history,
 reassignment and the CSV report."""
 
 import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,17 +15,18 @@ from accounts.forms import add_service_errors
 from accounts.middleware import confirm_open, deliberate_read, navigation_is_deliberate
 from accounts.models import Role
 from accounts.policy import role_required
-from coaching.forms.caseloads import ReassignForm, ReportForm
+from coaching.forms.caseloads import DashboardFilterForm, ReassignForm, ReportForm
 from coaching.selectors import caseloads as selectors
 from coaching.selectors.coach_detail_sql import coach_detail_for_viewing
-from coaching.selectors.dashboard_sql import team_dashboard_for_viewing
+from coaching.selectors.dashboard_sql import dashboard_teams, team_dashboard_for_viewing
 from coaching.selectors.episodes import episode_month_figures
 from coaching.selectors.history import client_history as history_of
 from coaching.selectors.history import reviewed_client_for_viewing
 from coaching.services.caseloads import client_reassign as reassign
 from coaching.services.caseloads import report_export
-from coaching.views.dashboard_rows import dashboard_cells
+from coaching.views.dashboard_rows import dashboard_cells, team_options
 from common.downloads import attachment, csv_safe
+from common.paging import MAX_PAGE
 
 REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
 # The dashboard's columns, in order: (sort key, heading).
@@ -46,34 +48,59 @@ COLUMNS = [
 ]
 
 
-def _sort_value(row, key):
-    if key == "coach":
-        return row["name"].lower()
-    value = row[key]
-    return (value is None, value if value is not None else 0)
+def _page_asked(raw: str) -> int | None:
+    """The page number asked for, or None if it is not one."""
+    try:
+        number = int(raw)
+    except ValueError:
+        return None
+    return number if 1 <= number <= MAX_PAGE else None
 
 
 @require_GET
 @role_required(*REVIEWERS)
 def team_dashboard(request):
+    """The figures of the coaches the viewer reviews, a page of 50 at a time;
+    an admin can show one team. A bad sort, team or page is said, answered
+    400 and left out: the page shows what it would without it."""
+    user, errors = request.user, []
     sort = request.GET.get("sort", "coach")
-    key = sort.removeprefix("-")
-    status = 200
-    if key not in dict(COLUMNS):
-        messages.error(
-            request, f"The table cannot be sorted by “{sort[:40]}”; it is sorted by coach."
-        )
-        sort, key, status = "coach", "coach", 400
+    if sort.removeprefix("-") not in dict(COLUMNS):
+        errors.append(f"The table cannot be sorted by “{sort[:40]}”; it is sorted by coach.")
+        sort = "coach"
+    teams = dashboard_teams(user)
+    form = DashboardFilterForm(request.GET, teams=teams)
+    team = form.chosen_team() if form.is_valid() else None
+    if team is None and request.GET.get("team"):
+        # A team that does not exist and one the viewer may not pick read the same.
+        shown = request.GET["team"][:40]
+        errors.append(f"There is no team “{shown}” to show; every team you review is shown.")
+    raw_page = request.GET.get("page") or "1"  # empty: none asked for
+    page = _page_asked(raw_page)
+    if page is None:
+        errors.append(f"There is no page “{raw_page[:40]}”; this is page 1.")
+        page = 1
 
-    permissions = selectors.permissions_for(request.user)
-    found = team_dashboard_for_viewing(request.user, timezone.now(), timezone.localdate())
-    rows = found["rows"]
-    rows.sort(key=lambda row: _sort_value(row, key), reverse=sort.startswith("-"))
-    dashboard_cells(rows, permissions)
+    permissions = selectors.permissions_for(user)
+    found = team_dashboard_for_viewing(
+        user, timezone.now(), timezone.localdate(), sort=sort, page=page, team=team
+    )
+    if found["past_end"]:
+        errors.append(f"There is no page {page}; this is page 1.")
+    for error in errors:
+        messages.error(request, error)
+    dashboard_cells(found["rows"], permissions)
+    # What the sort links keep (the team) and the page links (the team and the sort).
+    team_query = urlencode({"team": team}) if team is not None else ""
     context = {
-        "rows": rows,
+        "rows": found["rows"],
+        "page": found["page"],
+        "query": urlencode({"sort": sort, **({"team": team} if team is not None else {})}),
+        "team_query": team_query,
+        "team_options": team_options(teams, team) if permissions.can_see_every_team else "",
+        "team": team,
         # Private requests lead the page: someone asked to talk with a supervisor.
-        "waiting_requests": sum(row["open_requests"] or 0 for row in rows),
+        "waiting_requests": found["waiting_requests"],
         "columns": COLUMNS,
         "sort": sort,
         "permissions": permissions,
@@ -81,6 +108,7 @@ def team_dashboard(request):
         # Active episodes, admissions and discharges: this month and the two before.
         "episode_months": found["episode_months"],
     }
+    status = 400 if errors else 200
     return render(request, "coaching/caseloads/dashboard.html", context, status=status)
 
 

@@ -101,3 +101,16 @@ def dashboard_cells(rows: list[dict], permissions: CaseloadPermissions) -> None:
 def _safe(html: str) -> SafeString:
     # Every value in it was escaped above or is an integer.
     return mark_safe(html)  # noqa: S308
+
+
+def team_options(teams: list[tuple[int, str]], chosen: int | None) -> SafeString:
+    """The team filter's <option>s ("Every team" first), made here: Django's
+    Select widget renders a template per option, and with 200 teams that was
+    7.6 of the admin page's 14.8 ms of CPU (57,000 of its 75,000 Python
+    calls)."""
+    every = "" if chosen is not None else " selected"
+    options = [f'<option value=""{every}>Every team</option>']
+    for pk, name in teams:
+        selected = " selected" if pk == chosen else ""
+        options.append(f'<option value="{int(pk)}"{selected}>{escape(name)}</option>')
+    return _safe("".join(options))

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import CaseloadAssignment, Role, Team, User
+from accounts.policy.relationships import reviews_every_team
 from accounts.services.relationships import assignment_create
 from coaching.models import (
     CheckIn,
@@ -33,11 +34,8 @@ from coaching.models import (
     TrustFlag,
 )
 from coaching.selectors.caseloads import team_dashboard
-from coaching.selectors.dashboard_sql import (
-    episode_month_rows,
-    reviewed_coach_ids,
-    team_dashboard_rows,
-)
+from coaching.selectors.dashboard_episodes_sql import episode_month_rows
+from coaching.selectors.dashboard_sql import reviewed_coach_ids, team_dashboard_rows
 from coaching.selectors.episodes import episode_month_figures
 from coaching.services.figures import figures_drift, figures_repair
 from coaching.services.outreach import outreach_attempt_log
@@ -50,9 +48,11 @@ NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 ITEMS = ("heard", "safe", "focus", "trust", "helping")
 # What the dashboard costs, whatever the number of coaches: the session and
 # its person (1), the policy's coach ids (1), the figures' statement (1), the
-# episodes panel's (1). It was 9 for a supervisor (8 for an admin): the
-# coaches, then a grouped query per table and one for the episodes.
+# episodes panel's (1); an admin's team filter, its teams (1). It was 9 for a
+# supervisor (8 for an admin): the coaches, then a grouped query per table
+# and one for the episodes.
 DASHBOARD_STATEMENTS = 4
+ADMIN_DASHBOARD_STATEMENTS = 5
 
 
 def _organisation(seed: int, team: Team, supervisor: User) -> None:
@@ -224,7 +224,7 @@ def _reference(viewer: User, now: datetime = NOW) -> dict:
 
 
 def _statement(viewer: User, now: datetime = NOW) -> dict:
-    rows = team_dashboard_rows(viewer, now, reviewed_coach_ids(viewer))
+    rows, _ = team_dashboard_rows(viewer, now, reviewed_coach_ids(viewer))
     return {row.pop("coach_id"): row for row in rows}
 
 
@@ -250,8 +250,10 @@ def test_it_gives_supervisors_and_admins_what_the_orm_selectors_give(
             viewer.refresh_from_db()
             found, expected = _statement(viewer), _reference(viewer)
             assert found == expected, viewer
+            # An admin's panel counts every active relationship; a supervisor's, their coaches'.
+            panel = None if reviews_every_team(viewer) else reviewed_coach_ids(viewer)
             for months in (1, 3, 7):
-                figures = episode_month_rows(viewer, reviewed_coach_ids(viewer), NOW.date(), months)
+                figures = episode_month_rows(panel, NOW.date(), months)
                 assert figures == episode_month_figures(viewer, months=months, today=NOW.date())
     # The organisation was varied enough to mean something.
     rows = list(_statement(admin_user).values())
@@ -262,7 +264,7 @@ def test_it_gives_supervisors_and_admins_what_the_orm_selectors_give(
         assert any(row[key] for row in rows), key
     assert {row["trust_direction"] for row in rows} >= {"up", "down"}
     assert any(row["open_requests"] for row in _statement(supervisor).values())
-    months = episode_month_rows(admin_user, [], NOW.date(), 6)
+    months = episode_month_rows(None, NOW.date(), 6)
     assert all(month["active"] for month in months) and any(m["discharged"] for m in months)
 
 
@@ -359,25 +361,32 @@ def _grow(team: Team, count: int) -> None:
 
 
 @pytest.mark.django_db
-def test_the_page_runs_the_same_few_statements_with_1_or_50_coaches(
+def test_the_page_runs_the_same_few_statements_with_1_or_61_coaches(
     client, supervisor, admin_user, coach, client_user, team
 ):
+    """Past 50 coaches the table pages: each page runs what the first page
+    with one coach ran, in the name order and sorted by a figure."""
     url = reverse("coaching:team_dashboard")
+    expected = {supervisor: DASHBOARD_STATEMENTS, admin_user: ADMIN_DASHBOARD_STATEMENTS}
     for viewer in (supervisor, admin_user):
         sign_in(client, viewer)
         client.get(url)  # the first request of a login records the session
         small, response = count_queries(client.get, url)
         assert response.status_code == 200
-        assert small == DASHBOARD_STATEMENTS, viewer
-    _grow(team, 49)
+        assert small == expected[viewer], viewer
+    _grow(team, 60)
     for viewer in (supervisor, admin_user):
         sign_in(client, viewer)
         client.get(url)
-        large, response = count_queries(client.get, url)
-        page = response.content.decode()
-        assert len(response.context["rows"]) == 50
-        assert "Grown coach 48" in page
-        assert large == DASHBOARD_STATEMENTS, viewer
+        names = set()
+        for query, rows in [({}, 50), ({"page": 2}, 11), ({"sort": "-open_flags", "page": 2}, 11)]:
+            large, response = count_queries(client.get, url, query)
+            assert response.status_code == 200
+            assert len(response.context["rows"]) == rows, (viewer, query)
+            assert large == expected[viewer], (viewer, query)
+            if "sort" not in query:
+                names |= {row["name"] for row in response.context["rows"]}
+        assert len(names) == 61 and "Grown coach 59" in names
 
 
 @pytest.mark.django_db
