@@ -102,31 +102,21 @@ def invitation_condition(user: User) -> tuple[str, dict]:
 def client_condition(user: User, column: str) -> tuple[str, dict]:
     """client_scope(user, field): the clients `user` may see, as a condition
     on a client id `column` (e.g. "s.client_id"). As its Q, a check of an
-    active relationship per row: the coach's own, or a coach of the
-    supervisor's team (clients_visible_to)."""
+    active relationship per row: the relationship rule above
+    (relationship_condition), on the relationships of that client."""
     if not user.is_active:
         return NOTHING
     if user.role == Role.CLIENT:
         return f"{column} = %(viewer)s", {"viewer": Int8(user.pk)}
-    held = (
-        "EXISTS (SELECT 1 FROM accounts_caseloadassignment ca"
-        " JOIN accounts_user cc ON cc.id = ca.client_id"
+    condition, params = relationship_condition(user)
+    if (condition, params) == NOTHING:
+        return NOTHING
+    # `column` is the caller's literal; the aliases are this module's.
+    return (
+        f"EXISTS (SELECT 1 FROM {relationship_tables(condition)}"  # noqa: S608
+        f" WHERE a.client_id = {column} AND {condition})",
+        params,
     )
-    if user.role == Role.COACH:
-        return (
-            f"{held} WHERE ca.client_id = {column} AND ca.ended_at IS NULL"
-            f" AND cc.role = '{Role.CLIENT}' AND ca.coach_id = %(viewer)s)",
-            {"viewer": Int8(user.pk)},
-        )
-    if user.role == Role.SUPERVISOR and user.team_id:
-        return (
-            f"{held} JOIN accounts_user ck ON ck.id = ca.coach_id"
-            f" WHERE ca.client_id = {column} AND ca.ended_at IS NULL"
-            f" AND cc.role = '{Role.CLIENT}' AND ck.team_id = %(viewer_team)s"
-            f" AND ck.role = '{Role.COACH}')",
-            {"viewer_team": Int8(user.team_id)},
-        )
-    return NOTHING
 
 
 def coach_private_condition(user: User, column: str) -> tuple[str, dict]:
@@ -174,6 +164,12 @@ RELATIONSHIPS_WITH_CLIENT = (
 )
 # A relationship with its client and coach.
 RELATIONSHIPS = f"{RELATIONSHIPS_WITH_CLIENT} JOIN accounts_user k ON k.id = a.coach_id"
+
+
+def relationship_tables(condition: str) -> str:
+    """The relationships a condition above reads: with the coach `k` only
+    when it reads the coach (a join less for a coach's own)."""
+    return RELATIONSHIPS if "k." in condition else RELATIONSHIPS_WITH_CLIENT
 
 
 def relationship_rows(select: str, condition: tuple[str, dict], where: str = "", **params):

@@ -23,11 +23,7 @@ from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_clients_shown
 from accounts.models import User
-from accounts.policy.sql import (
-    RELATIONSHIPS,
-    RELATIONSHIPS_WITH_CLIENT,
-    relationship_condition,
-)
+from accounts.policy.sql import relationship_condition, relationship_tables
 from coaching.templatetags.trust import sparkline
 from common.fastpaths import (
     day_month,
@@ -129,9 +125,9 @@ NONE_YET = mark_safe('<span class="muted">None yet</span>')  # noqa: S308 - a co
 
 def _statement(condition: str) -> str:
     """COACH_HOME_SQL with the policy's condition (a coach's relationships)."""
-    # The client's join is enough unless the condition reads the coach.
-    tables = RELATIONSHIPS if "k." in condition else RELATIONSHIPS_WITH_CLIENT
-    return COACH_HOME_SQL.replace("__RELATIONSHIPS__", tables).replace("__ALLOWED__", condition)
+    return COACH_HOME_SQL.replace("__RELATIONSHIPS__", relationship_tables(condition)).replace(
+        "__ALLOWED__", condition
+    )
 
 
 def coach_home_rows(coach: User, page_number, *, now=None) -> dict:
