@@ -78,13 +78,14 @@ class CaseloadAssignment(models.Model):
             ),
         ]
         indexes = [
-            # Covering: the dashboard's caseload figures (since when) and the
-            # policy's ids per coach from the index alone.
+            # Covering: the dashboard's caseload figures (since when, and the
+            # id their kept figures are joined on) and the policy's ids per
+            # coach from the index alone.
             models.Index(
                 fields=["coach", "client"],
-                include=["started_at"],
+                include=["started_at", "id"],
                 condition=Q(ended_at__isnull=True),
-                name="assignment_active_coach_cover",
+                name="assignment_active_coach_ids",
             ),
         ]
 

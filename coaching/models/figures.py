@@ -20,11 +20,26 @@ class RelationshipFigures(models.Model):
     assignment = models.OneToOneField(
         CaseloadAssignment, primary_key=True, on_delete=models.CASCADE, related_name="figures"
     )
+    # The relationship's coach (never changes: a reassignment starts another
+    # relationship), so a coach's figures are one range of the index below.
+    coach = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
     # The client's plan's last agreement (Plan.last_agreed_at; None: never).
     plan_agreed_at = models.DateTimeField(null=True, blank=True)
     # The last successful contact: the end of a completed session with this
     # coach, or an attempt (by anyone) that reached the client.
     last_contact_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Covering: a coach's relationships' figures from the index alone
+            # (the dashboards and the coach home), one range per coach,
+            # instead of a look-up by key per relationship.
+            models.Index(
+                fields=["coach", "assignment"],
+                include=["plan_agreed_at", "last_contact_at"],
+                name="relationship_figures_by_coach",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Figures of relationship {self.assignment_id}"
@@ -34,7 +49,8 @@ class CoachDayFigures(models.Model):
     """One coach's day in the organisation's calendar (TIME_ZONE): sessions
     by the day they started, check-ins by the day they were made."""
 
-    coach = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the unique (coach, day) below, which leads with it.
+    coach = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
     completed = models.PositiveIntegerField(default=0)
     no_shows = models.PositiveIntegerField(default=0)
@@ -44,7 +60,12 @@ class CoachDayFigures(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["coach", "day"], name="coach_day_figures_unique"),
+            # Covering: a coach's days' counts from the index alone.
+            models.UniqueConstraint(
+                fields=["coach", "day"],
+                include=["completed", "no_shows", "checkins", "checkin_score_sum"],
+                name="coach_day_figures_unique",
+            ),
         ]
 
     def __str__(self) -> str:

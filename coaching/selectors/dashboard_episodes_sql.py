@@ -63,15 +63,16 @@ episode AS MATERIALIZED (
     )
 )"""),
     # The clients of the given coaches' active relationships, each read by
-    # key: the coach's index, then the client's row and episodes (the
-    # subqueries keep them look-ups per client; a join lets PostgreSQL hash
-    # every person or every episode, which grows with the organisation).
+    # key: the coach's index, then the client's episodes, and the client's
+    # row (the policy's "a client") for each episode found only, not for
+    # every client (the subqueries keep them look-ups per client; a join
+    # lets PostgreSQL hash every person or every episode, which grows with
+    # the organisation).
     "coaches": _statement("""
 client AS (
     SELECT DISTINCT a.client_id
     FROM accounts_caseloadassignment a
     WHERE a.ended_at IS NULL AND a.coach_id = ANY(%(ids)s::bigint[])
-      AND (SELECT c.role FROM accounts_user c WHERE c.id = a.client_id) = 'client'
 ),
 episode AS (
     SELECT e.intake_date, e.discharge_date, e.discharge_reason
@@ -82,6 +83,7 @@ episode AS (
         WHERE e.client_id = client.client_id
           AND e.intake_date < %(last)s::date
           AND (e.discharge_date IS NULL OR e.discharge_date >= %(first)s::date)
+          AND (SELECT c.role FROM accounts_user c WHERE c.id = e.client_id) = 'client'
         OFFSET 0
     ) e
 )"""),

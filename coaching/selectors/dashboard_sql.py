@@ -89,7 +89,8 @@ relationship AS (
            (a.started_at < $quiet_since
             AND (f.last_contact_at IS NULL OR f.last_contact_at < $quiet_since)) AS quiet
     FROM accounts_caseloadassignment a
-    {figures}
+    LEFT JOIN coaching_relationshipfigures f
+      ON f.coach_id = ANY($ids) AND f.coach_id = a.coach_id AND f.assignment_id = a.id
     WHERE a.coach_id = ANY($ids) AND a.ended_at IS NULL
 ),
 rel AS (
@@ -187,29 +188,7 @@ LEFT JOIN resolved_flags ON resolved_flags.coach_id = coach.id
 LEFT JOIN requests ON requests.coach_id = coach.id
 LEFT JOIN steps ON steps.coach_id = coach.id
 """
-# How each relationship's kept figures are joined. For a page (at most
-# DASHBOARD_PAGE coaches, ~2,500 relationships): one key look-up each
-# (LIMIT keeps it a nested loop), since a join lets the generic plan hash
-# the whole figures table, which grows with the organisation, not with the
-# page (a team's statement 3.4 -> 10.6 ms from 1x to 10x; 2.4 -> 2.9 ms by
-# key). For every coach of an organisation (a sort by a figure), the hash:
-# 100,000 look-ups cost more than one pass (375 against 265 ms at 10x).
-DASHBOARD_SQL = _values_unseen(
-    _DASHBOARD.replace(
-        "{figures}",
-        """LEFT JOIN LATERAL (
-        SELECT f.plan_agreed_at, f.last_contact_at
-        FROM coaching_relationshipfigures f
-        WHERE f.assignment_id = a.id
-        LIMIT 1
-    ) f ON true""",
-    )
-)
-DASHBOARD_MANY_SQL = _values_unseen(
-    _DASHBOARD.replace(
-        "{figures}", "LEFT JOIN coaching_relationshipfigures f ON f.assignment_id = a.id"
-    )
-)
+DASHBOARD_SQL = _values_unseen(_DASHBOARD)
 
 # The sorts by name: the page's coaches are picked (by the ids statement)
 # before any figure is computed.
@@ -276,8 +255,7 @@ def team_dashboard_rows(
         "viewer": Int8(user.pk),
     }
     with connection.prepared_cursor() as cursor:
-        many = len(coach_ids) > DASHBOARD_PAGE
-        cursor.execute(DASHBOARD_MANY_SQL if many else DASHBOARD_SQL, params)
+        cursor.execute(DASHBOARD_SQL, params)
         found = cursor.fetchall()
     rows = []
     for (

@@ -112,7 +112,7 @@ RECOMPUTE_COACH_DAYS_SQL = _recompute_coach_days()
 # completed sessions with its coach and the attempts that reached the client
 # (each an index walk: (client, starts_at), the partial (client, at) on reached).
 RECOMPUTE_RELATIONSHIPS_SQL = """
-SELECT a.id AS assignment_id, p.last_agreed_at AS plan_agreed_at,
+SELECT a.id AS assignment_id, a.coach_id, p.last_agreed_at AS plan_agreed_at,
        GREATEST(
            (SELECT max(s.ends_at) FROM sessions_log_session s
             WHERE s.client_id = a.client_id AND s.coach_id = a.coach_id
@@ -126,10 +126,12 @@ WHERE %(ids)s::bigint[] IS NULL OR a.id = ANY(%(ids)s::bigint[])
 """
 
 _START_SQL = f"""
-INSERT INTO coaching_relationshipfigures (assignment_id, plan_agreed_at, last_contact_at)
+INSERT INTO coaching_relationshipfigures
+    (assignment_id, coach_id, plan_agreed_at, last_contact_at)
 SELECT * FROM ({RECOMPUTE_RELATIONSHIPS_SQL}) fresh
 ON CONFLICT (assignment_id) DO UPDATE
-SET plan_agreed_at = EXCLUDED.plan_agreed_at, last_contact_at = EXCLUDED.last_contact_at
+SET coach_id = EXCLUDED.coach_id, plan_agreed_at = EXCLUDED.plan_agreed_at,
+    last_contact_at = EXCLUDED.last_contact_at
 """  # noqa: S608 - this module's own constant texts
 
 
@@ -156,11 +158,12 @@ WHERE (coalesce(f.completed, 0), coalesce(f.no_shows, 0), coalesce(f.checkins, 0
 _COACH_DAY_DRIFT = _coach_day_drift()
 
 _RELATIONSHIP_DRIFT = f"""
-SELECT f.assignment_id, f.plan_agreed_at, f.last_contact_at, false AS gone
+SELECT f.assignment_id, f.coach_id, f.plan_agreed_at, f.last_contact_at, false AS gone
 FROM ({RECOMPUTE_RELATIONSHIPS_SQL}) f
 LEFT JOIN coaching_relationshipfigures k ON k.assignment_id = f.assignment_id
 WHERE k.assignment_id IS NULL
-   OR (f.plan_agreed_at, f.last_contact_at) IS DISTINCT FROM (k.plan_agreed_at, k.last_contact_at)
+   OR (f.coach_id, f.plan_agreed_at, f.last_contact_at)
+      IS DISTINCT FROM (k.coach_id, k.plan_agreed_at, k.last_contact_at)
 """  # noqa: S608 - this module's own constant texts
 
 COACH_DAY_DRIFT_SQL = f"SELECT count(*) FROM ({_COACH_DAY_DRIFT}) d"  # noqa: S608
@@ -197,10 +200,12 @@ _SOME_COACH_DAYS_REPAIR_SQL = _coach_day_repair(_SOME_COACHES)
 _RELATIONSHIP_REPAIR_SQL = f"""
 WITH drift AS MATERIALIZED ({_RELATIONSHIP_DRIFT}),
 fixed AS (
-    INSERT INTO coaching_relationshipfigures (assignment_id, plan_agreed_at, last_contact_at)
-    SELECT assignment_id, plan_agreed_at, last_contact_at FROM drift
+    INSERT INTO coaching_relationshipfigures
+        (assignment_id, coach_id, plan_agreed_at, last_contact_at)
+    SELECT assignment_id, coach_id, plan_agreed_at, last_contact_at FROM drift
     ON CONFLICT (assignment_id) DO UPDATE
-    SET plan_agreed_at = EXCLUDED.plan_agreed_at, last_contact_at = EXCLUDED.last_contact_at
+    SET coach_id = EXCLUDED.coach_id, plan_agreed_at = EXCLUDED.plan_agreed_at,
+        last_contact_at = EXCLUDED.last_contact_at
     RETURNING 1
 )
 SELECT count(*) FROM fixed

@@ -50,7 +50,7 @@ def recomputed_coach_days() -> set[tuple]:
 
 def kept_relationships() -> dict[int, tuple]:
     return {
-        row.assignment_id: (row.plan_agreed_at, row.last_contact_at)
+        row.assignment_id: (row.coach_id, row.plan_agreed_at, row.last_contact_at)
         for row in RelationshipFigures.objects.all()
     }
 
@@ -58,7 +58,7 @@ def kept_relationships() -> dict[int, tuple]:
 def recomputed_relationships() -> dict[int, tuple]:
     with connection.cursor() as cursor:
         cursor.execute(RECOMPUTE_RELATIONSHIPS_SQL, {"ids": None})
-        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+        return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
 def assert_kept_equals_recomputed() -> None:
@@ -173,14 +173,34 @@ def test_a_relationship_that_starts_keeps_the_clients_plan_and_last_contact_with
     )
     moved = relationship(client_user)
     assert (moved.plan_agreed_at, moved.last_contact_at) == (version.agreed_at, None)
+    # Filed under the new coach: the pages read a coach's figures by coach.
+    assert moved.coach_id == other.pk
     CaseloadAssignment.objects.filter(client=client_user, ended_at=None).update(
         ended_at=moved.assignment.started_at
     )
     back = assignment_create(actor=coach, coach=coach, client=client_user)
-    assert (back.figures.plan_agreed_at, back.figures.last_contact_at) == (
+    assert (back.figures.coach_id, back.figures.plan_agreed_at, back.figures.last_contact_at) == (
+        coach.pk,
         version.agreed_at,
         session.ends_at,
     )
+    assert_kept_equals_recomputed()
+
+
+@pytest.mark.django_db
+def test_figures_filed_under_another_coach_are_drift_and_the_repair_files_them_right(
+    coach, client_user, team
+):
+    """A coach's page reads its figures by the coach they are filed under:
+    one filed under someone else would vanish from it, so the nightly check
+    compares the coach too."""
+    other = make_user("drew@example.org", Role.COACH, name="Drew Coach", team=team)
+    RelationshipFigures.objects.filter(assignment__client=client_user).update(coach=other)
+    assert figures_drift().relationships == 1
+
+    assert tasks.figures_check() == {"coach_days": 0, "relationships": 1}
+
+    assert relationship(client_user).coach_id == coach.pk
     assert_kept_equals_recomputed()
 
 
