@@ -39,6 +39,7 @@ from coaching.models import (
     TrustFlag,
 )
 from coaching.services.consents import consent_prepare, consent_sign
+from coaching.services.figures import figures_repair
 from coaching.services.plans import goal_add, plan_confirm, plan_sign, step_add
 from coaching.services.trust import checkin_submit
 from sessions_log.models import (
@@ -467,7 +468,9 @@ def varied_organisation(seed: int, coach: User, supervisor: User, now: datetime)
     flags of each status; sessions past and to come, completed, no-show,
     cancelled; notes in each state (missing, draft, overdue or not, signed
     and waiting for a co-sign, co-signed, returned); outreach attempts that
-    reached the client or not. Returns the people by kind."""
+    reached the client or not. Made past the services, so the kept figures
+    (coaching/models/figures.py) are then repaired from that history, as the
+    nightly check would. Returns the people by kind."""
     rng = random.Random(seed)
     teams = [coach.team] + [Team.objects.create(name=f"{side} {seed}") for side in ("East", "West")]
     coaches = [coach] + [
@@ -523,6 +526,7 @@ def varied_organisation(seed: int, coach: User, supervisor: User, now: datetime)
                 outcome=rng.choice(["reached", "no_answer", "left_message"]),
                 at=now - timedelta(hours=rng.randrange(1, 24 * 30)),
             )
+    figures_repair()
     return {"coaches": coaches, "east": east, "clients": clients, "supervisor": supervisor}
 
 

@@ -7,7 +7,7 @@ relationships the reviewer reviews, those whose trust figures they see,
 and the clients whose overdue notes they follow (relationships their team
 held). The statement reads, for those only, a page of the caseload (each
 row's last and next session, sessions in 30 days, whether the client has
-gone quiet and the attempts since; the newest check-in scores and open
+gone quiet (from the relationship's kept last contact) and the attempts since; the newest check-in scores and open
 flags through LATERAL index walks that stop after a few rows) and the
 oldest overdue notes with how many there are. The rows come back as plain values; the page prints
 precomputed strings (URLs reversed once per process, dates in the viewer's
@@ -43,13 +43,11 @@ from coaching.templatetags.trust import sparkline
 from common.fastpaths import day_month_year, day_month_year_time, url_of
 from common.paging import PER_PAGE, Page, page_within
 from common.paging import page_number as page_number_of
-from sessions_log.models import MAX_DURATION
 
 # One text per kind of viewer (the policy's conditions, from
 # accounts/policy/sql.py, are part of it), so psycopg prepares it once per
 # connection and PostgreSQL plans it once. Parameters: the conditions' own;
-# coach; now, month (30 days ago), quiet (14 days ago), quiet_starts (quiet
-# less the longest session: the (client, starts_at) index), due (notes due
+# coach; now, month (30 days ago), quiet (14 days ago), due (notes due
 # before this are overdue); points: sparkline length; size / skip: the page
 # (past the end: the first, as page_within); oldest: overdue notes listed.
 # Within the conditions the relationship's coach is the page's coach `k`:
@@ -63,8 +61,13 @@ WITH page_coach AS MATERIALIZED (
 rel AS MATERIALIZED (
     -- The coach's active relationships the viewer reviews; `trusted`:
     -- whether they see its check-ins and flags too.
-    SELECT a.id, a.client_id, a.started_at, c.display_name, ({trusted}) AS trusted
+    SELECT a.id, a.client_id, a.started_at, c.display_name, ({trusted}) AS trusted,
+           f.last_contact_at
     FROM {relationships} JOIN page_coach k ON k.id = a.coach_id
+    -- The relationship's kept last contact (coaching/models/figures.py):
+    -- the coach's range of their index, read once.
+    LEFT JOIN coaching_relationshipfigures f
+      ON f.coach_id = %(coach)s AND f.assignment_id = a.id
     WHERE {ids}
 ),
 held AS (
@@ -123,16 +126,10 @@ LEFT JOIN (
             WHERE s.client_id = shown.client_id AND s.coach_id = %(coach)s
               AND s.starts_at >= %(month)s AND s.starts_at <= %(now)s
               AND s.status <> 'cancelled') AS sessions_30,
+           -- Quiet: no session completed with this coach and no attempt
+           -- that reached the client since, as the kept last contact says.
            (shown.started_at < %(quiet)s
-            AND NOT EXISTS (
-                SELECT FROM sessions_log_session s
-                WHERE s.client_id = shown.client_id AND s.coach_id = %(coach)s
-                  AND s.status = 'completed' AND s.ends_at >= %(quiet)s
-                  AND s.starts_at >= %(quiet_starts)s)
-            AND NOT EXISTS (
-                SELECT FROM coaching_outreachattempt o
-                WHERE o.client_id = shown.client_id AND o.outcome = 'reached'
-                  AND o.at >= %(quiet)s)) AS quiet,
+            AND (shown.last_contact_at IS NULL OR shown.last_contact_at < %(quiet)s)) AS quiet,
            (SELECT count(*) FROM coaching_outreachattempt o
             WHERE o.client_id = shown.client_id AND o.at >= %(quiet)s) AS attempts,
            c.scores, c.latest_at, fl.open_flags
@@ -172,13 +169,11 @@ def coach_detail_rows(user: User, pk, page_number, *, now=None) -> dict:
         raise Http404
     now = now or timezone.now()
     asked = page_number_of(page_number)
-    quiet = now - QUIET_AFTER
     params = {
         "coach": Int8(pk),
         "now": now,
         "month": now - DAYS_30,
-        "quiet": quiet,
-        "quiet_starts": quiet - MAX_DURATION,
+        "quiet": now - QUIET_AFTER,
         "due": now - timedelta(hours=settings.NOTE_DUE_HOURS),
         "points": Int8(settings.TRUST_SPARKLINE_POINTS),
         "size": Int8(PER_PAGE + 1),
