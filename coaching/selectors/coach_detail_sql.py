@@ -7,9 +7,10 @@ relationships the reviewer reviews, those whose trust figures they see,
 and the clients whose overdue notes they follow (relationships their team
 held). The statement reads, for those only, a page of the caseload (each
 row's last and next session, sessions in 30 days, whether the client has
-gone quiet (from the relationship's kept last contact) and the attempts since; the newest check-in scores and open
-flags through LATERAL index walks that stop after a few rows) and the
-oldest overdue notes with how many there are. The rows come back as plain values; the page prints
+gone quiet (from the relationship's kept last contact) and the attempts
+since; the newest check-in scores and open flags through LATERAL index
+walks that stop after a few rows) and the oldest overdue notes with how
+many there are. The rows come back as plain values; the page prints
 precomputed strings (URLs reversed once per process, dates in the viewer's
 zone).
 
