@@ -14,7 +14,7 @@ export PORT PYTEST_ARGS
 
 .PHONY: help setup venv install node test-deps test lint run services-up services-down \
         services-status clean bench bench-deps bench-reminders scan scan-deps \
-        cluster cluster-test cluster-deps backup restore
+        cluster cluster-test cluster-deps backup restore messages messages-update
 
 # One line per target (tests/test_docs.py checks that every .PHONY target is here).
 help:
@@ -38,6 +38,8 @@ help:
 	@echo "make bench-deps      wrk for make bench"
 	@echo "make scan-deps       wapiti, sqlmap and curl for make scan"
 	@echo "make cluster-deps    nginx, wrk and curl for make cluster (as root)"
+	@echo "make messages        compile locale/*/LC_MESSAGES/django.po to .mo (test, run and bench do it)"
+	@echo "make messages-update add the marked strings to every language's django.po (then translate them)"
 	@echo "make services-up     start/reuse project-local PostgreSQL + Redis, write .run/env"
 	@echo "make services-down   stop the servers that services-up started"
 	@echo "make services-status show what answers"
@@ -86,7 +88,7 @@ node: test-deps
 
 # ------------------------------------------------------------------ main targets
 
-test: test-deps install node
+test: test-deps install node messages
 	@bash scripts/test.sh
 
 # The ports are checked before anything is installed: on a shared machine another
@@ -94,7 +96,7 @@ test: test-deps install node
 # Ctrl-C stops web/worker/beat and then the servers this target started (scripts/run.sh).
 run:
 	@bash scripts/run.sh check-ports
-	@$(MAKE) install
+	@$(MAKE) install messages
 	@bash scripts/run.sh
 
 lint: install
@@ -107,7 +109,7 @@ bench-reminders: install
 bench-deps:
 	@command -v wrk >/dev/null 2>&1 || bash scripts/services.sh install wrk
 
-bench: install bench-deps
+bench: install bench-deps messages
 	@bash scripts/bench.sh pages
 
 scan-deps:
@@ -131,12 +133,12 @@ cluster-deps:
 	fi
 
 # Ctrl-C takes every host down (scripts/cluster/).
-cluster: install cluster-deps
+cluster: install cluster-deps messages
 	@.venv/bin/python -m scripts.cluster up
 
 # Bounded: the run stops itself at 9.5 minutes (after waiting, at most 11, for another
 # cluster run on this machine to end); timeout(1) is the backstop.
-cluster-test: install cluster-deps
+cluster-test: install cluster-deps messages
 	@$$(command -v timeout >/dev/null 2>&1 && echo timeout -s INT -k 60 1260) .venv/bin/python -m scripts.cluster test
 
 backup: install
@@ -144,6 +146,23 @@ backup: install
 
 restore: install
 	@bash scripts/backup.sh restore
+
+# The translations: msgfmt (GNU gettext, from Debian) compiles each catalogue
+# when its .po is newer than its .mo; --check refuses a broken format string.
+messages:
+	@command -v msgfmt >/dev/null 2>&1 || bash scripts/services.sh install gettext
+	@for po in locale/*/LC_MESSAGES/django.po; do \
+	  mo="$${po%.po}.mo"; \
+	  if [ ! "$$mo" -nt "$$po" ]; then msgfmt --check -o "$$mo" "$$po"; fi; \
+	done
+
+# Every marked string into every language's catalogue (new ones empty, gone
+# ones kept as obsolete); the tests fail until each is translated.
+messages-update: install
+	@for dir in locale/*/; do \
+	  .venv/bin/python manage.py makemessages -l "$$(basename "$$dir")" --no-location --no-wrap \
+	    --ignore=.venv --ignore=node_modules --ignore=tests --ignore=bench --ignore=scripts; \
+	done
 
 services-up:
 	@bash scripts/services.sh up

@@ -16,7 +16,8 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 
@@ -91,6 +92,32 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """Speak the viewer's language: a signed-in person's own choice
+    (User.language), else the language switch's cookie or the browser's
+    Accept-Language. Not URL prefixes: a client's links (check-in emails,
+    calendar entries) stay the same whatever language they choose."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and translation.check_for_language(user.language):
+            language = user.language
+        else:
+            language = translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        if not signed_in:
+            # The same address answers in another language for another browser.
+            patch_vary_headers(response, ("Accept-Language",))
+        return response
 
 
 # Pages a staff member may open before MFA is done: the account pages

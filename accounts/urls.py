@@ -2,6 +2,7 @@ from django.urls import path
 
 from accounts.views import (
     invitations,
+    language,
     login_sessions,
     manage,
     offline_clients,
@@ -15,6 +16,7 @@ from accounts.views import (
 app_name = "accounts"
 
 urlpatterns = [
+    path("language/", language.language_set, name="language_set"),
     path("team/", teams.team, name="team"),
     path("manage/", manage.manage, name="manage"),
     path("invitations/new/", invitations.invitation_create, name="invitation_create"),

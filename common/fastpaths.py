@@ -2,13 +2,14 @@
 built from a prefix reversed once per process, and dates formatted in the
 viewer's zone without going through the template engine for each cell.
 
-Both give exactly what `{% url %}` and the `date` filter give (USE_I18N is
-off: English month and day names)."""
+Both give exactly what `{% url %}` and the `date` filter give, month and
+day names in the active language."""
 
 from datetime import datetime, tzinfo
 
 from django.urls import get_script_prefix, reverse
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.translation import get_language
 
 # A number no real pk is: reversed in its place, then split on.
 _MARK = 918273645
@@ -26,8 +27,20 @@ def url_of(name: str, pk: int) -> str:
     return f"{parts[0]}{int(pk)}{parts[1]}"
 
 
-_MONTHS = {number: str(name).title() for number, name in MONTHS_3.items()}
-_WEEKDAYS = {number: str(name) for number, name in WEEKDAYS_ABBR.items()}
+# Per language: the month names as `date:"M"` prints them, and the
+# weekdays' as `date:"D"` does, translated once per process.
+_NAMES: dict[str, tuple[dict[int, str], dict[int, str]]] = {}
+
+
+def _names() -> tuple[dict[int, str], dict[int, str]]:
+    language = get_language()
+    names = _NAMES.get(language)
+    if names is None:
+        names = _NAMES[language] = (
+            {number: str(name).title() for number, name in MONTHS_3.items()},
+            {number: str(name) for number, name in WEEKDAYS_ABBR.items()},
+        )
+    return names
 
 
 def local(value: datetime, zone: tzinfo) -> datetime:
@@ -36,12 +49,12 @@ def local(value: datetime, zone: tzinfo) -> datetime:
 
 def day_month_year(value: datetime) -> str:
     """The `date:"j M Y"` of an already local datetime."""
-    return f"{value.day} {_MONTHS[value.month]} {value.year}"
+    return f"{value.day} {_names()[0][value.month]} {value.year}"
 
 
 def day_month(value: datetime) -> str:
     """The `date:"j M"` of an already local datetime."""
-    return f"{value.day} {_MONTHS[value.month]}"
+    return f"{value.day} {_names()[0][value.month]}"
 
 
 def day_month_year_time(value: datetime) -> str:
@@ -51,13 +64,15 @@ def day_month_year_time(value: datetime) -> str:
 
 def weekday_day_month_year(value: datetime) -> str:
     """The `date:"D j M Y"` of an already local datetime."""
-    return f"{_WEEKDAYS[value.weekday()]} {value.day} {_MONTHS[value.month]} {value.year}"
+    months, weekdays = _names()
+    return f"{weekdays[value.weekday()]} {value.day} {months[value.month]} {value.year}"
 
 
 def weekday_day_month_time(value: datetime) -> str:
     """The `date:"D j M, H:i"` of an already local datetime."""
+    months, weekdays = _names()
     return (
-        f"{_WEEKDAYS[value.weekday()]} {value.day} {_MONTHS[value.month]}, "
+        f"{weekdays[value.weekday()]} {value.day} {months[value.month]}, "
         f"{value.hour:02d}:{value.minute:02d}"
     )
 

@@ -150,6 +150,10 @@ class Invitation(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="invitation"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The language of the invitation email, and the new account's.
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, default="en", db_default="en"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -88,6 +88,12 @@ class User(AbstractBaseUser):
     # A staff member's professional credential (CPRS, CRPS, ...), set by
     # admins: the signature line of a signed note and the claim carry it.
     credential = models.CharField(max_length=20, blank=True, default="", db_default="")
+    # The language the app, its emails and calendar files speak to this
+    # person (settings.LANGUAGES): the client chooses it; a coach picks it
+    # for the invitation.
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, default="en", db_default="en"
+    )
 
     objects = UserManager()
 

@@ -3,13 +3,17 @@
 Every page pays for its header. Through the template engine it reversed
 about ten URLs and compared the page's URL name some twenty times a
 request; here each role's links are reversed once per process (and script
-prefix) and the page's own link is marked with aria-current="page". The
-links and labels are this module's constants: nothing a person typed is
-printed, so nothing needs escaping."""
+prefix, and language) and the page's own link is marked with
+aria-current="page". The links and labels are this module's constants
+and their translations: nothing a person typed is printed; the labels
+are escaped once, when a language's links are first built."""
 
 from django import template
 from django.urls import get_script_prefix, reverse
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -17,51 +21,51 @@ register = template.Library()
 # never marked). The shared links follow each role's own.
 _ROLE_LINKS = {
     "client": [
-        ("coaching:client_home", "My sessions", ("client_home",)),
-        ("coaching:my_plan", "My plan", ("plan",)),
-        ("coaching:my_checkins", "My check-ins", ("my_checkins",)),
-        ("coaching:my_consents", "My consents", ("my_consents",)),
-        ("coaching:my_accounting", "Who my information went to", ("my_accounting",)),
-        ("accounts:record_views", "Who viewed my record", ("record_views",)),
-        ("coaching:my_record", "My record", ("my_record",)),
+        ("coaching:client_home", _("My sessions"), ("client_home",)),
+        ("coaching:my_plan", _("My plan"), ("plan",)),
+        ("coaching:my_checkins", _("My check-ins"), ("my_checkins",)),
+        ("coaching:my_consents", _("My consents"), ("my_consents",)),
+        ("coaching:my_accounting", _("Who my information went to"), ("my_accounting",)),
+        ("accounts:record_views", _("Who viewed my record"), ("record_views",)),
+        ("coaching:my_record", _("My record"), ("my_record",)),
     ],
     "coach": [
-        ("coaching:coach_home", "My caseload", ("coach_home",)),
-        ("sessions_log:agenda", "Agenda", ("agenda",)),
+        ("coaching:coach_home", _("My caseload"), ("coach_home",)),
+        ("sessions_log:agenda", _("Agenda"), ("agenda",)),
     ],
     "supervisor": [
-        ("coaching:team_dashboard", "Team dashboard", ("team_dashboard",)),
-        ("accounts:team", "My team", ("team",)),
-        ("sessions_log:review_queue", "Notes to review", ("review_queue",)),
-        ("coaching:supervision", "Flags inbox", ("supervision",)),
-        ("coaching:record_requests", "Record requests", ("record_requests",)),
-        ("accounts:audit_log", "Audit trail", ("audit_log",)),
+        ("coaching:team_dashboard", _("Team dashboard"), ("team_dashboard",)),
+        ("accounts:team", _("My team"), ("team",)),
+        ("sessions_log:review_queue", _("Notes to review"), ("review_queue",)),
+        ("coaching:supervision", _("Flags inbox"), ("supervision",)),
+        ("coaching:record_requests", _("Record requests"), ("record_requests",)),
+        ("accounts:audit_log", _("Audit trail"), ("audit_log",)),
     ],
     "admin": [
-        ("accounts:manage", "Invitations and teams", ("manage",)),
-        ("coaching:team_dashboard", "Teams dashboard", ("team_dashboard",)),
-        ("coaching:billing", "Billing", ("billing", "claim_batch")),
-        ("sessions_log:reminder_problems", "Failed emails", ("reminder_problems",)),
-        ("accounts:audit_log", "Audit trail", ("audit_log",)),
-        ("admin:index", "Admin site", ()),
+        ("accounts:manage", _("Invitations and teams"), ("manage",)),
+        ("coaching:team_dashboard", _("Teams dashboard"), ("team_dashboard",)),
+        ("coaching:billing", _("Billing"), ("billing", "claim_batch")),
+        ("sessions_log:reminder_problems", _("Failed emails"), ("reminder_problems",)),
+        ("accounts:audit_log", _("Audit trail"), ("audit_log",)),
+        ("admin:index", _("Admin site"), ()),
     ],
 }
 _CALENDAR_AND_EMAIL = [
-    ("sessions_log:feed_settings", "Calendar link", ()),
-    ("sessions_log:reminder_settings", "Email settings", ("reminder_settings",)),
+    ("sessions_log:feed_settings", _("Calendar link"), ()),
+    ("sessions_log:reminder_settings", _("Email settings"), ("reminder_settings",)),
 ]
 _ACCOUNT = [
-    ("account_change_password", "Account", ()),
-    ("accounts:login_sessions", "Sessions", ("login_sessions",)),
+    ("account_change_password", _("Account"), ()),
+    ("accounts:login_sessions", _("Sessions"), ("login_sessions",)),
 ]
-_TWO_FACTOR = [("mfa_index", "Two-factor", ())]
+_TWO_FACTOR = [("mfa_index", _("Two-factor"), ())]
 
-_reversed: dict[tuple[str, str], list[tuple[str, str, tuple]]] = {}
+_reversed: dict[tuple[str, str, str], list[tuple[str, str, tuple]]] = {}
 
 
 def links_for(role: str) -> list[tuple[str, str, tuple]]:
     """The header's links for `role`, in order: (href, label, current names)."""
-    key = (role, get_script_prefix())
+    key = (role, get_script_prefix(), get_language())
     links = _reversed.get(key)
     if links is None:
         names = [
@@ -70,7 +74,9 @@ def links_for(role: str) -> list[tuple[str, str, tuple]]:
             *_ACCOUNT,
             *(_TWO_FACTOR if role != "client" else []),
         ]
-        links = _reversed[key] = [(reverse(name), label, now) for name, label, now in names]
+        links = _reversed[key] = [
+            (reverse(name), escape(label), now) for name, label, now in names
+        ]
     return links
 
 

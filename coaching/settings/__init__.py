@@ -99,6 +99,7 @@ MIDDLEWARE = [
     # The sessions page's address, browser and last active, on the session's row.
     "accounts.middleware.UserSessionActivityMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
     "accounts.middleware.NoStoreMiddleware",
@@ -363,16 +364,16 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-LANGUAGE_CODE = "en-us"
+# A person's language is User.language; before sign-in, the switch's cookie
+# or Accept-Language (accounts.middleware.UserLanguageMiddleware).
+LANGUAGE_CODE, LOCALE_PATHS = "en", [BASE_DIR / "locale"]
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LANGUAGE_COOKIE_NAME, LANGUAGE_COOKIE_SECURE = "language", not DEBUG
 # The organisation's calendar, and the day of anyone who has not chosen theirs.
 TIME_ZONE = env_str("ORGANISATION_TIME_ZONE", default="UTC")
 if TIME_ZONE not in zoneinfo.available_timezones():
     raise ImproperlyConfigured(f"ORGANISATION_TIME_ZONE {TIME_ZONE!r} is no time zone name.")
-# The app is in English only. Without translation machinery every value a
-# template prints skips a per-thread language lookup (a tenth of the render
-# time of a long table). Turn it on with the first translation.
-USE_I18N = False
-USE_TZ = True
+USE_I18N = USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
