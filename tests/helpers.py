@@ -498,6 +498,7 @@ def varied_organisation(seed: int, coach: User, supervisor: User, now: datetime)
             # Unique names: the ORM selectors order by name alone.
             display_name=f"{rng.choice(['Ana', 'Bo', 'Cy', '<b>Ed</b>'])} {n:03d}",
             role=Role.CLIENT,
+            language="es" if n % 3 == 0 else "en",  # not from rng: the same data as before
         )
         clients.append(person)
         first = coach if n < 40 else rng.choice(coaches)

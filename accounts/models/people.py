@@ -118,10 +118,12 @@ class User(AbstractBaseUser):
         indexes = [
             models.Index(fields=["team", "role"]),
             # The access policy's joins (a relationship's client and coach:
-            # role, team) and the names the pages list, from the index alone:
-            # an index-only scan, not a visit to the row, per person.
+            # role, team) and the names (and languages) the pages list, from
+            # the index alone: an index-only scan, not a visit to the row.
             models.Index(
-                fields=["id"], include=["role", "team", "display_name"], name="user_policy_cover"
+                fields=["id"],
+                include=["role", "team", "display_name", "language"],
+                name="user_policy_language_cover",
             ),
         ]
 

@@ -29,6 +29,7 @@ from django.utils.safestring import mark_safe
 from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_clients_shown
+from accounts.languages import language_badge
 from accounts.models import User
 from accounts.policy.sql import (
     NOTHING,
@@ -62,8 +63,8 @@ WITH page_coach AS MATERIALIZED (
 rel AS MATERIALIZED (
     -- The coach's active relationships the viewer reviews; `trusted`:
     -- whether they see its check-ins and flags too.
-    SELECT a.id, a.client_id, a.started_at, c.display_name, ({trusted}) AS trusted,
-           f.last_contact_at
+    SELECT a.id, a.client_id, a.started_at, c.display_name, c.language,
+           ({trusted}) AS trusted, f.last_contact_at
     FROM {relationships} JOIN page_coach k ON k.id = a.coach_id
     -- The relationship's kept last contact (coaching/models/figures.py):
     -- the coach's range of their index, read once.
@@ -110,10 +111,10 @@ SELECT k.display_name, od.relationships, od.total,
        CASE WHEN coalesce(r.pos, 1) = 1 THEN od.names END,
        CASE WHEN coalesce(r.pos, 1) = 1 THEN od.starts END,
        r.client_id, r.display_name, r.last_session, r.next_session, r.sessions_30,
-       r.quiet, r.attempts, r.scores, r.latest_at, r.open_flags
+       r.quiet, r.attempts, r.scores, r.latest_at, r.open_flags, r.language
 FROM page_coach k CROSS JOIN oldest od
 LEFT JOIN (
-    SELECT shown.id, shown.client_id, shown.display_name,
+    SELECT shown.id, shown.client_id, shown.display_name, shown.language,
            row_number() OVER (ORDER BY shown.display_name, shown.id) AS pos,
            (SELECT s.starts_at FROM sessions_log_session s
             WHERE s.client_id = shown.client_id AND s.coach_id = %(coach)s
@@ -205,6 +206,7 @@ def coach_detail_rows(user: User, pk, page_number, *, now=None) -> dict:
             "scores": row[14] or [],
             "latest_at": row[15],
             "open_flags": row[16],
+            "language": row[17],
         }
         for row in rows
         if row[7] is not None
@@ -259,6 +261,7 @@ def coach_detail_for_viewing(user: User, pk, page_number) -> dict:
     rows = [
         {
             "name": row["display_name"],
+            "language_badge": language_badge(row["language"]),
             "history_url": url_of("coaching:client_history", row["client_id"]),
             "quiet": row["quiet"],
             "attempts": row["attempts_14"],

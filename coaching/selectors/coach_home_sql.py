@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_clients_shown
+from accounts.languages import language_badge
 from accounts.models import User
 from accounts.policy.sql import relationship_condition, relationship_tables
 from coaching.templatetags.trust import sparkline
@@ -48,7 +49,8 @@ WITH rel AS MATERIALIZED (
     -- same statement, not a query of ids before it). The plan's last
     -- agreement from the relationship's kept figures: the coach's range of
     -- their index, read once (by key a row: three pages each).
-    SELECT a.id, a.client_id, a.started_at, c.display_name, f.plan_agreed_at AS last_agreed_at
+    SELECT a.id, a.client_id, a.started_at, c.display_name, c.language,
+           f.plan_agreed_at AS last_agreed_at
     FROM __RELATIONSHIPS__
     LEFT JOIN coaching_relationshipfigures f
       ON f.coach_id = %(coach)s AND f.assignment_id = a.id
@@ -100,7 +102,7 @@ SELECT f.review_due, f.not_agreed, f.total,
        CASE WHEN coalesce(r.pos, 1) = 1 THEN n.ends END,
        CASE WHEN coalesce(r.pos, 1) = 1 THEN n.drafts END,
        r.client_id, r.display_name, r.started_at, r.last_agreed_at,
-       r.scores, r.latest_at, r.open_flags
+       r.scores, r.latest_at, r.open_flags, r.language
 FROM figures f CROSS JOIN notes n
 LEFT JOIN (
     SELECT shown.*, c.scores, c.latest_at, fl.open_flags,
@@ -165,6 +167,7 @@ def coach_home_rows(coach: User, page_number, *, now=None) -> dict:
             "scores": row[13] or [],
             "latest_at": row[14],
             "open_flags": row[15],
+            "language": row[16],
         }
         for row in rows
         if row[9] is not None
@@ -227,6 +230,7 @@ def coach_home_for_viewing(coach: User, page_number) -> dict:
     rows = [
         {
             "name": row["display_name"],
+            "language_badge": language_badge(row["language"]),
             "timeline_url": url_of("coaching:client_timeline", row["client_id"]),
             "plan_url": url_of("coaching:plan", row["client_id"]),
             "since": day_month_year(row["started_at"].astimezone(zone)),

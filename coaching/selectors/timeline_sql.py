@@ -23,6 +23,7 @@ from django.utils import timezone
 from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_record
+from accounts.languages import language_name
 from accounts.models import Role, User
 from accounts.policy.sql import relationship_condition, relationship_rows
 from coaching.models import CheckIn, Step, TrustFlag
@@ -138,21 +139,21 @@ _FLAG_STATUS = dict(TrustFlag.Status.choices)
 _ITEM_LABELS = [label for _, label in ITEMS]
 
 
-def _allowed(viewer: User, pk) -> tuple[list[int], str] | None:
+def _allowed(viewer: User, pk) -> tuple[list[int], str, str] | None:
     """The relationships with client `pk` that `viewer` may see (the
     policy's relationship_scope, the same rule as clients_visible_to) and
-    the client's name; None when there are none."""
+    the client's name and language; None when there are none."""
     if not isinstance(pk, int) or not 0 < pk < 2**63:
         return None  # no such row (a bigint, from 1)
     rows = relationship_rows(
-        "a.id, c.display_name",
+        "a.id, c.display_name, c.language",
         relationship_condition(viewer),
         "a.client_id = %(client)s",
         client=Int8(pk),
     )
     if not rows:
         return None
-    return [row[0] for row in rows], rows[0][1]
+    return [row[0] for row in rows], rows[0][1], rows[0][2]
 
 
 def _decrypted(field, value):
@@ -292,7 +293,7 @@ def client_timeline_for_viewing(viewer: User, pk, page_number) -> dict:
     allowed = _allowed(viewer, pk)
     if allowed is None:
         raise Http404
-    relationship_ids, name = allowed
+    relationship_ids, name, language = allowed
     client = User(pk=pk, role=Role.CLIENT, display_name=name)
     audit_record(actor=viewer, action="client.view", obj=client, client=client)
     found = timeline_rows(viewer, pk, relationship_ids, page_number)
@@ -336,7 +337,7 @@ def client_timeline_for_viewing(viewer: User, pk, page_number) -> dict:
         for flag in found["flags"]
     ]
     return {
-        "client": {"pk": pk, "display_name": name},
+        "client": {"pk": pk, "display_name": name, "language": language_name(language)},
         "links": {
             "plan": url_of("coaching:plan", pk),
             "episodes": url_of("coaching:episodes", pk),

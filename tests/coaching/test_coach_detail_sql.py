@@ -52,6 +52,7 @@ def _reference(user: User, pk: int, page) -> dict | None:
                 row["trust"]["scores"],
                 row["trust"]["latest"],
                 row["trust"]["open_flags"],
+                row["assignment"].client.language,
             )
             for row in found["rows"]
         ],
@@ -85,6 +86,7 @@ def _statement(user: User, pk: int, page) -> dict | None:
                 row["scores"],
                 row["scores"][-1] if row["scores"] else None,
                 row["open_flags"],
+                row["language"],
             )
             for row in rows[:25]
         ],

@@ -64,6 +64,7 @@ def _organisation(seed: int, coach: User) -> list[User]:
             # Unique names: the ORM selector orders by name alone.
             display_name=f"{rng.choice(['Ana', 'Bo', 'Cy', 'Di', '<b>Ed</b>'])} {n:03d}",
             role=Role.CLIENT,
+            language="es" if n % 3 == 0 else "en",  # not from rng: the same data as before
         )
         first = coach if n < 32 else rng.choice(coaches)
         started = NOW - timedelta(days=rng.choice([2, 20, 40, 200]), hours=rng.randrange(24))
@@ -154,6 +155,7 @@ def _reference(coach: User, page) -> dict:
                 row["trust"]["latest"],
                 row["trust"]["latest_at"],
                 row["trust"]["open_flags"],
+                row["assignment"].client.language,
             )
             for row in found["rows"]
         ],
@@ -182,6 +184,7 @@ def _statement(coach: User, page) -> dict:
                 row["scores"][-1] if row["scores"] else None,
                 row["latest_at"],
                 row["open_flags"],
+                row["language"],
             )
             for row in rows[:25]
         ],

@@ -64,6 +64,7 @@ def _organisation(seed: int, coach: User, supervisor: User) -> tuple[list[User],
             email=f"client{seed}-{n}@example.org",
             display_name=f"<b>Client</b> {n}",
             role=Role.CLIENT,
+            language="es" if n % 3 == 0 else "en",  # not from rng: the same data as before
         )
         clients.append(person)
         first = coach if n < 7 else rng.choice(coaches)
@@ -174,6 +175,7 @@ def _reference(viewer: User, pk: int, page):
     found = client_timeline(viewer, client, page)
     return {
         "name": client.display_name,
+        "language": client.language,
         "number": found["page"].number,
         "has_next": found["page"].has_next,
         "sessions": [
@@ -212,10 +214,11 @@ def _statement(viewer: User, pk: int, page):
     allowed = _allowed(viewer, pk)
     if allowed is None:
         return None
-    ids, name = allowed
+    ids, name, language = allowed
     found = timeline_rows(viewer, pk, ids, page)
     return {
         "name": name,
+        "language": language,
         "number": found["number"],
         "has_next": len(found["sessions"]) > 25,
         "sessions": [
