@@ -131,3 +131,15 @@ def test_the_csrf_page_has_no_words_outside_translation_tags():
     # Not listed among the client pages the translation guard walks (it is
     # Django's page, named by CSRF_FAILURE_TEMPLATE_NAME): checked here.
     assert untranslated_words((TEMPLATES / "403_csrf.html").read_text()) == []
+
+
+def test_a_request_for_another_host_gets_the_400_page_not_a_crash(client):
+    # Refused before anyone or any language is known (CommonMiddleware):
+    # the page still renders in the layout, with nothing of the host.
+    response = client.get("/", HTTP_HOST="evil.example", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 400
+    text = read_on(response)
+    assert {"Something was wrong with that request", "Hubo un problema con lo que se envió"} & set(
+        text
+    )
+    assert "evil.example" not in response.content.decode()
