@@ -3,6 +3,7 @@ catalogue) and Django's validation messages in Spanish: before sign-in
 when the browser asks for it, after when the client chose it; an English
 speaker's stay English."""
 
+import re
 import time
 
 import pytest
@@ -52,8 +53,8 @@ def test_a_wrong_password_is_refused_in_spanish(client, client_user):
     )
     assert SESSION_KEY not in client.session
     html = response.content.decode()
-    # allauth's own message, from its Spanish catalogue.
-    assert "la contraseña que ha indicado no son correctas." in html
+    # allauth's message, in the app's voice (accounts/allauth_wording.py).
+    assert "El correo o la contraseña no son correctos." in html
     assert "are not correct" not in html
     empty = client.post(LOGIN, {"login": "", "password": ""}, HTTP_ACCEPT_LANGUAGE="es")
     assert "Este campo es obligatorio." in empty.content.decode()  # Django's own catalogue
@@ -86,7 +87,7 @@ def test_a_used_reset_link_says_so_in_spanish(client):
     url = reverse("account_reset_password_from_key", kwargs={"uidb36": "1", "key": "used"})
     spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es")
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
-    assert "restablecer la contraseña de nuevo" in read_on(spanish)
+    assert "un enlace nuevo" in read_on(spanish)
     assert english_left(english, spanish) == set()
 
 
@@ -156,3 +157,27 @@ def test_an_english_speaker_still_signs_in_in_english():
     text = read_on(page)
     assert "Sign in" in text and "Forgot your password?" in text
     assert "Iniciar sesión" not in text
+
+
+# allauth's Spanish speaks formally (usted); the app speaks to a client as tú.
+_USTED = re.compile(
+    r"\bsu (contraseña|cuenta|correo|dirección|carpeta)"
+    r"|\b(usted|desea|introduzca|le hemos|vuelva)\b",
+    re.I,
+)
+
+
+@pytest.mark.parametrize(
+    "name", ["account_reset_password", "account_reset_password_done", "account_login"]
+)
+def test_allauths_pages_before_sign_in_speak_to_the_client_as_tu(client, name):
+    text = read_on(client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="es"))
+    assert [piece for piece in text if _USTED.search(piece)] == []
+
+
+@pytest.mark.parametrize("name", ["account_email", "account_logout", "account_reauthenticate"])
+def test_allauths_account_pages_speak_to_the_client_as_tu(client, client_user, name):
+    sign_in(client, _spanish(client_user))
+    text = read_on(client.get(reverse(name)))
+    assert [piece for piece in text if _USTED.search(piece)] == []
+    assert "¿Ha olvidado su contraseña?" not in text
