@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from accounts.audit import RequestContext, audit_record, current_request
 from accounts.backends import loaded_person
@@ -145,8 +146,10 @@ class StaffMFARequiredMiddleware:
             if not mfa_enabled(user):
                 messages.info(
                     request,
-                    "Set up two-factor authentication to continue: your role gives you "
-                    "access to people's records.",
+                    _(
+                        "Set up two-factor authentication to continue: your role gives you "
+                        "access to people's records."
+                    ),
                 )
                 return HttpResponseRedirect(reverse("mfa_activate_totp"))
             if not mfa_completed_this_login(request):
@@ -210,7 +213,9 @@ class SessionLimitsMiddleware:
                 logout(request)
                 messages.info(
                     request,
-                    "You were signed out to keep your information safe. Please sign in again.",
+                    # Translated now, in the language they chose (still active): the
+                    # sign-in page that shows it speaks the browser's.
+                    _("You were signed out to keep your information safe. Please sign in again."),
                 )
                 return redirect_to_login(request.get_full_path())
             if now - last_seen >= ACTIVITY_EVERY or "limits_last_seen" not in session:

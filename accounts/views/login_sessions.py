@@ -5,6 +5,7 @@ signing the others out, one or all."""
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
@@ -29,13 +30,13 @@ def login_sessions(request):
 def login_session_end(request):
     pk = request.POST.get("pk", "")
     if not pk:
-        messages.error(request, "Choose the session to sign out.")
+        messages.error(request, _("Choose the session to sign out."))
         return redirect("accounts:login_sessions")
     if pk == session_key_digest(request.session.session_key or ""):
         logout(request)  # this browser's own: signing out, as the header's button does
         return redirect("account_login")
     services.login_session_end(actor=request.user, pk=pk)
-    messages.success(request, "That session is signed out.")
+    messages.success(request, _("That session is signed out."))
     return redirect("accounts:login_sessions")
 
 
@@ -46,7 +47,7 @@ def login_sessions_end_others(request):
         actor=request.user, current_key=request.session.session_key
     )
     if ended:
-        messages.success(request, "Signed out of all other sessions.")
+        messages.success(request, _("Signed out of all other sessions."))
     else:
-        messages.info(request, "No other session was signed in.")
+        messages.info(request, _("No other session was signed in."))
     return redirect("accounts:login_sessions")

@@ -1,7 +1,11 @@
+from types import SimpleNamespace
+
 import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from accounts.models import Role, User
-from common.paging import MAX_PAGE, page_of
+from common.paging import MAX_PAGE, Page, page_of
 
 
 @pytest.fixture
@@ -41,3 +45,32 @@ def test_past_the_end_is_the_first_page_and_offsets_stay_sane(people):
 def test_an_empty_list_is_one_page_without_a_pager():
     page = page_of(User.objects.order_by("pk"), 1, 25)
     assert page.object_list == [] and not page.has_other_pages()
+
+
+def _pager(language: str, page, **labels) -> str:
+    with translation.override(language):
+        return render_to_string("includes/pager.html", {"page": page, **labels})
+
+
+def test_the_pager_speaks_the_readers_language():
+    middle = Page([], 2, True)
+    spanish, english = _pager("es", middle), _pager("en", middle)
+    assert 'aria-label="Páginas"' in spanish
+    assert "Más recientes" in spanish and "Anteriores" in spanish and "Página 2" in spanish
+    assert "Newer" not in spanish and "Older" not in spanish and "Page 2" not in spanish
+    assert 'aria-label="Pages"' in english and "Newer" in english and "Page 2" in english
+
+
+def test_the_pager_counts_the_pages_in_the_readers_language_when_it_knows_them():
+    counted = SimpleNamespace(
+        number=3,
+        has_other_pages=lambda: True,
+        has_previous=lambda: True,
+        has_next=False,
+        previous_page_number=lambda: 2,
+        paginator=SimpleNamespace(num_pages=3),
+    )
+    assert "Página 3 de 3" in _pager("es", counted)
+    assert "Page 3 of 3" in _pager("en", counted)
+    # A page's own labels, given by the page that includes the pager, stay.
+    assert "Previous" in _pager("en", counted, previous_label="Previous")
