@@ -23,3 +23,16 @@ def language_badge(code: str) -> SafeString:
     if not code or code == settings.LANGUAGE_CODE:
         return NO_BADGE
     return format_html(' <span class="badge badge-language">{}</span>', language_name(code))
+
+
+def language_remember(response, language: str) -> None:
+    """Keep `language` in the browser (the switch's cookie): the sign-in
+    page speaks it after the person signs out, or is signed out."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import RequestContext, audit_record, current_request
 from accounts.backends import loaded_person
+from accounts.languages import language_remember
 from accounts.models.login_sessions import USER_AGENT_LENGTH
 from accounts.policy import mfa_completed_this_login, mfa_enabled
 
@@ -113,11 +114,20 @@ class UserLanguageMiddleware:
             language = translation.get_language_from_request(request)
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # The thread serves someone else next (a worker thread, a test):
+            # nothing renders after this (no streamed responses here).
+            translation.deactivate()
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         if not signed_in:
             # The same address answers in another language for another browser.
             patch_vary_headers(response, ("Accept-Language",))
+        elif request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            # After signing out (or being signed out) the sign-in page still
+            # speaks the person's language, whatever the browser asks for.
+            language_remember(response, language)
         return response
 
 

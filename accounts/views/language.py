@@ -2,12 +2,12 @@
 sign-in pages'): a signed-in person's choice is kept on their account;
 before sign-in a cookie keeps it."""
 
-from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.languages import language_remember
 from accounts.services.language import language_offered, user_language_set
 
 
@@ -31,12 +31,5 @@ def language_set(request):
         user_language_set(actor=request.user, language=language)
     response = HttpResponseRedirect(_next(request))
     # Also for a signed-in person: the sign-in page after they sign out.
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=365 * 24 * 3600,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=True,
-        samesite="Lax",
-    )
+    language_remember(response, language)
     return response

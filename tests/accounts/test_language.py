@@ -64,7 +64,8 @@ def test_a_language_we_do_not_offer_is_refused_and_changes_nothing(client, clien
     assert response.status_code == 400
     assert "That language is not one we offer. Nothing was changed." in response.content.decode()
     assert User.objects.get(pk=client_user.pk).language == "en"
-    assert "language" not in response.cookies
+    kept = client.cookies.get("language")
+    assert kept is None or kept.value == "en"  # the account's, never the refused one
     assert not AuditEvent.objects.filter(action="user.language").exists()
 
 
@@ -79,3 +80,22 @@ def test_staff_get_no_switch_in_their_header(client, coach):
     sign_in(client, coach)
     page = client.get(reverse("coaching:coach_home")).content.decode()
     assert 'name="language"' not in page
+
+
+def test_after_signing_out_the_sign_in_page_still_speaks_the_clients_language(
+    client, client_user
+):
+    client_user.language = "es"
+    client_user.save(update_fields=["language"])
+    sign_in(client, client_user)
+    client.get(reverse("coaching:client_home"), HTTP_ACCEPT_LANGUAGE="en")
+    client.post(reverse("account_logout"))
+    login = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="es">' in login
+
+
+def test_the_switch_names_each_language_in_itself(client, client_user):
+    client_user.language = "es"
+    client_user.save(update_fields=["language"])
+    sign_in(client, client_user)
+    assert 'lang="en" class="link-button">English</button>' in _home_text(client)
