@@ -1,32 +1,35 @@
 """The trust check-in and resolving a flag."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from coaching.models import (
-    ITEMS,
-)
+from coaching.checkin_wording import ITEM_NAMES, scale_help, statements
 
 SCALE = [(str(value), str(value)) for value in range(11)]
+_CHOOSE = _("Choose a number from 0 to 10.")
 
 
 class CheckInForm(forms.Form):
     """Five statements, each 0-10, and two optional extras. Every statement
-    must be answered; a missing or out-of-range answer is named."""
+    must be answered; a missing or out-of-range answer is named. The
+    statements and the scale's ends are in the reader's language, from the
+    one place that keeps every language's wording together
+    (coaching/checkin_wording.py)."""
 
     comment = forms.CharField(
-        label="Anything you want to add? (optional)",
+        label=_("Anything you want to add? (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Your coach and their supervisor can read this.",
+        help_text=_("Your coach and their supervisor can read this."),
     )
     talk_to_supervisor = forms.BooleanField(
-        label="I'd like to talk with a supervisor about my coaching",
+        label=_("I'd like to talk with a supervisor about my coaching"),
         required=False,
-        help_text="Only the supervisor sees this request and its message, never your coach.",
+        help_text=_("Only the supervisor sees this request and its message, never your coach."),
     )
     message = forms.CharField(
-        label="Message for the supervisor (optional)",
+        label=_("Message for the supervisor (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -34,19 +37,18 @@ class CheckInForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Built per form, so each reader gets the wording of their language.
+        help_text = scale_help()
         items = {
             name: forms.TypedChoiceField(
                 label=label,
                 choices=SCALE,
                 coerce=int,
                 widget=forms.RadioSelect(attrs={"class": "scale"}),
-                help_text="0 = not at all, 10 = completely",
-                error_messages={
-                    "required": "Choose a number from 0 to 10.",
-                    "invalid_choice": "Choose a number from 0 to 10.",
-                },
+                help_text=help_text,
+                error_messages={"required": _CHOOSE, "invalid_choice": _CHOOSE},
             )
-            for name, label in ITEMS
+            for name, label in statements()
         }
         self.fields = {**items, **self.fields}
 
@@ -54,12 +56,12 @@ class CheckInForm(forms.Form):
         data = super().clean()
         if data.get("message", "").strip() and not data.get("talk_to_supervisor"):
             self.add_error(
-                "talk_to_supervisor", "Tick this box to send your message to a supervisor."
+                "talk_to_supervisor", _("Tick this box to send your message to a supervisor.")
             )
         return data
 
     def answers(self) -> dict:
-        return {name: self.cleaned_data[name] for name, _ in ITEMS}
+        return {name: self.cleaned_data[name] for name in ITEM_NAMES}
 
 
 class FlagResolveForm(forms.Form):

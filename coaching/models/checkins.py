@@ -12,17 +12,14 @@ from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
 from accounts.models import CaseloadAssignment, Team, User
+from coaching.checkin_wording import statement, statements
 from sessions_log.models import Session
 
-# The five statements, in our own words. Each is answered 0 (not at all) to 10
-# (completely). The field names are stable; the wording may change.
-ITEMS = (
-    ("heard", "My coach listened and understood me."),
-    ("safe", "I could be open without feeling judged."),
-    ("focus", "We spent our time on what matters to me."),
-    ("trust", "I trust my coach's ideas enough to try them."),
-    ("helping", "Working with my coach is helping my recovery."),
-)
+# The five statements, in our own words, each answered 0 (not at all) to 10
+# (completely). Their wording in every language lives side by side in
+# coaching/checkin_wording.py; the English is the fields' verbose names. The
+# field names are stable; the wording may change (in every language at once).
+ITEMS = tuple(statements("en"))
 ITEM_NAMES = tuple(name for name, _ in ITEMS)
 
 
@@ -85,7 +82,8 @@ class CheckIn(models.Model):
         return f"Check-in {self.pk} (score {self.score})"
 
     def answers(self) -> list[tuple[str, int]]:
-        return [(label, getattr(self, name)) for name, label in ITEMS]
+        """(statement, answer) in the reader's language: what was asked."""
+        return [(statement(name), getattr(self, name)) for name in ITEM_NAMES]
 
 
 class CheckInRequest(models.Model):

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from psycopg.types.numeric import Int8
 
 from accounts.models import Role, User
@@ -208,7 +209,9 @@ def _short(name: str | None) -> str:
 def _session_row(session: dict, zone) -> dict:
     starts, ends = session["starts_at"].astimezone(zone), session["ends_at"].astimezone(zone)
     scheduled = session["status"] == Session.Status.SCHEDULED
-    how = f"With {_short(session['coach_name'])} · {_MODALITIES[session['modality']]}"
+    # The labels are lazy: they print in the reader's language.
+    how = _("With %(coach)s") % {"coach": _short(session["coach_name"])}
+    how += f" · {_MODALITIES[session['modality']]}"
     if not scheduled:
         how += f" · {_STATUSES[session['status']]}"
     return {

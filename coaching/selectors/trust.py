@@ -17,6 +17,7 @@ from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit_clients_shown, audit_event
 from accounts.models import CaseloadAssignment, Role, User
@@ -58,9 +59,8 @@ def supervisor_requests_visible_to(user: User) -> QuerySet[SupervisorRequest]:
 
 
 def trust_summaries(viewer: User, client_ids: list[int]) -> dict[int, dict]:
-    """Per client: the latest scores (oldest first, for a sparkline), when
-    the latest was given, and the number of unresolved flags. One query,
-    whatever the number of clients."""
+    """Per client: the latest scores (oldest first, for a sparkline), when the latest was
+    given, and the number of unresolved flags. One query, whatever the number of clients."""
     relationships = CaseloadAssignment.objects.filter(
         relationship_scope(viewer), client_id__in=client_ids
     )
@@ -114,27 +114,27 @@ def private_requests_of(client: User) -> list[dict]:
             "team_id", flat=True
         )
     )
-    words = {
-        "received": "Received. A supervisor of your coach's team will read it.",
-        "taken": "A supervisor will contact you.",
-        "done": "Done: a supervisor has talked with you about it.",
+    words = {  # in the reader's language: made per call
+        "received": _("Received. A supervisor of your coach's team will read it."),
+        "taken": _("A supervisor will contact you."),
+        "done": _("Done: a supervisor has talked with you about it."),
     }
+    waiting = _("Received. It will be read as soon as a supervisor joins your coach's team.")
     return [
         {
             "created_at": request.created_at,
             "state": request.state,
             "words": words[request.state]
             if request.state != "received" or request.team_id in staffed
-            else "Received. It will be read as soon as a supervisor joins your coach's team.",
+            else waiting,
         }
         for request in requests
     ]
 
 
 def followed_up_checkins_of(client: User) -> list[dict]:
-    """The client's own check-ins that raised a flag, and whether someone
-    has followed up (acknowledged or resolved), newest first. No rule, no
-    note: only that it was seen and followed up."""
+    """The client's own check-ins that raised a flag, and whether someone has followed up
+    (acknowledged or resolved), newest first. No rule, no note: only that it was seen."""
     flags = (
         TrustFlag.objects.filter(client=client, checkin__isnull=False)
         .select_related("checkin")
@@ -151,11 +151,11 @@ def followed_up_checkins_of(client: User) -> list[dict]:
     for entry in seen.values():
         statuses = entry["statuses"]
         if TrustFlag.Status.OPEN in statuses:
-            words = "Your coaching team has been told."
+            words = _("Your coaching team has been told.")
         elif TrustFlag.Status.ACKNOWLEDGED in statuses:
-            words = "Your coach has seen it and will talk with you."
+            words = _("Your coach has seen it and will talk with you.")
         else:
-            words = "Followed up."
+            words = _("Followed up.")
         rows.append({"created_at": entry["created_at"], "words": words})
     return rows
 

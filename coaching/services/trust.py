@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.models import CaseloadAssignment, Role, User
@@ -29,9 +31,10 @@ from common import emails
 from common.tokens import new_token, token_digest
 from sessions_log.models import Session
 
-_ANSWERED = "This check-in has already been answered. Thank you."
-_EXPIRED = "This check-in has closed: they stay open for a week after the session."
-COACHING_CHANGED = (
+# The refusals a client reads, in their language when they read them.
+_ANSWERED = gettext_lazy("This check-in has already been answered. Thank you.")
+_EXPIRED = gettext_lazy("This check-in has closed: they stay open for a week after the session.")
+COACHING_CHANGED = gettext_lazy(
     "Your coaching has changed since this appointment, so this check-in has closed. "
     "Nothing was recorded."
 )
@@ -89,7 +92,7 @@ def _check_answers(answers: dict) -> list[int]:
     for name in ITEM_NAMES:
         value = answers.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10:
-            raise ValidationError({name: "Choose a number from 0 to 10."})
+            raise ValidationError({name: _("Choose a number from 0 to 10.")})
         values.append(value)
     return values
 
@@ -126,9 +129,10 @@ CHANGED = "coaching_changed"
 
 
 def _too_soon(allowed_at) -> ValidationError:
+    day = dateformat.format(timezone.localtime(allowed_at), "l j F")
     return ValidationError(
-        "You checked in less than a week ago. You can check in again from "
-        f"{dateformat.format(timezone.localtime(allowed_at), 'l j F')}.",
+        _("You checked in less than a week ago. You can check in again from %(day)s.")
+        % {"day": day},
         code=TOO_SOON,
         params={"allowed_at": allowed_at},
     )
@@ -173,13 +177,15 @@ def checkin_submit(
     else:
         assignment = locked = checkin_relationship_for_change(client, before=now)
         if assignment is None:
-            raise ValidationError("You do not have a coach right now, so there is nothing to rate.")
+            raise ValidationError(
+                _("You do not have a coach right now, so there is nothing to rate.")
+            )
         allowed_at = checkin_allowed_after(assignment.last_between)
         if allowed_at is not None:
             raise _too_soon(allowed_at)
     if talk_to_supervisor and locked.coach_team_id is None:
         raise ValidationError(
-            {"talk_to_supervisor": "Your coach has no supervisor yet. Please ask the office."}
+            {"talk_to_supervisor": _("Your coach has no supervisor yet. Please ask the office.")}
         )
     # No savepoint: a refused insert ends this whole transaction anyway.
     try:

@@ -1,11 +1,14 @@
 """Trust check-ins (clients), flags (coaches and supervisors), and private
 requests to talk with a supervisor (supervisors only)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,6 +16,7 @@ from accounts.forms import add_service_errors
 from accounts.middleware import deliberate_read
 from accounts.models import Role
 from accounts.policy import role_required
+from accounts.services.language import language_offered
 from coaching.forms.trust import CheckInForm, FlagResolveForm
 from coaching.selectors import trust as selectors
 from coaching.selectors.trust import checkin_prompts, private_requests_of
@@ -98,7 +102,7 @@ def checkin_new(request):
     )
     if response is not None:
         return response
-    messages.success(request, "Thank you. Your check-in is saved.")
+    messages.success(request, _("Thank you. Your check-in is saved."))
     return redirect("coaching:my_checkins")
 
 
@@ -110,8 +114,30 @@ def checkin_by_link(request, token):
     """The emailed link: the token alone opens this one form, once. It shows
     nothing else about the person and signs nobody in."""
     checkin_request = selectors.checkin_request_by_token(token)
-    if checkin_request is None or not checkin_request.is_open:
-        changed = checkin_request is not None and checkin_request.assignment.ended_at is not None
+    if checkin_request is None:
+        context = {"by_link": True, "coaching_changed": False}
+        return render(request, "coaching/checkin_closed.html", context, status=410)
+    language = _link_language(request, checkin_request.client)
+    with translation.override(language):
+        response = _checkin_by_link(request, checkin_request)
+    response.headers["Content-Language"] = language
+    return response
+
+
+def _link_language(request, client) -> str:
+    """The emailed link may be opened signed out, on a browser set to any
+    language: its pages speak the language the client chose (User.language),
+    not the browser's. Only the language switch, tapped on this browser,
+    goes before it (else the switch on the page would do nothing)."""
+    for language in (request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""), client.language):
+        if language_offered(language):
+            return language
+    return settings.LANGUAGE_CODE
+
+
+def _checkin_by_link(request, checkin_request):
+    if not checkin_request.is_open:
+        changed = checkin_request.assignment.ended_at is not None
         context = {"by_link": True, "coaching_changed": changed}
         return render(request, "coaching/checkin_closed.html", context, status=410)
     response = _checkin_form_page(

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from accounts.fields import EncryptedTextField
 from accounts.models import User
@@ -45,17 +46,19 @@ class Session(models.Model):
     Times are stored in UTC; pages show them in the viewer's time zone.
     """
 
+    # Labels in the reader's language where a client reads them (their
+    # home, emails, calendar files); the stored values never change.
     class Modality(models.TextChoices):
-        IN_PERSON = "in_person", "In person"
-        PHONE = "phone", "Phone"
-        VIDEO = "video", "Video"
-        TEXT = "text", "Text"
+        IN_PERSON = "in_person", pgettext_lazy("how a session is held", "In person")
+        PHONE = "phone", pgettext_lazy("how a session is held", "Phone")
+        VIDEO = "video", pgettext_lazy("how a session is held", "Video")
+        TEXT = "text", pgettext_lazy("how a session is held", "Text")
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        COMPLETED = "completed", "Completed"
-        NO_SHOW = "no_show", "No-show"
-        CANCELLED = "cancelled", "Cancelled"
+        SCHEDULED = "scheduled", pgettext_lazy("session status", "Scheduled")
+        COMPLETED = "completed", pgettext_lazy("session status", "Completed")
+        NO_SHOW = "no_show", pgettext_lazy("session status", "No-show")
+        CANCELLED = "cancelled", pgettext_lazy("session status", "Cancelled")
 
     class NoteState(models.TextChoices):
         """Where the session's paperwork stands. Kept here, on the mutable
