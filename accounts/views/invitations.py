@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -69,6 +71,7 @@ def invitation_create(request):
             email=data["email"],
             role=data.get("role", Role.CLIENT),
             team=data.get("team"),
+            language=data.get("language", ""),
         )
     except ValidationError as error:
         form.add_error(None, error)
@@ -118,21 +121,29 @@ def invitation_revoke(request):
 _UNUSABLE = {
     "unknown": (
         404,
-        "This invitation link is not valid. Check that you copied all of it, "
-        "or ask the person who invited you for a new one.",
+        _(
+            "This invitation link is not valid. Check that you copied all of it, "
+            "or ask the person who invited you for a new one."
+        ),
     ),
     "revoked": (
         410,
-        "This invitation link no longer works: it was withdrawn or replaced by a newer one. "
-        "Use the link in the most recent email you received, or ask the person who invited you.",
+        _(
+            "This invitation link no longer works: it was withdrawn or replaced by a newer one. "
+            "Use the link in the most recent email you received, "
+            "or ask the person who invited you."
+        ),
     ),
     "expired": (
         410,
-        "This invitation link has expired. Ask the person who invited you to send a new one.",
+        _("This invitation link has expired. Ask the person who invited you to send a new one."),
     ),
     "used": (
         410,
-        "This invitation link has already been used. If you set up your account, sign in instead.",
+        _(
+            "This invitation link has already been used. "
+            "If you set up your account, sign in instead."
+        ),
     ),
 }
 
@@ -153,6 +164,10 @@ def invitation_accept(request, token):
         invitation = invitation_services.invitation_check(token)
     except invitation_services.InvitationUnusable as error:
         return _unusable(request, error.reason)
+    # The person read the invitation in the language their coach chose for
+    # them (Invitation.language): its page speaks it too.
+    translation.activate(invitation.language)
+    request.LANGUAGE_CODE = invitation.language
 
     form = InvitationAcceptForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.fields import EncryptedTextField
 from accounts.models import User
@@ -46,10 +47,11 @@ class Session(models.Model):
     """
 
     class Modality(models.TextChoices):
-        IN_PERSON = "in_person", "In person"
-        PHONE = "phone", "Phone"
-        VIDEO = "video", "Video"
-        TEXT = "text", "Text"
+        # Shown to clients (their pages, emails and calendar files).
+        IN_PERSON = "in_person", _("In person")
+        PHONE = "phone", _("Phone")
+        VIDEO = "video", _("Video")
+        TEXT = "text", _("Text")
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
