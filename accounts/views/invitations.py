@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,13 +26,9 @@ from accounts.selectors.teams import teams_visible_to
 from accounts.services import invitations as invitation_services
 from accounts.views.manage import manage_page
 
-_SENT = "Invitation sent to {email}. The link works once and expires in {days} days."
-_NOT_SENT = (
+_SENT = _("Invitation sent to %(email)s. The link works once and expires in %(days)d days.")
+_NOT_SENT = _(
     "The email could not be sent just now, so nothing was saved. Please try again in a few minutes."
-)
-_TOO_MANY = (
-    "You have sent {limit} invitations in the last hour, the most allowed, so this one "
-    "was not sent. Please try again in {minutes} minute{plural}."
 )
 
 
@@ -81,15 +78,17 @@ def invitation_create(request):
         return page(request, form, status=503)
     except invitation_services.InvitationRateLimited as error:
         minutes = error.retry_after_minutes
-        message = _TOO_MANY.format(
-            limit=invitation_services.INVITATIONS_PER_HOUR,
-            minutes=minutes,
-            plural="s" if minutes != 1 else "",
-        )
+        message = ngettext(
+            "You have sent %(limit)d invitations in the last hour, the most allowed, so this "
+            "one was not sent. Please try again in %(minutes)d minute.",
+            "You have sent %(limit)d invitations in the last hour, the most allowed, so this "
+            "one was not sent. Please try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"limit": invitation_services.INVITATIONS_PER_HOUR, "minutes": minutes}
         form.add_error(None, message)
         return page(request, form, status=429)
     messages.success(
-        request, _SENT.format(email=data["email"], days=settings.INVITATION_VALID_DAYS)
+        request, _SENT % {"email": data["email"], "days": settings.INVITATION_VALID_DAYS}
     )
     return redirect(home)
 
@@ -102,7 +101,7 @@ def invitation_revoke(request):
     home = settings.HOME_URL_NAMES[request.user.role]
     form = InvitationRevokeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose the invitation to revoke.")
+        messages.error(request, _("Choose the invitation to revoke."))
         return redirect(home)
     invitation = invitation_selectors.invitation_for_viewing(
         request.user, form.cleaned_data["invitation"]
@@ -113,7 +112,9 @@ def invitation_revoke(request):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(
-            request, f"The invitation to {invitation.email} is revoked: its link no longer works."
+            request,
+            _("The invitation to %(email)s is revoked: its link no longer works.")
+            % {"email": invitation.email},
         )
     return redirect(home)
 

@@ -55,19 +55,19 @@ def reminder_unsubscribe(request, token):
             user, _kind = reminder_services.unsubscribe_check(token)
         except ValidationError as error:
             return render(request, page, {"invalid": True, "reason": error.messages[0]})
-        _speak_language_of(user)
+        _speak_language_of(request, user)
         return render(request, page, {"token": token})
     try:
         user, kind = reminder_services.reminder_unsubscribe(token=token)
     except ValidationError as error:
         context = {"invalid": True, "reason": error.messages[0]}
         return render(request, page, context, status=400)
-    _speak_language_of(user)
+    _speak_language_of(request, user)
     labels = dict(reminder_services.kind_choices(Role.CLIENT))
     return render(request, page, {"done": labels[kind]})
 
 
-def _speak_language_of(user) -> None:
+def _speak_language_of(request, user) -> None:
     """The link came in an email written in its owner's language; the page
     it opens (often signed out, in a mail program's browser) speaks it too."""
     if translation.check_for_language(user.language):

@@ -27,17 +27,17 @@ STARTS = datetime(2026, 12, 8, 23, 0, tzinfo=UTC)  # Tuesday 3:00 PM in Los Ange
 # English it must not say.
 SPANISH = {
     Kind.FIRST_REMINDER: (
-        "Recordatorio de cita: mar 8 Dic, 15:00",
+        "Recordatorio de cita: mar 8 dic, 15:00",
         "Te recordamos tu cita con Casey:",
         "This is a reminder of your appointment",
     ),
     Kind.RESCHEDULED: (
-        "Cita cambiada: mar 8 Dic, 15:00",
+        "Cita cambiada: mar 8 dic, 15:00",
         "Tu cita cambió. Ahora es con Casey:",
         "Your appointment has changed",
     ),
     Kind.CANCELLED: (
-        "Cita cancelada: mar 8 Dic, 15:00",
+        "Cita cancelada: mar 8 dic, 15:00",
         "Se canceló tu cita con Casey (por teléfono) del martes 8 de diciembre de 2026, 15:00",
         "is cancelled",
     ),
