@@ -140,14 +140,17 @@ def _invitation_send(
         language=language,
     )
     audit_record(actor=actor, action="invitation.create", obj=invitation)
-    if User.objects.filter(email__iexact=email).exists():
-        # The token is never sent: this row cannot be accepted.
-        # In the language the inviter chose: the person's own choice, if
-        # they have one, must not be told to whoever invites the address.
+    holder_language = (
+        User.objects.filter(email__iexact=email).values_list("language", flat=True).first()
+    )
+    if holder_language is not None:
+        # The token is never sent: this row cannot be accepted. The notice
+        # is for the account's holder: in their language, not the inviter's
+        # choice (the inviter never sees it).
         _send_or_roll_back(
             template="account_exists",
             to=email,
-            language=language,
+            language=holder_language,
             context={"login_url": reverse("account_login")},
         )
     else:

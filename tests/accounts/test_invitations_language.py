@@ -96,12 +96,14 @@ def test_an_invitation_in_english_stays_english(client, coach, mailbox):
 
 
 @pytest.mark.django_db
-def test_an_address_with_an_account_is_told_in_the_language_the_coach_chose(
+def test_an_address_with_an_account_is_told_in_its_holders_language(
     client, coach, client_user, mailbox
 ):
+    client_user.language = "es"
+    client_user.save()
     sign_in(client, coach)
     client.post(
-        reverse("accounts:invitation_create"), {"email": client_user.email, "language": "es"}
+        reverse("accounts:invitation_create"), {"email": client_user.email, "language": "en"}
     )
     (message,) = mailbox
     assert message["Subject"] == "Sobre tu cuenta"
