@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent, User
@@ -18,8 +19,17 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """allauth's mail (a password reset among it) goes nowhere for an
-        undeliverable address: a client with no login (common/emails.py)."""
-        if emails.deliverable(email):
+        undeliverable address: a client with no login (common/emails.py).
+        It goes in its reader's language (User.language; allauth's own
+        templates have Spanish), not the language of the request that asked
+        for it: someone else may have typed the address."""
+        if not emails.deliverable(email):
+            return
+        user = context.get("user")
+        if not isinstance(user, User):
+            user = User.objects.filter(email__iexact=email).only("language").first()
+        language = emails.recipient_language(user.language if user else None)
+        with translation.override(language):
             super().send_mail(template_prefix, email, context)
 
     def send_password_reset_mail(self, user, email: str, context: dict) -> None:

@@ -6,6 +6,7 @@ from django.contrib.auth import password_validation
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import STAFF_ROLES, Role, Team, User
 
@@ -124,7 +125,18 @@ class PersonAccessForm(forms.Form):
 
 
 class ClientInvitationForm(forms.Form):
-    email = forms.EmailField(label="Client's email address", max_length=254)
+    email = forms.EmailField(label=_("Client's email address"), max_length=254)
+    # The coach asks the client which language they read; the email, the
+    # page behind its link and the new account speak it.
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,  # none given: the site's default (LANGUAGE_CODE)
+        help_text=_(
+            "The email and the new account are in this language. The client can change it."
+        ),
+    )
 
 
 class TeamForm(forms.Form):
@@ -139,25 +151,25 @@ class TeamForm(forms.Form):
 
 class InvitationAcceptForm(forms.Form):
     display_name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=100,
-        help_text="How you would like to be called in the app.",
+        help_text=_("How you would like to be called in the app."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     time_zone = forms.ChoiceField(
-        label="Your time zone",
+        label=_("Your time zone"),
         choices=[(zone, zone.replace("_", " ")) for zone in _TIME_ZONES],
         initial=settings.TIME_ZONE,
-        help_text="Appointment times are shown in this time zone.",
+        help_text=_("Appointment times are shown in this time zone."),
     )
     password1 = forms.CharField(
-        label="Choose a password",
+        label=_("Choose a password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 12 characters. Avoid common passwords and your name.",
+        help_text=_("At least 12 characters. Avoid common passwords and your name."),
     )
     password2 = forms.CharField(
-        label="Type the password again",
+        label=_("Type the password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -170,14 +182,14 @@ class InvitationAcceptForm(forms.Form):
     def clean_display_name(self):
         name = " ".join(self.cleaned_data["display_name"].split())
         if not name:
-            raise forms.ValidationError("Enter your name.")
+            raise forms.ValidationError(_("Enter your name."))
         return name
 
     def clean(self):
         data = super().clean()
         password1, password2 = data.get("password1"), data.get("password2")
         if password1 and password2 and password1 != password2:
-            self.add_error("password2", "The two passwords are different.")
+            self.add_error("password2", _("The two passwords are different."))
         elif password1:
             # Validate against the person being created, so similarity checks work.
             candidate = User(email=self.email, display_name=data.get("display_name", ""))

@@ -99,7 +99,7 @@ def _notify_verified(user: User, template: str, *, notice: str, but: str = "") -
     def notify():
         for address in addresses:
             try:
-                emails.send(template=template, to=address, context={})
+                emails.send(template=template, to=address, language=user.language, context={})
             except (smtplib.SMTPException, OSError):
                 logger.warning("The %s notice to user %s was not sent.", template, user.pk)
                 audit_record(actor=None, action=notice, obj=user, outcome=AuditEvent.Outcome.FAILED)
@@ -124,7 +124,9 @@ def _email_changed(sender, request, user, from_email_address, to_email_address, 
 
     def notify():
         try:
-            emails.send(template="email_changed", to=old_address, context={})
+            emails.send(
+                template="email_changed", to=old_address, language=user.language, context={}
+            )
         except (smtplib.SMTPException, OSError):
             logger.warning("The notice of an email change to user %s was not sent.", user.pk)
             audit_record(

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers
 from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.timezone import get_current_timezone
 
 # A kept connection idle for longer than this is checked with NOOP before use
@@ -53,19 +54,35 @@ def build(
     context: dict,
     headers: dict | None = None,
     attachments: list[tuple[str, str, str]] = (),
+    language: str | None = None,
 ) -> EmailMultiAlternatives:
-    """Render one email. `attachments` are (filename, content, mimetype)."""
+    """Render one email in the recipient's `language` (their User.language,
+    an invitation's Invitation.language; the site's default when none or
+    one not offered). `attachments` are (filename, content, mimetype)."""
+    language = recipient_language(language)
     context = {"site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+    # The task or request that sends it may speak another language than the
+    # person who reads it.
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        text = render_to_string(f"emails/{template}.txt", context)
+        html = render_to_string(f"emails/{template}.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"emails/{template}.txt", context),
+        body=text,
         to=[to] if deliverable(to) else [],
-        headers=headers or {},
+        headers={"Content-Language": language, **(headers or {})},
         attachments=list(attachments),
     )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     return message
+
+
+def recipient_language(language: str | None) -> str:
+    """`language` if the site offers it, else the site's default."""
+    if language and language in dict(settings.LANGUAGES):
+        return language
+    return settings.LANGUAGE_CODE
 
 
 def send(**kwargs) -> None:

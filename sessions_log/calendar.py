@@ -10,6 +10,10 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from accounts.models import Role, User
 from sessions_log.models import Session
 
@@ -59,8 +63,10 @@ def initials(name: str) -> str:
 
 def summary_for(session: Session, viewer: User) -> str:
     if viewer.role == Role.CLIENT:
-        return f"Appointment with {session.coach.get_short_name()}"
-    return f"Appointment ({initials(session.client.display_name) or 'client'})"
+        return _("Appointment with %(name)s") % {"name": session.coach.get_short_name()}
+    return _("Appointment (%(initials)s)") % {
+        "initials": initials(session.client.display_name) or _("client")
+    }
 
 
 def event_lines(session: Session, viewer: User) -> list[str]:
@@ -76,9 +82,9 @@ def event_lines(session: Session, viewer: User) -> list[str]:
     # How to meet, never the place's own words: a calendar app syncs these
     # files to a third-party cloud, and a place may name a clinic or a
     # shelter (issue 29). The app shows the place to who may see it.
-    where = session.get_modality_display()
+    where = str(session.get_modality_display())
     if session.location:
-        where += " (the place is in the app)"
+        where = _("%(modality)s (the place is in the app)") % {"modality": where}
     lines.append(f"LOCATION:{_escape(where)}")
     if session.video_url:
         # A URI, not TEXT: nothing to escape, but no space or control either.
@@ -90,6 +96,14 @@ def event_lines(session: Session, viewer: User) -> list[str]:
 
 
 def calendar(sessions, viewer: User, *, cancel: bool = False) -> str:
+    """The file, its words in the viewer's language (User.language): the
+    feed's owner, the person downloading, the reminder's recipient."""
+    language = viewer.language if viewer.language in dict(settings.LANGUAGES) else None
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _calendar(sessions, viewer, cancel=cancel)
+
+
+def _calendar(sessions, viewer: User, *, cancel: bool) -> str:
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

@@ -56,8 +56,11 @@ def _send_or_roll_back(**kwargs) -> None:
         raise EmailNotSent from error
 
 
-def invitation_create(*, actor: User, email: str, role: str, team: Team | None = None):
-    """Invite someone by email; returns the invitation.
+def invitation_create(
+    *, actor: User, email: str, role: str, team: Team | None = None, language: str = ""
+):
+    """Invite someone by email, the email (and later their account) in
+    `language` (the site's default when none); returns the invitation.
 
     The inviter's side is the same whether or not the address already has an
     account: the same new row in their list, the same audit event (about the
@@ -72,8 +75,9 @@ def invitation_create(*, actor: User, email: str, role: str, team: Team | None =
         raise ValidationError({"team": "Choose the team this person joins."})
     if not role_has_team(role):
         team = None
+    language = emails.recipient_language(language)
     try:
-        return _invitation_send(actor=actor, email=email, role=role, team=team)
+        return _invitation_send(actor=actor, email=email, role=role, team=team, language=language)
     except InvitationRateLimited:
         audit_record(
             actor=actor, action="invitation.rate_limited", outcome=AuditEvent.Outcome.DENIED
@@ -96,7 +100,9 @@ def _invitation_slot_take(actor: User) -> None:
 
 
 @transaction.atomic
-def _invitation_send(*, actor: User, email: str, role: str, team: Team | None) -> Invitation:
+def _invitation_send(
+    *, actor: User, email: str, role: str, team: Team | None, language: str
+) -> Invitation:
     # One inviter's invitations one at a time; and their rights as they are
     # now, not as they were when the request began. (NO KEY UPDATE: rows
     # that merely point at the inviter, like their audit events, need not wait.)
@@ -131,17 +137,27 @@ def _invitation_send(*, actor: User, email: str, role: str, team: Team | None) -
         coach=actor if role == Role.CLIENT else None,
         invited_by=actor,
         token_digest=token_digest(token),
+        language=language,
     )
     audit_record(actor=actor, action="invitation.create", obj=invitation)
-    if User.objects.filter(email__iexact=email).exists():
-        # The token is never sent: this row cannot be accepted.
+    holder_language = (
+        User.objects.filter(email__iexact=email).values_list("language", flat=True).first()
+    )
+    if holder_language is not None:
+        # The token is never sent: this row cannot be accepted. The notice
+        # is for the account's holder: in their language, not the inviter's
+        # choice (the inviter never sees it).
         _send_or_roll_back(
-            template="account_exists", to=email, context={"login_url": reverse("account_login")}
+            template="account_exists",
+            to=email,
+            language=holder_language,
+            context={"login_url": reverse("account_login")},
         )
     else:
         _send_or_roll_back(
             template="invitation",
             to=email,
+            language=language,
             context={
                 "accept_url": reverse("accounts:invitation_accept", args=[token]),
                 "inviter_first_name": actor.get_short_name(),
@@ -223,6 +239,7 @@ def invitation_accept(*, token: str, display_name: str, password: str, time_zone
         time_zone=time_zone,
         role=invitation.role,
         team=invitation.team,
+        language=invitation.language,
     )
     # The link arrived at this address, which proves the person reads it.
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)

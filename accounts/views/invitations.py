@@ -7,6 +7,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,13 +26,9 @@ from accounts.selectors.teams import teams_visible_to
 from accounts.services import invitations as invitation_services
 from accounts.views.manage import manage_page
 
-_SENT = "Invitation sent to {email}. The link works once and expires in {days} days."
-_NOT_SENT = (
+_SENT = _("Invitation sent to %(email)s. The link works once and expires in %(days)d days.")
+_NOT_SENT = _(
     "The email could not be sent just now, so nothing was saved. Please try again in a few minutes."
-)
-_TOO_MANY = (
-    "You have sent {limit} invitations in the last hour, the most allowed, so this one "
-    "was not sent. Please try again in {minutes} minute{plural}."
 )
 
 
@@ -69,6 +68,7 @@ def invitation_create(request):
             email=data["email"],
             role=data.get("role", Role.CLIENT),
             team=data.get("team"),
+            language=data.get("language", ""),
         )
     except ValidationError as error:
         form.add_error(None, error)
@@ -78,15 +78,17 @@ def invitation_create(request):
         return page(request, form, status=503)
     except invitation_services.InvitationRateLimited as error:
         minutes = error.retry_after_minutes
-        message = _TOO_MANY.format(
-            limit=invitation_services.INVITATIONS_PER_HOUR,
-            minutes=minutes,
-            plural="s" if minutes != 1 else "",
-        )
+        message = ngettext(
+            "You have sent %(limit)d invitations in the last hour, the most allowed, so this "
+            "one was not sent. Please try again in %(minutes)d minute.",
+            "You have sent %(limit)d invitations in the last hour, the most allowed, so this "
+            "one was not sent. Please try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"limit": invitation_services.INVITATIONS_PER_HOUR, "minutes": minutes}
         form.add_error(None, message)
         return page(request, form, status=429)
     messages.success(
-        request, _SENT.format(email=data["email"], days=settings.INVITATION_VALID_DAYS)
+        request, _SENT % {"email": data["email"], "days": settings.INVITATION_VALID_DAYS}
     )
     return redirect(home)
 
@@ -99,7 +101,7 @@ def invitation_revoke(request):
     home = settings.HOME_URL_NAMES[request.user.role]
     form = InvitationRevokeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose the invitation to revoke.")
+        messages.error(request, _("Choose the invitation to revoke."))
         return redirect(home)
     invitation = invitation_selectors.invitation_for_viewing(
         request.user, form.cleaned_data["invitation"]
@@ -110,7 +112,9 @@ def invitation_revoke(request):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(
-            request, f"The invitation to {invitation.email} is revoked: its link no longer works."
+            request,
+            _("The invitation to %(email)s is revoked: its link no longer works.")
+            % {"email": invitation.email},
         )
     return redirect(home)
 
@@ -118,21 +122,29 @@ def invitation_revoke(request):
 _UNUSABLE = {
     "unknown": (
         404,
-        "This invitation link is not valid. Check that you copied all of it, "
-        "or ask the person who invited you for a new one.",
+        _(
+            "This invitation link is not valid. Check that you copied all of it, "
+            "or ask the person who invited you for a new one."
+        ),
     ),
     "revoked": (
         410,
-        "This invitation link no longer works: it was withdrawn or replaced by a newer one. "
-        "Use the link in the most recent email you received, or ask the person who invited you.",
+        _(
+            "This invitation link no longer works: it was withdrawn or replaced by a newer one. "
+            "Use the link in the most recent email you received, "
+            "or ask the person who invited you."
+        ),
     ),
     "expired": (
         410,
-        "This invitation link has expired. Ask the person who invited you to send a new one.",
+        _("This invitation link has expired. Ask the person who invited you to send a new one."),
     ),
     "used": (
         410,
-        "This invitation link has already been used. If you set up your account, sign in instead.",
+        _(
+            "This invitation link has already been used. "
+            "If you set up your account, sign in instead."
+        ),
     ),
 }
 
@@ -153,6 +165,10 @@ def invitation_accept(request, token):
         invitation = invitation_services.invitation_check(token)
     except invitation_services.InvitationUnusable as error:
         return _unusable(request, error.reason)
+    # The person read the invitation in the language their coach chose for
+    # them (Invitation.language): its page speaks it too.
+    translation.activate(invitation.language)
+    request.LANGUAGE_CODE = invitation.language
 
     form = InvitationAcceptForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():

@@ -46,6 +46,7 @@ def consent_waiting_notify(*, consent_id: int) -> bool:
     emails.send(
         template="consent_waiting",
         to=consent.client.email,
+        language=consent.client.language,
         context={
             "app_name": settings.APP_NAME,
             "link": settings.SITE_URL + reverse("coaching:client_home"),
@@ -74,12 +75,12 @@ def consent_events_prompt() -> int:
             coach__role=Role.COACH,
         )
         .order_by("coach_id", "client_id")
-        .values_list("coach__email", "client_id")
+        .values_list("coach__email", "coach__language", "client_id")
     )
     clients_of = defaultdict(list)
-    for email, client_id in assignments:
-        clients_of[email].append(client_id)
-    for email, client_ids in clients_of.items():
+    for email, language, client_id in assignments:
+        clients_of[email, language].append(client_id)
+    for (email, language), client_ids in clients_of.items():
         links = [
             settings.SITE_URL + reverse("coaching:client_consents", args=[client_id])
             for client_id in client_ids
@@ -87,6 +88,7 @@ def consent_events_prompt() -> int:
         emails.send(
             template="consent_event_check",
             to=email,
+            language=language,
             context={"app_name": settings.APP_NAME, "links": links},
         )
     return len(clients_of)

@@ -340,12 +340,13 @@ def _drift_alert(drift: Drift) -> None:
     admins = (
         User.objects.filter(role=Role.ADMIN, is_active=True)
         .order_by("pk")
-        .values_list("email", flat=True)
+        .values_list("email", "language")
     )
-    for email in admins:
+    for email, language in admins:
         emails.send(
             template="figures_drift",
             to=email,
+            language=language,
             context={
                 "app_name": settings.APP_NAME,
                 "coach_days": drift.coach_days,

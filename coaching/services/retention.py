@@ -40,13 +40,14 @@ def retention_due_notify() -> int:
     admins = list(
         User.objects.filter(role=Role.ADMIN, is_active=True)
         .order_by("pk")
-        .values_list("email", flat=True)
+        .values_list("email", "language")
     )
     link = settings.SITE_URL + reverse("coaching:retention_review")
-    for email in admins:
+    for email, language in admins:
         emails.send(
             template="retention_due",
             to=email,
+            language=language,
             context={"app_name": settings.APP_NAME, "count": count, "link": link},
         )
     return len(admins)

@@ -295,18 +295,23 @@ def supervisor_request_notify(*, request_id: int) -> list[str]:
     a supervisor, never anything about the request. Returns who was told.
     SMTP errors propagate: the task retries."""
     private = SupervisorRequest.objects.select_related("team").get(pk=request_id)
-    supervisors = list(team_supervisors(private.team_id).values_list("email", flat=True))
+    supervisors = list(team_supervisors(private.team_id).values_list("email", "language"))
     if supervisors:
         template, recipients = "supervisor_request", supervisors
     else:
         template = "team_without_supervisor"
         recipients = list(
-            User.objects.filter(role=Role.ADMIN, is_active=True).values_list("email", flat=True)
+            User.objects.filter(role=Role.ADMIN, is_active=True).values_list("email", "language")
         )
     link = settings.SITE_URL + reverse("coaching:supervision")
-    for email in recipients:
-        emails.send(template=template, to=email, context={"link": link, "team": private.team})
-    return recipients
+    for email, language in recipients:
+        emails.send(
+            template=template,
+            to=email,
+            language=language,
+            context={"link": link, "team": private.team},
+        )
+    return [email for email, _language in recipients]
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from sessions_log.models import FundingProgramme, PlaceType, ServiceCode, Session
 
@@ -337,13 +338,13 @@ class ReminderPreferenceForm(forms.Form):
     coaches are not asked about check-in requests, which go to clients."""
 
     quiet_hours = forms.BooleanField(
-        label="Hold emails during quiet hours", required=False, initial=True
+        label=_("Hold emails during quiet hours"), required=False, initial=True
     )
     quiet_start = forms.TimeField(
-        label="Quiet hours start", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Quiet hours start"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
     quiet_end = forms.TimeField(
-        label="Quiet hours end", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Quiet hours end"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
 
     def __init__(self, *args, kinds, **kwargs):
@@ -360,10 +361,10 @@ class ReminderPreferenceForm(forms.Form):
         if data.get("quiet_hours"):
             for name in ("quiet_start", "quiet_end"):
                 if not data.get(name) and name not in self.errors:
-                    self.add_error(name, "Give a time, or untick quiet hours.")
+                    self.add_error(name, _("Give a time, or untick quiet hours."))
             start, end = data.get("quiet_start"), data.get("quiet_end")
             if start and end and start == end:
-                self.add_error("quiet_end", "Quiet hours must end at a different time.")
+                self.add_error("quiet_end", _("Quiet hours must end at a different time."))
         else:
             data["quiet_start"] = data["quiet_end"] = None
         return data

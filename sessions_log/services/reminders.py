@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.audit import audit_record
 from accounts.models import Role, User
@@ -212,25 +214,30 @@ def reminders_plan(*, session: Session, change: str, only: User | None = None) -
 # ------------------------------------------------------------- preferences
 
 
-def _offset_words(kind: str) -> str:
+def _reminder_words(kind: str) -> str:
     offset = settings.REMINDER_OFFSETS[kind]
     hours = int(offset.total_seconds() // 3600)
     if hours and offset.total_seconds() % 3600 == 0:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
+        return ngettext(
+            "A reminder %(count)d hour before", "A reminder %(count)d hours before", hours
+        ) % {"count": hours}
     minutes = int(offset.total_seconds() // 60)
-    return f"{minutes} minutes"
+    return ngettext(
+        "A reminder %(count)d minute before", "A reminder %(count)d minutes before", minutes
+    ) % {"count": minutes}
 
 
 def kind_choices(role: str) -> list[tuple[str, str]]:
-    """The kinds of email a person can choose, in words they will recognise."""
+    """The kinds of email a person can choose, in words they will recognise
+    (in the active language: the page's, or the email's reader's)."""
     choices = [
-        (Kind.FIRST_REMINDER, f"A reminder {_offset_words(Kind.FIRST_REMINDER)} before"),
-        (Kind.SECOND_REMINDER, f"A reminder {_offset_words(Kind.SECOND_REMINDER)} before"),
-        (Kind.RESCHEDULED, "When an appointment changes"),
-        (Kind.CANCELLED, "When an appointment is cancelled"),
+        (Kind.FIRST_REMINDER, _reminder_words(Kind.FIRST_REMINDER)),
+        (Kind.SECOND_REMINDER, _reminder_words(Kind.SECOND_REMINDER)),
+        (Kind.RESCHEDULED, _("When an appointment changes")),
+        (Kind.CANCELLED, _("When an appointment is cancelled")),
     ]
     if role == Role.CLIENT:
-        choices.append((Kind.CHECKIN_REQUEST, "A short check-in after an appointment"))
+        choices.append((Kind.CHECKIN_REQUEST, _("A short check-in after an appointment")))
     return choices
 
 
@@ -239,10 +246,9 @@ def kind_choices(role: str) -> list[tuple[str, str]]:
 # choices.
 UNSUBSCRIBE_VALID = timedelta(days=60)
 _UNSUBSCRIBE_SALT = "sessions_log.reminder_unsubscribe.v2"
-_LINK_NOT_VALID = "This link is not valid."
-_LINK_EXPIRED = (
-    f"This link has expired: links to stop emails work for {UNSUBSCRIBE_VALID.days} days."
-)
+# Shown on the page the link opens, in the reader's language.
+_LINK_NOT_VALID = gettext_lazy("This link is not valid.")
+_LINK_EXPIRED = gettext_lazy("This link has expired: links to stop emails work for %(days)d days.")
 
 
 @cache
@@ -289,7 +295,7 @@ def unsubscribe_check(token: str) -> tuple[User, str]:
             box.extract_timestamp(raw)  # authentic, so only its age is wrong
         except InvalidToken:
             raise ValidationError(_LINK_NOT_VALID) from None
-        raise ValidationError(_LINK_EXPIRED) from None
+        raise ValidationError(_LINK_EXPIRED, params={"days": UNSUBSCRIBE_VALID.days}) from None
     try:
         user_pk, kind = json.loads(payload)
         user = User.objects.get(pk=int(user_pk), is_active=True)
@@ -319,9 +325,9 @@ def _replan_upcoming(user: User) -> None:
 def reminder_preferences_update(*, actor: User, **values) -> ReminderPreference:
     """Save someone's email choices and re-plan their upcoming reminders."""
     if (values.get("quiet_start") is None) != (values.get("quiet_end") is None):
-        raise ValidationError({"quiet_end": "Give quiet hours a start and an end, or neither."})
+        raise ValidationError({"quiet_end": _("Give quiet hours a start and an end, or neither.")})
     if values.get("quiet_start") is not None and values["quiet_start"] == values["quiet_end"]:
-        raise ValidationError({"quiet_end": "Quiet hours must end at a different time."})
+        raise ValidationError({"quiet_end": _("Quiet hours must end at a different time.")})
     allowed = {*PREFERENCE_KINDS, "quiet_start", "quiet_end"}
     pref = reminder_preferences_of([actor])[actor.pk]
     for name, value in values.items():

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.middleware import deliberate_read
@@ -49,7 +50,7 @@ def feed_settings(request):
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
             services.calendar_feed_revoke(actor=request.user)
-            messages.success(request, "Your calendar link no longer works.")
+            messages.success(request, _("Your calendar link no longer works."))
             return redirect("sessions_log:feed_settings")
         token = services.calendar_feed_renew(actor=request.user)
     context = {

@@ -4,6 +4,8 @@ admins' list of deliveries that failed."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -34,7 +36,7 @@ def reminder_settings(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Your email choices are saved.")
+            messages.success(request, _("Your email choices are saved."))
             return redirect("sessions_log:reminder_settings")
     status = 400 if form.errors else 200
     return render(request, "sessions_log/reminder_settings.html", {"form": form}, status=status)
@@ -50,17 +52,26 @@ def reminder_unsubscribe(request, token):
         # A GET never unsubscribes: link scanners open every link in an email.
         # A link that could not work says so now, not after the button.
         try:
-            reminder_services.unsubscribe_check(token)
+            user, _kind = reminder_services.unsubscribe_check(token)
         except ValidationError as error:
             return render(request, page, {"invalid": True, "reason": error.messages[0]})
+        _speak_language_of(request, user)
         return render(request, page, {"token": token})
     try:
-        _user, kind = reminder_services.reminder_unsubscribe(token=token)
+        user, kind = reminder_services.reminder_unsubscribe(token=token)
     except ValidationError as error:
         context = {"invalid": True, "reason": error.messages[0]}
         return render(request, page, context, status=400)
+    _speak_language_of(request, user)
     labels = dict(reminder_services.kind_choices(Role.CLIENT))
     return render(request, page, {"done": labels[kind]})
+
+
+def _speak_language_of(request, user) -> None:
+    """The link came in an email written in its owner's language; the page
+    it opens (often signed out, in a mail program's browser) speaks it too."""
+    if translation.check_for_language(user.language):
+        translation.activate(user.language)
 
 
 @require_GET

@@ -65,6 +65,7 @@ CLIENT_EMAILS = [
     "account_exists",
     "checkin_reminder",
     "checkin_request",
+    "consent_waiting",
     "email_added",
     "email_changed",
     "invitation",
