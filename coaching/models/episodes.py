@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.fields import EncryptedTextField
 from accounts.models import User
 
-
 # The sources migration 0010 seeds, for the catalogue: a name is stored in
 # English and translated where a client reads it (ReferralSource.label).
 SEEDED_SOURCE_NAMES = [

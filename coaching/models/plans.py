@@ -25,7 +25,6 @@ from accounts.fields import EncryptedTextField
 from accounts.models import User
 from sessions_log.models import Note
 
-
 # The areas migration 0007 seeds, for the catalogue: a name is stored in
 # English and translated where it is shown (LifeArea.label); one an admin
 # adds shows as typed until the catalogue has it.
