@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from fpdf import FPDF
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -126,9 +126,12 @@ def _value(value) -> str:
     if value is False:
         return _("No")
     if isinstance(value, datetime):
-        return dateformat.format(timezone.localtime(value), "j F Y, H:i")
+        # The format is the language's too: "7 de diciembre de 2026" in Spanish.
+        return dateformat.format(
+            timezone.localtime(value), pgettext("PDF date and time", "j F Y, H:i")
+        )
     if isinstance(value, date):
-        return dateformat.format(value, "j F Y")
+        return dateformat.format(value, pgettext("PDF date", "j F Y"))
     return str(value)
 
 

@@ -5,6 +5,7 @@ English. The JSON file keeps its English keys (programs read it)."""
 
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -87,6 +88,8 @@ def test_the_pdf_of_the_record_is_in_the_clients_language(client, coach, client_
         assert spanish in text, spanish
     for english in ("The record of", "Your recovery plan", "Part of life", "Page 1", "Housing"):
         assert english not in text, english
+    # Dates as Spanish writes them: "7 de diciembre de 2026".
+    assert re.search(r"Hecho el \d{1,2} de [a-z]+ de \d{4}", text)
     # The JSON file keeps its keys for the programs that read it.
     data = json.loads(client.get(reverse("coaching:my_record_json")).content)
     step = data["plan"]["now"][0]["steps"][0]
