@@ -128,10 +128,10 @@ def _value(value) -> str:
     if isinstance(value, datetime):
         # The format is the language's too: "7 de diciembre de 2026" in Spanish.
         return dateformat.format(
-            timezone.localtime(value), pgettext("PDF date and time", "j F Y, H:i")
+            timezone.localtime(value), pgettext("long date and time", "j F Y, H:i")
         )
     if isinstance(value, date):
-        return dateformat.format(value, pgettext("PDF date", "j F Y"))
+        return dateformat.format(value, pgettext("long date", "j F Y"))
     return str(value)
 
 

@@ -69,6 +69,7 @@ def test_my_record_and_its_printable_page_are_in_spanish(client, coach, client_u
         assert spanish in printed, spanish
     for english in ("The record of", "Sessions and notes", "Note signed by", "(Housing)"):
         assert english not in printed, english
+    assert re.search(r"Hecho el \d{1,2} de [a-z]+ de \d{4}, \d\d:\d\d\.", printed)
 
 
 def test_the_pdf_of_the_record_is_in_the_clients_language(client, coach, client_user):
@@ -134,6 +135,7 @@ def test_my_time_with_us_reads_in_spanish(client, coach, client_user):
     for spanish in (
         "Mi tiempo con nosotros",
         "y esto sigue.",
+        " de 20",  # "Empezaste con nosotros el 1 de septiembre de 2026"
         "Terminó porque: se mudó.",
         "Llegaste a nosotros por: familia o amistades.",
         "0 sesiones hechas, 0 chequeos, 0 planes acordados.",
