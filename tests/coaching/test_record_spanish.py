@@ -143,3 +143,15 @@ def test_my_time_with_us_reads_in_spanish(client, coach, client_user):
         assert spanish in body, spanish
     for english in ("My time with us", "still going", "moved away", "family or friend", "held"):
         assert english not in body, english
+
+
+def test_a_spanish_speaking_coach_logs_a_record_request_in_spanish(client, coach, client_user):
+    sign_in(client, _spanish(coach))
+    url = reverse("coaching:client_record_requests", args=[client_user.pk])
+    page = client.get(url).content.decode()
+    assert "Anotar una solicitud" in page and "El cliente pide" in page
+    assert "Log a request" not in page
+    response = client.post(url, {"kind": "access", "asked": "", "received_on": ""})
+    body = response.content.decode()
+    assert response.status_code == 400 and "Di qué pidió el cliente." in body
+    assert "Say what the client asked for." not in body
