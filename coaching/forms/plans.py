@@ -1,6 +1,8 @@
 """The recovery plan: goals, steps, progress, agreeing; a note's plan goals."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from coaching.models import (
     Goal,
@@ -13,22 +15,22 @@ WORDS_FIELD = "plan_goal_words_{}"
 
 class GoalForm(forms.Form):
     words = forms.CharField(
-        label="Your goal, in your own words",
+        label=_("Your goal, in your own words"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Write the goal in your own words."},
+        error_messages={"required": _("Write the goal in your own words.")},
     )
     area = forms.ModelChoiceField(
-        label="Part of life",
+        label=_("Part of life"),
         queryset=LifeArea.objects.none(),
-        empty_label="Choose one",
+        empty_label=_("Choose one"),
         error_messages={
-            "required": "Choose a part of life for this goal.",
-            "invalid_choice": "Choose a part of life from the list.",
+            "required": _("Choose a part of life for this goal."),
+            "invalid_choice": _("Choose a part of life from the list."),
         },
     )
     why = forms.CharField(
-        label="Why it matters to you (optional)",
+        label=_("Why it matters to you (optional)"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -37,40 +39,41 @@ class GoalForm(forms.Form):
     def __init__(self, *args, areas, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
+        self.fields["area"].label_from_instance = lambda area: area.label
 
 
 class StepForm(forms.Form):
     """A new step: under one of this plan's goals (only those are offered)."""
 
     goal = forms.ModelChoiceField(
-        label="For which goal",
+        label=_("For which goal"),
         queryset=Goal.objects.none(),
-        empty_label="Choose a goal",
+        empty_label=_("Choose a goal"),
         error_messages={
-            "required": "Choose the goal this step is for.",
-            "invalid_choice": "Choose one of the goals of this plan.",
+            "required": _("Choose the goal this step is for."),
+            "invalid_choice": _("Choose one of the goals of this plan."),
         },
     )
     action = forms.CharField(
-        label="The step (something small to try)",
+        label=_("The step (something small to try)"),
         max_length=300,
-        error_messages={"required": "Write the step."},
+        error_messages={"required": _("Write the step.")},
     )
     who = forms.ChoiceField(
-        label="Who takes it",
+        label=_("Who takes it"),
         choices=Step.Who.choices,
         widget=forms.RadioSelect,
         initial=Step.Who.CLIENT,
-        error_messages={"required": "Choose who takes this step."},
+        error_messages={"required": _("Choose who takes this step.")},
     )
     suggested_by = forms.ChoiceField(
-        label="Whose idea was it",
+        label=_("Whose idea was it"),
         choices=Step.SuggestedBy.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Say whose idea this step was."},
+        error_messages={"required": _("Say whose idea this step was.")},
     )
     target_date = forms.DateField(
-        label="Try it by (optional)",
+        label=_("Try it by (optional)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -86,10 +89,10 @@ class StepForm(forms.Form):
 
 
 class StepChangeForm(forms.Form):
-    action = forms.CharField(label="The step", max_length=300)
-    who = forms.ChoiceField(label="Who takes it", choices=Step.Who.choices)
+    action = forms.CharField(label=_("The step"), max_length=300)
+    who = forms.ChoiceField(label=_("Who takes it"), choices=Step.Who.choices)
     target_date = forms.DateField(
-        label="Try it by (optional)",
+        label=_("Try it by (optional)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -97,13 +100,13 @@ class StepChangeForm(forms.Form):
 
 class StepProgressForm(forms.Form):
     state = forms.ChoiceField(
-        label="How is it going",
+        label=_("How is it going"),
         choices=Step.State.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how the step is going."},
+        error_messages={"required": _("Choose how the step is going.")},
     )
     how_it_went = forms.CharField(
-        label="How it went (optional)",
+        label=_("How it went (optional)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -112,13 +115,13 @@ class StepProgressForm(forms.Form):
 
 class PlanConfirmForm(forms.Form):
     typed_name = forms.CharField(
-        label="Type your name",
+        label=_("Type your name"),
         max_length=200,
-        error_messages={"required": "Type your name to agree."},
+        error_messages={"required": _("Type your name to agree.")},
     )
     confirmed = forms.BooleanField(
-        label="I agree to this plan: these are my goals and the steps we will try.",
-        error_messages={"required": "Tick the box to say you agree to this plan."},
+        label=_("I agree to this plan: these are my goals and the steps we will try."),
+        error_messages={"required": _("Tick the box to say you agree to this plan.")},
     )
 
 
@@ -127,17 +130,17 @@ def note_goal_fields(goals, chosen: dict[int, str]) -> dict[str, forms.Field]:
     optional words for each (sessions_log's hook)."""
     fields = {
         "plan_goals": forms.TypedMultipleChoiceField(
-            label="Plan goals this session worked on",
+            label=_("Plan goals this session worked on"),
             required=False,
             coerce=int,
-            choices=[(goal.pk, f"{goal.area.name}: {goal.words}") for goal in goals],
+            choices=[(goal.pk, f"{goal.area.label}: {goal.words}") for goal in goals],
             widget=forms.CheckboxSelectMultiple,
             initial=list(chosen),
         )
     }
     for goal in goals:
         fields[WORDS_FIELD.format(goal.pk)] = forms.CharField(
-            label=f"What you worked on for “{goal.words}” (optional)",
+            label=gettext("What you worked on for “{goal}” (optional)").format(goal=goal.words),
             required=False,
             max_length=300,
             initial=chosen.get(goal.pk, ""),

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.utils import formats
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from coaching.models import RecordRequest
 
@@ -9,39 +11,41 @@ from coaching.models import RecordRequest
 class NoteChoice(forms.ModelChoiceField):
     def label_from_instance(self, note) -> str:
         day = formats.date_format(note.session.starts_at, "j M Y")
-        return f"Session of {day}, note signed by {note.author.display_name}"
+        return gettext("Session of {day}, note signed by {name}").format(
+            day=day, name=note.author.display_name
+        )
 
 
 class RecordRequestLogForm(forms.Form):
     kind = forms.ChoiceField(
-        label="The client asks for",
+        label=_("The client asks for"),
         choices=RecordRequest.Kind.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose a copy of the record or a change to it.",
-            "invalid_choice": "Choose a copy of the record or a change to it.",
+            "required": _("Choose a copy of the record or a change to it."),
+            "invalid_choice": _("Choose a copy of the record or a change to it."),
         },
     )
     received_on = forms.DateField(
-        label="Received on",
+        label=_("Received on"),
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={
-            "required": "Give the day the request was received.",
-            "invalid": "Enter a date.",
+            "required": _("Give the day the request was received."),
+            "invalid": _("Enter a date."),
         },
     )
     asked = forms.CharField(
-        label="What they asked for",
+        label=_("What they asked for"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say what the client asked for."},
+        error_messages={"required": _("Say what the client asked for.")},
     )
     note = NoteChoice(
-        label="The note they want changed (a change only)",
+        label=_("The note they want changed (a change only)"),
         queryset=None,
         required=False,
-        empty_label="None (a copy)",
-        error_messages={"invalid_choice": "Choose one of this client's signed notes."},
+        empty_label=_("None (a copy)"),
+        error_messages={"invalid_choice": _("Choose one of this client's signed notes.")},
     )
 
     def __init__(self, *args, notes, **kwargs):
@@ -51,28 +55,28 @@ class RecordRequestLogForm(forms.Form):
 
 class RecordRequestDecideForm(forms.Form):
     decision = forms.ChoiceField(
-        label="Decision",
+        label=_("Decision"),
         choices=(),
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose one of the decisions offered.",
-            "invalid_choice": "Choose one of the decisions offered.",
+            "required": _("Choose one of the decisions offered."),
+            "invalid_choice": _("Choose one of the decisions offered."),
         },
     )
     amendment = forms.CharField(
-        label="The amendment, to add to the note (if accepted)",
+        label=_("The amendment, to add to the note (if accepted)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     denial_reason = forms.CharField(
-        label="Why it is denied (the client is told)",
+        label=_("Why it is denied (the client is told)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     disagreement = forms.CharField(
-        label="The client's statement of disagreement, in their words (if denied)",
+        label=_("The client's statement of disagreement, in their words (if denied)"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),

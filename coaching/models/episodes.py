@@ -14,9 +14,22 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from accounts.fields import EncryptedTextField
 from accounts.models import User
+
+# The sources migration 0010 seeds, for the catalogue: a name is stored in
+# English and translated where a client reads it (ReferralSource.label).
+SEEDED_SOURCE_NAMES = [
+    gettext_noop("Self"),
+    gettext_noop("Family or friend"),
+    gettext_noop("Court or probation"),
+    gettext_noop("Hospital or emergency room"),
+    gettext_noop("Treatment program"),
+    gettext_noop("Other"),
+]
 
 
 class ReferralSource(models.Model):
@@ -33,14 +46,18 @@ class ReferralSource(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label(self) -> str:
+        return gettext(self.name)
+
 
 class DischargeReason(models.TextChoices):
-    GOALS_MET = "goals_met", "Goals met"
-    MOVED = "moved", "Moved away"
-    LOST_CONTACT = "lost_contact", "Lost contact"
-    DECLINED = "declined", "Declined further support"
-    TRANSFERRED = "transferred", "Transferred to another service"
-    OTHER = "other", "Other"
+    GOALS_MET = "goals_met", _("Goals met")
+    MOVED = "moved", _("Moved away")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+    DECLINED = "declined", _("Declined further support")
+    TRANSFERRED = "transferred", _("Transferred to another service")
+    OTHER = "other", _("Other")
 
 
 class Episode(models.Model):

@@ -18,10 +18,29 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from accounts.fields import EncryptedTextField
 from accounts.models import User
 from sessions_log.models import Note
+
+# The areas migration 0007 seeds, for the catalogue: a name is stored in
+# English and translated where it is shown (LifeArea.label); one an admin
+# adds shows as typed until the catalogue has it.
+SEEDED_AREA_NAMES = [
+    gettext_noop("Housing"),
+    gettext_noop("Work or study"),
+    gettext_noop("Health"),
+    gettext_noop("Relationships"),
+    gettext_noop("Supports"),
+    gettext_noop("Daily living"),
+]
+
+
+def area_label(name: str) -> str:
+    """A life area's stored name, in the reader's language."""
+    return gettext(name) if name else name
 
 
 class LifeArea(models.Model):
@@ -37,6 +56,10 @@ class LifeArea(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        return area_label(self.name)
 
 
 class Plan(models.Model):
@@ -137,19 +160,19 @@ class Step(models.Model):
     """A small action towards a goal, and how it is going."""
 
     class Who(models.TextChoices):
-        CLIENT = "client", "The client"
-        COACH = "coach", "The coach"
-        BOTH = "both", "Both together"
+        CLIENT = "client", _("The client")
+        COACH = "coach", _("The coach")
+        BOTH = "both", _("Both together")
 
     class SuggestedBy(models.TextChoices):
-        CLIENT = "client", "The client"
-        COACH = "coach", "The coach"
+        CLIENT = "client", _("The client")
+        COACH = "coach", _("The coach")
 
     class State(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        TRYING = "trying", "Trying"
-        DONE = "done", "Done"
-        LET_GO = "let_go", "Let go"
+        NOT_STARTED = "not_started", _("Not started")
+        TRYING = "trying", _("Trying")
+        DONE = "done", _("Done")
+        LET_GO = "let_go", _("Let go")
 
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="steps")
     action = EncryptedTextField("The step", max_length=300)
@@ -233,13 +256,13 @@ class PlanChange(models.Model):
     words (those are in the goals, steps and agreed versions). Append-only."""
 
     class What(models.TextChoices):
-        GOAL_ADDED = "goal_added", "added a goal"
-        GOAL_CHANGED = "goal_changed", "changed a goal"
-        STEP_ADDED = "step_added", "added a step"
-        STEP_CHANGED = "step_changed", "changed a step"
-        STEP_PROGRESS = "step_progress", "updated how a step is going"
-        CONFIRMED = "confirmed", "agreed to the plan"
-        SIGNED = "signed", "signed the plan"
+        GOAL_ADDED = "goal_added", _("added a goal")
+        GOAL_CHANGED = "goal_changed", _("changed a goal")
+        STEP_ADDED = "step_added", _("added a step")
+        STEP_CHANGED = "step_changed", _("changed a step")
+        STEP_PROGRESS = "step_progress", _("updated how a step is going")
+        CONFIRMED = "confirmed", _("agreed to the plan")
+        SIGNED = "signed", _("signed the plan")
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="changes")
     actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.fields import EncryptedTextField
 from accounts.models import User
@@ -29,14 +30,14 @@ def due_on_for(received_on):
 
 class RecordRequest(models.Model):
     class Kind(models.TextChoices):
-        ACCESS = "access", "A copy of their record"
-        AMENDMENT = "amendment", "A change to their record"
+        ACCESS = "access", _("A copy of their record")
+        AMENDMENT = "amendment", _("A change to their record")
 
     class Decision(models.TextChoices):
-        OPEN = "", "Open"
-        DONE = "done", "Copy given"
-        ACCEPTED = "accepted", "Amendment accepted"
-        DENIED = "denied", "Amendment denied"
+        OPEN = "", _("Open")
+        DONE = "done", _("Copy given")
+        ACCEPTED = "accepted", _("Amendment accepted")
+        DENIED = "denied", _("Amendment denied")
 
     client = models.ForeignKey(User, on_delete=models.PROTECT, related_name="record_requests")
     kind = models.CharField(max_length=10, choices=Kind.choices)

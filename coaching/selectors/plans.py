@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_clients_shown, audit_record
 from accounts.models import Role, User
@@ -37,6 +38,7 @@ from coaching.models import (
     PlanVersion,
     Step,
 )
+from coaching.models.plans import area_label
 from coaching.selectors.acting import holds
 from coaching.selectors.note_goals import note_goal_choices_read
 from coaching.selectors.plan_figures import plans_to_attend
@@ -264,7 +266,7 @@ def _as_agreed(version_ids: list[int]) -> dict[int, tuple[dict, dict]]:
     found: dict[int, tuple[dict, dict]] = {pk: ({}, {}) for pk in version_ids}
     for goal in AgreedGoal.objects.filter(version_id__in=version_ids):
         found[goal.version_id][0][goal.goal_id] = {
-            "area": goal.area,
+            "area": area_label(goal.area),
             "words": goal.words,
             "why": goal.why,
         }
@@ -281,7 +283,10 @@ def _as_agreed(version_ids: list[int]) -> dict[int, tuple[dict, dict]]:
 
 def _as_now(goals: list[Goal]) -> tuple[dict, dict]:
     return (
-        {goal.pk: {"area": goal.area.name, "words": goal.words, "why": goal.why} for goal in goals},
+        {
+            goal.pk: {"area": goal.area.label, "words": goal.words, "why": goal.why}
+            for goal in goals
+        },
         {
             step.pk: {
                 "action": step.action,
@@ -294,8 +299,8 @@ def _as_now(goals: list[Goal]) -> tuple[dict, dict]:
     )
 
 
-GOAL_FIELDS = {"words": "The goal", "area": "Part of life", "why": "Why it matters"}
-STEP_FIELDS = {"action": "The step", "who": "Who takes it", "target_date": "Try it by"}
+GOAL_FIELDS = {"words": _("The goal"), "area": _("Part of life"), "why": _("Why it matters")}
+STEP_FIELDS = {"action": _("The step"), "who": _("Who takes it"), "target_date": _("Try it by")}
 
 
 def plan_history(viewer: User, pk: int) -> dict:

@@ -19,12 +19,13 @@ whatever the size of the record.
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.audit import audit_record
 from accounts.models import User
 from accounts.policy.record_requests import own_record_scope
 from accounts.selectors.trail import record_views_for_viewing
-from accounts.templatetags.audit_labels import sentence_for
+from accounts.templatetags.audit_labels import role_word, sentence_for
 from coaching.models import (
     AgreedGoal,
     AgreedStep,
@@ -37,6 +38,7 @@ from coaching.models import (
     Step,
     SupervisorRequest,
 )
+from coaching.models.plans import area_label
 from sessions_log.models import Addendum, Session
 
 FORMAT = "record-of-a-client/1"
@@ -45,7 +47,7 @@ FORMAT = "record-of-a-client/1"
 def _who(person: User | None) -> str:
     if person is None:
         return ""
-    return f"{person.display_name} ({person.get_role_display().lower()})"
+    return f"{person.display_name} ({role_word(person)})"
 
 
 def _sessions(client: User) -> list[dict]:
@@ -123,7 +125,7 @@ def _plan(client: User) -> dict:
     return {
         "now": [
             {
-                "area": goal.area.name,
+                "area": goal.area.label,
                 "goal": goal.words,
                 "why": goal.why,
                 "steps": [
@@ -147,7 +149,7 @@ def _plan(client: User) -> dict:
                 "coach_signed_by": _who(version.coach_signed_by),
                 "goals": [
                     {
-                        "area": goal.area,
+                        "area": area_label(goal.area),
                         "goal": goal.words,
                         "why": goal.why,
                         "steps": [
@@ -226,7 +228,7 @@ def _viewed(client: User) -> list[dict]:
     rows = []
     for event in record_views_for_viewing(client):
         own = event.actor_id == client.pk
-        who = "You" if own else (_who(event.actor) or "Someone")
+        who = gettext("You") if own else (_who(event.actor) or gettext("Someone"))
         rows.append(
             {"at": event.at, "what": sentence_for(event.action, own=own).replace("{who}", who)}
         )

@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.audit import audit_record
 from accounts.models import User
@@ -33,13 +35,14 @@ from coaching.models import AgreedGoal, AgreedStep, Goal, Plan, PlanChange, Plan
 from coaching.selectors.plans import plan_for_change
 from coaching.services.figures import plan_figures_agreed
 
-AGREED = (
+# In English here (tests and callers match on them); translated when raised.
+AGREED = gettext_noop(
     "This version of the plan is agreed and can no longer be changed. "
     "Change a goal or a step to start a new draft."
 )
-ONLY_THE_CLIENT = "Only the person whose plan it is can agree to it."
-ONLY_THE_COACH = "Only the client's coach can sign their plan."
-CHANGED = "The plan changed: read it again."
+ONLY_THE_CLIENT = gettext_noop("Only the person whose plan it is can agree to it.")
+ONLY_THE_COACH = gettext_noop("Only the client's coach can sign their plan.")
+CHANGED = gettext_noop("The plan changed: read it again.")
 
 
 def plan_revision(goals: Iterable[Goal]) -> str:
@@ -79,17 +82,17 @@ def _signable(
     try:
         plan = plan_for_change(actor, version.plan_id, scope=scope)
     except PermissionDenied:
-        raise ValidationError(refusal) from None
+        raise ValidationError(_(refusal)) from None
     version = PlanVersion.objects.get(pk=version.pk)
     if version.is_agreed:
-        raise ValidationError(AGREED)
+        raise ValidationError(_(AGREED))
     # Read under the plan's lock (every change to a goal or step takes it
     # first): what is checked here is what _agree copies.
     goals = list(plan.goals.select_related("area").prefetch_related("steps"))
     if not goals:
-        raise ValidationError("Add at least one goal before agreeing to the plan.")
+        raise ValidationError(_("Add at least one goal before agreeing to the plan."))
     if revision is not None and revision != plan_revision(goals):
-        raise ValidationError(CHANGED)
+        raise ValidationError(_(CHANGED))
     return plan, version, goals
 
 
@@ -141,12 +144,16 @@ def plan_confirm(
     the draft they read (`revision`, from the page: see plan_revision)."""
     plan, version, goals = _signable(actor, version, plan_agreer_scope, ONLY_THE_CLIENT, revision)
     if version.client_confirmed_at:
-        raise ValidationError("You have already agreed to this version.")
+        raise ValidationError(_("You have already agreed to this version."))
     if not confirmed:
-        raise ValidationError({"confirmed": "Tick the box to say you agree to this plan."})
+        raise ValidationError({"confirmed": _("Tick the box to say you agree to this plan.")})
     if not _same_name(typed_name or "", actor.display_name):
         raise ValidationError(
-            {"typed_name": f"Type your name as it is on your account: {actor.display_name}."}
+            {
+                "typed_name": _("Type your name as it is on your account: {name}.").format(
+                    name=actor.display_name
+                )
+            }
         )
     now = timezone.now()
     version.client_name = " ".join(typed_name.split())
@@ -167,7 +174,7 @@ def plan_sign(*, actor: User, version: PlanVersion, revision: str | None = None)
     (`revision`, from the page: see plan_revision)."""
     plan, version, goals = _signable(actor, version, plan_signer_scope, ONLY_THE_COACH, revision)
     if version.coach_signed_at:
-        raise ValidationError("This version is already signed.")
+        raise ValidationError(_("This version is already signed."))
     now = timezone.now()
     version.coach_signed_by, version.coach_signed_at = actor, now
     PlanVersion.objects.filter(pk=version.pk, agreed_at__isnull=True).update(

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import CaseloadAssignment, User
@@ -82,13 +83,13 @@ def _text(value: str, *, field: str, required: str = "", max_length: int) -> str
     if required and not value:
         raise ValidationError({field: required})
     if len(value) > max_length:
-        raise ValidationError({field: f"Keep it to {max_length} characters."})
+        raise ValidationError({field: _("Keep it to {count} characters.").format(count=max_length)})
     return value
 
 
 def _area(area) -> LifeArea:
     if not isinstance(area, LifeArea) or not area.active:
-        raise ValidationError({"area": "Choose a life area from the list."})
+        raise ValidationError({"area": _("Choose a life area from the list.")})
     return area
 
 
@@ -96,7 +97,7 @@ def _goal_fields(*, area, words, why) -> dict:
     return {
         "area": _area(area),
         "words": _text(
-            words, field="words", required="Write the goal in your own words.", max_length=300
+            words, field="words", required=_("Write the goal in your own words."), max_length=300
         ),
         "why": _text(why, field="why", max_length=1000),
     }
@@ -104,12 +105,12 @@ def _goal_fields(*, area, words, why) -> dict:
 
 def _step_fields(*, actor, action, who, target_date, old_target=None) -> dict:
     if who not in Step.Who.values:
-        raise ValidationError({"who": "Choose who takes this step."})
+        raise ValidationError({"who": _("Choose who takes this step.")})
     # A date already set may stay as it is; a new one is today or later.
     if target_date and target_date != old_target and target_date < local_today(actor):
-        raise ValidationError({"target_date": "Choose today or a later date to try it by."})
+        raise ValidationError({"target_date": _("Choose today or a later date to try it by.")})
     return {
-        "action": _text(action, field="action", required="Write the step.", max_length=300),
+        "action": _text(action, field="action", required=_("Write the step."), max_length=300),
         "who": who,
         "target_date": target_date or None,
     }
@@ -176,9 +177,9 @@ def step_add(
     target_date: date | None = None,
 ) -> Step:
     if goal is None:
-        raise ValidationError({"goal": "Choose the goal this step is for."})
+        raise ValidationError({"goal": _("Choose the goal this step is for.")})
     if suggested_by not in Step.SuggestedBy.values:
-        raise ValidationError({"suggested_by": "Say whose idea this step was."})
+        raise ValidationError({"suggested_by": _("Say whose idea this step was.")})
     values = _step_fields(actor=actor, action=action, who=who, target_date=target_date)
     plan = plan_for_change(actor, goal.plan_id)
     draft = _content_changed(plan, actor)
@@ -236,7 +237,7 @@ def step_change(
 def step_progress(*, actor: User, step: Step, state: str, how_it_went: str = "") -> Step:
     """How a step is going: not a change to what was agreed."""
     if state not in Step.State.values:
-        raise ValidationError({"state": "Choose how the step is going."})
+        raise ValidationError({"state": _("Choose how the step is going.")})
     how_it_went = _text(how_it_went, field="how_it_went", max_length=500)
     plan = plan_for_change(actor, step.goal.plan_id)
     now = timezone.now()

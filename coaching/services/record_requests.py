@@ -14,6 +14,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import User
@@ -44,22 +45,22 @@ def record_request_log(
     asked = (asked or "").strip()
     errors = {}
     if kind not in RecordRequest.Kind.values:
-        errors["kind"] = "Choose a copy of the record or a change to it."
+        errors["kind"] = _("Choose a copy of the record or a change to it.")
     if received_on is None:
-        errors["received_on"] = "Give the day the request was received."
+        errors["received_on"] = _("Give the day the request was received.")
     elif received_on > local_today(client):
-        errors["received_on"] = "The day it was received cannot be in the future."
+        errors["received_on"] = _("The day it was received cannot be in the future.")
     if not asked:
-        errors["asked"] = "Say what the client asked for."
+        errors["asked"] = _("Say what the client asked for.")
     if kind == RecordRequest.Kind.AMENDMENT:
         if note is None:
-            errors["note"] = "Choose the signed note the client wants changed."
+            errors["note"] = _("Choose the signed note the client wants changed.")
         elif not Note.objects.filter(
             pk=note.pk, session__client=client, signed_at__isnull=False
         ).exists():
-            errors["note"] = "Choose one of this client's signed notes."
+            errors["note"] = _("Choose one of this client's signed notes.")
     elif note is not None:
-        errors["note"] = "A request for a copy names no note."
+        errors["note"] = _("A request for a copy names no note.")
     if errors:
         raise ValidationError(errors)
     request = RecordRequest.objects.create(
@@ -91,17 +92,17 @@ def record_request_decide(
     one: both kept with the record and in the client's download)."""
     request = record_request_for_change(actor, request.pk)
     if not request.is_open:
-        raise ValidationError("This request was already decided.")
+        raise ValidationError(_("This request was already decided."))
     allowed = (
         [RecordRequest.Decision.DONE]
         if request.kind == RecordRequest.Kind.ACCESS
         else [RecordRequest.Decision.ACCEPTED, RecordRequest.Decision.DENIED]
     )
     if decision not in allowed:
-        raise ValidationError({"decision": "Choose one of the decisions offered."})
+        raise ValidationError({"decision": _("Choose one of the decisions offered.")})
     if decision == RecordRequest.Decision.ACCEPTED:
         if not amendment.strip():
-            raise ValidationError({"amendment": "Write the amendment to add to the note."})
+            raise ValidationError({"amendment": _("Write the amendment to add to the note.")})
         try:
             request.addendum = addendum_add(
                 actor=actor,
@@ -110,12 +111,14 @@ def record_request_decide(
             )
         except PermissionDenied:
             raise ValidationError(
-                "Only the coach who wrote the note, still working with the client, "
-                "adds an accepted amendment to it."
+                _(
+                    "Only the coach who wrote the note, still working with the client, "
+                    "adds an accepted amendment to it."
+                )
             ) from None
     if decision == RecordRequest.Decision.DENIED:
         if not denial_reason.strip():
-            raise ValidationError({"denial_reason": "Say why the amendment is denied."})
+            raise ValidationError({"denial_reason": _("Say why the amendment is denied.")})
         request.denial_reason = denial_reason.strip()
         request.disagreement = disagreement.strip()
     request.decision = decision

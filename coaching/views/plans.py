@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms import add_service_errors
@@ -121,7 +122,7 @@ def goal_add(request, pk):
         GoalForm(request.POST, areas=selectors.life_areas()),
         "goal_form",
         lambda data: services.goal_add(actor=request.user, client=client, **data),
-        "Goal added.",
+        _("Goal added."),
         "goal-{}",
     )
 
@@ -136,7 +137,7 @@ def step_add(request, pk):
         _step_form(request, client, request.POST),
         "step_form",
         lambda data: services.step_add(actor=request.user, **data),
-        "Step added.",
+        _("Step added."),
         "step-{}",
     )
 
@@ -165,7 +166,7 @@ def goal_change(request, pk):
         request,
         GoalForm(request.POST, areas=selectors.life_areas()),
         lambda data: services.goal_change(actor=request.user, goal=goal, **data),
-        "Goal changed.",
+        _("Goal changed."),
         goal.plan.client_id,
         f"goal-{goal.pk}",
     )
@@ -179,7 +180,7 @@ def step_change(request, pk):
         request,
         StepChangeForm(request.POST),
         lambda data: services.step_change(actor=request.user, step=step, **data),
-        "Step changed.",
+        _("Step changed."),
         step.goal.plan.client_id,
         f"step-{step.pk}",
     )
@@ -193,7 +194,7 @@ def step_progress(request, pk):
         request,
         StepProgressForm(request.POST),
         lambda data: services.step_progress(actor=request.user, step=step, **data),
-        "Saved. Thank you for saying how it is going.",
+        _("Saved. Thank you for saying how it is going."),
         step.goal.plan.client_id,
         f"step-{step.pk}",
     )
@@ -222,8 +223,12 @@ def plan_confirm(request, pk):
                 return redirect(_plan_url(client.pk, "agreement"))
             add_service_errors(form, error)
         else:
-            done = "agreed" if version.is_agreed else "waiting for your coach to sign"
-            messages.success(request, f"Thank you: you agreed to your plan. It is {done}.")
+            messages.success(
+                request,
+                _("Thank you: you agreed to your plan. It is agreed.")
+                if version.is_agreed
+                else _("Thank you: you agreed to your plan. It is waiting for your coach to sign."),
+            )
             return redirect(_plan_url(client.pk, "agreement"))
     return _page(request, client.pk, status=400, confirm_form=form)
 
@@ -239,8 +244,12 @@ def plan_sign(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        done = "It is agreed." if version.is_agreed else "It is agreed once the client agrees too."
-        messages.success(request, f"Plan signed. {done}")
+        messages.success(
+            request,
+            _("Plan signed. It is agreed.")
+            if version.is_agreed
+            else _("Plan signed. It is agreed once the client agrees too."),
+        )
     return redirect(_plan_url(version.plan.client_id, "agreement"))
 
 
@@ -257,7 +266,7 @@ def plans_due(request):
         if coach.isdigit():
             coach_id, query = int(coach), f"coach={coach}"
         else:
-            messages.error(request, "That coach is not one we know; the list shows everyone.")
+            messages.error(request, _("That coach is not one we know; the list shows everyone."))
             status, coach = 400, None
     page = selectors.plans_due_for_viewing(
         request.user, coach_id=coach_id, page=request.GET.get("page")

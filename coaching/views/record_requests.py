@@ -6,6 +6,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import form_saved
@@ -35,7 +36,7 @@ def client_record_requests(request, pk):
         save = partial(services.record_request_log, actor=request.user, client=client)
         if form_saved(form, save):
             messages.success(
-                request, "Request logged. The 30-day clock starts on the day received."
+                request, _("Request logged. The 30-day clock starts on the day received.")
             )
             return redirect("coaching:client_record_requests", pk=client.pk)
     context = {
@@ -61,11 +62,11 @@ def record_request(request, pk):
         form = RecordRequestDecideForm(request.POST or None, request_kind=record_request.kind)
     if request.method == "POST":
         if form is None:
-            messages.error(request, "This request was already decided.")
+            messages.error(request, _("This request was already decided."))
             return redirect("coaching:record_request", pk=record_request.pk)
         save = partial(services.record_request_decide, actor=request.user, request=record_request)
         if form_saved(form, save):
-            messages.success(request, "Decision recorded.")
+            messages.success(request, _("Decision recorded."))
             return redirect("coaching:record_request", pk=record_request.pk)
     context = {"request_": record_request, "form": form, "permissions": permissions}
     status = 400 if form is not None and form.is_bound else 200
