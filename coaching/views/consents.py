@@ -11,15 +11,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import form_saved
 from accounts.middleware import confirm_open, deliberate_read, navigation_is_deliberate
 from accounts.models import Role
 from accounts.policy import role_required
+from coaching.consent_copies import signed_copy_text
 from coaching.forms.consents import ConsentPrepareForm, ConsentSignForm, WrittenRevocationForm
 from coaching.forms.disclosures import DisclosureRangeForm, MarkSentForm
 from coaching.models import Information
+from coaching.models.consents import Authority, RevocationMedium
 from coaching.notices import (
     NOTICE_VERSION,
     SCOPE_HEADING,
@@ -27,6 +31,7 @@ from coaching.notices import (
     STATEMENT_1,
     consent_scope,
     organisation_name,
+    statement_1_in,
 )
 from coaching.selectors import consents as selectors
 from coaching.selectors.consent_documents import with_documents
@@ -54,6 +59,22 @@ def my_consents(request):
     return render(request, "coaching/consents/mine.html", data)
 
 
+# A paper signature's authority and a written revocation's medium, as the
+# client's consent page says them.
+AUTHORITY_WORDS = {
+    Authority.PARENT_OF_MINOR: gettext_lazy("parent of a minor"),
+    Authority.GUARDIAN: gettext_lazy("guardian appointed by a court"),
+    Authority.HEALTH_CARE_PROXY: gettext_lazy("health care proxy"),
+}
+MEDIUM_WORDS = {
+    RevocationMedium.LETTER: gettext_lazy("letter"),
+    RevocationMedium.FORM: gettext_lazy("our revocation form"),
+    RevocationMedium.EMAIL: gettext_lazy("email"),
+    RevocationMedium.FAX: gettext_lazy("fax"),
+    RevocationMedium.OTHER: gettext_lazy("other writing"),
+}
+
+
 def _consent_page(request, pk, *, status=200, sign_form=None):
     data = selectors.consent_for_viewing(request.user, pk)
     permissions = selectors.permissions_for(request.user, data["consent"])
@@ -71,6 +92,10 @@ def _consent_page(request, pk, *, status=200, sign_form=None):
         # What the sign form posts: the words this page shows (changed
         # since, the signature is refused and this page shown again).
         "revision": services.consent_revision(data["sections"]) if signable else "",
+        "authority": AUTHORITY_WORDS.get(data["consent"].representative_authority, ""),
+        "medium": MEDIUM_WORDS.get(data["consent"].revocation_medium, ""),
+        # What a recipient is told with what is shared (42 CFR 2.32(a)), to read.
+        "notice": statement_1_in(get_language()),
     }
     return render(request, "coaching/consents/detail.html", context, status=status)
 
@@ -87,12 +112,15 @@ def my_consent(request, pk):
 def consent_signed_copy(request, pk):
     """The consent as signed, as kept: the frozen text, byte for byte, for
     the client and the staff who see their consents (consent_for_viewing:
-    404 otherwise, the read audited). A draft has no signed copy (404)."""
+    404 otherwise, the read audited); signed in Spanish, it says so and
+    carries the English text of the same consent after the Spanish
+    (coaching.consent_copies.signed_copy_text). A draft has no signed copy
+    (404)."""
     consent = selectors.consent_for_viewing(request.user, pk)["consent"]
     if consent.signed_at is None:
         raise Http404
     return attachment(
-        consent.signed_text,
+        signed_copy_text(consent),
         filename=f"consent-{consent.pk}-signed.txt",
         content_type="text/plain; charset=utf-8",
     )
@@ -110,7 +138,7 @@ def consent_sign(request, pk):
         revision=request.POST.get("revision", ""),
     )
     if form_saved(form, sign):
-        messages.success(request, "Signed. You can revoke this consent at any time.")
+        messages.success(request, _("Signed. You can revoke this consent at any time."))
         return redirect("coaching:my_consent", pk=consent.pk)
     return _consent_page(request, consent.pk, status=400, sign_form=form)
 
@@ -127,7 +155,7 @@ def consent_revoke(request, pk):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(
-                request, "Revoked. Nothing more will be shared under this consent from now on."
+                request, _("Revoked. Nothing more will be shared under this consent from now on.")
             )
         return redirect("coaching:my_consent", pk=consent.pk)
     consent.state = selectors.consent_state(consent, local_today(consent.client))
