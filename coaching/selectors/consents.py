@@ -21,7 +21,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.audit import audit_record
 from accounts.models import PayerIdentity, Role, User
@@ -332,11 +332,11 @@ def consent_state(consent: Consent, today: date) -> ConsentState:
         if consent.revoked_how == RevokedHow.IN_WRITING:
             return ConsentState("revoked", _("Revoked in writing"))
         if consent.revoked_how == RevokedHow.IN_APP:
-            return ConsentState("revoked", _("Revoked"))
+            return ConsentState("revoked", pgettext("consent", "Revoked"))
         return ConsentState("ended", _("Ended by staff"))
     if consent.ends_on is not None and consent.ends_on < today:
         return ConsentState("expired", _("Ended on its end date"))
-    return ConsentState("active", _("Active"))
+    return ConsentState("active", pgettext("consent", "Active"))
 
 
 def _with_state(consents: list[Consent], today: date) -> list[Consent]:

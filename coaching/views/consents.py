@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -66,12 +66,17 @@ AUTHORITY_WORDS = {
     Authority.GUARDIAN: gettext_lazy("guardian appointed by a court"),
     Authority.HEALTH_CARE_PROXY: gettext_lazy("health care proxy"),
 }
+# The language a consent was signed in, as its pages say it.
+SIGNED_IN_WORDS = {
+    "en": gettext_lazy("Signed in English."),
+    "es": gettext_lazy("Signed in Spanish."),
+}
 MEDIUM_WORDS = {
-    RevocationMedium.LETTER: gettext_lazy("letter"),
-    RevocationMedium.FORM: gettext_lazy("our revocation form"),
-    RevocationMedium.EMAIL: gettext_lazy("email"),
-    RevocationMedium.FAX: gettext_lazy("fax"),
-    RevocationMedium.OTHER: gettext_lazy("other writing"),
+    RevocationMedium.LETTER: pgettext_lazy("revocation came as", "letter"),
+    RevocationMedium.FORM: pgettext_lazy("revocation came as", "our revocation form"),
+    RevocationMedium.EMAIL: pgettext_lazy("revocation came as", "email"),
+    RevocationMedium.FAX: pgettext_lazy("revocation came as", "fax"),
+    RevocationMedium.OTHER: pgettext_lazy("revocation came as", "other writing"),
 }
 
 
@@ -94,6 +99,7 @@ def _consent_page(request, pk, *, status=200, sign_form=None):
         "revision": services.consent_revision(data["sections"]) if signable else "",
         "authority": AUTHORITY_WORDS.get(data["consent"].representative_authority, ""),
         "medium": MEDIUM_WORDS.get(data["consent"].revocation_medium, ""),
+        "signed_in": SIGNED_IN_WORDS.get(data["consent"].signed_language, ""),
         # What a recipient is told with what is shared (42 CFR 2.32(a)), to read.
         "notice": statement_1_in(get_language()),
     }

@@ -18,7 +18,7 @@ from coaching.selectors import consents as selectors
 from coaching.selectors.consent_documents import consent_document_for_viewing
 from coaching.services.consents import consent_revision
 from coaching.services.paper_consents import consent_sign_on_paper
-from coaching.views.consents import AUTHORITY_WORDS
+from coaching.views.consents import AUTHORITY_WORDS, SIGNED_IN_WORDS
 from common.downloads import attachment
 
 STAFF = (Role.COACH, Role.SUPERVISOR)
@@ -38,6 +38,7 @@ def consent_print(request, pk):
         # The sheet in the client's language (its words, and its lines).
         "consent_language": consent_language(data["consent"]),
         "authorities": list(AUTHORITY_WORDS.items()),
+        "signed_in": SIGNED_IN_WORDS.get(data["consent"].signed_language, ""),
         "reference": _reference(data),
     }
     return render(request, "coaching/consents/print.html", context)
