@@ -243,6 +243,15 @@ TPO_RECIPIENTS_ES = (
 )
 
 
+def recipient_in_words(consent: Consent, language: str | None = None) -> str:
+    """Who the consent lets information go to, in `language` (None: the
+    active one): the recipient's name, or the single TPO consent's class of
+    recipients (2.31(a)(4)(i)) in that language."""
+    if consent.recipient_id:
+        return consent.recipient.label
+    return TPO_RECIPIENTS_ES if wording_language(language) == "es" else TPO_RECIPIENTS
+
+
 def choice_label(choice, language: str) -> str:
     return CHOICES_ES[choice] if language == "es" else choice.label
 
@@ -337,9 +346,7 @@ def consent_sections(
     organisation, address, phone = identity or organisation_identity()
     if organisation == NO_NAME:
         organisation = NO_ORGANISATION[language]
-    recipient = consent.recipient_label
-    if consent.recipient_id is None and recipient == TPO_RECIPIENTS and language == "es":
-        recipient = TPO_RECIPIENTS_ES
+    recipient = recipient_in_words(consent, language)
     legal_name = consent.legal_name or consent.client.display_name
     kind = PurposeKind(consent.purpose_kind)
     to_whom = words["may_go"].format(recipient=recipient)

@@ -227,3 +227,26 @@ def _month_es(month: int) -> str:
         "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
         "agosto", "septiembre", "octubre", "noviembre", "diciembre",
     ][month - 1]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_single_tpo_consent_names_its_class_of_recipients_in_spanish(
+    client, coach, spanish_client
+):
+    """42 CFR 2.31(a)(4)(i): the single consent for treatment, payment and
+    health care operations names a class of recipients; in Spanish on the
+    client's pages and text, in the rule's words in the English text."""
+    billing_organisation()
+    consent = prepare(coach, spanish_client, recipient=None, purpose_kind="tpo")
+    sign_in(client, spanish_client)
+    spanish_class = "mis proveedores de tratamiento, planes de salud, terceros pagadores"
+    listing = client.get(reverse("coaching:my_consents")).content.decode()
+    assert f"Para {spanish_class}" in listing and "my treating providers" not in listing
+    _, response = _sign_on_the_page(client, consent)
+    assert response.status_code == 302
+    consent.refresh_from_db()
+    assert f"Tus expedientes pueden ir a {spanish_class}" in consent.signed_text
+    assert (
+        "Your records may go to my treating providers, health plans, third-party payers, "
+        "and people helping to operate this program."
+    ) in consent.signed_text_english
