@@ -76,6 +76,10 @@ def test_a_spanish_client_reads_the_consent_in_spanish_with_every_element_of_2_3
     assert MAY_BE_REDISCLOSED["es"] in page
     assert "“Revocar este consentimiento”" in page and "Firmar este consentimiento" in page
     assert "Escribe tu nombre completo para firmar" in page
+    # What a recipient is told (42 CFR 2.32(a) Statement 1), for the client
+    # to read in Spanish.
+    assert "Este expediente que se le ha divulgado está protegido por normas federales" in page
+    assert "This record which has been disclosed to you" not in page
     # Not the English consent, nor English around it.
     assert "Your records may go to" not in page and HIPAA_STATEMENT not in page
     assert "Sign this consent" not in page and "What it says" not in page
@@ -175,6 +179,7 @@ def test_an_english_client_signs_the_english_consent_as_before(client, coach, cl
     page, response = _sign_on_the_page(client, consent)
     assert "Your records may go to Acme Health Plan." in page and HIPAA_STATEMENT in page
     assert "Tus expedientes" not in page and "Sign this consent" in page
+    assert "This record which has been disclosed to you is protected" in page
     assert response.status_code == 302
     consent.refresh_from_db()
     assert consent.signed_language == "en"
