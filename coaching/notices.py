@@ -47,6 +47,42 @@ STATEMENT_1 = "\n".join(
     ]
 )
 
+# Statement 1 in Spanish, beside the rule's words above, paragraph for
+# paragraph: translated for meaning, for a Spanish-speaking client to read
+# what a recipient is told (issue 31). It speaks to the recipient, so as
+# "usted". What goes with a disclosure is always STATEMENT_1, the rule's own
+# words: the recipient reads English, and NOTICE_VERSION names them.
+STATEMENT_1_ES = "\n".join(
+    [
+        "Este expediente que se le ha divulgado está protegido por normas federales de "
+        "confidencialidad (42 CFR parte 2). Estas normas le prohíben usar o divulgar este "
+        "expediente, o testimonios que describan la información que contiene, en cualquier "
+        "procedimiento civil, penal, administrativo o legislativo de cualquier autoridad "
+        "federal, estatal o local contra el paciente, a menos que lo autorice el "
+        "consentimiento del paciente, salvo lo previsto en 42 CFR 2.12(c)(5) o lo que "
+        "autorice un tribunal de acuerdo con 42 CFR 2.64 o 2.65. Además, las normas "
+        "federales le prohíben hacer cualquier otro uso o divulgación de este expediente, a "
+        "menos que se cumpla al menos una de las siguientes condiciones:",
+        "(i) El uso o la divulgación posterior está expresamente permitido por el "
+        "consentimiento por escrito de la persona cuya información se divulga en este "
+        "expediente, o lo permite de otro modo 42 CFR parte 2.",
+        "(ii) Usted es una entidad cubierta o un socio comercial y ha recibido el expediente "
+        "para tratamiento, pago u operaciones de atención médica, o",
+        "(iii) Usted ha recibido el expediente de una entidad cubierta o de un socio comercial "
+        "según lo permite 45 CFR parte 164, subpartes A y E.",
+        "Una autorización general para divulgar información médica o de otro tipo NO es "
+        "suficiente para cumplir los elementos exigidos del consentimiento por escrito para "
+        "usar o volver a divulgar el expediente (véase 42 CFR 2.31).",
+    ]
+)
+STATEMENTS_1 = {"en": STATEMENT_1, "es": STATEMENT_1_ES}
+
+
+def statement_1_in(language: str) -> str:
+    """Statement 1 for a client to read in `language` (English otherwise)."""
+    return STATEMENTS_1.get((language or "en").split("-")[0], STATEMENT_1)
+
+
 # The heading an export puts over the consent's scope (2.32(b)).
 SCOPE_HEADING = "What the client's consent covers (42 CFR 2.32(b))"
 SCOPE_LABELS = (

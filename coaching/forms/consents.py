@@ -1,6 +1,7 @@
 """Consents: preparing one, signing it, recording a revocation in writing."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from coaching.models import Information, PurposeKind, Recipient
 from coaching.models.consents import RevocationMedium
@@ -95,13 +96,13 @@ class ConsentPrepareForm(forms.Form):
 
 class ConsentSignForm(forms.Form):
     typed_name = forms.CharField(
-        label="Type your full name to sign",
+        label=_("Type your full name to sign"),
         max_length=200,
-        error_messages={"required": "Type your name to sign."},
+        error_messages={"required": _("Type your name to sign.")},
     )
     confirmed = forms.BooleanField(
-        label="I have read this consent and I agree to it.",
-        error_messages={"required": "Tick the box to say you agree."},
+        label=_("I have read this consent and I agree to it."),
+        error_messages={"required": _("Tick the box to say you agree.")},
     )
 
 

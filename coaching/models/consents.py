@@ -211,6 +211,12 @@ class Consent(models.Model):
     signed_text = EncryptedTextField(blank=True)
     signed_text_version = models.CharField(max_length=40, blank=True)
     signed_text_sha256 = models.CharField(max_length=64, blank=True)
+    # The language it was signed in (the signed_text's); signed in another
+    # than English, the English text of the same consent and its SHA-256
+    # too, as the record of what was signed (issue 31). "" before coaching 0023.
+    signed_language = models.CharField(max_length=8, blank=True)
+    signed_text_english = EncryptedTextField(blank=True)
+    signed_text_english_sha256 = models.CharField(max_length=64, blank=True)
     # Revoked by the client, or ended by staff when the event happened.
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
@@ -273,13 +279,7 @@ class Consent(models.Model):
                 condition=(
                     Q(signed_how="paper_representative")
                     & ~Q(representative_name="")
-                    & Q(
-                        representative_authority__in=[
-                            "parent_of_minor",
-                            "guardian",
-                            "health_care_proxy",
-                        ]
-                    )
+                    & Q(representative_authority__in=Authority.values)
                 )
                 | (
                     ~Q(signed_how="paper_representative")
@@ -317,7 +317,7 @@ class Consent(models.Model):
                 condition=Q(
                     revoked_how="in_writing",
                     revocation_received_on__isnull=False,
-                    revocation_medium__in=["letter", "form", "email", "fax", "other"],
+                    revocation_medium__in=RevocationMedium.values,
                 )
                 | (
                     ~Q(revoked_how="in_writing")

@@ -16,28 +16,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.models import Role, User
 from accounts.policy import consent_scope, consent_staff_scope
 from coaching.consent_wording import in_plain_words
-from coaching.models import Basis, Disclosure, ExportKind
+from coaching.models import Disclosure, ExportKind
 from coaching.selectors.acting import holds
-from coaching.selectors.consents import disclosures_visible_to
-
-# Under what, in the words the client reads ("... relying on ...").
-EXCEPTION_WORDS = {
-    Basis.EMERGENCY: "without your consent, in a medical emergency (42 CFR 2.51)",
-    Basis.AUDIT: "without your consent, for an audit or evaluation (42 CFR 2.53)",
-    Basis.ORDER_NONCRIMINAL: "without your consent, under a court order (42 CFR 2.64)",
-    Basis.ORDER_CRIMINAL: (
-        "without your consent, under a court order in a criminal case (42 CFR 2.65)"
-    ),
-}
+from coaching.selectors.consents import EXCEPTION_WORDS, SENT_BY_WORDS, disclosures_visible_to
 
 HOW_WORDS = {
-    ExportKind.CLAIM_FILE: "in a claim file",
-    ExportKind.NAMED_RECIPIENT: "in a file from this app",
+    ExportKind.CLAIM_FILE: gettext_lazy("in a claim file"),
+    ExportKind.NAMED_RECIPIENT: gettext_lazy("in a file from this app"),
 }
 
 
@@ -65,7 +57,8 @@ def _entry(disclosure: Disclosure) -> AccountingEntry:
     consent = disclosure.consent
     recipient = disclosure.recipient
     if disclosure.export == ExportKind.OUTSIDE_APP:
-        how = f"by {disclosure.get_sent_by_display().lower()}, outside this app"
+        means = SENT_BY_WORDS.get(disclosure.sent_by, disclosure.sent_by)
+        how = _("by %(means)s, outside this app") % {"means": means}
     else:
         how = HOW_WORDS.get(disclosure.export, "")
     return AccountingEntry(

@@ -20,12 +20,22 @@ from django.db.models import DateTimeField, Exists, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.audit import audit_record
 from accounts.models import PayerIdentity, Role, User
 from accounts.policy import consent_scope, consent_signer_scope, consent_staff_scope
 from coaching.consent_wording import consent_sections, in_plain_words
-from coaching.models import Consent, Disclosure, Information, PurposeKind, Recipient
+from coaching.models import (
+    Basis,
+    Consent,
+    Disclosure,
+    Information,
+    PurposeKind,
+    Recipient,
+    SentBy,
+)
 from coaching.models.consents import RevokedHow
 from coaching.selectors.acting import holds
 from coaching.selectors.episodes import local_date
@@ -269,6 +279,40 @@ def consents_covering(
 
 # ------------------------------------------------------- for the pages
 
+# Under what a disclosure without consent went, and how one outside the
+# app went, in the words the client reads ("... relying on ...").
+EXCEPTION_WORDS = {
+    Basis.EMERGENCY: gettext_lazy("without your consent, in a medical emergency (42 CFR 2.51)"),
+    Basis.AUDIT: gettext_lazy("without your consent, for an audit or evaluation (42 CFR 2.53)"),
+    Basis.ORDER_NONCRIMINAL: gettext_lazy(
+        "without your consent, under a court order (42 CFR 2.64)"
+    ),
+    Basis.ORDER_CRIMINAL: gettext_lazy(
+        "without your consent, under a court order in a criminal case (42 CFR 2.65)"
+    ),
+}
+# How a disclosure outside the app went ("phone, outside this app").
+SENT_BY_WORDS = {
+    SentBy.APP_FILE: gettext_lazy("a file from this app"),
+    SentBy.PHONE: gettext_lazy("phone"),
+    SentBy.PAPER: gettext_lazy("paper, by post or by hand"),
+    SentBy.FAX: gettext_lazy("fax"),
+    SentBy.EMAIL: gettext_lazy("email"),
+    SentBy.IN_PERSON: gettext_lazy("in person"),
+    SentBy.OTHER: gettext_lazy("other"),
+}
+
+
+def _with_words(disclosures: list[Disclosure]) -> list[Disclosure]:
+    """Each disclosure with what went (`plain`), how it went outside the app
+    (`sent_by_words`) and the exception it relied on (`exception`), in the viewer's
+    language."""
+    for disclosure in disclosures:
+        disclosure.plain = in_plain_words(disclosure.information)
+        disclosure.sent_by_words = SENT_BY_WORDS.get(disclosure.sent_by, "")
+        disclosure.exception = EXCEPTION_WORDS.get(disclosure.basis, "")
+    return disclosures
+
 
 @dataclass(frozen=True)
 class ConsentState:
@@ -282,17 +326,17 @@ def consent_state(consent: Consent, today: date) -> ConsentState:
     staff (the event happened, or the client asked them to)."""
     if consent.signed_at is None:
         if consent.ends_on is not None and consent.ends_on < today:
-            return ConsentState("expired", "Not signed, past its end date")
-        return ConsentState("draft", "Waiting to be signed")
+            return ConsentState("expired", _("Not signed, past its end date"))
+        return ConsentState("draft", _("Waiting to be signed"))
     if consent.revoked_at is not None:
         if consent.revoked_how == RevokedHow.IN_WRITING:
-            return ConsentState("revoked", "Revoked in writing")
+            return ConsentState("revoked", _("Revoked in writing"))
         if consent.revoked_how == RevokedHow.IN_APP:
-            return ConsentState("revoked", "Revoked")
-        return ConsentState("ended", "Ended by staff")
+            return ConsentState("revoked", pgettext("consent", "Revoked"))
+        return ConsentState("ended", _("Ended by staff"))
     if consent.ends_on is not None and consent.ends_on < today:
-        return ConsentState("expired", "Ended on its end date")
-    return ConsentState("active", "Active")
+        return ConsentState("expired", _("Ended on its end date"))
+    return ConsentState("active", pgettext("consent", "Active"))
 
 
 def _with_state(consents: list[Consent], today: date) -> list[Consent]:
@@ -310,9 +354,7 @@ def consents_page(viewer: User, client: User) -> dict:
         list(consents_visible_to(viewer).filter(client=client).order_by("-prepared_at", "-pk")),
         today,
     )
-    disclosures = list(disclosures_visible_to(viewer).filter(client=client))
-    for disclosure in disclosures:
-        disclosure.plain = in_plain_words(disclosure.information)
+    disclosures = _with_words(list(disclosures_visible_to(viewer).filter(client=client)))
     return {"consents": consents, "disclosures": disclosures, "today": today}
 
 
@@ -320,9 +362,7 @@ def consent_page(viewer: User, consent: Consent) -> dict:
     """One consent (with `state`) and the disclosures made under it. One
     query (consent_for_viewing audits it)."""
     consent.state = consent_state(consent, local_today(consent.client))
-    disclosures = list(disclosures_visible_to(viewer).filter(consent=consent))
-    for disclosure in disclosures:
-        disclosure.plain = in_plain_words(disclosure.information)
+    disclosures = _with_words(list(disclosures_visible_to(viewer).filter(consent=consent)))
     return {
         "consent": consent,
         "plain": in_plain_words(consent.information),

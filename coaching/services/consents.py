@@ -21,12 +21,15 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.audit import audit_record
 from accounts.models import User
 from accounts.policy import consent_signer_scope
 from coaching import consent_wording
-from coaching.consent_wording import Section, consent_text, frozen_copy
+from coaching.consent_copies import frozen_copy
+from coaching.consent_wording import Section, consent_text
 from coaching.models import Consent, Information, PurposeKind, Recipient, SignedHow
 from coaching.notices import STATEMENT_1
 from coaching.selectors.consents import (
@@ -51,7 +54,7 @@ REDISCLOSURE_NOTICE = STATEMENT_1
 
 # A consent whose words (or their wording version) changed since the page
 # that signs it was read: 42 CFR 2.31(a), the consent signed is the one read.
-CONSENT_CHANGED = "The consent changed: read it again."
+CONSENT_CHANGED = gettext_noop("The consent changed: read it again.")
 
 
 def consent_revision(sections: list[Section], version: str | None = None) -> str:
@@ -217,9 +220,11 @@ def consent_sign(
     errors = {}
     names = [name for name in (consent.legal_name, actor.display_name) if name]
     if not any(same_name(typed_name or "", name) for name in names):
-        errors["typed_name"] = f"Type your name as the consent gives it: {names[0]}."
+        errors["typed_name"] = _("Type your name as the consent gives it: %(name)s.") % {
+            "name": names[0]
+        }
     if confirmed is not True:
-        errors["confirmed"] = "Tick the box to say you agree."
+        errors["confirmed"] = _("Tick the box to say you agree.")
     if errors:
         raise ValidationError(errors)
     signature_keep(
@@ -235,11 +240,14 @@ def consent_sign(
 def signable(consent: Consent) -> None:
     """Refuse a consent already signed, or past its end date."""
     if consent.signed_at is not None:
-        raise ValidationError("This consent is already signed.")
+        raise ValidationError(_("This consent is already signed."))
     if consent.ends_on is not None and consent.ends_on < local_today(consent.client):
         raise ValidationError(
-            f"This consent ended on {_day(consent.ends_on)} and can no longer be signed. "
-            "A new one must be prepared."
+            _(
+                "This consent ended on %(day)s and can no longer be signed. "
+                "A new one must be prepared."
+            )
+            % {"day": _day(consent.ends_on)}
         )
 
 
@@ -266,21 +274,20 @@ def signature_keep(
     for name, value in (fields or {}).items():
         setattr(consent, name, value)
     signed_on = timezone.localtime(consent.signed_at, _zone(consent.client)).date()
-    signature = f"Signed by {signed_name} on {_day(signed_on)}"
-    if consent.representative_name:
-        signature += (
-            f", as {consent.get_representative_authority_display().lower()} of "
-            f"{consent.legal_name or consent.client.display_name}"
-        )
-    signature += f" ({SignedHow(signed_how).label.lower()})."
-    text, version, sha256 = frozen_copy(consent, signature=signature)
-    if revision is not None and revision != _digest(version, text.removesuffix(f"\n\n{signature}")):
-        raise ValidationError(CONSENT_CHANGED)
+    # In the client's language, with the English text beside it when that
+    # is another (coaching/consent_copies.py).
+    copy = frozen_copy(consent, signed_on=signed_on)
+    shown = copy.text.rsplit("\n\n", 1)[0]  # the signature line aside
+    if revision is not None and revision != _digest(copy.version, shown):
+        raise ValidationError(_(CONSENT_CHANGED))
     consent.signed_text, consent.signed_text_version, consent.signed_text_sha256 = (
-        text,
-        version,
-        sha256,
+        copy.text,
+        copy.version,
+        copy.sha256,
     )
+    consent.signed_language = copy.language
+    consent.signed_text_english = copy.english
+    consent.signed_text_english_sha256 = copy.english_sha256
     consent.save(
         update_fields=[
             "signed_at",
@@ -289,6 +296,9 @@ def signature_keep(
             "signed_text",
             "signed_text_version",
             "signed_text_sha256",
+            "signed_language",
+            "signed_text_english",
+            "signed_text_english_sha256",
             *(fields or {}),
         ]
     )

@@ -14,6 +14,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import User
@@ -34,9 +35,9 @@ def _stop(
 ) -> Consent:
     consent = consent_for_change(actor, consent.pk, scope=scope)
     if consent.signed_at is None:
-        raise ValidationError("This consent was never signed, so there is nothing to end.")
+        raise ValidationError(_("This consent was never signed, so there is nothing to end."))
     if consent.revoked_at is not None:
-        raise ValidationError("This consent has already ended.")
+        raise ValidationError(_("This consent has already ended."))
     scanned = None
     if writing:
         writing, scanned = _written_revocation(consent, scan=scan, **writing)

@@ -11,15 +11,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import form_saved
 from accounts.middleware import confirm_open, deliberate_read, navigation_is_deliberate
 from accounts.models import Role
 from accounts.policy import role_required
+from coaching.consent_copies import signed_copy_text
 from coaching.forms.consents import ConsentPrepareForm, ConsentSignForm, WrittenRevocationForm
 from coaching.forms.disclosures import DisclosureRangeForm, MarkSentForm
 from coaching.models import Information
+from coaching.models.consents import Authority, RevocationMedium
 from coaching.notices import (
     NOTICE_VERSION,
     SCOPE_HEADING,
@@ -27,6 +31,7 @@ from coaching.notices import (
     STATEMENT_1,
     consent_scope,
     organisation_name,
+    statement_1_in,
 )
 from coaching.selectors import consents as selectors
 from coaching.selectors.consent_documents import with_documents
@@ -54,6 +59,27 @@ def my_consents(request):
     return render(request, "coaching/consents/mine.html", data)
 
 
+# A paper signature's authority and a written revocation's medium, as the
+# client's consent page says them.
+AUTHORITY_WORDS = {
+    Authority.PARENT_OF_MINOR: gettext_lazy("parent of a minor"),
+    Authority.GUARDIAN: gettext_lazy("guardian appointed by a court"),
+    Authority.HEALTH_CARE_PROXY: gettext_lazy("health care proxy"),
+}
+# The language a consent was signed in, as its pages say it.
+SIGNED_IN_WORDS = {
+    "en": gettext_lazy("Signed in English."),
+    "es": gettext_lazy("Signed in Spanish."),
+}
+MEDIUM_WORDS = {
+    RevocationMedium.LETTER: pgettext_lazy("revocation came as", "letter"),
+    RevocationMedium.FORM: pgettext_lazy("revocation came as", "our revocation form"),
+    RevocationMedium.EMAIL: pgettext_lazy("revocation came as", "email"),
+    RevocationMedium.FAX: pgettext_lazy("revocation came as", "fax"),
+    RevocationMedium.OTHER: pgettext_lazy("revocation came as", "other writing"),
+}
+
+
 def _consent_page(request, pk, *, status=200, sign_form=None):
     data = selectors.consent_for_viewing(request.user, pk)
     permissions = selectors.permissions_for(request.user, data["consent"])
@@ -71,6 +97,11 @@ def _consent_page(request, pk, *, status=200, sign_form=None):
         # What the sign form posts: the words this page shows (changed
         # since, the signature is refused and this page shown again).
         "revision": services.consent_revision(data["sections"]) if signable else "",
+        "authority": AUTHORITY_WORDS.get(data["consent"].representative_authority, ""),
+        "medium": MEDIUM_WORDS.get(data["consent"].revocation_medium, ""),
+        "signed_in": SIGNED_IN_WORDS.get(data["consent"].signed_language, ""),
+        # What a recipient is told with what is shared (42 CFR 2.32(a)), to read.
+        "notice": statement_1_in(get_language()),
     }
     return render(request, "coaching/consents/detail.html", context, status=status)
 
@@ -87,12 +118,15 @@ def my_consent(request, pk):
 def consent_signed_copy(request, pk):
     """The consent as signed, as kept: the frozen text, byte for byte, for
     the client and the staff who see their consents (consent_for_viewing:
-    404 otherwise, the read audited). A draft has no signed copy (404)."""
+    404 otherwise, the read audited); signed in Spanish, it says so and
+    carries the English text of the same consent after the Spanish
+    (coaching.consent_copies.signed_copy_text). A draft has no signed copy
+    (404)."""
     consent = selectors.consent_for_viewing(request.user, pk)["consent"]
     if consent.signed_at is None:
         raise Http404
     return attachment(
-        consent.signed_text,
+        signed_copy_text(consent),
         filename=f"consent-{consent.pk}-signed.txt",
         content_type="text/plain; charset=utf-8",
     )
@@ -110,7 +144,7 @@ def consent_sign(request, pk):
         revision=request.POST.get("revision", ""),
     )
     if form_saved(form, sign):
-        messages.success(request, "Signed. You can revoke this consent at any time.")
+        messages.success(request, _("Signed. You can revoke this consent at any time."))
         return redirect("coaching:my_consent", pk=consent.pk)
     return _consent_page(request, consent.pk, status=400, sign_form=form)
 
@@ -127,7 +161,7 @@ def consent_revoke(request, pk):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(
-                request, "Revoked. Nothing more will be shared under this consent from now on."
+                request, _("Revoked. Nothing more will be shared under this consent from now on.")
             )
         return redirect("coaching:my_consent", pk=consent.pk)
     consent.state = selectors.consent_state(consent, local_today(consent.client))

@@ -12,12 +12,13 @@ from accounts.forms import form_saved
 from accounts.middleware import confirm_open, deliberate_read, navigation_is_deliberate
 from accounts.models import Role
 from accounts.policy import role_required
+from coaching.consent_wording import consent_language
 from coaching.forms.paper_consents import PaperSignatureForm
-from coaching.models.consents import Authority
 from coaching.selectors import consents as selectors
 from coaching.selectors.consent_documents import consent_document_for_viewing
 from coaching.services.consents import consent_revision
 from coaching.services.paper_consents import consent_sign_on_paper
+from coaching.views.consents import AUTHORITY_WORDS, SIGNED_IN_WORDS
 from common.downloads import attachment
 
 STAFF = (Role.COACH, Role.SUPERVISOR)
@@ -32,7 +33,14 @@ def consent_print(request, pk):
     prints as it was signed (its frozen text)."""
     get_object_or_404(selectors.consents_managed_by(request.user), pk=pk)
     data = selectors.consent_for_viewing(request.user, pk)
-    context = {**data, "authorities": Authority.choices, "reference": _reference(data)}
+    context = {
+        **data,
+        # The sheet in the client's language (its words, and its lines).
+        "consent_language": consent_language(data["consent"]),
+        "authorities": list(AUTHORITY_WORDS.items()),
+        "signed_in": SIGNED_IN_WORDS.get(data["consent"].signed_language, ""),
+        "reference": _reference(data),
+    }
     return render(request, "coaching/consents/print.html", context)
 
 

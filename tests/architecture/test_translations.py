@@ -48,6 +48,8 @@ CLIENT_PAGES = [
     "coaching/checkin_thanks.html",
     "coaching/consents/detail.html",
     "coaching/consents/mine.html",
+    # The sheet a client signs on paper (staff print it in the client's language).
+    "coaching/consents/print.html",
     "coaching/consents/revoke.html",
     "coaching/episodes/list.html",
     "coaching/homes/client.html",

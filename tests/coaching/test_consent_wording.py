@@ -196,7 +196,7 @@ def test_what_was_signed_is_kept_with_its_version_and_hash_and_never_changes(
 
     # The wording changes (a new version, a new revocation sentence).
     monkeypatch.setattr(consent_wording, "WORDING_VERSION", "a later wording")
-    monkeypatch.setattr(consent_wording, "REVOKE", "A NEW REVOCATION SENTENCE.")
+    monkeypatch.setitem(consent_wording.REVOKE, "en", "A NEW REVOCATION SENTENCE.")
     draft = prepare(coach, client_user, recipient=Recipient.objects.get(name="Acme Health Plan"))
     sign_in(client, client_user)
     assert (

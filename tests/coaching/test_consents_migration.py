@@ -66,6 +66,10 @@ def test_consents_signed_before_0017_say_their_wording_was_not_kept():
         assert signed.signed_text_sha256 == hashlib.sha256(signed.signed_text.encode()).hexdigest()
         draft = Consent.objects.get(pk=rows["draft"])
         assert (draft.signed_how, draft.signed_text, draft.purpose_kind) == ("", "", "other")
+        # coaching 0023: a consent signed before it was signed in English;
+        # a draft has no language yet.
+        assert (signed.signed_language, signed.signed_text_english) == ("en", "")
+        assert draft.signed_language == ""
         # The lock is back on: the signed consent refuses a change.
         with pytest.raises(DatabaseError), transaction.atomic():
             Consent.objects.filter(pk=signed.pk).update(purpose_kind="other")

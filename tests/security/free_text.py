@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
-from accounts.models import CaseloadAssignment, Role
+from accounts.models import CaseloadAssignment, Role, User
 from accounts.services import payer_identity_set
 from coaching.models import Claim, Episode, LifeArea, PlanVersion, ReferralSource, TrustFlag
 from coaching.services.billing import claim_export
@@ -121,6 +121,8 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         # Made at signing from the consent's words: plant() sets it to what
         # was signed, and the signed copy's download shows it whole.
         ("coaching.Consent", "signed_text"),
+        # Signed in Spanish, the English text of the same consent is kept too.
+        ("coaching.Consent", "signed_text_english"),
         *(("accounts.PayerIdentity", name) for name in CLAIM_IDENTITY),
         ("coaching.Episode", "diagnosis_code"),
         ("coaching.Episode", "prior_authorization"),
@@ -360,8 +362,12 @@ def plant(*, team, coach, supervisor) -> dict:
         denial_reason=text["coaching.RecordRequest", "denial_reason"],
         disagreement=text["coaching.RecordRequest", "disagreement"],
     )
-    # A second one, revoked in writing: staff's note on the client's page.
+    # A second one, signed in Spanish (the English text kept beside it),
+    # revoked in writing: staff's note on the client's page.
+    User.objects.filter(pk=client.pk).update(language="es")
     revoked = _signed_consent(coach, client, text)
+    User.objects.filter(pk=client.pk).update(language="en")
+    text["coaching.Consent", "signed_text_english"] = revoked.signed_text_english
     consent_revoke_in_writing(
         actor=coach,
         consent=revoked,
@@ -415,6 +421,7 @@ def plant(*, team, coach, supervisor) -> dict:
         "text": text,
         **billed,
         "consent": consent.pk,
+        "spanish_consent": revoked.pk,
         "outgoing_file": outgoing.pk,
         "client": client,
         "coach": coach,
@@ -648,6 +655,11 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
             client,
             reverse("coaching:consent_signed_copy", args=[planted["consent"]]),
             [("coaching.Consent", "legal_name"), ("coaching.Consent", "signed_text")],
+        ),
+        (
+            client,
+            reverse("coaching:consent_signed_copy", args=[planted["spanish_consent"]]),
+            [("coaching.Consent", "signed_text_english")],
         ),
         (
             coach,
