@@ -169,7 +169,9 @@ BY_TOKEN = {
     "sessions_log:reminder_unsubscribe": {200},  # GET only asks to confirm
     "coaching:checkin_by_link": {410},
 }
-PUBLIC = {"healthz"}
+# The health check, and the language switch (anyone, signed in or not: it
+# holds no record and changes only the person's own language).
+PUBLIC = {"healthz", "accounts:language_set"}
 # allauth's own account pages (login, password, MFA) and Django's
 # admin site guard themselves; they hold no client data. Checked below for
 # "no server error" and, for the admin site, admin-only.
