@@ -6,7 +6,8 @@ clients):
   in its text or in the attributes a person reads or hears (title, alt,
   placeholder, aria-label, a button's value);
 - every marked string (templates and Python) is in each language's
-  catalogue, translated and not fuzzy;
+  catalogue, translated and not fuzzy (those of staff pages, marked with
+  the context "staff", may wait for their translation);
 - the catalogues compile (msgfmt --check, through Django's compilemessages).
 
 Each rule is a function, so the tests below also show it catching a breach.
@@ -185,6 +186,7 @@ def _catalogue_copy(tmp_path, language: str) -> tuple[Path, Path]:
     return copy / "django.po", work
 
 
+STAFF = "staff"
 TRANSLATED = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 
 
@@ -197,7 +199,11 @@ def test_each_language_has_every_marked_string_translated(
     monkeypatch.chdir(work)
     call_command("makemessages", locale=[language], symlinks=True, no_location=True, verbosity=0)
     catalogue = polib.pofile(str(po_path))
-    missing = [entry.msgid for entry in catalogue.untranslated_entries()]
+    # Staff pages are marked with the context "staff"; their Spanish may
+    # follow later (a staff page falls back to English, never a client's).
+    missing = [
+        entry.msgid for entry in catalogue.untranslated_entries() if entry.msgctxt != STAFF
+    ]
     fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
     assert (missing, fuzzy) == ([], [])
 
