@@ -102,8 +102,11 @@ class _Words(HTMLParser):
             self._skip += 1
         values = dict(attrs)
         for name, value in attrs:
+            # A <button>'s value is what the form sends, not what it shows.
             shown = name in _READ_ATTRIBUTES or (
-                name == "value" and values.get("type") in ("submit", "button", "reset")
+                tag == "input"
+                and name == "value"
+                and values.get("type") in ("submit", "button", "reset")
             )
             if shown and value and _WORD.search(value):
                 self.found.append(f'{name}="{value.strip()}"')
@@ -167,6 +170,7 @@ def test_the_check_finds_words_in_text_and_in_what_is_read_aloud():
         "{% blocktranslate %}Hi {{ name }}{% endblocktranslate %}"
         '<button aria-label="Close">×</button><img alt="{% translate "Chart" %}">'
         '<input type="submit" value="Send"><input type="hidden" name="next" value="here">'
+        '<button type="submit" name="action" value="deactivate">{% translate "Stop" %}</button>'
         "<p>Your plan</p>{% comment %}Not shown{% endcomment %}<script>var x = 'js';</script>"
     )
     assert untranslated_words(source) == ['aria-label="Close"', 'value="Send"', "Your plan"]
