@@ -16,6 +16,7 @@ equal to."""
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import pgettext
 from psycopg.types.numeric import Int8
 
 from accounts.audit import audit_clients_shown
@@ -106,7 +107,9 @@ def review_queue_for_viewing(supervisor: User, number) -> dict:
             "coach": row["coach_name"],
             "client": row["client_name"],
             "url": url_of("sessions_log:session_detail", row["pk"]),
-            "on": day_month(row["starts_at"].astimezone(zone)),
+            # The link's words (staff pages: marked, their Spanish may follow).
+            "open": pgettext("staff", "Open the note of %(on)s")
+            % {"on": day_month(row["starts_at"].astimezone(zone))},
         }
         for row in shown
     ]
