@@ -1,10 +1,12 @@
 """Nothing a client reads may fall back to English (issue: Spanish for
-clients):
+clients), and staff pages are marked for translation too:
 
 - every template a client can see (the pages below, what they include or
   extend, the emails a client gets) has no words outside a translation tag,
   in its text or in the attributes a person reads or hears (title, alt,
   placeholder, aria-label, a button's value);
+- every other template (the staff's) has its words marked as well, with
+  the context "staff";
 - every marked string (templates and Python) is in each language's
   catalogue, translated and not fuzzy (those of staff pages, marked with
   the context "staff", may wait for their translation);
@@ -80,6 +82,7 @@ CLIENT_EMAILS = [
 
 # Translated blocks, comments and the body's class names (no words) go
 # whole; then every other tag and variable.
+STAFF = "staff"
 _NO_TEXT = re.compile(
     r"{%\s*(blocktranslate|blocktrans|comment)\b.*?%}.*?{%\s*end\1\b.*?%}"
     r"|{%\s*block body_class\s*%}.*?{%\s*endblock\b.*?%}"
@@ -162,6 +165,22 @@ def test_every_listed_client_template_exists():
 def test_a_client_template_has_no_words_outside_translation_tags(name):
     source = (TEMPLATES / name).read_text()
     assert untranslated_words(source, html=name.endswith(".html")) == []
+    # Its words must be translated: none may wait with the staff pages'.
+    assert f'context "{STAFF}"' not in source
+
+
+STAFF_TEMPLATES = sorted(
+    str(path.relative_to(TEMPLATES))
+    for path in TEMPLATES.rglob("*")
+    if path.is_file() and str(path.relative_to(TEMPLATES)) not in client_templates()
+)
+
+
+@pytest.mark.parametrize("name", STAFF_TEMPLATES)
+def test_a_staff_template_has_its_words_marked_too(name):
+    """Staff pages are marked (context "staff"); their Spanish may follow."""
+    source = (TEMPLATES / name).read_text()
+    assert untranslated_words(source, html=name.endswith(".html")) == []
 
 
 def test_the_check_finds_words_in_text_and_in_what_is_read_aloud():
@@ -190,7 +209,6 @@ def _catalogue_copy(tmp_path, language: str) -> tuple[Path, Path]:
     return copy / "django.po", work
 
 
-STAFF = "staff"
 TRANSLATED = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 
 
