@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.fields import EncryptedTextField
 from accounts.models import CaseloadAssignment, Team, User
-from coaching.checkin_wording import statement, statements
+from coaching.checkin_wording import ITEM_NAMES, statement, statements
 from sessions_log.models import Session
 
 # The five statements, in our own words, each answered 0 (not at all) to 10
@@ -20,7 +20,6 @@ from sessions_log.models import Session
 # coaching/checkin_wording.py; the English is the fields' verbose names. The
 # field names are stable; the wording may change (in every language at once).
 ITEMS = tuple(statements("en"))
-ITEM_NAMES = tuple(name for name, _ in ITEMS)
 
 
 def _item_field(label: str):
