@@ -314,6 +314,23 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The app's name in emails ("A form is waiting for you in Appointments"): as neutral.
 APP_NAME = env_str("APP_NAME", default="Appointments")
 
+# Text messages (sessions_log/services/texts.py, common/sms.py), through
+# Twilio. Without an account SID, a token and a sender (a number or a
+# messaging service) the channel is off and the client's page says so.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Where Twilio's REST API is: empty for Twilio itself; `make run` and the
+# tests point it at a local server that speaks the same API (scripts/sms_sink.py).
+TWILIO_API_URL = env_str("TWILIO_API_URL", default="")
+# What HELP answers by text, and the name every text starts with (carriers
+# want a sender named): as neutral as the emails' sender.
+TEXTS_SENDER_NAME = env_str("TEXTS_SENDER_NAME", default=APP_NAME)
+TEXTS_HELP_PHONE = env_str("TEXTS_HELP_PHONE", default="")
+# Where texts' links point: a short host keeps every text within 160 characters.
+TEXTS_LINK_BASE = env_str("TEXTS_LINK_BASE", default=SITE_URL).rstrip("/")
+
 CELERY_BROKER_URL = REDIS_URL
 # The queue reminder sweeps and sends go to (tests give each run its own).
 REMINDER_QUEUE = env_str("REMINDER_QUEUE", default="celery")

@@ -1,6 +1,7 @@
 """The records of sessions, one module per feature: billing (the lists a
 claim is built from), sessions, notes (with addenda and reviews), calendar
-(private feed links) and reminders (the outbox and people's choices).
+(private feed links) reminders (the outbox and people's choices) and texts (numbers, consent,
+what the provider said).
 Django finds the models here; the rest of the project imports them from
 `sessions_log.models`."""
 
@@ -24,6 +25,14 @@ from sessions_log.models.sessions import (
     SessionGroup,
     TsTzRange,
 )
+from sessions_log.models.texts import (
+    TextLink,
+    TextMessage,
+    TextNumber,
+    TextWebhook,
+    number_digest,
+    number_digests,
+)
 
 __all__ = [
     "MAX_DURATION",
@@ -42,5 +51,11 @@ __all__ = [
     "ServiceType",
     "Session",
     "SessionGroup",
+    "TextLink",
+    "TextMessage",
+    "TextNumber",
+    "TextWebhook",
     "TsTzRange",
+    "number_digest",
+    "number_digests",
 ]

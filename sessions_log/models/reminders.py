@@ -10,7 +10,7 @@ from sessions_log.models.sessions import Session
 
 
 class Reminder(models.Model):
-    """One email about one session to one person: the reminder outbox.
+    """One email or text about one session to one person: the reminder outbox.
 
     PostgreSQL holds the truth. Scheduling, rescheduling and cancelling a
     session write these rows in the same transaction; a sweep every minute
@@ -35,6 +35,10 @@ class Reminder(models.Model):
         # Follows the client's choice for check-in requests (no switch of its own).
         CHECKIN_REMINDER = "checkin_reminder", "Reminder of an unanswered check-in"
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        TEXT = "text", "Text message"
+
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
@@ -47,6 +51,8 @@ class Reminder(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders")
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Email, or a text to the client's confirmed number (models/texts.py).
+    channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.EMAIL)
     # The version of the session (Session.sequence) this email is about.
     sequence = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -62,7 +68,8 @@ class Reminder(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["session", "recipient", "kind"], name="reminder_one_per_kind"
+                fields=["session", "recipient", "kind", "channel"],
+                name="reminder_one_per_kind_and_channel",
             ),
             models.CheckConstraint(
                 condition=Q(deadline__gt=F("due_at")), name="reminder_due_before_deadline"
@@ -118,6 +125,8 @@ class ReminderPreference(models.Model):
     rescheduled = models.BooleanField(default=True)
     cancelled = models.BooleanField(default=True)
     checkin_request = models.BooleanField(default=True)
+    # Whether these go by email too once texts are on (they always do before).
+    by_email = models.BooleanField(default=True)
     quiet_start = models.TimeField(null=True, blank=True, default=_default_quiet_start)
     quiet_end = models.TimeField(null=True, blank=True, default=_default_quiet_end)
 

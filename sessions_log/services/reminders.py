@@ -26,8 +26,9 @@ from accounts.models import Role, User
 from accounts.policy.records import own_sessions_scope
 from sessions_log.models import PREFERENCE_KINDS, Reminder, ReminderPreference, Session
 from sessions_log.selectors import reminder_preferences_of
+from sessions_log.selectors.texts import text_receivers
 
-Kind, Status = Reminder.Kind, Reminder.Status
+Kind, Status, Channel = Reminder.Kind, Reminder.Status, Reminder.Channel
 BEFORE_SESSION = (Kind.FIRST_REMINDER, Kind.SECOND_REMINDER)
 # Asking the client of a completed session how it felt, and once more if unanswered.
 CHECKIN_KINDS = (Kind.CHECKIN_REQUEST, Kind.CHECKIN_REMINDER)
@@ -123,6 +124,14 @@ def _desired(
     return at, deadline
 
 
+def _channels(pref: ReminderPreference, *, texts: bool) -> tuple[str, ...]:
+    """How someone gets their reminders: by text once their number is
+    confirmed (and by email too unless they said not), else by email."""
+    if not texts:
+        return (Channel.EMAIL,)
+    return (Channel.TEXT, Channel.EMAIL) if pref.by_email else (Channel.TEXT,)
+
+
 # Which emails each change of a session calls for.
 _KINDS_FOR_CHANGE = {
     "scheduled": BEFORE_SESSION,
@@ -151,51 +160,55 @@ def reminders_plan(*, session: Session, change: str, only: User | None = None) -
             status=Status.CANCELLED, lease_token=None
         )
     prefs = reminder_preferences_of(people)
+    texting = text_receivers(person.pk for person in people)
     existing = {
-        (row.recipient_id, row.kind): row
+        (row.recipient_id, row.kind, row.channel): row
         for row in session.reminders.filter(kind__in=kinds, recipient__in=people)
     }
     upserts, cancels = [], []
     for person in people:
         zone = ZoneInfo(person.time_zone)
+        channels = _channels(prefs[person.pk], texts=person.pk in texting)
         for kind in kinds:
             if kind in CHECKIN_KINDS and person.pk != session.client_id:
                 continue
-            row = existing.get((person.pk, kind))
-            if row and row.sequence == session.sequence:
-                in_flight = row.status == Status.PENDING and row.due_at <= now
-                if row.status in _HANDLED or in_flight:
-                    continue  # already dealt with for this version of the session
             desired = _desired(session, kind, prefs[person.pk], zone, now)
-            if desired is None:
-                if row and row.status == Status.PENDING:
-                    cancels.append(row.pk)
-                continue
-            due, deadline = desired
-            upserts.append(
-                Reminder(
-                    session=session,
-                    recipient=person,
-                    kind=kind,
-                    sequence=session.sequence,
-                    status=Status.PENDING,
-                    due_at=due,
-                    deadline=deadline,
-                    next_attempt_at=due,
-                    lease_token=None,
-                    attempts=0,
-                    last_error="",
-                    sent_at=None,
+            for channel in Channel.values:
+                row = existing.get((person.pk, kind, channel))
+                if row and row.sequence == session.sequence:
+                    in_flight = row.status == Status.PENDING and row.due_at <= now
+                    if row.status in _HANDLED or in_flight:
+                        continue  # already dealt with for this version of the session
+                if desired is None or channel not in channels:
+                    if row and row.status == Status.PENDING:
+                        cancels.append(row.pk)
+                    continue
+                due, deadline = desired
+                upserts.append(
+                    Reminder(
+                        session=session,
+                        recipient=person,
+                        kind=kind,
+                        channel=channel,
+                        sequence=session.sequence,
+                        status=Status.PENDING,
+                        due_at=due,
+                        deadline=deadline,
+                        next_attempt_at=due,
+                        lease_token=None,
+                        attempts=0,
+                        last_error="",
+                        sent_at=None,
+                    )
                 )
-            )
     if cancels:
         Reminder.objects.filter(pk__in=cancels).update(status=Status.CANCELLED, lease_token=None)
     if upserts:
-        # One row per (session, recipient, kind): a change rewrites it.
+        # One row per (session, recipient, kind, channel): a change rewrites it.
         Reminder.objects.bulk_create(
             upserts,
             update_conflicts=True,
-            unique_fields=["session", "recipient", "kind"],
+            unique_fields=["session", "recipient", "kind", "channel"],
             update_fields=[
                 "sequence",
                 "status",
@@ -306,7 +319,10 @@ def unsubscribe_check(token: str) -> tuple[User, str]:
     return user, kind
 
 
-def _replan_upcoming(user: User) -> None:
+def reminders_replan_upcoming(user: User) -> None:
+    """Plan again the reminders of someone's upcoming sessions after a
+    change of their choices (kinds, quiet hours, texts on or off). Inside
+    the transaction that made the change."""
     upcoming = (
         Session.objects.select_for_update(of=("self",))
         .select_related("coach", "client")
@@ -328,7 +344,7 @@ def reminder_preferences_update(*, actor: User, **values) -> ReminderPreference:
         raise ValidationError({"quiet_end": _("Give quiet hours a start and an end, or neither.")})
     if values.get("quiet_start") is not None and values["quiet_start"] == values["quiet_end"]:
         raise ValidationError({"quiet_end": _("Quiet hours must end at a different time.")})
-    allowed = {*PREFERENCE_KINDS, "quiet_start", "quiet_end"}
+    allowed = {*PREFERENCE_KINDS, "quiet_start", "quiet_end", "by_email"}
     pref = reminder_preferences_of([actor])[actor.pk]
     for name, value in values.items():
         if name not in allowed:
@@ -336,7 +352,7 @@ def reminder_preferences_update(*, actor: User, **values) -> ReminderPreference:
         setattr(pref, name, value)
     pref.save()
     audit_record(actor=actor, action="reminders.preferences", obj=actor)
-    _replan_upcoming(actor)
+    reminders_replan_upcoming(actor)
     return pref
 
 
@@ -348,5 +364,5 @@ def reminder_unsubscribe(*, token: str) -> tuple[User, str]:
     setattr(pref, kind, False)
     pref.save()
     audit_record(actor=user, action="reminders.unsubscribe", obj=user)
-    _replan_upcoming(user)
+    reminders_replan_upcoming(user)
     return user, kind
