@@ -1,10 +1,10 @@
-"""Celery tasks for reminders: thin, they take ids and call the services."""
+"""Celery tasks for reminders and texts: thin, they take ids and call the services."""
 
 from collections import Counter
 
 from celery import shared_task
 
-from sessions_log.services import outbox
+from sessions_log.services import outbox, texts
 
 
 @shared_task
@@ -26,3 +26,10 @@ def reminder_send(reminder_id: int, lease_token: str) -> str:
     """One reminder: what sweeps queued before batches (tasks still in Redis
     at a deploy). Nothing queues it any more."""
     return outbox.reminder_deliver(reminder_id=reminder_id, lease_token=lease_token)
+
+
+@shared_task(name=texts.CODE_TASK)
+def text_code_send(text_number_id: int) -> str:
+    """Text a client the code that confirms their number: queued when they
+    give it or ask for a new code. The code is made there, never queued."""
+    return texts.text_code_deliver(text_number_id=text_number_id)

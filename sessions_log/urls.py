@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_log.views import calendar, groups, notes, reminders, sessions
+from sessions_log.views import calendar, groups, notes, reminders, sessions, texts
 
 app_name = "sessions_log"
 
@@ -33,4 +33,5 @@ urlpatterns = [
         name="reminder_unsubscribe",
     ),
     path("emails/problems/", reminders.reminder_problems, name="reminder_problems"),
+    path("texts/", texts.text_settings, name="text_settings"),
 ]
