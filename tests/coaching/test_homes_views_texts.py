@@ -70,6 +70,7 @@ def test_texts_stopped_or_not_available_here_are_not_shown_as_on(
     _texting(texts_on, client_user)
     text_number_stop(actor=client_user)
     assert BADGE not in _html(client, coach, "coaching:client_timeline", client_user)
+    assert BADGE not in _html(client, supervisor, "coaching:client_history", client_user)
     text_number_resume(actor=client_user)
     assert BADGE in _html(client, coach, "coaching:client_timeline", client_user)
     settings.TWILIO_ACCOUNT_SID = ""  # the channel off: nothing goes by text
