@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_log.views import calendar, groups, notes, reminders, sessions
+from sessions_log.views import calendar, groups, notes, reminders, sessions, text_links
 
 app_name = "sessions_log"
 
@@ -33,4 +33,6 @@ urlpatterns = [
         name="reminder_unsubscribe",
     ),
     path("emails/problems/", reminders.reminder_problems, name="reminder_problems"),
+    # Short, for texts: TEXTS_LINK_BASE + /t/ + a code fits within 160 characters.
+    path("t/<str:code>", text_links.text_link_open, name="text_link"),
 ]

@@ -163,14 +163,19 @@ class TextWebhook(models.Model):
 
 
 class TextLink(models.Model):
-    """A short link in a text (`/t/<code>`) to a longer path in the app.
+    """A short link in a text (`/t/<code>`): a text has room for no more.
 
-    The path may hold a credential (a single-use check-in link), so it is
-    encrypted; the link stops working when that credential would.
+    A check-in's link names the session: the single-use link to its form is
+    issued when the short link is opened (sessions_log.hooks.checkin_email),
+    so the email's and the text's links do not undo each other until one is
+    used. `path` (encrypted: it may hold a credential) is for any other page.
     """
 
     code = models.CharField(max_length=16, unique=True)
-    path = EncryptedTextField(max_length=500)
+    session = models.ForeignKey(
+        "sessions_log.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    path = EncryptedTextField(max_length=500, blank=True)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 
