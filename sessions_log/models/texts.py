@@ -163,19 +163,16 @@ class TextWebhook(models.Model):
 
 
 class TextLink(models.Model):
-    """A short link in a text (`/t/<code>`): a text has room for no more.
+    """A short link in a text (`/t/<code>`) to a session's check-in: a text
+    has no room for the form's own link.
 
-    A check-in's link names the session: the single-use link to its form is
-    issued when the short link is opened (sessions_log.hooks.checkin_email),
-    so the email's and the text's links do not undo each other until one is
-    used. `path` (encrypted: it may hold a credential) is for any other page.
+    The form's single-use link is issued when the short link is opened
+    (sessions_log.hooks.checkin_email), so the email's and the text's links
+    do not undo each other until one of them is used.
     """
 
     code = models.CharField(max_length=16, unique=True)
-    session = models.ForeignKey(
-        "sessions_log.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    path = EncryptedTextField(max_length=500, blank=True)
+    session = models.ForeignKey("sessions_log.Session", on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -141,9 +141,9 @@ def reminder_text(reminder: Reminder) -> str:
 
 def text_link_follow(*, code: str) -> str | None:
     """Where a short link leads now, or None when there is no such link or
-    it has expired. A check-in's link issues the form's single-use link here
-    (a write: it replaces the one an email carried); once the check-in is
-    answered, it leads home."""
+    it has expired: the check-in's form, by a single-use link issued here (a
+    write: it replaces the one an email carried), or home once the check-in
+    is answered."""
     link = (
         TextLink.objects.select_related("session")
         .filter(code=code, expires_at__gt=timezone.now())
@@ -151,6 +151,4 @@ def text_link_follow(*, code: str) -> str | None:
     )
     if link is None:
         return None
-    if link.session_id is not None:
-        return hooks.checkin_email.link(link.session) or reverse("home")
-    return link.path or None
+    return hooks.checkin_email.link(link.session) or reverse("home")

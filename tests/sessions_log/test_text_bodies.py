@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
+from coaching.models import CheckInRequest
 from sessions_log.models import Reminder, TextLink
 from sessions_log.services import text_bodies
 from sessions_log.services.text_bodies import (
@@ -17,8 +19,9 @@ from sessions_log.services.text_bodies import (
     is_gsm7,
     septets,
     text_body,
-    text_link_follow,
+    text_link_for_checkin,
 )
+from tests.helpers import _completed, _submit
 
 KINDS = Reminder.Kind.values
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -107,16 +110,30 @@ def test_a_text_that_cannot_fit_is_refused_rather_than_cut(settings):
 
 
 @pytest.mark.django_db
-def test_a_short_link_works_until_it_expires_and_an_unknown_one_is_a_404(client):
+def test_a_checkins_short_link_opens_its_form_until_answered_then_leads_home(
+    client, coach, client_user
+):
+    session = _completed(coach, client_user)
+    link = text_link_for_checkin(session=session, expires_at=timezone.now() + timedelta(days=1))
+    code = link.rsplit("/", 1)[1]
+    assert len(code) == text_bodies.LINK_CODE_LENGTH and link.startswith(settings.TEXTS_LINK_BASE)
+
+    response = client.get(f"/t/{code}")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/checkins/link/")
+    form = client.get(response["Location"])
+    assert form.status_code == 200 and 'name="trust"' in form.content.decode()
+
+    _submit(client_user, CheckInRequest.objects.get(session=session))
+    assert client.get(f"/t/{code}")["Location"] == reverse("home")
+
+
+@pytest.mark.django_db
+def test_unknown_and_expired_short_links_get_the_same_404(client, coach, client_user):
+    session = _completed(coach, client_user)
     TextLink.objects.create(
-        code="Abcdefgh12", path="/emails/", expires_at=timezone.now() + timedelta(days=1)
+        code="Expired123", session=session, expires_at=timezone.now() - timedelta(seconds=1)
     )
-    TextLink.objects.create(
-        code="Expired123", path="/emails/", expires_at=timezone.now() - timedelta(seconds=1)
-    )
-    assert text_link_follow(code="Abcdefgh12") == "/emails/"
-    response = client.get("/t/Abcdefgh12")
-    assert response.status_code == 302 and response["Location"] == "/emails/"
     missing = client.get("/t/Nosuchcode")
     expired = client.get("/t/Expired123")
     assert missing.status_code == expired.status_code == 404
@@ -126,11 +143,3 @@ def test_a_short_link_works_until_it_expires_and_an_unknown_one_is_a_404(client)
 
 def _main(response) -> str:
     return re.search(r"<main.*</main>", response.content.decode(), re.S).group(0)
-
-
-@pytest.mark.django_db
-def test_a_short_link_never_leads_off_the_site(client):
-    TextLink.objects.create(
-        code="Offsite123", path="//evil.example/x", expires_at=timezone.now() + timedelta(days=1)
-    )
-    assert client.get("/t/Offsite123").status_code == 404
