@@ -30,7 +30,8 @@ logger = logging.getLogger(__name__)
 # 30005, 30006).
 NUMBER_DEAD = frozenset({21211, 21214, 21610, 21614, 30004, 30005, 30006})
 
-# How long a send may take before it counts as the provider being down.
+# How long a send may take before it counts as the provider being down
+# (settings.TWILIO_TIMEOUT_SECONDS, read when the provider is built).
 SEND_TIMEOUT_SECONDS = 10
 
 
@@ -71,11 +72,12 @@ class TwilioProvider:
         from_number: str = "",
         messaging_service_sid: str = "",
         api_url: str = "",
+        timeout: float = SEND_TIMEOUT_SECONDS,
     ):
         self.client = Client(
             account_sid,
             auth_token,
-            http_client=TwilioHttpClient(pool_connections=True, timeout=SEND_TIMEOUT_SECONDS),
+            http_client=TwilioHttpClient(pool_connections=True, timeout=timeout),
         )
         if api_url:
             # A server that speaks Twilio's REST API elsewhere (tests, `make run`).
@@ -113,13 +115,14 @@ def enabled() -> bool:
 
 
 @cache
-def _twilio(account_sid, auth_token, from_number, service_sid, api_url) -> TwilioProvider:
+def _twilio(account_sid, auth_token, from_number, service_sid, api_url, timeout) -> TwilioProvider:
     return TwilioProvider(
         account_sid=account_sid,
         auth_token=auth_token,
         from_number=from_number,
         messaging_service_sid=service_sid,
         api_url=api_url,
+        timeout=timeout,
     )
 
 
@@ -134,6 +137,7 @@ def provider() -> TwilioProvider | None:
         settings.TWILIO_FROM_NUMBER,
         settings.TWILIO_MESSAGING_SERVICE_SID,
         settings.TWILIO_API_URL,
+        settings.TWILIO_TIMEOUT_SECONDS,
     )
 
 

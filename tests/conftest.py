@@ -22,6 +22,7 @@ from allauth.account.models import EmailAddress
 
 from accounts.models import CaseloadAssignment, Role, Team, User
 from tests.helpers import enable_totp, subprocess_database_url
+from tests.sms import sms_sink, texts_on, worker_env  # noqa: F401 - the texts' fixtures
 
 PASSWORD = "a-long-test-password-42"
 
@@ -218,7 +219,7 @@ class CeleryProcesses:
 
 
 @pytest.fixture
-def celery_processes(transactional_db, smtp_server, settings, tmp_path):
+def celery_processes(transactional_db, smtp_server, settings, tmp_path, request):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     settings.REMINDER_QUEUE = queue
     env = {
@@ -227,6 +228,7 @@ def celery_processes(transactional_db, smtp_server, settings, tmp_path):
         "EMAIL_HOST": smtp_server.hostname,
         "EMAIL_PORT": str(smtp_server.port),
         "REMINDER_QUEUE": queue,
+        **worker_env(request),
     }
     processes = CeleryProcesses(tmp_path, env)
     try:

@@ -324,6 +324,8 @@ TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", default="
 # Where Twilio's REST API is: empty for Twilio itself; `make run` and the
 # tests point it at a local server that speaks the same API (scripts/sms_sink.py).
 TWILIO_API_URL = env_str("TWILIO_API_URL", default="")
+# How long a send may take before it counts as Twilio being down (then retried).
+TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", default=10, minimum=1)
 # What HELP answers by text, and the name every text starts with (carriers
 # want a sender named): as neutral as the emails' sender.
 TEXTS_SENDER_NAME = env_str("TEXTS_SENDER_NAME", default=APP_NAME)
