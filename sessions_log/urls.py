@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_log.views import calendar, groups, notes, reminders, sessions
+from sessions_log.views import calendar, groups, notes, reminders, sessions, text_webhooks
 
 app_name = "sessions_log"
 
@@ -33,4 +33,7 @@ urlpatterns = [
         name="reminder_unsubscribe",
     ),
     path("emails/problems/", reminders.reminder_problems, name="reminder_problems"),
+    # The text provider's webhooks (signed by it, no session).
+    path("texts/inbound/", text_webhooks.text_inbound, name="text_inbound"),
+    path("texts/status/", text_webhooks.text_status, name="text_status"),
 ]
