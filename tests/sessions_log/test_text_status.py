@@ -13,7 +13,6 @@ from accounts.models import AuditEvent
 from common import sms
 from sessions_log.models import Reminder, ReminderPreference, TextMessage, TextNumber
 from sessions_log.services.text_webhooks import text_number_fail, text_number_failed_email_send
-from tests import sms as sms_fixtures
 from tests.conftest import make_user, wait_until
 from tests.helpers import count_queries, schedule_hour, sign_in, text_body
 from tests.sessions_log.text_hooks import (
@@ -23,9 +22,6 @@ from tests.sessions_log.text_hooks import (
     sent_text,
     status_params,
 )
-
-# The text provider's fixtures (tests/sms.py), used by name in this module.
-sms_sink, texts_on = sms_fixtures.sms_sink, sms_fixtures.texts_on
 
 STATUS = "sessions_log:text_status"
 

@@ -9,12 +9,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from sessions_log.models import Reminder, TextNumber
-from tests import sms as sms_fixtures
 from tests.helpers import schedule_hour
 from tests.sessions_log.text_hooks import NUMBER, OTHER_NUMBER, confirmed_number, inbound
-
-# The text provider's fixtures (tests/sms.py), used by name in this module.
-sms_sink, texts_on = sms_fixtures.sms_sink, sms_fixtures.texts_on
 
 STOPPED = "Appointments: you will get no more texts. Reply START to get them again."
 HELP = "Appointments: appointment reminders. Help: +1 555 010 0199. Reply STOP to stop."

@@ -7,7 +7,6 @@ from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
 from sessions_log.models import TextNumber, TextWebhook
-from tests import sms as sms_fixtures
 from tests.helpers import sign_in
 from tests.sessions_log.text_hooks import (
     NUMBER,
@@ -18,9 +17,6 @@ from tests.sessions_log.text_hooks import (
     sent_text,
     status_params,
 )
-
-# The text provider's fixtures (tests/sms.py), used by name in this module.
-sms_sink, texts_on = sms_fixtures.sms_sink, sms_fixtures.texts_on
 
 INBOUND, STATUS = "sessions_log:text_inbound", "sessions_log:text_status"
 
