@@ -65,7 +65,7 @@ def test_it_stops_texts_at_once_for_stop_and_each_synonym(
     assert _pending(upcoming, client_user, "text") == set()
     assert _pending(upcoming, client_user, "email")
     event = AuditEvent.objects.get(action="texts.stop")
-    assert event.actor_id == client_user.pk
+    assert event.actor_id == client_user.pk and event.client_id == client_user.pk
 
 
 @pytest.mark.django_db
