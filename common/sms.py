@@ -24,13 +24,16 @@ from twilio.rest import Client
 logger = logging.getLogger(__name__)
 
 # Twilio's error codes that mean the number itself will not take texts: it is
-# not valid, not a mobile, no longer in service, or its owner replied STOP to
-# the carrier. Retrying cannot help; the number stops being used.
-# https://www.twilio.com/docs/api/errors (21211, 21214, 21610, 21614, 30004,
-# 30005, 30006).
-NUMBER_DEAD = frozenset({21211, 21214, 21610, 21614, 30004, 30005, 30006})
+# not valid, cannot be reached, not a mobile, blocked, or no longer in
+# service. Retrying cannot help; the number stops being used.
+# https://www.twilio.com/docs/api/errors (21211, 21214, 21614, 30004, 30005, 30006).
+NUMBER_DEAD = frozenset({21211, 21214, 21614, 30004, 30005, 30006})
+# The number's owner replied STOP to Twilio itself (its default handling):
+# texts are off, as after a STOP the app saw, until they reply START.
+OPTED_OUT = 21610
 
-# How long a send may take before it counts as the provider being down.
+# How long a send may take before it counts as the provider being down
+# (settings.TWILIO_TIMEOUT_SECONDS, read when the provider is built).
 SEND_TIMEOUT_SECONDS = 10
 
 
@@ -71,11 +74,12 @@ class TwilioProvider:
         from_number: str = "",
         messaging_service_sid: str = "",
         api_url: str = "",
+        timeout: float = SEND_TIMEOUT_SECONDS,
     ):
         self.client = Client(
             account_sid,
             auth_token,
-            http_client=TwilioHttpClient(pool_connections=True, timeout=SEND_TIMEOUT_SECONDS),
+            http_client=TwilioHttpClient(pool_connections=True, timeout=timeout),
         )
         if api_url:
             # A server that speaks Twilio's REST API elsewhere (tests, `make run`).
@@ -113,13 +117,14 @@ def enabled() -> bool:
 
 
 @cache
-def _twilio(account_sid, auth_token, from_number, service_sid, api_url) -> TwilioProvider:
+def _twilio(account_sid, auth_token, from_number, service_sid, api_url, timeout) -> TwilioProvider:
     return TwilioProvider(
         account_sid=account_sid,
         auth_token=auth_token,
         from_number=from_number,
         messaging_service_sid=service_sid,
         api_url=api_url,
+        timeout=timeout,
     )
 
 
@@ -134,6 +139,7 @@ def provider() -> TwilioProvider | None:
         settings.TWILIO_FROM_NUMBER,
         settings.TWILIO_MESSAGING_SERVICE_SID,
         settings.TWILIO_API_URL,
+        settings.TWILIO_TIMEOUT_SECONDS,
     )
 
 

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from sessions_log.views import calendar, groups, notes, reminders, sessions, texts
+from sessions_log.views import (
+    calendar,
+    groups,
+    notes,
+    reminders,
+    sessions,
+    text_links,
+    text_webhooks,
+    texts,
+)
 
 app_name = "sessions_log"
 
@@ -34,4 +43,9 @@ urlpatterns = [
     ),
     path("emails/problems/", reminders.reminder_problems, name="reminder_problems"),
     path("texts/", texts.text_settings, name="text_settings"),
+    # Short, for texts: TEXTS_LINK_BASE + /t/ + a code fits within 160 characters.
+    path("t/<str:code>", text_links.text_link_open, name="text_link"),
+    # The text provider's webhooks (signed by it, no session).
+    path("texts/inbound/", text_webhooks.text_inbound, name="text_inbound"),
+    path("texts/status/", text_webhooks.text_status, name="text_status"),
 ]

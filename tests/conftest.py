@@ -22,6 +22,7 @@ from allauth.account.models import EmailAddress
 
 from accounts.models import CaseloadAssignment, Role, Team, User
 from tests.helpers import enable_totp, subprocess_database_url
+from tests.sms import sms_sink, texts_on, worker_env  # noqa: F401 - the texts' fixtures
 
 PASSWORD = "a-long-test-password-42"
 
@@ -218,7 +219,7 @@ class CeleryProcesses:
 
 
 @pytest.fixture
-def celery_processes(transactional_db, smtp_server, settings, tmp_path):
+def celery_processes(transactional_db, smtp_server, settings, tmp_path, request):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     settings.REMINDER_QUEUE = queue
     env = {
@@ -227,6 +228,7 @@ def celery_processes(transactional_db, smtp_server, settings, tmp_path):
         "EMAIL_HOST": smtp_server.hostname,
         "EMAIL_PORT": str(smtp_server.port),
         "REMINDER_QUEUE": queue,
+        **worker_env(request),
     }
     processes = CeleryProcesses(tmp_path, env)
     try:
@@ -250,3 +252,12 @@ def wait_until(condition, timeout=30.0, interval=0.1):
             return True
         time.sleep(interval)
     return condition()
+
+
+@pytest.fixture
+def steady_session(monkeypatch):
+    """No once-a-minute "still here" write of the signed-in session while a
+    test counts a page's statements: the minute can turn between two counted
+    requests on a slow machine, and that write is not the page's cost (it is
+    counted where it is the subject, tests/accounts/test_request_cost.py)."""
+    monkeypatch.setattr("accounts.middleware.ACTIVITY_EVERY", 24 * 3600)

@@ -1,130 +1,73 @@
-"""A MINIMAL STAND-IN for Part A's tests/sms.py (session 37): a local
-server that speaks the one call of Twilio's REST API the opt-in page makes
-(creating a message), with the fixture contract of the common brief
-(`sms_sink`, `texts_on`). Replace it with Part A's file when that lands:
-only the parts below are used by tests/sessions_log/test_texts_optin*.py
-(url, account_sid, auth_token, messages, clear, fail_next, reject_number)."""
+"""Text messages in tests: the real `twilio` library against a local server
+that speaks Twilio's REST API (scripts/sms_sink.py), as mail goes over real
+SMTP to a server on loopback.
 
-import json
-import re
+    sms_sink  (session): the server. .url, .account_sid, .auth_token,
+              .messages (dicts: sid, to, from_, messaging_service_sid, body,
+              status_callback, status, num_segments), .clear(),
+              .fail_next(status=503, count=1, code=None),
+              .delay_next(seconds, count=1, taken=True),
+              .reject_number(number, code=21211), .undeliverable(number,
+              code=30005, status="undelivered"), .callbacks = True|False,
+              .callback_log (each callback posted: url, params, signature,
+              answer), .wait_callbacks(count), .signature(url, params),
+              .inbound_params(from_, body, to=None) (to post through Django's
+              test client), .inbound(url, from_, body, to=None) ->
+              (http_status, reply bodies) over real HTTP (a live server).
+    texts_on  (function): the channel on against the sink, the sink cleared,
+              common.sms's cached provider dropped; returns the sink. A real
+              Celery worker of the same test (celery_processes) gets the same
+              settings through its environment (`worker_env`).
+"""
+
 import secrets
-import threading
-from base64 import b64decode
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 import pytest
-from twilio.request_validator import RequestValidator
 
 from common import sms
+from scripts.sms_sink import SmsSink
 
-_MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC\w+)/Messages\.json$")
-
-
-class Sink:
-    def __init__(self):
-        self.account_sid = "AC" + secrets.token_hex(16)
-        self.auth_token = secrets.token_hex(16)
-        self.messages: list[dict] = []
-        self.callbacks = False
-        self._failures: list[tuple[int, int | None]] = []
-        self._rejected: dict[str, int] = {}
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-
-    def clear(self):
-        with self.lock:
-            self.messages.clear()
-            self._failures.clear()
-            self._rejected.clear()
-
-    def fail_next(self, status=503, count=1, code=None):
-        with self.lock:
-            self._failures += [(status, code)] * count
-
-    def reject_number(self, number, code=21211):
-        with self.lock:
-            self._rejected[number] = code
-
-    def signature(self, url, params) -> str:
-        return RequestValidator(self.auth_token).compute_signature(url, params)
-
-    def _answer(self, path: str, authorization: str, form: dict) -> tuple[int, dict]:
-        found = _MESSAGES.match(path)
-        if not found:
-            return 404, {"code": 20404, "message": "Not found", "status": 404}
-        expected = f"{self.account_sid}:{self.auth_token}"
-        given = authorization.removeprefix("Basic ")
-        if found["sid"] != self.account_sid or b64decode(given or b"=").decode() != expected:
-            return 401, {"code": 20003, "message": "Authenticate", "status": 401}
-        with self.lock:
-            if self._failures:
-                status, code = self._failures.pop(0)
-                return status, {"code": code, "message": "Service unavailable", "status": status}
-            to = form.get("To", "")
-            if to in self._rejected:
-                code = self._rejected[to]
-                return 400, {"code": code, "message": f"The 'To' number {to} is not valid."}
-            message = {
-                "sid": "SM" + secrets.token_hex(16),
-                "to": to,
-                "from_": form.get("From", ""),
-                "messaging_service_sid": form.get("MessagingServiceSid", ""),
-                "body": form.get("Body", ""),
-                "status_callback": form.get("StatusCallback", ""),
-            }
-            self.messages.append(message)
-        return 201, {
-            "sid": message["sid"],
-            "account_sid": self.account_sid,
-            "to": message["to"],
-            "from": message["from_"],
-            "body": message["body"],
-            "status": "queued",
-            "num_segments": "1",
-        }
+FROM_NUMBER = "+15005550006"
+HELP_PHONE = "+1 555 010 0199"
 
 
-def _handler(sink: Sink):
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
-            length = int(self.headers.get("Content-Length") or 0)
-            fields = parse_qs(self.rfile.read(length).decode())
-            form = {name: values[-1] for name, values in fields.items()}
-            status, body = sink._answer(self.path, self.headers.get("Authorization", ""), form)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+def texts_settings(sink: SmsSink) -> dict[str, str]:
+    """The settings (and environment variables) that send texts to `sink`."""
+    return {
+        "TWILIO_ACCOUNT_SID": sink.account_sid,
+        "TWILIO_AUTH_TOKEN": sink.auth_token,
+        "TWILIO_FROM_NUMBER": FROM_NUMBER,
+        "TWILIO_MESSAGING_SERVICE_SID": "",
+        "TWILIO_API_URL": sink.url,
+        "TEXTS_HELP_PHONE": HELP_PHONE,
+    }
 
-        def log_message(self, *args):
-            pass
 
-    return Handler
+def worker_env(request) -> dict[str, str]:
+    """For a worker process a test starts (tests/conftest.py's
+    celery_processes): the texts' settings when the test has texts on,
+    whichever fixture came first."""
+    if "texts_on" not in request.fixturenames:
+        return {}
+    return texts_settings(request.getfixturevalue("sms_sink"))
 
 
 @pytest.fixture(scope="session")
 def sms_sink():
-    sink = Sink()
-    thread = threading.Thread(target=sink.server.serve_forever, daemon=True)
-    thread.start()
+    # A token of the run's own: a test that signs with another one fails.
+    sink = SmsSink(account_sid="AC" + secrets.token_hex(16), auth_token=secrets.token_hex(16))
+    sink.start()
     yield sink
-    sink.server.shutdown()
-    sink.server.server_close()
+    sink.stop()
 
 
 @pytest.fixture
 def texts_on(settings, sms_sink):
-    settings.TWILIO_ACCOUNT_SID = sms_sink.account_sid
-    settings.TWILIO_AUTH_TOKEN = sms_sink.auth_token
-    settings.TWILIO_FROM_NUMBER = "+15005550006"
-    settings.TWILIO_MESSAGING_SERVICE_SID = ""
-    settings.TWILIO_API_URL = sms_sink.url
-    settings.TEXTS_HELP_PHONE = "+1 555 010 0199"
+    for name, value in texts_settings(sms_sink).items():
+        setattr(settings, name, value)
     sms_sink.clear()
+    # The provider is kept per process and per settings; a test's own
+    # (another timeout, say) must not meet the one an earlier test built.
     sms._twilio.cache_clear()
     yield sms_sink
     sms._twilio.cache_clear()

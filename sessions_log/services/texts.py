@@ -38,6 +38,7 @@ from accounts.models import AuditEvent, Role, User
 from common import emails, sms
 from sessions_log.models import TextMessage, TextNumber, number_digest
 from sessions_log.services.reminders import reminders_replan_upcoming
+from sessions_log.services.text_bodies import SENDER_MAX, gsm7
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +60,6 @@ _TYPED_NUMBER = re.compile(r"\+?[\d\s().\-]+", re.ASCII)
 _E164 = re.compile(r"\+[1-9]\d{7,14}", re.ASCII)
 # The US and Canada (+1): an area code that starts 2-9, then 7 digits.
 _NANP = re.compile(r"\+1[2-9]\d{9}", re.ASCII)
-
-# Characters texts may hold in one 160-character GSM-7 message: letters
-# outside it (á, í, ó, ú) turn a text into UCS-2, 70 characters a part.
-GSM7 = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_TO_GSM7 = str.maketrans("áíóúÁÍÓÚ", "aiouAIOU")
 
 
 def consent_words() -> str:
@@ -93,13 +86,13 @@ def number_normalised(typed: str) -> str:
 
 
 def code_text(code: str, language: str) -> str:
-    """The text that carries a code, in the reader's language, in GSM-7."""
+    """The text that carries a code, in the reader's language, in GSM-7
+    (text_bodies: an accent outside it would make the text three long)."""
     with translation.override(emails.recipient_language(language)):
-        body = _("%(sender)s: your code is %(code)s. It works for 10 minutes.") % {
-            "sender": settings.TEXTS_SENDER_NAME,
-            "code": code,
-        }
-    return body.translate(_TO_GSM7)
+        # Translators: a text message (SMS); avoid á, í, ó, ú (see text_bodies).
+        wording = _("%(sender)s: your code is %(code)s. It works for 10 minutes.")
+    sender = settings.TEXTS_SENDER_NAME[:SENDER_MAX]
+    return gsm7(wording % {"sender": sender, "code": code})
 
 
 def _code_digest(number: TextNumber, code: str) -> str:

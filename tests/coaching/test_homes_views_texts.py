@@ -17,10 +17,7 @@ from sessions_log.services.texts import (
     text_number_stop,
 )
 from sessions_log.tasks import text_code_send
-from tests import sms
 from tests.helpers import count_queries, sign_in
-
-sms_sink, texts_on = sms.sms_sink, sms.texts_on
 
 pytestmark = pytest.mark.django_db
 

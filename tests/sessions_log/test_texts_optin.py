@@ -16,8 +16,8 @@ from accounts.models import AuditEvent
 from sessions_log.models import Reminder, TextMessage, TextNumber
 from sessions_log.services import texts
 from sessions_log.services.reminders import reminder_preferences_update
+from sessions_log.services.text_bodies import is_gsm7, septets
 from sessions_log.services.texts import (
-    GSM7,
     text_number_confirm,
     text_number_remove,
     text_number_resend,
@@ -26,12 +26,8 @@ from sessions_log.services.texts import (
     text_number_stop,
 )
 from sessions_log.tasks import text_code_send
-from tests import sms
 from tests.conftest import wait_until
 from tests.helpers import schedule_hour
-
-# The sink and the settings pointing at it (Part A's fixtures).
-sms_sink, texts_on = sms.sms_sink, sms.texts_on
 
 pytestmark = pytest.mark.django_db
 
@@ -264,18 +260,20 @@ def test_after_stop_by_text_only_start_by_text_turns_them_on(texts_on, client_us
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_code_text_in_spanish_stays_in_one_gsm7_message(texts_on, client_user):
+def test_a_code_text_in_spanish_stays_in_one_gsm7_message(texts_on, settings, client_user):
     client_user.language = "es"
     client_user.save(update_fields=["language"])
     row = text_number_start(actor=client_user, number=NUMBER, consent=True)
     code = _code_sent(texts_on, row)
     body = texts_on.messages[-1]["body"]
     assert body == f"Appointments: tu codigo es {code}. Sirve por 10 minutos."
-    assert set(body) <= GSM7 and len(body) <= 160
+    assert is_gsm7(body) and septets(body) <= 160
+
     # Every language's code text, with a long sender name, fits too.
+    settings.TEXTS_SENDER_NAME = "Centro Comunitario de Recuperación del Condado " * 3
     for language in ("en", "es"):
         long = texts.code_text("123456", language)
-        assert set(long) <= GSM7 and len(long) <= 160
+        assert is_gsm7(long) and septets(long) <= 160
 
 
 @time_machine.travel(NOW, tick=False)
@@ -304,13 +302,7 @@ def test_the_task_texts_one_code_however_often_it_runs(texts_on, client_user):
 def test_a_real_worker_texts_the_code_after_the_request_commits(
     texts_on, celery_processes, client_user
 ):
-    celery_processes.start(
-        "worker",
-        TWILIO_ACCOUNT_SID=texts_on.account_sid,
-        TWILIO_AUTH_TOKEN=texts_on.auth_token,
-        TWILIO_FROM_NUMBER="+15005550006",
-        TWILIO_API_URL=texts_on.url,
-    )
+    celery_processes.start("worker")  # with the texts' settings (tests/sms.py worker_env)
     row = text_number_start(actor=client_user, number=NUMBER, consent=True)
     assert wait_until(lambda: texts_on.messages), celery_processes.logs()
     code = re.search(r"\b(\d{6})\b", texts_on.messages[0]["body"]).group(1)

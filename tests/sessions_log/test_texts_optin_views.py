@@ -12,10 +12,7 @@ from django.urls import reverse
 from sessions_log.models import TextNumber
 from sessions_log.services.texts import text_number_confirm, text_number_start
 from sessions_log.tasks import text_code_send
-from tests import sms
 from tests.helpers import sign_in
-
-sms_sink, texts_on = sms.sms_sink, sms.texts_on
 
 pytestmark = pytest.mark.django_db
 
