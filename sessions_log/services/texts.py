@@ -37,6 +37,7 @@ from accounts.audit import audit_record
 from accounts.models import AuditEvent, Role, User
 from common import emails, sms
 from sessions_log.models import TextMessage, TextNumber, number_digest
+from sessions_log.services.outbox import text_status_url
 from sessions_log.services.reminders import reminders_replan_upcoming
 from sessions_log.services.text_bodies import SENDER_MAX, gsm7
 
@@ -330,7 +331,7 @@ def text_code_deliver(*, text_number_id: int) -> str:
         sent = sms.provider().send(
             to=row.number,
             body=code_text(code, row.user.language),
-            status_callback=settings.SITE_URL + "/texts/status/",
+            status_callback=text_status_url(),
         )
     except sms.TextError as error:
         logger.warning(
