@@ -208,3 +208,16 @@ def test_another_clients_number_is_never_shown(texts_on, client, client_user, ot
     response = _post(client, "stop")
     assert response.status_code == 400 and "Texts are not on." in response.content.decode()
     assert TextNumber.objects.get(user=other_client).state == "on"
+
+
+def test_a_client_waiting_for_a_code_can_change_the_number(texts_on, client, client_user):
+    with time_machine.travel(NOW, tick=False):
+        sign_in(client, client_user)
+        assert _post(client, "start", number=NUMBER, consent="on").status_code == 302
+    with time_machine.travel(NOW + timedelta(minutes=2), tick=False):
+        html = client.get(URL + "?change=1").content.decode()
+        assert 'name="number"' in html and 'name="code"' not in html and "Cancel" in html
+        assert _post(client, "start", number="555 201 1111", consent="on").status_code == 302
+        assert "We texted a code to the number ending 1111." in _page(client)
+    row = TextNumber.objects.get()
+    assert (row.number, row.codes_sent) == ("+15552011111", 1)
