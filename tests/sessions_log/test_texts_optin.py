@@ -310,3 +310,15 @@ def test_a_real_worker_texts_the_code_after_the_request_commits(
     text_number_confirm(actor=client_user, code=code)
     row.refresh_from_db()
     assert row.state == "on"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_code_to_a_number_found_dead_does_not_turn_texts_on(texts_on, client_user):
+    row = text_number_start(actor=client_user, number=NUMBER, consent=True)
+    code = _code_sent(texts_on, row)
+    # What the status webhook does when the code's text is undeliverable (Part C).
+    TextNumber.objects.filter(pk=row.pk).update(failed_at=NOW, failure_code=30005)
+    with pytest.raises(ValidationError, match="could not be delivered"):
+        text_number_confirm(actor=client_user, code=code)
+    row.refresh_from_db()
+    assert row.state == "failed"
