@@ -19,7 +19,8 @@ export PORT PYTEST_ARGS
 # One line per target (tests/test_docs.py checks that every .PHONY target is here).
 help:
 	@echo "make run             check the ports, set up, migrate, load demo data, run web + worker + beat"
-	@echo "                     + mail sink (ports: PORT, MAIL_SINK_PORT, LOCAL_PG_PORT, LOCAL_REDIS_PORT)"
+	@echo "                     + mail and text sinks (ports: PORT, MAIL_SINK_PORT, TEXT_SINK_PORT,"
+	@echo "                     LOCAL_PG_PORT, LOCAL_REDIS_PORT; TWILIO_ACCOUNT_SID set: real Twilio)"
 	@echo "make test            set up, then ruff, lint-imports, makemigrations --check, pytest"
 	@echo "                     (PYTEST_ARGS=...), then cluster-test (CLUSTER_TEST=0 leaves it out)"
 	@echo "make lint            ruff and lint-imports (the import layers) only"
