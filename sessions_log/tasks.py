@@ -1,10 +1,11 @@
-"""Celery tasks for reminders: thin, they take ids and call the services."""
+"""Celery tasks for reminders and texts: thin, they take ids and call the services."""
 
+import smtplib
 from collections import Counter
 
 from celery import shared_task
 
-from sessions_log.services import outbox
+from sessions_log.services import outbox, text_webhooks
 
 
 @shared_task
@@ -26,3 +27,15 @@ def reminder_send(reminder_id: int, lease_token: str) -> str:
     """One reminder: what sweeps queued before batches (tasks still in Redis
     at a deploy). Nothing queues it any more."""
     return outbox.reminder_deliver(reminder_id=reminder_id, lease_token=lease_token)
+
+
+# sessions_log/services/text_webhooks.py queues it by this name (TEXT_NUMBER_FAILED_EMAIL).
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=10,
+)
+def text_number_failed_email(text_number_id: int) -> bool:
+    """Queued when a number is found dead: tell its owner texts stopped."""
+    return text_webhooks.text_number_failed_email_send(text_number_id=text_number_id)

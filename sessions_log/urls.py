@@ -1,6 +1,14 @@
 from django.urls import path
 
-from sessions_log.views import calendar, groups, notes, reminders, sessions
+from sessions_log.views import (
+    calendar,
+    groups,
+    notes,
+    reminders,
+    sessions,
+    text_links,
+    text_webhooks,
+)
 
 app_name = "sessions_log"
 
@@ -33,4 +41,9 @@ urlpatterns = [
         name="reminder_unsubscribe",
     ),
     path("emails/problems/", reminders.reminder_problems, name="reminder_problems"),
+    # Short, for texts: TEXTS_LINK_BASE + /t/ + a code fits within 160 characters.
+    path("t/<str:code>", text_links.text_link_open, name="text_link"),
+    # The text provider's webhooks (signed by it, no session).
+    path("texts/inbound/", text_webhooks.text_inbound, name="text_inbound"),
+    path("texts/status/", text_webhooks.text_status, name="text_status"),
 ]

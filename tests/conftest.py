@@ -252,3 +252,12 @@ def wait_until(condition, timeout=30.0, interval=0.1):
             return True
         time.sleep(interval)
     return condition()
+
+
+@pytest.fixture
+def steady_session(monkeypatch):
+    """No once-a-minute "still here" write of the signed-in session while a
+    test counts a page's statements: the minute can turn between two counted
+    requests on a slow machine, and that write is not the page's cost (it is
+    counted where it is the subject, tests/accounts/test_request_cost.py)."""
+    monkeypatch.setattr("accounts.middleware.ACTIVITY_EVERY", 24 * 3600)

@@ -332,6 +332,11 @@ TEXTS_SENDER_NAME = env_str("TEXTS_SENDER_NAME", default=APP_NAME)
 TEXTS_HELP_PHONE = env_str("TEXTS_HELP_PHONE", default="")
 # Where texts' links point: a short host keeps every text within 160 characters.
 TEXTS_LINK_BASE = env_str("TEXTS_LINK_BASE", default=SITE_URL).rstrip("/")
+if len(TEXTS_LINK_BASE) > 40:
+    raise ImproperlyConfigured(
+        f"TEXTS_LINK_BASE {TEXTS_LINK_BASE!r} is longer than 40 characters: texts would not fit"
+        " one SMS. Set TEXTS_LINK_BASE to a shorter address of the site."
+    )
 
 CELERY_BROKER_URL = REDIS_URL
 # The queue reminder sweeps and sends go to (tests give each run its own).

@@ -163,14 +163,16 @@ class TextWebhook(models.Model):
 
 
 class TextLink(models.Model):
-    """A short link in a text (`/t/<code>`) to a longer path in the app.
+    """A short link in a text (`/t/<code>`) to a session's check-in: a text
+    has no room for the form's own link.
 
-    The path may hold a credential (a single-use check-in link), so it is
-    encrypted; the link stops working when that credential would.
+    The form's single-use link is issued when the short link is opened
+    (sessions_log.hooks.checkin_email), so the email's and the text's links
+    do not undo each other until one of them is used.
     """
 
     code = models.CharField(max_length=16, unique=True)
-    path = EncryptedTextField(max_length=500)
+    session = models.ForeignKey("sessions_log.Session", on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 

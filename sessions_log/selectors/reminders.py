@@ -1,16 +1,17 @@
 """Reads of reminders: people's email choices, the admins' failed
-deliveries, the oldest reminder waiting (for the health page)."""
+deliveries (emails and texts), the oldest reminder waiting (for the health
+page)."""
 
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.audit import audit_clients_shown
 from accounts.models import User
 from accounts.policy.records import reminder_problem_scope
-from sessions_log.models import Reminder, ReminderPreference
+from sessions_log.models import Reminder, ReminderPreference, TextMessage
 
 
 def reminder_preferences_of(users: list[User]) -> dict[int, ReminderPreference]:
@@ -20,13 +21,21 @@ def reminder_preferences_of(users: list[User]) -> dict[int, ReminderPreference]:
 
 
 def reminder_problems(user: User) -> QuerySet[Reminder]:
-    """Failed and expired deliveries, newest first: for admins only."""
+    """Failed and expired deliveries, newest first: for admins only. A
+    text's row carries what the provider last said of its text
+    (`text_status`, `text_error_code`), in the same query whatever the
+    number of rows; never the number it went to."""
+    last_text = TextMessage.objects.filter(reminder=OuterRef("pk")).order_by("-created_at", "-pk")
     return (
         Reminder.objects.filter(
             reminder_problem_scope(user),
             status__in=[Reminder.Status.FAILED, Reminder.Status.EXPIRED],
         )
         .select_related("recipient", "session")
+        .annotate(
+            text_status=Subquery(last_text.values("status")[:1]),
+            text_error_code=Subquery(last_text.values("error_code")[:1]),
+        )
         .order_by("-updated_at", "-pk")
     )
 

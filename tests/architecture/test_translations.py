@@ -78,6 +78,7 @@ CLIENT_EMAILS = [
     "reminder",
     "reminder_cancelled",
     "reminder_moved",
+    "text_number_failed",
 ]
 
 # Translated blocks, comments and the body's class names (no words) go

@@ -265,7 +265,9 @@ def test_every_read_of_the_plan_shows_in_who_viewed_my_record(
 
 
 @pytest.mark.django_db
-def test_the_plan_page_costs_the_same_queries_for_one_goal_or_fifty(client, coach, client_user):
+def test_the_plan_page_costs_the_same_queries_for_one_goal_or_fifty(
+    client, coach, client_user, steady_session
+):
     plan_with(coach, client_user, goals=1, steps=2)
     agree(coach, client_user)
     url = reverse("coaching:plan", args=[client_user.pk])
@@ -283,7 +285,7 @@ def test_the_plan_page_costs_the_same_queries_for_one_goal_or_fifty(client, coac
     agree(coach, client_user)
     for step in Step.objects.all()[:20]:
         step_progress(actor=client_user, step=step, state="trying", how_it_went="ok")
-    client.get(url)  # a minute may have passed: the session's once-a-minute write, taken here
+    client.get(url)  # the login's first requests write its session; then none (steady_session)
     many = [count_queries(client.get, page)[0] for page in urls]
 
     assert few == many

@@ -407,7 +407,7 @@ def test_the_client_sees_their_history_as_a_chart_and_a_table(client, coach, cli
 
 @pytest.mark.django_db
 def test_the_caseload_query_count_does_not_grow_with_clients_or_check_ins(
-    client, coach, client_user
+    client, coach, client_user, steady_session
 ):
     sign_in(client, coach)
     url = reverse("coaching:coach_home")
@@ -420,7 +420,7 @@ def test_the_caseload_query_count_does_not_grow_with_clients_or_check_ins(
         for weeks in (3, 2, 1):
             with time_machine.travel(timezone.now() - timedelta(weeks=weeks)):
                 _submit(person, answers=LOW)
-    client.get(url)  # a minute may have passed: the session's once-a-minute write, taken here
+    client.get(url)  # the login's first requests write its session; then none (steady_session)
     many, response = count_queries(client.get, url)
     assert few == many <= PAGE_STATEMENTS
     assert response.content.decode().count('class="sparkline"') == 7

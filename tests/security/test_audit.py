@@ -86,7 +86,7 @@ def test_the_audit_trail_filters_by_person_client_and_date(
 
 
 @pytest.mark.django_db
-def test_the_audit_trail_uses_a_fixed_number_of_queries(client, admin_user, coach):
+def test_the_audit_trail_uses_a_fixed_number_of_queries(client, admin_user, coach, steady_session):
     sign_in(client, admin_user)
     url = reverse("accounts:audit_log")
     client.get(url)
@@ -94,7 +94,7 @@ def test_the_audit_trail_uses_a_fixed_number_of_queries(client, admin_user, coac
     for index in range(60):
         person = make_user(f"p{index}@example.org", "client")
         audit_record(actor=coach, action="client.view", obj=person)
-    client.get(url)  # a minute may have passed: the session's once-a-minute write, taken here
+    client.get(url)  # the login's first requests write its session; then none (steady_session)
     many, _ = count_queries(client.get, url)
     assert few == many
 

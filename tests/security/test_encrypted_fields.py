@@ -98,7 +98,7 @@ PLAINTEXT = {
     "sessions_log.Reminder.channel": "a choice",
     "sessions_log.TextNumber.number_digest": "a keyed digest",
     "sessions_log.TextNumber.code_digest": "a digest",
-    "sessions_log.TextNumber.consent_text": "the consent's wording as the app showed it, no one's words",
+    "sessions_log.TextNumber.consent_text": "the consent as the app showed it, no one's words",
     "sessions_log.TextNumber.consent_language": "a choice",
     "sessions_log.TextNumber.stopped_by": "a choice",
     "sessions_log.TextMessage.purpose": "a choice",

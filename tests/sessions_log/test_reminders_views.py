@@ -177,7 +177,7 @@ def test_bad_quiet_hours_are_explained_and_nothing_is_saved(client, client_user,
 
 @pytest.mark.django_db
 def test_admins_see_failed_and_expired_deliveries_with_the_error(
-    client, admin_user, coach, client_user
+    client, admin_user, coach, client_user, steady_session
 ):
     session = schedule_hour(coach, client_user, timezone.now() + timedelta(days=3))
     rows = list(Reminder.objects.filter(session=session))
@@ -204,7 +204,7 @@ def test_admins_see_failed_and_expired_deliveries_with_the_error(
             next_attempt_at=timezone.now(),
             deadline=session.starts_at,
         )
-    client.get(url)  # a minute may have passed: the session's once-a-minute write, taken here
+    client.get(url)  # the login's first requests write its session; then none (steady_session)
     many, _ = count_queries(client.get, url)
     assert few == many
 
