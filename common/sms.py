@@ -24,11 +24,13 @@ from twilio.rest import Client
 logger = logging.getLogger(__name__)
 
 # Twilio's error codes that mean the number itself will not take texts: it is
-# not valid, not a mobile, no longer in service, or its owner replied STOP to
-# the carrier. Retrying cannot help; the number stops being used.
-# https://www.twilio.com/docs/api/errors (21211, 21214, 21610, 21614, 30004,
-# 30005, 30006).
-NUMBER_DEAD = frozenset({21211, 21214, 21610, 21614, 30004, 30005, 30006})
+# not valid, cannot be reached, not a mobile, blocked, or no longer in
+# service. Retrying cannot help; the number stops being used.
+# https://www.twilio.com/docs/api/errors (21211, 21214, 21614, 30004, 30005, 30006).
+NUMBER_DEAD = frozenset({21211, 21214, 21614, 30004, 30005, 30006})
+# The number's owner replied STOP to Twilio itself (its default handling):
+# texts are off, as after a STOP the app saw, until they reply START.
+OPTED_OUT = 21610
 
 # How long a send may take before it counts as the provider being down
 # (settings.TWILIO_TIMEOUT_SECONDS, read when the provider is built).

@@ -313,30 +313,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Appointments <no-rep
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The app's name in emails ("A form is waiting for you in Appointments"): as neutral.
 APP_NAME = env_str("APP_NAME", default="Appointments")
-
-# Text messages (sessions_log/services/texts.py, common/sms.py), through
-# Twilio. Without an account SID, a token and a sender (a number or a
-# messaging service) the channel is off and the client's page says so.
-TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", default="")
-TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", default="")
-TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", default="")
-TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", default="")
-# Where Twilio's REST API is: empty for Twilio itself; `make run` and the
-# tests point it at a local server that speaks the same API (scripts/sms_sink.py).
-TWILIO_API_URL = env_str("TWILIO_API_URL", default="")
-# How long a send may take before it counts as Twilio being down (then retried).
-TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", default=10, minimum=1)
-# What HELP answers by text, and the name every text starts with (carriers
-# want a sender named): as neutral as the emails' sender.
-TEXTS_SENDER_NAME = env_str("TEXTS_SENDER_NAME", default=APP_NAME)
-TEXTS_HELP_PHONE = env_str("TEXTS_HELP_PHONE", default="")
-# Where texts' links point: a short host keeps every text within 160 characters.
-TEXTS_LINK_BASE = env_str("TEXTS_LINK_BASE", default=SITE_URL).rstrip("/")
-if len(TEXTS_LINK_BASE) > 40:
-    raise ImproperlyConfigured(
-        f"TEXTS_LINK_BASE {TEXTS_LINK_BASE!r} is longer than 40 characters: texts would not fit"
-        " one SMS. Set TEXTS_LINK_BASE to a shorter address of the site."
-    )
+from coaching.settings.texts import *  # noqa: E402, F403 - text messages' provider and sender
 
 CELERY_BROKER_URL = REDIS_URL
 # The queue reminder sweeps and sends go to (tests give each run its own).
@@ -415,10 +392,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
-    # fpdf2's font subsetting (the record's PDF) logs every table it prunes.
-    "loggers": {"fontTools": {"level": "WARNING"}},
+    # fpdf2 logs every font table it prunes; twilio ten lines per text it sends.
+    "loggers": {"fontTools": {"level": "WARNING"}, "twilio": {"level": "WARNING"}},
 }
 
-# The product's rules (reminders, check-ins, trust flags, plans, outreach,
-# billing) are in rules.py.
+# The product's rules (reminders, check-ins, flags, plans, outreach, billing).
 from coaching.settings.rules import *  # noqa: E402, F403

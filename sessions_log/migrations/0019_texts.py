@@ -7,108 +7,185 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sessions_log', '0018_covering_indexes'),
+        ("sessions_log", "0018_covering_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TextLink',
+            name="TextLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, unique=True)),
-                ('expires_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=16, unique=True)),
+                ("expires_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='TextMessage',
+            name="TextMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('reminder', 'Reminder'), ('code', 'Confirmation code')], max_length=10)),
-                ('provider_sid', models.CharField(max_length=64, unique=True)),
-                ('status', models.CharField(choices=[('accepted', 'Accepted'), ('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('undelivered', 'Undelivered'), ('failed', 'Failed')], default='queued', max_length=12)),
-                ('error_code', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[("reminder", "Reminder"), ("code", "Confirmation code")],
+                        max_length=10,
+                    ),
+                ),
+                ("provider_sid", models.CharField(max_length=64, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("accepted", "Accepted"),
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("delivered", "Delivered"),
+                            ("undelivered", "Undelivered"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("error_code", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='TextNumber',
+            name="TextNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', accounts.fields.EncryptedTextField(max_length=16)),
-                ('number_digest', models.CharField(db_index=True, max_length=64)),
-                ('code_digest', models.CharField(blank=True, max_length=64)),
-                ('code_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('codes_sent', models.PositiveSmallIntegerField(default=0)),
-                ('code_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('consent_text', models.TextField(blank=True)),
-                ('consent_language', models.CharField(blank=True, max_length=8)),
-                ('stopped_at', models.DateTimeField(blank=True, null=True)),
-                ('stopped_by', models.CharField(blank=True, max_length=8)),
-                ('stop_confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_at', models.DateTimeField(blank=True, null=True)),
-                ('failure_code', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", accounts.fields.EncryptedTextField(max_length=16)),
+                ("number_digest", models.CharField(db_index=True, max_length=64)),
+                ("code_digest", models.CharField(blank=True, max_length=64)),
+                ("code_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("codes_sent", models.PositiveSmallIntegerField(default=0)),
+                ("code_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("consent_text", models.TextField(blank=True)),
+                ("consent_language", models.CharField(blank=True, max_length=8)),
+                ("stopped_at", models.DateTimeField(blank=True, null=True)),
+                ("stopped_by", models.CharField(blank=True, max_length=8)),
+                ("stop_confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("failed_at", models.DateTimeField(blank=True, null=True)),
+                ("failure_code", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='TextWebhook',
+            name="TextWebhook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=120, unique=True)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=120, unique=True)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.RemoveConstraint(
-            model_name='reminder',
-            name='reminder_one_per_kind',
+            model_name="reminder",
+            name="reminder_one_per_kind",
         ),
         migrations.AddField(
-            model_name='reminder',
-            name='channel',
-            field=models.CharField(choices=[('email', 'Email'), ('text', 'Text message')], default='email', max_length=5),
+            model_name="reminder",
+            name="channel",
+            field=models.CharField(
+                choices=[("email", "Email"), ("text", "Text message")],
+                default="email",
+                max_length=5,
+            ),
         ),
         migrations.AddField(
-            model_name='reminderpreference',
-            name='by_email',
+            model_name="reminderpreference",
+            name="by_email",
             field=models.BooleanField(default=True),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.UniqueConstraint(fields=('session', 'recipient', 'kind', 'channel'), name='reminder_one_per_kind_and_channel'),
+            model_name="reminder",
+            constraint=models.UniqueConstraint(
+                fields=("session", "recipient", "kind", "channel"),
+                name="reminder_one_per_kind_and_channel",
+            ),
         ),
         migrations.AddField(
-            model_name='textlink',
-            name='session',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sessions_log.session'),
+            model_name="textlink",
+            name="session",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="sessions_log.session",
+            ),
         ),
         migrations.AddField(
-            model_name='textmessage',
-            name='recipient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="textmessage",
+            name="recipient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='textmessage',
-            name='reminder',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='texts', to='sessions_log.reminder'),
+            model_name="textmessage",
+            name="reminder",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="texts",
+                to="sessions_log.reminder",
+            ),
         ),
         migrations.AddField(
-            model_name='textnumber',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='text_number', to=settings.AUTH_USER_MODEL),
+            model_name="textnumber",
+            name="user",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="text_number",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='textmessage',
-            index=models.Index(condition=models.Q(('status__in', ['undelivered', 'failed'])), fields=['-updated_at'], name='text_message_problem_idx'),
+            model_name="textmessage",
+            index=models.Index(
+                condition=models.Q(("status__in", ["undelivered", "failed"])),
+                fields=["-updated_at"],
+                name="text_message_problem_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='textnumber',
-            index=models.Index(condition=models.Q(('failed_at__isnull', True), ('stopped_at__isnull', True), ('verified_at__isnull', False)), fields=['user'], name='text_number_active_idx'),
+            model_name="textnumber",
+            index=models.Index(
+                condition=models.Q(
+                    ("failed_at__isnull", True),
+                    ("stopped_at__isnull", True),
+                    ("verified_at__isnull", False),
+                ),
+                fields=["user"],
+                name="text_number_active_idx",
+            ),
         ),
     ]

@@ -5,19 +5,21 @@ leases the due rows with `FOR UPDATE SKIP LOCKED` and queues, after commit,
 one send task per batch of up to SEND_BATCH of them. The task claims those
 of its rows it still holds the lease of with one conditional UPDATE ...
 RETURNING, loads them with one query, renders them, sends them one by one
-over the worker process's kept-open SMTP connection (common.emails.
-send_kept) and then records the outcome with a few batch UPDATEs, each
-conditional on the claim. Nothing is scheduled with Celery's ETA/countdown:
+(an email over the worker process's kept-open SMTP connection, common.
+emails.send_kept; a text through the provider's API over its kept-open
+HTTPS connection, common.sms) and then records the outcome with a few batch
+UPDATEs, each conditional on the claim. Nothing is scheduled with Celery's ETA/countdown:
 Redis may lose queued tasks, and the sweep queues again whatever a lease
 left unfinished.
 
 Delivery is at least once, and a row is marked sent only after the SMTP
-server accepted its message. The one window for a duplicate is between the
-server accepting a message and the batch's UPDATE that marks it sent: a
+server (or the text provider) accepted its message. The one window for a
+duplicate is between the server accepting a message and the batch's UPDATE
+that marks it sent: a
 worker killed there leaves its rows "sending"; when their lease expires the
 sweep sends them again. So a crash at the worst moment sends each message
-of that one batch (at most SEND_BATCH emails, accepted in the seconds before
-the crash) twice, never more: the second send marks them with no batch after
+of that one batch (at most SEND_BATCH emails or texts, accepted in the
+seconds before the crash) twice, never more: the second send marks them with no batch after
 it.
 """
 
@@ -29,30 +31,28 @@ import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from accounts.models import Role
-from common import emails
+from common import emails, sms
 from sessions_log import hooks
-from sessions_log.calendar import calendar, initials
-from sessions_log.models import Reminder, ReminderPreference, Session
+from sessions_log.models import Reminder, ReminderPreference, Session, TextMessage, TextNumber
+from sessions_log.services.reminder_emails import reminder_email
 from sessions_log.services.reminders import (
     CHECKIN_KINDS,
     NEEDS_SCHEDULED,
     OPEN,
+    Channel,
     Kind,
     Status,
-    kind_choices,
-    unsubscribe_token,
 )
+from sessions_log.services.text_bodies import reminder_text
+from sessions_log.services.text_webhooks import text_number_fail, text_number_opted_out
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,17 @@ def _reason_not_to_send(reminder: Reminder, now: datetime) -> str | None:
         pref = ReminderPreference.defaults_for(recipient)
     if not recipient.is_active or not pref.wants(reminder.kind):
         return Status.SKIPPED
+    if reminder.channel == Channel.TEXT and not _texts_reach(recipient):
+        return Status.SKIPPED  # stopped, failed or removed since it was planned
     return None
+
+
+def _texts_reach(recipient) -> bool:
+    try:
+        number = recipient.text_number  # loaded with the row
+    except TextNumber.DoesNotExist:
+        return False
+    return number.active and sms.enabled()
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -198,6 +208,9 @@ class _Outcome:
         self.failed: dict[int, str] = {}  # refused for good: row -> error
         self.retry: dict[int, tuple[str, datetime]] = {}  # row -> (error, next attempt)
         self.untried: list[int] = []  # the batch ran out of time before these
+        self.texts: list[TextMessage] = []  # what the provider took, for its status reports
+        self.dead_numbers: dict[int, int] = {}  # TextNumber id -> the provider's error code
+        self.opted_out: list[int] = []  # TextNumber ids whose owner replied STOP to the provider
 
     def statuses(self) -> dict[int, str]:
         done = {pk: status for status, pks in self.ended.items() for pk in pks}
@@ -218,6 +231,12 @@ class _Outcome:
         # The sent rows first and on their own: it is what exactly-once rests on.
         if self.sent:
             mine(self.sent).update(status=Status.SENT, sent_at=timezone.now(), lease_token=None)
+        if self.texts:
+            TextMessage.objects.bulk_create(self.texts, ignore_conflicts=True)
+        for number_id, code in self.dead_numbers.items():
+            text_number_fail(number=TextNumber.objects.get(pk=number_id), code=code)
+        for number in TextNumber.objects.select_related("user").filter(pk__in=self.opted_out):
+            text_number_opted_out(number=number)
         if not (self.ended or self.failed or self.retry or self.untried):
             return
         with transaction.atomic():
@@ -255,7 +274,10 @@ def reminders_deliver(*, reminder_ids: list[int], lease_token: str) -> dict[int,
     if not claimed:
         return statuses
     rows = Reminder.objects.select_related(
-        "session__coach", "session__client", "recipient__reminder_preference"
+        "session__coach",
+        "session__client",
+        "recipient__reminder_preference",
+        "recipient__text_number",
     ).filter(pk__in=claimed)
     outcome = _Outcome()
     outgoing = []
@@ -268,35 +290,18 @@ def reminders_deliver(*, reminder_ids: list[int], lease_token: str) -> dict[int,
     # Stop starting sends well before the lease runs out: past it the sweep
     # leases the rows again, and a send after that could be a second one.
     stop_at = started + settings.REMINDER_LEASE.total_seconds() / 2
-    lost_connections, down = 0, None
+    mail, texts = _Channel(), _Channel()
     try:
         for reminder in outgoing:
             if time.monotonic() >= stop_at:
                 outcome.untried.append(reminder.pk)
                 continue
-            if down:  # the server cannot be reached: the rest wait for the next attempt
-                outcome.retry[reminder.pk] = (down, _retry_at(reminder))
+            channel = texts if reminder.channel == Channel.TEXT else mail
+            if channel.down:  # it cannot be reached: the rest wait for the next attempt
+                outcome.retry[reminder.pk] = (channel.down, _retry_at(reminder))
                 continue
-            try:
-                message = emails.build(**reminder_email(reminder))
-            except Exception as error:  # noqa: BLE001 - one bad row must not sink the batch
-                logger.exception("reminder %s could not be rendered", reminder.pk)
-                rendering = f"{type(error).__name__} while rendering"
-                outcome.retry[reminder.pk] = (rendering, _retry_at(reminder))
-                continue
-            try:
-                emails.send_kept(message)
-            except (smtplib.SMTPException, OSError) as error:
-                if _permanent(error):
-                    outcome.failed[reminder.pk] = _error_text(error)
-                    continue
-                outcome.retry[reminder.pk] = (_error_text(error), _retry_at(reminder))
-                if emails.connection_lost(error):
-                    lost_connections += 1
-                    if lost_connections >= 2:  # reconnected once already: it is down
-                        down = _error_text(error)
-                continue
-            outcome.sent.append(reminder.pk)
+            send = _text_send if channel is texts else _email_send
+            send(reminder, outcome, channel)
     finally:
         # Whatever stopped the loop (a time limit, a bug), what was sent is
         # recorded as sent.
@@ -305,83 +310,81 @@ def reminders_deliver(*, reminder_ids: list[int], lease_token: str) -> dict[int,
     return statuses
 
 
+class _Channel:
+    """A batch's view of one way out: it is `down` (the error) after two
+    failures to reach it, and the batch's other rows on it wait."""
+
+    def __init__(self):
+        self.unreachable, self.down = 0, None
+
+    def unreached(self, error: Exception) -> None:
+        self.unreachable += 1
+        if self.unreachable >= 2:  # reconnected or retried once already
+            self.down = _error_text(error)
+
+
+def _rendering_failed(reminder: Reminder, outcome: "_Outcome", error: Exception) -> None:
+    logger.exception("reminder %s could not be rendered", reminder.pk)
+    rendering = f"{type(error).__name__} while rendering"
+    outcome.retry[reminder.pk] = (rendering, _retry_at(reminder))
+
+
+def _email_send(reminder: Reminder, outcome: "_Outcome", channel: _Channel) -> None:
+    try:
+        message = emails.build(**reminder_email(reminder))
+    except Exception as error:  # noqa: BLE001 - one bad row must not sink the batch
+        _rendering_failed(reminder, outcome, error)
+        return
+    try:
+        emails.send_kept(message)
+    except (smtplib.SMTPException, OSError) as error:
+        if _permanent(error):
+            outcome.failed[reminder.pk] = _error_text(error)
+            return
+        outcome.retry[reminder.pk] = (_error_text(error), _retry_at(reminder))
+        if emails.connection_lost(error):
+            channel.unreached(error)
+        return
+    outcome.sent.append(reminder.pk)
+
+
+def _text_send(reminder: Reminder, outcome: "_Outcome", channel: _Channel) -> None:
+    number = reminder.recipient.text_number  # loaded with the row
+    try:
+        body = reminder_text(reminder)
+    except Exception as error:  # noqa: BLE001 - one bad row must not sink the batch
+        _rendering_failed(reminder, outcome, error)
+        return
+    try:
+        sent = sms.provider().send(to=number.number, body=body, status_callback=text_status_url())
+    except sms.TextError as error:
+        if error.permanent:
+            outcome.failed[reminder.pk] = _error_text(error)
+            if error.number_dead:
+                outcome.dead_numbers[number.pk] = error.code
+            elif error.code == sms.OPTED_OUT:
+                outcome.opted_out.append(number.pk)
+            return
+        outcome.retry[reminder.pk] = (_error_text(error), _retry_at(reminder))
+        channel.unreached(error)
+        return
+    outcome.sent.append(reminder.pk)
+    outcome.texts.append(
+        TextMessage(
+            purpose=TextMessage.Purpose.REMINDER,
+            recipient_id=reminder.recipient_id,
+            reminder_id=reminder.pk,
+            provider_sid=sent.sid,
+            status=sent.status,
+        )
+    )
+
+
+def text_status_url() -> str:
+    """Where the provider reports each text's delivery (sessions_log:text_status)."""
+    return settings.SITE_URL + reverse("sessions_log:text_status")
+
+
 def reminder_deliver(*, reminder_id: int, lease_token: str) -> str:
     """Send one leased row (a batch of one): its new status, or "lost"."""
     return reminders_deliver(reminder_ids=[reminder_id], lease_token=lease_token)[reminder_id]
-
-
-# ----------------------------------------------------------------- content
-
-_TEMPLATES = {
-    Kind.FIRST_REMINDER: "reminder",
-    Kind.SECOND_REMINDER: "reminder",
-    Kind.RESCHEDULED: "reminder_moved",
-    Kind.CANCELLED: "reminder_cancelled",
-    Kind.CHECKIN_REQUEST: "checkin_request",
-    Kind.CHECKIN_REMINDER: "checkin_reminder",
-}
-
-
-def reminder_email(reminder: Reminder) -> dict:
-    """The arguments for emails.send: what a reminder says, in the
-    recipient's language and time zone, and nothing more. Anyone may read it
-    over their shoulder: no names but the coach's first name, no program,
-    no notes."""
-    session, recipient = reminder.session, reminder.recipient
-    # The words made here (dates, the kind, the modality) in the reader's
-    # language, as the templates are (emails.build).
-    with translation.override(emails.recipient_language(recipient.language)):
-        context = _reminder_context(reminder)
-        attachments = []
-        if reminder.kind not in CHECKIN_KINDS:
-            cancelled = reminder.kind == Kind.CANCELLED
-            attachments.append(
-                (
-                    "appointment.ics",
-                    calendar([session], recipient, cancel=cancelled),
-                    "text/calendar",
-                )
-            )
-    return {
-        "template": _TEMPLATES[reminder.kind],
-        "to": recipient.email,
-        "language": recipient.language,
-        "context": context,
-        "headers": {
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-        },
-        "attachments": attachments,
-    }
-
-
-def _reminder_context(reminder: Reminder) -> dict:
-    session, recipient = reminder.session, reminder.recipient
-    local = session.starts_at.astimezone(ZoneInfo(recipient.time_zone))
-    if recipient.pk == session.client_id:
-        with_whom = session.coach.get_short_name()
-        link = reverse(settings.HOME_URL_NAMES[Role.CLIENT])
-    else:
-        with_whom = initials(session.client.display_name) or _("your client")
-        link = reverse("sessions_log:session_detail", args=[session.pk])
-    if reminder.kind in CHECKIN_KINDS:
-        # A single-use link to the form; none when it was answered meanwhile.
-        link = hooks.checkin_email.link(session) or reverse("home")
-    # The link turns off the switch this email follows.
-    choice = ReminderPreference.choice_for(reminder.kind)
-    unsubscribe = settings.SITE_URL + reverse(
-        "sessions_log:reminder_unsubscribe", args=[unsubscribe_token(recipient, choice)]
-    )
-    return {
-        # Translators: a date format (Django's `date` letters) for an email subject.
-        "when": dateformat.format(local, _("D j M, g:i A")),
-        # Translators: a date format (Django's `date` letters) for an email's text.
-        "when_long": dateformat.format(local, _("l j F Y, g:i A")),
-        "time_zone": recipient.time_zone,
-        "modality": session.get_modality_display(),
-        "with_whom": with_whom,
-        "link": settings.SITE_URL + link,
-        "unsubscribe_url": unsubscribe,
-        "kind_label": str(dict(kind_choices(recipient.role))[choice]).lower(),
-    }

@@ -269,3 +269,11 @@ def text_number_failed_email_send(*, text_number_id: int) -> bool:
         },
     )
     return True
+
+
+def text_number_opted_out(*, number: TextNumber) -> None:
+    """A send was refused because the person replied STOP to the provider
+    itself (common.sms.OPTED_OUT, Twilio's own opt-out handling): texts are
+    off as after a STOP we saw. The provider confirmed it to them already."""
+    with transaction.atomic():
+        _stop([number])

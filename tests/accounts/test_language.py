@@ -83,9 +83,7 @@ def test_staff_get_no_switch_in_their_header(client, coach):
     assert f'action="{SWITCH}"' not in page and "language-switch" not in page
 
 
-def test_after_signing_out_the_sign_in_page_still_speaks_the_clients_language(
-    client, client_user
-):
+def test_after_signing_out_the_sign_in_page_still_speaks_the_clients_language(client, client_user):
     client_user.language = "es"
     client_user.save(update_fields=["language"])
     sign_in(client, client_user)

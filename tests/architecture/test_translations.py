@@ -224,9 +224,7 @@ def test_each_language_has_every_marked_string_translated(
     catalogue = polib.pofile(str(po_path))
     # Staff pages are marked with the context "staff"; their Spanish may
     # follow later (a staff page falls back to English, never a client's).
-    missing = [
-        entry.msgid for entry in catalogue.untranslated_entries() if entry.msgctxt != STAFF
-    ]
+    missing = [entry.msgid for entry in catalogue.untranslated_entries() if entry.msgctxt != STAFF]
     fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
     assert (missing, fuzzy) == ([], [])
 

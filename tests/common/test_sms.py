@@ -94,7 +94,7 @@ def test_a_wrong_token_is_refused_for_good_and_nothing_is_sent(texts_on, setting
     assert texts_on.messages == []
 
 
-@pytest.mark.parametrize("code", [21211, 21610, 21614])
+@pytest.mark.parametrize("code", [21211, 21614])
 def test_a_number_twilio_refuses_is_permanent_and_dead(texts_on, code):
     texts_on.reject_number(TO, code=code)
 
@@ -253,3 +253,15 @@ def test_a_worker_process_the_test_starts_sends_to_the_sink(celery_processes, te
     )
 
     assert [(m["to"], m["body"]) for m in texts_on.messages] == [(TO, "from the worker")]
+
+
+def test_a_number_whose_owner_replied_stop_to_twilio_is_refused_for_good_but_not_dead(texts_on):
+    """21610: the person opted out with Twilio itself; the number works, and
+    START turns it on again (the outbox turns texts off, common.sms.OPTED_OUT)."""
+    texts_on.reject_number(TO, code=21610)
+
+    with pytest.raises(sms.TextError) as raised:
+        sms.provider().send(to=TO, body="hi")
+
+    assert raised.value.permanent and not raised.value.number_dead
+    assert raised.value.code == sms.OPTED_OUT
