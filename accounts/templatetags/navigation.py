@@ -45,7 +45,7 @@ _ROLE_LINKS = {
         ("accounts:manage", _("Invitations and teams"), ("manage",)),
         ("coaching:team_dashboard", _("Teams dashboard"), ("team_dashboard",)),
         ("coaching:billing", _("Billing"), ("billing", "claim_batch")),
-        ("sessions_log:reminder_problems", _("Failed emails"), ("reminder_problems",)),
+        ("sessions_log:reminder_problems", _("Failed deliveries"), ("reminder_problems",)),
         ("accounts:audit_log", _("Audit trail"), ("audit_log",)),
         ("admin:index", _("Admin site"), ()),
     ],

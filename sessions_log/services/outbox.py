@@ -208,7 +208,6 @@ class _Outcome:
         self.failed: dict[int, str] = {}  # refused for good: row -> error
         self.retry: dict[int, tuple[str, datetime]] = {}  # row -> (error, next attempt)
         self.untried: list[int] = []  # the batch ran out of time before these
-        self.texts: list[TextMessage] = []  # what the provider took, for its status reports
         self.dead_numbers: dict[int, int] = {}  # TextNumber id -> the provider's error code
         self.opted_out: list[int] = []  # TextNumber ids whose owner replied STOP to the provider
 
@@ -231,8 +230,6 @@ class _Outcome:
         # The sent rows first and on their own: it is what exactly-once rests on.
         if self.sent:
             mine(self.sent).update(status=Status.SENT, sent_at=timezone.now(), lease_token=None)
-        if self.texts:
-            TextMessage.objects.bulk_create(self.texts, ignore_conflicts=True)
         for number_id, code in self.dead_numbers.items():
             text_number_fail(number=TextNumber.objects.get(pk=number_id), code=code)
         for number in TextNumber.objects.select_related("user").filter(pk__in=self.opted_out):
@@ -369,14 +366,15 @@ def _text_send(reminder: Reminder, outcome: "_Outcome", channel: _Channel) -> No
         channel.unreached(error)
         return
     outcome.sent.append(reminder.pk)
-    outcome.texts.append(
-        TextMessage(
-            purpose=TextMessage.Purpose.REMINDER,
-            recipient_id=reminder.recipient_id,
-            reminder_id=reminder.pk,
-            provider_sid=sent.sid,
-            status=sent.status,
-        )
+    # Kept at once, not with the batch's outcome: the provider's first
+    # delivery report can come back within a second, and a report of a text
+    # we do not know yet would be lost.
+    TextMessage.objects.create(
+        purpose=TextMessage.Purpose.REMINDER,
+        recipient_id=reminder.recipient_id,
+        reminder_id=reminder.pk,
+        provider_sid=sent.sid,
+        status=sent.status,
     )
 
 

@@ -137,7 +137,7 @@ def _stop(numbers: list[TextNumber]) -> list[str]:
             stopped_at=now, stopped_by="text", stop_confirmed_at=now, updated_at=now
         )
         if changed:
-            audit_record(actor=number.user, action="texts.stop", obj=number.user)
+            audit_record(actor=number.user, action="texts.stop", obj=number, client=number.user)
             reminders_replan_upcoming(number.user)
     if not turned_off:
         return []  # already off: the confirmation went when they were turned off
@@ -155,7 +155,7 @@ def _start(numbers: list[TextNumber]) -> list[str]:
         TextNumber.objects.filter(pk=number.pk).update(
             stopped_at=None, stopped_by="", updated_at=now
         )
-        audit_record(actor=number.user, action="texts.start", obj=number.user)
+        audit_record(actor=number.user, action="texts.start", obj=number, client=number.user)
         reminders_replan_upcoming(number.user)
     if can_start:
         return [text_replies.reply(text_replies.STARTED, _language_of(can_start))]
@@ -234,7 +234,7 @@ def text_number_fail(*, number: TextNumber, code: int) -> bool:
         if not changed:
             return False
         number.failed_at, number.failure_code = now, code
-        audit_record(actor=None, action="texts.failed", obj=number.user)
+        audit_record(actor=None, action="texts.failed", obj=number, client=number.user)
         reminders_replan_upcoming(number.user)
         transaction.on_commit(lambda: _failed_email_queue(number.pk))
     return True

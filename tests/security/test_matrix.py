@@ -168,7 +168,11 @@ BY_TOKEN = {
     "sessions_log:feed": {404},
     "sessions_log:reminder_unsubscribe": {200},  # GET only asks to confirm
     "coaching:checkin_by_link": {410},
+    "sessions_log:text_link": {404},  # a text's short link
 }
+# The text provider's webhooks: its signature is the credential, a session
+# is none (tests/sessions_log/test_text_webhooks_views.py checks each refusal).
+BY_SIGNATURE = {"sessions_log:text_inbound", "sessions_log:text_status"}
 # The health check, and the language switch (anyone, signed in or not: it
 # holds no record and changes only the person's own language).
 PUBLIC = {"healthz", "accounts:language_set"}
@@ -192,7 +196,7 @@ def _names():
 
 def test_every_url_has_an_entry():
     names = _names()
-    covered = set(MATRIX) | set(BY_TOKEN) | PUBLIC
+    covered = set(MATRIX) | set(BY_TOKEN) | BY_SIGNATURE | PUBLIC
     unguarded = {name for name in names - covered if not name.startswith(DELEGATED_PREFIXES)}
     assert not unguarded, f"URL patterns without an authorization entry: {sorted(unguarded)}"
     assert covered <= names, f"entries for URLs that no longer exist: {sorted(covered - names)}"
@@ -231,6 +235,18 @@ def test_the_matrix(client, world, name):
 @pytest.mark.parametrize("name", sorted(BY_TOKEN))
 def test_a_wrong_token_is_refused(client, name):
     assert client.get(reverse(name, args=["not-a-real-token"])).status_code in BY_TOKEN[name]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(BY_SIGNATURE))
+def test_a_webhook_without_the_providers_signature_is_refused_signed_in_or_not(
+    client, texts_on, world, name
+):
+    for persona, (user, _side) in [("anonymous", (None, None)), *world["personas"].items()]:
+        if user is not None:
+            sign_in(client, user)
+        response = client.post(reverse(name), {"MessageSid": "SM1", "Body": "STOP"})
+        assert response.status_code == 403, (name, persona)
 
 
 @pytest.mark.django_db

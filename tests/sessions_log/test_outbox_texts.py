@@ -2,6 +2,7 @@
 sends to a local server speaking Twilio's REST API (tests/sms.py), with the
 same claims, retries and failures as email."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from sessions_log.models import Reminder, ReminderPreference, TextMessage, TextNumber
 from sessions_log.services.outbox import reminder_deliver, reminders_deliver, reminders_sweep
+from tests.conftest import wait_until
 from tests.helpers import make_due, schedule_hour, sweep_and_send
 from tests.sessions_log.text_hooks import NUMBER, confirmed_number
 from tests.sms import FROM_NUMBER
@@ -190,3 +192,33 @@ def test_a_send_refused_because_the_person_replied_stop_to_twilio_turns_texts_of
     number = TextNumber.objects.get(user=texting_client)
     assert (number.state, number.stopped_by, number.failed_at) == ("stopped", "text", None)
     assert _row(session, Kind.SECOND_REMINDER).status == Status.CANCELLED
+
+
+def test_a_text_is_known_before_the_batch_ends_so_its_first_delivery_report_is_kept(
+    transactional_db, texting_client, coach, texts_on
+):
+    """Twilio may report "sent" within a second; the batch may still be
+    sending its other texts then (sessions_log/services/text_webhooks.py
+    ignores a report of a text it does not know)."""
+    sessions = [_session(coach, texting_client, days=3 + n) for n in range(2)]
+    for session in sessions:
+        make_due(_row(session))
+    reminders_sweep()
+    rows = list(Reminder.objects.filter(channel=Channel.TEXT, lease_token__isnull=False))
+    texts_on.delay_next(0)
+    texts_on.delay_next(3)  # the second send hangs: the batch is not over
+    batch = threading.Thread(
+        target=reminders_deliver,
+        kwargs={"reminder_ids": [r.pk for r in rows], "lease_token": str(rows[0].lease_token)},
+    )
+    batch.start()
+    try:
+        assert wait_until(lambda: len(texts_on.messages) == 2, timeout=10)
+        first_sid = texts_on.messages[0]["sid"]
+        assert TextMessage.objects.filter(provider_sid=first_sid).exists()
+        assert (
+            Reminder.objects.filter(pk__in=[r.pk for r in rows], status=Status.SENDING).count() == 2
+        )
+    finally:
+        batch.join(timeout=30)
+    assert TextMessage.objects.count() == 2

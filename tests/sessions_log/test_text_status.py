@@ -13,7 +13,6 @@ from accounts.models import AuditEvent
 from common import sms
 from sessions_log.models import Reminder, ReminderPreference, TextMessage, TextNumber
 from sessions_log.services.text_webhooks import text_number_fail, text_number_failed_email_send
-from tests import sms as sms_fixtures
 from tests.conftest import make_user, wait_until
 from tests.helpers import count_queries, schedule_hour, sign_in, text_body
 from tests.sessions_log.text_hooks import (
@@ -23,9 +22,6 @@ from tests.sessions_log.text_hooks import (
     sent_text,
     status_params,
 )
-
-# The text provider's fixtures (tests/sms.py), used by name in this module.
-sms_sink, texts_on = sms_fixtures.sms_sink, sms_fixtures.texts_on
 
 STATUS = "sessions_log:text_status"
 
@@ -134,6 +130,7 @@ def test_the_failures_page_keeps_its_query_count_at_1_and_30_rows(
     admin_user,
     texted,
     texts_on,
+    steady_session,
 ):
     row, message = _text_sent(texted, client_user)
     _status(client, texts_on, message, "undelivered", 30003)
@@ -155,7 +152,7 @@ def test_the_failures_page_keeps_its_query_count_at_1_and_30_rows(
         )
         if failed.channel == "text":
             sent_text(other, reminder=failed, status="failed")
-    client.get(url)  # a minute may have passed: the session's once-a-minute write, taken here
+    client.get(url)  # the login's first requests write its session; then none (steady_session)
     thirty, response = count_queries(client.get, url)
     assert response.content.decode().count("<tr>") == 31  # the header and 30 rows
     assert thirty == one

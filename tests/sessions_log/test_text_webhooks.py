@@ -9,12 +9,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from sessions_log.models import Reminder, TextNumber
-from tests import sms as sms_fixtures
 from tests.helpers import schedule_hour
 from tests.sessions_log.text_hooks import NUMBER, OTHER_NUMBER, confirmed_number, inbound
-
-# The text provider's fixtures (tests/sms.py), used by name in this module.
-sms_sink, texts_on = sms_fixtures.sms_sink, sms_fixtures.texts_on
 
 STOPPED = "Appointments: you will get no more texts. Reply START to get them again."
 HELP = "Appointments: appointment reminders. Help: +1 555 010 0199. Reply STOP to stop."
@@ -69,7 +65,7 @@ def test_it_stops_texts_at_once_for_stop_and_each_synonym(
     assert _pending(upcoming, client_user, "text") == set()
     assert _pending(upcoming, client_user, "email")
     event = AuditEvent.objects.get(action="texts.stop")
-    assert event.actor_id == client_user.pk
+    assert event.actor_id == client_user.pk and event.client_id == client_user.pk
 
 
 @pytest.mark.django_db

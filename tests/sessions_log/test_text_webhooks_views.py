@@ -4,10 +4,12 @@ request is refused, changes nothing and is logged without the number."""
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from sessions_log.models import TextNumber, TextWebhook
-from tests import sms as sms_fixtures
 from tests.helpers import sign_in
 from tests.sessions_log.text_hooks import (
     NUMBER,
@@ -18,9 +20,6 @@ from tests.sessions_log.text_hooks import (
     sent_text,
     status_params,
 )
-
-# The text provider's fixtures (tests/sms.py), used by name in this module.
-sms_sink, texts_on = sms_fixtures.sms_sink, sms_fixtures.texts_on
 
 INBOUND, STATUS = "sessions_log:text_inbound", "sessions_log:text_status"
 
@@ -204,3 +203,40 @@ def test_a_text_sent_through_twilios_webhook_over_http_stops_texts(
         ["Appointments: you will get no more texts. Reply START to get them again."],
     )
     assert TextNumber.objects.get().state == "stopped"
+
+
+# Any text, and the values most likely to reach the database badly.
+_TEXT = st.one_of(st.text(max_size=80), st.sampled_from(["", "\x00", "SM\x00", "x" * 200]))
+
+
+@pytest.mark.django_db
+@given(
+    sid=st.one_of(_TEXT, st.from_regex(r"SM[0-9a-f]{32}", fullmatch=True)),
+    from_=_TEXT,
+    body=st.text(max_size=200),
+    status=st.one_of(_TEXT, st.sampled_from(["sent", "delivered", "undelivered", "failed"])),
+    code=st.one_of(_TEXT, st.integers(min_value=0, max_value=10**12).map(str)),
+)
+@hypothesis_settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+def test_signed_webhooks_with_any_parameters_never_break(
+    client, client_user, texts_on, sid, from_, body, status, code
+):
+    """Signed (the provider's own mistakes, or a leaked token): whatever
+    the values, a plain answer, and a 400 changes nothing."""
+    number = TextNumber.objects.filter(user=client_user).first() or confirmed_number(client_user)
+    message = sent_text(client_user)
+    before = (number.state, TextWebhook.objects.count())
+    inbound = inbound_params(texts_on, body, from_=from_, MessageSid=sid)
+    answer = post_signed(client, texts_on, INBOUND, inbound)
+    assert answer.status_code in (200, 400, 409), answer.status_code
+    if answer.status_code != 200:
+        assert _state(client_user) == before
+    callback = status_params(texts_on, sid, status) | {"ErrorCode": code}
+    answer = post_signed(client, texts_on, STATUS, callback)
+    assert answer.status_code in (204, 400, 409), answer.status_code
+    message.refresh_from_db()
+    assert message.status == "queued"  # the callback was for another sid
