@@ -19,12 +19,14 @@ export PORT PYTEST_ARGS
 # One line per target (tests/test_docs.py checks that every .PHONY target is here).
 help:
 	@echo "make run             check the ports, set up, migrate, load demo data, run web + worker + beat"
-	@echo "                     + mail sink (ports: PORT, MAIL_SINK_PORT, LOCAL_PG_PORT, LOCAL_REDIS_PORT)"
+	@echo "                     + mail and text sinks (ports: PORT, MAIL_SINK_PORT, TEXT_SINK_PORT,"
+	@echo "                     LOCAL_PG_PORT, LOCAL_REDIS_PORT; TWILIO_ACCOUNT_SID set: real Twilio)"
 	@echo "make test            set up, then ruff, lint-imports, makemigrations --check, pytest"
 	@echo "                     (PYTEST_ARGS=...), then cluster-test (CLUSTER_TEST=0 leaves it out)"
 	@echo "make lint            ruff and lint-imports (the import layers) only"
 	@echo "make bench           the everyday pages on a large organisation vs a baseline (BENCH_*=sizes)"
-	@echo "make bench-reminders 10,000 reminders by 2 workers vs plain smtplib; sweep query on 1M rows"
+	@echo "make bench-reminders 10,000 emails and 10,000 texts by 2 workers vs plain smtplib / the twilio"
+	@echo "                     library's loop; sweep query on 1M rows (BENCH_PARTS=emails,texts,sweep)"
 	@echo "make scan            wapiti + sqlmap against the app with demo data (SCAN_SECONDS=180 ATTACK_SECONDS=30)"
 	@echo "make cluster         web1+web2 behind nginx (TLS), db + replica, redis, 2 workers, beat as test hosts (root)"
 	@echo "make cluster-test    the 7 multi-host checks on those hosts, then down (skipped without root/ip netns)"

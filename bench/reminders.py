@@ -4,8 +4,12 @@
    pool) to a local SMTP sink, beside a plain smtplib loop sending as many
    messages of the same size into the same sink: emails per second and the
    ratio.
-2. The sweep's query over 1,000,000 pending rows: its plan (it must use the
+2. 10,000 due text reminders, the same way, into the local Twilio-speaking
+   server (bench/reminder_texts.py), beside the `twilio` library's own loop.
+3. The sweep's query over 1,000,000 pending rows: its plan (it must use the
    partial index) and its time.
+
+BENCH_PARTS (default "emails,texts,sweep") runs some of them only.
 
 Runs against the database in DATABASE_URL, which scripts/bench.sh creates
 for the run and drops afterwards. The broker is the same Redis server on a
@@ -20,15 +24,12 @@ loop's rate, or sends any reminder other than exactly once.
 import logging
 import os
 import smtplib
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import django
 
@@ -44,16 +45,25 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
+from bench import reminder_texts  # noqa: E402
+from bench.reminder_data import (  # noqa: E402
+    free_port,
+    people,
+    reminders,
+    sessions,
+    start_workers,
+    stop_workers,
+    wait,
+    wait_counting,
+)
 from common import emails  # noqa: E402
 from sessions_log.models import Reminder, Session  # noqa: E402
 from sessions_log.services.outbox import reminder_email, reminders_sweep, sweep_batch  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
 DUE = 10_000
 PENDING = 1_000_000
-COACHES = 50
-RATIO_TARGET = 0.50
+RATIO_TARGET = reminder_texts.RATIO_TARGET
 
 
 class CountingSink:
@@ -69,103 +79,6 @@ class CountingSink:
         return "250 OK"
 
 
-def _people(clients: int) -> tuple[list[int], list[int]]:
-    def user(email, role):
-        person = User(email=email, display_name=email.split("@")[0].title(), role=role)
-        person.set_unusable_password()
-        return person
-
-    coaches = User.objects.bulk_create(
-        user(f"coach{n}@bench.example", Role.COACH) for n in range(COACHES)
-    )
-    people = User.objects.bulk_create(
-        user(f"client{n}@bench.example", Role.CLIENT) for n in range(clients)
-    )
-    return [c.pk for c in coaches], [p.pk for p in people]
-
-
-def _sessions(count: int, coaches: list[int], clients: list[int], after_days: int = 2) -> None:
-    """`count` scheduled sessions from `after_days` ahead, an hour apart per coach."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO sessions_log_session
-                (uid, sequence, coach_id, client_id, starts_at, ends_at, modality, location,
-                 video_url, agenda, status, cancel_reason, created_by_id, created_at, updated_at)
-            SELECT gen_random_uuid(), 0, (%(coaches)s)[1 + i %% %(n_coaches)s],
-                   (%(clients)s)[1 + i %% %(n_clients)s],
-                   now() + %(after)s * interval '1 day' + (i / %(n_coaches)s) * interval '1 hour',
-                   now() + %(after)s * interval '1 day' + (i / %(n_coaches)s) * interval '1 hour'
-                       + interval '50 minutes',
-                   'phone', '', '', '', 'scheduled', '',
-                   (%(coaches)s)[1 + i %% %(n_coaches)s], now(), now()
-            FROM generate_series(0, %(last)s) AS i
-            """,
-            {
-                "coaches": coaches,
-                "clients": clients,
-                "n_coaches": len(coaches),
-                "n_clients": len(clients),
-                "last": count - 1,
-                "after": after_days,
-            },
-        )
-
-
-def _reminders(kinds: list[str], due_now: bool) -> None:
-    """One row per session and kind, for the client: due now, or at some
-    time in the day before the session."""
-    when = "now() - interval '1 second'" if due_now else "s.starts_at - random() * interval '1 day'"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO sessions_log_reminder
-                (session_id, recipient_id, kind, sequence, status, due_at, deadline,
-                 next_attempt_at, attempts, last_error, updated_at)
-            SELECT s.id, s.client_id, k.kind, 0, 'pending', t.at, s.starts_at, t.at, 0, '', now()
-            FROM sessions_log_session s
-            CROSS JOIN unnest(%s::text[]) AS k(kind)
-            CROSS JOIN LATERAL (SELECT {when} AS at) t
-            """,  # noqa: S608 - `when` is one of two constants above
-            [kinds],
-        )
-
-
-def _start_workers(sink_port: int, queue: str, count: int = 2) -> list[subprocess.Popen]:
-    env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(sink_port)}
-    env["REMINDER_QUEUE"] = queue
-    workers = []
-    for n in range(count):
-        log = open(ROOT / ".run" / f"bench-worker-{n}.log", "w")  # noqa: SIM115
-        workers.append(
-            subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-                [sys.executable, "-m", "celery", "-A", "coaching", "worker", "--pool=solo"]
-                + ["-Q", queue, "-n", f"bench{n}@%h", "--without-heartbeat"]
-                + ["--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-    return workers
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
 def _plain_smtplib(port: int, message: bytes, count: int) -> float:
     """The baseline: a loop that connects, sends and quits for each message,
     as Django's SMTP backend does for each send()."""
@@ -178,18 +91,20 @@ def _plain_smtplib(port: int, message: bytes, count: int) -> float:
 
 def bench_delivery() -> bool:
     """Whether the outbox met its target (and sent each reminder once)."""
-    coaches, clients = _people(clients=500)
-    _sessions(DUE // 2, coaches, clients)
-    _reminders([Reminder.Kind.FIRST_REMINDER, Reminder.Kind.SECOND_REMINDER], due_now=True)
-    assert Reminder.objects.count() == DUE
+    coaches, clients = people(clients=500)
+    if not Session.objects.exists():
+        sessions(DUE // 2, coaches, clients)
+    reminders([Reminder.Kind.FIRST_REMINDER, Reminder.Kind.SECOND_REMINDER], due_now=True)
+    assert Reminder.objects.filter(channel="email").count() == DUE
 
     sink = CountingSink()
-    port = _free_port()
+    port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     settings.REMINDER_QUEUE = queue
-    workers = _start_workers(port, queue)
+    env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
+    workers = start_workers(queue, env)
     try:
         sample = Reminder.objects.select_related("session__coach", "session__client", "recipient")
         # The bytes the outbox sends for a reminder (common.emails.as_bytes).
@@ -200,16 +115,13 @@ def bench_delivery() -> bool:
         start = time.perf_counter()
         queued = reminders_sweep()
         swept = time.perf_counter() - start
-        if not _wait(lambda: sink.count >= DUE, timeout=1800):
+        if not wait_counting(lambda: sink.count, DUE, "emails at the sink"):
             sys.exit(f"only {sink.count} of {DUE} emails arrived; see .run/bench-worker-*.log")
         elapsed = time.perf_counter() - start
-        _wait(lambda: not Reminder.objects.exclude(status="sent").exists(), timeout=60)
+        wait(lambda: not Reminder.objects.exclude(status="sent").exists(), timeout=60)
         unsent = Reminder.objects.exclude(status="sent").count()
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=60)
+        stop_workers(workers)
         controller.stop()
 
     ours = DUE / elapsed
@@ -230,9 +142,9 @@ def bench_sweep_query() -> bool:
     coaches = list(User.objects.filter(role=Role.COACH).values_list("pk", flat=True))
     clients = list(User.objects.filter(role=Role.CLIENT).values_list("pk", flat=True))
     have = Session.objects.count()
-    _sessions(PENDING // 5 - have, coaches, clients, after_days=400)
+    sessions(PENDING // 5 - have, coaches, clients, after_days=400)
     start = time.perf_counter()
-    _reminders(list(Reminder.Kind.values), due_now=False)
+    reminders(list(Reminder.Kind.values), due_now=False)
     # A few hundred rows come due, as on a normal minute.
     due = timezone.now() - timedelta(seconds=1)
     Reminder.objects.filter(pk__in=Reminder.objects.order_by("?").values("pk")[:300]).update(
@@ -263,10 +175,14 @@ def bench_sweep_query() -> bool:
 
 
 if __name__ == "__main__":
-    delivered = bench_delivery()
-    swept = bench_sweep_query()
+    parts = os.environ.get("BENCH_PARTS", "emails,texts,sweep").split(",")
+    delivered = "emails" not in parts or bench_delivery()
+    texted = "texts" not in parts or reminder_texts.passed(reminder_texts.bench_text_delivery(DUE))
+    swept = "sweep" not in parts or bench_sweep_query()
     if not delivered:
         print(f"\nFAIL: outbox under {RATIO_TARGET:.2f} of the plain loop, or not once each")
+    if not texted:
+        print(f"\nFAIL: texts under {RATIO_TARGET:.2f} of the library's loop, or not once each")
     if not swept:
         print("\nFAIL: the sweep query misses its target")
-    sys.exit(0 if delivered and swept else 1)
+    sys.exit(0 if delivered and texted and swept else 1)

@@ -3,8 +3,9 @@
 # (its logins go to .run/demo-logins.txt), then run the web server on
 # http://127.0.0.1:$PORT (default 8000), a Celery worker and Celery beat in the foreground
 # (plus a local SMTP sink on 127.0.0.1:$MAIL_SINK_PORT, default 1025, unless EMAIL_HOST is
-# set). Ctrl-C (or any one of them exiting) stops them all, then the PostgreSQL/Redis that
-# this run started.
+# set, and a local Twilio-speaking text sink on 127.0.0.1:$TEXT_SINK_PORT, default 1026,
+# unless TWILIO_ACCOUNT_SID is set). Ctrl-C (or any one of them exiting) stops them all,
+# then the PostgreSQL/Redis that this run started.
 #
 #   scripts/run.sh check-ports   only say whether the ports this run needs are free (make run
 #                                does this before installing anything)
@@ -20,6 +21,7 @@ cd "$ROOT"
 
 PORT="${PORT:-8000}"
 MAIL_SINK_PORT="${MAIL_SINK_PORT:-1025}"
+TEXT_SINK_PORT="${TEXT_SINK_PORT:-1026}"
 LOCAL_PG_PORT="${LOCAL_PG_PORT:-54329}"
 LOCAL_REDIS_PORT="${LOCAL_REDIS_PORT:-63799}"
 
@@ -81,6 +83,9 @@ check_ports() {
     if [ -z "${EMAIL_HOST:-}" ] && answers 127.0.0.1 "$MAIL_SINK_PORT"; then
         taken+=("mail sink: 127.0.0.1:$MAIL_SINK_PORT is taken; set MAIL_SINK_PORT (e.g. MAIL_SINK_PORT=$(free_port_after "$MAIL_SINK_PORT"))")
     fi
+    if [ -z "${TWILIO_ACCOUNT_SID:-}" ] && answers 127.0.0.1 "$TEXT_SINK_PORT"; then
+        taken+=("text sink: 127.0.0.1:$TEXT_SINK_PORT is taken; set TEXT_SINK_PORT (e.g. TEXT_SINK_PORT=$(free_port_after "$TEXT_SINK_PORT"))")
+    fi
     hp="$(url_host_port "${DATABASE_URL:-}" 5432)"
     # shellcheck disable=SC2086  # "host port"
     if [ -n "${DATABASE_URL:-}" ] && [ -n "$hp" ] && answers $hp; then
@@ -101,7 +106,7 @@ check_ports() {
         echo "run: nothing was installed or started; set those variables and run again" >&2
         return 1
     fi
-    echo "run: ports free: web $PORT, mail sink $MAIL_SINK_PORT, PostgreSQL $LOCAL_PG_PORT, Redis $LOCAL_REDIS_PORT"
+    echo "run: ports free: web $PORT, mail sink $MAIL_SINK_PORT, text sink $TEXT_SINK_PORT, PostgreSQL $LOCAL_PG_PORT, Redis $LOCAL_REDIS_PORT"
 }
 
 if [ "${1:-}" = check-ports ]; then
@@ -115,6 +120,24 @@ services_for_this_run run
 # Settings follow these under DEBUG: SITE_URL (links in emails) is
 # http://127.0.0.1:$PORT unless set, EMAIL_PORT is MAIL_SINK_PORT.
 export DEBUG=true PORT MAIL_SINK_PORT LOCAL_PG_PORT LOCAL_REDIS_PORT PYTHONUNBUFFERED=1
+# Without a Twilio account of your own, texts go to the local text sink, which
+# prints them and posts their delivery status back to the app, signed with this
+# run's own token (web, worker and sink share it through the environment).
+if [ -z "${TWILIO_ACCOUNT_SID:-}" ]; then
+    TWILIO_ACCOUNT_SID="AC$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')"
+    TWILIO_AUTH_TOKEN="$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')"
+    TWILIO_FROM_NUMBER=+15005550006
+    TWILIO_MESSAGING_SERVICE_SID=
+    TWILIO_API_URL="http://127.0.0.1:$TEXT_SINK_PORT"
+    TEXTS_HELP_PHONE="${TEXTS_HELP_PHONE:-+1 555 010 0100}"
+    export TWILIO_ACCOUNT_SID TWILIO_AUTH_TOKEN TWILIO_FROM_NUMBER TWILIO_MESSAGING_SERVICE_SID
+    export TWILIO_API_URL TEXTS_HELP_PHONE
+    text_sink=yes
+else
+    text_sink=
+fi
+APP_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
+APP_URL="${APP_URL%/}"
 echo "==> migrate"
 # Migrations run as the tables' owner; everything else as the app's role.
 DATABASE_URL="${DATABASE_OWNER_URL:-$DATABASE_URL}" .venv/bin/python manage.py migrate --noinput
@@ -173,12 +196,26 @@ if [ -z "${EMAIL_HOST:-}" ]; then
         -c scripts.mail_sink.Printing
 fi
 
+# Texts, likewise, when no Twilio account is set: printed, and their status
+# ("sent", "delivered") posted to the app as Twilio would.
+if [ -n "$text_sink" ]; then
+    start texts .venv/bin/python -m scripts.sms_sink --port "$TEXT_SINK_PORT" --print \
+        --account-sid "$TWILIO_ACCOUNT_SID" --auth-token "$TWILIO_AUTH_TOKEN" \
+        --status-callback "$APP_URL/texts/status/" --inbound-url "$APP_URL/texts/inbound/"
+fi
+
 banner() {
     echo
     echo "=================================================================="
     echo "  App: http://127.0.0.1:$PORT"
     if [ -z "${EMAIL_HOST:-}" ]; then
         echo "  Emails are printed here (mail sink on 127.0.0.1:$MAIL_SINK_PORT)"
+    fi
+    if [ -n "$text_sink" ]; then
+        echo "  Texts are printed here (text sink on 127.0.0.1:$TEXT_SINK_PORT); to text the app"
+        echo "  as a client: curl -d from=+15551234567 -d body=STOP 127.0.0.1:$TEXT_SINK_PORT/_sink/inbound"
+    else
+        echo "  Texts go through Twilio (TWILIO_ACCOUNT_SID is set): real phones get them"
     fi
     echo "  $1"
     if [ -f .run/demo-logins.txt ]; then

@@ -8,6 +8,19 @@ from django.core.exceptions import ImproperlyConfigured
 from coaching.env import env_int, env_str
 from coaching.settings import APP_NAME, SITE_URL
 
+# What `from coaching.settings.texts import *` brings: not the two names above.
+__all__ = [
+    "TEXTS_HELP_PHONE",
+    "TEXTS_LINK_BASE",
+    "TEXTS_SENDER_NAME",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_API_URL",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_FROM_NUMBER",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_TIMEOUT_SECONDS",
+]
+
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", default="")

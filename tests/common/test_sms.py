@@ -2,8 +2,11 @@
 server (tests/sms.py), and the webhook signature check against what that
 server signs. No mock: a send crosses HTTP, as it does to Twilio."""
 
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
@@ -232,6 +235,24 @@ def test_a_webhook_is_refused_when_texts_have_no_token(settings, texts_on, recei
     settings.TWILIO_AUTH_TOKEN = ""
 
     assert not sms.signature_valid(receiver.url(), params, headers["X-Twilio-Signature"])
+
+
+def test_a_worker_process_the_test_starts_sends_to_the_sink(celery_processes, texts_on):
+    # What a real `celery worker` of the test (celery_processes) does to send:
+    # its settings from the environment the fixture gives it.
+    script = (
+        "import django; django.setup(); from common import sms; "
+        f"sms.provider().send(to={TO!r}, body='from the worker')"
+    )
+    subprocess.run(  # noqa: S603 - our interpreter, a fixed script
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        env=celery_processes.env,
+        check=True,
+        timeout=60,
+    )
+
+    assert [(m["to"], m["body"]) for m in texts_on.messages] == [(TO, "from the worker")]
 
 
 def test_a_number_whose_owner_replied_stop_to_twilio_is_refused_for_good_but_not_dead(texts_on):
