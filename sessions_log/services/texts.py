@@ -231,6 +231,8 @@ def text_number_confirm(*, actor: User, code: str) -> TextNumber:
 def _code_problem(row: TextNumber | None) -> str | None:
     if row is None or row.verified_at is not None:
         return _("There is no code waiting to be confirmed.")
+    if row.failed_at is not None:
+        return _("Texts to this number could not be delivered.")
     if not row.code_digest:
         return _("The code has not been sent yet. Wait a moment, or send a new code.")
     if row.code_attempts >= CODE_TRIES:
@@ -318,7 +320,7 @@ def text_code_deliver(*, text_number_id: int) -> str:
     if not sms.enabled():
         return "off"
     row = TextNumber.objects.select_related("user").filter(pk=text_number_id).first()
-    if row is None or row.verified_at is not None or row.code_digest:
+    if row is None or row.verified_at is not None or row.failed_at or row.code_digest:
         return "not wanted"
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     digest = _code_digest(row, code)
