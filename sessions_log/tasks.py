@@ -5,7 +5,7 @@ from collections import Counter
 
 from celery import shared_task
 
-from sessions_log.services import outbox, text_webhooks
+from sessions_log.services import outbox, text_webhooks, texts
 
 
 @shared_task
@@ -39,3 +39,10 @@ def reminder_send(reminder_id: int, lease_token: str) -> str:
 def text_number_failed_email(text_number_id: int) -> bool:
     """Queued when a number is found dead: tell its owner texts stopped."""
     return text_webhooks.text_number_failed_email_send(text_number_id=text_number_id)
+
+
+@shared_task(name=texts.CODE_TASK)
+def text_code_send(text_number_id: int) -> str:
+    """Text a client the code that confirms their number: queued when they
+    give it or ask for a new code. The code is made there, never queued."""
+    return texts.text_code_deliver(text_number_id=text_number_id)

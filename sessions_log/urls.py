@@ -8,6 +8,7 @@ from sessions_log.views import (
     sessions,
     text_links,
     text_webhooks,
+    texts,
 )
 
 app_name = "sessions_log"
@@ -41,6 +42,7 @@ urlpatterns = [
         name="reminder_unsubscribe",
     ),
     path("emails/problems/", reminders.reminder_problems, name="reminder_problems"),
+    path("texts/", texts.text_settings, name="text_settings"),
     # Short, for texts: TEXTS_LINK_BASE + /t/ + a code fits within 160 characters.
     path("t/<str:code>", text_links.text_link_open, name="text_link"),
     # The text provider's webhooks (signed by it, no session).

@@ -15,6 +15,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from common import sms
+
 register = template.Library()
 
 # Per role: (URL name, label, the page names that mark it current; none:
@@ -54,23 +56,27 @@ _CALENDAR_AND_EMAIL = [
     ("sessions_log:feed_settings", _("Calendar link"), ()),
     ("sessions_log:reminder_settings", _("Email settings"), ("reminder_settings",)),
 ]
+# Clients' text messages, where texts are available (common.sms.enabled).
+_TEXTS = [("sessions_log:text_settings", _("Text messages"), ("text_settings",))]
 _ACCOUNT = [
     ("account_change_password", _("Account"), ()),
     ("accounts:login_sessions", _("Sessions"), ("login_sessions",)),
 ]
 _TWO_FACTOR = [("mfa_index", _("Two-factor"), ())]
 
-_reversed: dict[tuple[str, str, str], list[tuple[str, str, tuple]]] = {}
+_reversed: dict[tuple[str, str, str, bool], list[tuple[str, str, tuple]]] = {}
 
 
 def links_for(role: str) -> list[tuple[str, str, tuple]]:
     """The header's links for `role`, in order: (href, label, current names)."""
-    key = (role, get_script_prefix(), get_language())
+    texts = role == "client" and sms.enabled()
+    key = (role, get_script_prefix(), get_language(), texts)
     links = _reversed.get(key)
     if links is None:
         names = [
             *_ROLE_LINKS.get(role, []),
             *(_CALENDAR_AND_EMAIL if role in ("client", "coach") else []),
+            *(_TEXTS if texts else []),
             *_ACCOUNT,
             *(_TWO_FACTOR if role != "client" else []),
         ]

@@ -2,6 +2,7 @@
 of everything that happened in their coaching (the relationships the
 reviewer's team held), and the client read for it."""
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from accounts.audit import audit_record
@@ -15,14 +16,24 @@ from coaching.selectors.caseloads import (
 )
 from coaching.selectors.caseloads import permissions_for as caseload_permissions_for
 from coaching.selectors.trust import supervisor_requests_visible_to
-from sessions_log.models import Addendum, Note, NoteReview, Session
+from common import sms
+from sessions_log.models import Addendum, Note, NoteReview, Session, TextNumber
 
 
 def reviewed_client_for_viewing(user: User, pk: int) -> User:
-    """A client whose history `user` reviews; reading it is audited."""
-    client = clients_reviewable_by(user).filter(pk=pk).first()
+    """A client whose history `user` reviews; reading it is audited.
+    `gets_texts`: whether their reminders go by text now (never the
+    number), read in the same query."""
+    texting = TextNumber.objects.filter(
+        user=OuterRef("pk"),
+        verified_at__isnull=False,
+        stopped_at__isnull=True,
+        failed_at__isnull=True,
+    )
+    client = clients_reviewable_by(user).filter(pk=pk).annotate(gets_texts=Exists(texting)).first()
     if client is None:
         raise Http404
+    client.gets_texts = client.gets_texts and sms.enabled()
     audit_record(actor=user, action="client.view", obj=client, client=client)
     return client
 

@@ -6,7 +6,8 @@ may see (one small query on an index; none is a 404, as for a client who
 does not exist). One statement then reads, for those ids only, a page of
 the client's sessions with their coach and note state, the newest check-ins
 and flags of those relationships (LATERAL: an index walk per relationship
-that stops after a few rows) and the plan's suggested steps, as one row of
+that stops after a few rows), the plan's suggested steps and whether the
+client gets texts (never their number), as one row of
 arrays. The rows come back as plain values with the URLs and dates (in the
 viewer's zone) already made, so the template prints strings.
 
@@ -28,6 +29,7 @@ from accounts.models import Role, User
 from accounts.policy.sql import relationship_condition, relationship_rows
 from coaching.models import CheckIn, Step, TrustFlag
 from coaching.models.checkins import ITEMS
+from common import sms
 from common.fastpaths import bigint_array, day_month_year, url_of, weekday_day_month_time
 from common.paging import PER_PAGE, Page, page_number
 from sessions_log.models import Session
@@ -123,12 +125,20 @@ steps AS (
     JOIN coaching_goal g ON g.plan_id = p.id
     JOIN coaching_step st ON st.goal_id = g.id
     WHERE p.client_id = %(client)s AND st.suggested_by = 'coach' AND (SELECT yes FROM allowed)
+),
+texts AS (
+    SELECT (SELECT yes FROM allowed) AND EXISTS (
+        SELECT FROM sessions_log_textnumber t
+        WHERE t.user_id = %(client)s AND t.verified_at IS NOT NULL
+          AND t.stopped_at IS NULL AND t.failed_at IS NULL
+    ) AS active
 )
 SELECT at.skip, s.ids, s.starts, s.ends, s.statuses, s.coaches, s.notes,
        c.created, c.scores, c.answers, c.comments,
        f.ids, f.rules, f.details, f.statuses, f.raised, f.acknowledged_by, f.resolved_by,
-       f.resolution_notes, st.suggested, st.tried
+       f.resolution_notes, st.suggested, st.tried, tx.active
 FROM at CROSS JOIN sessions s CROSS JOIN checkins c CROSS JOIN flags f CROSS JOIN steps st
+     CROSS JOIN texts tx
 """
 
 _COMMENT = CheckIn._meta.get_field("comment")
@@ -181,7 +191,7 @@ def timeline_rows(viewer: User, client_id: int, relationship_ids: list[int], num
     skip, ids, starts, ends, statuses, coaches, notes = row[:7]
     created, scores, answers, comments = row[7:11]
     flag_ids, rules, details, flag_statuses, raised, acked, resolved, resolution_notes = row[11:19]
-    suggested, tried = row[19:21]
+    suggested, tried, texting = row[19:22]
     sessions = [
         {
             "pk": pk,
@@ -240,6 +250,9 @@ def timeline_rows(viewer: User, client_id: int, relationship_ids: list[int], num
         "checkins": checkins,
         "flags": flags,
         "steps": {"suggested": suggested, "tried": tried},
+        # Whether the client's reminders go by text (a confirmed number, not
+        # stopped or failed): never the number itself.
+        "texting": texting,
     }
 
 
@@ -337,7 +350,12 @@ def client_timeline_for_viewing(viewer: User, pk, page_number) -> dict:
         for flag in found["flags"]
     ]
     return {
-        "client": {"pk": pk, "display_name": name, "language": language_name(language)},
+        "client": {
+            "pk": pk,
+            "display_name": name,
+            "language": language_name(language),
+            "gets_texts": found["texting"] and sms.enabled(),
+        },
         "links": {
             "plan": url_of("coaching:plan", pk),
             "episodes": url_of("coaching:episodes", pk),

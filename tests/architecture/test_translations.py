@@ -65,6 +65,7 @@ CLIENT_PAGES = [
     "sessions_log/feed_settings.html",
     "sessions_log/reminder_settings.html",
     "sessions_log/reminder_unsubscribe.html",
+    "sessions_log/text_settings.html",
 ]
 CLIENT_EMAILS = [
     "account_exists",

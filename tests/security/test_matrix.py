@@ -56,6 +56,8 @@ MATRIX = {
     "sessions_log:feed_settings": ("get", {"client", "coach"}, None),
     "sessions_log:reminder_settings": ("get", {"client", "coach"}, None),
     "sessions_log:reminder_problems": ("get", {"admin"}, None),
+    # A client's own text-message number and consent.
+    "sessions_log:text_settings": ("get", {"client"}, None),
     "sessions_log:session_detail": ("get", {"coach", "supervisor"}, "session"),
     # Group sessions: the coach who runs them.
     "sessions_log:group_new": ("get", {"coach"}, None),
