@@ -13,6 +13,7 @@ import logging
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -33,8 +34,6 @@ HELP_WORDS = frozenset({"HELP", "INFO"})
 
 # Queued by name: tasks.py imports this module for the work itself.
 TEXT_NUMBER_FAILED_EMAIL = "sessions_log.tasks.text_number_failed_email"
-# Where a client adds their number again (Part B's page, sessions_log:text_settings).
-TEXT_SETTINGS_PATH = "/texts/"
 
 Status = TextMessage.Status
 # Twilio's statuses of an outgoing text, in the order they can come; the
@@ -129,18 +128,30 @@ def text_inbound_handle(*, from_number: str, body: str) -> list[str]:
 
 def _stop(numbers: list[TextNumber]) -> list[str]:
     now = timezone.now()
-    turned_off = [number for number in numbers if number.stopped_at is None]
+    # Off by a STOP text from now on, also where the app had turned texts
+    # off: the provider blocks the number after a STOP, so only START (not
+    # the app's button) can turn texts on again.
+    turned_off = [number for number in numbers if number.stopped_by != "text"]
     for number in turned_off:
-        # Conditional on still being on: a STOP from the app at the same
-        # moment has already done it.
-        changed = TextNumber.objects.filter(pk=number.pk, stopped_at__isnull=True).update(
-            stopped_at=now, stopped_by="text", stop_confirmed_at=now, updated_at=now
+        # Conditional on not being stopped by text already: a STOP at the
+        # same moment (a retried webhook) has done it.
+        was_on = number.stopped_at is None
+        changed = (
+            TextNumber.objects.filter(pk=number.pk)
+            .exclude(stopped_by="text")
+            .update(
+                stopped_at=number.stopped_at or now,
+                stopped_by="text",
+                stop_confirmed_at=now,
+                updated_at=now,
+            )
         )
         if changed:
             audit_record(actor=number.user, action="texts.stop", obj=number, client=number.user)
-            reminders_replan_upcoming(number.user)
+            if was_on:
+                reminders_replan_upcoming(number.user)
     if not turned_off:
-        return []  # already off: the confirmation went when they were turned off
+        return []  # already off by text: the confirmation went then
     return [text_replies.reply(text_replies.STOPPED, _language_of(turned_off))]
 
 
@@ -265,7 +276,7 @@ def text_number_failed_email_send(*, text_number_id: int) -> bool:
         language=number.user.language,
         context={
             "last_digits": number.last_digits,
-            "link": settings.SITE_URL + TEXT_SETTINGS_PATH,
+            "link": settings.SITE_URL + reverse("sessions_log:text_settings"),
         },
     )
     return True

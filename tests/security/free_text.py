@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,6 +51,7 @@ from sessions_log.services.notes import (
     note_sign,
 )
 from sessions_log.services.sessions import session_billing_set, session_cancel, session_schedule
+from sessions_log.services.texts import text_number_start
 from tests.coaching.remittance_helpers import remittance_835
 from tests.conftest import make_user
 from tests.helpers import billable_contact, billing_identities, past_contact
@@ -139,6 +141,7 @@ def texts(token: str) -> dict[tuple[str, str], str]:
         ("coaching.OutgoingFile", "file_text"),
         # The CSV claim file as downloaded: plant() sets it to what was made.
         ("coaching.ClaimSheet", "file_text"),
+        ("sessions_log.TextNumber", "number"),
     }
     planted = {
         (label, name): f"Canary {label.split('.')[1]} {name} {token}" for label, name in fields
@@ -157,6 +160,8 @@ def texts(token: str) -> dict[tuple[str, str], str]:
     planted["accounts.PayerIdentity", "state"] = "IL"
     planted["accounts.PayerIdentity", "postal_code"] = f"{int(token, 16) % 10**9:09d}"
     planted["coaching.Episode", "diagnosis_code"] = "F15.288"
+    # A mobile number (E.164, a valid US exchange) told apart by the token.
+    planted["sessions_log.TextNumber", "number"] = f"+13125{int(token, 16) % 10**6:06d}"
     planted["coaching.Episode", "prior_authorization"] = f"PA-{token}"
     # A signature must be the client's name (any case and spacing): this
     # one is told apart by its case alone, which the token sets.
@@ -165,6 +170,15 @@ def texts(token: str) -> dict[tuple[str, str], str]:
 
 
 CLIENT_NAME = "Quinn Client"
+# Enough of a Twilio account for the opt-in service to take a number. Its
+# API is a closed port on loopback: a code text (sent only when the test
+# commits and runs tasks) is refused at once and never leaves the machine.
+TEXTS_ON = {
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "free-text-token",
+    "TWILIO_FROM_NUMBER": "+15005550006",
+    "TWILIO_API_URL": "http://127.0.0.1:9",
+}
 
 # One- and two-letter codes (sex, a state) turn up by chance in any dump of
 # ciphertext: the dump test leaves them out of its search; the rotation test
@@ -177,11 +191,18 @@ SHORT_CODES = {("accounts.PayerIdentity", "sex"), ("accounts.PayerIdentity", "st
 FILES = {("coaching.ConsentDocument", "content")}
 
 
+# A number is never shown whole, even to its owner: their page names it by
+# its last four digits ("the number ending 6789").
+LAST_DIGITS = {("sessions_log.TextNumber", "number")}
+
+
 def shows(response, field, text: str) -> bool:
     """Whether a page (or download) shows a field's planted text: a file's
     download serves the bytes whose base64 is kept."""
     if field in FILES:
         return base64.b64encode(response.content).decode() == text
+    if field in LAST_DIGITS:
+        return f"ending {text[-4:]}" in response.content.decode()
     return text in response.content.decode()
 
 
@@ -413,6 +434,11 @@ def plant(*, team, coach, supervisor) -> dict:
     # The scan's field holds base64 of its bytes: the download serves the bytes.
     text["coaching.ConsentDocument", "content"] = base64.b64encode(scan).decode()
     text.update(billed.pop("files"))
+    # The client's number for texts, given on their page (texts on for it).
+    with override_settings(**TEXTS_ON):
+        text_number_start(
+            actor=client, number=text["sessions_log.TextNumber", "number"], consent=True
+        )
     return {
         "paper_consent": paper.pk,
         "paper_scan": paper.documents.get().pk,
@@ -699,6 +725,7 @@ def pages(planted: dict) -> list[tuple[object, str, list[tuple[str, str]]]]:
                 ("coaching.Disclosure", "purpose"),
             ],
         ),
+        (client, reverse("sessions_log:text_settings"), [("sessions_log.TextNumber", "number")]),
         (
             client,
             reverse("coaching:client_home"),

@@ -35,6 +35,7 @@ from sessions_log.services.sessions import session_schedule
 from tests.helpers import LOW, _completed, sign_in
 from tests.security.free_text import (
     SHORT_CODES,
+    TEXTS_ON,
     encrypted_fields_in_registry,
     fetch,
     pages,
@@ -240,13 +241,15 @@ def _pg_dump() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_database_dump_holds_none_of_the_free_text(client, team, coach, supervisor):
+def test_a_database_dump_holds_none_of_the_free_text(client, team, coach, supervisor, settings):
     """Committed (a transactional test), so pg_dump sees what a backup would."""
     from coaching.celery import app
 
     # Tasks queued after commit (the supervisor's notice) run here, not on
     # the shared broker: they are part of what may leave text behind.
     app.conf.task_always_eager = True
+    for name, value in TEXTS_ON.items():  # the texts' page says it is off without them
+        setattr(settings, name, value)
     try:
         planted = plant(team=team, coach=coach, supervisor=supervisor)
         assert encrypted_fields_in_registry() <= set(planted["text"]), "fill every field"

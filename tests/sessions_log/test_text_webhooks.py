@@ -77,6 +77,22 @@ def test_it_confirms_a_stop_once(client, client_user, upcoming, texts_on):
 
 
 @pytest.mark.django_db
+def test_a_stop_text_after_texts_were_turned_off_in_the_app_is_confirmed_and_binds(
+    client, client_user, upcoming, texts_on
+):
+    """The provider blocks a number that texted STOP: from then on only
+    START turns texts on, not the app's button."""
+    stopped_in_app = timezone.now() - timedelta(days=1)
+    TextNumber.objects.filter(user=client_user).update(
+        stopped_at=stopped_in_app, stopped_by="app"
+    )
+    assert inbound(client, texts_on, "STOP") == [STOPPED]
+    number = TextNumber.objects.get(user=client_user)
+    assert (number.stopped_by, number.stopped_at) == ("text", stopped_in_app)
+    assert inbound(client, texts_on, "STOP") == []
+
+
+@pytest.mark.django_db
 def test_a_word_within_a_sentence_is_not_a_keyword(client, client_user, upcoming, texts_on):
     assert inbound(client, texts_on, "please stop texting me") == [NOT_READ]
     assert TextNumber.objects.get(user=client_user).state == "on"
