@@ -16,11 +16,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from sessions_log.models import Reminder, ReminderPreference, TextNumber
-from sessions_log.services.outbox import reminders_sweep
 from sessions_log.services.sessions import session_schedule
 from tests.conftest import PASSWORD, wait_until
 from tests.e2e.test_spanish_phone import SPANISH_PHONE, check_spanish_page, english_sentences
 from tests.helpers import _completed
+from tests.reliability.test_reminder_delivery import _make_due, _sweep_until
 
 NUMBER = "+15550108877"
 Kind, Status, Channel = Reminder.Kind, Reminder.Status, Reminder.Channel
@@ -32,21 +32,6 @@ def _texts_to(sink, number=NUMBER) -> list[str]:
 
 def _reminder_emails(mailbox) -> int:
     return sum(message["Subject"].startswith("Recordatorio de cita") for message in mailbox)
-
-
-def _due_now(**filters) -> None:
-    moment = timezone.now() - timedelta(seconds=1)
-    Reminder.objects.filter(status=Status.PENDING, **filters).update(
-        due_at=moment, next_attempt_at=moment
-    )
-
-
-def _sweep_until(condition, timeout=45) -> bool:
-    def swept():
-        reminders_sweep()
-        return condition()
-
-    return wait_until(swept, timeout=timeout, interval=0.25)
 
 
 def _schedule(coach, client, days):
@@ -100,7 +85,7 @@ def test_a_client_opts_in_by_code_gets_texts_in_spanish_and_stop_ends_them(
 
     # A reminder by text, in Spanish, with the coach's first name.
     upcoming = _schedule(coach, client_user, days=3)
-    _due_now(session=upcoming, kind=Kind.FIRST_REMINDER)
+    _make_due(session=upcoming, kind=Kind.FIRST_REMINDER)
     assert _sweep_until(lambda: len(_texts_to(texts_on)) == 2), celery_processes.logs()
     reminder = _texts_to(texts_on)[1]
     assert "cita con Casey" in reminder and "Rivera" not in reminder
@@ -108,7 +93,7 @@ def test_a_client_opts_in_by_code_gets_texts_in_spanish_and_stop_ends_them(
 
     # The check-in link by text opens the check-in, in Spanish.
     completed = _completed(coach, client_user)
-    _due_now(session=completed, kind=Kind.CHECKIN_REQUEST)
+    _make_due(session=completed, kind=Kind.CHECKIN_REQUEST)
     assert _sweep_until(lambda: len(_texts_to(texts_on)) == 3), celery_processes.logs()
     asking = _texts_to(texts_on)[2]
     link = re.search(r"https?://\S+/t/\w+", asking).group(0)
@@ -135,11 +120,13 @@ def test_a_client_opts_in_by_code_gets_texts_in_spanish_and_stop_ends_them(
     reminded = _reminder_emails(mailbox)
     later = _schedule(coach, client_user, days=5)
     assert not Reminder.objects.filter(session=later, channel=Channel.TEXT).exists()
-    _due_now(session=later, kind=Kind.FIRST_REMINDER)
+    _make_due(session=later, kind=Kind.FIRST_REMINDER)
     assert _sweep_until(
-        lambda: not Reminder.objects.filter(
-            session=later, kind=Kind.FIRST_REMINDER, status__in=["pending", "sending"]
-        ).exists()
+        lambda: (
+            not Reminder.objects.filter(
+                session=later, kind=Kind.FIRST_REMINDER, status__in=["pending", "sending"]
+            ).exists()
+        )
     ), celery_processes.logs()
     assert wait_until(lambda: _reminder_emails(mailbox) == reminded + 1, timeout=30)
     assert len(_texts_to(texts_on)) == texted

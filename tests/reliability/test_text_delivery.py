@@ -16,7 +16,7 @@ from sessions_log.models import Reminder, ReminderPreference, Session
 from sessions_log.services.outbox import reminders_sweep
 from sessions_log.services.sessions import session_schedule
 from tests.conftest import wait_until
-from tests.reliability.test_reminder_delivery import FAST
+from tests.reliability.test_reminder_delivery import FAST, _all_sent, _make_due, _sweep_until
 from tests.sessions_log.text_hooks import NUMBER, confirmed_number
 
 Kind, Status, Channel = Reminder.Kind, Reminder.Status, Reminder.Channel
@@ -47,27 +47,6 @@ def _schedule(coach, client, hour):
         starts_at=starts,
         duration=timedelta(hours=1),
         modality=Session.Modality.PHONE,
-    )
-
-
-def _make_due(**filters):
-    moment = timezone.now() - timedelta(seconds=1)
-    Reminder.objects.filter(status=Status.PENDING, **filters).update(
-        due_at=moment, next_attempt_at=moment
-    )
-
-
-def _sweep_until(condition, timeout=60):
-    def swept():
-        reminders_sweep()
-        return condition()
-
-    return wait_until(swept, timeout=timeout, interval=0.25)
-
-
-def _all_sent(**filters):
-    return lambda: (
-        not Reminder.objects.filter(status__in=["pending", "sending"], **filters).exists()
     )
 
 
