@@ -80,9 +80,7 @@ def links_for(role: str) -> list[tuple[str, str, tuple]]:
             *_ACCOUNT,
             *(_TWO_FACTOR if role != "client" else []),
         ]
-        links = _reversed[key] = [
-            (reverse(name), escape(label), now) for name, label, now in names
-        ]
+        links = _reversed[key] = [(reverse(name), escape(label), now) for name, label, now in names]
     return links
 
 

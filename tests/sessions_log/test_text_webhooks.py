@@ -83,9 +83,7 @@ def test_a_stop_text_after_texts_were_turned_off_in_the_app_is_confirmed_and_bin
     """The provider blocks a number that texted STOP: from then on only
     START turns texts on, not the app's button."""
     stopped_in_app = timezone.now() - timedelta(days=1)
-    TextNumber.objects.filter(user=client_user).update(
-        stopped_at=stopped_in_app, stopped_by="app"
-    )
+    TextNumber.objects.filter(user=client_user).update(stopped_at=stopped_in_app, stopped_by="app")
     assert inbound(client, texts_on, "STOP") == [STOPPED]
     number = TextNumber.objects.get(user=client_user)
     assert (number.stopped_by, number.stopped_at) == ("text", stopped_in_app)
