@@ -55,6 +55,8 @@ OWN_LINKS = {
     "sessions_log.CalendarFeed.user",
     "sessions_log.ReminderPreference.user",
     "sessions_log.Reminder.recipient",
+    "sessions_log.TextNumber.user",
+    "sessions_log.TextMessage.recipient",
 }
 # Models kept whole, with why.
 KEPT_MODELS = {
