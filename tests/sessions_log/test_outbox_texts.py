@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from sessions_log.models import Reminder, ReminderPreference, TextMessage, TextNumber
@@ -207,10 +208,16 @@ def test_a_text_is_known_before_the_batch_ends_so_its_first_delivery_report_is_k
     rows = list(Reminder.objects.filter(channel=Channel.TEXT, lease_token__isnull=False))
     texts_on.delay_next(0)
     texts_on.delay_next(3)  # the second send hangs: the batch is not over
-    batch = threading.Thread(
-        target=reminders_deliver,
-        kwargs={"reminder_ids": [r.pk for r in rows], "lease_token": str(rows[0].lease_token)},
-    )
+
+    def deliver():
+        try:
+            reminders_deliver(
+                reminder_ids=[r.pk for r in rows], lease_token=str(rows[0].lease_token)
+            )
+        finally:
+            connection.close()  # the thread's own: the test database can then be dropped
+
+    batch = threading.Thread(target=deliver)
     batch.start()
     try:
         assert wait_until(lambda: len(texts_on.messages) == 2, timeout=10)
