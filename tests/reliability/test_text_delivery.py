@@ -10,13 +10,17 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
-from sessions_log.models import Reminder, ReminderPreference, Session
+from sessions_log.models import Reminder, ReminderPreference
 from sessions_log.services.outbox import reminders_sweep
-from sessions_log.services.sessions import session_schedule
 from tests.conftest import wait_until
-from tests.reliability.test_reminder_delivery import FAST, _all_sent, _make_due, _sweep_until
+from tests.reliability.test_reminder_delivery import (
+    FAST,
+    _all_sent,
+    _make_due,
+    _schedule,
+    _sweep_until,
+)
 from tests.sessions_log.text_hooks import NUMBER, confirmed_number
 
 Kind, Status, Channel = Reminder.Kind, Reminder.Status, Reminder.Channel
@@ -37,24 +41,11 @@ def texting_client(texts_on, client_user):
     return client_user
 
 
-def _schedule(coach, client, hour):
-    starts = (timezone.now() + timedelta(days=3)).replace(
-        hour=hour, minute=0, second=0, microsecond=0
-    )
-    return session_schedule(
-        actor=coach,
-        client=client,
-        starts_at=starts,
-        duration=timedelta(hours=1),
-        modality=Session.Modality.PHONE,
-    )
-
-
 def test_killing_the_worker_mid_batch_sends_again_only_the_texts_the_provider_had_taken(
     celery_processes, texts_on, texting_client, coach
 ):
     for hour in (9, 11, 13, 15):
-        _schedule(coach, texting_client, hour)
+        _schedule(coach, texting_client, hour=hour)
     _make_due(kind=Kind.FIRST_REMINDER)
     # The first two are answered at once; the third is taken but answered
     # only after the worker is dead (as a reply lost on the way).
@@ -85,7 +76,7 @@ def test_a_provider_outage_during_the_due_window_delivers_each_text_once_when_it
     celery_processes, texts_on, texting_client, coach
 ):
     for hour in (9, 11):
-        _schedule(coach, texting_client, hour)
+        _schedule(coach, texting_client, hour=hour)
     _make_due(kind=Kind.FIRST_REMINDER)
     texts_on.fail_next(503, count=3)
     celery_processes.start(
