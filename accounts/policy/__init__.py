@@ -70,6 +70,7 @@ from accounts.policy.pages import (  # noqa: F401
     mfa_enabled,
     people_scope,
     role_required,
+    takes_texts,
     team_scope,
 )
 from accounts.policy.plans import (  # noqa: F401

@@ -51,6 +51,12 @@ def adds_clients_without_login(actor) -> bool:
     )
 
 
+def takes_texts(actor) -> bool:
+    """Who may give a number for reminder texts: a client, for their own
+    (staff get reminders by email only)."""
+    return actor.role == Role.CLIENT
+
+
 def mfa_enabled(user) -> bool:
     """Whether the person has a second factor set up: as loaded with the
     request (accounts.backends), or asked now."""

@@ -34,7 +34,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import AuditEvent, Role, User
+from accounts.models import AuditEvent, User
+from accounts.policy import takes_texts
 from common import emails, sms
 from sessions_log.models import TextMessage, TextNumber, number_digest
 from sessions_log.services.outbox import text_status_url
@@ -106,7 +107,7 @@ def _code_digest(number: TextNumber, code: str) -> str:
 def _for_change(actor: User) -> TextNumber | None:
     """The actor's number, locked; their account row locked first, so two of
     their requests (two first numbers among them) go one after the other."""
-    if actor.role != Role.CLIENT:
+    if not takes_texts(actor):
         raise PermissionDenied
     User.objects.select_for_update(no_key=True).filter(pk=actor.pk).first()
     return TextNumber.objects.select_for_update().filter(user=actor).first()
