@@ -32,14 +32,14 @@ CAPTURE_LIMIT = 1000
 _STACK_TABLES = ("accounts_loginsession",)
 
 
-def capture(pages, teams: list[int]) -> list[list[load.Request]]:
-    """Runs each GET page's requests in-process, keeps their statements in
-    CAPTURED, and returns for each page the requests of its SQL-only
-    reference (the same cookies, in the same order)."""
+def capture(pages, teams: list[int], limit: int = CAPTURE_LIMIT) -> list[list[load.Request]]:
+    """Runs each GET page's requests (the first `limit`) in-process, keeps
+    their statements in CAPTURED, and returns for each page the requests of
+    its SQL-only reference (the same cookies, in the same order)."""
     client, captured, lists = Client(), {}, []
     for index, page in enumerate(pages):
         statements, requests = [], []
-        for n, request in enumerate(page.requests[:CAPTURE_LIMIT]):
+        for n, request in enumerate(page.requests[:limit]):
             # The log keeps the last 9,000 statements: once full, a capture
             # would see none.
             ran = []
@@ -82,7 +82,13 @@ def replay(statements) -> None:
 EXPLAINED = load.ROOT / ".run" / "bench-explain.txt"
 
 
-def explain(pages) -> None:
+def explained(scale: int):
+    """Where the EXPLAINs of a scale's run go: .run/bench-explain.txt at
+    1x, .run/bench-explain-10x.txt at 10x."""
+    return EXPLAINED if scale == 1 else EXPLAINED.with_name(f"bench-explain-{scale}x.txt")
+
+
+def explain(pages, scale: int = 1) -> None:
     """Writes EXPLAIN (ANALYZE, BUFFERS) of each statement one request of
     each GET page ran (its first captured request: the statements kept in
     CAPTURED), each in a transaction rolled back (the audit row's INSERT
@@ -92,7 +98,10 @@ def explain(pages) -> None:
     is what the pages' statements are shaped to make the same)."""
     captured = pickle.loads(CAPTURED.read_bytes())  # noqa: S301 - our own file
     lines = []
-    print("\nEach GET page's statements, EXPLAIN ANALYZE (one request; .run/bench-explain.txt):")
+    out = explained(scale)
+    print(
+        f"\nEach GET page's statements at {scale}x, EXPLAIN ANALYZE (one request; .run/{out.name}):"
+    )
     for index, page in enumerate(pages):
         statements = captured[str(index)][0]
         lines.append(f"## {page.name}: {len(statements)} statements beyond the session's")
@@ -114,7 +123,7 @@ def explain(pages) -> None:
             f"  {page.name:<32} planning {planning:6.2f} ms  execution {execution:6.2f} ms  "
             f"buffers {buffers:>8,.0f}"
         )
-    EXPLAINED.write_text("\n".join(lines))
+    out.write_text("\n".join(lines))
 
 
 def timings(pages, baseline, people: int = 20) -> None:

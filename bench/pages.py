@@ -25,7 +25,8 @@ signed-in people use them, beside two references measured in the same run.
 5. Measures what bounds each GET page (bench/floor.py): its SQL alone,
    replayed for the same people under the same load, and in-process the
    time of its requests and of their SQL; and the EXPLAIN ANALYZE of each
-   statement of one request of each (.run/bench-explain.txt).
+   statement of one request of each (.run/bench-explain.txt; at 10x also
+   .run/bench-explain-10x.txt).
 6. With BENCH_SCALE=N (say 10), builds the organisation again N times over
    and measures every page again: rows with `"scale": N` in the same JSON.
    Then prints each of issue 30's targets with its figure.
@@ -334,6 +335,11 @@ def measure_scaled(result: dict, scale: int) -> None:
         meter = cpu.Meter(web=server.process.pid, db=cpu.postmaster(connection))
         rows = _rows(server, pages, meter, result, scale=scale)
     result["pages"] += rows
+    # The statements' plans at this scale too (what a page that slows at
+    # scale does there): one request of each GET page, captured again.
+    gets = [page for page in pages if page.method == "GET"]
+    floor.capture(gets, list(Team.objects.order_by("pk").values_list("pk", flat=True)), limit=1)
+    floor.explain(gets, scale)
     for row in rows:
         print(
             f"  {row['name']:<32} {row['rps']:>7.0f} req/s  {row['queries']:>2} statements  "

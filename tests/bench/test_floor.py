@@ -67,3 +67,9 @@ def test_each_page_statement_is_explained_and_what_it_writes_is_rolled_back(
     assert "Insert on accounts_auditevent" in text
     assert AuditEvent.objects.count() == before
     assert "coach home" in capsys.readouterr().out
+    # At 10x the plans go beside the 1x ones, not over them.
+    floor.explain([SimpleNamespace(name="coach home")], 10)
+    scaled = (tmp_path / "bench-explain-10x.txt").read_text()
+    assert scaled.startswith(f"## coach home: {len(ran)} statements")
+    assert scaled.count("Execution Time:") == 2
+    assert floor.EXPLAINED.read_text() == text
