@@ -125,6 +125,11 @@ class PersonAccessForm(forms.Form):
 
 
 class ClientInvitationForm(forms.Form):
+    # Its fields, labels and choices are the same for every viewer: its
+    # blank rendering is kept per language ({% form_fields %}, on the
+    # coach's home).
+    kept_blank = True
+
     email = forms.EmailField(label=_("Client's email address"), max_length=254)
     # The coach asks the client which language they read; the email, the
     # page behind its link and the new account speak it.

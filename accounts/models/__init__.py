@@ -78,14 +78,18 @@ class CaseloadAssignment(models.Model):
             ),
         ]
         indexes = [
-            # Covering: the dashboard's caseload figures (since when, and the
-            # id their kept figures are joined on) and the policy's ids per
-            # coach from the index alone.
+            # Covering: the policy's ids per coach and the dashboard's
+            # caseload figures (since when) from the index alone, in the
+            # order of the kept figures' index (coach, relationship): the
+            # two are merged on both keys, one pass each. In (coach, client)
+            # order they were merged on the coach alone, and PostgreSQL
+            # read each coach's figures again for every relationship
+            # (61,300 entries for an admin's page of 50 coaches at 10x).
             models.Index(
-                fields=["coach", "client"],
-                include=["started_at", "id"],
+                fields=["coach", "id"],
+                include=["client", "started_at"],
                 condition=Q(ended_at__isnull=True),
-                name="assignment_active_coach_ids",
+                name="assignment_active_by_coach",
             ),
         ]
 

@@ -1,5 +1,6 @@
 """The shared layout's parts, rendered once per process and kind of page:
-`{% layout_assets %}`, `{% site_header %}`, `{% site_footer %}`.
+`{% layout_assets %}`, `{% site_header %}`, `{% site_footer %}`; and a
+form whose blank rendering is the same for everyone, `{% form_fields form %}`.
 
 Every page pays for base.html. Through the template engine its header,
 footer and asset links cost about a third of the in-stack baseline's CPU
@@ -14,7 +15,16 @@ signed in and their role, the page's URL name (the navigation's
 aria-current), whether texts are offered. The two per-request parts of the
 header, the CSRF token and the language switch's return address, are
 rendered with markers and put in per request, escaped as the template
-would. A changed setting (tests) empties the kept parts."""
+would. A changed setting (tests) empties the kept parts.
+
+A form's fields (includes/form.html) cost most of a page with a short
+table: Django renders each widget, option and attribute through templates
+(the coach home's invitation form: a quarter of its rendering).
+`{% form_fields form %}` keeps that HTML per form class and language when
+the form is blank (not bound, no initial data of its own) and its class
+says its fields are the same for everyone (`kept_blank = True`: no choice,
+label or field that depends on the viewer); any other form is rendered as
+the include would."""
 
 from types import SimpleNamespace
 
@@ -57,6 +67,16 @@ def _part(key: tuple, name: str, context: dict) -> str:
     if html is None:
         html = _kept[key] = render_to_string(f"includes/{name}.html", context)
     return html
+
+
+@register.simple_tag
+def form_fields(form) -> str:
+    """includes/form.html for `form`: kept, when blank and of a kept_blank class."""
+    if getattr(form, "kept_blank", False) and not form.is_bound and not form.initial:
+        kind = type(form)
+        key = (kind.__module__, kind.__qualname__, form.prefix, form.auto_id)
+        return mark_safe(_part(key, "form", {"form": form}))  # noqa: S308 - our template's output
+    return render_to_string("includes/form.html", {"form": form})
 
 
 @register.simple_tag

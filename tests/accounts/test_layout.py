@@ -14,6 +14,7 @@ from django.test import RequestFactory
 from django.urls import resolve
 from django.utils import translation
 
+from accounts.forms import ClientInvitationForm, TeamForm
 from accounts.models import Role, User
 from accounts.templatetags import layout
 from tests.helpers import sign_in
@@ -121,3 +122,32 @@ def test_a_signed_in_page_has_the_layout_and_signs_out_with_its_token(client, co
     signed_out = client.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
     assert signed_out.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_blank_invitation_form_is_kept_as_its_template_renders_it(language):
+    layout._kept.clear()
+    with translation.override(language):
+        reference = render_to_string("includes/form.html", {"form": ClientInvitationForm()})
+        first = layout.form_fields(ClientInvitationForm())
+        assert first == reference
+        assert layout.form_fields(ClientInvitationForm()) == reference
+    assert 'name="email"' in reference
+    assert ("Idioma" in reference) == (language == "es")
+
+
+def test_a_form_with_errors_or_its_own_values_is_rendered_for_itself():
+    layout._kept.clear()
+    blank = layout.form_fields(ClientInvitationForm())
+    invalid = ClientInvitationForm(data={"email": "not an address", "language": "en"})
+    assert not invalid.is_valid()
+    shown = layout.form_fields(invalid)
+    assert 'class="error"' in shown and 'value="not an address"' in shown
+    assert layout.form_fields(ClientInvitationForm(initial={"email": "a@example.org"})) != blank
+    assert 'value="a@example.org"' in layout.form_fields(
+        ClientInvitationForm(initial={"email": "a@example.org"})
+    )
+    # A form whose class does not say its fields are everyone's is never kept.
+    kept = len(layout._kept)
+    assert 'name="name"' in layout.form_fields(TeamForm())
+    assert len(layout._kept) == kept
