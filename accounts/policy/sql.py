@@ -81,6 +81,18 @@ def reviewable_coach_condition(user: User) -> tuple[str, dict]:
     return NOTHING
 
 
+def team_condition(user: User) -> tuple[str, dict]:
+    """team_scope(user), on a team `t`: an admin, every one; a supervisor,
+    their own."""
+    if not user.is_active:
+        return NOTHING
+    if user.role == Role.ADMIN:
+        return "true", {}
+    if user.role == Role.SUPERVISOR and user.team_id:
+        return "t.id = %(viewer_team)s", {"viewer_team": Int8(user.team_id)}
+    return NOTHING
+
+
 def invitation_condition(user: User) -> tuple[str, dict]:
     """invitation_scope(user), on an invitation `i`: an admin, every one; a
     coach, their own."""

@@ -10,13 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import CaseloadAssignment, Invitation, Role, User
+from accounts.models import CaseloadAssignment, Invitation, Role, Team, User
 from accounts.policy import (
     held_relationship_scope,
     invitation_scope,
     relationship_scope,
     reviewable_coach_scope,
     reviewable_relationship_scope,
+    team_scope,
 )
 from accounts.policy.records import note_author_scope, note_scope, session_scope
 from accounts.policy.sql import (
@@ -29,6 +30,7 @@ from accounts.policy.sql import (
     relationship_rows,
     reviewable_coach_condition,
     reviewable_relationship_condition,
+    team_condition,
 )
 from accounts.selectors import invitations_visible_to, newest_invitations_visible_to
 from sessions_log.models import Note, Session
@@ -108,6 +110,9 @@ def test_each_sql_rule_gives_every_viewer_what_its_q_gives(coach, supervisor, ad
             User.objects.filter(reviewable_coach_scope(viewer)).order_by("pk").values_list("pk")
         )
         assert coaches == [pk for (pk,) in expected], viewer
+        teams = _ids("accounts_team t", "t", team_condition(viewer))
+        expected = Team.objects.filter(team_scope(viewer)).order_by("pk")
+        assert teams == list(expected.values_list("pk", flat=True)), viewer
     # The organisation was varied enough to mean something: each rule gives
     # rows to the roles it is for, and the ended relationships are in it.
     assert seen == {
