@@ -96,10 +96,12 @@ def site_header(context) -> str:
     """The header: the brand, the person's navigation with the page's own
     link marked, the language switch where it is offered and the sign-out
     form, with this request's CSRF token and return address."""
-    request, user = context["request"], context["user"]
+    # A page rendered without a request (no context processors) gets the
+    # signed-out header, as the template alone printed it then.
+    request, user = context.get("request"), context.get("user")
     match = getattr(request, "resolver_match", None)
     current = match.url_name if match else None
-    signed_in = user.is_authenticated
+    signed_in = bool(user is not None and user.is_authenticated)
     role = user.role if signed_in else None
     kept = _part(
         (signed_in, role, current, role == "client" and sms.enabled()),
@@ -112,5 +114,7 @@ def site_header(context) -> str:
     )
     token = CsrfTokenNode().render(context)
     return mark_safe(  # noqa: S308 - our template's output; the two values escaped
-        kept.replace(_TOKEN_FIELD, token).replace(_NEXT, escape(request.get_full_path()))
+        kept.replace(_TOKEN_FIELD, token).replace(
+            _NEXT, escape(request.get_full_path()) if request is not None else ""
+        )
     )

@@ -151,3 +151,12 @@ def test_a_form_with_errors_or_its_own_values_is_rendered_for_itself():
     kept = len(layout._kept)
     assert 'name="name"' in layout.form_fields(TeamForm())
     assert len(layout._kept) == kept
+
+
+def test_a_page_rendered_without_a_request_gets_the_signed_out_header():
+    layout._kept.clear()
+    page = engines["django"].from_string('{% extends "base.html" %}').render({})
+    reference = render_to_string("includes/header.html", {})
+    assert page.count('<header class="site-header">') == 1
+    assert reference in page
+    assert "Sign out" not in page
