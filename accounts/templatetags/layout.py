@@ -3,10 +3,10 @@
 form whose blank rendering is the same for everyone, `{% form_fields form %}`.
 
 Every page pays for base.html. Through the template engine its header,
-footer and asset links cost about a third of the in-stack baseline's CPU
-(docs/scaling.md): the same translations looked up, the same URLs reversed
-and the same static paths resolved on every request, for output that
-depends only on a few things. Each part is therefore rendered from its own
+footer and asset links looked up the same translations, reversed the same
+URLs and resolved the same static paths on every request, for output that
+depends only on a few things (kept here, the in-stack baseline's CPU went
+from 1.53 to about 1.38 ms a request: docs/scaling.md). Each part is therefore rendered from its own
 template (includes/header.html, includes/footer.html, includes/assets.html:
 still the reference, and what a test holds these equal to) the first time
 a kind of page asks for it, and kept per process under everything its

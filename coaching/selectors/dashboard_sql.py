@@ -297,7 +297,8 @@ def team_dashboard_rows(
 
 def dashboard_teams(user: User) -> list[tuple[int, str]]:
     """The teams whose coaches `user` may filter the dashboard to, as (id,
-    name) by name: an admin, every team (team_scope; one query); a
+    name) by name: an admin, every team (team_condition, team_scope's rule
+    in SQL; one prepared statement); a
     supervisor, their own (no query: the name is not shown, as they get no
     filter)."""
     if reviews_every_team(user):
