@@ -12,7 +12,9 @@ signed-in people use them, beside two references measured in the same run.
    another person's session and, for a page about one record, about
    another record in that person's reach. No figure rests on one person
    repeating a request.
-   The baseline renders its row inside the shared layout (base.html).
+   The baseline renders its row inside the shared layout (base.html), and
+   is run again after each page: each page's share and CPU ratio are
+   against the mean of the baseline runs just before and just after it.
 3. Over each wrk run, the CPU the web workers and PostgreSQL spent per
    request (bench/cpu.py); after it, the page open-loop at 60% of the rate
    wrk measured, its p95 timed from each request's scheduled moment
@@ -224,6 +226,8 @@ def _queries(page: Page) -> int:
 def _page_run(server, page: Page, meter: cpu.Meter) -> tuple[dict, dict, dict]:
     """wrk's closed-loop run of a page with each tier's CPU per request over
     it, then the open-loop run at OPEN_SHARE of the capacity wrk measured."""
+    if not page.requests:
+        sys.exit(f"make bench: no request for {page.name!r} in this organisation (BENCH_* sizes)")
     options = {"method": page.method, "status": page.status}
     options.update(refuse=page.refuse, htmx=page.htmx)
     # The warm-up takes the first requests of the list; the run, the rest.
@@ -245,10 +249,28 @@ def _page_run(server, page: Page, meter: cpu.Meter) -> tuple[dict, dict, dict]:
     return figures, spent, open_loop
 
 
-def _rows(server, pages, meter, references, scale) -> list[dict]:
+def _baseline_run(server, requests, meter) -> tuple[dict, dict]:
+    """The in-stack baseline for one run: wrk's figures and, for beside(),
+    its req/s with each tier's CPU per request."""
+    load.drive(server.base, requests, seconds=load.WARMUP)
+    meter.start()
+    figures = load.drive(server.base, requests)
+    if not figures["requests"]:
+        sys.exit("make bench: the baseline answered no request (see the server's log above)")
+    return figures, {"rps": figures["rps"], **meter.ms_per(figures["requests"])}
+
+
+def _rows(server, pages, meter, baseline, before, bare_rps, scale) -> tuple[list[dict], dict]:
+    """Each page's row, with the baseline (`baseline`: its requests) run
+    again after each page: a page's share and CPU ratio are against the
+    mean of the baseline runs just before (`before`: the first) and just
+    after it (report.beside), not against one measured minutes earlier (the
+    same code's CPU drifts by 20-35% over a run here). Returns the rows and
+    the last baseline run."""
     rows = []
     for page in pages:
         figures, spent, open_loop = _page_run(server, page, meter)
+        _, after = _baseline_run(server, baseline, meter)
         rows.append(
             report.page_row(
                 page.name,
@@ -257,12 +279,24 @@ def _rows(server, pages, meter, references, scale) -> list[dict]:
                 queries=_queries(page),
                 cpu=spent,
                 open_loop=open_loop,
-                baseline_rps=references["baseline_rps"],
-                bare_rps=references["bare_rps"],
+                baseline=report.beside(before, after),
+                bare_rps=bare_rps,
                 scale=scale,
             )
         )
-    return rows
+        before = after
+    return rows, before
+
+
+def _baseline_requests(pages: list[Page]) -> list[load.Request]:
+    """The baseline's requests: the people of the staff's pages (the first
+    six; each cookie once), each reading one team's row."""
+    teams = list(Team.objects.order_by("pk").values_list("pk", flat=True))
+    cookies = [r.cookie for page in pages[:6] for r in page.requests]
+    return [
+        load.Request(reverse("bench_baseline", args=[teams[n % len(teams)]]), cookie)
+        for n, cookie in enumerate(dict.fromkeys(cookies))
+    ]
 
 
 def measure(build_seconds: float) -> tuple[dict, dict]:
@@ -272,11 +306,7 @@ def measure(build_seconds: float) -> tuple[dict, dict]:
     pages, people = _pages(csrf)
     teams = list(Team.objects.order_by("pk").values_list("pk", flat=True))
     bare = [load.Request(reverse("bench_bare", urlconf="bench.bare_urls", args=[t])) for t in teams]
-    cookies = [r.cookie for page in pages[:6] for r in page.requests]
-    baseline = [
-        load.Request(reverse("bench_baseline", args=[teams[n % len(teams)]]), cookie)
-        for n, cookie in enumerate(dict.fromkeys(cookies))
-    ]
+    baseline = _baseline_requests(pages)
     print(
         f"\nLoad: wrk, {load.CONNECTIONS} connections, {load.WARMUP} s warm-up and "
         f"{load.DURATION} s per page, gunicorn {load.WORKERS} workers; then each page "
@@ -288,21 +318,19 @@ def measure(build_seconds: float) -> tuple[dict, dict]:
         bare_rss = server.worker_rss_mb()
     with load.serve("bench.settings") as server:
         meter = cpu.Meter(web=server.process.pid, db=cpu.postmaster(connection))
-        load.drive(server.base, baseline, seconds=load.WARMUP)
-        meter.start()
-        baseline_figures = load.drive(server.base, baseline)
-        baseline_cpu = meter.ms_per(baseline_figures["requests"])
-        for label, figures in (("bare Django", bare_figures), ("the baseline", baseline_figures)):
-            if not figures["requests"]:
-                sys.exit(f"make bench: {label} answered no request (see the server's log above)")
+        baseline_figures, first = _baseline_run(server, baseline, meter)
+        if not bare_figures["requests"]:
+            sys.exit("make bench: bare Django answered no request (see the server's log above)")
         result = {
             "bare_rps": round(bare_figures["rps"], 1),
             "baseline_rps": round(baseline_figures["rps"], 1),
-            "baseline_web_cpu_ms": round(baseline_cpu["web"], 2),
-            "baseline_db_cpu_ms": round(baseline_cpu["db"], 2),
+            "baseline_web_cpu_ms": round(first["web"], 2),
+            "baseline_db_cpu_ms": round(first["db"], 2),
             "build_seconds": {"1": round(build_seconds)},
         }
-        result["pages"] = _rows(server, pages, meter, result, scale=1)
+        result["pages"], last = _rows(
+            server, pages, meter, baseline, first, result["bare_rps"], scale=1
+        )
         # Each GET page's SQL alone, replayed for the same people (bench/floor.py).
         gets = [page for page in pages if page.method == "GET"]
         sql_only = {}
@@ -321,7 +349,8 @@ def measure(build_seconds: float) -> tuple[dict, dict]:
     profile_page(page.name, *page.sample[:2])
     floor.timings(gets, baseline)
     floor.explain(gets)
-    return result, {name: f["rps"] / baseline_figures["rps"] for name, f in sql_only.items()}
+    # Against the baseline's last run (after the last page, before these).
+    return result, {name: f["rps"] / last["rps"] for name, f in sql_only.items()}
 
 
 def measure_scaled(result: dict, scale: int) -> None:
@@ -333,7 +362,9 @@ def measure_scaled(result: dict, scale: int) -> None:
     print(f"\nAt {scale}x: {len(people):,} people signed in")
     with load.serve("bench.settings") as server:
         meter = cpu.Meter(web=server.process.pid, db=cpu.postmaster(connection))
-        rows = _rows(server, pages, meter, result, scale=scale)
+        baseline = _baseline_requests(pages)
+        _, first = _baseline_run(server, baseline, meter)
+        rows, _ = _rows(server, pages, meter, baseline, first, result["bare_rps"], scale)
     result["pages"] += rows
     # The statements' plans at this scale too (what a page that slows at
     # scale does there): one request of each GET page, captured again.
@@ -342,7 +373,8 @@ def measure_scaled(result: dict, scale: int) -> None:
     floor.explain(gets, scale)
     for row in rows:
         print(
-            f"  {row['name']:<32} {row['rps']:>7.0f} req/s  {row['queries']:>2} statements  "
+            f"  {row['name']:<32} {row['rps']:>7.0f} req/s ({row['of_baseline']:.0%} of the "
+            f"baseline beside it)  {row['queries']:>2} statements  "
             f"web {row['web_cpu_ms']:.2f} ms  db {row['db_cpu_ms']:.2f} ms  "
             f"p95 open {row['p95_open_ms']:.0f} ms"
         )

@@ -75,6 +75,7 @@ STAFF_LINKS = {
     "sessions_log.SessionGroup.coach",
     "coaching.CoachDayFigures.coach",
     "coaching.RelationshipFigures.coach",
+    "sessions_log.CoachNoteCounts.coach",
     "sessions_log.SessionGroup.created_by",
     "sessions_log.Session.coach",
     "sessions_log.Session.cancelled_by",

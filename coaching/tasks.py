@@ -64,4 +64,8 @@ def figures_check() -> dict:
     """Beat runs this nightly: compare the kept figures with history, repair
     any that drifted and tell admins how many (coaching/services/figures.py)."""
     repaired = figures.figures_check()
-    return {"coach_days": repaired.coach_days, "relationships": repaired.relationships}
+    return {
+        "coach_days": repaired.coach_days,
+        "relationships": repaired.relationships,
+        "note_counts": repaired.note_counts,
+    }

@@ -14,8 +14,10 @@ transaction, checked nightly): "quiet" (no successful contact for 14 days)
 is a compare of each active relationship's RelationshipFigures
 last_contact_at, not a probe of its sessions and attempts (its attempts are
 counted only for the quiet ones); its plan's last agreement is the figures'
-too; the 30-day counts and the trust means are sums of CoachDayFigures over
-whole days of the organisation's calendar (caseloads.dashboard_days). A
+too; the notes to write and waiting are the coach's kept counts
+(sessions_log's CoachNoteCounts); the 30-day counts and the trust means
+are sums of CoachDayFigures over whole days of the organisation's
+calendar (caseloads.dashboard_days). A
 second grouped statement gives the episodes panel (per month and discharge
 reason; dashboard_episodes_sql.py). The rows come back as plain values
 with the URLs already made.
@@ -118,18 +120,17 @@ days AS (
     WHERE d.coach_id = ANY($ids) AND d.day >= $trust_day AND d.day <= $today
     GROUP BY d.coach_id
 ),
-overdue AS (
-    SELECT s.coach_id, count(*) AS n
-    FROM sessions_log_session s
-    WHERE s.coach_id = ANY($ids)
-      AND s.note_state = 'to_write' AND s.ends_at < $note_due
-    GROUP BY s.coach_id
-),
-waiting AS (
-    SELECT s.coach_id, count(*) AS n
-    FROM sessions_log_session s
-    WHERE s.coach_id = ANY($ids) AND s.note_state = 'awaiting_cosign'
-    GROUP BY s.coach_id
+-- The notes from the coaches' kept counts (sessions_log's CoachNoteCounts):
+-- overdue, those to write less the ones not yet due (ended within
+-- NOTE_DUE_HOURS: a short range of the to-write index), not a walk over
+-- every note to write.
+notes AS (
+    SELECT k.coach_id, k.waiting,
+           k.to_write - (SELECT count(*) FROM sessions_log_session s
+                         WHERE s.coach_id = k.coach_id AND s.note_state = 'to_write'
+                           AND s.ends_at >= $note_due) AS overdue
+    FROM sessions_log_coachnotecounts k
+    WHERE k.coach_id = ANY($ids)
 ),
 open_flags AS (
     SELECT f.coach_id, count(*) AS n
@@ -172,7 +173,7 @@ SELECT coach.id, coach.display_name, coach.team_name,
        coalesce(rel.quiet_attempts, 0)::bigint,
        coalesce(rel.review_due, 0), coalesce(rel.not_agreed, 0),
        coalesce(days.completed, 0)::bigint, coalesce(days.no_shows, 0)::bigint,
-       coalesce(overdue.n, 0), coalesce(waiting.n, 0),
+       coalesce(notes.overdue, 0), coalesce(notes.waiting, 0),
        coalesce(days.recent_sum, 0)::bigint, coalesce(days.recent_n, 0)::bigint,
        coalesce(days.before_sum, 0)::bigint, coalesce(days.before_n, 0)::bigint,
        coalesce(open_flags.n, 0), coalesce(resolved_flags.n, 0), coalesce(requests.n, 0),
@@ -180,8 +181,7 @@ SELECT coach.id, coach.display_name, coach.team_name,
 FROM coach
 LEFT JOIN rel ON rel.coach_id = coach.id
 LEFT JOIN days ON days.coach_id = coach.id
-LEFT JOIN overdue ON overdue.coach_id = coach.id
-LEFT JOIN waiting ON waiting.coach_id = coach.id
+LEFT JOIN notes ON notes.coach_id = coach.id
 LEFT JOIN open_flags ON open_flags.coach_id = coach.id
 LEFT JOIN resolved_flags ON resolved_flags.coach_id = coach.id
 LEFT JOIN requests ON requests.coach_id = coach.id

@@ -12,8 +12,11 @@ plan agreed (`plan_figures_agreed`), a relationship started
 accounts, below us, creates them too).
 Increments are upserts, so two requests never lose each other's count.
 Scheduling, moving, cancelling, signing, flags and discharges change no
-figure: only scheduled sessions move or get cancelled, and they count once
-closed.
+figure here: only scheduled sessions move or get cancelled, and they count
+once closed. The coaches' note counts (to write, waiting for a
+co-signature) are sessions_log's, kept where it sets a note's state
+(sessions_log/services/note_counts.py); the nightly check and the repairs
+here cover them with these tables.
 
 Days are the organisation's calendar (settings.TIME_ZONE), as the pages'
 `starts_at__date` reads them; a change of TIME_ZONE is repaired by the next
@@ -26,6 +29,7 @@ from django.db import connection, transaction
 
 from accounts.models import Role, User
 from common import emails
+from sessions_log.services.note_counts import COUNTS, note_counts_drift, note_counts_repair
 
 COACH_DAYS = "coaching_coachdayfigures"
 RELATIONSHIPS = "coaching_relationshipfigures"
@@ -270,14 +274,16 @@ def relationship_figures_start(*, assignment) -> None:
 
 @dataclass(frozen=True)
 class Drift:
-    """How many kept rows differed from history, per table."""
+    """How many kept rows differed from history, per table (note_counts:
+    the coaches' note counts, sessions_log.models.CoachNoteCounts)."""
 
     coach_days: int
     relationships: int
+    note_counts: int
 
     @property
     def any(self) -> bool:
-        return bool(self.coach_days or self.relationships)
+        return bool(self.coach_days or self.relationships or self.note_counts)
 
 
 def figures_drift() -> Drift:
@@ -286,7 +292,14 @@ def figures_drift() -> Drift:
     return Drift(
         coach_days=_value(COACH_DAY_DRIFT_SQL, params),
         relationships=_value(RELATIONSHIP_DRIFT_SQL, params),
+        note_counts=note_counts_drift(),
     )
+
+
+def _lock_figures() -> None:
+    # The order every service writes them in: coach days, then relationships
+    # (a session's note counts are written before either, in sessions_log).
+    _run(f"LOCK TABLE {COUNTS}, {COACH_DAYS}, {RELATIONSHIPS} IN EXCLUSIVE MODE", {})
 
 
 def figures_repair() -> Drift:
@@ -296,11 +309,11 @@ def figures_repair() -> Drift:
     Returns what it set right."""
     params = {"zone": _zone(), "ids": None}
     with transaction.atomic():
-        # The order every service writes them in: coach days, then relationships.
-        _run(f"LOCK TABLE {COACH_DAYS}, {RELATIONSHIPS} IN EXCLUSIVE MODE", {})
+        _lock_figures()
         return Drift(
             coach_days=_value(_COACH_DAY_REPAIR_SQL, params),
             relationships=_value(_RELATIONSHIP_REPAIR_SQL, params),
+            note_counts=note_counts_repair(),
         )
 
 
@@ -313,11 +326,11 @@ def coach_figures_repair(*, coach_ids) -> int:
     many rows it set right."""
     if not coach_ids:
         return 0
+    coaches = sorted(set(coach_ids))
     with transaction.atomic():
-        _run(f"LOCK TABLE {COACH_DAYS}, {RELATIONSHIPS} IN EXCLUSIVE MODE", {})
-        return _value(
-            _SOME_COACH_DAYS_REPAIR_SQL, {"zone": _zone(), "coaches": sorted(set(coach_ids))}
-        )
+        _lock_figures()
+        days = _value(_SOME_COACH_DAYS_REPAIR_SQL, {"zone": _zone(), "coaches": coaches})
+        return days + note_counts_repair(coaches)
 
 
 def figures_check() -> Drift:
@@ -328,7 +341,7 @@ def figures_check() -> Drift:
     an SMTP error undoes the repair and the task's retry finds the same
     drift, so the alert is never lost. Returns what was repaired."""
     if not figures_drift().any:
-        return Drift(0, 0)
+        return Drift(0, 0, 0)
     with transaction.atomic():
         repaired = figures_repair()
         if repaired.any:
@@ -351,5 +364,6 @@ def _drift_alert(drift: Drift) -> None:
                 "app_name": settings.APP_NAME,
                 "coach_days": drift.coach_days,
                 "relationships": drift.relationships,
+                "note_counts": drift.note_counts,
             },
         )

@@ -7,7 +7,7 @@ Django finds the models here; the rest of the project imports them from
 
 from sessions_log.models.billing import FundingProgramme, PlaceType, ServiceCode
 from sessions_log.models.calendar import CalendarFeed
-from sessions_log.models.notes import Addendum, Note, NoteReview, ServiceType
+from sessions_log.models.notes import Addendum, CoachNoteCounts, Note, NoteReview, ServiceType
 
 # Migration 0006 names the quiet hours' defaults by this module's path.
 from sessions_log.models.reminders import (  # noqa: F401
@@ -41,6 +41,7 @@ __all__ = [
     "PREFERENCE_KINDS",
     "Addendum",
     "CalendarFeed",
+    "CoachNoteCounts",
     "FundingProgramme",
     "Note",
     "NoteReview",

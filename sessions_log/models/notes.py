@@ -129,3 +129,22 @@ class NoteReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} note {self.note_id}"
+
+
+class CoachNoteCounts(models.Model):
+    """Per coach, how many of their sessions' notes are to write and how
+    many wait for a co-signature (Session.note_state): the dashboards'
+    counts, one row per coach instead of a walk over every such session.
+
+    Derived data: the statement that sets a session's note state adjusts
+    its coach's row in the same statement (sessions_log/services/
+    note_counts.py, which also recomputes them from the sessions), and the
+    nightly figures check compares, repairs and tells admins of any drift.
+    Signed integers: a drifted count is repaired at night, never refused."""
+
+    coach = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    to_write = models.IntegerField(default=0)
+    waiting = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Note counts of coach {self.coach_id}"

@@ -17,6 +17,7 @@ from sessions_log.selectors.billing import billing_preview
 from sessions_log.selectors.note_draft_sql import note_draft_for_change
 from sessions_log.selectors.notes import note_for_change, note_for_review
 from sessions_log.selectors.sessions import session_for_change
+from sessions_log.services.note_counts import COUNTS, note_counts_repair, note_state_set
 from sessions_log.services.sessions import check_time_spent
 
 _NOTE_FIELDS = ("services", "goals", "narrative", "client_words", "next_steps")
@@ -153,7 +154,7 @@ def note_sign(*, actor: User, note: Note, over_cap_reason: str = "") -> Note:
     if signed != 1:
         raise ValidationError("This note is already signed.")
     note.refresh_from_db()
-    _note_state_set(note.session_id, Session.NoteState.AWAITING_COSIGN, at=note.signed_at)
+    note_state_set(note.session_id, Session.NoteState.AWAITING_COSIGN, at=note.signed_at)
     audit_record(actor=actor, action="note.sign", obj=note, client=note.session.client)
     return note
 
@@ -201,7 +202,7 @@ def addendum_add(
         corrected_minutes=corrected_minutes if correcting else None,
     )
     # A returned note goes back to the supervisor once the coach has added to it.
-    _note_state_set(
+    note_state_set(
         note.session_id,
         Session.NoteState.AWAITING_COSIGN,
         at=addendum.signed_at,
@@ -228,7 +229,7 @@ def note_review(*, actor: User, note: Note, decision: str, comment: str = "") ->
             )
     except IntegrityError:
         raise ValidationError("This note is already co-signed.") from None
-    _note_state_set(
+    note_state_set(
         note.session_id,
         Session.NoteState.COSIGNED
         if decision == NoteReview.Decision.COSIGNED
@@ -237,13 +238,6 @@ def note_review(*, actor: User, note: Note, decision: str, comment: str = "") ->
     )
     audit_record(actor=actor, action=f"note.{decision}", obj=note, client=note.session.client)
     return review
-
-
-def _note_state_set(session_id: int, state: str, *, at: datetime, only_from: str = "") -> None:
-    sessions = Session.objects.filter(pk=session_id)
-    if only_from:
-        sessions = sessions.filter(note_state=only_from)
-    sessions.update(note_state=state, note_state_at=at)
 
 
 # What Session.note_state should be, from the notes, reviews and addenda
@@ -286,8 +280,13 @@ FROM states WHERE s.id = states.id
 
 @transaction.atomic
 def note_states_recompute() -> int:
-    """Rewrite every closed session's note_state from the records; returns
-    how many rows were wrong."""
+    """Rewrite every closed session's note_state from the records, then the
+    coaches' note counts from those states; returns how many sessions' rows
+    were wrong."""
     with connection.cursor() as cursor:
         cursor.execute(NOTE_STATES_SQL)
-        return cursor.rowcount
+        wrong = cursor.rowcount
+        # Writers of the counts wait (readers go on) until the repair is in.
+        cursor.execute(f"LOCK TABLE {COUNTS} IN EXCLUSIVE MODE")
+    note_counts_repair()
+    return wrong

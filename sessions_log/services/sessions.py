@@ -22,6 +22,7 @@ from sessions_log.models import (
     SessionGroup,
 )
 from sessions_log.selectors.sessions import clients_to_schedule, session_for_change
+from sessions_log.services.note_counts import note_counts_add
 from sessions_log.services.reminders import reminders_plan
 
 _OVERLAP = "You already have a session at that time. Choose another time."
@@ -217,6 +218,7 @@ def contact_log(
         created_by=actor,
     )
     _save_without_overlap(session)
+    note_counts_add(coach_id=session.coach_id, to_write=1)
     session_closed.send(sender=Session, session=session)
     audit_record(actor=actor, action="session.log_contact", obj=session, client=client)
     # However a session came to be completed, the layer above hears of it.
@@ -345,6 +347,7 @@ def session_close(
     session.status = status
     session.note_state, session.note_state_at = Session.NoteState.TO_WRITE, session.ends_at
     session.save()
+    note_counts_add(coach_id=session.coach_id, to_write=1)
     session_closed.send(sender=Session, session=session)
     if status == Session.Status.COMPLETED:
         # The layer above asks the client how the session felt (and plans its email).

@@ -20,7 +20,7 @@ def _row(name="coach home (caseload)", method="GET", scale=1, **changes):
         queries=changes.pop("queries", 4),
         cpu=changes.pop("cpu", {"web": 4.0, "db": 1.0}),
         open_loop={**OPEN, **changes.pop("open_loop", {})},
-        baseline_rps=1000.0,
+        baseline=changes.pop("baseline", {"rps": 1000.0, "web": 2.0, "db": 0.3}),
         bare_rps=1800.0,
         scale=scale,
     )
@@ -42,6 +42,28 @@ def test_each_page_carries_its_cpu_by_tier_and_its_open_loop_p95():
     assert {"web_cpu_ms", "db_cpu_ms", "p95_open_ms", "scale", "rps", "queries"} <= set(row)
     assert (row["web_cpu_ms"], row["db_cpu_ms"], row["p95_open_ms"]) == (4.0, 1.0, 45.0)
     assert row["of_baseline"] == 0.4
+
+
+def test_the_baseline_beside_a_page_is_the_mean_of_its_runs_before_and_after():
+    before = {"rps": 1100.0, "web": 1.8, "db": 0.3}
+    after = {"rps": 900.0, "web": 2.2, "db": 0.5}
+    assert report.beside(before, after) == pytest.approx({"rps": 1000.0, "web": 2.0, "db": 0.4})
+
+
+def test_a_pages_share_and_cpu_ratio_are_against_the_baseline_beside_it(capsys):
+    # The run's first baseline (1000 req/s, 2.0 ms) would pass this page; the
+    # one measured beside it, on a faster minute of the machine, does not.
+    faster = {"rps": 1200.0, "web": 1.5, "db": 0.3}
+    row = _row(baseline=faster)
+    assert (row["of_baseline"], row["baseline_rps"], row["baseline_web_cpu_ms"]) == (
+        0.333,
+        1200.0,
+        1.5,
+    )
+    assert report.check_targets(_report(row), {}) == 2
+    missed = [line for line in capsys.readouterr().out.splitlines() if "MISSED" in line]
+    assert ">= 35% of the baseline" in missed[0] and "33%" in missed[0]
+    assert "web CPU <= 2.5x the baseline's" in missed[1] and "(2.7x)" in missed[1]
 
 
 def test_open_loop_errors_count_with_the_closed_loop_ones():

@@ -26,7 +26,8 @@ from coaching.services.figures import (
     figures_drift,
 )
 from coaching.services.outreach import outreach_attempt_log
-from sessions_log.models import Session
+from sessions_log.models import CoachNoteCounts, Session
+from sessions_log.services.note_counts import RECOMPUTE_SQL as RECOMPUTE_NOTE_COUNTS_SQL
 from sessions_log.services.sessions import session_close, session_schedule
 from tests.conftest import make_user
 from tests.helpers import LOW, _submit, agree, past_contact, plan_with, text_body
@@ -61,9 +62,24 @@ def recomputed_relationships() -> dict[int, tuple]:
         return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
+def kept_note_counts() -> dict[int, tuple]:
+    return {
+        row.coach_id: (row.to_write, row.waiting)
+        for row in CoachNoteCounts.objects.all()
+        if (row.to_write, row.waiting) != (0, 0)
+    }
+
+
+def recomputed_note_counts() -> dict[int, tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(RECOMPUTE_NOTE_COUNTS_SQL, {"coaches": None})
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
 def assert_kept_equals_recomputed() -> None:
     assert kept_coach_days() == recomputed_coach_days()
     assert kept_relationships() == recomputed_relationships()
+    assert kept_note_counts() == recomputed_note_counts()
     assert not figures_drift().any
 
 
@@ -198,7 +214,7 @@ def test_figures_filed_under_another_coach_are_drift_and_the_repair_files_them_r
     RelationshipFigures.objects.filter(assignment__client=client_user).update(coach=other)
     assert figures_drift().relationships == 1
 
-    assert tasks.figures_check() == {"coach_days": 0, "relationships": 1}
+    assert tasks.figures_check() == {"coach_days": 0, "relationships": 1, "note_counts": 0}
 
     assert relationship(client_user).coach_id == coach.pk
     assert_kept_equals_recomputed()
@@ -282,9 +298,11 @@ def test_the_nightly_job_repairs_planted_drift_and_tells_admins_the_counts_only(
     RelationshipFigures.objects.filter(assignment__client=client_user).update(
         last_contact_at=session.ends_at - timedelta(days=9)
     )
+    # The coach's note to write lost, as a bulk load past the services would.
+    CoachNoteCounts.objects.filter(coach=coach).update(to_write=0)
     assert figures_drift().coach_days == 2
 
-    assert tasks.figures_check() == {"coach_days": 2, "relationships": 2}
+    assert tasks.figures_check() == {"coach_days": 2, "relationships": 2, "note_counts": 1}
 
     assert_kept_equals_recomputed()
     assert kept_coach_days() == right
@@ -292,7 +310,7 @@ def test_the_nightly_job_repairs_planted_drift_and_tells_admins_the_counts_only(
     assert message["To"] == admin_user.email
     assert message["Subject"] == f"Figures repaired in {settings.APP_NAME}"
     body = text_body(message)
-    assert "- coach days: 2\r\n- relationships: 2" in body
+    assert "- coach days: 2\r\n- relationships: 2\r\n- coaches' note counts: 1" in body
     html = message.get_body(("html",)).get_content()
     for person in (client_user, other_client, coach):
         for text in (person.display_name, person.email):
@@ -305,8 +323,8 @@ def test_the_nightly_job_writes_nothing_and_tells_nobody_when_the_figures_are_ri
     admin_user, coach, client_user, mailbox, django_assert_max_num_queries
 ):
     past_contact(coach, client_user, timedelta(hours=2))
-    with django_assert_max_num_queries(2):  # the two comparisons, no lock
-        assert tasks.figures_check() == {"coach_days": 0, "relationships": 0}
+    with django_assert_max_num_queries(3):  # the three comparisons, no lock
+        assert tasks.figures_check() == {"coach_days": 0, "relationships": 0, "note_counts": 0}
     assert mailbox == []
     assert_kept_equals_recomputed()
 

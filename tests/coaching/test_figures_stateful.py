@@ -3,13 +3,14 @@ kept figures equal to the recompute statements after every step (issue 30,
 point 5; coaching/services/figures.py).
 
 The services: schedule, log a past contact, close (completed or no-show),
-cancel, sign a note, check in (between sessions or answering a request),
-acknowledge and resolve a flag, log an outreach attempt, agree a plan,
-reassign a client, take a client on, open and discharge an episode, and the
-clock moving on. A refusal (a ValidationError or PermissionDenied: a
-check-in too soon, a session in the past) is part of the sequence: the
-service's transaction is undone, and the figures must be as well. Each
-example runs in a savepoint rolled back at its end; the people are made once."""
+cancel, sign a note, co-sign or return it, add to a returned one, check in
+(between sessions or answering a request), acknowledge and resolve a flag,
+log an outreach attempt, agree a plan, reassign a client, take a client on,
+open and discharge an episode, and the clock moving on. A refusal (a
+ValidationError or PermissionDenied: a check-in too soon, a session in the
+past) is part of the sequence: the service's transaction is undone, and the
+figures must be as well. Each example runs in a savepoint rolled back at its
+end; the people are made once."""
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -39,8 +40,14 @@ from coaching.services.episodes import episode_discharge, episode_open
 from coaching.services.outreach import outreach_attempt_log
 from coaching.services.plans import goal_add
 from coaching.services.trust import checkin_submit, flag_acknowledge, flag_resolve
-from sessions_log.models import Session
-from sessions_log.services.notes import note_open, note_save_draft, note_sign
+from sessions_log.models import Note, Session
+from sessions_log.services.notes import (
+    addendum_add,
+    note_open,
+    note_review,
+    note_save_draft,
+    note_sign,
+)
 from sessions_log.services.sessions import (
     contact_log,
     session_cancel,
@@ -49,8 +56,10 @@ from sessions_log.services.sessions import (
 )
 from tests.coaching.test_figures import (
     kept_coach_days,
+    kept_note_counts,
     kept_relationships,
     recomputed_coach_days,
+    recomputed_note_counts,
     recomputed_relationships,
 )
 from tests.conftest import make_user
@@ -215,6 +224,29 @@ class FiguresMachine(RuleBasedStateMachine):
 
         self._try(write_and_sign, actor=session.coach, session=session)
 
+    @precondition(lambda self: Session.objects.filter(note_state="awaiting_cosign").exists())
+    @rule(data=st.data(), cosign=st.booleans())
+    def review(self, data, cosign):
+        waiting = list(Note.objects.filter(session__note_state="awaiting_cosign").order_by("pk"))
+        note = data.draw(st.sampled_from(waiting))
+        decision = "cosigned" if cosign else "returned"
+        self._try(
+            note_review,
+            actor=self.cast["supervisor"],
+            note=note,
+            decision=decision,
+            comment="" if cosign else "Say what you agreed for next week.",
+        )
+
+    @precondition(lambda self: Session.objects.filter(note_state="returned").exists())
+    @rule(data=st.data())
+    def add_to_returned(self, data):
+        returned = list(
+            Note.objects.filter(session__note_state="returned").select_related("author")
+        )
+        note = data.draw(st.sampled_from(returned))
+        self._try(addendum_add, actor=note.author, note=note, text="We agreed two calls.")
+
     @rule(data=st.data(), answers=ANSWERS, answer_request=st.booleans())
     def check_in(self, data, answers, answer_request):
         client = self._client(data)
@@ -306,6 +338,7 @@ class FiguresMachine(RuleBasedStateMachine):
     def kept_equals_recomputed(self):
         assert kept_coach_days() == recomputed_coach_days()
         assert kept_relationships() == recomputed_relationships()
+        assert kept_note_counts() == recomputed_note_counts()
 
 
 @pytest.mark.django_db
@@ -350,4 +383,7 @@ def test_random_sequences_of_the_services_keep_the_figures_equal_to_history(team
         "write_and_agree",
         "client_reassign",
         "assignment_create",
+        "write_and_sign",
+        "note_review",
+        "addendum_add",
     } <= set(RAN), (RAN, REFUSALS)
