@@ -25,10 +25,11 @@ nightly check."""
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.models import Role, User
 from common import emails
+from common.statements import statement_run, statement_value
 from sessions_log.services.note_counts import COUNTS, note_counts_drift, note_counts_repair
 
 COACH_DAYS = "coaching_coachdayfigures"
@@ -220,24 +221,13 @@ def _zone() -> str:
     return settings.TIME_ZONE
 
 
-def _run(sql: str, params: dict) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _value(sql: str, params: dict) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
-
-
 def session_figures_count(*, session) -> None:
     """A session just closed (completed or no-show) or logged: its coach's
     day counts it, and a completed one is its relationship's last contact."""
     if session.status not in ("completed", "no_show"):
         return
     completed = int(session.status == "completed")
-    _run(
+    statement_run(
         _SESSION_COUNT_SQL,
         {
             "coach": session.coach_id,
@@ -255,18 +245,18 @@ def contact_figures_count(*, attempt) -> None:
     """An attempt just logged: one that reached the client is the last
     contact of each of the client's relationships."""
     if attempt.outcome == "reached":
-        _run(_CONTACT_SQL, {"client": attempt.client_id, "at": attempt.at})
+        statement_run(_CONTACT_SQL, {"client": attempt.client_id, "at": attempt.at})
 
 
 def plan_figures_agreed(*, plan_id: int, at) -> None:
     """A version of the plan was just agreed: each of its client's relationships."""
-    _run(_PLAN_AGREED_SQL, {"plan": plan_id, "at": at})
+    statement_run(_PLAN_AGREED_SQL, {"plan": plan_id, "at": at})
 
 
 def relationship_figures_start(*, assignment) -> None:
     """A relationship just started: its figures from history (a client who
     comes back keeps their plan and their last contact with this coach)."""
-    _run(_START_SQL, {"ids": [assignment.pk]})
+    statement_run(_START_SQL, {"ids": [assignment.pk]})
 
 
 # ------------------------------------------------------ the nightly check
@@ -290,8 +280,8 @@ def figures_drift() -> Drift:
     """Compare without writing or locking (a figure in flight may show)."""
     params = {"zone": _zone(), "ids": None}
     return Drift(
-        coach_days=_value(COACH_DAY_DRIFT_SQL, params),
-        relationships=_value(RELATIONSHIP_DRIFT_SQL, params),
+        coach_days=statement_value(COACH_DAY_DRIFT_SQL, params),
+        relationships=statement_value(RELATIONSHIP_DRIFT_SQL, params),
         note_counts=note_counts_drift(),
     )
 
@@ -299,7 +289,7 @@ def figures_drift() -> Drift:
 def _lock_figures() -> None:
     # The order every service writes them in: coach days, then relationships
     # (a session's note counts are written before either, in sessions_log).
-    _run(f"LOCK TABLE {COUNTS}, {COACH_DAYS}, {RELATIONSHIPS} IN EXCLUSIVE MODE", {})
+    statement_run(f"LOCK TABLE {COUNTS}, {COACH_DAYS}, {RELATIONSHIPS} IN EXCLUSIVE MODE", {})
 
 
 def figures_repair() -> Drift:
@@ -311,8 +301,8 @@ def figures_repair() -> Drift:
     with transaction.atomic():
         _lock_figures()
         return Drift(
-            coach_days=_value(_COACH_DAY_REPAIR_SQL, params),
-            relationships=_value(_RELATIONSHIP_REPAIR_SQL, params),
+            coach_days=statement_value(_COACH_DAY_REPAIR_SQL, params),
+            relationships=statement_value(_RELATIONSHIP_REPAIR_SQL, params),
             note_counts=note_counts_repair(),
         )
 
@@ -329,7 +319,7 @@ def coach_figures_repair(*, coach_ids) -> int:
     coaches = sorted(set(coach_ids))
     with transaction.atomic():
         _lock_figures()
-        days = _value(_SOME_COACH_DAYS_REPAIR_SQL, {"zone": _zone(), "coaches": coaches})
+        days = statement_value(_SOME_COACH_DAYS_REPAIR_SQL, {"zone": _zone(), "coaches": coaches})
         return days + note_counts_repair(coaches)
 
 

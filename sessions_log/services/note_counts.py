@@ -17,7 +17,7 @@ after it rewrote the states."""
 
 from datetime import datetime
 
-from django.db import connection
+from common.statements import statement_run, statement_value
 
 COUNTS = "sessions_log_coachnotecounts"
 
@@ -91,34 +91,23 @@ SELECT count(*) FROM fixed
 """  # noqa: S608 - this module's own constant texts
 
 
-def _run(sql: str, params: dict) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _value(sql: str, params: dict) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
-
-
 def note_counts_add(*, coach_id: int, to_write: int = 0, waiting: int = 0) -> None:
     """A session of `coach_id` just got a note state from none (closed or
     logged: a note to write)."""
-    _run(_ADD_SQL, {"coach": coach_id, "to_write": to_write, "waiting": waiting})
+    statement_run(_ADD_SQL, {"coach": coach_id, "to_write": to_write, "waiting": waiting})
 
 
 def note_state_set(session_id: int, state: str, *, at: datetime, only_from: str = "") -> None:
     """Set the session's note state (and since when), only if it is
     `only_from` when given; its coach's counts move in the same statement."""
     params = {"session": session_id, "state": state, "at": at, "only_from": only_from}
-    _run(_STATE_SET_SQL, params)
+    statement_run(_STATE_SET_SQL, params)
 
 
 def note_counts_drift(coaches: list[int] | None = None) -> int:
     """How many coaches' kept counts differ from their sessions (of
     `coaches` only, if given). Reads without locking."""
-    return _value(_DRIFT_SQL, {"coaches": coaches})
+    return statement_value(_DRIFT_SQL, {"coaches": coaches})
 
 
 def note_counts_repair(coaches: list[int] | None = None) -> int:
@@ -127,4 +116,4 @@ def note_counts_repair(coaches: list[int] | None = None) -> int:
     The caller locks the table against writers first (LOCK TABLE COUNTS IN
     EXCLUSIVE MODE, in its transaction): a service's change then waits and
     lands on the repaired row."""
-    return _value(_REPAIR_SQL, {"coaches": coaches})
+    return statement_value(_REPAIR_SQL, {"coaches": coaches})
