@@ -28,6 +28,11 @@ class RelationshipFigures(models.Model):
     # The last successful contact: the end of a completed session with this
     # coach, or an attempt (by anyone) that reached the client.
     last_contact_at = models.DateTimeField(null=True, blank=True)
+    # The client's last attempt to reach them (any outcome, by anyone): the
+    # pages count a quiet client's attempts of the last 14 days only where
+    # this falls in them, instead of probing the attempts of every quiet
+    # client (most have none).
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -36,8 +41,8 @@ class RelationshipFigures(models.Model):
             # instead of a look-up by key per relationship.
             models.Index(
                 fields=["coach", "assignment"],
-                include=["plan_agreed_at", "last_contact_at"],
-                name="relationship_figures_by_coach",
+                include=["plan_agreed_at", "last_contact_at", "last_attempt_at"],
+                name="relationship_figures_cover",
             ),
         ]
 

@@ -8,11 +8,11 @@ and the clients whose overdue notes they follow (relationships their team
 held). The statement reads, for those only, a page of the caseload (each
 row's last and next session, sessions in 30 days, whether the client has
 gone quiet (from the relationship's kept last contact) and the attempts
-since; the newest check-in scores and open flags through LATERAL index
-walks that stop after a few rows) and the oldest overdue notes with how
-many there are. The rows come back as plain values; the page prints
-precomputed strings (URLs reversed once per process, dates in the viewer's
-zone).
+since (probed only where its kept last attempt is that recent); the newest
+check-in scores and open flags through LATERAL index walks that stop after
+a few rows) and the oldest overdue notes with how many there are. The rows
+come back as plain values; the page prints precomputed strings (URLs
+reversed once per process, dates in the viewer's zone).
 
 The ORM selectors it replaces (coaching.selectors.caseloads.coach_for_viewing,
 coach_caseload_page) stay as the reference the tests hold it equal to."""
@@ -64,9 +64,9 @@ rel AS MATERIALIZED (
     -- The coach's active relationships the viewer reviews; `trusted`:
     -- whether they see its check-ins and flags too.
     SELECT a.id, a.client_id, a.started_at, c.display_name, c.language,
-           ({trusted}) AS trusted, f.last_contact_at
+           ({trusted}) AS trusted, f.last_contact_at, f.last_attempt_at
     FROM {relationships} JOIN page_coach k ON k.id = a.coach_id
-    -- The relationship's kept last contact (coaching/models/figures.py):
+    -- The relationship's kept last contact and attempt (coaching/models/figures.py):
     -- the coach's range of their index, read once.
     LEFT JOIN coaching_relationshipfigures f
       ON f.coach_id = %(coach)s AND f.assignment_id = a.id
@@ -132,8 +132,12 @@ LEFT JOIN (
            -- that reached the client since, as the kept last contact says.
            (shown.started_at < %(quiet)s
             AND (shown.last_contact_at IS NULL OR shown.last_contact_at < %(quiet)s)) AS quiet,
-           (SELECT count(*) FROM coaching_outreachattempt o
-            WHERE o.client_id = shown.client_id AND o.at >= %(quiet)s) AS attempts,
+           -- The attempts since, looked for only where the kept last
+           -- attempt falls in them.
+           CASE WHEN shown.last_attempt_at >= %(quiet)s THEN
+               (SELECT count(*) FROM coaching_outreachattempt o
+                WHERE o.client_id = shown.client_id AND o.at >= %(quiet)s)
+           ELSE 0 END AS attempts,
            c.scores, c.latest_at, fl.open_flags
     FROM shown
     LEFT JOIN LATERAL (

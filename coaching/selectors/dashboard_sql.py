@@ -13,9 +13,9 @@ kept figures (coaching/models/figures.py, kept by the services in their
 transaction, checked nightly): "quiet" (no successful contact for 14 days)
 is a compare of each active relationship's RelationshipFigures
 last_contact_at, not a probe of its sessions and attempts (its attempts are
-counted only for the quiet ones); its plan's last agreement is the figures'
-too; the notes to write and waiting are the coach's kept counts
-(sessions_log's CoachNoteCounts); the 30-day counts and the trust means
+counted only for the quiet ones whose kept last attempt is recent); its
+plan's last agreement is the figures' too; the notes to write and waiting
+are the coach's kept counts (sessions_log's CoachNoteCounts); the 30-day counts and the trust means
 are sums of CoachDayFigures over whole days of the organisation's
 calendar (caseloads.dashboard_days). A
 second grouped statement gives the episodes panel (per month and discharge
@@ -86,7 +86,7 @@ WITH coach AS MATERIALIZED (
     WHERE u.id = ANY($ids)
 ),
 relationship AS (
-    SELECT a.coach_id, a.client_id, a.started_at, f.plan_agreed_at,
+    SELECT a.coach_id, a.client_id, a.started_at, f.plan_agreed_at, f.last_attempt_at,
            (a.started_at < $quiet_since
             AND (f.last_contact_at IS NULL OR f.last_contact_at < $quiet_since)) AS quiet
     FROM accounts_caseloadassignment a
@@ -98,9 +98,11 @@ rel AS (
     SELECT r.coach_id,
            count(*) AS active,
            count(*) FILTER (WHERE r.quiet) AS quiet,
+           -- A quiet client's attempts are counted only where their kept
+           -- last attempt is recent: no probe for those with none since.
            sum((SELECT count(*) FROM coaching_outreachattempt o
                 WHERE o.client_id = r.client_id AND o.at >= $quiet_since))
-               FILTER (WHERE r.quiet) AS quiet_attempts,
+               FILTER (WHERE r.quiet AND r.last_attempt_at >= $quiet_since) AS quiet_attempts,
            count(*) FILTER (WHERE r.plan_agreed_at <= $review_before) AS review_due,
            count(*) FILTER (
                WHERE r.plan_agreed_at IS NULL AND r.started_at <= $agree_before

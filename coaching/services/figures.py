@@ -6,7 +6,7 @@ compares, repairs and tells admins.
 Each update is one statement, run by the service that changed the history,
 right after its write: a session closed or logged (`session_figures_count`),
 a check-in (`CHECKIN_COUNT_PART_SQL`, a part of the check-in's own
-statement), an attempt that reached a client (`contact_figures_count`), a
+statement), an attempt to reach a client (`contact_figures_count`), a
 plan agreed (`plan_figures_agreed`), a relationship started
 (`relationship_figures_start`, from the CaseloadAssignment's post_save:
 accounts, below us, creates them too).
@@ -65,9 +65,13 @@ SET checkins = coaching_coachdayfigures.checkins + 1,
     checkin_score_sum = coaching_coachdayfigures.checkin_score_sum + EXCLUDED.checkin_score_sum
 """
 
+# Every attempt is the client's last attempt; one that reached them, their
+# last contact too.
 _CONTACT_SQL = """
 UPDATE coaching_relationshipfigures r
-SET last_contact_at = GREATEST(r.last_contact_at, %(at)s)
+SET last_attempt_at = GREATEST(r.last_attempt_at, %(at)s),
+    last_contact_at = CASE WHEN %(reached)s THEN GREATEST(r.last_contact_at, %(at)s)
+                           ELSE r.last_contact_at END
 FROM accounts_caseloadassignment a
 WHERE a.id = r.assignment_id AND a.client_id = %(client)s
 """
@@ -114,8 +118,9 @@ FULL JOIN (
 RECOMPUTE_COACH_DAYS_SQL = _recompute_coach_days()
 
 # Per relationship (all of them, or those in %(ids)s), from the plan, the
-# completed sessions with its coach and the attempts that reached the client
-# (each an index walk: (client, starts_at), the partial (client, at) on reached).
+# completed sessions with its coach and the attempts to reach the client
+# (each an index walk: (client, starts_at), the partial (client, at) on
+# reached, (client, at)).
 RECOMPUTE_RELATIONSHIPS_SQL = """
 SELECT a.id AS assignment_id, a.coach_id, p.last_agreed_at AS plan_agreed_at,
        GREATEST(
@@ -124,19 +129,24 @@ SELECT a.id AS assignment_id, a.coach_id, p.last_agreed_at AS plan_agreed_at,
               AND s.status = 'completed'),
            (SELECT max(o.at) FROM coaching_outreachattempt o
             WHERE o.client_id = a.client_id AND o.outcome = 'reached')
-       ) AS last_contact_at
+       ) AS last_contact_at,
+       (SELECT max(o.at) FROM coaching_outreachattempt o
+        WHERE o.client_id = a.client_id) AS last_attempt_at
 FROM accounts_caseloadassignment a
 LEFT JOIN coaching_plan p ON p.client_id = a.client_id
 WHERE %(ids)s::bigint[] IS NULL OR a.id = ANY(%(ids)s::bigint[])
 """
 
+# A relationship's kept row, as the recompute gives it.
+_RELATIONSHIP_COLUMNS = "assignment_id, coach_id, plan_agreed_at, last_contact_at, last_attempt_at"
+_RELATIONSHIP_SET = ", ".join(
+    f"{column} = EXCLUDED.{column}" for column in _RELATIONSHIP_COLUMNS.split(", ")[1:]
+)
+
 _START_SQL = f"""
-INSERT INTO coaching_relationshipfigures
-    (assignment_id, coach_id, plan_agreed_at, last_contact_at)
+INSERT INTO coaching_relationshipfigures ({_RELATIONSHIP_COLUMNS})
 SELECT * FROM ({RECOMPUTE_RELATIONSHIPS_SQL}) fresh
-ON CONFLICT (assignment_id) DO UPDATE
-SET coach_id = EXCLUDED.coach_id, plan_agreed_at = EXCLUDED.plan_agreed_at,
-    last_contact_at = EXCLUDED.last_contact_at
+ON CONFLICT (assignment_id) DO UPDATE SET {_RELATIONSHIP_SET}
 """  # noqa: S608 - this module's own constant texts
 
 
@@ -163,12 +173,12 @@ WHERE (coalesce(f.completed, 0), coalesce(f.no_shows, 0), coalesce(f.checkins, 0
 _COACH_DAY_DRIFT = _coach_day_drift()
 
 _RELATIONSHIP_DRIFT = f"""
-SELECT f.assignment_id, f.coach_id, f.plan_agreed_at, f.last_contact_at, false AS gone
+SELECT f.*, false AS gone
 FROM ({RECOMPUTE_RELATIONSHIPS_SQL}) f
 LEFT JOIN coaching_relationshipfigures k ON k.assignment_id = f.assignment_id
 WHERE k.assignment_id IS NULL
-   OR (f.coach_id, f.plan_agreed_at, f.last_contact_at)
-      IS DISTINCT FROM (k.coach_id, k.plan_agreed_at, k.last_contact_at)
+   OR (f.coach_id, f.plan_agreed_at, f.last_contact_at, f.last_attempt_at)
+      IS DISTINCT FROM (k.coach_id, k.plan_agreed_at, k.last_contact_at, k.last_attempt_at)
 """  # noqa: S608 - this module's own constant texts
 
 COACH_DAY_DRIFT_SQL = f"SELECT count(*) FROM ({_COACH_DAY_DRIFT}) d"  # noqa: S608
@@ -205,12 +215,9 @@ _SOME_COACH_DAYS_REPAIR_SQL = _coach_day_repair(_SOME_COACHES)
 _RELATIONSHIP_REPAIR_SQL = f"""
 WITH drift AS MATERIALIZED ({_RELATIONSHIP_DRIFT}),
 fixed AS (
-    INSERT INTO coaching_relationshipfigures
-        (assignment_id, coach_id, plan_agreed_at, last_contact_at)
-    SELECT assignment_id, coach_id, plan_agreed_at, last_contact_at FROM drift
-    ON CONFLICT (assignment_id) DO UPDATE
-    SET coach_id = EXCLUDED.coach_id, plan_agreed_at = EXCLUDED.plan_agreed_at,
-        last_contact_at = EXCLUDED.last_contact_at
+    INSERT INTO coaching_relationshipfigures ({_RELATIONSHIP_COLUMNS})
+    SELECT {_RELATIONSHIP_COLUMNS} FROM drift
+    ON CONFLICT (assignment_id) DO UPDATE SET {_RELATIONSHIP_SET}
     RETURNING 1
 )
 SELECT count(*) FROM fixed
@@ -242,10 +249,12 @@ def session_figures_count(*, session) -> None:
 
 
 def contact_figures_count(*, attempt) -> None:
-    """An attempt just logged: one that reached the client is the last
-    contact of each of the client's relationships."""
-    if attempt.outcome == "reached":
-        statement_run(_CONTACT_SQL, {"client": attempt.client_id, "at": attempt.at})
+    """An attempt just logged: the last attempt of each of the client's
+    relationships, and their last contact if it reached the client."""
+    statement_run(
+        _CONTACT_SQL,
+        {"client": attempt.client_id, "at": attempt.at, "reached": attempt.outcome == "reached"},
+    )
 
 
 def plan_figures_agreed(*, plan_id: int, at) -> None:

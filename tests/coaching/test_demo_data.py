@@ -19,6 +19,7 @@ from coaching.models import (
 from coaching.selectors.billing import claim_preview
 from coaching.selectors.consents import consent_state
 from coaching.selectors.plan_figures import with_plan_status
+from coaching.services.figures import figures_drift
 from coaching.x12.identifiers import icd10_error, npi_error, tax_id_error, taxonomy_error
 from coaching.x12.validate import validate
 from sessions_log import billing
@@ -223,3 +224,16 @@ def test_claim_batch_on_fresh_demo_data_writes_an_837p_the_validator_accepts(
     again = tmp_path / "again.837"
     call_command("claim_batch", "--all", "--from", first, "--to", last, "--out", str(again))
     assert not again.exists()
+
+
+@pytest.mark.django_db
+def test_its_kept_figures_say_what_its_history_says(settings):
+    """The demo writes history past the services (sessions and attempts
+    dated in the past): its figures are then repaired, so the dashboards
+    show that history and the nightly check finds no drift to email the
+    admins about."""
+    settings.DEBUG = True
+    call_command("demo_data")
+    call_command("demo_data")
+    assert OutreachAttempt.objects.exists()
+    assert not figures_drift().any

@@ -51,7 +51,12 @@ def recomputed_coach_days() -> set[tuple]:
 
 def kept_relationships() -> dict[int, tuple]:
     return {
-        row.assignment_id: (row.coach_id, row.plan_agreed_at, row.last_contact_at)
+        row.assignment_id: (
+            row.coach_id,
+            row.plan_agreed_at,
+            row.last_contact_at,
+            row.last_attempt_at,
+        )
         for row in RelationshipFigures.objects.all()
     }
 
@@ -153,9 +158,15 @@ def test_an_attempt_that_reached_the_client_is_their_last_contact_and_one_that_d
         reached = outreach_attempt_log(
             actor=coach, client=client_user, channel="phone", outcome="reached"
         )
+        assert relationship(client_user).last_attempt_at == reached.at
         clock.shift(timedelta(days=2))
-        outreach_attempt_log(actor=coach, client=client_user, channel="text", outcome="no_answer")
-    assert relationship(client_user).last_contact_at == reached.at
+        missed = outreach_attempt_log(
+            actor=coach, client=client_user, channel="text", outcome="no_answer"
+        )
+    figures = relationship(client_user)
+    assert figures.last_contact_at == reached.at
+    # Every attempt, reached or not, is the client's last attempt.
+    assert figures.last_attempt_at == missed.at
     assert_kept_equals_recomputed()
 
 
