@@ -15,7 +15,8 @@ from accounts.models import CaseloadAssignment, User
 
 
 class RelationshipFigures(models.Model):
-    """One row per relationship (CaseloadAssignment), made when it starts."""
+    """One row per relationship (CaseloadAssignment), made when it starts
+    and kept after it ends."""
 
     assignment = models.OneToOneField(
         CaseloadAssignment, primary_key=True, on_delete=models.CASCADE, related_name="figures"
@@ -23,6 +24,12 @@ class RelationshipFigures(models.Model):
     # The relationship's coach (never changes: a reassignment starts another
     # relationship), so a coach's figures are one range of the index below.
     coach = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The relationship's start and whether it is still active (its
+    # assignment's started_at and ended_at is None): the dashboards read a
+    # coach's active relationships from the index below alone, not joined to
+    # the assignments' own index.
+    started_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
     # The client's plan's last agreement (Plan.last_agreed_at; None: never).
     plan_agreed_at = models.DateTimeField(null=True, blank=True)
     # The last successful contact: the end of a completed session with this
@@ -36,13 +43,14 @@ class RelationshipFigures(models.Model):
 
     class Meta:
         indexes = [
-            # Covering: a coach's relationships' figures from the index alone
-            # (the dashboards and the coach home), one range per coach,
-            # instead of a look-up by key per relationship.
+            # Covering: a coach's active relationships' figures from the
+            # index alone (the dashboards, the coach home, coach detail), one
+            # range per coach, instead of a look-up by key per relationship.
             models.Index(
                 fields=["coach", "assignment"],
-                include=["plan_agreed_at", "last_contact_at", "last_attempt_at"],
-                name="relationship_figures_cover",
+                include=["started_at", "plan_agreed_at", "last_contact_at", "last_attempt_at"],
+                condition=models.Q(active=True),
+                name="relationship_figures_active",
             ),
         ]
 

@@ -69,7 +69,7 @@ rel AS MATERIALIZED (
     -- The relationship's kept last contact and attempt (coaching/models/figures.py):
     -- the coach's range of their index, read once.
     LEFT JOIN coaching_relationshipfigures f
-      ON f.coach_id = %(coach)s AND f.assignment_id = a.id
+      ON f.coach_id = %(coach)s AND f.assignment_id = a.id AND f.active
     WHERE {ids}
 ),
 held AS (

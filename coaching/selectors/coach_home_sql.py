@@ -53,7 +53,7 @@ WITH rel AS MATERIALIZED (
            f.plan_agreed_at AS last_agreed_at
     FROM __RELATIONSHIPS__
     LEFT JOIN coaching_relationshipfigures f
-      ON f.coach_id = %(coach)s AND f.assignment_id = a.id
+      ON f.coach_id = %(coach)s AND f.assignment_id = a.id AND f.active
     WHERE (__ALLOWED__) AND a.coach_id = %(coach)s
 ),
 figures AS (

@@ -14,7 +14,8 @@ transaction, checked nightly): "quiet" (no successful contact for 14 days)
 is a compare of each active relationship's RelationshipFigures
 last_contact_at, not a probe of its sessions and attempts (its attempts are
 counted only for the quiet ones whose kept last attempt is recent); its
-plan's last agreement is the figures' too; the notes to write and waiting
+plan's last agreement and its start are the figures' too, and so is which
+relationships are active; the notes to write and waiting
 are the coach's kept counts (sessions_log's CoachNoteCounts); the 30-day counts and the trust means
 are sums of CoachDayFigures over whole days of the organisation's
 calendar (caseloads.dashboard_days). A
@@ -85,30 +86,30 @@ WITH coach AS MATERIALIZED (
     LEFT JOIN accounts_team t ON t.id = u.team_id
     WHERE u.id = ANY($ids)
 ),
-relationship AS (
-    SELECT a.coach_id, a.client_id, a.started_at, f.plan_agreed_at, f.last_attempt_at,
-           (a.started_at < $quiet_since
-            AND (f.last_contact_at IS NULL OR f.last_contact_at < $quiet_since)) AS quiet
-    FROM accounts_caseloadassignment a
-    LEFT JOIN coaching_relationshipfigures f
-      ON f.coach_id = ANY($ids) AND f.coach_id = a.coach_id AND f.assignment_id = a.id
-    WHERE a.coach_id = ANY($ids) AND a.ended_at IS NULL
-),
+-- A coach's active relationships from their kept figures alone (started_at,
+-- active and the rest in one partial covering index, read once per coach),
+-- not joined to the assignments' index. The client's id is looked up (by
+-- key) only for a quiet client whose kept last attempt is recent.
 rel AS (
-    SELECT r.coach_id,
+    SELECT f.coach_id,
            count(*) AS active,
-           count(*) FILTER (WHERE r.quiet) AS quiet,
-           -- A quiet client's attempts are counted only where their kept
-           -- last attempt is recent: no probe for those with none since.
+           count(*) FILTER (WHERE f.quiet) AS quiet,
            sum((SELECT count(*) FROM coaching_outreachattempt o
-                WHERE o.client_id = r.client_id AND o.at >= $quiet_since))
-               FILTER (WHERE r.quiet AND r.last_attempt_at >= $quiet_since) AS quiet_attempts,
-           count(*) FILTER (WHERE r.plan_agreed_at <= $review_before) AS review_due,
+                JOIN accounts_caseloadassignment a ON a.client_id = o.client_id
+                WHERE a.id = f.assignment_id AND o.at >= $quiet_since))
+               FILTER (WHERE f.quiet AND f.last_attempt_at >= $quiet_since) AS quiet_attempts,
+           count(*) FILTER (WHERE f.plan_agreed_at <= $review_before) AS review_due,
            count(*) FILTER (
-               WHERE r.plan_agreed_at IS NULL AND r.started_at <= $agree_before
+               WHERE f.plan_agreed_at IS NULL AND f.started_at <= $agree_before
            ) AS not_agreed
-    FROM relationship r
-    GROUP BY r.coach_id
+    FROM (
+        SELECT f.coach_id, f.assignment_id, f.started_at, f.plan_agreed_at, f.last_attempt_at,
+               (f.started_at < $quiet_since
+                AND (f.last_contact_at IS NULL OR f.last_contact_at < $quiet_since)) AS quiet
+        FROM coaching_relationshipfigures f
+        WHERE f.coach_id = ANY($ids) AND f.active
+    ) f
+    GROUP BY f.coach_id
 ),
 days AS (
     SELECT d.coach_id,

@@ -9,6 +9,7 @@ from accounts.audit import audit_clients_shown, audit_event, audit_record
 from accounts.models import CaseloadAssignment, User
 from coaching.selectors.caseloads import reassign_coaches, relationship_for_change
 from coaching.selectors.report import team_report_and_clients
+from coaching.services.figures import relationship_figures_end
 from coaching.services.trust import checkin_requests_close
 from sessions_log.services.sessions import sessions_hand_over
 
@@ -34,6 +35,7 @@ def client_reassign(
         raise ValidationError({"new_coach": "Choose a coach of your own team."})
     now = timezone.now()
     CaseloadAssignment.objects.filter(pk=current.pk).update(ended_at=now, end_reason=reason[:200])
+    relationship_figures_end(assignment_id=current.pk)
     checkin_requests_close(assignment=current)
     assignment = CaseloadAssignment.objects.create(
         coach=new_coach, client=client, started_at=now, created_by=actor

@@ -9,7 +9,8 @@ a check-in (`CHECKIN_COUNT_PART_SQL`, a part of the check-in's own
 statement), an attempt to reach a client (`contact_figures_count`), a
 plan agreed (`plan_figures_agreed`), a relationship started
 (`relationship_figures_start`, from the CaseloadAssignment's post_save:
-accounts, below us, creates them too).
+accounts, below us, creates them too) or ended (`relationship_figures_end`,
+by the reassignment, the one service that ends one).
 Increments are upserts, so two requests never lose each other's count.
 Scheduling, moving, cancelling, signing, flags and discharges change no
 figure here: only scheduled sessions move or get cancelled, and they count
@@ -83,6 +84,10 @@ FROM coaching_plan p JOIN accounts_caseloadassignment a ON a.client_id = p.clien
 WHERE p.id = %(plan)s AND a.id = r.assignment_id
 """
 
+_END_SQL = """
+UPDATE coaching_relationshipfigures SET active = false WHERE assignment_id = %(assignment)s
+"""
+
 # ------------------------------------------------- recomputed from history
 
 # Only the coaches in %(coaches)s: the repair after history was removed past
@@ -122,7 +127,8 @@ RECOMPUTE_COACH_DAYS_SQL = _recompute_coach_days()
 # (each an index walk: (client, starts_at), the partial (client, at) on
 # reached, (client, at)).
 RECOMPUTE_RELATIONSHIPS_SQL = """
-SELECT a.id AS assignment_id, a.coach_id, p.last_agreed_at AS plan_agreed_at,
+SELECT a.id AS assignment_id, a.coach_id, a.started_at, a.ended_at IS NULL AS active,
+       p.last_agreed_at AS plan_agreed_at,
        GREATEST(
            (SELECT max(s.ends_at) FROM sessions_log_session s
             WHERE s.client_id = a.client_id AND s.coach_id = a.coach_id
@@ -138,7 +144,9 @@ WHERE %(ids)s::bigint[] IS NULL OR a.id = ANY(%(ids)s::bigint[])
 """
 
 # A relationship's kept row, as the recompute gives it.
-_RELATIONSHIP_COLUMNS = "assignment_id, coach_id, plan_agreed_at, last_contact_at, last_attempt_at"
+_RELATIONSHIP_COLUMNS = (
+    "assignment_id, coach_id, started_at, active, plan_agreed_at, last_contact_at, last_attempt_at"
+)
 _RELATIONSHIP_SET = ", ".join(
     f"{column} = EXCLUDED.{column}" for column in _RELATIONSHIP_COLUMNS.split(", ")[1:]
 )
@@ -177,8 +185,10 @@ SELECT f.*, false AS gone
 FROM ({RECOMPUTE_RELATIONSHIPS_SQL}) f
 LEFT JOIN coaching_relationshipfigures k ON k.assignment_id = f.assignment_id
 WHERE k.assignment_id IS NULL
-   OR (f.coach_id, f.plan_agreed_at, f.last_contact_at, f.last_attempt_at)
-      IS DISTINCT FROM (k.coach_id, k.plan_agreed_at, k.last_contact_at, k.last_attempt_at)
+   OR (f.coach_id, f.started_at, f.active, f.plan_agreed_at, f.last_contact_at,
+       f.last_attempt_at)
+      IS DISTINCT FROM (k.coach_id, k.started_at, k.active, k.plan_agreed_at, k.last_contact_at,
+                        k.last_attempt_at)
 """  # noqa: S608 - this module's own constant texts
 
 COACH_DAY_DRIFT_SQL = f"SELECT count(*) FROM ({_COACH_DAY_DRIFT}) d"  # noqa: S608
@@ -266,6 +276,11 @@ def relationship_figures_start(*, assignment) -> None:
     """A relationship just started: its figures from history (a client who
     comes back keeps their plan and their last contact with this coach)."""
     statement_run(_START_SQL, {"ids": [assignment.pk]})
+
+
+def relationship_figures_end(*, assignment_id: int) -> None:
+    """A relationship just ended: its figures stay, no longer active."""
+    statement_run(_END_SQL, {"assignment": assignment_id})
 
 
 # ------------------------------------------------------ the nightly check

@@ -24,6 +24,7 @@ from coaching.services.figures import (
     RECOMPUTE_COACH_DAYS_SQL,
     RECOMPUTE_RELATIONSHIPS_SQL,
     figures_drift,
+    relationship_figures_end,
 )
 from coaching.services.outreach import outreach_attempt_log
 from sessions_log.models import CoachNoteCounts, Session
@@ -53,6 +54,8 @@ def kept_relationships() -> dict[int, tuple]:
     return {
         row.assignment_id: (
             row.coach_id,
+            row.started_at,
+            row.active,
             row.plan_agreed_at,
             row.last_contact_at,
             row.last_attempt_at,
@@ -202,9 +205,15 @@ def test_a_relationship_that_starts_keeps_the_clients_plan_and_last_contact_with
     assert (moved.plan_agreed_at, moved.last_contact_at) == (version.agreed_at, None)
     # Filed under the new coach: the pages read a coach's figures by coach.
     assert moved.coach_id == other.pk
+    # The relationship that ended keeps its figures, no longer active: the
+    # dashboards count a coach's active ones from the figures alone.
+    first = RelationshipFigures.objects.get(assignment__client=client_user, coach=coach)
+    assert (first.active, moved.active) == (False, True)
+    assert moved.started_at == moved.assignment.started_at
     CaseloadAssignment.objects.filter(client=client_user, ended_at=None).update(
         ended_at=moved.assignment.started_at
     )
+    relationship_figures_end(assignment_id=moved.assignment_id)
     back = assignment_create(actor=coach, coach=coach, client=client_user)
     assert (back.figures.coach_id, back.figures.plan_agreed_at, back.figures.last_contact_at) == (
         coach.pk,
