@@ -24,7 +24,7 @@ from coaching.selectors.history import client_history as history_of
 from coaching.selectors.history import reviewed_client_for_viewing
 from coaching.services.caseloads import client_reassign as reassign
 from coaching.services.caseloads import report_export
-from coaching.views.dashboard_rows import dashboard_cells, team_options
+from coaching.views.dashboard_rows import dashboard_cells, dashboard_header, team_options
 from common.downloads import attachment, csv_safe
 from common.paging import MAX_PAGE
 
@@ -103,10 +103,9 @@ def team_dashboard(request):
         "team": team,
         # Private requests lead the page: someone asked to talk with a supervisor.
         "waiting_requests": found["waiting_requests"],
-        "columns": COLUMNS,
+        "header": dashboard_header(COLUMNS, sort, permissions.can_see_private_requests, team_query),
         "sort": sort,
         "permissions": permissions,
-        "sees_requests": permissions.can_see_private_requests,
         # Active episodes, admissions and discharges: this month and the two before.
         "episode_months": found["episode_months"],
     }

@@ -98,6 +98,28 @@ def dashboard_cells(rows: list[dict], permissions: CaseloadPermissions) -> None:
         row["cells"] = _safe("".join(cells))
 
 
+def dashboard_header(
+    columns: list[tuple[str, str]], sort: str, sees_requests: bool, team_query: str
+) -> SafeString:
+    """The table's heading cells, made here as the rows are (the template's
+    loop ran ~70 `{% if %}` a page): each column's sort link (descending
+    when it is the ascending sort; keeping the team, `team_query`, already
+    URL-encoded) and which way the table is sorted by it. The private
+    requests' column only for a viewer who sees them."""
+    keep = f"&amp;{escape(team_query)}" if team_query else ""
+    cells = []
+    for key, heading in columns:
+        if key == "open_requests" and not sees_requests:
+            continue
+        order = {key: ' aria-sort="ascending"', f"-{key}": ' aria-sort="descending"'}.get(sort, "")
+        flip = "-" if sort == key else ""
+        cells.append(
+            f'<th scope="col"{order}><a href="?sort={flip}{escape(key)}{keep}">'
+            f"{escape(heading)}</a></th>"
+        )
+    return _safe("".join(cells))
+
+
 def _safe(html: str) -> SafeString:
     # Every value in it was escaped above or is an integer.
     return mark_safe(html)  # noqa: S308

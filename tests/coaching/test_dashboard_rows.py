@@ -13,7 +13,8 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from coaching.selectors.caseloads import CaseloadPermissions
-from coaching.views.dashboard_rows import dashboard_cells
+from coaching.views.caseloads import COLUMNS
+from coaching.views.dashboard_rows import dashboard_cells, dashboard_header
 
 REFERENCE = Template((Path(__file__).parent / "dashboard_row_reference.html").read_text())
 NAMES = ["Al Coach", '<b>Cy</b> & "Bea"', "O'Neil <script>x</script>"]
@@ -78,3 +79,31 @@ def test_each_row_prints_what_the_template_printed_cell_for_cell(links, sees, ev
         expected = re.sub(r"\n\s*", "", REFERENCE.render(Context({**context, "row": row})))
         assert str(row["cells"]) == expected, row
     assert "&lt;script&gt;" in rows[2]["cells"] and "<script>" not in rows[2]["cells"]
+
+
+# The heading loop the dashboard's template had, kept as the reference.
+HEADER_REFERENCE = Template(
+    '{% for key, heading in columns %}{% if key != "open_requests" or sees_requests %}'
+    '<th scope="col" {% if sort == key %}aria-sort="ascending"{% elif sort == "-"|add:key %}'
+    'aria-sort="descending"{% endif %}><a href="?sort={% if sort == key %}-{% endif %}{{ key }}'
+    '{% if team_query %}&amp;{{ team_query }}{% endif %}">{{ heading }}</a></th>'
+    "{% endif %}{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("sees", [True, False])
+@pytest.mark.parametrize("team_query", ["", "team=7"])
+@pytest.mark.parametrize("sort", ["coach", "-coach", "open_requests", "-trust_mean"])
+def test_the_headings_print_what_the_template_printed(sees, team_query, sort):
+    """Each column's sort link (the other way round for the column sorted
+    by), which way the table is sorted, the team kept, the private requests'
+    column only for a viewer who sees them, headings escaped."""
+    columns = [*COLUMNS, ("x<y>", 'Odd "<heading>"')]
+    made = str(dashboard_header(columns, sort, sees, team_query))
+    expected = HEADER_REFERENCE.render(
+        Context({"columns": columns, "sort": sort, "sees_requests": sees, "team_query": team_query})
+    )
+    # The template left a space where no aria-sort was printed.
+    assert made == expected.replace('<th scope="col" >', '<th scope="col">')
+    assert ("Private requests" in made) is sees
+    assert "&lt;heading&gt;" in made and "<heading>" not in made
