@@ -125,6 +125,11 @@ class User(AbstractBaseUser):
                 include=["role", "team", "display_name", "language"],
                 name="user_policy_language_cover",
             ),
+            # The staff's ids alone (a few thousand entries whatever the
+            # number of clients): the review queue checks that each of a
+            # team's clients is one by finding them absent here, not by
+            # reading their row (accounts/policy/sql.py visible_client_ids).
+            models.Index(fields=["id"], condition=~Q(role=Role.CLIENT), name="user_staff_ids"),
         ]
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ from accounts.policy import (
 )
 from accounts.policy.records import note_author_scope, note_scope, session_scope
 from accounts.policy.sql import (
+    NOTHING,
     client_condition,
     held_relationship_condition,
     invitation_condition,
@@ -31,6 +32,7 @@ from accounts.policy.sql import (
     reviewable_coach_condition,
     reviewable_relationship_condition,
     team_condition,
+    visible_client_ids,
 )
 from accounts.selectors import invitations_visible_to, newest_invitations_visible_to
 from sessions_log.models import Note, Session
@@ -121,6 +123,39 @@ def test_each_sql_rule_gives_every_viewer_what_its_q_gives(coach, supervisor, ad
         "held_relationship_scope": {Role.SUPERVISOR, Role.ADMIN},
     }
     assert CaseloadAssignment.objects.filter(ended_at__isnull=False).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_visible_clients_read_from_the_staff_index_are_those_of_the_relationship_rule(
+    coach, supervisor, admin_user, seed
+):
+    """visible_client_ids states relationship_scope's clients with "a
+    client" as "not in the staff's index": the same people for every kind
+    of viewer, a relationship whose "client" is staff (here a coach made
+    one) left out as the rule leaves it out."""
+    people = varied_organisation(seed, coach, supervisor, NOW)
+    staff_as_client = make_user("staff-client@example.org", Role.COACH, team=coach.team)
+    CaseloadAssignment.objects.create(coach=coach, client=staff_as_client)
+    seen = set()
+    for viewer in every_kind_of_viewer(people, coach, supervisor, admin_user):
+        expected = sorted(
+            set(
+                CaseloadAssignment.objects.filter(relationship_scope(viewer)).values_list(
+                    "client_id", flat=True
+                )
+            )
+        )
+        text, params = visible_client_ids(viewer)
+        found = []  # NOTHING: no statement to run
+        if (text, params) != NOTHING:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT DISTINCT client_id FROM ({text}) v ORDER BY 1", params)  # noqa: S608
+                found = [pk for (pk,) in cursor.fetchall()]
+        assert found == expected, viewer
+        assert staff_as_client.pk not in found
+        seen.add(bool(found))
+    assert seen == {True, False}
 
 
 _NOTES = "sessions_log_note n JOIN sessions_log_session s ON s.id = n.session_id"
