@@ -103,8 +103,19 @@ def check_targets(report: dict, sql_alone: dict) -> int:
         )
         if scale != 1 and row["name"] in first:
             kept = row["rps"] / first[row["name"]]["rps"]
+            # Judged on req/s as the target says; printed beside it, the
+            # same against the baseline measured beside each page: the
+            # machine's own drift between the two scales taken out (the
+            # baseline reads no organisation-sized data).
+            drift_free = row["of_baseline"] / first[row["name"]]["of_baseline"]
             target = f"{label}: >= {SCALE_KEEPS:.0%} of its 1x req/s"
-            checks.append((target, kept >= SCALE_KEEPS, f"{kept:.0%}"))
+            checks.append(
+                (
+                    target,
+                    kept >= SCALE_KEEPS,
+                    f"{kept:.0%} (against the baseline beside each: {drift_free:.0%})",
+                )
+            )
     print("\nTargets:")
     for label, met, figure in checks:
         print(f"  {'met    ' if met else 'MISSED '} {label:<60} {figure}")

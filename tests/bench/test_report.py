@@ -114,3 +114,17 @@ def test_at_ten_times_the_organisation_a_page_keeps_four_fifths_of_its_rate(caps
     assert report.check_targets(_report(_row(), copy.deepcopy(lost)), {}) == 2
     out = capsys.readouterr().out
     assert "MISSED  coach home (caseload) at 10x: >= 80% of its 1x req/s" in out
+
+
+def test_at_ten_times_the_rate_kept_is_also_printed_against_the_baseline_beside_each(capsys):
+    """A machine that slowed between the two scales (its baseline beside
+    the 10x page at 80% of the one beside the 1x page) misses the req/s
+    target as the issue states it; the report also says what the page kept
+    once that drift is taken out."""
+    slowed = _row(scale=10, figures={"rps": 300.0}, baseline={"rps": 800.0, "web": 2.0, "db": 0.3})
+    report.check_targets(_report(_row(), slowed), {})
+    out = capsys.readouterr().out
+    assert (
+        "MISSED  coach home (caseload) at 10x: >= 80% of its 1x req/s"
+        "         75% (against the baseline beside each: 94%)"
+    ) in out
