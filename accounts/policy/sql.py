@@ -180,15 +180,24 @@ _NOT_STAFF = (
 )
 
 
+def without_client_row(condition: tuple[str, dict]) -> tuple[str, dict]:
+    """One of the relationship conditions above with the client's role
+    checked by _NOT_STAFF (the role is never empty, so a person who is not
+    staff is a client): the same relationships, over `a` (and `k`) without
+    the client `c`, for a statement that needs no more of the client than
+    their id."""
+    text, params = condition
+    if (text, params) == NOTHING:
+        return NOTHING
+    return text.replace(_CLIENT, _NOT_STAFF), params
+
+
 def visible_client_ids(user: User) -> tuple[str, dict]:
     """The clients of relationship_condition(user)'s relationships, as a
-    statement (SELECT a.client_id ...) that reads no client's row: the same
-    rule, with the client's role checked by _NOT_STAFF (the role is never
-    empty, so a person who is not staff is a client)."""
-    condition, params = relationship_condition(user)
+    statement (SELECT a.client_id ...) that reads no client's row."""
+    condition, params = without_client_row(relationship_condition(user))
     if (condition, params) == NOTHING:
         return NOTHING
-    condition = condition.replace(_CLIENT, _NOT_STAFF)
     tables = "accounts_caseloadassignment a"
     if "k." in condition:
         tables += " JOIN accounts_user k ON k.id = a.coach_id"

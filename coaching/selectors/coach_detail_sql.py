@@ -38,6 +38,7 @@ from accounts.policy.sql import (
     relationship_condition,
     reviewable_coach_condition,
     reviewable_relationship_condition,
+    without_client_row,
 )
 from coaching.selectors.caseloads import DAYS_30, OVERDUE_SHOWN, QUIET_AFTER
 from coaching.selectors.coach_home_sql import NONE_YET
@@ -74,9 +75,10 @@ rel AS MATERIALIZED (
 ),
 held AS (
     -- The clients whose overdue notes the viewer follows: the
-    -- relationships, active or ended, their team held.
+    -- relationships, active or ended, their team held (each client's role
+    -- from the staff's index, not their row: without_client_row).
     SELECT coalesce(array_agg(a.client_id), '{{}}') AS clients
-    FROM {relationships} JOIN page_coach k ON k.id = a.coach_id
+    FROM accounts_caseloadassignment a JOIN page_coach k ON k.id = a.coach_id
     WHERE {held}
 ),
 shown AS (
@@ -169,7 +171,7 @@ def coach_detail_rows(user: User, pk, page_number, *, now=None) -> dict:
         "coach": reviewable_coach_condition(user),
         "ids": reviewable_relationship_condition(user),
         "trusted": relationship_condition(user),
-        "held": held_relationship_condition(user),
+        "held": without_client_row(held_relationship_condition(user)),
     }
     if conditions["coach"] == NOTHING or not isinstance(pk, int) or not 0 < pk < 2**63:
         raise Http404

@@ -33,6 +33,7 @@ from accounts.policy.sql import (
     reviewable_relationship_condition,
     team_condition,
     visible_client_ids,
+    without_client_row,
 )
 from accounts.selectors import invitations_visible_to, newest_invitations_visible_to
 from sessions_log.models import Note, Session
@@ -127,24 +128,40 @@ def test_each_sql_rule_gives_every_viewer_what_its_q_gives(coach, supervisor, ad
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("seed", [1, 2])
-def test_the_visible_clients_read_from_the_staff_index_are_those_of_the_relationship_rule(
+def test_each_relationship_rule_with_the_client_checked_in_the_staff_index_is_the_same(
     coach, supervisor, admin_user, seed
 ):
-    """visible_client_ids states relationship_scope's clients with "a
-    client" as "not in the staff's index": the same people for every kind
-    of viewer, a relationship whose "client" is staff (here a coach made
-    one) left out as the rule leaves it out."""
+    """without_client_row states "a client" as "not in the staff's index":
+    each relationship rule gives the same relationships for every kind of
+    viewer, a relationship whose "client" is staff (a coach made one here)
+    left out as the rule leaves it out; visible_client_ids gives
+    relationship_scope's clients."""
     people = varied_organisation(seed, coach, supervisor, NOW)
     staff_as_client = make_user("staff-client@example.org", Role.COACH, team=coach.team)
     CaseloadAssignment.objects.create(coach=coach, client=staff_as_client)
     seen = set()
     for viewer in every_kind_of_viewer(people, coach, supervisor, admin_user):
-        expected = sorted(
-            set(
-                CaseloadAssignment.objects.filter(relationship_scope(viewer)).values_list(
-                    "client_id", flat=True
-                )
+        for rule, condition in RULES:
+            expected = sorted(
+                CaseloadAssignment.objects.filter(rule(viewer)).values_list("pk", "client_id")
             )
+            text, params = without_client_row(condition(viewer))
+            assert "c." not in text
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT a.id, a.client_id FROM accounts_caseloadassignment a"  # noqa: S608
+                    f" JOIN accounts_user k ON k.id = a.coach_id WHERE {text} ORDER BY 1",
+                    params,
+                )
+                assert cursor.fetchall() == expected, (rule.__name__, viewer)
+            assert staff_as_client.pk not in {client for _, client in expected}
+        clients = sorted(
+            {
+                client
+                for _, client in relationship_rows(
+                    "a.id, a.client_id", relationship_condition(viewer)
+                )
+            }
         )
         text, params = visible_client_ids(viewer)
         found = []  # NOTHING: no statement to run
@@ -152,8 +169,7 @@ def test_the_visible_clients_read_from_the_staff_index_are_those_of_the_relation
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT DISTINCT client_id FROM ({text}) v ORDER BY 1", params)  # noqa: S608
                 found = [pk for (pk,) in cursor.fetchall()]
-        assert found == expected, viewer
-        assert staff_as_client.pk not in found
+        assert found == clients, viewer
         seen.add(bool(found))
     assert seen == {True, False}
 
