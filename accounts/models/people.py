@@ -126,9 +126,10 @@ class User(AbstractBaseUser):
                 name="user_policy_language_cover",
             ),
             # The staff's ids alone (a few thousand entries whatever the
-            # number of clients): the review queue checks that each of a
-            # team's clients is one by finding them absent here, not by
-            # reading their row (accounts/policy/sql.py visible_client_ids).
+            # number of clients): the review queue and coach detail check
+            # that a relationship's client is one by finding them absent
+            # here, not by reading their row (accounts/policy/sql.py
+            # without_client_row).
             models.Index(fields=["id"], condition=~Q(role=Role.CLIENT), name="user_staff_ids"),
         ]
 

@@ -117,8 +117,8 @@ def episode_month_rows(coach_ids: list[int] | None, today: date, months: int) ->
         cursor.execute(EPISODE_MONTHS_SQL["every" if coach_ids is None else "coaches"], params)
         found = cursor.fetchall()
     # Each reason's label in the viewer's language, made once: a lazy label
-    # used as a key is translated again each time it is hashed (about a
-    # third of a millisecond a dashboard).
+    # used as a key is translated again each time it is hashed (57 -> 28 µs
+    # of Python a call).
     reasons = {reason.value: str(reason.label) for reason in Episode.DischargeReason}
     figures = [
         {
