@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -131,6 +131,18 @@ class User(AbstractBaseUser):
             # here, not by reading their row (accounts/policy/sql.py
             # without_client_row).
             models.Index(fields=["id"], condition=~Q(role=Role.CLIENT), name="user_staff_ids"),
+            # The coaches in the dashboard's name orders (either way, ties
+            # by stored name and id ascending): its page of 50 read in order
+            # and counted from here, not every coach's name sorted
+            # (coaching/selectors/dashboard_coaches_sql.py).
+            models.Index(
+                Lower("display_name"), F("display_name"), F("id"),
+                condition=Q(role=Role.COACH), name="user_coach_by_name",
+            ),  # fmt: skip
+            models.Index(
+                Lower("display_name").desc(), F("display_name"), F("id"),
+                condition=Q(role=Role.COACH), name="user_coach_by_name_desc",
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:

@@ -43,8 +43,12 @@ from psycopg.types.numeric import Int8
 
 from accounts.models import User
 from accounts.policy.relationships import reviews_every_team, sees_private_requests
-from accounts.policy.sql import NOTHING, reviewable_coach_condition, team_condition
 from coaching.selectors.caseloads import QUIET_AFTER, dashboard_days, trust_direction
+from coaching.selectors.dashboard_coaches_sql import (
+    NAME_SORTS,
+    reviewed_coach_ids,
+    reviewed_coach_page,
+)
 from coaching.selectors.dashboard_episodes_sql import episode_month_rows
 from common.fastpaths import bigint_array, url_of
 from common.paging import Page
@@ -192,43 +196,6 @@ LEFT JOIN steps ON steps.coach_id = coach.id
 """
 DASHBOARD_SQL = _values_unseen(_DASHBOARD)
 
-# The sorts by name: the page's coaches are picked (by the ids statement)
-# before any figure is computed.
-NAME_SORTS = ("coach", "-coach")
-# Each coach in the order of the name sorts. lower() first: the order
-# Python's `str.lower` gave when the view sorted the rows (the same for
-# ASCII names in any collation); then the stored name and the id, so equal
-# names keep one order. Descending keeps the ties ascending, as Python's
-# reverse sort kept them.
-_BY_NAME = {
-    "coach": "lower(k.display_name), k.display_name, k.id",
-    "-coach": "lower(k.display_name) DESC, k.display_name, k.id",
-}
-# Every coach, for a viewer who reviews every team: each side of the OR is
-# a range of the (team_id, role) index, so PostgreSQL reads the coaches'
-# entries instead of every person (a sequential scan that grows with the
-# clients: 1.8 -> 0.3 ms at 1x).
-_ANY_TEAM = " AND (k.team_id IS NULL OR k.team_id IS NOT NULL)"
-
-
-def reviewed_coach_ids(user: User, team: int | None = None, sort: str = "coach") -> list[int]:
-    """The coaches whose caseload `user` reviews (the policy's rule in SQL),
-    of `team` only if given, by name (`sort`: "coach" or "-coach"). One
-    prepared statement: a few static texts, one per kind of viewer."""
-    condition, params = reviewable_coach_condition(user)
-    if (condition, params) == NOTHING:
-        return []
-    if team is not None:
-        condition, params = f"{condition} AND k.team_id = %(team)s", {**params, "team": Int8(team)}
-    elif reviews_every_team(user):
-        condition += _ANY_TEAM
-    order = _BY_NAME[sort if sort in _BY_NAME else "coach"]
-    # Every part of the text is this module's or the policy module's literal.
-    sql = f"SELECT k.id FROM accounts_user k WHERE {condition} ORDER BY {order}"  # noqa: S608
-    with connection.prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        return [pk for (pk,) in cursor.fetchall()]
-
 
 def team_dashboard_rows(
     user: User, now: datetime, coach_ids: list[int], every: list[int] | None = None
@@ -298,26 +265,6 @@ def team_dashboard_rows(
     return rows, waiting_requests
 
 
-def dashboard_teams(user: User) -> list[tuple[int, str]]:
-    """The teams whose coaches `user` may filter the dashboard to, as (id,
-    name) by name: an admin, every team (team_condition, team_scope's rule
-    in SQL; one prepared statement); a
-    supervisor, their own (no query: the name is not shown, as they get no
-    filter)."""
-    if reviews_every_team(user):
-        # The policy's rule in SQL (held equal to team_scope): a prepared
-        # statement, not an ORM query built on every admin's view.
-        condition, params = team_condition(user)
-        if (condition, params) == NOTHING:
-            return []
-        # Both parts of the text are literals (this module's and the policy's).
-        sql = f"SELECT t.id, t.name FROM accounts_team t WHERE {condition} ORDER BY t.name, t.id"  # noqa: S608
-        with connection.prepared_cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    return [(user.team_id, "")] if user.team_id else []
-
-
 @dataclass(frozen=True)
 class _Pages:
     """What templates/includes/pager.html reads of a paginator ("Page n of N")."""
@@ -342,12 +289,26 @@ def team_dashboard_for_viewing(
     selection; the episodes panel's last three months (one more) of the
     selection; and whether `page` was past the end (page 1 is shown then)."""
     by_name = sort in NAME_SORTS
+    if by_name and not sees_private_requests(user):
+        # The page's coaches are picked by name first, from the name index:
+        # the page costs 50 coaches whatever the size of the organisation.
+        # (A viewer who sees private requests, a supervisor, gets every
+        # coach's ids below: the banner counts them all.)
+        number, start = page, (page - 1) * DASHBOARD_PAGE
+        shown_ids, total = reviewed_coach_page(user, team, sort, start, DASHBOARD_PAGE)
+        if not shown_ids and total:
+            # Past the end: the first page, as below.
+            number, start = 1, 0
+            shown_ids, total = reviewed_coach_page(user, team, sort, 0, DASHBOARD_PAGE)
+        rows, waiting = team_dashboard_rows(user, now, shown_ids)
+        # One page holds every coach (a team): the panel's selection too.
+        every = shown_ids if number == 1 and len(shown_ids) == total else None
+        return _dashboard_page(user, team, rows, waiting, today, page, number, total, every)
     every = reviewed_coach_ids(user, team, sort if by_name else "coach")
     number = page if (page - 1) * DASHBOARD_PAGE < len(every) else 1
     start, stop = (number - 1) * DASHBOARD_PAGE, number * DASHBOARD_PAGE
     if by_name:
-        # The page's coaches are picked by name first: the statement computes
-        # 50 coaches' figures whatever the size of the organisation.
+        # As above, the page's coaches first; the banner over every one.
         rows, waiting = team_dashboard_rows(user, now, every[start:stop], every)
     else:
         # Ranked by a figure: every coach of the selection is computed, then
@@ -358,13 +319,26 @@ def team_dashboard_for_viewing(
         key = sort.removeprefix("-")
         rows.sort(key=lambda row: _figure_value(row, key), reverse=sort.startswith("-"))
         rows = rows[start:stop]
+    return _dashboard_page(user, team, rows, waiting, today, page, number, len(every), every)
+
+
+def _dashboard_page(
+    user: User, team: int | None, rows: list[dict], waiting: int, today: date,
+    page: int, number: int, total: int, every: list[int] | None,
+) -> dict:  # fmt: skip
+    """team_dashboard_for_viewing's answer: the page `number` of `total`
+    coaches, its `rows` with their URLs, and the episodes panel over the
+    selection (`every` coach's ids, or None: read again if needed)."""
     for row in rows:
         row["url"] = url_of("coaching:coach_detail", row["coach_id"])
-    shown = Page(rows, number, stop < len(every))
-    shown.paginator = _Pages(max(1, -(-len(every) // DASHBOARD_PAGE)))
+    shown = Page(rows, number, number * DASHBOARD_PAGE < total)
+    shown.paginator = _Pages(max(1, -(-total // DASHBOARD_PAGE)))
     # The panel counts the selection's clients: an admin's every team, every
     # active relationship (also those of a coach since made supervisor).
-    panel_ids = None if team is None and reviews_every_team(user) else every
+    if team is None and reviews_every_team(user):
+        panel_ids = None
+    else:
+        panel_ids = every if every is not None else reviewed_coach_ids(user, team)
     return {
         "page": shown,
         "rows": rows,

@@ -18,7 +18,8 @@ from accounts.policy import role_required
 from coaching.forms.caseloads import DashboardFilterForm, ReassignForm, ReportForm
 from coaching.selectors import caseloads as selectors
 from coaching.selectors.coach_detail_sql import coach_detail_for_viewing
-from coaching.selectors.dashboard_sql import dashboard_teams, team_dashboard_for_viewing
+from coaching.selectors.dashboard_coaches_sql import dashboard_teams
+from coaching.selectors.dashboard_sql import team_dashboard_for_viewing
 from coaching.selectors.episodes import episode_month_figures
 from coaching.selectors.history import client_history as history_of
 from coaching.selectors.history import reviewed_client_for_viewing

@@ -34,8 +34,9 @@ from coaching.models import (
     TrustFlag,
 )
 from coaching.selectors.caseloads import team_dashboard
+from coaching.selectors.dashboard_coaches_sql import reviewed_coach_ids
 from coaching.selectors.dashboard_episodes_sql import episode_month_rows
-from coaching.selectors.dashboard_sql import reviewed_coach_ids, team_dashboard_rows
+from coaching.selectors.dashboard_sql import team_dashboard_rows
 from coaching.selectors.episodes import episode_month_figures
 from coaching.services.figures import figures_drift, figures_repair
 from coaching.services.outreach import outreach_attempt_log
