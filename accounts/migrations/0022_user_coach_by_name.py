@@ -5,18 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0021_user_staff_ids'),
+        ("accounts", "0021_user_staff_ids"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(django.db.models.functions.text.Lower('display_name'), models.F('display_name'), models.F('id'), condition=models.Q(('role', 'coach')), name='user_coach_by_name'),
+            model_name="user",
+            index=models.Index(
+                django.db.models.functions.text.Lower("display_name"),
+                models.F("display_name"),
+                models.F("id"),
+                condition=models.Q(("role", "coach")),
+                name="user_coach_by_name",
+            ),
         ),
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(models.OrderBy(django.db.models.functions.text.Lower('display_name'), descending=True), models.F('display_name'), models.F('id'), condition=models.Q(('role', 'coach')), name='user_coach_by_name_desc'),
+            model_name="user",
+            index=models.Index(
+                models.OrderBy(
+                    django.db.models.functions.text.Lower("display_name"), descending=True
+                ),
+                models.F("display_name"),
+                models.F("id"),
+                condition=models.Q(("role", "coach")),
+                name="user_coach_by_name_desc",
+            ),
         ),
     ]
