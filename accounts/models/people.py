@@ -136,13 +136,19 @@ class User(AbstractBaseUser):
             # and counted from here, not every coach's name sorted
             # (coaching/selectors/dashboard_coaches_sql.py).
             models.Index(
-                Lower("display_name"), F("display_name"), F("id"),
-                condition=Q(role=Role.COACH), name="user_coach_by_name",
-            ),  # fmt: skip
+                Lower("display_name"),
+                F("display_name"),
+                F("id"),
+                condition=Q(role=Role.COACH),
+                name="user_coach_by_name",
+            ),
             models.Index(
-                Lower("display_name").desc(), F("display_name"), F("id"),
-                condition=Q(role=Role.COACH), name="user_coach_by_name_desc",
-            ),  # fmt: skip
+                Lower("display_name").desc(),
+                F("display_name"),
+                F("id"),
+                condition=Q(role=Role.COACH),
+                name="user_coach_by_name_desc",
+            ),
         ]
 
     def __str__(self) -> str:

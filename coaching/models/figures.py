@@ -1,14 +1,16 @@
 """Figures kept up to date where pages would otherwise sum history (issue 30
-point 5): per relationship, when its client's plan was last agreed and when
-the client was last reached; per coach and day, the sessions completed, the
-no-shows and the check-ins with their score sum.
+point 5): per relationship, when its client's plan was last agreed, when
+the client was last reached and their newest check-in scores; per coach
+and day, the sessions completed, the no-shows and the check-ins with their
+score sum.
 
 Derived data: the services that change the history update these rows in
 their own transaction (coaching/services/figures.py, which also holds the
 statements that recompute them from history), and a nightly job compares,
 repairs and tells admins of any drift. Nothing here is a record of its own:
-counts and times only, no words."""
+counts, scores and times only, no words."""
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from accounts.models import CaseloadAssignment, User
@@ -40,6 +42,12 @@ class RelationshipFigures(models.Model):
     # this falls in them, instead of probing the attempts of every quiet
     # client (most have none).
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The relationship's newest check-in scores (TRUST_SPARKLINE_POINTS of
+    # them, oldest first, as the sparklines draw them) and its last
+    # check-in's time: the coach home and coach detail read them with the
+    # row, not a walk of each shown relationship's check-ins.
+    checkin_scores = ArrayField(models.PositiveSmallIntegerField(), default=list)
+    last_checkin_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -9,10 +9,11 @@ held). The statement reads, for those only, a page of the caseload (each
 row's last and next session, sessions in 30 days, whether the client has
 gone quiet (from the relationship's kept last contact) and the attempts
 since (probed only where its kept last attempt is that recent); the newest
-check-in scores and open flags through LATERAL index walks that stop after
-a few rows) and the oldest overdue notes with how many there are. The rows
-come back as plain values; the page prints precomputed strings (URLs
-reversed once per process, dates in the viewer's zone).
+check-in scores from its kept figures too; the open flags through a
+LATERAL index walk that stops after a few rows) and the oldest overdue
+notes with how many there are. The rows come back as plain values; the
+page prints precomputed strings (URLs reversed once per process, dates in
+the viewer's zone).
 
 The ORM selectors it replaces (coaching.selectors.caseloads.coach_for_viewing,
 coach_caseload_page) stay as the reference the tests hold it equal to."""
@@ -51,7 +52,7 @@ from common.paging import page_number as page_number_of
 # accounts/policy/sql.py, are part of it), so psycopg prepares it once per
 # connection and PostgreSQL plans it once. Parameters: the conditions' own;
 # coach; now, month (30 days ago), quiet (14 days ago), due (notes due
-# before this are overdue); points: sparkline length; size / skip: the page
+# before this are overdue); size / skip: the page
 # (past the end: the first, as page_within); oldest: overdue notes listed.
 # Within the conditions the relationship's coach is the page's coach `k`:
 # no row at all when the viewer does not review that coach (a 404).
@@ -140,18 +141,14 @@ LEFT JOIN (
                (SELECT count(*) FROM coaching_outreachattempt o
                 WHERE o.client_id = shown.client_id AND o.at >= %(quiet)s)
            ELSE 0 END AS attempts,
-           c.scores, c.latest_at, fl.open_flags
+           -- The newest check-in scores and the last one's time, where
+           -- the viewer sees them: the relationship's kept figures (by
+           -- key), not a walk of its check-ins.
+           CASE WHEN shown.trusted THEN c.checkin_scores END AS scores,
+           CASE WHEN shown.trusted THEN c.last_checkin_at END AS latest_at,
+           fl.open_flags
     FROM shown
-    LEFT JOIN LATERAL (
-        SELECT array_agg(k.score ORDER BY k.created_at, k.id) AS scores,
-               max(k.created_at) AS latest_at
-        FROM (
-            SELECT ci.score, ci.created_at, ci.id FROM coaching_checkin ci
-            WHERE ci.assignment_id = shown.id AND shown.trusted
-            ORDER BY ci.created_at DESC, ci.id DESC
-            LIMIT %(points)s
-        ) k
-    ) c ON true
+    LEFT JOIN coaching_relationshipfigures c ON c.assignment_id = shown.id
     LEFT JOIN LATERAL (
         SELECT count(*) AS open_flags FROM coaching_trustflag t
         WHERE t.assignment_id = shown.id AND shown.trusted
@@ -183,7 +180,6 @@ def coach_detail_rows(user: User, pk, page_number, *, now=None) -> dict:
         "month": now - DAYS_30,
         "quiet": now - QUIET_AFTER,
         "due": now - timedelta(hours=settings.NOTE_DUE_HOURS),
-        "points": Int8(settings.TRUST_SPARKLINE_POINTS),
         "size": Int8(PER_PAGE + 1),
         "skip": Int8((asked - 1) * PER_PAGE),
         "oldest": Int8(OVERDUE_SHOWN),

@@ -3,7 +3,8 @@
 The access policy's condition, in SQL, gives the relationships the coach
 may see; the same statement then reads, for those only, a page of
 the caseload (client, since when, plan), each row's newest check-in scores
-and open flags (LATERAL: an index walk that stops after a few rows), the
+(the relationship's kept figures, coaching/models/figures.py) and open
+flags (LATERAL: an index walk that stops after a few rows), the
 plan figures over the whole caseload (once per coach, not per row) and the
 oldest notes to finish. The rows come back as plain values with the URLs,
 dates (in the viewer's zone) and sparklines already made, so the template
@@ -41,7 +42,7 @@ from sessions_log.selectors.notes import NOTES_TO_FINISH_SHOWN
 # psycopg prepares it once per connection (coaching/postgresql:
 # prepared_cursor) and PostgreSQL plans it once. Parameters: the
 # condition's own; coach; review_before / agree_before: the plan rules'
-# cut-offs; points: sparkline length; size / skip: the page (past the end:
+# cut-offs; size / skip: the page (past the end:
 # the first page, as page_within); notes: how many notes to finish (+1).
 COACH_HOME_SQL = """
 WITH rel AS MATERIALIZED (
@@ -105,19 +106,12 @@ SELECT f.review_due, f.not_agreed, f.total,
        r.scores, r.latest_at, r.open_flags, r.language
 FROM figures f CROSS JOIN notes n
 LEFT JOIN (
-    SELECT shown.*, c.scores, c.latest_at, fl.open_flags,
+    -- The newest check-in scores and the last one's time: the shown
+    -- relationship's kept figures (by key), not a walk of its check-ins.
+    SELECT shown.*, c.checkin_scores AS scores, c.last_checkin_at AS latest_at, fl.open_flags,
            row_number() OVER (ORDER BY shown.display_name, shown.id) AS pos
     FROM shown
-    LEFT JOIN LATERAL (
-        SELECT array_agg(k.score ORDER BY k.created_at, k.id) AS scores,
-               max(k.created_at) AS latest_at
-        FROM (
-            SELECT ci.score, ci.created_at, ci.id FROM coaching_checkin ci
-            WHERE ci.assignment_id = shown.id
-            ORDER BY ci.created_at DESC, ci.id DESC
-            LIMIT %(points)s
-        ) k
-    ) c ON true
+    LEFT JOIN coaching_relationshipfigures c ON c.assignment_id = shown.id
     LEFT JOIN LATERAL (
         SELECT count(*) AS open_flags FROM coaching_trustflag t
         WHERE t.assignment_id = shown.id AND NOT (t.status = 'resolved')
@@ -149,7 +143,6 @@ def coach_home_rows(coach: User, page_number, *, now=None) -> dict:
         "coach": Int8(coach.pk),
         "review_before": now - timedelta(days=settings.PLAN_REVIEW_DAYS),
         "agree_before": now - timedelta(days=settings.PLAN_AGREE_WITHIN_DAYS),
-        "points": Int8(settings.TRUST_SPARKLINE_POINTS),
         "size": Int8(PER_PAGE + 1),
         "skip": Int8((asked - 1) * PER_PAGE),
         "notes": Int8(NOTES_TO_FINISH_SHOWN + 1),

@@ -2,9 +2,10 @@
 
 Everything a check-in writes goes in together, after its relationship or
 request is locked (coaching/selectors/trust.py): the check-in, its coach's
-day figures (coaching/services/figures.py), the request it answers marked
-answered, the private request to talk with a supervisor, the flags it
-raises and one audit row for each of those. The statement runs after the
+day figures and its relationship's newest scores (coaching/services/
+figures.py), the request it answers marked answered, the private request
+to talk with a supervisor, the flags it raises and one audit row for each
+of those. The statement runs after the
 lock, so it sees a check-in another request committed while we waited: the
 once-a-week rule is checked here, in the INSERT's WHERE, not on what was
 read before the lock."""
@@ -17,7 +18,7 @@ from django.db import connection
 
 from accounts.audit import audit_event
 from coaching.models import ITEM_NAMES, CheckIn, SupervisorRequest
-from coaching.services.figures import CHECKIN_COUNT_PART_SQL
+from coaching.services.figures import CHECKIN_COUNT_PART_SQL, CHECKIN_SCORES_PART_SQL
 
 _ITEMS = ", ".join(ITEM_NAMES)
 _ITEM_VALUES = ", ".join(f"%({name})s" for name in ITEM_NAMES)
@@ -37,6 +38,7 @@ WITH recent AS (
        OR recent.last <= %(allowed_before)s::timestamptz
     RETURNING id, assignment_id, client_id, coach_id, created_at, score
 ), day AS ({CHECKIN_COUNT_PART_SQL}
+), scores AS ({CHECKIN_SCORES_PART_SQL}
 ), answered AS (
     UPDATE coaching_checkinrequest r SET checkin_id = ins.id, token_digest = ''
     FROM ins WHERE r.id = %(request)s::bigint
@@ -120,6 +122,7 @@ def checkin_write(
         "now": now,
         "allowed_before": now - timedelta(days=settings.CHECKIN_BETWEEN_SESSIONS_DAYS),
         "zone": settings.TIME_ZONE,
+        "points": settings.TRUST_SPARKLINE_POINTS,
         "talk": message is not None,
         "team": team_id,
         "message": SupervisorRequest._meta.get_field("message").get_prep_value(message or ""),

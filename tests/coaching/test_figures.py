@@ -20,18 +20,17 @@ from coaching import tasks
 from coaching.models import CheckIn, CoachDayFigures, RelationshipFigures
 from coaching.selectors.figures import figures_for_coaches
 from coaching.services.caseloads import client_reassign
-from coaching.services.figures import (
+from coaching.services.figures import figures_drift, figures_repair, relationship_figures_end
+from coaching.services.figures_recompute import (
     RECOMPUTE_COACH_DAYS_SQL,
     RECOMPUTE_RELATIONSHIPS_SQL,
-    figures_drift,
-    relationship_figures_end,
 )
 from coaching.services.outreach import outreach_attempt_log
 from sessions_log.models import CoachNoteCounts, Session
 from sessions_log.services.note_counts import RECOMPUTE_SQL as RECOMPUTE_NOTE_COUNTS_SQL
 from sessions_log.services.sessions import session_close, session_schedule
 from tests.conftest import make_user
-from tests.helpers import LOW, _submit, agree, past_contact, plan_with, text_body
+from tests.helpers import GOOD, LOW, _submit, agree, past_contact, plan_with, text_body
 
 NEW_YORK = "America/New_York"
 
@@ -59,6 +58,8 @@ def kept_relationships() -> dict[int, tuple]:
             row.plan_agreed_at,
             row.last_contact_at,
             row.last_attempt_at,
+            row.checkin_scores,
+            row.last_checkin_at,
         )
         for row in RelationshipFigures.objects.all()
     }
@@ -66,7 +67,10 @@ def kept_relationships() -> dict[int, tuple]:
 
 def recomputed_relationships() -> dict[int, tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(RECOMPUTE_RELATIONSHIPS_SQL, {"ids": None})
+        cursor.execute(
+            RECOMPUTE_RELATIONSHIPS_SQL,
+            {"ids": None, "points": settings.TRUST_SPARKLINE_POINTS},
+        )
         return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
@@ -150,6 +154,55 @@ def test_two_closed_sessions_and_two_check_ins_add_up_on_the_same_day(coach, cli
         date(2026, 5, 12): (0, 0, 1, second.score),
     }
     assert relationship(client_user).last_contact_at == latest.ends_at
+    assert_kept_equals_recomputed()
+
+
+@pytest.mark.django_db
+def test_a_check_in_keeps_its_relationships_newest_scores_oldest_first(
+    settings, coach, client_user
+):
+    settings.TRUST_SPARKLINE_POINTS = 3
+    start = datetime(2026, 5, 4, 18, 0, tzinfo=UTC)
+    scores = []
+    with time_machine.travel(start, tick=False) as clock:
+        for answers in (GOOD, LOW, {**GOOD, "focus": 2}, {**LOW, "heard": 10}):
+            scores.append(_submit(client_user, answers=answers).score)
+            clock.shift(timedelta(days=8))
+    figures = relationship(client_user)
+    assert scores == [88, 60, 76, 68]
+    # The newest three, as the sparkline draws them; the last one's time.
+    assert figures.checkin_scores == [60, 76, 68]
+    assert figures.last_checkin_at == start + timedelta(days=24)
+    assert_kept_equals_recomputed()
+
+
+@pytest.mark.django_db
+def test_a_check_in_that_waited_for_a_later_one_keeps_the_scores_in_time_order(
+    settings, coach, client_user
+):
+    """A check-in written after one later by time (it committed while ours
+    waited for the lock), and one older by time than both but written
+    first: the kept scores are the newest by time, not by writing."""
+    settings.TRUST_SPARKLINE_POINTS = 2
+    start = datetime(2026, 5, 4, 18, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        sessions = [past_contact(coach, client_user, timedelta(days=d)) for d in (2, 1)]
+    assignment = relationship(client_user).assignment
+    for session, at, answers in (
+        (sessions[0], start + timedelta(minutes=10), LOW),  # 60, the newest by time
+        (sessions[1], start - timedelta(days=1), {**GOOD, "focus": 2}),  # 76, the oldest
+    ):
+        CheckIn.objects.create(
+            assignment=assignment, client=client_user, coach=coach, session=session,
+            created_at=at, **answers,
+        )  # fmt: skip
+    figures_repair()
+    assert relationship(client_user).checkin_scores == [76, 60]
+    with time_machine.travel(start + timedelta(minutes=5), tick=False):
+        _submit(client_user)  # 88: written last, between the two by time
+    figures = relationship(client_user)
+    assert figures.checkin_scores == [88, 60]
+    assert figures.last_checkin_at == start + timedelta(minutes=10)
     assert_kept_equals_recomputed()
 
 
