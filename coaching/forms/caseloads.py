@@ -33,14 +33,24 @@ class ReportForm(PeriodForm):
 
 
 class DashboardFilterForm(forms.Form):
-    """The team dashboard's team filter: "Every team" or one of `teams`
-    ((id, name) pairs: the teams the viewer may pick)."""
+    """The team dashboard's team filter: "Every team" (empty) or the id of
+    one of `teams` ((id, name) pairs: the teams the viewer may pick).
 
-    team = forms.ChoiceField(label="Team", required=False)
+    A text checked against the teams' ids, not a ChoiceField: the field
+    normalised and searched its 200 choices (at 10x) on every admin's view,
+    0.3 ms of CPU; the <option>s are made apart (dashboard_rows.team_options)."""
+
+    team = forms.CharField(label="Team", required=False, strip=False)
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", "Every team"), *((str(pk), name) for pk, name in teams)]
+        self.team_ids = {str(pk) for pk, _ in teams}
+
+    def clean_team(self) -> str:
+        team = self.cleaned_data["team"]
+        if team and team not in self.team_ids:
+            raise forms.ValidationError("Choose one of the teams listed.", code="invalid_choice")
+        return team
 
     def chosen_team(self) -> int | None:
         """The team picked (None: every team); call after is_valid()."""

@@ -98,9 +98,7 @@ def team_dashboard(request):
         "page": found["page"],
         "query": urlencode({"sort": sort, **({"team": team} if team is not None else {})}),
         "team_query": team_query,
-        "team_options": team_options(form.fields["team"].choices, team)
-        if permissions.can_see_every_team
-        else "",
+        "team_options": team_options(tuple(teams), team) if permissions.can_see_every_team else "",
         "team": team,
         # Private requests lead the page: someone asked to talk with a supervisor.
         "waiting_requests": found["waiting_requests"],

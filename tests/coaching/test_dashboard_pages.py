@@ -162,6 +162,24 @@ def test_an_admin_shows_one_team_and_the_links_keep_it(
 
 
 @pytest.mark.django_db
+def test_the_team_filter_shows_a_team_renamed_or_added_since_the_last_view(
+    client, admin_user, team, other_team, url
+):
+    """The options are kept per process by the teams themselves: a rename
+    or a new team is seen on the next view, never the options made before."""
+    sign_in(client, admin_user)
+    assert ">South<" in client.get(url).content.decode()
+    other_team.name = "Southwest"
+    other_team.save()
+    Team.objects.create(name="Zeta")
+    page = client.get(url).content.decode()
+    assert ">Southwest<" in page and ">South<" not in page and ">Zeta<" in page
+    chosen = client.get(url, {"team": other_team.pk}).content.decode()
+    assert f'<option value="{other_team.pk}" selected>Southwest</option>' in chosen
+    assert '<option value="">Every team</option>' in chosen
+
+
+@pytest.mark.django_db
 def test_page_links_keep_the_sort_and_the_team(client, admin_user, team, url):
     for n in range(DASHBOARD_PAGE + 3):
         User.objects.create(
