@@ -5,10 +5,10 @@ and day, the sessions completed, the no-shows and the check-ins with their
 score sum.
 
 Derived data: the services that change the history update these rows in
-their own transaction (coaching/services/figures.py, which also holds the
-statements that recompute them from history), and a nightly job compares,
-repairs and tells admins of any drift. Nothing here is a record of its own:
-counts, scores and times only, no words."""
+their own transaction (coaching/services/figures.py; the statements that
+recompute them from history are coaching/services/figures_recompute.py),
+and a nightly job compares, repairs and tells admins of any drift. Nothing
+here is a record of its own: counts, scores and times only, no words."""
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models

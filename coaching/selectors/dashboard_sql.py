@@ -3,9 +3,10 @@ one team they pick) as static statements, prepared on the server, a page
 of DASHBOARD_PAGE coaches at a time.
 
 The access policy's rule in SQL gives the coaches the viewer reviews, by
-name (one small query on an index). Sorted by name, the page's ids are cut
-from them first, so the figures cost a page whatever the organisation;
-sorted by a figure, every coach of the selection is computed and ranked,
+name (dashboard_coaches_sql.py: an admin's every team, the page's ids alone,
+read in order from the coaches' name index; a team, every id). Sorted by
+name, the page's ids are cut first, so the figures cost a page whatever the
+organisation; sorted by a figure, every coach of the selection is computed and ranked,
 then the page cut. One statement then reads, for those ids only, each
 coach's figures: every table is aggregated once per coach (GROUP BY coach_id over
 an index that holds what it counts). What would sum history comes from the
@@ -289,26 +290,29 @@ def team_dashboard_for_viewing(
     selection; the episodes panel's last three months (one more) of the
     selection; and whether `page` was past the end (page 1 is shown then)."""
     by_name = sort in NAME_SORTS
-    if by_name and not sees_private_requests(user):
-        # The page's coaches are picked by name first, from the name index:
-        # the page costs 50 coaches whatever the size of the organisation.
-        # (A viewer who sees private requests, a supervisor, gets every
-        # coach's ids below: the banner counts them all.)
-        number, start = page, (page - 1) * DASHBOARD_PAGE
-        shown_ids, total = reviewed_coach_page(user, team, sort, start, DASHBOARD_PAGE)
+    # The panel counts the selection's clients: an admin's every team, every
+    # active relationship (also those of a coach since made supervisor).
+    every_team = team is None and reviews_every_team(user)
+    if by_name and every_team and not sees_private_requests(user):
+        # An admin's every team by name: the page's coaches read in order
+        # from the coaches' name index and counted there, so the page costs
+        # 50 coaches whatever the size of the organisation. (A team, or a
+        # viewer whose banner counts every coach, reads every id below.)
+        number = page
+        shown_ids, total = reviewed_coach_page(
+            user, team, sort, (page - 1) * DASHBOARD_PAGE, DASHBOARD_PAGE
+        )
         if not shown_ids and total:
             # Past the end: the first page, as below.
-            number, start = 1, 0
+            number = 1
             shown_ids, total = reviewed_coach_page(user, team, sort, 0, DASHBOARD_PAGE)
         rows, waiting = team_dashboard_rows(user, now, shown_ids)
-        # One page holds every coach (a team): the panel's selection too.
-        every = shown_ids if number == 1 and len(shown_ids) == total else None
-        return _dashboard_page(user, team, rows, waiting, today, page, number, total, every)
+        return _dashboard_page(rows, waiting, today, page, number, total, None)
     every = reviewed_coach_ids(user, team, sort if by_name else "coach")
     number = page if (page - 1) * DASHBOARD_PAGE < len(every) else 1
     start, stop = (number - 1) * DASHBOARD_PAGE, number * DASHBOARD_PAGE
     if by_name:
-        # As above, the page's coaches first; the banner over every one.
+        # The page's coaches first; the banner over every one.
         rows, waiting = team_dashboard_rows(user, now, every[start:stop], every)
     else:
         # Ranked by a figure: every coach of the selection is computed, then
@@ -319,26 +323,22 @@ def team_dashboard_for_viewing(
         key = sort.removeprefix("-")
         rows.sort(key=lambda row: _figure_value(row, key), reverse=sort.startswith("-"))
         rows = rows[start:stop]
-    return _dashboard_page(user, team, rows, waiting, today, page, number, len(every), every)
+    return _dashboard_page(
+        rows, waiting, today, page, number, len(every), None if every_team else every
+    )
 
 
 def _dashboard_page(
-    user: User, team: int | None, rows: list[dict], waiting: int, today: date,
-    page: int, number: int, total: int, every: list[int] | None,
+    rows: list[dict], waiting: int, today: date, page: int, number: int, total: int,
+    panel_ids: list[int] | None,
 ) -> dict:  # fmt: skip
     """team_dashboard_for_viewing's answer: the page `number` of `total`
     coaches, its `rows` with their URLs, and the episodes panel over the
-    selection (`every` coach's ids, or None: read again if needed)."""
+    coaches `panel_ids` (None: every active relationship)."""
     for row in rows:
         row["url"] = url_of("coaching:coach_detail", row["coach_id"])
     shown = Page(rows, number, number * DASHBOARD_PAGE < total)
     shown.paginator = _Pages(max(1, -(-total // DASHBOARD_PAGE)))
-    # The panel counts the selection's clients: an admin's every team, every
-    # active relationship (also those of a coach since made supervisor).
-    if team is None and reviews_every_team(user):
-        panel_ids = None
-    else:
-        panel_ids = every if every is not None else reviewed_coach_ids(user, team)
     return {
         "page": shown,
         "rows": rows,

@@ -1,12 +1,13 @@
 """The figures kept for pages that sum history (coaching/models/figures.py):
-the updates the services make in their own transaction, the statements that
-recompute each figure table from history, and the nightly check that
-compares, repairs and tells admins.
+the updates the services make in their own transaction, and the nightly
+check that compares, repairs and tells admins (with the statements that
+recompute each figure table from history, coaching/services/
+figures_recompute.py).
 
 Each update is one statement, run by the service that changed the history,
 right after its write: a session closed or logged (`session_figures_count`),
-a check-in (`CHECKIN_COUNT_PART_SQL`, a part of the check-in's own
-statement), an attempt to reach a client (`contact_figures_count`), a
+a check-in (`CHECKIN_COUNT_PART_SQL` and `CHECKIN_SCORES_PART_SQL`, parts
+of the check-in's own statement), an attempt to reach a client (`contact_figures_count`), a
 plan agreed (`plan_figures_agreed`), a relationship started
 (`relationship_figures_start`, from the CaseloadAssignment's post_save:
 accounts, below us, creates them too) or ended (`relationship_figures_end`,
@@ -74,8 +75,9 @@ SET checkins = coaching_coachdayfigures.checkins + 1,
     checkin_score_sum = coaching_coachdayfigures.checkin_score_sum + EXCLUDED.checkin_score_sum
 """
 
-# And its relationship's newest scores: those kept before it, with it,
-# cut to the newest %(points)s (in the check-in's order: time, then id).
+# And its relationship's newest scores: its check-ins before it and
+# itself, cut to the newest %(points)s (in the check-ins' order: time, then
+# id).
 # Recounted from the relationship's check-ins, not appended: two check-ins
 # that waited for each other's lock keep their order by time. After the
 # day's part in the statement's text, so the tables are locked in the order
